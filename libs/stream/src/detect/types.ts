@@ -1,0 +1,39 @@
+/**
+ * @module detect/types
+ * The shape every online anomaly detector shares (DESIGN.md §8), so the anomaly service, `sluice replay`
+ * and the NAB scorer can swap detectors by name. A detector scores each point *before* learning from it,
+ * so there is never any look-ahead.
+ */
+
+export type AnomalyLevel = 'normal' | 'unusual' | 'very-unusual'
+export type AnomalyKind = 'spike' | 'shift' | 'drift'
+
+/** What a detector learned so far, reported with every event. */
+export interface Baseline {
+  readonly mean: number
+  readonly std: number
+  readonly n: number
+}
+
+/** The verdict on one point. */
+export interface Detection {
+  /** Detector-specific score (for z-score style detectors, |z|). */
+  readonly score: number
+  /** Anomaly likelihood in [0, 1], comparable across detectors (NAB's `anomaly_score`). */
+  readonly likelihood: number
+  /** The score at which `unusual` starts. */
+  readonly threshold: number
+  readonly level: AnomalyLevel
+  readonly kind: AnomalyKind
+  readonly baseline: Baseline
+}
+
+/** An online detector for one sensor: bounded memory, O(1) or O(log n) per point. */
+export interface Detector {
+  /** Registry name, e.g. `zscore`. */
+  readonly name: string
+  /** Scores `value` at event time `t` against what came before, then learns from it. */
+  update(t: number, value: number): Detection
+  /** Forgets everything learned. */
+  reset(): void
+}
