@@ -11,3 +11,27 @@ export type {
   Detection,
   Detector,
 } from './detect/types.js'
+export { createBoundedQueue, QUEUE_POLICIES } from './queue/bounded-queue.js'
+export type {
+  BoundedQueue,
+  BoundedQueueOptions,
+  DropCounts,
+  DropReason,
+  OfferResult,
+  QueueCounters,
+  QueuePolicy,
+} from './queue/bounded-queue.js'
+export { createRateMeter } from './meter/rate-meter.js'
+export type { RateMeter, RateMeterOptions } from './meter/rate-meter.js'
+export { createLatencyHistogram } from './meter/latency-histogram.js'
+export type { LatencyHistogram, LatencyPercentiles } from './meter/latency-histogram.js'
+export { hopState, littlesLaw, timeToOverflow, utilisation } from './meter/health.js'
+export type { HopState, HopStateThresholds } from './meter/health.js'
+export { createHopMeter } from './meter/hop-meter.js'
+export type { HopMeter, HopMeterOptions, HopMeterSnapshot, HopQueueReading } from './meter/hop-meter.js'
+export { createSequenceGapTracker, unexplainedLoss } from './meter/sequence-gaps.js'
+export type {
+  SequenceGapCounts,
+  SequenceGapTracker,
+  SequenceGapTrackerOptions,
+} from './meter/sequence-gaps.js'

@@ -1,0 +1,136 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { createBoundedQueue, QUEUE_POLICIES, type QueuePolicy } from './bounded-queue.js'
+
+function fill(policy: QueuePolicy, capacity: number, n: number) {
+  const q = createBoundedQueue<number>({ capacity, policy })
+  const results = []
+  for (let i = 0; i < n; i++) results.push(q.offer(i))
+  return { q, results }
+}
+
+function drain<T>(q: { poll(): T | undefined }): T[] {
+  const out: T[] = []
+  for (let x = q.poll(); x !== undefined; x = q.poll()) out.push(x)
+  return out
+}
+
+describe('createBoundedQueue', () => {
+  it('is FIFO across the ring wrap', () => {
+    const q = createBoundedQueue<number>({ capacity: 3, policy: 'drop-newest' })
+    q.offer(1)
+    q.offer(2)
+    expect(q.poll()).toBe(1)
+    q.offer(3)
+    q.offer(4)
+    expect(drain(q)).toEqual([2, 3, 4])
+    expect(q.poll()).toBeUndefined()
+  })
+
+  it('drops the oldest sample and counts it when full', () => {
+    const { q, results } = fill('drop-oldest', 3, 5)
+    expect(results[4]).toEqual({ accepted: true, evicted: 1 })
+    expect(drain(q)).toEqual([2, 3, 4])
+    expect(q.counters()).toMatchObject({ arrived: 5, delivered: 3, queued: 0 })
+    expect(q.counters().dropped).toEqual({ oldest: 2, newest: 0, sampled: 0 })
+  })
+
+  it('refuses the newest sample and counts it when full', () => {
+    const { q, results } = fill('drop-newest', 3, 5)
+    expect(results[3]).toEqual({ accepted: false, reason: 'newest' })
+    expect(drain(q)).toEqual([0, 1, 2])
+    expect(q.counters().dropped).toEqual({ oldest: 0, newest: 2, sampled: 0 })
+  })
+
+  it('keeps one in every k arrivals while full, with k doubling, and resets k when there is room', () => {
+    const { q, results } = fill('sample', 2, 2 + 2 + 4 + 8)
+    const kept = results.slice(2).flatMap((r, i) => (r.accepted ? [i + 2] : []))
+    // k = 2, then 4, then 8: arrivals 3, 7 and 15 are kept, each replacing the oldest.
+    expect(kept).toEqual([3, 7, 15])
+    expect(q.sampleEvery).toBe(16)
+    expect(drain(q)).toEqual([7, 15])
+    const c = q.counters()
+    expect(c.dropped.sampled).toBe(11)
+    expect(c.dropped.oldest).toBe(3)
+    expect(c.arrived).toBe(c.delivered + c.droppedTotal + c.queued)
+    q.offer(99)
+    expect(q.sampleEvery).toBe(1)
+  })
+
+  it('refuses without counting an arrival under block', () => {
+    const { q, results } = fill('block', 2, 4)
+    expect(results[2]).toEqual({ accepted: false, reason: 'full' })
+    expect(q.counters()).toMatchObject({ arrived: 2, droppedTotal: 0, queued: 2 })
+    expect(q.free).toBe(0)
+    q.poll()
+    expect(q.offer(7)).toEqual({ accepted: true, evicted: 0 })
+  })
+
+  it('counts capacity in samples when items carry a weight', () => {
+    const q = createBoundedQueue<string>({ capacity: 10, policy: 'drop-oldest' })
+    q.offer('a', 4)
+    q.offer('b', 4)
+    expect(q.length).toBe(8)
+    expect(q.size).toBe(2)
+    expect(q.offer('c', 5)).toEqual({ accepted: true, evicted: 4 })
+    expect(q.peekWeight()).toBe(4)
+    expect(drain(q)).toEqual(['b', 'c'])
+    expect(q.counters()).toMatchObject({ arrived: 13, delivered: 9, droppedTotal: 4 })
+  })
+
+  it('drops an item heavier than the capacity as newest, even under block', () => {
+    const q = createBoundedQueue<string>({ capacity: 3, policy: 'block' })
+    expect(q.offer('huge', 4)).toEqual({ accepted: false, reason: 'newest' })
+    expect(q.counters().dropped.newest).toBe(4)
+  })
+
+  it('rejects a bad capacity, policy or weight', () => {
+    expect(() => createBoundedQueue({ capacity: 0, policy: 'block' })).toThrow(RangeError)
+    expect(() => createBoundedQueue({ capacity: 1, policy: 'nope' as QueuePolicy })).toThrow(
+      RangeError,
+    )
+    expect(() => createBoundedQueue({ capacity: 1, policy: 'block' }).offer(1, 0)).toThrow(
+      RangeError,
+    )
+  })
+
+  it('balances its counters and matches a reference model on random operations', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('offer' as const), weight: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ kind: fc.constant('poll' as const) }),
+    )
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...QUEUE_POLICIES),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(op, { maxLength: 200 }),
+        (policy, capacity, ops) => {
+          const q = createBoundedQueue<number>({ capacity, policy })
+          const model: { id: number; w: number }[] = []
+          let id = 0
+          for (const o of ops) {
+            if (o.kind === 'poll') {
+              expect(q.poll()).toBe(model.shift()?.id)
+            } else {
+              const item = id++
+              const r = q.offer(item, o.weight)
+              if (r.accepted) {
+                for (let e = r.evicted; e > 0;) e -= model.shift()!.w
+                model.push({ id: item, w: o.weight })
+              }
+              const used = model.reduce((s, m) => s + m.w, 0)
+              expect(used).toBe(q.length)
+              expect(q.length).toBeLessThanOrEqual(capacity)
+              if (policy === 'block' && !r.accepted)
+                expect(r.reason === 'full' || o.weight > capacity).toBe(true)
+            }
+            const c = q.counters()
+            expect(c.arrived).toBe(c.delivered + c.droppedTotal + c.queued)
+            expect(c.queued).toBe(q.length)
+            expect(q.size).toBe(model.length)
+          }
+        },
+      ),
+    )
+  })
+})
