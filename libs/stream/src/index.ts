@@ -35,3 +35,17 @@ export type {
   SequenceGapTracker,
   SequenceGapTrackerOptions,
 } from './meter/sequence-gaps.js'
+export { createPrng, seedFrom } from './sim/prng.js'
+export type { Prng } from './sim/prng.js'
+export { createSimulator, planAnomalies, SimErrorCode } from './sim/simulator.js'
+export type {
+  AnomalyPlanOptions,
+  AnomalySpec,
+  InjectedAnomaly,
+  InjectedAnomalyKind,
+  SimChannelSpec,
+  SimDeviceSpec,
+  SimLine,
+  Simulator,
+  SimulatorOptions,
+} from './sim/simulator.js'

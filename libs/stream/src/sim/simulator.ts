@@ -1,0 +1,366 @@
+/**
+ * @module sim/simulator
+ * Simulated sensors, for running and testing the whole mesh without hardware (DESIGN.md §10). Each device
+ * samples all its channels at one rate, like the firmware; each channel is a sine plus a linear trend plus
+ * Gaussian noise from a seeded generator, with spikes, level shifts and drifts injected at known sequence
+ * numbers. The generator is pure: time is passed in (`advance(now)`), so a test can replay an hour of data
+ * in a millisecond and get the same numbers on every run, and the anomaly service's findings can be checked
+ * against {@link Simulator.injected}.
+ */
+import { StreamError } from '../errors.js'
+import { createPrng, seedFrom, type Prng } from './prng.js'
+
+/**
+ * Error codes of the simulator (thrown as `StreamError`; to be listed in `docs/errors.md`).
+ * `SLUICE_ERR_SIM_INVALID_SPEC`: a device, rate, channel list or anomaly plan is invalid.
+ */
+export const SimErrorCode = { InvalidSpec: 'SLUICE_ERR_SIM_INVALID_SPEC' } as const
+
+/** What an injected anomaly does to its channel. */
+export type InjectedAnomalyKind = 'spike' | 'shift' | 'drift'
+
+/** One anomaly to inject, placed by device sequence number. */
+export interface AnomalySpec {
+  readonly kind: InjectedAnomalyKind
+  /** The device sequence number where it starts. */
+  readonly at: number
+  /**
+   * `spike`: added to the one sample at `at`. `shift`: added to every sample from `at` on. `drift`: the
+   * offset reached after `duration` samples, growing linearly from 0 at `at` and held afterwards.
+   */
+  readonly magnitude: number
+  /** `drift` only: samples over which the drift ramps up (default 100). */
+  readonly duration?: number
+}
+
+/** One simulated channel: `base + amplitude·sin(2π·(t−t0)/periodMs + phase) + trend + noise + anomalies`. */
+export interface SimChannelSpec {
+  readonly name: string
+  readonly base?: number
+  readonly amplitude?: number
+  /** Sine period in ms (default 60 000). */
+  readonly periodMs?: number
+  /** Sine phase in radians (default 0). */
+  readonly phase?: number
+  /** Linear trend in units per second of event time (default 0). */
+  readonly trendPerSecond?: number
+  /** Standard deviation of the Gaussian noise (default 1). */
+  readonly noiseStd?: number
+  readonly anomalies?: readonly AnomalySpec[]
+  /** Clamp like an ADC would (e.g. 0…1023). */
+  readonly min?: number
+  readonly max?: number
+  /** Round to this many decimals (0 gives integers, like `analogRead`); default: no rounding. */
+  readonly decimals?: number
+}
+
+/** One simulated device: a rate and its channels, all sampled together like one firmware line. */
+export interface SimDeviceSpec {
+  readonly id: string
+  readonly rateHz: number
+  readonly channels: readonly SimChannelSpec[]
+  /** First sequence number (default 0). */
+  readonly startSeq?: number
+}
+
+/** Options of {@link createSimulator}. */
+export interface SimulatorOptions {
+  readonly devices: readonly SimDeviceSpec[]
+  /** Master seed (default 1); each channel derives its own stream from it and its name. */
+  readonly seed?: number
+  /** Event time of every device's first sample, in ms since the epoch. */
+  readonly startTime: number
+  /** Most lines one `advance` call produces (default 100 000); the rest come on the next call. */
+  readonly maxLinesPerAdvance?: number
+}
+
+/** One generated line: what the firmware would print, plus its event time. */
+export interface SimLine {
+  readonly device: string
+  readonly seq: number
+  readonly t: number
+  /** One value per channel, in the device's channel order. */
+  readonly values: readonly number[]
+}
+
+/** An anomaly position, for checking what a detector finds. `t` is set once the sample has been generated. */
+export interface InjectedAnomaly {
+  readonly device: string
+  readonly channel: string
+  readonly kind: InjectedAnomalyKind
+  readonly seq: number
+  readonly magnitude: number
+  readonly duration?: number
+  readonly t?: number
+}
+
+/** A running simulation. */
+export interface Simulator {
+  /** Device ids, in configuration order. */
+  readonly devices: readonly string[]
+  /**
+   * Generates every sample due at or before `now` (at most `maxLinesPerAdvance`), device by device, each
+   * device's lines in time order. With `emit`, lines are handed over one by one and the returned array is
+   * empty (no allocation for it).
+   */
+  advance(now: number, emit?: (line: SimLine) => void): SimLine[]
+  /** Changes a device's rate from its next sample on (the rate command `R<hz>`). */
+  setRate(device: string, hz: number): void
+  /** A device's current rate in Hz. */
+  rate(device: string): number
+  /** Event time of the next sample any device will produce. */
+  nextDue(): number
+  /** Every planned anomaly, in (device, channel, seq) order; `t` is filled in once generated. */
+  injected(): readonly InjectedAnomaly[]
+}
+
+interface ChannelState {
+  readonly spec: SimChannelSpec
+  readonly prng: Prng
+  readonly anomalies: readonly AnomalySpec[]
+  readonly base: number
+  readonly amplitude: number
+  readonly omega: number
+  readonly phase: number
+  readonly trend: number
+  readonly noiseStd: number
+  readonly scale: number | undefined
+}
+
+interface DeviceState {
+  readonly id: string
+  readonly channels: readonly ChannelState[]
+  rateHz: number
+  seq: number
+  nextT: number
+  // Times are computed from an anchor (the first sample at the current rate), not by adding the period
+  // repeatedly, so that they do not drift by accumulated rounding at epoch-sized magnitudes.
+  anchorT: number
+  anchorSeq: number
+}
+
+function checkRate(where: string, hz: number): void {
+  if (!Number.isFinite(hz) || hz <= 0) {
+    throw new StreamError(
+      SimErrorCode.InvalidSpec,
+      `${where}: rate must be a positive number of Hz, got ${hz}`,
+    )
+  }
+}
+
+/** The anomaly offset of a channel at sequence number `seq`. */
+function anomalyOffset(anomalies: readonly AnomalySpec[], seq: number): number {
+  let off = 0
+  for (const a of anomalies) {
+    if (seq < a.at) continue
+    if (a.kind === 'spike') {
+      if (seq === a.at) off += a.magnitude
+    } else if (a.kind === 'shift') {
+      off += a.magnitude
+    } else {
+      const d = a.duration ?? 100
+      off += a.magnitude * Math.min(1, (seq - a.at) / d)
+    }
+  }
+  return off
+}
+
+/**
+ * Creates a simulator. Deterministic: the same options give the same lines for the same sequence of calls.
+ *
+ * @example
+ * ```ts
+ * const sim = createSimulator({
+ *   startTime: Date.parse('2026-01-01T00:00:00Z'),
+ *   seed: 7,
+ *   devices: [{ id: 'bench', rateHz: 10, channels: [
+ *     { name: 'light', base: 500, amplitude: 100, noiseStd: 5, decimals: 0,
+ *       anomalies: [{ kind: 'spike', at: 300, magnitude: 200 }] },
+ *     { name: 'temp', base: 21, amplitude: 0.5, noiseStd: 0.05, decimals: 2 },
+ *   ] }],
+ * })
+ * for (const line of sim.advance(Date.parse('2026-01-01T00:01:00Z'))) console.log(line.seq, line.values)
+ * sim.injected() // [{ device: 'bench', channel: 'light', kind: 'spike', seq: 300, magnitude: 200, t: … }]
+ * ```
+ */
+export function createSimulator(options: SimulatorOptions): Simulator {
+  const seed = options.seed ?? 1
+  const maxLines = options.maxLinesPerAdvance ?? 100_000
+  const t0 = options.startTime
+  const ids = new Set<string>()
+  const devices: DeviceState[] = options.devices.map((d) => {
+    if (ids.has(d.id)) {
+      throw new StreamError(SimErrorCode.InvalidSpec, `simulated device '${d.id}' is defined twice`)
+    }
+    ids.add(d.id)
+    checkRate(`simulated device '${d.id}'`, d.rateHz)
+    if (d.channels.length === 0) {
+      throw new StreamError(SimErrorCode.InvalidSpec, `simulated device '${d.id}' has no channels`)
+    }
+    return {
+      id: d.id,
+      rateHz: d.rateHz,
+      seq: d.startSeq ?? 0,
+      nextT: t0,
+      anchorT: t0,
+      anchorSeq: d.startSeq ?? 0,
+      channels: d.channels.map((c) => ({
+        spec: c,
+        prng: createPrng(seedFrom(seed, `${d.id}/${c.name}`)),
+        anomalies: [...(c.anomalies ?? [])].sort((a, b) => a.at - b.at),
+        base: c.base ?? 0,
+        amplitude: c.amplitude ?? 0,
+        omega: (2 * Math.PI) / (c.periodMs ?? 60_000),
+        phase: c.phase ?? 0,
+        trend: c.trendPerSecond ?? 0,
+        noiseStd: c.noiseStd ?? 1,
+        scale: c.decimals !== undefined ? 10 ** c.decimals : undefined,
+      })),
+    }
+  })
+  const byId = new Map(devices.map((d) => [d.id, d]))
+  const seenT = new Map<string, number>()
+
+  const injectedKey = (device: string, channel: string, seq: number): string =>
+    `${device}\u0000${channel}\u0000${seq}`
+
+  const valueOf = (c: ChannelState, seq: number, t: number): number => {
+    const dt = t - t0
+    let v =
+      c.base +
+      c.amplitude * Math.sin(c.omega * dt + c.phase) +
+      (c.trend * dt) / 1000 +
+      c.noiseStd * c.prng.gaussian()
+    if (c.anomalies.length > 0) v += anomalyOffset(c.anomalies, seq)
+    if (c.spec.min !== undefined && v < c.spec.min) v = c.spec.min
+    if (c.spec.max !== undefined && v > c.spec.max) v = c.spec.max
+    if (c.scale !== undefined) v = Math.round(v * c.scale) / c.scale
+    return v
+  }
+
+  const getDevice = (id: string): DeviceState => {
+    const d = byId.get(id)
+    if (d === undefined) {
+      throw new StreamError(SimErrorCode.InvalidSpec, `no simulated device '${id}'`)
+    }
+    return d
+  }
+
+  return {
+    devices: devices.map((d) => d.id),
+    advance(now, emit) {
+      const out: SimLine[] = []
+      let budget = maxLines
+      for (const d of devices) {
+        while (d.nextT <= now && budget > 0) {
+          const values = new Array<number>(d.channels.length)
+          for (let i = 0; i < d.channels.length; i++) {
+            const c = d.channels[i]!
+            values[i] = valueOf(c, d.seq, d.nextT)
+            for (const a of c.anomalies) {
+              if (a.at === d.seq) seenT.set(injectedKey(d.id, c.spec.name, a.at), d.nextT)
+            }
+          }
+          const line: SimLine = { device: d.id, seq: d.seq, t: d.nextT, values }
+          if (emit) emit(line)
+          else out.push(line)
+          d.seq++
+          d.nextT = d.anchorT + ((d.seq - d.anchorSeq) * 1000) / d.rateHz
+          budget--
+        }
+      }
+      return out
+    },
+    setRate(device, hz) {
+      const d = getDevice(device)
+      checkRate(`simulated device '${device}'`, hz)
+      // The next sample is one old period after the last one; the new period applies from there on,
+      // as on the firmware, whose timer is re-armed after the current tick.
+      d.anchorT = d.nextT
+      d.anchorSeq = d.seq
+      d.rateHz = hz
+    },
+    rate(device) {
+      return getDevice(device).rateHz
+    },
+    nextDue() {
+      let min = Infinity
+      for (const d of devices) if (d.nextT < min) min = d.nextT
+      return min
+    },
+    injected() {
+      const list: InjectedAnomaly[] = []
+      for (const d of devices) {
+        for (const c of d.channels) {
+          for (const a of c.anomalies) {
+            const t = seenT.get(injectedKey(d.id, c.spec.name, a.at))
+            list.push({
+              device: d.id,
+              channel: c.spec.name,
+              kind: a.kind,
+              seq: a.at,
+              magnitude: a.magnitude,
+              ...(a.duration !== undefined ? { duration: a.duration } : {}),
+              ...(t !== undefined ? { t } : {}),
+            })
+          }
+        }
+      }
+      return list
+    },
+  }
+}
+
+/** Options of {@link planAnomalies}. */
+export interface AnomalyPlanOptions {
+  /** Seed for the positions. */
+  readonly seed: number
+  /** How many anomalies to place. */
+  readonly count: number
+  /** First sequence number allowed (leave a clean warm-up for detectors). */
+  readonly from: number
+  /** Sequence numbers stay below this. */
+  readonly to: number
+  /** Kinds, used in turn (default spike, shift, drift). */
+  readonly kinds?: readonly InjectedAnomalyKind[]
+  /** Magnitude per kind (defaults: spike 10, shift 5, drift 5). */
+  readonly magnitude?: Partial<Record<InjectedAnomalyKind, number>>
+  /** Drift ramp length in samples (default 100). */
+  readonly driftDuration?: number
+}
+
+/**
+ * Places `count` anomalies at seeded random positions in [from, to): one in each of `count` equal segments,
+ * away from the segment edges, so consecutive anomalies are at least half a segment apart and a detector's
+ * response to one does not mask the next.
+ *
+ * @example
+ * ```ts
+ * const anomalies = planAnomalies({ seed: 3, count: 6, from: 200, to: 5000, magnitude: { spike: 80 } })
+ * ```
+ */
+export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
+  const { count, from, to } = options
+  if (!(count >= 0) || !(to > from)) {
+    throw new StreamError(
+      SimErrorCode.InvalidSpec,
+      `cannot place ${count} anomalies in [${from}, ${to})`,
+    )
+  }
+  const kinds = options.kinds ?? ['spike', 'shift', 'drift']
+  const prng = createPrng(options.seed)
+  const segment = (to - from) / Math.max(1, count)
+  const specs: AnomalySpec[] = []
+  for (let i = 0; i < count; i++) {
+    const kind = kinds[i % kinds.length] ?? 'spike'
+    const lo = from + i * segment + segment / 4
+    const at = Math.floor(lo + prng.next() * (segment / 2))
+    const magnitude = options.magnitude?.[kind] ?? (kind === 'spike' ? 10 : 5)
+    specs.push(
+      kind === 'drift'
+        ? { kind, at, magnitude, duration: options.driftDuration ?? 100 }
+        : { kind, at, magnitude },
+    )
+  }
+  return specs
+}
