@@ -1,0 +1,140 @@
+/**
+ * @module payloads/metrics
+ * Hop metrics on `{p}/_sys/{service}/{instance}/metrics`, every second (DESIGN.md §5, §6). A hop is one
+ * subscription or one publication of one service; each reports its counters, its queue, its arrival and
+ * service rates with Little's law next to the measured queue length, its latency from `ingest`, and a
+ * health `state`. Fields a hop kind cannot measure are omitted rather than sent as null.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { MessageIds } from '../message-ids.js'
+import { Count, Identifier, TimeMs } from './common.js'
+
+/** The queue policies of DESIGN.md §5. */
+export const HopPolicySchema = Type.Union([
+  Type.Literal('drop-oldest'),
+  Type.Literal('drop-newest'),
+  Type.Literal('sample'),
+  Type.Literal('block'),
+])
+
+/** `drop-oldest`, `drop-newest`, `sample` or `block`. */
+export type HopPolicy = Static<typeof HopPolicySchema>
+
+/** A hop's health (DESIGN.md §6). */
+export const HopStateSchema = Type.Union([
+  Type.Literal('ok'),
+  Type.Literal('warning'),
+  Type.Literal('critical'),
+])
+
+/** `ok`, `warning` (queue over 80 % full) or `critical` (over 95 %, or drop rate over 1 %). */
+export type HopState = Static<typeof HopStateSchema>
+
+/**
+ * Drop counters by reason. `oldest`, `newest` and `sampled` are the queue policies' drops; hops may add
+ * their own reasons (e.g. `late`, `expired`, `spool-evicted`), each a cumulative count.
+ */
+export const DroppedSchema = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Count(), {
+  description:
+    'Cumulative drops by reason: oldest, newest, sampled (queue policies) and any hop-specific reason.',
+})
+
+/** Cumulative drops by reason. */
+export type Dropped = Static<typeof DroppedSchema>
+
+/** The well-known drop reasons of the queue policies. */
+export const DropReasons = { oldest: 'oldest', newest: 'newest', sampled: 'sampled' } as const
+
+/** JSON Schema of one hop's metrics. */
+export const HopMetricsSchema = Type.Object(
+  {
+    direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+    topic: Type.Optional(
+      Type.String({ description: 'The topic or filter this hop publishes to or subscribes to.' }),
+    ),
+    qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
+    policy: HopPolicySchema,
+    in: Count('Samples taken into the hop (cumulative).'),
+    out: Count('Samples passed on by the hop (cumulative).'),
+    dropped: DroppedSchema,
+    rejected: Count('Payloads rejected as invalid (cumulative).'),
+    queue: Type.Object({
+      length: Count('Samples queued now.'),
+      capacity: Count('Queue capacity in samples.'),
+    }),
+    lambda: Type.Optional(Type.Number({ minimum: 0, description: 'Arrival rate λ (samples/s).' })),
+    mu: Type.Optional(Type.Number({ minimum: 0, description: 'Service rate μ (samples/s).' })),
+    rho: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Utilisation ρ = λ/μ; omitted when μ = 0.' }),
+    ),
+    w: Type.Optional(Type.Number({ minimum: 0, description: 'Mean wait W in the queue (ms).' })),
+    l: Type.Optional(Type.Number({ minimum: 0, description: "Little's L = λW (samples)." })),
+    lMeasured: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Measured mean queue length (samples), next to L.' }),
+    ),
+    latency: Type.Optional(
+      Type.Object(
+        {
+          p50: Type.Number(),
+          p95: Type.Number(),
+          p99: Type.Number(),
+        },
+        { description: 'Latency from ingest (ms) over the last interval.' },
+      ),
+    ),
+    state: HopStateSchema,
+    gaps: Type.Optional(Count('Samples missing from per-sensor sequence numbers (cumulative).')),
+    unexplainedLoss: Type.Optional(
+      Type.Integer({ description: 'Gaps minus counted drops; should be 0 on QoS 1 hops.' }),
+    ),
+  },
+  { description: 'Metrics of one hop (one subscription or one publication).' },
+)
+
+/** One hop's metrics. */
+export type HopMetrics = Static<typeof HopMetricsSchema>
+
+/** Optional process-level figures a service may add next to its hops. */
+export const ProcessMetricsSchema = Type.Object({
+  rssBytes: Type.Optional(Count()),
+  heapUsedBytes: Type.Optional(Count()),
+  cpuPercent: Type.Optional(Type.Number({ minimum: 0 })),
+  eventLoopDelayP99: Type.Optional(
+    Type.Number({ minimum: 0, description: 'Event loop delay p99 (ms).' }),
+  ),
+})
+
+/** Process-level figures. */
+export type ProcessMetrics = Static<typeof ProcessMetricsSchema>
+
+/**
+ * JSON Schema of a metrics message, `sluice.v1.metrics`.
+ *
+ * @example
+ * ```json
+ * {"service": "windowing", "instance": "w1", "t": 1732480001000, "hops": {"raw-in": {"direction": "in",
+ *  "qos": 1, "policy": "drop-oldest", "in": 5000, "out": 4990, "dropped": {"oldest": 10}, "rejected": 0,
+ *  "queue": {"length": 12, "capacity": 10000}, "lambda": 5000, "mu": 5200, "rho": 0.96, "w": 2.4,
+ *  "l": 12, "lMeasured": 11.8, "latency": {"p50": 1.2, "p95": 3.4, "p99": 6.1}, "state": "ok",
+ *  "gaps": 10, "unexplainedLoss": 0}}}
+ * ```
+ */
+export const ServiceMetricsSchema = Type.Object(
+  {
+    service: Identifier('Service name.'),
+    instance: Identifier('Instance id.'),
+    t: TimeMs('When the metrics were taken (ms since the epoch).'),
+    hops: Type.Record(Type.String({ minLength: 1 }), HopMetricsSchema, {
+      description: 'Metrics per hop, keyed by hop name.',
+    }),
+    process: Type.Optional(ProcessMetricsSchema),
+  },
+  {
+    $id: MessageIds.metrics,
+    title: 'Service metrics',
+    description: 'Per-hop counters, queues, rates, latency and health of one service instance.',
+  },
+)
+
+/** A metrics message as it travels on the wire. */
+export type ServiceMetrics = Static<typeof ServiceMetricsSchema>

@@ -1,0 +1,108 @@
+/**
+ * @module payloads/raw
+ * Raw samples on `{p}/{device}/{channel}/raw` (DESIGN.md §4): a lone sample as an object, or, at high
+ * rates, a batch as parallel arrays of equal length. Every consumer accepts both; the codec's
+ * `decodeRawSamples` turns either into `Sample[]`.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import type { Sample } from '@sluice/stream'
+import { MessageIds } from '../message-ids.js'
+import { Count, TimeMs } from './common.js'
+
+/** The most samples one raw batch may carry; bridges flush well before this. */
+export const RAW_BATCH_MAX_SAMPLES = 10_000
+
+/**
+ * JSON Schema of one raw sample, `sluice.v1.raw`.
+ *
+ * @example
+ * ```json
+ * {"seq": 1234, "t": 1732480000123.4, "value": 450, "ingest": 1732480000123.9}
+ * ```
+ */
+export const RawSampleSchema = Type.Object(
+  {
+    seq: Count('Device sequence number; gaps expose loss.'),
+    t: TimeMs('Event time: the device clock if it sends one, otherwise the bridge clock.'),
+    value: Type.Number({ description: 'The reading.' }),
+    ingest: TimeMs('When the bridge read the line; latency is measured from here.'),
+  },
+  {
+    $id: MessageIds.raw,
+    title: 'Raw sample',
+    description: 'One reading of one sensor channel.',
+  },
+)
+
+/** One raw sample as it travels on the wire. */
+export type RawSample = Static<typeof RawSampleSchema>
+
+/**
+ * JSON Schema of a raw batch, `sluice.v1.raw-batch`: parallel arrays, all of the same length (JSON
+ * Schema cannot say "same length"; the codec checks it).
+ *
+ * @example
+ * ```json
+ * {"seq": [1, 2], "t": [1000, 1010], "value": [450, 451], "ingest": [1000.5, 1010.4]}
+ * ```
+ */
+export const RawBatchSchema = Type.Object(
+  {
+    seq: Type.Array(Count(), {
+      minItems: 1,
+      maxItems: RAW_BATCH_MAX_SAMPLES,
+      description: 'Sequence numbers.',
+    }),
+    t: Type.Array(Type.Number(), {
+      minItems: 1,
+      maxItems: RAW_BATCH_MAX_SAMPLES,
+      description: 'Event times (ms).',
+    }),
+    value: Type.Array(Type.Number(), {
+      minItems: 1,
+      maxItems: RAW_BATCH_MAX_SAMPLES,
+      description: 'Readings.',
+    }),
+    ingest: Type.Array(Type.Number(), {
+      minItems: 1,
+      maxItems: RAW_BATCH_MAX_SAMPLES,
+      description: 'Ingest times (ms).',
+    }),
+  },
+  {
+    $id: MessageIds.rawBatch,
+    title: 'Raw batch',
+    description:
+      'Several samples of one sensor channel as parallel arrays of equal length (sample i is ' +
+      '{seq[i], t[i], value[i], ingest[i]}).',
+  },
+)
+
+/** A raw batch as it travels on the wire. */
+export type RawBatch = Static<typeof RawBatchSchema>
+
+/**
+ * Packs samples into one raw batch payload (the inverse of `decodeRawSamples` for a batch).
+ *
+ * @example
+ * ```ts
+ * toRawBatch([{ seq: 1, t: 10, value: 5, ingest: 11 }]) // { seq: [1], t: [10], value: [5], ingest: [11] }
+ * ```
+ */
+export function toRawBatch(samples: readonly Sample[]): RawBatch {
+  const n = samples.length
+  const batch: RawBatch = {
+    seq: new Array<number>(n),
+    t: new Array<number>(n),
+    value: new Array<number>(n),
+    ingest: new Array<number>(n),
+  }
+  for (let i = 0; i < n; i++) {
+    const s = samples[i]!
+    batch.seq[i] = s.seq
+    batch.t[i] = s.t
+    batch.value[i] = s.value
+    batch.ingest[i] = s.ingest
+  }
+  return batch
+}

@@ -1,0 +1,64 @@
+/**
+ * @module payloads/window
+ * Window aggregates on `{p}/{device}/{channel}/window/{name}` (DESIGN.md §4, §7): the statistics of one
+ * closed (or, for late samples within the allowance, re-emitted) window of one sensor channel.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { MessageIds } from '../message-ids.js'
+import { Count, Identifier, TimeMs } from './common.js'
+
+/** The window kinds of DESIGN.md §7. */
+export const WindowKindSchema = Type.Union(
+  [
+    Type.Literal('tumbling'),
+    Type.Literal('hopping'),
+    Type.Literal('sliding'),
+    Type.Literal('session'),
+  ],
+  { description: 'tumbling (stride = size), hopping / sliding (stride < size), or session.' },
+)
+
+/** `tumbling`, `hopping`, `sliding` or `session`. */
+export type WindowKind = Static<typeof WindowKindSchema>
+
+/**
+ * JSON Schema of a window aggregate, `sluice.v1.window`.
+ *
+ * @example
+ * ```json
+ * {"window": "w5s", "kind": "sliding", "start": 1732480000000, "end": 1732480005000, "count": 50,
+ *  "mean": 451.2, "std": 3.1, "min": 440, "max": 460, "first": 450, "last": 452, "seqFrom": 1000,
+ *  "seqTo": 1049, "late": 0, "ingestMax": 1732480005001.2}
+ * ```
+ */
+export const WindowAggregateSchema = Type.Object(
+  {
+    window: Identifier('The window name, as in the topic.'),
+    kind: WindowKindSchema,
+    start: TimeMs(
+      'Window start (event time, ms, inclusive). For count windows, the first sample time.',
+    ),
+    end: TimeMs('Window end (event time, ms, exclusive). For count windows, the last sample time.'),
+    count: Type.Integer({ minimum: 1, description: 'Samples in the window.' }),
+    mean: Type.Number(),
+    std: Type.Number({ minimum: 0, description: 'Population standard deviation.' }),
+    min: Type.Number(),
+    max: Type.Number(),
+    first: Type.Number({ description: 'Value of the earliest sample (event time).' }),
+    last: Type.Number({ description: 'Value of the latest sample (event time).' }),
+    seqFrom: Count('Lowest sequence number in the window.'),
+    seqTo: Count('Highest sequence number in the window.'),
+    late: Count('Samples that arrived after the watermark closed this window and were dropped.'),
+    ingestMax: TimeMs(
+      'Latest ingest time among the samples; end-to-end latency is measured from it.',
+    ),
+  },
+  {
+    $id: MessageIds.window,
+    title: 'Window aggregate',
+    description: 'Statistics of one window of one sensor channel.',
+  },
+)
+
+/** A window aggregate as it travels on the wire. */
+export type WindowAggregate = Static<typeof WindowAggregateSchema>

@@ -1,0 +1,390 @@
+/**
+ * @module topics
+ * Every MQTT topic Sluice uses, built and parsed in one place (DESIGN.md §3), so services never spell a
+ * topic string themselves. Identifiers match `[a-z0-9][a-z0-9_-]*`: they cannot start with `_`, which keeps
+ * the reserved segments `_sys` and `_ctl` unambiguous, and they never contain the MQTT wildcards `+` / `#`
+ * or the level separator `/` [MQTT-4.7.1].
+ *
+ * | kind | topic |
+ * |---|---|
+ * | raw | `{p}/{device}/{channel}/raw` |
+ * | window | `{p}/{device}/{channel}/window/{name}` |
+ * | anomaly | `{p}/{device}/{channel}/anomaly` |
+ * | rate | `{p}/{device}/_ctl/rate` |
+ * | status | `{p}/_sys/{service}/{instance}/status` (retained) |
+ * | metrics | `{p}/_sys/{service}/{instance}/metrics` |
+ *
+ * The prefix `p` is `sluice` by default; it may have several levels (`site-1/sluice`), each an identifier.
+ */
+import { InvalidIdentifierError } from './errors.js'
+
+/** The default topic prefix. */
+export const DEFAULT_PREFIX = 'sluice'
+
+/** What every identifier (device, channel, window name, service, instance, prefix level) must match. */
+export const IDENTIFIER_PATTERN = /^[a-z0-9][a-z0-9_-]*$/
+
+/** The reserved level for service status and metrics. */
+export const SYS_SEGMENT = '_sys'
+/** The reserved level for commands to a device. */
+export const CTL_SEGMENT = '_ctl'
+
+/** MQTT single-level wildcard [MQTT-4.7.1.3]. */
+const ANY = '+'
+
+/** A topic, parsed back into its parts by {@link parseTopic}. */
+export type ParsedTopic =
+  | { readonly kind: 'raw'; readonly device: string; readonly channel: string }
+  | {
+      readonly kind: 'window'
+      readonly device: string
+      readonly channel: string
+      readonly name: string
+    }
+  | { readonly kind: 'anomaly'; readonly device: string; readonly channel: string }
+  | { readonly kind: 'rate'; readonly device: string }
+  | { readonly kind: 'status'; readonly service: string; readonly instance: string }
+  | { readonly kind: 'metrics'; readonly service: string; readonly instance: string }
+
+/** The `kind` of a {@link ParsedTopic}. */
+export type TopicKind = ParsedTopic['kind']
+
+/**
+ * True when `value` is a valid identifier.
+ *
+ * @example
+ * ```ts
+ * isIdentifier('arduino-1') // true
+ * isIdentifier('_sys')      // false
+ * ```
+ */
+export function isIdentifier(value: unknown): value is string {
+  return typeof value === 'string' && IDENTIFIER_PATTERN.test(value)
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (value === undefined) return 'undefined'
+  if (value === null) return 'null'
+  return `a ${typeof value}`
+}
+
+function explain(value: string): string {
+  if (value === '') return 'it is empty'
+  if (value.includes('/')) return 'it contains "/", the MQTT level separator'
+  if (value.includes('+') || value.includes('#')) return 'it contains an MQTT wildcard'
+  if (value.startsWith('_')) return 'it starts with "_", which is reserved for _sys and _ctl'
+  if (value !== value.toLowerCase()) return 'it has upper-case letters'
+  return 'it has a character outside a-z, 0-9, "_" and "-"'
+}
+
+/**
+ * Returns `value` if it is a valid identifier, and throws {@link InvalidIdentifierError} naming the
+ * field and the reason otherwise.
+ *
+ * @example
+ * ```ts
+ * assertIdentifier('device', 'Arduino 1')
+ * // InvalidIdentifierError: Invalid device "Arduino 1": it has upper-case letters. Identifiers must match …
+ * ```
+ */
+export function assertIdentifier(field: string, value: unknown): string {
+  if (isIdentifier(value)) return value
+  const reason = typeof value === 'string' ? explain(value) : 'it is not a string'
+  throw new InvalidIdentifierError(
+    field,
+    value,
+    `Invalid ${field} ${describeValue(value)}: ${reason}. Identifiers must match ` +
+      `[a-z0-9][a-z0-9_-]* (lower-case letters, digits, "_" and "-", not starting with "_" or "-"); ` +
+      `rename it, e.g. "${suggestIdentifier(value)}".`,
+  )
+}
+
+/** A best-effort valid identifier close to `value`, used in error messages. */
+function suggestIdentifier(value: unknown): string {
+  const s = (typeof value === 'string' ? value : '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[_-]+/, '')
+  return s === '' ? 'sensor-1' : s
+}
+
+const prefixCache = new Map<string, true>()
+
+/**
+ * Returns `prefix` if every `/`-separated level of it is a valid identifier, and throws
+ * {@link InvalidIdentifierError} otherwise. Valid prefixes are remembered, so the check is a map lookup
+ * on the hot path.
+ *
+ * @example
+ * ```ts
+ * assertPrefix('site-1/sluice') // 'site-1/sluice'
+ * ```
+ */
+export function assertPrefix(prefix: unknown): string {
+  if (typeof prefix === 'string' && prefixCache.has(prefix)) return prefix
+  if (typeof prefix !== 'string' || prefix === '') {
+    return assertIdentifier('prefix', prefix)
+  }
+  for (const level of prefix.split('/')) assertIdentifier('prefix level', level)
+  // Prefixes come from config, so there are only a handful; the bound only guards against misuse.
+  if (prefixCache.size < 64) prefixCache.set(prefix, true)
+  return prefix
+}
+
+function segmentOrAny(field: string, value: string | undefined): string {
+  return value === undefined || value === ANY ? ANY : assertIdentifier(field, value)
+}
+
+/**
+ * The topic a bridge publishes raw samples (or batches) of one sensor channel to.
+ *
+ * @example
+ * ```ts
+ * rawTopic('sluice', 'arduino-1', 'light') // 'sluice/arduino-1/light/raw'
+ * ```
+ */
+export function rawTopic(prefix: string, device: string, channel: string): string {
+  return `${assertPrefix(prefix)}/${assertIdentifier('device', device)}/${assertIdentifier('channel', channel)}/raw`
+}
+
+/**
+ * The topic the windowing service publishes one named window's aggregates to.
+ *
+ * @example
+ * ```ts
+ * windowTopic('sluice', 'arduino-1', 'light', 'w5s') // 'sluice/arduino-1/light/window/w5s'
+ * ```
+ */
+export function windowTopic(prefix: string, device: string, channel: string, name: string): string {
+  return `${assertPrefix(prefix)}/${assertIdentifier('device', device)}/${assertIdentifier('channel', channel)}/window/${assertIdentifier('window name', name)}`
+}
+
+/**
+ * The topic the anomaly service publishes events for one sensor channel to.
+ *
+ * @example
+ * ```ts
+ * anomalyTopic('sluice', 'arduino-1', 'light') // 'sluice/arduino-1/light/anomaly'
+ * ```
+ */
+export function anomalyTopic(prefix: string, device: string, channel: string): string {
+  return `${assertPrefix(prefix)}/${assertIdentifier('device', device)}/${assertIdentifier('channel', channel)}/anomaly`
+}
+
+/**
+ * The command topic that sets a device's sampling rate (`{"hz": 10}`).
+ *
+ * @example
+ * ```ts
+ * rateTopic('sluice', 'arduino-1') // 'sluice/arduino-1/_ctl/rate'
+ * ```
+ */
+export function rateTopic(prefix: string, device: string): string {
+  return `${assertPrefix(prefix)}/${assertIdentifier('device', device)}/${CTL_SEGMENT}/rate`
+}
+
+/**
+ * The retained status topic of one service instance (also its MQTT last will).
+ *
+ * @example
+ * ```ts
+ * statusTopic('sluice', 'windowing', 'w1') // 'sluice/_sys/windowing/w1/status'
+ * ```
+ */
+export function statusTopic(prefix: string, service: string, instance: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${assertIdentifier('service', service)}/${assertIdentifier('instance', instance)}/status`
+}
+
+/**
+ * The topic one service instance publishes its hop metrics to every second.
+ *
+ * @example
+ * ```ts
+ * metricsTopic('sluice', 'windowing', 'w1') // 'sluice/_sys/windowing/w1/metrics'
+ * ```
+ */
+export function metricsTopic(prefix: string, service: string, instance: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${assertIdentifier('service', service)}/${assertIdentifier('instance', instance)}/metrics`
+}
+
+/**
+ * Subscription filter for raw topics; an omitted (or `'+'`) segment matches any value.
+ *
+ * @example
+ * ```ts
+ * rawFilter('sluice')              // 'sluice/+/+/raw'
+ * rawFilter('sluice', 'arduino-1') // 'sluice/arduino-1/+/raw'
+ * ```
+ */
+export function rawFilter(prefix: string, device?: string, channel?: string): string {
+  return `${assertPrefix(prefix)}/${segmentOrAny('device', device)}/${segmentOrAny('channel', channel)}/raw`
+}
+
+/**
+ * Subscription filter for window topics; an omitted (or `'+'`) segment matches any value.
+ *
+ * @example
+ * ```ts
+ * windowFilter('sluice')                               // 'sluice/+/+/window/+'
+ * windowFilter('sluice', undefined, undefined, 'w5s')  // 'sluice/+/+/window/w5s'
+ * ```
+ */
+export function windowFilter(
+  prefix: string,
+  device?: string,
+  channel?: string,
+  name?: string,
+): string {
+  return `${assertPrefix(prefix)}/${segmentOrAny('device', device)}/${segmentOrAny('channel', channel)}/window/${segmentOrAny('window name', name)}`
+}
+
+/**
+ * Subscription filter for anomaly topics.
+ *
+ * @example
+ * ```ts
+ * anomalyFilter('sluice') // 'sluice/+/+/anomaly'
+ * ```
+ */
+export function anomalyFilter(prefix: string, device?: string, channel?: string): string {
+  return `${assertPrefix(prefix)}/${segmentOrAny('device', device)}/${segmentOrAny('channel', channel)}/anomaly`
+}
+
+/**
+ * Subscription filter for rate commands (what a serial bridge subscribes to).
+ *
+ * @example
+ * ```ts
+ * rateFilter('sluice', 'arduino-1') // 'sluice/arduino-1/_ctl/rate'
+ * rateFilter('sluice')              // 'sluice/+/_ctl/rate'
+ * ```
+ */
+export function rateFilter(prefix: string, device?: string): string {
+  return `${assertPrefix(prefix)}/${segmentOrAny('device', device)}/${CTL_SEGMENT}/rate`
+}
+
+/**
+ * Subscription filter for service status topics.
+ *
+ * @example
+ * ```ts
+ * statusFilter('sluice') // 'sluice/_sys/+/+/status'
+ * ```
+ */
+export function statusFilter(prefix: string, service?: string, instance?: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${segmentOrAny('service', service)}/${segmentOrAny('instance', instance)}/status`
+}
+
+/**
+ * Subscription filter for service metrics topics.
+ *
+ * @example
+ * ```ts
+ * metricsFilter('sluice', 'windowing') // 'sluice/_sys/windowing/+/metrics'
+ * ```
+ */
+export function metricsFilter(prefix: string, service?: string, instance?: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${segmentOrAny('service', service)}/${segmentOrAny('instance', instance)}/metrics`
+}
+
+/**
+ * Subscription filter for everything under `_sys` (status and metrics of every service).
+ *
+ * @example
+ * ```ts
+ * sysFilter('sluice') // 'sluice/_sys/#'
+ * ```
+ */
+export function sysFilter(prefix: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/#`
+}
+
+/**
+ * Subscription filter for every Sluice topic under the prefix.
+ *
+ * @example
+ * ```ts
+ * allFilter('sluice') // 'sluice/#'
+ * ```
+ */
+export function allFilter(prefix: string): string {
+  return `${assertPrefix(prefix)}/#`
+}
+
+/**
+ * Parses a topic received under `prefix` back into its kind and parts, or returns `null` when it is not
+ * a Sluice topic (other prefix, unknown shape, or an invalid identifier). Never throws on the topic.
+ *
+ * @example
+ * ```ts
+ * parseTopic('sluice', 'sluice/arduino-1/light/window/w5s')
+ * // { kind: 'window', device: 'arduino-1', channel: 'light', name: 'w5s' }
+ * parseTopic('sluice', 'other/arduino-1/light/raw') // null
+ * ```
+ */
+export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
+  const p = assertPrefix(prefix)
+  if (topic.length <= p.length + 1 || !topic.startsWith(p) || topic.charCodeAt(p.length) !== 47) {
+    return null
+  }
+  const parts = topic.slice(p.length + 1).split('/')
+  const [a, b, c, d] = parts
+  if (a === undefined || b === undefined || c === undefined) return null
+  if (a === SYS_SEGMENT) {
+    if (parts.length !== 4 || !isIdentifier(b) || !isIdentifier(c)) return null
+    if (d === 'status') return { kind: 'status', service: b, instance: c }
+    if (d === 'metrics') return { kind: 'metrics', service: b, instance: c }
+    return null
+  }
+  if (!isIdentifier(a)) return null
+  if (b === CTL_SEGMENT) {
+    return parts.length === 3 && c === 'rate' ? { kind: 'rate', device: a } : null
+  }
+  if (!isIdentifier(b)) return null
+  if (parts.length === 3) {
+    if (c === 'raw') return { kind: 'raw', device: a, channel: b }
+    if (c === 'anomaly') return { kind: 'anomaly', device: a, channel: b }
+    return null
+  }
+  if (parts.length === 4 && c === 'window' && isIdentifier(d)) {
+    return { kind: 'window', device: a, channel: b, name: d }
+  }
+  return null
+}
+
+/** A device and one of its channels: the unit that windows, detectors and partitions are keyed by. */
+export interface SensorRef {
+  readonly device: string
+  readonly channel: string
+}
+
+/**
+ * The key of one sensor channel, `device/channel`, used for per-sensor state and for partitioning
+ * instances by sensor (DESIGN.md §12).
+ *
+ * @example
+ * ```ts
+ * sensorKey('arduino-1', 'light') // 'arduino-1/light'
+ * ```
+ */
+export function sensorKey(device: string, channel: string): string {
+  return `${assertIdentifier('device', device)}/${assertIdentifier('channel', channel)}`
+}
+
+/**
+ * Parses a key made by {@link sensorKey}, or returns `null` when it is not one.
+ *
+ * @example
+ * ```ts
+ * parseSensorKey('arduino-1/light') // { device: 'arduino-1', channel: 'light' }
+ * parseSensorKey('nope')            // null
+ * ```
+ */
+export function parseSensorKey(key: string): SensorRef | null {
+  const slash = key.indexOf('/')
+  if (slash < 0) return null
+  const device = key.slice(0, slash)
+  const channel = key.slice(slash + 1)
+  return isIdentifier(device) && isIdentifier(channel) ? { device, channel } : null
+}
