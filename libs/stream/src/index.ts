@@ -11,6 +11,39 @@ export type {
   Detection,
   Detector,
 } from './detect/types.js'
+export {
+  createRunClassifier,
+  DetectErrorCode,
+  defaultThresholds,
+  effectiveStd,
+  isAlert,
+  levelOf,
+  likelihoodOf,
+  resolveThresholds,
+  toDetection,
+} from './detect/levels.js'
+export type {
+  CommonDetectorOptions,
+  LevelThresholds,
+  RunClassifier,
+  ThresholdOptions,
+} from './detect/levels.js'
+export { createZScoreDetector } from './detect/zscore.js'
+export type { ZScoreOptions } from './detect/zscore.js'
+export { createMadDetector, MAD_TO_SIGMA, MEAN_AD_TO_SIGMA } from './detect/mad.js'
+export type { MadOptions } from './detect/mad.js'
+export { createEwmaDetector } from './detect/ewma.js'
+export type { EwmaOptions } from './detect/ewma.js'
+export { createCusumDetector } from './detect/cusum.js'
+export type { CusumOptions } from './detect/cusum.js'
+export { createDebouncer } from './detect/debounce.js'
+export type { DebouncedEvent, DebounceReason, Debouncer, DebouncerOptions } from './detect/debounce.js'
+export { createDetector, detectorNames, isDetectorName } from './detect/registry.js'
+export type { DetectorName, DetectorOptionsByName, DetectorSpec } from './detect/registry.js'
+export { createOrderStatisticTree } from './detect/order-statistics.js'
+export type { OrderStatisticTree } from './detect/order-statistics.js'
+export { createRollingMoments } from './detect/rolling-moments.js'
+export type { RollingMoments } from './detect/rolling-moments.js'
 export { createBoundedQueue, QUEUE_POLICIES } from './queue/bounded-queue.js'
 export type {
   BoundedQueue,

@@ -26,6 +26,12 @@ export interface Detection {
   readonly level: AnomalyLevel
   readonly kind: AnomalyKind
   readonly baseline: Baseline
+  /**
+   * Whether the score is above the detector's alert threshold (by default 2.5 for z-like scores, between
+   * `unusual` and `very-unusual`). Optional so detectors that do not set it stay valid; `isAlert()` then
+   * treats any level above `normal` as an alert.
+   */
+  readonly alert?: boolean
 }
 
 /** An online detector for one sensor: bounded memory, O(1) or O(log n) per point. */

@@ -1,0 +1,74 @@
+/**
+ * @module detect/zscore
+ * The baseline detector of DESIGN.md §8: how many standard deviations a value lies from the mean of the last
+ * `window` values, `z = (x − mean) / std`. It is cheap (O(1) per value) and easy to explain, and good at
+ * spikes on a stationary signal; it adapts to a level shift within about half a window, and a spike inflates
+ * its std for a whole window (use the MAD detector where that matters).
+ *
+ * Each value is scored against the window *before* it joins it. Until `minSamples` values have been seen the
+ * mean and std are too uncertain, so the detector reports score 0 (`normal`). The std is the population std
+ * of the window, floored by {@link effectiveStd}: a constant signal scores 0, and a change of a constant
+ * signal scores high but finite.
+ */
+
+import {
+  checkInteger,
+  createRunClassifier,
+  effectiveStd,
+  resolveThresholds,
+  toDetection,
+  type CommonDetectorOptions,
+} from './levels.js'
+import { createRollingMoments } from './rolling-moments.js'
+import type { Detection, Detector } from './types.js'
+
+/** Options of {@link createZScoreDetector}. */
+export interface ZScoreOptions extends CommonDetectorOptions {
+  /** How many recent values form the baseline. Default 100. */
+  readonly window?: number
+  /** Values needed before the detector may flag anything. Default 20 (DESIGN.md §8). */
+  readonly minSamples?: number
+  /** Consecutive same-side alerts after which the kind becomes `shift` instead of `spike`. Default 5. */
+  readonly sustain?: number
+}
+
+/**
+ * Creates a rolling z-score detector (`name: 'zscore'`); the score is |z|.
+ *
+ * A non-finite value is not learned from and scores 0, so one bad reading cannot poison the window.
+ *
+ * @example
+ * const detector = createZScoreDetector({ window: 100, thresholds: { alert: 2.5 } })
+ * const d = detector.update(t, 580) // against mean 500, std 40: d.score === 2, d.level === 'normal'
+ */
+export function createZScoreDetector(options: ZScoreOptions = {}): Detector {
+  const window = checkInteger('window', options.window ?? 100, 2)
+  const minSamples = checkInteger('minSamples', options.minSamples ?? 20, 2)
+  const sustain = checkInteger('sustain', options.sustain ?? 5, 1)
+  const thresholds = resolveThresholds(options.thresholds)
+  const { minStd } = options
+  const moments = createRollingMoments(window)
+  const runs = createRunClassifier(sustain)
+
+  return {
+    name: 'zscore',
+    update(_t: number, value: number): Detection {
+      const n = moments.count
+      const mean = moments.mean
+      const std = Math.sqrt(moments.variance)
+      if (!Number.isFinite(value) || n < Math.min(minSamples, window)) {
+        if (Number.isFinite(value)) moments.push(value)
+        return toDetection(0, thresholds, 'spike', mean, std, n)
+      }
+      const z = (value - mean) / effectiveStd(std, mean, minStd)
+      const score = Math.abs(z)
+      const kind = runs.classify(score > thresholds.alert, z)
+      moments.push(value)
+      return toDetection(score, thresholds, kind, mean, std, n)
+    },
+    reset() {
+      moments.clear()
+      runs.reset()
+    },
+  }
+}
