@@ -1,0 +1,58 @@
+/**
+ * @module bench/lib/results
+ * The one file format every benchmark writes (`bench/results/<name>.json`) and the helpers to write it, so
+ * `run-all.ts` can build `docs/performance.md` from measured numbers only.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export interface BenchRow {
+  readonly case: string
+  readonly value: number
+  readonly unit: string
+  readonly [extra: string]: unknown
+}
+
+export interface BenchResult {
+  readonly name: string
+  readonly date: string
+  readonly node: string
+  readonly cpu: string
+  readonly command: string
+  readonly results: readonly BenchRow[]
+}
+
+/** `bench/results`, next to this package. */
+export const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results')
+
+/** Writes `bench/results/<name>.json` and returns its path. */
+export function writeResult(name: string, command: string, results: readonly BenchRow[]): string {
+  const out: BenchResult = {
+    name,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    command,
+    results,
+  }
+  mkdirSync(resultsDir, { recursive: true })
+  const path = join(resultsDir, `${name}.json`)
+  writeFileSync(path, JSON.stringify(out, null, 2) + '\n')
+  return path
+}
+
+/** Runs `fn` repeatedly for at least `minMs` and returns operations per second (`ops` per call). */
+export function opsPerSecond(fn: () => void, ops: number, minMs = 1000): number {
+  fn() // warm-up: let the JIT see the code once before timing it
+  let calls = 0
+  const start = process.hrtime.bigint()
+  let elapsed = 0
+  while (elapsed < minMs) {
+    fn()
+    calls++
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6
+  }
+  return (calls * ops) / (elapsed / 1000)
+}

@@ -1,0 +1,101 @@
+/**
+ * @module up/supervisor
+ * Runs each Sluice service as its own child process and restarts any that crash, with exponential backoff
+ * that resets once a child has stayed up for a while — so one bad sensor line or a broker hiccup never
+ * takes the whole pipeline down, and a child that crashes at once is not restarted in a tight loop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { EventEmitter } from 'node:events'
+
+/** How long to wait before restart number `attempt` (1-based): 0.5 s, 1 s, 2 s … capped at `maxMs`. */
+export function restartDelay(attempt: number, baseMs = 500, maxMs = 15_000): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1))
+}
+
+/** One child to keep running. */
+export interface ChildSpec {
+  readonly name: string
+  readonly command: string
+  readonly args: readonly string[]
+  readonly env?: NodeJS.ProcessEnv
+}
+
+/** Events: `output` (name, line), `exit` (name, code, signal, willRestart), `start` (name, pid). */
+export interface SupervisorEvents {
+  output: [name: string, line: string]
+  start: [name: string, pid: number]
+  exit: [name: string, code: number | null, signal: NodeJS.Signals | null, willRestart: boolean]
+}
+
+/** A child is considered healthy again after this long up, and its backoff resets. */
+const STABLE_MS = 10_000
+
+/**
+ * Starts `specs` in order and keeps them running until `stop()`, which signals them in reverse order
+ * (SIGTERM, then SIGKILL after `graceMs`) so producers stop before the consumers that drain them.
+ */
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly #children = new Map<string, { proc?: ChildProcess; attempts: number; startedAt: number; timer?: NodeJS.Timeout }>()
+  #stopping = false
+
+  constructor(readonly specs: readonly ChildSpec[]) {
+    super()
+  }
+
+  /** Starts every child. */
+  start(): void {
+    for (const spec of this.specs) this.#launch(spec)
+  }
+
+  /** The pid of a running child, if any. */
+  pid(name: string): number | undefined {
+    return this.#children.get(name)?.proc?.pid
+  }
+
+  #launch(spec: ChildSpec): void {
+    const state = this.#children.get(spec.name) ?? { attempts: 0, startedAt: 0 }
+    this.#children.set(spec.name, state)
+    const proc = spawn(spec.command, [...spec.args], {
+      env: spec.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    state.proc = proc
+    state.startedAt = Date.now()
+    if (proc.pid !== undefined) this.emit('start', spec.name, proc.pid)
+    const forward = (buf: Buffer): void => {
+      for (const line of buf.toString('utf8').split('\n')) if (line.trim() !== '') this.emit('output', spec.name, line)
+    }
+    proc.stdout.on('data', forward)
+    proc.stderr.on('data', forward)
+    proc.on('error', (err) => this.emit('output', spec.name, `failed to start: ${err.message}`))
+    proc.on('exit', (code, signal) => {
+      state.proc = undefined
+      const willRestart = !this.#stopping
+      this.emit('exit', spec.name, code, signal, willRestart)
+      if (!willRestart) return
+      if (Date.now() - state.startedAt > STABLE_MS) state.attempts = 0
+      state.attempts++
+      state.timer = setTimeout(() => this.#launch(spec), restartDelay(state.attempts))
+    })
+  }
+
+  /** Stops every child, last started first; resolves when all have exited. */
+  async stop(graceMs = 8000): Promise<void> {
+    this.#stopping = true
+    for (const spec of [...this.specs].reverse()) {
+      const state = this.#children.get(spec.name)
+      if (!state) continue
+      clearTimeout(state.timer)
+      const proc = state.proc
+      if (!proc || proc.exitCode !== null) continue
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs)
+        proc.once('exit', () => {
+          clearTimeout(kill)
+          resolve()
+        })
+        proc.kill('SIGTERM')
+      })
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * @module up/table
+ * The live terminal table `sluice up` redraws every second: one row per service hop with its rates, queue
+ * fill, drops, p99 latency and state, from the metrics and status messages the services publish
+ * (DESIGN.md §6). Pure: it turns the latest messages into lines of text, so it is tested without a terminal.
+ */
+import type { HopMetrics, ServiceMetrics, ServiceStatus } from '@sluice/contract'
+
+/** What `sluice up` knows of one service instance. */
+export interface InstanceView {
+  readonly service: string
+  readonly instance: string
+  readonly status?: ServiceStatus
+  readonly metrics?: ServiceMetrics
+  /** When the last metrics message arrived (ms since the epoch). */
+  readonly metricsAt?: number
+}
+
+const COLUMNS = [
+  ['service', 12],
+  ['hop', 14],
+  ['dir', 3],
+  ['policy', 11],
+  ['λ/s', 9],
+  ['μ/s', 9],
+  ['ρ', 5],
+  ['queue', 13],
+  ['dropped', 9],
+  ['rej', 6],
+  ['gaps', 6],
+  ['p99 ms', 8],
+  ['state', 8],
+] as const
+
+const pad = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n))
+
+/** 12 345.6 → "12.3k"; keeps the table narrow. */
+export function compact(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '-'
+  const a = Math.abs(v)
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}k`
+  if (a >= 100) return v.toFixed(0)
+  return v.toFixed(a >= 10 ? 1 : 2)
+}
+
+function hopRow(service: string, name: string, h: HopMetrics, stale: boolean): string {
+  const dropped = Object.values(h.dropped).reduce((a, b) => a + b, 0)
+  const fill = h.queue.capacity > 0 ? Math.round((100 * h.queue.length) / h.queue.capacity) : 0
+  const cells = [
+    service,
+    name,
+    h.direction,
+    h.policy,
+    compact(h.lambda),
+    compact(h.mu),
+    h.rho === undefined ? '-' : h.rho.toFixed(2),
+    `${compact(h.queue.length)}/${compact(h.queue.capacity)} ${fill}%`,
+    compact(dropped),
+    compact(h.rejected),
+    compact(h.gaps),
+    h.latency ? compact(h.latency.p99) : '-',
+    stale ? 'stale' : h.state,
+  ]
+  return cells.map((c, i) => pad(c, COLUMNS[i]![1])).join(' ')
+}
+
+/**
+ * Renders the table. An instance whose status is offline, or whose metrics are older than `staleMs`, is
+ * shown as such, so a stopped service never looks healthy.
+ *
+ * @example
+ * renderTable([{ service: 'windowing', instance: 'pi-1', metrics }], Date.now()).join('\n')
+ */
+export function renderTable(views: readonly InstanceView[], now: number, staleMs = 3000): string[] {
+  const header = COLUMNS.map(([h, n]) => pad(h, n)).join(' ')
+  const lines = [header, '─'.repeat(header.length)]
+  const sorted = [...views].sort((a, b) =>
+    a.service === b.service ? a.instance.localeCompare(b.instance) : a.service.localeCompare(b.service),
+  )
+  for (const v of sorted) {
+    const label = sorted.filter((o) => o.service === v.service).length > 1 ? `${v.service}/${v.instance}` : v.service
+    if (v.status?.state === 'offline') {
+      lines.push(`${pad(label, COLUMNS[0][1])} ${pad('offline', 14)}`)
+      continue
+    }
+    const m = v.metrics
+    const hops = m ? Object.entries(m.hops) : []
+    if (hops.length === 0) {
+      lines.push(`${pad(label, COLUMNS[0][1])} ${pad(v.status?.state ?? 'starting', 14)}`)
+      continue
+    }
+    const stale = v.metricsAt === undefined || now - v.metricsAt > staleMs
+    for (const [name, h] of hops) lines.push(hopRow(label, name, h, stale))
+  }
+  return lines
+}
