@@ -82,3 +82,8 @@ export type {
   Simulator,
   SimulatorOptions,
 } from './sim/simulator.js'
+
+export { createTokenBucket } from './rate/token-bucket.js'
+export type { TokenBucket } from './rate/token-bucket.js'
+export { backoffDelay, parseRetryAfter } from './rate/backoff.js'
+export type { BackoffOptions } from './rate/backoff.js'
