@@ -1,0 +1,47 @@
+/**
+ * @module errors
+ * Every failure of the serial bridge, each with a stable code (`SLUICE_ERR_BRIDGE_…`, listed in
+ * `docs/errors.md`), on the shared `SluiceError` base. Most serial trouble (a missing port, a vanished
+ * device, garbled lines) is *not* thrown: the bridge logs it clearly and keeps retrying. These errors are
+ * for what the bridge cannot recover from by itself.
+ */
+import { SluiceError } from '@sluice/contract'
+
+/** Every error code of the serial bridge. */
+export const BridgeErrorCode = {
+  /** Listing serial ports failed (typically: `udevadm` is missing, as in most containers). */
+  PortList: 'SLUICE_ERR_BRIDGE_PORT_LIST',
+  /** A replay CSV file cannot be read or holds no usable rows. */
+  ReplayFile: 'SLUICE_ERR_BRIDGE_REPLAY_FILE',
+  /** The bridge configuration is inconsistent (e.g. serial mode without a port). */
+  Config: 'SLUICE_ERR_BRIDGE_CONFIG',
+} as const
+
+/** One of the codes in {@link BridgeErrorCode}. */
+export type BridgeErrorCode = (typeof BridgeErrorCode)[keyof typeof BridgeErrorCode]
+
+/** Listing serial ports failed; the message says why and what to do instead. */
+export class PortListError extends SluiceError {
+  override readonly name = 'PortListError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(BridgeErrorCode.PortList, message, options)
+  }
+}
+
+/** A replay file cannot be used. */
+export class ReplayFileError extends SluiceError {
+  override readonly name = 'ReplayFileError'
+  readonly file: string
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(BridgeErrorCode.ReplayFile, message, options)
+    this.file = file
+  }
+}
+
+/** The bridge configuration is inconsistent in a way the schema cannot express. */
+export class BridgeConfigError extends SluiceError {
+  override readonly name = 'BridgeConfigError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(BridgeErrorCode.Config, message, options)
+  }
+}
