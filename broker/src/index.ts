@@ -1,0 +1,47 @@
+/**
+ * @module @sluice/broker
+ * The embedded Sluice MQTT broker (Aedes): TCP and WebSocket listeners, scrypt password file, per-service
+ * publish ACL, TLS, limits, subscriber isolation with bounded per-subscriber queues, bounded persistent
+ * sessions, and its own metrics and status. `runBroker` is the `sluice broker` command.
+ */
+export { startBroker } from './broker.js'
+export type { RunningBroker } from './broker.js'
+export { resolveBrokerOptions, BROKER_DEFAULTS, silentBrokerLogger } from './options.js'
+export type { BrokerOptions, ResolvedBrokerOptions, BrokerLogger, BrokerLogFn } from './options.js'
+export type { BrokerMetrics, SubscriberMetrics, SessionMetrics } from './metrics.js'
+export {
+  BrokerErrorCode,
+  PortInUseError,
+  ListenFailedError,
+  InvalidBrokerOptionsError,
+  PasswordFileError,
+} from './errors.js'
+export {
+  hashPassword,
+  verifyPassword,
+  addUser,
+  readPasswordFile,
+  parsePasswordFile,
+} from './auth/password-file.js'
+export type { BrokerUser } from './auth/password-file.js'
+export {
+  PUBLISH_RULES,
+  OWN_SYS_RULE,
+  SERVICE_ROLES,
+  topicMatches,
+  publishFilters,
+  createPublishCheck,
+  identityFromClientId,
+} from './auth/acl.js'
+export type { Identity } from './auth/acl.js'
+export { createSubscriberQueue, SUBSCRIBER_QUEUE_POLICIES } from './queue/subscriber-queue.js'
+export type {
+  SubscriberQueue,
+  SubscriberQueuePolicy,
+  SubscriberQueueCounters,
+  OfferOutcome,
+} from './queue/subscriber-queue.js'
+export { WS_PATH } from './listeners/ws.js'
+export { runBroker, parseBrokerArgs } from './main.js'
+export type { BrokerArgs } from './main.js'
+export { BROKER_VERSION } from './version.js'

@@ -1,0 +1,171 @@
+/**
+ * @module isolation/subscriber-outbox
+ * Subscriber isolation (DESIGN.md §5). Stock Aedes hands each message to every subscriber's socket and
+ * waits for every write to finish before it routes more (mqemitter holds at most `concurrency` messages in
+ * flight), so one subscriber that stops reading stalls delivery to all of them. The outbox replaces a
+ * client's `deliver0`/`deliverQoS` with an enqueue into that client's own bounded queue that releases the
+ * router at once, and a pump that feeds the original delivery functions — and so the socket — only while
+ * fewer than `maxInflight` writes are pending. A slow socket therefore fills its own queue, whose policy
+ * decides what that subscriber loses, and never anyone else's delivery.
+ *
+ * Accounting is exact per subscriber: `in = out + dropped + deferred + queued`, where `out` counts
+ * messages handed to the socket, and `deferred` counts QoS 1/2 messages of a persistent session that left
+ * the live queue but stay in the session store, to be sent again when the client reconnects.
+ */
+import type { AedesPublishPacket, Client } from 'aedes'
+import { clientInternals, type DeliverFunction } from '../aedes-internals.js'
+import { createSubscriberQueue, type SubscriberQueuePolicy } from '../queue/subscriber-queue.js'
+
+/** Counters of one subscriber's outbox. */
+export interface OutboxCounters {
+  readonly in: number
+  readonly out: number
+  readonly dropped: number
+  readonly deferred: number
+  readonly queued: number
+  readonly inflight: number
+}
+
+/** One subscriber's outbox. */
+export interface SubscriberOutbox {
+  readonly clientId: string
+  readonly capacity: number
+  readonly policy: SubscriberQueuePolicy
+  counters(): OutboxCounters
+  /** Empties the queue when the client goes away, counting what was left (dropped or deferred). */
+  close(): void
+}
+
+/** Options for {@link installOutbox}. */
+export interface OutboxOptions {
+  readonly capacity: number
+  readonly policy: SubscriberQueuePolicy
+  /** Deliveries handed to Aedes but not yet written out; bounds what sits in the socket buffer. */
+  readonly maxInflight?: number
+  /**
+   * Returns true when the session store refused this QoS>0 message for a persistent client (it was
+   * counted there), so the live path must not deliver it: Aedes would fail to find it in the store.
+   */
+  readonly refusedBySession?: (clientId: string, packet: AedesPublishPacket) => boolean
+}
+
+interface Item {
+  readonly packet: AedesPublishPacket
+  /** Deliver through the original `deliver0` (QoS 0) rather than `deliverQoS`. */
+  readonly qos0: boolean
+  /** A QoS>0 message of a persistent session: it is also in the session store. */
+  readonly stored: boolean
+}
+
+/**
+ * Installs a bounded outbox on an Aedes client. Call it before the client subscribes (the broker does it
+ * in `preConnect`), because each subscription captures the delivery functions when it is added.
+ *
+ * @example
+ * ```ts
+ * aedes.preConnect = (client, packet, cb) => {
+ *   outboxes.set(client, installOutbox(client, { capacity: 10_000, policy: 'drop-oldest' }))
+ *   cb(null, true)
+ * }
+ * ```
+ */
+export function installOutbox(client: Client, options: OutboxOptions): SubscriberOutbox {
+  const internals = clientInternals(client)
+  const original0: DeliverFunction = internals.deliver0
+  const originalQoS: DeliverFunction = internals.deliverQoS
+  const queue = createSubscriberQueue<Item>({ capacity: options.capacity, policy: options.policy })
+  const maxInflight = options.maxInflight ?? 32
+  let inflight = 0
+  let deferred = 0
+  let pumpScheduled = false
+  let closed = false
+
+  function countLeaving(items: readonly Item[]): void {
+    for (const item of items) if (item.stored) deferred++
+  }
+
+  function enqueue(packet: AedesPublishPacket, qos0: boolean): void {
+    const stored = !qos0 && !internals.clean
+    if (closed) return
+    const outcome = queue.offer({ packet, qos0, stored })
+    countLeaving(outcome.evicted)
+    if (!outcome.accepted && stored) deferred++
+    schedulePump()
+  }
+
+  function schedulePump(): void {
+    if (pumpScheduled || closed) return
+    pumpScheduled = true
+    // A fresh macrotask per pump run keeps the stack flat however many messages are queued (the
+    // "Maximum call stack size exceeded" floods in moscajs/aedes#77 and #193 were synchronous chains).
+    setImmediate(pump)
+  }
+
+  function onWritten(): void {
+    inflight--
+    schedulePump()
+  }
+
+  function pump(): void {
+    pumpScheduled = false
+    while (!closed && inflight < maxInflight && queue.length > 0) {
+      if (internals.closed) {
+        close()
+        return
+      }
+      const item = queue.poll()!
+      inflight++
+      // The original functions write to the socket and call back once the write is flushed or, when
+      // the socket buffer is full, on 'drain' — so at most `maxInflight` writes ever wait on this socket.
+      if (item.qos0) original0(item.packet, onWritten)
+      else originalQoS(item.packet, onWritten)
+    }
+  }
+
+  // Releasing the router on the next macrotask, never synchronously: mqemitter starts its next queued
+  // message from inside this callback, and a synchronous release would recurse once per queued message.
+  internals.deliver0 = function deliverToOutbox0(packet, cb) {
+    enqueue(packet, true)
+    setImmediate(cb)
+  }
+  internals.deliverQoS = function deliverToOutboxQoS(packet, cb) {
+    if (packet.qos === 0) {
+      enqueue(packet, true)
+    } else if (
+      !internals.clean &&
+      options.refusedBySession !== undefined &&
+      options.refusedBySession(internals.id, packet)
+    ) {
+      // counted by the session store already
+    } else {
+      enqueue(packet, false)
+    }
+    setImmediate(cb)
+  }
+
+  function close(): void {
+    if (closed) return
+    closed = true
+    countLeaving(queue.drain())
+  }
+
+  return {
+    get clientId() {
+      return internals.id
+    },
+    capacity: options.capacity,
+    policy: options.policy,
+    counters() {
+      const c = queue.counters()
+      return {
+        in: c.arrived,
+        out: c.delivered,
+        dropped: c.dropped - deferred,
+        deferred,
+        queued: c.queued,
+        inflight,
+      }
+    },
+    close,
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * @module main
+ * The `sluice broker` command: parses its flags, starts the broker, and stops it on SIGINT/SIGTERM.
+ * The CLI calls `runBroker(argv)`; `parseBrokerArgs` is separate so that flag handling is testable.
+ */
+import { parseArgs } from 'node:util'
+import { startBroker, type RunningBroker } from './broker.js'
+import { InvalidBrokerOptionsError } from './errors.js'
+import type { BrokerLogger, BrokerOptions } from './options.js'
+import type { SubscriberQueuePolicy } from './queue/subscriber-queue.js'
+
+/** The broker's command-line flags. */
+export const BROKER_USAGE = `Usage: sluice broker [options]
+  --host <addr>            listen address (default 127.0.0.1; others need credentials)
+  --port <n>               MQTT TCP port (default 1883, 0 = any free port)
+  --ws-port <n>            MQTT over WebSocket port, path /mqtt (off by default)
+  --password-file <file>   users file (sluice broker passwd)
+  --allow-anonymous        let clients without credentials in on a non-loopback address
+  --persistence-dir <dir>  durable sessions and retained messages (LevelDB)
+  --tls-key <file> --tls-cert <file>   TLS on every listener
+  --queue-capacity <n>     each subscriber's outbound queue (default 10000)
+  --queue-policy <p>       drop-oldest | drop-newest | sample | block (default drop-oldest)
+  --prefix <p>             topic prefix (default sluice)
+  --instance <id>          broker instance id (default main)`
+
+/** Parsed flags, as broker options. */
+export type BrokerArgs = BrokerOptions
+
+function integer(name: string, value: string | undefined, problems: string[]): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n)) problems.push(`--${name} must be an integer, got "${value}"`)
+  return n
+}
+
+/**
+ * Parses `sluice broker` flags into broker options; throws {@link InvalidBrokerOptionsError} listing
+ * every problem.
+ *
+ * @example
+ * ```ts
+ * parseBrokerArgs(['--port', '0', '--ws-port', '9001']) // { port: 0, wsPort: 9001 }
+ * ```
+ */
+export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'ws-port': { type: 'string' },
+        'password-file': { type: 'string' },
+        'allow-anonymous': { type: 'boolean' },
+        'persistence-dir': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'queue-capacity': { type: 'string' },
+        'queue-policy': { type: 'string' },
+        prefix: { type: 'string' },
+        instance: { type: 'string' },
+      },
+    }))
+  } catch (err) {
+    throw new InvalidBrokerOptionsError([`${(err as Error).message}\n${BROKER_USAGE}`])
+  }
+  const problems: string[] = []
+  const args: {
+    -readonly [K in keyof BrokerOptions]: BrokerOptions[K]
+  } = {}
+  if (values.host !== undefined) args.host = values.host
+  const port = integer('port', values.port, problems)
+  if (port !== undefined) args.port = port
+  const wsPort = integer('ws-port', values['ws-port'], problems)
+  if (wsPort !== undefined) args.wsPort = wsPort
+  if (values['password-file'] !== undefined) args.passwordFile = values['password-file']
+  if (values['allow-anonymous'] === true) args.allowAnonymous = true
+  if (values['persistence-dir'] !== undefined) args.persistence = { dir: values['persistence-dir'] }
+  const key = values['tls-key']
+  const cert = values['tls-cert']
+  if ((key === undefined) !== (cert === undefined)) {
+    problems.push('--tls-key and --tls-cert go together')
+  } else if (key !== undefined && cert !== undefined) {
+    args.tls = { keyFile: key, certFile: cert }
+  }
+  const capacity = integer('queue-capacity', values['queue-capacity'], problems)
+  const policy = values['queue-policy'] as SubscriberQueuePolicy | undefined
+  if (capacity !== undefined || policy !== undefined) {
+    args.subscriberQueue = {
+      ...(capacity === undefined ? {} : { capacity }),
+      ...(policy === undefined ? {} : { policy }),
+    }
+  }
+  if (values.prefix !== undefined) args.prefix = values.prefix
+  if (values.instance !== undefined) args.instance = values.instance
+  if (problems.length > 0) throw new InvalidBrokerOptionsError(problems)
+  return args
+}
+
+/**
+ * Runs the broker from command-line flags until SIGINT or SIGTERM; resolves once it has closed.
+ *
+ * @example
+ * ```ts
+ * await runBroker(process.argv.slice(2), { logger: pino() })
+ * ```
+ */
+export async function runBroker(
+  argv: readonly string[],
+  extra: { logger?: BrokerLogger; signal?: AbortSignal } = {},
+): Promise<void> {
+  const broker: RunningBroker = await startBroker({
+    ...parseBrokerArgs(argv),
+    ...(extra.logger === undefined ? {} : { logger: extra.logger }),
+  })
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    extra.signal?.addEventListener('abort', stop, { once: true })
+  })
+  await broker.close()
+}

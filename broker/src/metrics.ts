@@ -1,0 +1,63 @@
+/**
+ * @module metrics
+ * What the broker reports about itself (DESIGN.md §6) on `{p}/_sys/broker/{instance}/metrics`: clients,
+ * connections accepted and refused, messages in and out, refused publishes by reason, and for each
+ * subscriber its own queue — length, capacity, and exact in/out/dropped/deferred counters — so that a
+ * slow consumer is visible by name, with what it cost itself and nobody else.
+ */
+
+/** One subscriber's outbound queue. `in = out + dropped + deferred + queued`. */
+export interface SubscriberMetrics {
+  readonly clientId: string
+  readonly role: string
+  readonly policy: string
+  readonly capacity: number
+  readonly queued: number
+  readonly in: number
+  /** Handed to the socket. */
+  readonly out: number
+  /** Lost to the queue policy, or left in the queue when the client went away. */
+  readonly dropped: number
+  /** QoS 1/2 of a persistent session that left the live queue but stay in the session store. */
+  readonly deferred: number
+  /** Writes waiting on the socket. */
+  readonly inflight: number
+}
+
+/** One persistent session's stored queue (bounded, drop-newest). */
+export interface SessionMetrics {
+  readonly clientId: string
+  readonly stored: number
+  readonly dropped: number
+}
+
+/** A snapshot of the broker's counters. Counters are totals since start. */
+export interface BrokerMetrics {
+  readonly service: 'broker'
+  readonly instance: string
+  /** When the snapshot was taken (ms since the epoch). */
+  readonly t: number
+  readonly uptimeMs: number
+  /** Connected MQTT clients. */
+  readonly clients: number
+  readonly connections: {
+    readonly open: number
+    readonly accepted: number
+    readonly refused: { readonly limit: number; readonly auth: number }
+  }
+  readonly messages: {
+    /** PUBLISH packets accepted from clients. */
+    readonly in: number
+    /** Messages handed to subscriber sockets. */
+    readonly out: number
+    /** Dropped by subscriber queues and session stores. */
+    readonly dropped: number
+    readonly deferred: number
+    /** PUBLISH packets acknowledged but discarded: outside the client's ACL, or over the payload limit. */
+    readonly refused: { readonly acl: number; readonly payload: number }
+    /** PUBLISH packets held back by the per-client rate limit (delayed, not lost). */
+    readonly throttled: number
+  }
+  readonly subscribers: readonly SubscriberMetrics[]
+  readonly sessions: readonly SessionMetrics[]
+}

@@ -1,0 +1,214 @@
+/**
+ * @module options
+ * The broker's options, their defaults and their validation: checked once at start, every problem listed
+ * at once, and frozen (STYLE.md, Config). The defaults are the secure ones of DESIGN.md §11: loopback
+ * only, every limit on, and each subscriber bounded (§5).
+ */
+import { assertIdentifier, assertPrefix, DEFAULT_PREFIX } from '@sluice/contract'
+import { InvalidBrokerOptionsError } from './errors.js'
+import { SUBSCRIBER_QUEUE_POLICIES, type SubscriberQueuePolicy } from './queue/subscriber-queue.js'
+
+/** A log method, as in pino: `(obj, msg)` or `(msg)`. */
+export interface BrokerLogFn {
+  (obj: object, msg?: string): void
+  (msg: string): void
+}
+
+/** The logger the broker takes (a pino logger fits); silent by default. */
+export interface BrokerLogger {
+  error: BrokerLogFn
+  warn: BrokerLogFn
+  info: BrokerLogFn
+  debug: BrokerLogFn
+}
+
+/** Options of {@link startBroker}. Every field is optional. */
+export interface BrokerOptions {
+  /** Address of both listeners. Default `127.0.0.1`; any other address requires credentials. */
+  readonly host?: string
+  /** MQTT TCP port. Default 1883; 0 picks a free port. */
+  readonly port?: number
+  /** MQTT-over-WebSocket port (path `/mqtt`); no WebSocket listener when absent. 0 picks a free port. */
+  readonly wsPort?: number
+  /** TLS key and certificate files, used on both listeners. */
+  readonly tls?: { readonly keyFile: string; readonly certFile: string }
+  /** The user list (`user:role:scrypt-hash` lines); see `addUser`. */
+  readonly passwordFile?: string
+  /** Let clients without credentials in on a non-loopback address (they always may on loopback). */
+  readonly allowAnonymous?: boolean
+  /**
+   * Role of an anonymous client whose id is not `sluice-<service>-<instance>`. Default `operator`
+   * (may publish rate commands only); `admin` lets such clients publish anywhere.
+   */
+  readonly anonymousRole?: string
+  /** Largest accepted PUBLISH payload; larger ones are discarded and counted. Default 256 KiB. */
+  readonly maxPayloadBytes?: number
+  /** Most simultaneous connections; more are closed at once and counted. Default 1024. */
+  readonly maxConnections?: number
+  /** Messages per second each client may publish (excess is delayed, not lost). Default 20 000; 0 = off. */
+  readonly maxMessagesPerSecond?: number
+  /** Each subscriber's own outbound queue (DESIGN.md §5). Default 10 000, drop-oldest. */
+  readonly subscriberQueue?: { readonly capacity?: number; readonly policy?: SubscriberQueuePolicy }
+  /** Most QoS 1/2 messages kept per persistent session (drop-newest, counted). Default 10 000. */
+  readonly sessionQueueCapacity?: number
+  /** Durable persistence (LevelDB) in this directory; in memory (bounded) when absent. */
+  readonly persistence?: { readonly dir: string }
+  /** Topic prefix. Default `sluice`. */
+  readonly prefix?: string
+  /** This broker's instance id in `{p}/_sys/broker/{instance}/…`. Default `main`. */
+  readonly instance?: string
+  /** Period of the metrics message. Default 1000 ms; 0 turns it off. */
+  readonly metricsIntervalMs?: number
+  /** How long a subscriber's socket may stay full before the broker disconnects it. Default 60 000 ms. */
+  readonly drainTimeoutMs?: number
+  /** Logger; silent by default. */
+  readonly logger?: BrokerLogger
+}
+
+/** {@link BrokerOptions} with every default filled in. */
+export interface ResolvedBrokerOptions {
+  readonly host: string
+  readonly port: number
+  readonly wsPort: number | undefined
+  readonly tls: { readonly keyFile: string; readonly certFile: string } | undefined
+  readonly passwordFile: string | undefined
+  readonly allowAnonymous: boolean
+  readonly anonymousRole: string
+  readonly maxPayloadBytes: number
+  readonly maxConnections: number
+  readonly maxMessagesPerSecond: number
+  readonly subscriberQueue: { readonly capacity: number; readonly policy: SubscriberQueuePolicy }
+  readonly sessionQueueCapacity: number
+  readonly persistence: { readonly dir: string } | undefined
+  readonly prefix: string
+  readonly instance: string
+  readonly metricsIntervalMs: number
+  readonly drainTimeoutMs: number
+  readonly logger: BrokerLogger
+}
+
+const noop: BrokerLogFn = () => undefined
+
+/** The default logger: drops everything. */
+export const silentBrokerLogger: BrokerLogger = { error: noop, warn: noop, info: noop, debug: noop }
+
+/** The defaults, in one place. */
+export const BROKER_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 1883,
+  anonymousRole: 'operator',
+  maxPayloadBytes: 256 * 1024,
+  maxConnections: 1024,
+  maxMessagesPerSecond: 20_000,
+  subscriberQueueCapacity: 10_000,
+  subscriberQueuePolicy: 'drop-oldest',
+  sessionQueueCapacity: 10_000,
+  prefix: DEFAULT_PREFIX,
+  instance: 'main',
+  metricsIntervalMs: 1000,
+  drainTimeoutMs: 60_000,
+})
+
+/**
+ * Fills in defaults and validates; throws {@link InvalidBrokerOptionsError} listing every problem.
+ *
+ * @example
+ * ```ts
+ * resolveBrokerOptions({ port: 0 }).host // '127.0.0.1'
+ * ```
+ */
+export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
+  const problems: string[] = []
+  const port = (name: string, value: number | undefined, fallback: number | undefined) => {
+    if (value === undefined) return fallback
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      problems.push(`${name} must be an integer from 0 to 65535, got ${String(value)}`)
+    }
+    return value
+  }
+  const positive = (name: string, value: number | undefined, fallback: number, zeroOk = false) => {
+    if (value === undefined) return fallback
+    if (!Number.isInteger(value) || value < (zeroOk ? 0 : 1)) {
+      problems.push(`${name} must be an integer ≥ ${zeroOk ? 0 : 1}, got ${String(value)}`)
+    }
+    return value
+  }
+  const identifier = (name: string, value: string, check: (v: string) => string) => {
+    try {
+      check(value)
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`)
+    }
+    return value
+  }
+  const policy = options.subscriberQueue?.policy ?? BROKER_DEFAULTS.subscriberQueuePolicy
+  if (!SUBSCRIBER_QUEUE_POLICIES.includes(policy)) {
+    problems.push(
+      `subscriberQueue.policy must be one of ${SUBSCRIBER_QUEUE_POLICIES.join(', ')}, got ${policy}`,
+    )
+  }
+  const host = options.host ?? BROKER_DEFAULTS.host
+  if (host.trim() === '') problems.push('host must not be empty')
+  const resolved: ResolvedBrokerOptions = {
+    host,
+    port: port('port', options.port, BROKER_DEFAULTS.port) ?? BROKER_DEFAULTS.port,
+    wsPort: port('wsPort', options.wsPort, undefined),
+    tls: options.tls,
+    passwordFile: options.passwordFile,
+    allowAnonymous: options.allowAnonymous ?? false,
+    anonymousRole: identifier(
+      'anonymousRole',
+      options.anonymousRole ?? BROKER_DEFAULTS.anonymousRole,
+      (v) => assertIdentifier('anonymousRole', v),
+    ),
+    maxPayloadBytes: positive(
+      'maxPayloadBytes',
+      options.maxPayloadBytes,
+      BROKER_DEFAULTS.maxPayloadBytes,
+    ),
+    maxConnections: positive(
+      'maxConnections',
+      options.maxConnections,
+      BROKER_DEFAULTS.maxConnections,
+    ),
+    maxMessagesPerSecond: positive(
+      'maxMessagesPerSecond',
+      options.maxMessagesPerSecond,
+      BROKER_DEFAULTS.maxMessagesPerSecond,
+      true,
+    ),
+    subscriberQueue: {
+      capacity: positive(
+        'subscriberQueue.capacity',
+        options.subscriberQueue?.capacity,
+        BROKER_DEFAULTS.subscriberQueueCapacity,
+      ),
+      policy,
+    },
+    sessionQueueCapacity: positive(
+      'sessionQueueCapacity',
+      options.sessionQueueCapacity,
+      BROKER_DEFAULTS.sessionQueueCapacity,
+    ),
+    persistence: options.persistence,
+    prefix: identifier('prefix', options.prefix ?? BROKER_DEFAULTS.prefix, assertPrefix),
+    instance: identifier('instance', options.instance ?? BROKER_DEFAULTS.instance, (v) =>
+      assertIdentifier('instance', v),
+    ),
+    metricsIntervalMs: positive(
+      'metricsIntervalMs',
+      options.metricsIntervalMs,
+      BROKER_DEFAULTS.metricsIntervalMs,
+      true,
+    ),
+    drainTimeoutMs: positive(
+      'drainTimeoutMs',
+      options.drainTimeoutMs,
+      BROKER_DEFAULTS.drainTimeoutMs,
+      true,
+    ),
+    logger: options.logger ?? silentBrokerLogger,
+  }
+  if (problems.length > 0) throw new InvalidBrokerOptionsError(problems)
+  return Object.freeze(resolved)
+}

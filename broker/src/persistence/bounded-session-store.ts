@@ -1,0 +1,131 @@
+/**
+ * @module persistence/bounded-session-store
+ * Bounds the per-client message queue that Aedes keeps for persistent sessions (clean = false). Aedes
+ * stores every QoS 1/2 message for every persistent subscription in its persistence
+ * (`outgoingEnqueueCombi`) until the client acknowledges it, with no limit: a client that subscribed
+ * once and went away makes the broker grow forever. DESIGN.md §5 says nothing may grow without a limit,
+ * so this wrapper counts stored messages per client and refuses the newest once a client holds
+ * `capacity` of them, counting each refusal. Drop-newest is the only policy the persistence API allows:
+ * a stored message can be removed only by its packet id, which it gets when it is sent.
+ *
+ * The count is kept in memory; with durable persistence it restarts from zero when the broker does, so
+ * after a restart a session may briefly hold up to twice its capacity.
+ */
+import type { AedesPublishPacket } from 'aedes'
+
+/** A subscription as Aedes passes it to `outgoingEnqueueCombi`. */
+interface StoredSubscription {
+  readonly clientId: string
+}
+
+/** The part of an Aedes 1.x persistence object this wrapper touches. */
+interface OutgoingPersistence {
+  outgoingEnqueue(sub: StoredSubscription, packet: AedesPublishPacket): Promise<unknown>
+  outgoingEnqueueCombi(subs: StoredSubscription[], packet: AedesPublishPacket): Promise<unknown>
+  outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>
+}
+
+/** Counters of one client's session queue. */
+export interface SessionQueueCounters {
+  readonly clientId: string
+  readonly stored: number
+  readonly dropped: number
+}
+
+/** The bound and its accounting. */
+export interface BoundedSessionStore {
+  readonly capacity: number
+  /** True (once) when the store refused this message for this client; see `installOutbox`. */
+  refused(clientId: string, packet: AedesPublishPacket): boolean
+  /** Forgets refusals remembered for a client that went away. */
+  forgetRefusals(clientId: string): void
+  counters(): SessionQueueCounters[]
+  readonly droppedTotal: number
+}
+
+function packetKey(packet: AedesPublishPacket): string {
+  return `${packet.brokerId}:${packet.brokerCounter}`
+}
+
+/**
+ * Wraps a persistence object in place so that each client stores at most `capacity` messages.
+ * `isOnline(clientId)` tells whether a live delivery will follow (Aedes routes to connected clients right
+ * after storing), so that refusals are remembered only for those and the live path skips them too.
+ *
+ * @example
+ * ```ts
+ * const persistence = memoryPersistence()
+ * const sessions = boundSessionStore(persistence, 1000, (id) => aedes.clients[id] !== undefined)
+ * ```
+ */
+export function boundSessionStore(
+  persistence: object,
+  capacity: number,
+  isOnline: (clientId: string) => boolean,
+): BoundedSessionStore {
+  const target = persistence as OutgoingPersistence
+  const enqueue = target.outgoingEnqueue.bind(target)
+  const enqueueCombi = target.outgoingEnqueueCombi.bind(target)
+  const clear = target.outgoingClearMessageId.bind(target)
+  const stored = new Map<string, number>()
+  const dropped = new Map<string, number>()
+  const refusals = new Map<string, Set<string>>()
+  let droppedTotal = 0
+
+  function admit(clientId: string, packet: AedesPublishPacket): boolean {
+    const n = stored.get(clientId) ?? 0
+    if (n < capacity) {
+      stored.set(clientId, n + 1)
+      return true
+    }
+    dropped.set(clientId, (dropped.get(clientId) ?? 0) + 1)
+    droppedTotal++
+    if (isOnline(clientId)) {
+      let set = refusals.get(clientId)
+      if (set === undefined) refusals.set(clientId, (set = new Set()))
+      // A refusal is consumed by the live delivery that follows at once; the cap only guards against a
+      // delivery that never comes (the client unsubscribed in between).
+      if (set.size < capacity) set.add(packetKey(packet))
+    }
+    return false
+  }
+
+  target.outgoingEnqueue = async (sub, packet) => {
+    if (admit(sub.clientId, packet)) await enqueue(sub, packet)
+  }
+  target.outgoingEnqueueCombi = async (subs, packet) => {
+    const admitted = subs.filter((sub) => admit(sub.clientId, packet))
+    if (admitted.length > 0) await enqueueCombi(admitted, packet)
+  }
+  target.outgoingClearMessageId = async (client, packet) => {
+    const removed = await clear(client, packet)
+    if (removed !== undefined && removed !== null) {
+      const n = stored.get(client.id) ?? 0
+      if (n <= 1) stored.delete(client.id)
+      else stored.set(client.id, n - 1)
+    }
+    return removed
+  }
+
+  return {
+    capacity,
+    refused(clientId, packet) {
+      const set = refusals.get(clientId)
+      return set?.delete(packetKey(packet)) ?? false
+    },
+    forgetRefusals(clientId) {
+      refusals.delete(clientId)
+    },
+    counters() {
+      const ids = new Set([...stored.keys(), ...dropped.keys()])
+      return [...ids].map((clientId) => ({
+        clientId,
+        stored: stored.get(clientId) ?? 0,
+        dropped: dropped.get(clientId) ?? 0,
+      }))
+    },
+    get droppedTotal() {
+      return droppedTotal
+    },
+  }
+}
