@@ -1,0 +1,124 @@
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { frameRecord, openSpool } from './spool.js'
+
+const dirs: string[] = []
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'sluice-spool-'))
+  dirs.push(d)
+  return d
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+const texts = (b: { records: readonly Buffer[] }): string[] => b.records.map((r) => r.toString())
+
+describe('spool', () => {
+  it('replays appended records in order and forgets them once acknowledged', () => {
+    const spool = openSpool({ dir: tmp(), maxBytes: 1 << 20 })
+    spool.append(['a', 'b', 'c'], 1)
+    const first = spool.read(2)
+    expect(texts(first)).toEqual(['a', 'b'])
+    expect(texts(spool.read(10))).toEqual(['a', 'b', 'c'])
+    spool.ack(first.next)
+    expect(texts(spool.read(10))).toEqual(['c'])
+    expect(spool.stats().pending).toBe(1)
+    spool.close()
+  })
+
+  it('replays unacknowledged records after a restart, and only those', () => {
+    const dir = tmp()
+    const a = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 64 })
+    a.append(Array.from({ length: 20 }, (_, i) => `p${i}`), 1)
+    a.ack(a.read(7).next)
+    a.close()
+    const b = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 64 })
+    expect(texts(b.read(100))).toEqual(Array.from({ length: 13 }, (_, i) => `p${i + 7}`))
+    expect(b.stats().pending).toBe(13)
+    b.close()
+  })
+
+  it('cuts a torn tail off at open and keeps every whole record before it', () => {
+    const dir = tmp()
+    const a = openSpool({ dir, maxBytes: 1 << 20 })
+    a.append(['one', 'two'], 5)
+    a.close()
+    const seg = readdirSync(dir).find((f) => f.endsWith('.seg'))!
+    const torn = frameRecord(Buffer.from('three-is-torn'), 6).subarray(0, 11)
+    appendFileSync(join(dir, seg), torn)
+    const b = openSpool({ dir, maxBytes: 1 << 20 })
+    expect(b.stats().tornTails).toBe(1)
+    expect(texts(b.read(10))).toEqual(['one', 'two'])
+    b.append(['four'], 7)
+    expect(texts(b.read(10))).toEqual(['one', 'two', 'four'])
+    b.close()
+  })
+
+  it('detects a corrupted record by its checksum and stops before it', () => {
+    const dir = tmp()
+    const a = openSpool({ dir, maxBytes: 1 << 20 })
+    a.append(['good'], 1)
+    a.close()
+    const seg = readdirSync(dir).find((f) => f.endsWith('.seg'))!
+    const bad = frameRecord(Buffer.from('flipped'), 2)
+    bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 0xff, bad.length - 1)
+    appendFileSync(join(dir, seg), bad)
+    const b = openSpool({ dir, maxBytes: 1 << 20 })
+    expect(texts(b.read(10))).toEqual(['good'])
+    expect(b.stats().tornTails).toBe(1)
+    b.close()
+  })
+
+  it('evicts the oldest segments at the cap and counts every unread record it deletes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 30 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (steps) => {
+          const spool = openSpool({ dir: tmp(), maxBytes: 2048, segmentBytes: 256 })
+          let appended = 0
+          let delivered = 0
+          for (const [n, acks] of steps) {
+            spool.append(
+              Array.from({ length: n }, () => `r${appended++}`),
+              appended,
+            )
+            const batch = spool.read(acks)
+            delivered += batch.records.length
+            spool.ack(batch.next)
+            const st = spool.stats()
+            expect(st.bytes).toBeLessThanOrEqual(2048)
+            // Every record appended is delivered, evicted or still pending: nothing else.
+            expect(delivered + st.evicted + st.pending).toBe(appended)
+          }
+          // What remains is in order and the newest records survive.
+          const rest = texts(spool.read(1e6)).map((r) => Number(r.slice(1)))
+          expect(rest).toEqual([...rest].sort((x, y) => x - y))
+          if (rest.length > 0) expect(rest[rest.length - 1]).toBe(appended - 1)
+          spool.close()
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('reports the append time of the oldest pending record', () => {
+    const spool = openSpool({ dir: tmp(), maxBytes: 1 << 20 })
+    expect(spool.stats().oldestAppendedAt).toBeUndefined()
+    spool.append(['x'], 1000)
+    spool.append(['y'], 2000)
+    expect(spool.stats().oldestAppendedAt).toBe(1000)
+    spool.ack(spool.read(1).next)
+    expect(spool.stats().oldestAppendedAt).toBe(2000)
+    spool.close()
+  })
+
+  it('refuses a segment size above a quarter of the cap', () => {
+    expect(() => openSpool({ dir: tmp(), maxBytes: 1000, segmentBytes: 500 })).toThrow(/quarter/)
+  })
+})
