@@ -107,6 +107,9 @@ export {
 } from './codec.js'
 export type { DecodeResult, DecodeOptions, PayloadInput } from './codec.js'
 
+export { createAsyncApiDocument, ASYNCAPI_CHANNELS, MESSAGE_EXAMPLES } from './asyncapi.js'
+export type { AsyncApiChannelSpec, AsyncApiOptions } from './asyncapi.js'
+
 export {
   LINE_MAX_LENGTH,
   lineRejectReasons,

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { ASYNCAPI_CHANNELS, MESSAGE_EXAMPLES, createAsyncApiDocument } from './asyncapi.js'
+import { decodeMessage, encode } from './codec.js'
+import { MessageIds, type MessageId } from './message-ids.js'
+import { parseTopic } from './topics.js'
+
+const fill: Record<string, string> = {
+  prefix: 'sluice',
+  device: 'dev-1',
+  channel: 'light',
+  name: 'w5s',
+  service: 'windowing',
+  instance: 'w1',
+}
+
+describe('AsyncAPI document', () => {
+  it('has one channel per topic kind whose address parses back to that kind', () => {
+    const kinds = ASYNCAPI_CHANNELS.map((ch) => {
+      const topic = ch.address.replace(/\{([a-z]+)\}/g, (_, p: string) => fill[p]!)
+      const parsed = parseTopic('sluice', topic)
+      expect(parsed, topic).not.toBeNull()
+      expect(parsed!.kind).toBe(ch.key)
+      return parsed!.kind
+    })
+    expect(new Set(kinds)).toEqual(
+      new Set(['raw', 'window', 'anomaly', 'rate', 'status', 'metrics']),
+    )
+  })
+
+  it('lists every message id, each with a schema and an example that decodes', () => {
+    const doc = createAsyncApiDocument() as {
+      components: { messages: Record<string, unknown>; schemas: Record<string, { $id: string }> }
+    }
+    for (const id of Object.values(MessageIds) as MessageId[]) {
+      expect(doc.components.messages[id]).toBeDefined()
+      expect(doc.components.schemas[id]!.$id).toBe(id)
+      expect(decodeMessage(id, encode(MESSAGE_EXAMPLES[id])).ok, id).toBe(true)
+    }
+  })
+
+  it('contains only JSON (no TypeBox symbols or undefined values)', () => {
+    const doc = createAsyncApiDocument()
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc)
+  })
+})

@@ -1,0 +1,342 @@
+import { Value } from '@sinclair/typebox/value'
+import type { Sample } from '@sluice/stream'
+import fc from 'fast-check'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  decodeAnomaly,
+  decodeMessage,
+  decodeMetrics,
+  decodeRate,
+  decodeRaw,
+  decodeRawBatch,
+  decodeRawSamples,
+  decodeStatus,
+  decodeWindow,
+  encode,
+  encodeText,
+  type DecodeResult,
+} from './codec.js'
+import { InvalidPayloadError } from './errors.js'
+import { MessageIds } from './message-ids.js'
+import type { AnomalyEvent } from './payloads/anomaly.js'
+import type { ServiceMetrics } from './payloads/metrics.js'
+import {
+  RAW_BATCH_MAX_SAMPLES,
+  RawBatchSchema,
+  RawSampleSchema,
+  toRawBatch,
+  type RawSample,
+} from './payloads/raw.js'
+import type { ServiceStatus } from './payloads/status.js'
+import type { WindowAggregate } from './payloads/window.js'
+import { MessageSchemas } from './schemas.js'
+
+function errorOf<T>(r: DecodeResult<T>): InvalidPayloadError {
+  if (r.ok) throw new Error(`expected a rejection, got ${JSON.stringify(r.value)}`)
+  return r.error
+}
+
+const sample: RawSample = { seq: 1234, t: 1732480000123.4, value: 450, ingest: 1732480000123.9 }
+
+const windowAggregate: WindowAggregate = {
+  window: 'w5s',
+  kind: 'sliding',
+  start: 1732480000000,
+  end: 1732480005000,
+  count: 50,
+  mean: 451.2,
+  std: 3.1,
+  min: 440,
+  max: 460,
+  first: 450,
+  last: 452,
+  seqFrom: 1000,
+  seqTo: 1049,
+  late: 0,
+  ingestMax: 1732480005001.2,
+}
+
+const anomaly: AnomalyEvent = {
+  seq: 1234,
+  t: 1732480000123.4,
+  value: 900,
+  score: 6.2,
+  threshold: 2,
+  detector: 'zscore',
+  level: 'very-unusual',
+  kind: 'spike',
+  baseline: { mean: 450, std: 12, n: 120 },
+  ingest: 1732480000123.9,
+}
+
+const status: ServiceStatus = {
+  state: 'online',
+  version: '0.1.0',
+  host: 'pi',
+  since: 1732480000000,
+  service: 'windowing',
+  instance: 'w1',
+  pid: 4242,
+}
+
+const metrics: ServiceMetrics = {
+  service: 'windowing',
+  instance: 'w1',
+  t: 1732480001000,
+  hops: {
+    'raw-in': {
+      direction: 'in',
+      qos: 1,
+      policy: 'drop-oldest',
+      in: 5000,
+      out: 4990,
+      dropped: { oldest: 10 },
+      rejected: 0,
+      queue: { length: 12, capacity: 10000 },
+      lambda: 5000,
+      mu: 5200,
+      rho: 0.96,
+      w: 2.4,
+      l: 12,
+      lMeasured: 11.8,
+      latency: { p50: 1.2, p95: 3.4, p99: 6.1 },
+      state: 'ok',
+      gaps: 10,
+      unexplainedLoss: 0,
+    },
+    // An outbound hop has no gaps or latency: those fields are simply absent.
+    'window-out': {
+      direction: 'out',
+      qos: 0,
+      policy: 'block',
+      in: 100,
+      out: 100,
+      dropped: {},
+      rejected: 0,
+      queue: { length: 0, capacity: 1000 },
+      state: 'ok',
+    },
+  },
+}
+
+describe('payload types', () => {
+  it('keeps the wire sample and @sluice/stream Sample the same shape', () => {
+    expectTypeOf<RawSample>().toEqualTypeOf<{
+      seq: number
+      t: number
+      value: number
+      ingest: number
+    }>()
+    expectTypeOf<Sample>().toExtend<RawSample>()
+    expectTypeOf<RawSample>().toExtend<Sample>()
+  })
+
+  it('gives every schema its message id as $id', () => {
+    for (const [id, schema] of Object.entries(MessageSchemas)) expect(schema.$id).toBe(id)
+  })
+})
+
+describe('raw samples', () => {
+  it('round-trips a sample through encode and decodeRaw', () => {
+    expect(decodeRaw(encode(sample))).toEqual({ ok: true, value: sample })
+  })
+
+  it('normalises a lone sample and a batch into Sample[] in payload order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            seq: fc.nat(),
+            t: fc.double({ noNaN: true, noDefaultInfinity: true }),
+            value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+            ingest: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          }),
+          { minLength: 1, maxLength: 50 },
+        ),
+        (samples) => {
+          // JSON turns -0 into 0; compare what JSON can carry.
+          const expected = samples.map((s) => JSON.parse(JSON.stringify(s)) as Sample)
+          expect(decodeRawSamples(encode(toRawBatch(samples)))).toEqual({
+            ok: true,
+            value: expected,
+          })
+          expect(decodeRawSamples(encode(samples[0]!))).toEqual({ ok: true, value: [expected[0]] })
+        },
+      ),
+    )
+  })
+
+  it('drops unknown fields so every decoded sample has one shape', () => {
+    const r = decodeRawSamples('{"seq":1,"t":2,"value":3,"ingest":4,"extra":"x"}')
+    expect(r).toEqual({ ok: true, value: [{ seq: 1, t: 2, value: 3, ingest: 4 }] })
+  })
+
+  it('rejects NaN and Infinity that reached the wire as null or 1e999', () => {
+    const nan = errorOf(decodeRaw(encode({ ...sample, value: Number.NaN })))
+    expect(nan.message).toBe(
+      'Invalid sluice.v1.raw payload: /value: expected a finite number, got null',
+    )
+    const inf = errorOf(decodeRaw('{"seq":1,"t":1e999,"value":1,"ingest":1}'))
+    expect(inf.issues).toEqual([{ path: '/t', message: 'expected a finite number, got Infinity' }])
+  })
+
+  it('rejects strings, missing fields and bad sequence numbers, naming each field', () => {
+    const err = errorOf(decodeRaw('{"seq":-1,"t":"1000","ingest":1}'))
+    expect(err).toBeInstanceOf(InvalidPayloadError)
+    expect(err.code).toBe('SLUICE_ERR_CONTRACT_INVALID_PAYLOAD')
+    expect(err.messageId).toBe('sluice.v1.raw')
+    expect(err.issues).toEqual([
+      { path: '/seq', message: 'expected an integer ≥ 0, got -1' },
+      { path: '/t', message: 'expected a finite number, got string "1000"' },
+      { path: '/value', message: 'missing (required)' },
+    ])
+    expect(errorOf(decodeRaw('{"seq":1.5,"t":1,"value":1,"ingest":1}')).issues[0]!.path).toBe(
+      '/seq',
+    )
+  })
+
+  it('reports at most maxIssues problems', () => {
+    expect(errorOf(decodeRaw('{}', { maxIssues: 2 })).issues).toHaveLength(2)
+    expect(errorOf(decodeRaw('{}')).issues).toHaveLength(4)
+  })
+
+  it('rejects bytes that are not UTF-8, not JSON, or not an object, without throwing', () => {
+    expect(errorOf(decodeRawSamples(new Uint8Array([0xff, 0xfe, 0x7b]))).message).toContain(
+      'not valid UTF-8',
+    )
+    expect(errorOf(decodeRawSamples('{"seq":')).message).toContain('payload is not JSON')
+    expect(errorOf(decodeRawSamples('[1,2]')).message).toContain(
+      'expected a JSON object, got an array of 2',
+    )
+    expect(errorOf(decodeRawSamples('null')).message).toContain('got null')
+  })
+
+  it('rejects a batch whose arrays have different lengths, saying which', () => {
+    const err = errorOf(decodeRawBatch('{"seq":[1,2],"t":[1,2],"value":[5],"ingest":[1,2]}'))
+    expect(err.messageId).toBe('sluice.v1.raw-batch')
+    expect(err.issues).toEqual([
+      {
+        path: '/value',
+        message: 'batch arrays must have equal lengths, but seq has 2 items and value has 1',
+      },
+    ])
+    expect(decodeRawSamples('{"seq":[1,2],"t":[1,2],"value":[5],"ingest":[1,2]}').ok).toBe(false)
+  })
+
+  it('rejects a batch with a bad item, an empty batch and an oversized batch', () => {
+    expect(
+      errorOf(decodeRawBatch('{"seq":[1,2],"t":[1,2],"value":[5,"6"],"ingest":[1,2]}')).issues,
+    ).toEqual([{ path: '/value/1', message: 'expected a finite number, got string "6"' }])
+    expect(errorOf(decodeRawBatch('{"seq":[],"t":[],"value":[],"ingest":[]}')).issues[0]).toEqual({
+      path: '/seq',
+      message: `expected 1 to ${RAW_BATCH_MAX_SAMPLES} items, got 0`,
+    })
+    const n = RAW_BATCH_MAX_SAMPLES + 1
+    const big = Array.from({ length: n }, (_, i) => i)
+    expect(decodeRawBatch(encodeText({ seq: big, t: big, value: big, ingest: big })).ok).toBe(false)
+  })
+
+  it('accepts exactly what the JSON Schemas accept (hand-written checks match the schemas)', () => {
+    const num = fc.oneof(
+      fc.double(),
+      fc.integer({ min: -5, max: 5 }),
+      fc.constant(Number.MAX_SAFE_INTEGER + 2),
+      fc.string({ maxLength: 2 }),
+      fc.constant(null),
+      fc.boolean(),
+    )
+    const field = fc.option(num, { nil: undefined })
+    const arr = fc.option(fc.array(num, { minLength: 0, maxLength: 3 }), { nil: undefined })
+    const sampleLike = fc.record(
+      { seq: field, t: field, value: field, ingest: field },
+      { requiredKeys: [] },
+    )
+    const batchLike = fc.record({ seq: arr, t: arr, value: arr, ingest: arr }, { requiredKeys: [] })
+    fc.assert(
+      fc.property(sampleLike, (o) => {
+        // Compare on the value the decoder sees: what JSON.parse returns (undefined fields vanish).
+        const wire = JSON.parse(JSON.stringify(o)) as unknown
+        expect(decodeRaw(JSON.stringify(o)).ok).toBe(Value.Check(RawSampleSchema, wire))
+      }),
+      { numRuns: 500 },
+    )
+    fc.assert(
+      fc.property(batchLike, (o) => {
+        const wire = JSON.parse(JSON.stringify(o)) as Record<string, unknown[]>
+        const lengths = new Set(Object.values(wire).map((a) => a.length))
+        const expected = Value.Check(RawBatchSchema, wire) && lengths.size === 1
+        expect(decodeRawBatch(JSON.stringify(o)).ok).toBe(expected)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+describe('window, anomaly, status, metrics and rate messages', () => {
+  it('round-trips a valid example of each', () => {
+    expect(decodeWindow(encode(windowAggregate))).toEqual({ ok: true, value: windowAggregate })
+    expect(decodeAnomaly(encode(anomaly))).toEqual({ ok: true, value: anomaly })
+    expect(decodeStatus(encode(status))).toEqual({ ok: true, value: status })
+    expect(
+      decodeStatus(encodeText({ state: 'offline', version: '1', host: 'h', since: 1 })).ok,
+    ).toBe(true)
+    expect(decodeMetrics(encode(metrics))).toEqual({ ok: true, value: metrics })
+    expect(decodeRate(encode({ hz: 10 }))).toEqual({ ok: true, value: { hz: 10 } })
+  })
+
+  it('names the wrong field, the rule and the value', () => {
+    const err = errorOf(
+      decodeWindow(JSON.stringify({ ...windowAggregate, count: 1.5, kind: 'rolling' })),
+    )
+    expect(err.messageId).toBe('sluice.v1.window')
+    expect(err.issues).toEqual([
+      {
+        path: '/kind',
+        message:
+          'expected one of "tumbling", "hopping", "sliding", "session", got string "rolling"',
+      },
+      { path: '/count', message: 'expected integer, got 1.5' },
+    ])
+  })
+
+  it('groups missing fields into one issue per object so wrong fields still show', () => {
+    const err = errorOf(decodeWindow('{"window":"w5s","kind":"bad"}'))
+    expect(err.issues[0]!.path).toBe('/kind')
+    expect(err.issues[1]).toEqual({
+      path: '/',
+      message:
+        'missing required fields start, end, count, mean, std, min, max, first, last, seqFrom, seqTo, late, ingestMax',
+    })
+  })
+
+  it('rejects bad nested values in metrics with their JSON pointer', () => {
+    const bad = structuredClone(metrics) as unknown as {
+      hops: Record<string, Record<string, unknown>>
+    }
+    bad.hops['raw-in']!.qos = 3
+    bad.hops['raw-in']!.dropped = { oldest: -1 }
+    const err = errorOf(decodeMetrics(encodeText(bad as unknown as ServiceMetrics)))
+    expect(err.issues.map((i) => i.path)).toEqual([
+      '/hops/raw-in/qos',
+      '/hops/raw-in/dropped/oldest',
+    ])
+    expect(err.issues[0]!.message).toBe('expected one of 0, 1, 2, got 3')
+  })
+
+  it('rejects out-of-range rates and non-identifier service names', () => {
+    expect(decodeRate('{"hz":0}').ok).toBe(false)
+    expect(decodeRate('{"hz":-5}').ok).toBe(false)
+    expect(decodeRate('{"hz":"10"}').ok).toBe(false)
+    expect(decodeRate('{"hz":1e999}').ok).toBe(false)
+    expect(decodeStatus(encodeText({ ...status, service: 'Bad Name' })).ok).toBe(false)
+    expect(decodeAnomaly(encodeText({ ...anomaly, level: 'normal' as 'unusual' })).ok).toBe(false)
+  })
+
+  it('decodes by message id', () => {
+    const r = decodeMessage(MessageIds.window, encode(windowAggregate))
+    expectTypeOf(r).toEqualTypeOf<DecodeResult<WindowAggregate>>()
+    expect(r.ok).toBe(true)
+    expect(decodeMessage(MessageIds.rawBatch, encode(sample)).ok).toBe(false)
+    expect(decodeMessage(MessageIds.raw, encode(sample)).ok).toBe(true)
+  })
+})
