@@ -74,6 +74,7 @@ describe('createBoundedQueue', () => {
     expect(q.size).toBe(2)
     expect(q.offer('c', 5)).toEqual({ accepted: true, evicted: 4 })
     expect(q.peekWeight()).toBe(4)
+    expect(q.peek()).toBe('b')
     expect(drain(q)).toEqual(['b', 'c'])
     expect(q.counters()).toMatchObject({ arrived: 13, delivered: 9, droppedTotal: 4 })
   })

@@ -82,6 +82,8 @@ export interface BoundedQueue<T> {
   offer(item: T, weight?: number): OfferResult
   /** Takes the oldest item, or `undefined` when empty. */
   poll(): T | undefined
+  /** The oldest item without taking it, or `undefined` when empty. */
+  peek(): T | undefined
   /** The weight of the oldest item, or 0 when empty. */
   peekWeight(): number
   /** A snapshot of the counters. */
@@ -218,6 +220,9 @@ export function createBoundedQueue<T>(options: BoundedQueueOptions): BoundedQueu
       const item = items[head]
       delivered += evictHead()
       return item
+    },
+    peek(): T | undefined {
+      return size === 0 ? undefined : items[head]
     },
     peekWeight(): number {
       return size === 0 ? 0 : weights[head]!

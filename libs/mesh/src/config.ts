@@ -1,0 +1,344 @@
+/**
+ * @module config
+ * Service configuration, read once at start (STYLE.md, Config; DESIGN.md §12): the defaults held by a
+ * TypeBox schema, then a YAML file (`--config path`), then `SLUICE_*` environment variables, then flags
+ * (`--broker mqtt://…`, `--hops.raw.queue.capacity 5000` or `=5000`). The merged value is converted
+ * (strings from env and flags become numbers and booleans as the schema says), validated, and deep-frozen.
+ * A bad config throws one {@link MeshConfigError} listing every problem at once.
+ *
+ * Environment names map onto the schema: `SLUICE_METRICS_INTERVAL_MS` → `metricsIntervalMs` (underscores
+ * and case ignored against the schema's keys), `__` separates levels: `SLUICE_HOPS__RAW__QUEUE__CAPACITY`.
+ * Inside a record such as `hops`, `_` in a key stands for `-` (`RAW_IN` → `raw-in`). Unknown `SLUICE_*`
+ * names are ignored (other tools share the prefix); unknown flags and file keys are errors (typos).
+ */
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
+import { MeshConfigError, MeshConfigFileError, type ConfigIssue } from './errors.js'
+
+/** QoS levels [MQTT-4.3]. */
+export const QosSchema = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])
+
+/** A hop's queue policy (DESIGN.md §5). */
+export const QueuePolicySchema = Type.Union([
+  Type.Literal('drop-oldest'),
+  Type.Literal('drop-newest'),
+  Type.Literal('sample'),
+  Type.Literal('block'),
+])
+
+/** Per-hop overrides in config: anything left out keeps the hop's declared value. */
+export const HopConfigSchema = Type.Object(
+  {
+    qos: Type.Optional(QosSchema),
+    queue: Type.Optional(
+      Type.Object(
+        {
+          capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+          policy: Type.Optional(QueuePolicySchema),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** Per-hop overrides. */
+export type HopConfig = Static<typeof HopConfigSchema>
+
+/** The config every service gets, with its defaults. */
+export const CommonConfigSchema = Type.Object({
+  broker: Type.String({
+    default: 'mqtt://127.0.0.1:1883',
+    pattern: '^(mqtts?|wss?|tcp|ssl)://',
+    description: 'Broker URL: mqtt://host:port, mqtts://, ws:// or wss://.',
+  }),
+  username: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
+  prefix: Type.String({
+    default: 'sluice',
+    pattern: '^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$',
+  }),
+  group: Type.String({
+    default: '',
+    pattern: '^([a-z0-9][a-z0-9_-]*)?$',
+    description: 'Scale-out group; defaults to the service name.',
+  }),
+  instance: Type.String({
+    default: '',
+    pattern: '^([a-z0-9][a-z0-9_-]*)?$',
+    description: 'Instance id; defaults to <hostname>-<pid>.',
+  }),
+  session: Type.Union([Type.Literal('clean'), Type.Literal('persistent')], {
+    default: 'clean',
+    description:
+      'persistent: clean=false with clientId <group>-<instance>, so QoS ≥ 1 survives a restart.',
+  }),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  metricsIntervalMs: Type.Integer({ default: 1000, minimum: 50 }),
+  shutdownTimeoutMs: Type.Integer({ default: 5000, minimum: 0 }),
+  hops: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), HopConfigSchema, {
+    default: {},
+  }),
+})
+
+/** The common config. */
+export type CommonConfig = Static<typeof CommonConfigSchema>
+
+/** Where {@link loadConfig} reads from. */
+export interface LoadConfigOptions<S extends TObject> {
+  /** The service's own schema (with defaults); merged with {@link CommonConfigSchema}. */
+  readonly schema: S
+  /** The service name: the default `group`. */
+  readonly service: string
+  /** Command-line arguments (without `node` and the script). Default none. */
+  readonly argv?: readonly string[]
+  /** Environment. Default none (pass `process.env` in a service). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** A config file path; `--config` in argv wins. */
+  readonly file?: string
+  /** Values applied last of all (for in-process use and tests). */
+  readonly overrides?: Record<string, unknown>
+}
+
+/** The service's config type: its own schema's fields and the common ones. */
+export type ServiceConfig<S extends TObject> = Readonly<Static<S> & CommonConfig>
+
+type Json = Record<string, unknown>
+
+function isPlainObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function deepMerge(target: Json, source: Json): Json {
+  const out: Json = { ...target }
+  for (const [k, v] of Object.entries(source)) {
+    const prev = out[k]
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v
+  }
+  return out
+}
+
+function setPath(obj: Json, path: readonly string[], value: unknown): void {
+  let o = obj
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!
+    const next = o[k]
+    if (isPlainObject(next)) o = next
+    else {
+      const created: Json = {}
+      o[k] = created
+      o = created
+    }
+  }
+  o[path[path.length - 1]!] = value
+}
+
+/** Deep-freezes a plain value in place and returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+interface ParsedArgv {
+  readonly values: Json
+  readonly configFile: string | undefined
+  readonly issues: ConfigIssue[]
+}
+
+/**
+ * Parses `--key value`, `--key=value`, `--a.b.c value`, a bare `--flag` (true) and `--no-flag` (false).
+ * Positional arguments are left to the caller (a CLI subcommand, for instance).
+ */
+function parseArgv(argv: readonly string[]): ParsedArgv {
+  const values: Json = {}
+  const issues: ConfigIssue[] = []
+  let configFile: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (!arg.startsWith('--') || arg === '--') continue
+    let key = arg.slice(2)
+    let value: unknown
+    const eq = key.indexOf('=')
+    if (eq >= 0) {
+      value = key.slice(eq + 1)
+      key = key.slice(0, eq)
+    } else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) {
+      value = argv[++i]
+    } else if (key.startsWith('no-')) {
+      key = key.slice(3)
+      value = false
+    } else {
+      value = true
+    }
+    if (key === 'config') {
+      if (typeof value === 'string') configFile = value
+      else issues.push({ path: 'config', message: 'needs a file path: --config sluice.yaml' })
+      continue
+    }
+    setPath(values, key.split('.'), value)
+  }
+  return { values, configFile, issues }
+}
+
+function normaliseName(s: string): string {
+  return s.toLowerCase().replace(/[_-]/g, '')
+}
+
+/** Finds the schema's property for an env segment, or the record key for it. */
+function envSegmentKey(
+  schema: TSchema | undefined,
+  segment: string,
+): [string, TSchema | undefined] {
+  const s = schema as {
+    properties?: Record<string, TSchema>
+    patternProperties?: Record<string, TSchema>
+  }
+  if (s?.properties !== undefined) {
+    for (const [name, sub] of Object.entries(s.properties)) {
+      if (normaliseName(name) === normaliseName(segment)) return [name, sub]
+    }
+    return ['', undefined]
+  }
+  if (s?.patternProperties !== undefined) {
+    const sub = Object.values(s.patternProperties)[0]
+    return [segment.toLowerCase().replace(/_/g, '-'), sub]
+  }
+  return ['', undefined]
+}
+
+function parseEnv(schema: TSchema, env: Readonly<Record<string, string | undefined>>): Json {
+  const values: Json = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('SLUICE_') || value === undefined) continue
+    const segments = name.slice('SLUICE_'.length).split('__')
+    const path: string[] = []
+    let sub: TSchema | undefined = schema
+    for (const seg of segments) {
+      const [key, next] = envSegmentKey(sub, seg)
+      if (key === '') {
+        sub = undefined
+        break
+      }
+      path.push(key)
+      sub = next
+    }
+    if (sub !== undefined && path.length > 0) setPath(values, path, value)
+  }
+  return values
+}
+
+function readConfigFile(file: string): Json {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new MeshConfigFileError(
+      file,
+      `Cannot read config file ${file}: ${(err as Error).message}. Check the --config path.`,
+      { cause: err },
+    )
+  }
+  let doc: unknown
+  try {
+    doc = parseYaml(text)
+  } catch (err) {
+    throw new MeshConfigFileError(
+      file,
+      `Config file ${file} is not valid YAML: ${(err as Error).message}`,
+      { cause: err },
+    )
+  }
+  if (doc === null || doc === undefined) return {}
+  if (!isPlainObject(doc)) {
+    throw new MeshConfigFileError(
+      file,
+      `Config file ${file} must hold a mapping of options at its top.`,
+    )
+  }
+  return doc
+}
+
+function unknownKeys(schema: TObject, values: Json, source: string): ConfigIssue[] {
+  const known = new Set(Object.keys(schema.properties))
+  return Object.keys(values)
+    .filter((k) => !known.has(k))
+    .map((k) => ({
+      path: k,
+      message: `unknown option (from ${source}); known: ${[...known].join(', ')}`,
+    }))
+}
+
+function pointerToPath(pointer: string): string {
+  return pointer === '' ? '/' : pointer.slice(1).replace(/\//g, '.')
+}
+
+/** A union of literals reads better as its list of allowed values than as "Expected union value". */
+function describeError(schema: TSchema, message: string): string {
+  const anyOf = (schema as { anyOf?: { const?: unknown }[] }).anyOf
+  if (anyOf !== undefined && anyOf.every((s) => s.const !== undefined)) {
+    return `expected one of ${anyOf.map((s) => JSON.stringify(s.const)).join(', ')}`
+  }
+  return message
+}
+
+/** A host name made into a valid identifier (lower-case, anything else becomes `-`). */
+function hostIdentifier(): string {
+  const h = hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+/, '')
+  return h === '' ? 'host' : h
+}
+
+/**
+ * Reads, merges, converts, validates and freezes a service's config.
+ *
+ * @example
+ * ```ts
+ * const schema = Type.Object({ windowMs: Type.Integer({ default: 5000, minimum: 1 }) })
+ * const config = loadConfig({ schema, service: 'windowing', argv: process.argv.slice(2), env: process.env })
+ * config.broker // 'mqtt://127.0.0.1:1883' unless overridden
+ * ```
+ */
+export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): ServiceConfig<S> {
+  const schema = Type.Composite([CommonConfigSchema, options.schema])
+  const args = parseArgv(options.argv ?? [])
+  const file = args.configFile ?? options.file
+  const fromFile = file === undefined ? {} : readConfigFile(file)
+  const fromEnv = parseEnv(schema, options.env ?? {})
+  const issues: ConfigIssue[] = [
+    ...args.issues,
+    ...unknownKeys(schema, fromFile, `file ${file ?? ''}`),
+    ...unknownKeys(schema, args.values, 'flags'),
+  ]
+  let merged = deepMerge(
+    deepMerge(deepMerge(fromFile, fromEnv), args.values),
+    options.overrides ?? {},
+  )
+  merged = Value.Convert(schema, merged) as Json
+  merged = Value.Default(schema, merged) as Json
+  for (const e of Value.Errors(schema, merged)) {
+    const path = pointerToPath(e.path)
+    // TypeBox reports a union twice (once per branch); one line per path and message is enough.
+    if (!issues.some((i) => i.path === path && i.message === e.message)) {
+      issues.push({
+        path,
+        message: `${describeError(e.schema, e.message)} (got ${JSON.stringify(e.value) ?? 'nothing'})`,
+      })
+    }
+  }
+  if (issues.length > 0) throw new MeshConfigError(issues)
+  if (merged.group === '') merged.group = options.service
+  if (merged.instance === '') merged.instance = `${hostIdentifier()}-${process.pid}`
+  return deepFreeze(merged) as ServiceConfig<S>
+}

@@ -1,0 +1,63 @@
+/**
+ * @module hop/hop-metrics
+ * Turns a hop's queue counters and meter snapshot into the metrics payload of one hop (DESIGN.md §6,
+ * `HopMetrics` of `@sluice/contract`). Values JSON cannot carry (ρ = ∞ when a consumer stalls) are
+ * omitted, as the contract says, rather than sent as null.
+ */
+import type { HopMetrics } from '@sluice/contract'
+import type { HopMeterSnapshot, QueueCounters } from '@sluice/stream'
+import type { HopSpecBase } from './hop-spec.js'
+
+/** Rounds to 3 decimals: metrics are for people and dashboards, not for bit-exact comparison. */
+function r3(x: number): number {
+  return Math.round(x * 1000) / 1000
+}
+
+/** The inputs of {@link toHopMetrics}. */
+export interface HopMetricsInput {
+  readonly spec: HopSpecBase
+  readonly direction: 'in' | 'out'
+  readonly topic?: string
+  readonly counters: QueueCounters
+  /** Samples passed on (to the handler, or acknowledged by the broker). */
+  readonly out: number
+  readonly rejected: number
+  /** Hop-specific drops beyond the queue's (e.g. `shutdown`, `failed`). */
+  readonly extraDropped?: Readonly<Record<string, number>>
+  readonly capacity: number
+  readonly snapshot: HopMeterSnapshot
+  readonly gaps?: number
+  readonly unexplainedLoss?: number
+}
+
+/** Builds one hop's metrics payload. */
+export function toHopMetrics(input: HopMetricsInput): HopMetrics {
+  const s = input.snapshot
+  const c = input.counters
+  const dropped: Record<string, number> = { ...c.dropped }
+  for (const [k, v] of Object.entries(input.extraDropped ?? {})) if (v > 0) dropped[k] = v
+  const m: HopMetrics = {
+    direction: input.direction,
+    qos: input.spec.qos,
+    policy: input.spec.queue.policy,
+    in: c.arrived,
+    out: input.out,
+    dropped,
+    rejected: input.rejected,
+    queue: { length: c.queued, capacity: input.capacity },
+    lambda: r3(s.lambda),
+    mu: r3(s.mu),
+    w: r3(s.meanWaitMs),
+    l: r3(s.littlesL),
+    lMeasured: r3(s.meanQueueLength),
+    state: s.state,
+  }
+  if (input.topic !== undefined) m.topic = input.topic
+  if (Number.isFinite(s.rho)) m.rho = r3(s.rho)
+  if (s.latency.count > 0) {
+    m.latency = { p50: r3(s.latency.p50), p95: r3(s.latency.p95), p99: r3(s.latency.p99) }
+  }
+  if (input.gaps !== undefined) m.gaps = input.gaps
+  if (input.unexplainedLoss !== undefined) m.unexplainedLoss = input.unexplainedLoss
+  return m
+}

@@ -1,0 +1,414 @@
+/**
+ * @module hop/inbound-hop
+ * An inbound hop: one subscription of one service (DESIGN.md §5). It decodes each message into items
+ * (raw samples by default; any item type with a `decode` and a `weight`, so window aggregates and anomaly
+ * events fit too, with the capacity still in samples), puts them in a bounded queue with the hop's policy,
+ * and a drain loop hands batches of one sensor key at a time to the service's handler, sync or async.
+ * Bad payloads are counted as `rejected` and logged at a sampled rate; they never stop intake.
+ *
+ * Under `block`, a message whose items do not fit keeps its transport acknowledgement until the drain
+ * loop makes room, so mqtt.js withholds the PUBACK and stops reading the socket; on a QoS 1 hop nothing
+ * is lost, and the backlog waits at the broker for this subscriber alone.
+ *
+ * Every delivered item with a sequence number feeds a per-sensor gap tracker; unexplained loss is gaps
+ * minus the drops this hop counted (§6). The hop manages its own subscriptions, so an instance can take
+ * and give up sensors while it runs (§12).
+ */
+import { decodeRawSamples, parseTopic, sensorKey, type HopMetrics } from '@sluice/contract'
+import {
+  createBoundedQueue,
+  createHopMeter,
+  createSequenceGapTracker,
+  unexplainedLoss,
+  type BoundedQueue,
+  type Sample,
+} from '@sluice/stream'
+import { MeshHopError } from '../errors.js'
+import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
+import { topicMatches, type Transport, type TransportMessage } from '../transport/transport.js'
+import { toHopMetrics } from './hop-metrics.js'
+import type { HopSpecBase } from './hop-spec.js'
+
+/** A decoder's answer: the items, or why the payload was rejected (the shape of the contract's codec). */
+export type HopDecodeResult<T> =
+  | readonly T[]
+  | { readonly ok: true; readonly value: readonly T[] }
+  | { readonly ok: false; readonly error: Error }
+
+/** What a service declares for an inbound hop. `T` is the item type; raw samples by default. */
+export interface InboundHopSpec<T = Sample> extends HopSpecBase {
+  /** MQTT filters to subscribe to at start (more can be added while running). */
+  readonly filters?: readonly string[]
+  /** Decodes one message; throwing or returning `{ ok: false }` counts it as rejected. Default: raw samples. */
+  readonly decode?: (topic: string, payload: Uint8Array) => HopDecodeResult<T>
+  /** Samples one item stands for (capacity is in samples). Default 1. */
+  readonly weight?: (item: T) => number
+  /** The key items are grouped and tracked by. Default: `device/channel` from the topic, else the topic. */
+  readonly key?: (topic: string, item: T) => string
+  /** An item's sequence number for gap tracking. Default: its numeric `seq` field, if any. */
+  readonly seq?: (item: T) => number | undefined
+  /** An item's ingest time (ms since the epoch) for latency. Default: its numeric `ingest` field. */
+  readonly ingest?: (item: T) => number | undefined
+  /** Most samples handed to one `handle` call. Default 512. */
+  readonly maxBatch?: number
+  /** The service's handler: items of one key, in arrival order. */
+  readonly handle: (key: string, items: T[]) => void | Promise<void>
+}
+
+/** Dependencies of {@link createInboundHop}. */
+export interface InboundHopDeps {
+  readonly transport: Transport
+  /** Topic prefix, for the default key. */
+  readonly prefix: string
+  readonly log?: MeshLogger
+  /** Clock in ms since the epoch (with a fraction). Default `performance.timeOrigin + performance.now()`. */
+  readonly now?: () => number
+}
+
+/** A running inbound hop. */
+export interface InboundHop<T = Sample> {
+  readonly name: string
+  readonly spec: InboundHopSpec<T>
+  /** The filters subscribed now. */
+  readonly filters: readonly string[]
+  /** Subscribes to the initial filters. */
+  start(): Promise<void>
+  /** Adds a subscription (e.g. a sensor this instance now owns). */
+  subscribe(filter: string): Promise<void>
+  /** Drops a subscription. */
+  unsubscribe(filter: string): Promise<void>
+  /** True if this hop subscribed to a filter matching `topic`. */
+  matches(topic: string): boolean
+  /** Takes one message from the transport; `ack` is called once the message is taken. */
+  accept(message: TransportMessage, ack: () => void): void
+  /** Unsubscribes everything: no new intake. Queued items still drain. */
+  stopIntake(): Promise<void>
+  /**
+   * Resolves when the queue is empty and no handler runs, or after `timeoutMs`; what is left then is
+   * counted as dropped (`shutdown`) and `false` is returned.
+   */
+  drain(timeoutMs: number): Promise<boolean>
+  /** The hop's metrics for the interval ending now (and starts the next interval). */
+  metrics(): HopMetrics
+}
+
+interface Entry<T> {
+  readonly key: string
+  readonly item: T
+  readonly weight: number
+  readonly at: number
+}
+
+interface Pending<T> {
+  readonly entries: Entry<T>[]
+  index: number
+  readonly ack: () => void
+}
+
+const defaultNow = (): number => performance.timeOrigin + performance.now()
+
+function numericField(item: unknown, field: string): number | undefined {
+  if (typeof item !== 'object' || item === null) return undefined
+  const v = (item as Record<string, unknown>)[field]
+  return typeof v === 'number' ? v : undefined
+}
+
+/**
+ * Creates an inbound hop (call `start()` to subscribe). Services get hops from `ctx.inbound(spec)`,
+ * which also routes messages and publishes the metrics.
+ *
+ * @example
+ * ```ts
+ * const hop = ctx.inbound({
+ *   name: 'raw', qos: 1, queue: { capacity: 10_000, policy: 'drop-oldest' },
+ *   filters: [rawFilter(ctx.prefix)],
+ *   handle: (key, samples) => { for (const s of samples) windows.get(key).push(s) },
+ * })
+ * ```
+ */
+export function createInboundHop<T = Sample>(
+  spec: InboundHopSpec<T>,
+  deps: InboundHopDeps,
+): InboundHop<T> {
+  const log = deps.log ?? silentLogger
+  const now = deps.now ?? defaultNow
+  const { transport, prefix } = deps
+  const queue: BoundedQueue<Entry<T>> = createBoundedQueue({
+    capacity: spec.queue.capacity,
+    policy: spec.queue.policy,
+  })
+  const meter = createHopMeter({ now: now() })
+  const gaps = createSequenceGapTracker()
+  const maxBatch = spec.maxBatch ?? 512
+  const decode =
+    spec.decode ??
+    ((_topic: string, payload: Uint8Array) => decodeRawSamples(payload) as HopDecodeResult<T>)
+  const weightOf = spec.weight ?? (() => 1)
+  const seqOf = spec.seq ?? ((item: T) => numericField(item, 'seq'))
+  const ingestOf = spec.ingest ?? ((item: T) => numericField(item, 'ingest'))
+  const keyCache = new Map<string, string>()
+  const keyOf =
+    spec.key ??
+    ((topic: string): string => {
+      let k = keyCache.get(topic)
+      if (k === undefined) {
+        const p = parseTopic(prefix, topic)
+        k = p !== null && 'channel' in p ? sensorKey(p.device, p.channel) : topic
+        // Topics are per sensor, so the cache is bounded by the sensors seen; cap it anyway.
+        if (keyCache.size < 100_000) keyCache.set(topic, k)
+      }
+      return k
+    })
+  const warnRejected = createSampledLog(log, 'warn', 1000)
+  const warnHandler = createSampledLog(log, 'error', 100)
+
+  const filters = new Set<string>()
+  // Filters given up recently still match: messages already in flight from the broker are taken and
+  // counted, not silently lost. Bounded: the oldest are forgotten.
+  const retired = new Set<string>()
+  const pending: Pending<T>[] = []
+  let rejected = 0
+  let out = 0
+  let droppedShutdown = 0
+  let handlerFailed = 0
+  let draining = false
+  let idleWaiters: (() => void)[] = []
+
+  function decodeMessage(message: TransportMessage): readonly T[] | undefined {
+    let r: HopDecodeResult<T>
+    try {
+      r = decode(message.topic, message.payload)
+    } catch (err) {
+      r = { ok: false, error: err as Error }
+    }
+    if (Array.isArray(r)) return r as readonly T[]
+    const res = r as Exclude<HopDecodeResult<T>, readonly T[]>
+    if (res.ok) return res.value
+    rejected++
+    warnRejected({ hop: spec.name, topic: message.topic, err: res.error }, 'rejected a bad payload')
+    return undefined
+  }
+
+  /** Offers entries from `p.index` on; false when the block policy ran out of room. */
+  function offerFrom(p: Pending<T>): boolean {
+    const t = now()
+    let accepted = 0
+    while (p.index < p.entries.length) {
+      const e = p.entries[p.index]!
+      const r = queue.offer(e, e.weight)
+      if (!r.accepted && r.reason === 'full') break
+      accepted += e.weight
+      p.index++
+    }
+    if (accepted > 0) {
+      meter.arrive(t, accepted)
+      meter.observeLength(t, queue.length)
+      scheduleDrain()
+    }
+    return p.index === p.entries.length
+  }
+
+  function releasePending(): void {
+    while (pending.length > 0) {
+      const p = pending[0]!
+      if (!offerFrom(p)) return
+      pending.shift()
+      p.ack()
+    }
+  }
+
+  function scheduleDrain(): void {
+    if (draining) return
+    draining = true
+    setImmediate(() => {
+      drainLoop().catch((err: unknown) => {
+        // drainLoop catches handler errors itself; anything here is a bug in the hop.
+        log.error({ err, hop: spec.name }, 'drain loop failed')
+        draining = false
+      })
+    })
+  }
+
+  async function drainLoop(): Promise<void> {
+    let handled = 0
+    while (queue.size > 0) {
+      const first = queue.poll()!
+      const key = first.key
+      const batch: T[] = [first.item]
+      const entries: Entry<T>[] = [first]
+      let samples = first.weight
+      for (;;) {
+        const next = queue.peek()
+        if (next === undefined || next.key !== key || samples + next.weight > maxBatch) break
+        queue.poll()
+        batch.push(next.item)
+        entries.push(next)
+        samples += next.weight
+      }
+      const t0 = now()
+      meter.observeLength(t0, queue.length)
+      releasePending()
+      let waitSum = 0
+      for (const e of entries) waitSum += (t0 - e.at) * e.weight
+      for (const item of batch) {
+        const seq = seqOf(item)
+        if (seq !== undefined) gaps.observe(key, seq)
+      }
+      try {
+        const r = spec.handle(key, batch)
+        if (r !== undefined) await r
+      } catch (err) {
+        handlerFailed += samples
+        warnHandler(
+          { err, hop: spec.name, key, handlerFailed },
+          'handler failed; its batch is lost',
+        )
+      }
+      const t1 = now()
+      out += samples
+      meter.serve(t1, samples, waitSum / samples, t1 - t0)
+      for (const item of batch) {
+        const ingest = ingestOf(item)
+        if (ingest !== undefined) meter.recordLatency(t1 - ingest)
+      }
+      // A synchronous handler would otherwise keep the loop (and the socket) to itself.
+      if (++handled % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    draining = false
+    releasePending()
+    if (queue.size === 0 && pending.length === 0) {
+      const waiters = idleWaiters
+      idleWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  function retire(filter: string): void {
+    retired.delete(filter)
+    retired.add(filter)
+    if (retired.size > 256) {
+      const oldest = retired.values().next().value
+      if (oldest !== undefined) retired.delete(oldest)
+    }
+  }
+
+  function dropRemaining(): void {
+    for (;;) {
+      const e = queue.poll()
+      if (e === undefined) break
+      droppedShutdown += e.weight
+    }
+    for (const p of pending) {
+      for (let i = p.index; i < p.entries.length; i++) droppedShutdown += p.entries[i]!.weight
+      p.ack()
+    }
+    pending.length = 0
+  }
+
+  return {
+    name: spec.name,
+    spec,
+    get filters() {
+      return [...filters]
+    },
+    async start() {
+      for (const f of spec.filters ?? []) await this.subscribe(f)
+    },
+    async subscribe(filter: string) {
+      if (filters.has(filter)) return
+      filters.add(filter)
+      retired.delete(filter)
+      try {
+        await transport.subscribe(filter, spec.qos)
+      } catch (err) {
+        filters.delete(filter)
+        throw new MeshHopError(
+          `Hop ${spec.name} could not subscribe to ${filter}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        )
+      }
+    },
+    async unsubscribe(filter: string) {
+      if (!filters.delete(filter)) return
+      retire(filter)
+      await transport.unsubscribe(filter)
+    },
+    matches(topic: string): boolean {
+      for (const f of filters) if (topicMatches(f, topic)) return true
+      for (const f of retired) if (topicMatches(f, topic)) return true
+      return false
+    },
+    accept(message: TransportMessage, ack: () => void): void {
+      const items = decodeMessage(message)
+      if (items === undefined || items.length === 0) {
+        ack()
+        return
+      }
+      const t = now()
+      const entries: Entry<T>[] = new Array<Entry<T>>(items.length)
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!
+        entries[i] = { key: keyOf(message.topic, item), item, weight: weightOf(item), at: t }
+      }
+      const p: Pending<T> = { entries, index: 0, ack }
+      // Keep arrival order: while earlier messages wait for room, this one waits behind them.
+      if (pending.length === 0 && offerFrom(p)) {
+        ack()
+        return
+      }
+      pending.push(p)
+    },
+    async stopIntake() {
+      const all = [...filters]
+      filters.clear()
+      for (const f of all) retire(f)
+      await Promise.allSettled(all.map((f) => transport.unsubscribe(f)))
+    },
+    drain(timeoutMs: number): Promise<boolean> {
+      if (queue.size === 0 && pending.length === 0 && !draining) return Promise.resolve(true)
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          idleWaiters = idleWaiters.filter((w) => w !== onIdle)
+          dropRemaining()
+          resolve(false)
+        }, timeoutMs)
+        const onIdle = (): void => {
+          clearTimeout(timer)
+          resolve(true)
+        }
+        idleWaiters.push(onIdle)
+        scheduleDrain()
+      })
+    },
+    metrics(): HopMetrics {
+      const t = now()
+      const counters = queue.counters()
+      const snapshot = meter.snapshot(t, {
+        length: queue.length,
+        capacity: queue.capacity,
+        arrived: counters.arrived,
+        dropped: counters.droppedTotal,
+      })
+      const g = gaps.totals().gaps
+      const m = toHopMetrics({
+        spec,
+        direction: 'in',
+        counters,
+        out,
+        rejected,
+        extraDropped: { shutdown: droppedShutdown, 'handler-error': handlerFailed },
+        capacity: queue.capacity,
+        snapshot,
+        gaps: g,
+        unexplainedLoss: unexplainedLoss({
+          gaps: g,
+          countedDrops: counters.droppedTotal + droppedShutdown,
+        }),
+      })
+      if (filters.size > 0) m.topic = [...filters].join(',')
+      return m
+    },
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * @module hop/outbound-hop
+ * An outbound hop: one publication of one service (DESIGN.md §5). `publish` puts the message in a bounded
+ * queue with the hop's policy and returns at once; a pump hands messages to the transport while it is
+ * connected, with at most `maxInFlight` unacknowledged (QoS 1 waits for each PUBACK), so a slow or absent
+ * broker never blocks the data path and never grows memory: what does not fit is dropped by policy and
+ * counted. Only under `block` does it push back: `publish` returns `false` when full (nothing is taken or
+ * counted, like `stream.write`), and `ready()` resolves once there is room; `publishAsync` does both.
+ * Holding messages in our queue while offline is also what bounds mqtt.js' offline queue.
+ */
+import type { HopMetrics } from '@sluice/contract'
+import { createBoundedQueue, createHopMeter, type BoundedQueue } from '@sluice/stream'
+import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
+import type { Transport } from '../transport/transport.js'
+import { toHopMetrics } from './hop-metrics.js'
+import type { HopSpecBase } from './hop-spec.js'
+
+/** What a service declares for an outbound hop. */
+export interface OutboundHopSpec extends HopSpecBase {
+  /** Publish with the retain flag. Default false. */
+  readonly retain?: boolean
+  /** Most messages handed to the transport and not yet acknowledged. Default 64. */
+  readonly maxInFlight?: number
+}
+
+/** Per-message options of {@link OutboundHop.publish}. */
+export interface OutboundPublishOptions {
+  /** Ingest time of the newest sample in the message, for end-to-end latency up to the broker's ack. */
+  readonly ingest?: number
+}
+
+/** Dependencies of {@link createOutboundHop}. */
+export interface OutboundHopDeps {
+  readonly transport: Transport
+  readonly log?: MeshLogger
+  readonly now?: () => number
+}
+
+/** A running outbound hop. */
+export interface OutboundHop {
+  readonly name: string
+  readonly spec: OutboundHopSpec
+  /**
+   * Queues a message that carries `samples` samples (default 1). Returns `true` when the hop took it
+   * (queued, or dropped by policy and counted) and `false` only under `block` when full: then nothing
+   * was taken; await `ready()` and publish it again.
+   */
+  publish(
+    topic: string,
+    payload: string | Uint8Array,
+    samples?: number,
+    options?: OutboundPublishOptions,
+  ): boolean
+  /** Publishes, waiting for room under `block`. */
+  publishAsync(
+    topic: string,
+    payload: string | Uint8Array,
+    samples?: number,
+    options?: OutboundPublishOptions,
+  ): Promise<void>
+  /** Resolves when the queue has room. */
+  ready(): Promise<void>
+  /** Samples queued now. */
+  readonly length: number
+  /**
+   * Resolves true when everything queued is acknowledged, or false after `timeoutMs` (what is left is
+   * counted as dropped, `shutdown`).
+   */
+  drain(timeoutMs: number): Promise<boolean>
+  /** The hop's metrics for the interval ending now. */
+  metrics(): HopMetrics
+  /** Stops the pump and its connection listener. */
+  close(): void
+}
+
+interface OutMessage {
+  readonly topic: string
+  readonly payload: string | Uint8Array
+  readonly weight: number
+  readonly at: number
+  readonly ingest: number | undefined
+  /** Time spent in our queue, set when handed to the transport. */
+  waited: number
+}
+
+const defaultNow = (): number => performance.timeOrigin + performance.now()
+
+/**
+ * Creates an outbound hop. Services get hops from `ctx.outbound(spec)`.
+ *
+ * @example
+ * ```ts
+ * const out = ctx.outbound({ name: 'window', qos: 1, queue: { capacity: 10_000, policy: 'drop-oldest' } })
+ * out.publish(windowTopic(ctx.prefix, device, channel, 'w5s'), encodeText(aggregate), aggregate.count)
+ * ```
+ */
+export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps): OutboundHop {
+  const log = deps.log ?? silentLogger
+  const now = deps.now ?? defaultNow
+  const { transport } = deps
+  const queue: BoundedQueue<OutMessage> = createBoundedQueue({
+    capacity: spec.queue.capacity,
+    policy: spec.queue.policy,
+  })
+  const meter = createHopMeter({ now: now() })
+  const maxInFlight = spec.maxInFlight ?? 64
+  const retain = spec.retain ?? false
+  const warnFailed = createSampledLog(log, 'warn', 100)
+  let inFlight = 0
+  let out = 0
+  let failed = 0
+  let droppedShutdown = 0
+  let closed = false
+  let roomWaiters: (() => void)[] = []
+  let idleWaiters: (() => void)[] = []
+
+  function wakeRoom(): void {
+    if (roomWaiters.length === 0 || queue.free === 0) return
+    const w = roomWaiters
+    roomWaiters = []
+    for (const f of w) f()
+  }
+
+  function checkIdle(): void {
+    if (queue.size > 0 || inFlight > 0 || idleWaiters.length === 0) return
+    const w = idleWaiters
+    idleWaiters = []
+    for (const f of w) f()
+  }
+
+  function settle(m: OutMessage, ok: boolean, err?: unknown): void {
+    inFlight--
+    const t = now()
+    if (ok) {
+      out += m.weight
+      // Busy time is not measurable per message with several in flight: μ is then the throughput.
+      meter.serve(t, m.weight, m.waited, 0)
+      if (m.ingest !== undefined) meter.recordLatency(t - m.ingest)
+    } else {
+      failed += m.weight
+      warnFailed({ err, hop: spec.name, topic: m.topic, failed }, 'publish failed; message dropped')
+    }
+    pump()
+    checkIdle()
+  }
+
+  function pump(): void {
+    if (closed) return
+    while (inFlight < maxInFlight && queue.size > 0 && transport.connected) {
+      const m = queue.poll()!
+      const t = now()
+      meter.observeLength(t, queue.length)
+      inFlight++
+      // W is the time in our queue; the time in flight shows up in the latency instead.
+      m.waited = t - m.at
+      transport.publish(m.topic, m.payload, { qos: spec.qos, retain }).then(
+        () => settle(m, true),
+        (err: unknown) => settle(m, false, err),
+      )
+    }
+    wakeRoom()
+  }
+  const offEvent = transport.onEvent((e) => {
+    if (e.type === 'connect') pump()
+  })
+
+  function offer(m: OutMessage): boolean {
+    const r = queue.offer(m, m.weight)
+    if (!r.accepted && r.reason === 'full') return false
+    meter.arrive(m.at, m.weight)
+    meter.observeLength(m.at, queue.length)
+    pump()
+    return true
+  }
+
+  const hop: OutboundHop = {
+    name: spec.name,
+    spec,
+    get length() {
+      return queue.length
+    },
+    publish(topic, payload, samples = 1, options = {}) {
+      return offer({
+        topic,
+        payload,
+        weight: samples,
+        at: now(),
+        ingest: options.ingest,
+        waited: 0,
+      })
+    },
+    async publishAsync(topic, payload, samples = 1, options = {}) {
+      while (!hop.publish(topic, payload, samples, options)) await hop.ready()
+    },
+    ready() {
+      if (queue.free > 0) return Promise.resolve()
+      return new Promise<void>((resolve) => roomWaiters.push(resolve))
+    },
+    drain(timeoutMs: number): Promise<boolean> {
+      pump()
+      if (queue.size === 0 && inFlight === 0) return Promise.resolve(true)
+      return new Promise<boolean>((resolve) => {
+        const onIdle = (): void => {
+          clearTimeout(timer)
+          resolve(true)
+        }
+        const timer = setTimeout(() => {
+          idleWaiters = idleWaiters.filter((w) => w !== onIdle)
+          for (let m = queue.poll(); m !== undefined; m = queue.poll()) droppedShutdown += m.weight
+          resolve(false)
+        }, timeoutMs)
+        idleWaiters.push(onIdle)
+      })
+    },
+    metrics(): HopMetrics {
+      const t = now()
+      const counters = queue.counters()
+      const snapshot = meter.snapshot(t, {
+        length: queue.length,
+        capacity: queue.capacity,
+        arrived: counters.arrived,
+        dropped: counters.droppedTotal,
+      })
+      return toHopMetrics({
+        spec,
+        direction: 'out',
+        counters,
+        out,
+        rejected: 0,
+        extraDropped: { failed, shutdown: droppedShutdown },
+        capacity: queue.capacity,
+        snapshot,
+      })
+    },
+    close() {
+      closed = true
+      offEvent()
+      const w = roomWaiters
+      roomWaiters = []
+      for (const f of w) f()
+    },
+  }
+  return hop
+}

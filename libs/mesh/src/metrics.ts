@@ -1,0 +1,111 @@
+/**
+ * @module metrics
+ * Publishes a service's metrics every `metricsIntervalMs` on `{prefix}/_sys/{service}/{instance}/metrics`
+ * (DESIGN.md §6): one entry per hop (counters, queue, λ, μ, ρ, W, L next to the measured mean queue
+ * length, latency percentiles, state, gaps, unexplained loss) and a few process figures. QoS 0 and only
+ * while connected: a metrics message that cannot go out now is stale by the next interval anyway.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { encodeText, metricsTopic, type HopMetrics, type ServiceMetrics } from '@sluice/contract'
+import { silentLogger, type MeshLogger } from './logger.js'
+import type { Transport } from './transport/transport.js'
+
+/** Anything that reports hop metrics. */
+export interface MetricsSource {
+  readonly name: string
+  metrics(): HopMetrics
+}
+
+/** Options for {@link createMetricsPublisher}. */
+export interface MetricsPublisherOptions {
+  readonly service: string
+  readonly instance: string
+  readonly prefix: string
+  readonly transport: Transport
+  readonly intervalMs: number
+  /** The hops, read at every interval (hops can come and go). */
+  readonly sources: () => Iterable<MetricsSource>
+  readonly log?: MeshLogger
+}
+
+/** A metrics publisher. */
+export interface MetricsPublisher {
+  /** Builds one metrics payload now (and starts the next interval of every hop). */
+  collect(): ServiceMetrics
+  /** Publishes one payload now; resolves when written (or at once when offline). */
+  publishNow(): Promise<void>
+  start(): void
+  stop(): void
+}
+
+/**
+ * Creates a metrics publisher.
+ *
+ * @example
+ * ```ts
+ * const m = createMetricsPublisher({ service: 'windowing', instance: 'w1', prefix: 'sluice', transport,
+ *   intervalMs: 1000, sources: () => hops.values() })
+ * m.start()
+ * ```
+ */
+export function createMetricsPublisher(options: MetricsPublisherOptions): MetricsPublisher {
+  const log = options.log ?? silentLogger
+  const topic = metricsTopic(options.prefix, options.service, options.instance)
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  let timer: NodeJS.Timeout | undefined
+  let lastCpu = process.cpuUsage()
+  let lastAt = performance.now()
+
+  function collect(): ServiceMetrics {
+    const hops: Record<string, HopMetrics> = {}
+    for (const s of options.sources()) hops[s.name] = s.metrics()
+    const mem = process.memoryUsage()
+    const cpu = process.cpuUsage(lastCpu)
+    const at = performance.now()
+    const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(at - lastAt, 1)) * 100
+    lastCpu = process.cpuUsage()
+    lastAt = at
+    const p99 = loopDelay.percentile(99) / 1e6
+    loopDelay.reset()
+    return {
+      service: options.service,
+      instance: options.instance,
+      t: Date.now(),
+      hops,
+      process: {
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+        cpuPercent: Math.round(cpuPercent * 10) / 10,
+        eventLoopDelayP99: Number.isFinite(p99) ? Math.round(p99 * 1000) / 1000 : 0,
+      },
+    }
+  }
+
+  async function publishNow(): Promise<void> {
+    const payload = collect()
+    if (!options.transport.connected) return
+    try {
+      await options.transport.publish(topic, encodeText(payload), { qos: 0 })
+    } catch (err) {
+      log.debug({ err }, 'metrics not published')
+    }
+  }
+
+  return {
+    collect,
+    publishNow,
+    start() {
+      if (timer !== undefined) return
+      loopDelay.enable()
+      timer = setInterval(() => {
+        void publishNow()
+      }, options.intervalMs)
+      timer.unref()
+    },
+    stop() {
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+      loopDelay.disable()
+    },
+  }
+}

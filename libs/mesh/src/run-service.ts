@@ -1,0 +1,376 @@
+/**
+ * @module run-service
+ * The service runtime (DESIGN.md §2, §5, §6): reads and freezes config, makes pino loggers with
+ * `base: { svc, version, instance }`, connects with a retained `online` status and an `offline` last will,
+ * gives the service its hops, publishes metrics every interval, and shuts down gracefully: stop intake,
+ * drain the queues (with a timeout), stop the service, publish `offline`, disconnect.
+ *
+ * `runService` is what a service's `main.ts` calls; it handles SIGINT/SIGTERM and the exit code (2 on a
+ * bad config). `startService` is the same without process signals or `process.exit`, for tests and
+ * in-process use such as `sluice up`.
+ */
+import { hostname } from 'node:os'
+import type { TObject } from '@sinclair/typebox'
+import { encodeText, statusTopic, type ServiceStatus } from '@sluice/contract'
+import type { Sample } from '@sluice/stream'
+import { pino, type Logger } from 'pino'
+import { loadConfig, type ServiceConfig } from './config.js'
+import { MeshConfigError, MeshConfigFileError, MeshHopError } from './errors.js'
+import { createInboundHop, type InboundHop, type InboundHopSpec } from './hop/inbound-hop.js'
+import { withHopConfig } from './hop/hop-spec.js'
+import { createOutboundHop, type OutboundHop, type OutboundHopSpec } from './hop/outbound-hop.js'
+import { createMetricsPublisher, type MetricsPublisher } from './metrics.js'
+import { createMqttTransport } from './transport/mqtt.js'
+import type { Transport } from './transport/transport.js'
+
+/** What `create` returns: the service's own start and stop. */
+export interface ServiceImpl {
+  start(): Promise<void>
+  /** Flush what the service holds (open windows, batches); hops are drained around it. */
+  stop(): Promise<void>
+}
+
+/** What a service gets from the runtime. */
+export interface ServiceContext<S extends TObject> {
+  readonly name: string
+  readonly version: string
+  /** Validated, frozen config: the service's own fields and the common ones. */
+  readonly config: ServiceConfig<S>
+  /** pino logger with `base: { svc, version, instance }`; make child loggers per component. */
+  readonly log: Logger
+  readonly transport: Transport
+  readonly prefix: string
+  readonly group: string
+  readonly instance: string
+  /** Declares an inbound hop (config `hops.<name>` overrides its qos and queue); subscribes when started. */
+  inbound<T = Sample>(spec: InboundHopSpec<T>): InboundHop<T>
+  /** Declares an outbound hop (config `hops.<name>` overrides its qos and queue). */
+  outbound(spec: OutboundHopSpec): OutboundHop
+  /** Runs `fn` at shutdown, after the service's `stop` and before disconnecting. */
+  onShutdown(fn: () => void | Promise<void>): void
+}
+
+/** A service, as its `main.ts` declares it. */
+export interface ServiceDefinition<S extends TObject> {
+  readonly name: string
+  readonly version?: string
+  readonly configSchema: S
+  create(ctx: ServiceContext<S>): ServiceImpl | Promise<ServiceImpl>
+}
+
+/** Options of {@link startService}. */
+export interface StartServiceOptions {
+  /** CLI arguments. Default none. */
+  readonly argv?: readonly string[]
+  /** Environment. Default none (`runService` passes `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Config values applied over everything else. */
+  readonly overrides?: Record<string, unknown>
+  /** A logger to use instead of a new pino logger on stdout. */
+  readonly logger?: Logger
+  /** A transport to use instead of MQTT (e.g. a fake in tests); it must not be connected yet. */
+  readonly transport?: Transport
+}
+
+/** How a shutdown went. */
+export interface StopReport {
+  /** True when every queue drained within the timeout. */
+  readonly drained: boolean
+}
+
+/** A running service. */
+export interface ServiceHandle<S extends TObject> {
+  readonly context: ServiceContext<S>
+  readonly config: ServiceConfig<S>
+  readonly metrics: MetricsPublisher
+  /** Graceful shutdown: stop intake, drain, stop the service, publish offline, disconnect. */
+  stop(): Promise<StopReport>
+  /** Simulates a crash: drops the connection without DISCONNECT, so the broker publishes the will. */
+  kill(): Promise<void>
+}
+
+function statusPayload(
+  state: 'online' | 'offline',
+  def: { name: string; version: string },
+  instance: string,
+  since: number,
+): string {
+  const status: ServiceStatus = {
+    state,
+    version: def.version,
+    host: hostname(),
+    since,
+    service: def.name,
+    instance,
+    pid: process.pid,
+  }
+  return encodeText(status)
+}
+
+/**
+ * Starts a service without touching process signals or `process.exit`.
+ *
+ * @example
+ * ```ts
+ * const svc = await startService(windowingService, { argv: ['--broker', url], overrides: { instance: 't1' } })
+ * // … publish, observe …
+ * await svc.stop()
+ * ```
+ */
+export async function startService<S extends TObject>(
+  def: ServiceDefinition<S>,
+  options: StartServiceOptions = {},
+): Promise<ServiceHandle<S>> {
+  const version = def.version ?? '0.0.0'
+  const config = loadConfig({
+    schema: def.configSchema,
+    service: def.name,
+    argv: options.argv ?? [],
+    env: options.env ?? {},
+    ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
+  })
+  const common = config as ServiceConfig<TObject>
+  const { prefix, group, instance } = common
+  const log =
+    options.logger?.child({ svc: def.name, version, instance }) ??
+    pino({ level: common.logLevel, base: { svc: def.name, version, instance } })
+  const topic = statusTopic(prefix, def.name, instance)
+  const startedAt = Date.now()
+  const transport =
+    options.transport ??
+    createMqttTransport({
+      url: common.broker,
+      clientId: `${group}-${instance}`,
+      clean: common.session !== 'persistent',
+      will: {
+        topic,
+        payload: statusPayload('offline', { name: def.name, version }, instance, startedAt),
+        qos: 1,
+        retain: true,
+      },
+      ...(common.username !== undefined ? { username: common.username } : {}),
+      ...(common.password !== undefined ? { password: common.password } : {}),
+      log: log.child({ component: 'transport' }),
+    })
+
+  const inbound = new Map<string, InboundHop<never>>()
+  const outbound = new Map<string, OutboundHop>()
+  const shutdownHooks: (() => void | Promise<void>)[] = []
+  let started = false
+  let stopping = false
+
+  function publishOnline(): Promise<void> {
+    return transport.publish(
+      topic,
+      statusPayload('online', { name: def.name, version }, instance, Date.now()),
+      {
+        qos: 1,
+        retain: true,
+      },
+    )
+  }
+
+  transport.onMessage((message, ack) => {
+    let matched: InboundHop<never>[] | undefined
+    let first: InboundHop<never> | undefined
+    for (const hop of inbound.values()) {
+      if (!hop.matches(message.topic)) continue
+      if (first === undefined) first = hop
+      else (matched ??= [first]).push(hop)
+    }
+    if (first === undefined) {
+      ack()
+      return
+    }
+    if (matched === undefined) {
+      first.accept(message, ack)
+      return
+    }
+    // Several hops want it: acknowledge once every one of them has taken it.
+    let left = matched.length
+    for (const hop of matched) {
+      hop.accept(message, () => {
+        if (--left === 0) ack()
+      })
+    }
+  })
+
+  await transport.connect()
+  await publishOnline()
+  transport.onEvent((e) => {
+    // After a reconnect the broker may have published our will: say online again.
+    if (e.type === 'connect' && !stopping) {
+      publishOnline().catch((err: unknown) => log.warn({ err }, 'could not publish online status'))
+    }
+  })
+
+  function ensureNewHop(name: string): void {
+    if (inbound.has(name) || outbound.has(name)) {
+      throw new MeshHopError(
+        `Hop ${name} is declared twice in service ${def.name}; hop names must be unique.`,
+      )
+    }
+    if (stopping)
+      throw new MeshHopError(`Service ${def.name} is stopping: hop ${name} cannot be added.`)
+  }
+
+  const context: ServiceContext<S> = {
+    name: def.name,
+    version,
+    config,
+    log,
+    transport,
+    prefix,
+    group,
+    instance,
+    inbound<T = Sample>(spec: InboundHopSpec<T>): InboundHop<T> {
+      ensureNewHop(spec.name)
+      const hop = createInboundHop(withHopConfig(spec, common.hops), {
+        transport,
+        prefix,
+        log: log.child({ hop: spec.name }),
+      })
+      inbound.set(spec.name, hop as unknown as InboundHop<never>)
+      if (started) {
+        hop
+          .start()
+          .catch((err: unknown) => log.error({ err, hop: spec.name }, 'hop could not subscribe'))
+      }
+      return hop
+    },
+    outbound(spec: OutboundHopSpec): OutboundHop {
+      ensureNewHop(spec.name)
+      const hop = createOutboundHop(withHopConfig(spec, common.hops), {
+        transport,
+        log: log.child({ hop: spec.name }),
+      })
+      outbound.set(spec.name, hop)
+      return hop
+    },
+    onShutdown(fn) {
+      shutdownHooks.push(fn)
+    },
+  }
+
+  const metrics = createMetricsPublisher({
+    service: def.name,
+    instance,
+    prefix,
+    transport,
+    intervalMs: common.metricsIntervalMs,
+    sources: () => [...inbound.values(), ...outbound.values()],
+    log: log.child({ component: 'metrics' }),
+  })
+
+  let impl: ServiceImpl
+  try {
+    impl = await def.create(context)
+    await impl.start()
+    started = true
+    for (const hop of inbound.values()) await hop.start()
+  } catch (err) {
+    await transport.close({ graceful: true }).catch(() => undefined)
+    throw err
+  }
+  metrics.start()
+  log.info({ broker: common.broker, prefix, group }, 'service started')
+
+  let stopped: Promise<StopReport> | undefined
+  async function stop(): Promise<StopReport> {
+    stopping = true
+    const deadline = Date.now() + common.shutdownTimeoutMs
+    const left = (): number => Math.max(0, deadline - Date.now())
+    await Promise.all([...inbound.values()].map((h) => h.stopIntake()))
+    const inDrained = await Promise.all([...inbound.values()].map((h) => h.drain(left())))
+    try {
+      await impl.stop()
+      for (const hook of shutdownHooks) await hook()
+    } catch (err) {
+      log.error({ err }, 'service stop failed')
+    }
+    const outDrained = await Promise.all([...outbound.values()].map((h) => h.drain(left())))
+    const drained = [...inDrained, ...outDrained].every(Boolean)
+    if (!drained)
+      log.warn(
+        { timeoutMs: common.shutdownTimeoutMs },
+        'shutdown timed out; the rest is counted as dropped',
+      )
+    metrics.stop()
+    await metrics.publishNow()
+    for (const hop of outbound.values()) hop.close()
+    try {
+      if (transport.connected) {
+        await transport.publish(
+          topic,
+          statusPayload('offline', { name: def.name, version }, instance, Date.now()),
+          {
+            qos: 1,
+            retain: true,
+          },
+        )
+      }
+    } catch (err) {
+      log.warn({ err }, 'could not publish offline status')
+    }
+    await transport.close({ graceful: true })
+    log.info({ drained }, 'service stopped')
+    return { drained }
+  }
+
+  return {
+    context,
+    config,
+    metrics,
+    stop() {
+      stopped ??= stop()
+      return stopped
+    },
+    async kill() {
+      stopping = true
+      metrics.stop()
+      for (const hop of outbound.values()) hop.close()
+      await transport.close({ graceful: false })
+    },
+  }
+}
+
+/**
+ * Runs a service as a process: starts it with `process.argv` and `process.env`, stops it gracefully on
+ * SIGINT/SIGTERM (a second signal exits at once), and exits with 0 after a clean stop, 2 on a bad config
+ * (every problem printed), 1 on any other failure. A service's `main.ts` is just this call.
+ *
+ * @example
+ * ```ts
+ * runService({ name: 'windowing', version: '0.1.0', configSchema, create: createWindowingService })
+ * ```
+ */
+export function runService<S extends TObject>(def: ServiceDefinition<S>): void {
+  startService(def, { argv: process.argv.slice(2), env: process.env }).then(
+    (handle) => {
+      let signals = 0
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (++signals > 1) process.exit(130)
+        handle.context.log.info({ signal }, 'shutting down')
+        handle.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            handle.context.log.error({ err }, 'shutdown failed')
+            process.exit(1)
+          },
+        )
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
+    },
+    (err: unknown) => {
+      if (err instanceof MeshConfigError || err instanceof MeshConfigFileError) {
+        process.stderr.write(`${def.name}: ${err.message}\n`)
+        process.exit(2)
+      }
+      process.stderr.write(
+        `${def.name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      )
+      process.exit(1)
+    },
+  )
+}

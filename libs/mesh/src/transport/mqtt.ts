@@ -1,0 +1,199 @@
+/**
+ * @module transport/mqtt
+ * The MQTT transport, on mqtt.js 5. Three things matter beyond the plain client:
+ * - **Flow control**: every incoming PUBLISH goes through our `handleMessage` override, and mqtt.js sends
+ *   the PUBACK and reads the next packet only when we call its callback; withholding it is the `block`
+ *   policy (DESIGN.md §5). Note that it pauses the whole connection, every subscription on it.
+ * - **Bounded offline queue**: mqtt.js queues QoS 0 publishes without limit while offline by default; we set
+ *   `queueQoSZero: false`, and hops hand messages over only while connected, keeping what waits in their
+ *   own bounded queues where drops are counted.
+ * - **Sessions and will**: the client id is stable (`<group>-<instance>`); `clean: false` when a
+ *   persistent session is asked for, so QoS ≥ 1 messages wait at the broker across a restart; the last
+ *   will is whatever the caller sets (the retained `offline` status).
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { MeshConnectError } from '../errors.js'
+import { silentLogger, type MeshLogger } from '../logger.js'
+import type {
+  MessageHandler,
+  PublishOptions,
+  Qos,
+  Transport,
+  TransportEvent,
+  TransportMessage,
+} from './transport.js'
+
+/** Options for {@link createMqttTransport}. */
+export interface MqttTransportOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
+  readonly url: string
+  readonly clientId: string
+  readonly username?: string
+  readonly password?: string
+  /** `false` for a persistent session (QoS ≥ 1 survives restarts). Default true. */
+  readonly clean?: boolean
+  /** Last will: published by the broker if the connection drops without DISCONNECT. */
+  readonly will?: {
+    readonly topic: string
+    readonly payload: string
+    readonly qos: Qos
+    readonly retain: boolean
+  }
+  /** Keepalive in seconds. Default 30. */
+  readonly keepalive?: number
+  /** Delay between reconnect attempts (ms). Default 1000. */
+  readonly reconnectPeriod?: number
+  /** How long the first connection may take (ms). Default 10 000. */
+  readonly connectTimeout?: number
+  readonly log?: MeshLogger
+}
+
+/**
+ * Creates an MQTT transport (not yet connected).
+ *
+ * @example
+ * ```ts
+ * const t = createMqttTransport({ url: 'mqtt://127.0.0.1:1883', clientId: 'windowing-w1' })
+ * await t.connect()
+ * t.onMessage((msg, ack) => { console.log(msg.topic); ack() })
+ * await t.subscribe('sluice/+/+/raw', 1)
+ * ```
+ */
+export function createMqttTransport(options: MqttTransportOptions): Transport {
+  const log = options.log ?? silentLogger
+  const listeners = new Set<(e: TransportEvent) => void>()
+  let handler: MessageHandler = (_m, ack) => ack()
+  let client: MqttClient | undefined
+
+  function emit(e: TransportEvent): void {
+    for (const l of listeners) l(e)
+  }
+
+  function requireClient(): MqttClient {
+    if (client === undefined)
+      throw new MeshConnectError('The MQTT transport is not connected: call connect() first.')
+    return client
+  }
+
+  return {
+    clientId: options.clientId,
+    get connected() {
+      return client?.connected ?? false
+    },
+    connect(): Promise<void> {
+      const opts: IClientOptions = {
+        clientId: options.clientId,
+        clean: options.clean ?? true,
+        keepalive: options.keepalive ?? 30,
+        reconnectPeriod: options.reconnectPeriod ?? 1000,
+        connectTimeout: options.connectTimeout ?? 10_000,
+        queueQoSZero: false,
+        resubscribe: true,
+        manualConnect: true,
+      }
+      if (options.username !== undefined) opts.username = options.username
+      if (options.password !== undefined) opts.password = options.password
+      if (options.will !== undefined) {
+        opts.will = {
+          topic: options.will.topic,
+          payload: Buffer.from(options.will.payload),
+          qos: options.will.qos,
+          retain: options.will.retain,
+        }
+      }
+      const c = mqtt.connect(options.url, opts)
+      client = c
+      // [MQTT-4.3.2] The PUBACK goes out when `done` is called: deferring it is our flow control.
+      c.handleMessage = (packet, done) => {
+        const message: TransportMessage = {
+          topic: packet.topic,
+          payload:
+            typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+          qos: packet.qos,
+          retain: packet.retain,
+        }
+        let called = false
+        handler(message, () => {
+          if (called) return
+          called = true
+          done()
+        })
+      }
+      c.on('connect', () => {
+        log.debug({ clientId: options.clientId }, 'connected')
+        emit({ type: 'connect' })
+      })
+      c.on('close', () => emit({ type: 'disconnect' }))
+      c.on('offline', () => log.warn({ url: options.url }, 'broker offline; reconnecting'))
+      c.on('error', (error) => {
+        log.warn({ err: error }, 'mqtt error')
+        emit({ type: 'error', error })
+      })
+      return new Promise<void>((resolve, reject) => {
+        const onConnect = (): void => {
+          c.off('error', onError)
+          resolve()
+        }
+        const onError = (err: Error): void => {
+          c.off('connect', onConnect)
+          c.end(true)
+          reject(
+            new MeshConnectError(
+              `Cannot connect to the broker at ${options.url}: ${err.message}. Check --broker, and that the broker runs and accepts this client's credentials.`,
+              { cause: err },
+            ),
+          )
+        }
+        c.once('connect', onConnect)
+        c.once('error', onError)
+        c.connect()
+      })
+    },
+    async subscribe(filter: string, qos: Qos): Promise<void> {
+      const granted = await requireClient().subscribeAsync(filter, { qos })
+      const g = granted[0]
+      if (g !== undefined && g.qos === 128) {
+        throw new MeshConnectError(
+          `The broker refused the subscription to ${filter} (check its ACL).`,
+        )
+      }
+    },
+    async unsubscribe(filter: string): Promise<void> {
+      await requireClient().unsubscribeAsync(filter)
+    },
+    async publish(
+      topic: string,
+      payload: string | Uint8Array,
+      opts: PublishOptions,
+    ): Promise<void> {
+      await requireClient().publishAsync(
+        topic,
+        typeof payload === 'string'
+          ? payload
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+        {
+          qos: opts.qos,
+          retain: opts.retain ?? false,
+        },
+      )
+    },
+    onMessage(h: MessageHandler): void {
+      handler = h
+    },
+    onEvent(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async close(closeOptions = {}): Promise<void> {
+      const c = client
+      if (c === undefined) return
+      if (closeOptions.graceful ?? true) {
+        await c.endAsync(false)
+      } else {
+        // Drop the socket without DISCONNECT, as a crash would, so the broker fires the will.
+        c.stream.destroy()
+        await c.endAsync(true)
+      }
+    },
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * @module transport/transport
+ * The one seam between the runtime and a message system (DESIGN.md §12): connect, subscribe and
+ * unsubscribe per filter, publish with QoS and retain, a message handler with an acknowledgement callback
+ * for flow control, and close. MQTT (mqtt.js) is the one implementation today; NATS JetStream can sit
+ * beside it without touching hops, metrics or services.
+ */
+
+/** Delivery guarantee [MQTT-4.3]: 0 at most once, 1 at least once, 2 exactly once. */
+export type Qos = 0 | 1 | 2
+
+/** A message as a transport delivers it. */
+export interface TransportMessage {
+  readonly topic: string
+  readonly payload: Uint8Array
+  readonly qos: Qos
+  readonly retain: boolean
+}
+
+/**
+ * Receives a message. Call `ack` once the message is taken (queued or dropped by policy): until then the
+ * transport withholds the QoS 1/2 acknowledgement and stops reading, which is how the `block` policy pushes
+ * back (DESIGN.md §5). Call it exactly once.
+ */
+export type MessageHandler = (message: TransportMessage, ack: () => void) => void
+
+/** Options of {@link Transport.publish}. */
+export interface PublishOptions {
+  readonly qos: Qos
+  readonly retain?: boolean
+}
+
+/** Connection events, for logging and metrics. */
+export type TransportEvent =
+  | { readonly type: 'connect' }
+  | { readonly type: 'disconnect'; readonly reason?: string }
+  | { readonly type: 'error'; readonly error: Error }
+
+/** A message-system connection. */
+export interface Transport {
+  /** The client id the broker knows this connection by. */
+  readonly clientId: string
+  /** True while connected. */
+  readonly connected: boolean
+  /** Connects; resolves on the first successful connection, rejects if it fails. */
+  connect(): Promise<void>
+  subscribe(filter: string, qos: Qos): Promise<void>
+  unsubscribe(filter: string): Promise<void>
+  /**
+   * Publishes; resolves when written (QoS 0) or acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP), and rejects
+   * when the message cannot be sent.
+   */
+  publish(topic: string, payload: string | Uint8Array, options: PublishOptions): Promise<void>
+  /** Sets the one message handler (the hop router). */
+  onMessage(handler: MessageHandler): void
+  /** Subscribes to connection events; returns an unsubscribe function. */
+  onEvent(listener: (event: TransportEvent) => void): () => void
+  /**
+   * Closes. `graceful` (default) sends DISCONNECT, so the broker does NOT publish the last will; `false`
+   * drops the socket as a crash would, and the will fires.
+   */
+  close(options?: { readonly graceful?: boolean }): Promise<void>
+}
+
+/**
+ * True when `topic` matches the MQTT filter `filter` [MQTT-4.7]: `+` matches one level, a trailing `#`
+ * any number (including none); filters starting with a wildcard do not match `$` topics [MQTT-4.7.2-1].
+ * A shared subscription `$share/{group}/{filter}` matches as its filter.
+ *
+ * @example
+ * ```ts
+ * topicMatches('sluice/+/+/raw', 'sluice/dev1/temp/raw') // true
+ * topicMatches('sluice/#', 'sluice') // true
+ * ```
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  let f = filter
+  if (f.startsWith('$share/')) {
+    const rest = f.indexOf('/', 7)
+    f = rest < 0 ? '' : f.slice(rest + 1)
+  }
+  if (topic.startsWith('$') && (f.startsWith('+') || f.startsWith('#'))) return false
+  const fl = f.split('/')
+  const tl = topic.split('/')
+  for (let i = 0; i < fl.length; i++) {
+    const part = fl[i]!
+    if (part === '#') return true
+    if (i >= tl.length) return false
+    if (part !== '+' && part !== tl[i]) return false
+  }
+  return fl.length === tl.length
+}
