@@ -1,0 +1,21 @@
+/**
+ * @module @sluice/anomaly
+ * The anomaly service: raw samples in, debounced anomaly events out (DESIGN.md §8).
+ */
+import type { ServiceDefinition } from '@sluice/mesh'
+import { AnomalyConfigSchema } from './config.js'
+import { createAnomalyService } from './service.js'
+
+export { AnomalyConfigSchema, DetectorConfigSchema } from './config.js'
+export type { AnomalyConfig } from './config.js'
+export { createAnomalyService } from './service.js'
+export { createSensorDetectors } from './sensor-detectors.js'
+export type { SensorDetectors } from './sensor-detectors.js'
+
+/** The anomaly service, as `runService` and `sluice anomaly` run it. */
+export const anomalyService: ServiceDefinition<typeof AnomalyConfigSchema> = {
+  name: 'anomaly',
+  version: '0.1.0',
+  configSchema: AnomalyConfigSchema,
+  create: createAnomalyService,
+}
