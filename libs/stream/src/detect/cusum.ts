@@ -7,19 +7,18 @@
  *     S⁺ ← max(0, S⁺ + z − k)      S⁻ ← max(0, S⁻ − z − k)
  *
  * and an alarm when either exceeds `h`. `k` (default 0.5) is half the shift, in σ, the chart is tuned for,
- * and `h` (default 5) the decision interval; with these, a 1σ shift is found after about 10 samples while
- * the in-control average run length is about 465 samples (two-sided; Montgomery Table 9.3).
+ * and `h` (default 5) the decision interval; with known μ₀ and σ, a 1σ shift is found after about 10
+ * samples while the in-control average run length is about 465 samples (two-sided; Montgomery Table 9.3).
  *
- * μ₀ and σ are learned from the first `minSamples` values. After an alarm the detector re-baselines: μ₀
- * moves to the mean of the samples since the alarming sum last left zero (the estimated new level, which is
- * the change-point estimate of the tabular CUSUM), σ stays, and both sums restart at 0. So one step change
- * gives one alarm, of kind `shift`; a drift keeps outrunning each new baseline and gives repeated alarms
- * in the same direction, and an alarm within `driftWindow` samples of a previous one in the same direction
- * is of kind `drift`.
+ * μ₀ is the mean of the first `minSamples` values; σ comes from the average moving range, learned over the
+ * whole stream. After an alarm the detector re-baselines: both sums restart at 0 and μ₀ is learned again
+ * from the next `rebaseline` values (no alarm meanwhile). So one step change gives one alarm, of kind
+ * `shift`; a drift keeps outrunning each new baseline and gives repeated alarms in the same direction, and an
+ * alarm within `driftWindow` samples of the previous one, in the same direction, is of kind `drift`.
  *
  * Each standardised value is clipped to ±`clip` (default 4) before it is summed (a robust CUSUM, after
  * Lucas & Crosier, Technometrics 1982), so that one spike alone cannot raise an alarm: it adds at most
- * `clip − k` = 3.5 < `h`.
+ * `clip − k` = 3.5 < `h`. Spikes are the point detectors' job.
  *
  * The score is max(S⁺, S⁻), in σ; by default `unusual` and `alert` are `h` and `very-unusual` is `2h`.
  */
@@ -40,13 +39,20 @@ export interface CusumOptions extends CommonDetectorOptions {
   readonly k?: number
   /** Decision interval in σ: an alarm when a sum exceeds it. Default 5. */
   readonly h?: number
-  /** Values used to learn μ₀ and σ before the first alarm is possible. Default 30. */
+  /** Values used to learn μ₀ (and σ) before the first alarm is possible. Default 50. */
   readonly minSamples?: number
+  /** Values after an alarm whose mean becomes the new μ₀; no alarm meanwhile. Default 20. */
+  readonly rebaseline?: number
   /** Standardised values are clipped to ±clip before summing. Default 4. */
   readonly clip?: number
-  /** An alarm this many samples or fewer after a same-direction alarm is a `drift`. Default 200. */
+  /** An alarm this many samples or fewer after the previous same-direction one is a `drift`. Default 200. */
   readonly driftWindow?: number
+  /** Moving ranges averaged for σ before the average turns exponential (forgetting). Default 1000. */
+  readonly memory?: number
 }
+
+/** d₂ for subgroups of 2: E|x₁ − x₂| = 1.128 σ for Gaussian noise (Montgomery, Appendix Table VI). */
+const D2 = 1.128
 
 /**
  * Creates a two-sided CUSUM detector (`name: 'cusum'`). A non-finite value is not learned from and scores 0.
@@ -59,9 +65,11 @@ export interface CusumOptions extends CommonDetectorOptions {
 export function createCusumDetector(options: CusumOptions = {}): Detector {
   const k = checkNumber('k', options.k ?? 0.5, 0, Number.MAX_VALUE)
   const h = checkNumber('h', options.h ?? 5, 0, Number.MAX_VALUE)
-  const minSamples = checkInteger('minSamples', options.minSamples ?? 30, 2)
+  const minSamples = checkInteger('minSamples', options.minSamples ?? 50, 2)
+  const rebaseline = checkInteger('rebaseline', options.rebaseline ?? 20, 1)
   const clip = checkNumber('clip', options.clip ?? 4, 0, Number.MAX_VALUE)
   const driftWindow = checkInteger('driftWindow', options.driftWindow ?? 200, 0)
+  const memory = checkInteger('memory', options.memory ?? 1000, 1)
   const thresholds = resolveThresholds(options.thresholds, {
     unusual: h,
     veryUnusual: 2 * h,
@@ -69,93 +77,96 @@ export function createCusumDetector(options: CusumOptions = {}): Detector {
   })
   const { minStd } = options
 
-  // Start-up (Welford).
   let n = 0
+  // μ₀ is learned (Welford mean) over `learnTarget` values: the start-up, then each re-baseline.
   let mean = 0
-  let m2 = 0
-  let sigma = 0
-  // The sums and, for each, the length and the (unclipped) sum of z since it last left 0, whose mean is the
-  // estimated new level: clipping it would under-estimate a large step and cause a second alarm.
+  let learning = 0
+  let learnTarget = minSamples
+  let learnMean = 0
+  // σ from the average moving range |xᵢ − xᵢ₋₁| / d₂, learned over the whole stream: unlike the std around
+  // μ₀ it is not inflated by the shifts and drifts the chart is looking for (Montgomery §6.4).
+  let previous = Number.NaN
+  let ranges = 0
+  let meanRange = 0
   let upper = 0
   let lower = 0
-  let upperRun = 0
-  let upperRunSum = 0
-  let lowerRun = 0
-  let lowerRunSum = 0
   let lastAlarmAt = Number.NEGATIVE_INFINITY
   let lastAlarmSide = 0
 
-  const restartSums = (): void => {
-    upper = 0
-    lower = 0
-    upperRun = 0
-    upperRunSum = 0
-    lowerRun = 0
-    lowerRunSum = 0
+  const sigma = (): number => meanRange / D2
+
+  const learnRange = (value: number): void => {
+    if (!Number.isNaN(previous)) {
+      let range = Math.abs(value - previous)
+      // Once σ is known, one wild range (a spike gives two) counts at most as 5 typical ones.
+      if (ranges >= minSamples) range = Math.min(range, 5 * meanRange)
+      if (ranges < memory) ranges++
+      meanRange += (range - meanRange) / ranges
+    }
+    previous = value
   }
 
   return {
     name: 'cusum',
     update(_t: number, value: number): Detection {
       const seen = n
-      if (!Number.isFinite(value)) return toDetection(0, thresholds, 'shift', mean, sigma, seen)
-      if (n < minSamples) {
-        const before = mean
-        const sigmaBefore = sigma
-        n++
-        const d = value - mean
-        mean += d / n
-        m2 += d * (value - mean)
-        sigma = Math.sqrt(m2 / n)
-        return toDetection(0, thresholds, 'shift', before, sigmaBefore, seen)
-      }
+      const std = sigma()
+      if (!Number.isFinite(value)) return toDetection(0, thresholds, 'shift', mean, std, seen)
       n++
-      const s = effectiveStd(sigma, mean, minStd)
-      const raw = (value - mean) / s
-      const z = Math.min(clip, Math.max(-clip, raw))
-
+      if (learning < learnTarget) {
+        learning++
+        learnMean += (value - learnMean) / learning
+        if (learning === learnTarget) mean = learnMean
+        learnRange(value)
+        return toDetection(0, thresholds, 'shift', mean, std, seen)
+      }
+      const s = effectiveStd(std, mean, minStd)
+      const z = Math.min(clip, Math.max(-clip, (value - mean) / s))
       upper = Math.max(0, upper + z - k)
-      if (upper > 0) {
-        upperRun++
-        upperRunSum += raw
-      } else {
-        upperRun = 0
-        upperRunSum = 0
-      }
       lower = Math.max(0, lower - z - k)
-      if (lower > 0) {
-        lowerRun++
-        lowerRunSum += raw
-      } else {
-        lowerRun = 0
-        lowerRunSum = 0
-      }
+      learnRange(value)
+      // Keep refining μ₀ with a running mean (self-starting, after Hawkins, "Self-starting CUSUM charts for
+      // location and scale", The Statistician 1987): a μ₀ from only `minSamples` values is off by about
+      // σ/√minSamples, which alone halves the in-control run length. The weight 1/count shrinks, to 1/memory,
+      // so a shift or a drift is absorbed far slower than the sums react to it.
+      if (learning < memory) learning++
+      learnMean +=
+        (Math.min(mean + clip * s, Math.max(mean - clip * s, value)) - learnMean) / learning
 
       const score = Math.max(upper, lower)
-      let kind: AnomalyKind = 'shift'
-      const detection = (): Detection => toDetection(score, thresholds, kind, mean, sigma, seen)
-      if (score <= h) return detection()
+      if (score <= h) {
+        const detection = toDetection(score, thresholds, 'shift', mean, std, seen)
+        mean = learnMean
+        return detection
+      }
 
       const side = upper >= lower ? 1 : -1
-      if (side === lastAlarmSide && n - lastAlarmAt <= driftWindow) kind = 'drift'
-      const result = detection()
-      // Re-baseline on the estimated new level: the mean of the values since the sum left zero.
-      const run = side > 0 ? upperRun : lowerRun
-      const runSum = side > 0 ? upperRunSum : lowerRunSum
-      mean += (runSum / run) * s
-      lastAlarmAt = n
+      const kind: AnomalyKind =
+        side === lastAlarmSide && n - lastAlarmAt <= driftWindow ? 'drift' : 'shift'
       lastAlarmSide = side
-      restartSums()
-      return result
+      // Re-baseline: learn μ₀ afresh from the next values. Using the mean since the sum left zero instead
+      // (the change-point estimate) re-centres a false alarm's noise and provokes an alarm the other way.
+      upper = 0
+      lower = 0
+      learning = 0
+      learnMean = 0
+      learnTarget = rebaseline
+      lastAlarmAt = n + rebaseline
+      return toDetection(score, thresholds, kind, mean, std, seen)
     },
     reset() {
       n = 0
       mean = 0
-      m2 = 0
-      sigma = 0
+      learning = 0
+      learnTarget = minSamples
+      learnMean = 0
+      previous = Number.NaN
+      ranges = 0
+      meanRange = 0
+      upper = 0
+      lower = 0
       lastAlarmAt = Number.NEGATIVE_INFINITY
       lastAlarmSide = 0
-      restartSums()
     },
   }
 }

@@ -48,7 +48,11 @@ export interface Debouncer {
   reset(): void
 }
 
-const levelRank: Readonly<Record<AnomalyLevel, number>> = { normal: 0, unusual: 1, 'very-unusual': 2 }
+const levelRank: Readonly<Record<AnomalyLevel, number>> = {
+  normal: 0,
+  unusual: 1,
+  'very-unusual': 2,
+}
 const kindRank: Readonly<Record<AnomalyKind, number>> = { spike: 0, shift: 1, drift: 2 }
 
 /**

@@ -80,7 +80,9 @@ export function resolveThresholds(
   }
   for (const [key, value] of Object.entries(resolved)) {
     if (!Number.isFinite(value) || value <= 0) {
-      throw invalidOption(`Detector threshold ${key} must be a positive number, got ${String(value)}`)
+      throw invalidOption(
+        `Detector threshold ${key} must be a positive number, got ${String(value)}`,
+      )
     }
   }
   if (resolved.unusual > resolved.veryUnusual) {

@@ -50,7 +50,9 @@ describe('createOrderStatisticTree', () => {
             const m = batchMedian(held)
             expect(tree.size).toBe(held.length)
             expect(tree.median()).toBe(m)
-            expect(tree.medianAbsoluteDeviation()).toBe(batchMedian(held.map((x) => Math.abs(x - m))))
+            expect(tree.medianAbsoluteDeviation()).toBe(
+              batchMedian(held.map((x) => Math.abs(x - m))),
+            )
             const meanAd = held.reduce((acc, x) => acc + Math.abs(x - m), 0) / held.length
             expect(tree.meanAbsoluteDeviation()).toBeCloseTo(meanAd, 9)
             const k = held.length >>> 1

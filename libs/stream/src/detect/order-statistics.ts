@@ -47,7 +47,9 @@ export interface OrderStatisticTree {
  */
 export function createOrderStatisticTree(capacity: number): OrderStatisticTree {
   if (!Number.isInteger(capacity) || capacity < 1) {
-    throw new RangeError(`Order statistic tree capacity must be a positive integer, got ${capacity}`)
+    throw new RangeError(
+      `Order statistic tree capacity must be a positive integer, got ${capacity}`,
+    )
   }
   const key = new Float64Array(capacity)
   const subtreeSum = new Float64Array(capacity)

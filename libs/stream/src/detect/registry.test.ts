@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { StreamError } from '../errors.js'
+import { DetectErrorCode } from './levels.js'
+import { createDetector, detectorNames, isDetectorName, type DetectorSpec } from './registry.js'
+
+describe('detector registry', () => {
+  it('lists the built-in detectors', () => {
+    expect(detectorNames).toEqual(['zscore', 'mad', 'ewma', 'cusum'])
+  })
+
+  it.each(['zscore', 'mad', 'ewma', 'cusum'] as const)(
+    'builds %s by name with defaults',
+    (name) => {
+      const detector = createDetector({ name })
+      expect(detector.name).toBe(name)
+      const d = detector.update(0, 1)
+      expect(d.score).toBe(0)
+      expect(d.level).toBe('normal')
+    },
+  )
+
+  it('passes the options through', () => {
+    const detector = createDetector({ name: 'zscore', minSamples: 2, window: 2 })
+    detector.update(0, 1)
+    detector.update(1, 3)
+    expect(detector.update(2, 10).score).toBe(8)
+  })
+
+  it('builds independent instances (one per sensor)', () => {
+    const a = createDetector({ name: 'zscore', minSamples: 2 })
+    const b = createDetector({ name: 'zscore', minSamples: 2 })
+    a.update(0, 1)
+    a.update(1, 3)
+    expect(b.update(0, 100).score).toBe(0)
+  })
+
+  it('refuses an unknown name from an untyped config with a coded error', () => {
+    const spec = JSON.parse('{"name":"prophet"}') as DetectorSpec
+    expect(isDetectorName('prophet')).toBe(false)
+    expect(isDetectorName('toString')).toBe(false)
+    expect(() => createDetector(spec)).toThrow(StreamError)
+    expect(() => createDetector(spec)).toThrow(
+      expect.objectContaining({ code: DetectErrorCode.UnknownDetector }) as Error,
+    )
+  })
+
+  it('refuses out-of-range options with a coded error', () => {
+    expect(() => createDetector({ name: 'ewma', alpha: 2 })).toThrow(
+      expect.objectContaining({ code: DetectErrorCode.InvalidOptions }) as Error,
+    )
+  })
+})
