@@ -74,7 +74,11 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   const original0: DeliverFunction = internals.deliver0
   const originalQoS: DeliverFunction = internals.deliverQoS
   const queue = createSubscriberQueue<Item>({ capacity: options.capacity, policy: options.policy })
-  const maxInflight = options.maxInflight ?? 32
+  const maxInflight = options.maxInflight ?? 256
+  // Without a drain timeout Aedes adds one 'drain' listener per waiting write (lib/client.js
+  // waitForDrain); allow for all of them so Node does not warn about a leak.
+  const conn = internals.conn
+  conn.setMaxListeners(Math.max(conn.getMaxListeners(), maxInflight + 64))
   let inflight = 0
   let deferred = 0
   let pumpScheduled = false
