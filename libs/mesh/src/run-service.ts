@@ -335,7 +335,8 @@ export async function startService<S extends TObject>(
 }
 
 /**
- * Runs a service as a process: starts it with `process.argv` and `process.env`, stops it gracefully on
+ * Runs a service as a process: starts it with `argv` (default `process.argv` after the script) and
+ * `process.env`, stops it gracefully on
  * SIGINT/SIGTERM (a second signal exits at once), and exits with 0 after a clean stop, 2 on a bad config
  * (every problem printed), 1 on any other failure. A service's `main.ts` is just this call.
  *
@@ -344,8 +345,11 @@ export async function startService<S extends TObject>(
  * runService({ name: 'windowing', version: '0.1.0', configSchema, create: createWindowingService })
  * ```
  */
-export function runService<S extends TObject>(def: ServiceDefinition<S>): void {
-  startService(def, { argv: process.argv.slice(2), env: process.env }).then(
+export function runService<S extends TObject>(
+  def: ServiceDefinition<S>,
+  argv: readonly string[] = process.argv.slice(2),
+): void {
+  startService(def, { argv, env: process.env }).then(
     (handle) => {
       let signals = 0
       const onSignal = (signal: NodeJS.Signals): void => {
