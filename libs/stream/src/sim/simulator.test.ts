@@ -244,4 +244,26 @@ describe('planAnomalies', () => {
     ).toEqual(plan)
     expect(() => planAnomalies({ seed: 1, count: 2, from: 10, to: 10 })).toThrow(/cannot place/)
   })
+
+  it('alternates the sign of shifts and drifts when asked, so the level does not wander off', () => {
+    const plan = planAnomalies({ seed: 1, count: 6, from: 0, to: 600, alternate: true })
+    expect(plan.map((a) => a.magnitude)).toEqual([10, 5, 5, 10, -5, -5])
+  })
+
+  it('computes offsets incrementally with a thousand planned anomalies, equal to a recomputation', () => {
+    const anomalies = planAnomalies({ seed: 2, count: 1000, from: 0, to: 100_000, alternate: true })
+    const clean = createSimulator(options({ noiseStd: 0 }, 1000)).advance(T0 + 99_999)
+    const dirty = createSimulator(options({ noiseStd: 0, anomalies }, 1000)).advance(T0 + 99_999)
+    // Reference: the offset recomputed from scratch for a few sequence numbers.
+    const offsetAt = (seq: number): number =>
+      anomalies.reduce((sum, a) => {
+        if (seq < a.at) return sum
+        if (a.kind === 'spike') return sum + (seq === a.at ? a.magnitude : 0)
+        if (a.kind === 'shift') return sum + a.magnitude
+        return sum + a.magnitude * Math.min(1, (seq - a.at) / (a.duration ?? 100))
+      }, 0)
+    for (const seq of [0, 5000, anomalies[3]!.at, anomalies[5]!.at + 50, 73_457, 99_999]) {
+      expect(dirty[seq]!.values[0]! - clean[seq]!.values[0]!).toBeCloseTo(offsetAt(seq), 6)
+    }
+  })
 })

@@ -125,6 +125,11 @@ interface ChannelState {
   readonly trend: number
   readonly noiseStd: number
   readonly scale: number | undefined
+  // Incremental anomaly state (see anomalyOffset).
+  next: number
+  settled: number
+  spike: number
+  readonly drifts: AnomalySpec[]
 }
 
 interface DeviceState {
@@ -148,18 +153,30 @@ function checkRate(where: string, hz: number): void {
   }
 }
 
-/** The anomaly offset of a channel at sequence number `seq`. */
-function anomalyOffset(anomalies: readonly AnomalySpec[], seq: number): number {
-  let off = 0
-  for (const a of anomalies) {
-    if (seq < a.at) continue
-    if (a.kind === 'spike') {
-      if (seq === a.at) off += a.magnitude
-    } else if (a.kind === 'shift') {
+/**
+ * The anomaly offset of a channel at sequence number `seq`, computed incrementally: sequence numbers only
+ * grow, so anomalies are visited once when reached; finished shifts and drifts fold into `settled`. The
+ * cost per sample is O(1 + active drifts), however many anomalies are planned.
+ */
+function anomalyOffset(c: ChannelState, seq: number): number {
+  const list = c.anomalies
+  while (c.next < list.length && list[c.next]!.at <= seq) {
+    const a = list[c.next++]!
+    if (a.kind === 'shift') c.settled += a.magnitude
+    else if (a.kind === 'drift') c.drifts.push(a)
+    else if (a.at === seq) c.spike += a.magnitude
+  }
+  let off = c.settled + c.spike
+  c.spike = 0
+  for (let i = 0; i < c.drifts.length; i++) {
+    const a = c.drifts[i]!
+    const d = a.duration ?? 100
+    if (seq - a.at >= d) {
+      c.settled += a.magnitude
       off += a.magnitude
+      c.drifts.splice(i--, 1)
     } else {
-      const d = a.duration ?? 100
-      off += a.magnitude * Math.min(1, (seq - a.at) / d)
+      off += (a.magnitude * (seq - a.at)) / d
     }
   }
   return off
@@ -215,6 +232,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         trend: c.trendPerSecond ?? 0,
         noiseStd: c.noiseStd ?? 1,
         scale: c.decimals !== undefined ? 10 ** c.decimals : undefined,
+        next: 0,
+        settled: 0,
+        spike: 0,
+        drifts: [],
       })),
     }
   })
@@ -231,7 +252,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       c.amplitude * Math.sin(c.omega * dt + c.phase) +
       (c.trend * dt) / 1000 +
       c.noiseStd * c.prng.gaussian()
-    if (c.anomalies.length > 0) v += anomalyOffset(c.anomalies, seq)
+    if (c.anomalies.length > 0) v += anomalyOffset(c, seq)
     if (c.spec.min !== undefined && v < c.spec.min) v = c.spec.min
     if (c.spec.max !== undefined && v > c.spec.max) v = c.spec.max
     if (c.scale !== undefined) v = Math.round(v * c.scale) / c.scale
@@ -327,6 +348,11 @@ export interface AnomalyPlanOptions {
   readonly magnitude?: Partial<Record<InjectedAnomalyKind, number>>
   /** Drift ramp length in samples (default 100). */
   readonly driftDuration?: number
+  /**
+   * Alternate the sign of successive shifts and of successive drifts (default false), so that a long
+   * run with many of them wanders around its base level instead of away from it.
+   */
+  readonly alternate?: boolean
 }
 
 /**
@@ -351,11 +377,14 @@ export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
   const prng = createPrng(options.seed)
   const segment = (to - from) / Math.max(1, count)
   const specs: AnomalySpec[] = []
+  const seen: Record<InjectedAnomalyKind, number> = { spike: 0, shift: 0, drift: 0 }
   for (let i = 0; i < count; i++) {
     const kind = kinds[i % kinds.length] ?? 'spike'
     const lo = from + i * segment + segment / 4
     const at = Math.floor(lo + prng.next() * (segment / 2))
-    const magnitude = options.magnitude?.[kind] ?? (kind === 'spike' ? 10 : 5)
+    const sign = options.alternate === true && kind !== 'spike' && seen[kind] % 2 === 1 ? -1 : 1
+    seen[kind]++
+    const magnitude = sign * (options.magnitude?.[kind] ?? (kind === 'spike' ? 10 : 5))
     specs.push(
       kind === 'drift'
         ? { kind, at, magnitude, duration: options.driftDuration ?? 100 }
