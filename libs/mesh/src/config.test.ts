@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Type } from '@sinclair/typebox'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadConfig } from './config.js'
+import { MeshConfigError, MeshConfigFileError } from './errors.js'
+
+const schema = Type.Object({
+  windowMs: Type.Integer({ default: 5000, minimum: 1 }),
+  verbose: Type.Boolean({ default: false }),
+})
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function file(name: string, text: string): string {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
+describe('loadConfig', () => {
+  it('fills every default from the schemas', () => {
+    const c = loadConfig({ schema, service: 'windowing' })
+    expect(c).toMatchObject({
+      broker: 'mqtt://127.0.0.1:1883',
+      prefix: 'sluice',
+      group: 'windowing',
+      session: 'clean',
+      logLevel: 'info',
+      metricsIntervalMs: 1000,
+      hops: {},
+      windowMs: 5000,
+      verbose: false,
+    })
+    expect(c.instance).toMatch(new RegExp(`-${process.pid}$`))
+  })
+
+  it('takes the file, then env, then flags, each over the one before', () => {
+    const f = file(
+      'prec.yaml',
+      'broker: mqtt://file:1883\nprefix: fromfile\nwindowMs: 1\nhops:\n  raw:\n    qos: 1\n    queue: { capacity: 10, policy: drop-newest }\n',
+    )
+    const c = loadConfig({
+      schema,
+      service: 'w',
+      argv: ['--config', f, '--windowMs=3', '--hops.raw.queue.capacity', '5000', '--verbose'],
+      env: {
+        SLUICE_PREFIX: 'fromenv',
+        SLUICE_WINDOW_MS: '2',
+        SLUICE_METRICS_INTERVAL_MS: '250',
+        SLUICE_HOPS__RAW__QUEUE__POLICY: 'block',
+        SLUICE_REQUIRE_EXTERNAL: '1',
+      },
+    })
+    expect(c.broker).toBe('mqtt://file:1883')
+    expect(c.prefix).toBe('fromenv')
+    expect(c.windowMs).toBe(3)
+    expect(c.metricsIntervalMs).toBe(250)
+    expect(c.verbose).toBe(true)
+    expect(c.hops.raw).toEqual({ qos: 1, queue: { capacity: 5000, policy: 'block' } })
+  })
+
+  it('maps env record keys with _ to hop names with -', () => {
+    const c = loadConfig({ schema, service: 'w', env: { SLUICE_HOPS__RAW_IN__QOS: '2' } })
+    expect(c.hops['raw-in']).toEqual({ qos: 2 })
+  })
+
+  it('is deep-frozen', () => {
+    const c = loadConfig({ schema, service: 'w', argv: ['--hops.raw.qos', '1'] })
+    expect(Object.isFrozen(c)).toBe(true)
+    expect(Object.isFrozen(c.hops.raw)).toBe(true)
+  })
+
+  it('lists every problem at once, with its path', () => {
+    const f = file('bad.yaml', 'typo: 1\n')
+    let error: unknown
+    try {
+      loadConfig({
+        schema,
+        service: 'w',
+        argv: [
+          '--config',
+          f,
+          '--hops.raw.queue.capacity',
+          '-5',
+          '--windowMs=x',
+          '--broker',
+          'http://x',
+        ],
+        env: { SLUICE_LOG_LEVEL: 'loud' },
+      })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(MeshConfigError)
+    const e = error as MeshConfigError
+    expect(e.code).toBe('SLUICE_ERR_MESH_CONFIG')
+    expect(e.issues.map((i) => i.path).sort()).toEqual(
+      ['broker', 'hops.raw.queue.capacity', 'logLevel', 'typo', 'windowMs'].sort(),
+    )
+    expect(e.message).toContain('expected one of "fatal"')
+  })
+
+  it('says which file it cannot read or parse', () => {
+    expect(() => loadConfig({ schema, service: 'w', file: join(dir, 'missing.yaml') })).toThrow(
+      MeshConfigFileError,
+    )
+    const f = file('broken.yaml', 'a: [1, 2\n')
+    expect(() => loadConfig({ schema, service: 'w', argv: ['--config', f] })).toThrow(
+      /not valid YAML/,
+    )
+  })
+})

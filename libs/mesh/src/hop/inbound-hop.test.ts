@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest'
+import { createFakeTransport } from '../../test/fake-transport.js'
+import { createInboundHop } from './inbound-hop.js'
+
+const tick = () => new Promise((r) => setImmediate(r))
+const raw = (seq: number) => JSON.stringify({ seq, t: 1, value: seq, ingest: 1 })
+
+describe('createInboundHop', () => {
+  it('withholds the ack under block until the drain loop makes room', async () => {
+    const t = createFakeTransport()
+    const seen: number[] = []
+    let release!: () => void
+    let gate = new Promise<void>((r) => (release = r))
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        queue: { capacity: 2, policy: 'block' },
+        maxBatch: 1,
+        handle: async (_k, samples) => {
+          await gate
+          for (const s of samples) seen.push(s.seq)
+        },
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    const acks = [1, 2, 3, 4].map((seq) => {
+      let acked = false
+      hop.accept(
+        { topic: 'sluice/d/c/raw', payload: Buffer.from(raw(seq)), qos: 1, retain: false },
+        () => (acked = true),
+      )
+      return () => acked
+    })
+    // 1 and 2 fit; 3 waits for room, and 4 waits behind 3 to keep the order.
+    expect(acks.map((a) => a())).toEqual([true, true, false, false])
+    await tick()
+    // The drain loop took 1 out (the handler is stalled), which makes room for 3.
+    expect(acks.map((a) => a())).toEqual([true, true, true, false])
+    release()
+    gate = Promise.resolve()
+    expect(await hop.drain(1000)).toBe(true)
+    expect(acks.every((a) => a())).toBe(true)
+    expect(seen).toEqual([1, 2, 3, 4])
+    expect(hop.metrics()).toMatchObject({ in: 4, out: 4, gaps: 0, unexplainedLoss: 0 })
+  })
+
+  it('groups a batch payload by sensor key and decodes batches into samples', async () => {
+    const t = createFakeTransport()
+    const calls: [string, number[]][] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 100, policy: 'drop-oldest' },
+        handle: (k, samples) => void calls.push([k, samples.map((s) => s.seq)]),
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    const batch = JSON.stringify({
+      seq: [1, 2, 4],
+      t: [1, 1, 1],
+      value: [0, 0, 0],
+      ingest: [1, 1, 1],
+    })
+    hop.accept(
+      { topic: 'sluice/d1/temp/raw', payload: Buffer.from(batch), qos: 0, retain: false },
+      () => undefined,
+    )
+    hop.accept(
+      { topic: 'sluice/d2/temp/raw', payload: Buffer.from(raw(7)), qos: 0, retain: false },
+      () => undefined,
+    )
+    await hop.drain(1000)
+    expect(calls).toEqual([
+      ['d1/temp', [1, 2, 4]],
+      ['d2/temp', [7]],
+    ])
+    expect(hop.metrics()).toMatchObject({ in: 4, out: 4, gaps: 1, unexplainedLoss: 1 })
+  })
+
+  it('takes generic items with their own decoder and weight, capacity still in samples', async () => {
+    const t = createFakeTransport()
+    const got: string[] = []
+    const hop = createInboundHop<{ id: string; count: number }>(
+      {
+        name: 'windows',
+        qos: 0,
+        queue: { capacity: 10, policy: 'drop-newest' },
+        decode: (_topic, payload) => [
+          JSON.parse(Buffer.from(payload).toString()) as { id: string; count: number },
+        ],
+        weight: (w) => w.count,
+        key: () => 'all',
+        handle: (_k, items) => void got.push(...items.map((i) => i.id)),
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    for (const [id, count] of [
+      ['a', 6],
+      ['b', 6],
+      ['c', 4],
+    ] as const) {
+      hop.accept(
+        { topic: 'x', payload: Buffer.from(JSON.stringify({ id, count })), qos: 0, retain: false },
+        () => undefined,
+      )
+    }
+    await hop.drain(1000)
+    expect(got).toEqual(['a', 'c'])
+    expect(hop.metrics()).toMatchObject({ in: 16, out: 10, dropped: { newest: 6 } })
+  })
+
+  it('subscribes and unsubscribes per sensor while running', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        queue: { capacity: 10, policy: 'block' },
+        filters: ['sluice/a/+/raw'],
+        handle: () => undefined,
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    await hop.start()
+    await hop.subscribe('sluice/b/temp/raw')
+    expect([...t.subscriptions.keys()]).toEqual(['sluice/a/+/raw', 'sluice/b/temp/raw'])
+    expect(hop.matches('sluice/b/temp/raw')).toBe(true)
+    expect(hop.matches('sluice/c/temp/raw')).toBe(false)
+    await hop.unsubscribe('sluice/a/+/raw')
+    expect([...t.subscriptions.keys()]).toEqual(['sluice/b/temp/raw'])
+    expect(hop.filters).toEqual(['sluice/b/temp/raw'])
+  })
+
+  it('counts a failing handler batch as dropped and carries on', async () => {
+    const t = createFakeTransport()
+    let calls = 0
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 10, policy: 'block' },
+        handle: () => {
+          if (++calls === 1) throw new Error('boom')
+        },
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    hop.accept(
+      { topic: 'sluice/d/c/raw', payload: Buffer.from(raw(1)), qos: 0, retain: false },
+      () => undefined,
+    )
+    await hop.drain(1000)
+    hop.accept(
+      { topic: 'sluice/d/c/raw', payload: Buffer.from(raw(2)), qos: 0, retain: false },
+      () => undefined,
+    )
+    await hop.drain(1000)
+    expect(calls).toBe(2)
+    expect(hop.metrics().dropped['handler-error']).toBe(1)
+  })
+})

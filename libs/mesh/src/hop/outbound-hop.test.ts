@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import { createFakeTransport } from '../../test/fake-transport.js'
+import { createOutboundHop } from './outbound-hop.js'
+
+const tick = () => new Promise((r) => setImmediate(r))
+
+describe('createOutboundHop', () => {
+  it('holds messages in its bounded queue while offline, drops the oldest and counts them', async () => {
+    const t = createFakeTransport()
+    t.setConnected(false)
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 10, policy: 'drop-oldest' } },
+      { transport: t },
+    )
+    for (let i = 0; i < 100; i++) expect(hop.publish('a/b', String(i))).toBe(true)
+    expect(t.published).toHaveLength(0)
+    expect(hop.length).toBe(10)
+    t.setConnected(true)
+    await tick()
+    expect(t.published.map((p) => p.payload)).toEqual(
+      Array.from({ length: 10 }, (_, i) => String(90 + i)),
+    )
+    const m = hop.metrics()
+    expect(m).toMatchObject({ in: 100, out: 10, dropped: { oldest: 90, newest: 0, sampled: 0 } })
+  })
+
+  it('keeps at most maxInFlight unacknowledged publishes', () => {
+    const t = createFakeTransport()
+    t.autoAck = false
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 100, policy: 'drop-newest' }, maxInFlight: 4 },
+      { transport: t },
+    )
+    for (let i = 0; i < 20; i++) hop.publish('a/b', String(i))
+    expect(t.published).toHaveLength(4)
+    expect(hop.length).toBe(16)
+  })
+
+  it('pushes back under block: publish returns false when full, ready() resolves once there is room', async () => {
+    const t = createFakeTransport()
+    t.setConnected(false)
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 3, policy: 'block' } },
+      { transport: t },
+    )
+    expect([1, 2, 3, 4].map((i) => hop.publish('a/b', String(i)))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ])
+    let ready = false
+    void hop.ready().then(() => (ready = true))
+    await tick()
+    expect(ready).toBe(false)
+    t.setConnected(true)
+    await tick()
+    expect(ready).toBe(true)
+    await hop.publishAsync('a/b', '4')
+    await tick()
+    expect(t.published.map((p) => p.payload)).toEqual(['1', '2', '3', '4'])
+    expect(hop.metrics()).toMatchObject({ in: 4, out: 4 })
+  })
+
+  it('counts a failed publish as dropped (failed)', async () => {
+    const t = createFakeTransport()
+    t.autoAck = false
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 10, policy: 'drop-newest' } },
+      { transport: t },
+    )
+    hop.publish('a/b', 'x', 5)
+    t.published[0]!.reject(new Error('connection lost'))
+    await tick()
+    expect(hop.metrics().dropped.failed).toBe(5)
+  })
+
+  it('reports unacknowledged work as not drained after the timeout, and counts the rest', async () => {
+    const t = createFakeTransport()
+    t.setConnected(false)
+    const hop = createOutboundHop(
+      { name: 'out', qos: 0, queue: { capacity: 10, policy: 'drop-newest' } },
+      { transport: t },
+    )
+    hop.publish('a/b', 'x', 2)
+    expect(await hop.drain(20)).toBe(false)
+    expect(hop.metrics().dropped.shutdown).toBe(2)
+  })
+})
