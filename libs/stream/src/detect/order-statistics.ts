@@ -171,42 +171,42 @@ export function createOrderStatisticTree(capacity: number): OrderStatisticTree {
     return n % 2 === 1 ? kth(half) : (kth(half - 1) + kth(half)) / 2
   }
 
+  // The two ascending sequences of distances from the median `centre`: the lower half (the `lowerCount` smallest)
+  // read outwards from the median, and the upper half likewise. Kept as state, not closures, so a query
+  // allocates nothing.
+  let centre = 0
+  let lowerCount = 0
+  const lowerDistance = (i: number): number => centre - kth(lowerCount - 1 - i)
+  const upperDistance = (j: number): number => kth(lowerCount + j) - centre
+
   /**
-   * The r-th smallest (from 0) of the merge of two ascending sequences A (length a) and B (length b), by
-   * binary search on how many elements come from A (the classic two-sorted-arrays selection).
+   * The r-th smallest (from 0) of the merge of the lower (length a) and upper (length b) distances, by
+   * binary search on how many come from the lower ones (the classic two-sorted-arrays selection).
    */
-  const selectFromTwo = (
-    r: number,
-    a: number,
-    b: number,
-    readA: (i: number) => number,
-    readB: (j: number) => number,
-  ): number => {
+  const selectDistance = (r: number, a: number, b: number): number => {
     let lo = Math.max(0, r + 1 - b)
     let hi = Math.min(r + 1, a)
     while (lo < hi) {
       const i = (lo + hi) >>> 1
-      if (readA(i) < readB(r - i)) lo = i + 1
+      if (lowerDistance(i) < upperDistance(r - i)) lo = i + 1
       else hi = i
     }
-    const fromA = lo > 0 ? readA(lo - 1) : Number.NEGATIVE_INFINITY
-    const fromB = r - lo >= 0 ? readB(r - lo) : Number.NEGATIVE_INFINITY
-    return Math.max(fromA, fromB)
+    const fromLower = lo > 0 ? lowerDistance(lo - 1) : Number.NEGATIVE_INFINITY
+    const fromUpper = r - lo >= 0 ? upperDistance(r - lo) : Number.NEGATIVE_INFINITY
+    return Math.max(fromLower, fromUpper)
   }
 
   const medianAbsoluteDeviation = (): number => {
     const n = sizeOf(root)
     if (n === 0) return Number.NaN
-    const m = median()
-    // Lower half: indices 0..p-1 read outwards from the median, so distances ascend; upper half likewise.
-    const p = (n + 1) >>> 1
-    const readA = (i: number): number => m - kth(p - 1 - i)
-    const readB = (j: number): number => kth(p + j) - m
+    centre = median()
+    lowerCount = (n + 1) >>> 1
+    const upperCount = n - lowerCount
     const half = n >>> 1
-    if (n % 2 === 1) return selectFromTwo(half, p, n - p, readA, readB)
+    if (n % 2 === 1) return selectDistance(half, lowerCount, upperCount)
     return (
-      (selectFromTwo(half - 1, p, n - p, readA, readB) +
-        selectFromTwo(half, p, n - p, readA, readB)) /
+      (selectDistance(half - 1, lowerCount, upperCount) +
+        selectDistance(half, lowerCount, upperCount)) /
       2
     )
   }
