@@ -11,6 +11,7 @@ import { createCusumDetector, type CusumOptions } from './cusum.js'
 import { createEwmaDetector, type EwmaOptions } from './ewma.js'
 import { DetectErrorCode } from './levels.js'
 import { createMadDetector, type MadOptions } from './mad.js'
+import { createNoveltyDetector, type NoveltyOptions } from './novelty.js'
 import type { Detector } from './types.js'
 import { createZScoreDetector, type ZScoreOptions } from './zscore.js'
 
@@ -20,6 +21,7 @@ export interface DetectorOptionsByName {
   mad: MadOptions
   ewma: EwmaOptions
   cusum: CusumOptions
+  novelty: NoveltyOptions
 }
 
 /** The name of a registered detector. */
@@ -43,6 +45,7 @@ const factories: Factories = {
   mad: createMadDetector,
   ewma: createEwmaDetector,
   cusum: createCusumDetector,
+  novelty: createNoveltyDetector,
 }
 
 /** The registered detector names, in registration order. */
