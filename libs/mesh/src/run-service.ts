@@ -19,7 +19,7 @@ import { MeshConfigError, MeshConfigFileError, MeshHopError } from './errors.js'
 import { createInboundHop, type InboundHop, type InboundHopSpec } from './hop/inbound-hop.js'
 import { withHopConfig } from './hop/hop-spec.js'
 import { createOutboundHop, type OutboundHop, type OutboundHopSpec } from './hop/outbound-hop.js'
-import { createMetricsPublisher, type MetricsPublisher } from './metrics.js'
+import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } from './metrics.js'
 import { createMqttTransport } from './transport/mqtt.js'
 import type { Transport } from './transport/transport.js'
 
@@ -48,6 +48,8 @@ export interface ServiceContext<S extends TObject> {
   outbound(spec: OutboundHopSpec): OutboundHop
   /** Runs `fn` at shutdown, after the service's `stop` and before disconnecting. */
   onShutdown(fn: () => void | Promise<void>): void
+  /** Adds a hop the service runs itself (e.g. a forwarder sink) to the published metrics. */
+  addMetricsSource(source: MetricsSource): void
 }
 
 /** A service, as its `main.ts` declares it. */
@@ -156,6 +158,7 @@ export async function startService<S extends TObject>(
   const inbound = new Map<string, InboundHop<never>>()
   const outbound = new Map<string, OutboundHop>()
   const shutdownHooks: (() => void | Promise<void>)[] = []
+  const extraSources: MetricsSource[] = []
   let started = false
   let stopping = false
 
@@ -247,6 +250,9 @@ export async function startService<S extends TObject>(
       outbound.set(spec.name, hop)
       return hop
     },
+    addMetricsSource(source) {
+      extraSources.push(source)
+    },
     onShutdown(fn) {
       shutdownHooks.push(fn)
     },
@@ -258,7 +264,7 @@ export async function startService<S extends TObject>(
     prefix,
     transport,
     intervalMs: common.metricsIntervalMs,
-    sources: () => [...inbound.values(), ...outbound.values()],
+    sources: () => [...inbound.values(), ...outbound.values(), ...extraSources],
     log: log.child({ component: 'metrics' }),
   })
 

@@ -87,6 +87,22 @@ export const HopMetricsSchema = Type.Object(
     unexplainedLoss: Type.Optional(
       Type.Integer({ description: 'Gaps minus counted drops; should be 0 on QoS 1 hops.' }),
     ),
+    sink: Type.Optional(
+      Type.Object(
+        {
+          spoolBytes: Count('Bytes in the sink\'s disk spool.'),
+          spoolMaxBytes: Count('The spool\'s cap; the oldest records are evicted past it.'),
+          oldestAgeMs: Type.Number({ minimum: 0, description: 'Age of the oldest unsent record (ms).' }),
+          sendRate: Type.Number({ minimum: 0, description: 'Records sent per second (last interval).' }),
+          retries: Count('Sends retried (cumulative).'),
+          failures: Count('Sends that failed (cumulative).'),
+          evicted: Count('Records evicted unsent at the spool cap (cumulative).'),
+          tornTails: Count('Torn spool tails cut off at start (crash mid-write).'),
+          lastError: Type.Optional(Type.String()),
+        },
+        { description: 'Forwarder sinks only: the spool and the delivery to the destination (DESIGN.md §9).' },
+      ),
+    ),
   },
   { description: 'Metrics of one hop (one subscription or one publication).' },
 )
