@@ -1,0 +1,185 @@
+/**
+ * Security defaults (DESIGN.md §11) and limits: credentials off loopback, scrypt password file, the
+ * per-service publish ACL, payload / connection / rate limits, a clear port-in-use error, TLS-free
+ * WebSocket listener, and the broker's own status and metrics topics.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import mqtt, { type MqttClient } from 'mqtt'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { addUser, PortInUseError, startBroker, type RunningBroker } from '../src/index.js'
+import { connectRaw } from './raw-client.js'
+import { sleep, waitFor } from './helpers.js'
+
+const brokers: RunningBroker[] = []
+const clients: MqttClient[] = []
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-broker-'))
+})
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)))
+  await Promise.all(brokers.splice(0).map((b) => b.close()))
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function start(options: Parameters<typeof startBroker>[0]) {
+  const broker = await startBroker({ port: 0, metricsIntervalMs: 0, ...options })
+  brokers.push(broker)
+  return broker
+}
+
+async function client(url: string, options: mqtt.IClientOptions = {}) {
+  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...options })
+  clients.push(c)
+  return c
+}
+
+/** Subscribes and collects the topics of what arrives. */
+async function collector(url: string, filter: string) {
+  const c = await client(url, { clientId: `collector-${Math.random().toString(36).slice(2)}` })
+  const topics: string[] = []
+  c.on('message', (topic) => topics.push(topic))
+  await c.subscribeAsync(filter, { qos: 1 })
+  return topics
+}
+
+describe('authentication', () => {
+  it('refuses an anonymous client with CONNACK "not authorized" on a non-loopback listener', async () => {
+    // Bound to every interface, reached through 127.0.0.1: the listener address decides, not the peer's.
+    const broker = await start({ host: '0.0.0.0' })
+    const raw = await connectRaw(broker.tcpPort, 'anon')
+    expect(raw.connackCode).toBe(5)
+    raw.close()
+    expect(broker.metrics().connections.refused.auth).toBe(1)
+  })
+
+  it('lets anonymous clients in off loopback only with allowAnonymous', async () => {
+    const broker = await start({ host: '0.0.0.0', allowAnonymous: true })
+    const raw = await connectRaw(broker.tcpPort, 'anon')
+    expect(raw.connackCode).toBe(0)
+    raw.close()
+  })
+
+  it('accepts a user from the password file and refuses a wrong password', async () => {
+    const file = join(dir, 'passwd')
+    await addUser(file, 'pi-bridge', 'correct horse', 'serial-bridge')
+    const broker = await start({ host: '0.0.0.0', passwordFile: file })
+    const good = await client(broker.url, { username: 'pi-bridge', password: 'correct horse' })
+    expect(good.connected).toBe(true)
+    await expect(
+      mqtt.connectAsync(broker.url, {
+        username: 'pi-bridge',
+        password: 'wrong',
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow(/Bad username or password/i)
+    expect(broker.metrics().connections.refused.auth).toBe(1)
+  })
+})
+
+describe('publish ACL', () => {
+  it('discards and counts a publish outside the service ACL, and delivers the ones inside it', async () => {
+    const broker = await start({})
+    const seen = await collector(broker.url, 'sluice/#')
+    const anomaly = await client(broker.url, { clientId: 'sluice-anomaly-a1' })
+    await anomaly.publishAsync('sluice/dev1/temp/raw', '{}', { qos: 1 }) // not its topic
+    await anomaly.publishAsync('sluice/_sys/windowing/w1/status', '{}', { qos: 1 }) // another service's
+    await anomaly.publishAsync('sluice/dev1/temp/anomaly', '{}', { qos: 1 })
+    await anomaly.publishAsync('sluice/_sys/anomaly/a1/metrics', '{}', { qos: 1 })
+    await waitFor(() => seen.includes('sluice/_sys/anomaly/a1/metrics'), 5000, 'the allowed messages')
+    await sleep(100)
+    expect(seen.filter((t) => !t.startsWith('sluice/_sys/broker/'))).toEqual([
+      'sluice/dev1/temp/anomaly',
+      'sluice/_sys/anomaly/a1/metrics',
+    ])
+    expect(broker.metrics().messages.refused.acl).toBe(2)
+    // acknowledged and discarded, not disconnected [MQTT-3.3.5-2]
+    expect(anomaly.connected).toBe(true)
+  })
+
+  it('treats an unknown anonymous client as an operator: rate commands only', async () => {
+    const broker = await start({})
+    const seen = await collector(broker.url, 'sluice/#')
+    const op = await client(broker.url, { clientId: 'laptop-1' })
+    await op.publishAsync('sluice/dev1/temp/raw', '{}', { qos: 1 })
+    await op.publishAsync('sluice/dev1/_ctl/rate', '{"hz":10}', { qos: 1 })
+    await waitFor(() => seen.includes('sluice/dev1/_ctl/rate'), 5000, 'the rate command')
+    expect(seen).not.toContain('sluice/dev1/temp/raw')
+    expect(broker.metrics().messages.refused.acl).toBe(1)
+  })
+})
+
+describe('limits', () => {
+  it('discards and counts a payload over maxPayloadBytes', async () => {
+    const broker = await start({ maxPayloadBytes: 100, anonymousRole: 'admin' })
+    const seen = await collector(broker.url, 'sluice/+/+/raw')
+    const pub = await client(broker.url)
+    await pub.publishAsync('sluice/big/x/raw', Buffer.alloc(101), { qos: 1 })
+    await pub.publishAsync('sluice/small/x/raw', Buffer.alloc(100), { qos: 1 })
+    await waitFor(() => seen.length === 1, 5000, 'the small message')
+    await sleep(100)
+    expect(seen).toEqual(['sluice/small/x/raw'])
+    expect(broker.metrics().messages.refused.payload).toBe(1)
+  })
+
+  it('closes connections over maxConnections and counts them', async () => {
+    const broker = await start({ maxConnections: 1 })
+    const first = await connectRaw(broker.tcpPort, 'first')
+    await expect(connectRaw(broker.tcpPort, 'second')).rejects.toThrow()
+    expect(broker.metrics().connections.refused.limit).toBe(1)
+    first.close()
+  })
+
+  it('delays, and does not drop, a client publishing over its message rate', async () => {
+    const broker = await start({ maxMessagesPerSecond: 200, anonymousRole: 'admin' })
+    const seen = await collector(broker.url, 'sluice/+/+/raw')
+    const pub = await client(broker.url)
+    for (let i = 0; i < 400; i++) pub.publish('sluice/d/c/raw', String(i), { qos: 0 })
+    await waitFor(() => seen.length === 400, 10_000, 'all 400 messages')
+    expect(broker.metrics().messages.throttled).toBeGreaterThan(0)
+  })
+
+  it('explains a port already in use', async () => {
+    const first = await start({})
+    const attempt = startBroker({ port: first.tcpPort, metricsIntervalMs: 0 })
+    await expect(attempt).rejects.toBeInstanceOf(PortInUseError)
+    await expect(attempt).rejects.toThrow(
+      `port ${first.tcpPort} is in use — another MQTT broker such as Mosquitto may be running; use --port, or point Sluice at it with --broker mqtt://`,
+    )
+  })
+})
+
+describe('listeners and self-reporting', () => {
+  it('serves MQTT over WebSocket on /mqtt', async () => {
+    const broker = await start({ wsPort: 0, anonymousRole: 'admin' })
+    expect(broker.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/)
+    const wsClient = await client(broker.wsUrl!)
+    await wsClient.subscribeAsync('sluice/ws/x/raw')
+    const got = new Promise<string>((resolve) => wsClient.once('message', (_t, p) => resolve(p.toString())))
+    const tcpClient = await client(broker.url)
+    await tcpClient.publishAsync('sluice/ws/x/raw', 'over-ws')
+    expect(await got).toBe('over-ws')
+  })
+
+  it('publishes its retained status and its metrics under _sys/broker', async () => {
+    const broker = await start({ metricsIntervalMs: 50, instance: 'b1' })
+    const c = await client(broker.url)
+    const messages = new Map<string, unknown>()
+    c.on('message', (topic, payload) => messages.set(topic, JSON.parse(payload.toString())))
+    await c.subscribeAsync('sluice/_sys/broker/b1/+')
+    await waitFor(() => messages.has('sluice/_sys/broker/b1/metrics'), 5000, 'a metrics message')
+    expect(messages.get('sluice/_sys/broker/b1/status')).toMatchObject({ state: 'online', service: 'broker' })
+    expect(messages.get('sluice/_sys/broker/b1/metrics')).toMatchObject({
+      service: 'broker',
+      instance: 'b1',
+      clients: 1,
+    })
+  })
+})
