@@ -4,8 +4,17 @@ import { DetectErrorCode } from './levels.js'
 import { createDetector, detectorNames, isDetectorName, type DetectorSpec } from './registry.js'
 
 describe('detector registry', () => {
-  it('lists the built-in detectors', () => {
-    expect(detectorNames).toEqual(['zscore', 'mad', 'ewma', 'cusum'])
+  it('lists the built-in detectors first, in registration order', () => {
+    expect(detectorNames.slice(0, 4)).toEqual(['zscore', 'mad', 'ewma', 'cusum'])
+    for (const name of detectorNames) expect(isDetectorName(name)).toBe(true)
+  })
+
+  it('builds every registered detector by name alone', () => {
+    for (const name of detectorNames) {
+      const d = createDetector({ name }).update(0, 1)
+      expect(d.likelihood).toBeGreaterThanOrEqual(0)
+      expect(d.likelihood).toBeLessThanOrEqual(1)
+    }
   })
 
   it.each(['zscore', 'mad', 'ewma', 'cusum'] as const)(
