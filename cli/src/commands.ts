@@ -1,0 +1,84 @@
+/**
+ * @module commands
+ * The table of `sluice` subcommands: name, one-line summary, and a lazy runner. `sluice up` also uses it
+ * to know which services exist.
+ */
+import { runServiceCommand } from './commands/service.js'
+
+/** One subcommand. `run` resolves with an exit code, or undefined when the process keeps running. */
+export interface Command {
+  readonly summary: string
+  run(argv: readonly string[]): Promise<number | undefined>
+}
+
+const service =
+  (command: string, summary: string, load: () => Promise<Parameters<typeof runServiceCommand>[2]>) =>
+  async (argv: readonly string[]): Promise<undefined> => {
+    runServiceCommand(command, summary, await load(), argv)
+    return undefined
+  }
+
+const S = {
+  up: 'Run the broker and every service on this machine, with a live table (simulated sensors by default).',
+  broker: 'Run the embedded MQTT broker.',
+  bridge: 'Read a serial device (or simulate sensors, or replay a CSV) and publish raw samples.',
+  window: 'Compute window statistics per sensor.',
+  anomaly: 'Detect anomalies per sensor.',
+  forward: 'Forward windows and anomalies to InfluxDB, HTTP, a cloud MQTT broker or files.',
+  dashboard: 'Serve the live web dashboard.',
+  replay: 'Run a detector over a CSV file or the NAB corpus, and score it.',
+  bench: 'Run the benchmarks (same as pnpm bench).',
+} as const
+
+/** Every subcommand, by name. */
+export const commands: Readonly<Record<string, Command>> = {
+  up: { summary: S.up, run: async (argv) => (await import('./commands/up.js')).runUp(argv) },
+  broker: {
+    summary: S.broker,
+    run: async (argv) => {
+      const { runBroker, BROKER_USAGE } = await import('@sluice/broker')
+      if (argv.includes('--help') || argv.includes('-h')) {
+        process.stdout.write(`${S.broker}\n\n${BROKER_USAGE}\n`)
+        return 0
+      }
+      await runBroker(argv)
+      return 0
+    },
+  },
+  bridge: {
+    summary: S.bridge,
+    run: service('bridge', S.bridge, async () => (await import('@sluice/serial-bridge')).serialBridgeService),
+  },
+  window: {
+    summary: S.window,
+    run: service('window', S.window, async () => (await import('@sluice/windowing')).windowingService),
+  },
+  anomaly: {
+    summary: S.anomaly,
+    run: service('anomaly', S.anomaly, async () => (await import('@sluice/anomaly')).anomalyService),
+  },
+  forward: {
+    summary: S.forward,
+    run: service('forward', S.forward, async () => (await import('@sluice/forwarder')).forwarderService),
+  },
+  dashboard: {
+    summary: S.dashboard,
+    run: service('dashboard', S.dashboard, async () => (await import('@sluice/dashboard')).dashboardService),
+  },
+  replay: {
+    summary: S.replay,
+    run: async (argv) => (await import('./commands/replay.js')).runReplay([...argv]),
+  },
+  bench: { summary: S.bench, run: async (argv) => (await import('./commands/bench.js')).runBench(argv) },
+}
+
+/** The top-level help. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length))
+  return [
+    'Usage: sluice <command> [options]   (sluice <command> --help for its options)',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
+  ].join('\n')
+}

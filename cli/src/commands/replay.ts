@@ -1,0 +1,274 @@
+/**
+ * @module commands/replay
+ * `sluice replay`: runs detector configurations offline, in stream order, over one CSV file or over the
+ * whole Numenta Anomaly Benchmark corpus, writes the anomaly scores in NAB's results layout and, with
+ * `--score`, scores them with our NAB scorer (three profiles, optimised or fixed thresholds, normalised
+ * against the null detector). One configuration per detector for the whole corpus, as NAB requires.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join, relative, resolve, sep } from 'node:path'
+import { parseArgs } from 'node:util'
+import { detectorNames, isDetectorName, type DetectorSpec } from '@sluice/stream'
+import {
+  loadCorpus,
+  readResults,
+  readThresholds,
+  resolveNabDir,
+  writeResults,
+  type NabCorpus,
+} from '../nab/corpus.js'
+import { formatNabResults, parseNabCsv } from '../nab/csv.js'
+import { runDetector } from '../nab/run-detector.js'
+import { labelCorpus, scoreCorpus, type ProfileResult } from '../nab/score-corpus.js'
+import type { RowLabels } from '../nab/sweeper.js'
+
+/** Where `runReplay` writes; tests pass their own. */
+export interface ReplayIo {
+  out(text: string): void
+  err(text: string): void
+}
+
+const defaultIo: ReplayIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+}
+
+const USAGE = `Usage: sluice replay [options]
+
+Runs anomaly detectors over recorded data in stream order (each point is scored before it is learned).
+
+Input (one of):
+  --csv <file>            a CSV with a header holding "timestamp" and "value" columns
+  --nab                   the whole NAB corpus ($SLUICE_NAB_DIR, default ../shared/datasets/nab)
+
+Detector:
+  --detector <name>       ${detectorNames.join(', ')} (default novelty); repeat to run several
+  --options <json>        options for every --detector, e.g. '{"window":100}'
+  --set <key=value>       one numeric option, repeatable, e.g. --set window=100
+
+Output and scoring:
+  --out <path>            --csv: results file (default stdout); --nab: results root (default ./nab-results)
+  --score                 score against the NAB labels (--nab, or --csv on a corpus file)
+  --threshold <x>         score at this threshold instead of optimising it per profile
+  --reference <name>      score NAB's published results reference-results/<name> at their thresholds
+                          (config/thresholds.json) instead of running a detector
+  --json                  print scores as JSON
+  --help                  this text
+
+Examples:
+  sluice replay --nab --score
+  sluice replay --nab --score --detector zscore --set window=200
+  sluice replay --nab --score --reference numenta
+  sluice replay --csv data.csv --detector novelty --out scores.csv
+`
+
+class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+/** Parses `--options` JSON and `--set key=value` flags into detector options. */
+function detectorOptions(
+  json: string | undefined,
+  sets: readonly string[],
+): Record<string, unknown> {
+  let options: Record<string, unknown> = {}
+  if (json !== undefined) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(json)
+    } catch (cause) {
+      throw new UsageError(`--options is not valid JSON: ${String(cause)}`)
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError('--options must be a JSON object, e.g. \'{"window":100}\'')
+    }
+    options = { ...(parsed as Record<string, unknown>) }
+  }
+  for (const set of sets) {
+    const eq = set.indexOf('=')
+    if (eq <= 0) throw new UsageError(`--set expects key=value, got "${set}"`)
+    const raw = set.slice(eq + 1)
+    const n = Number(raw)
+    options[set.slice(0, eq)] =
+      raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(n) ? n : raw
+  }
+  return options
+}
+
+function specsFrom(names: readonly string[], options: Record<string, unknown>): DetectorSpec[] {
+  return names.map((name) => {
+    if (!isDetectorName(name)) {
+      throw new UsageError(`Unknown detector "${name}"; choose one of ${detectorNames.join(', ')}`)
+    }
+    return { ...options, name } as DetectorSpec
+  })
+}
+
+function formatScores(label: string, results: readonly ProfileResult[]): string {
+  const cells = results.map(
+    (r) =>
+      `${r.profile} ${r.normalized.toFixed(2)} (raw ${r.score.toFixed(3)}, threshold ${r.threshold})`,
+  )
+  return `${label}: ${cells.join(', ')}\n`
+}
+
+interface CorpusContext {
+  readonly corpus: NabCorpus
+  readonly labels: RowLabels[]
+}
+
+async function corpusContext(dir: string): Promise<CorpusContext> {
+  const corpus = await loadCorpus(dir)
+  return { corpus, labels: labelCorpus(corpus) }
+}
+
+/**
+ * Runs `sluice replay`. Returns the process exit code: 0 on success, 1 when a run failed, 2 on a usage
+ * error (the message says which flag).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runReplay(['--nab', '--score', '--detector', 'novelty'])
+ * ```
+ */
+export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promise<number> {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        csv: { type: 'string' },
+        nab: { type: 'boolean', default: false },
+        detector: { type: 'string', multiple: true },
+        options: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        score: { type: 'boolean', default: false },
+        threshold: { type: 'string' },
+        reference: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values
+  } catch (err) {
+    io.err(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help) {
+    io.out(USAGE)
+    return 0
+  }
+  try {
+    if ((values.csv === undefined) === !values.nab) {
+      throw new UsageError('Give exactly one input: --csv <file> or --nab')
+    }
+    let threshold: number | undefined
+    if (values.threshold !== undefined) {
+      threshold = Number(values.threshold)
+      if (!Number.isFinite(threshold)) throw new UsageError('--threshold must be a number')
+    }
+    const specs = specsFrom(
+      values.detector ?? ['novelty'],
+      detectorOptions(values.options, values.set ?? []),
+    )
+    const dir = resolveNabDir()
+    const report: Record<string, ProfileResult[]> = {}
+
+    if (values.nab) {
+      const ctx = await corpusContext(dir)
+      if (values.reference !== undefined) {
+        const name = values.reference
+        const root = join(dir, 'reference-results')
+        const scores = await Promise.all(
+          ctx.corpus.files.map((f) => readResults(root, name, f.name)),
+        )
+        const thresholds = (await readThresholds(dir))[name]
+        const fixed =
+          threshold === undefined
+            ? (thresholds ?? {})
+            : Object.fromEntries(Object.keys(ctx.corpus.profiles).map((p) => [p, threshold]))
+        report[name] = scoreCorpus(
+          ctx.corpus.profiles,
+          ctx.labels,
+          scores,
+          ctx.corpus.windowCount,
+          fixed,
+        )
+      } else {
+        const root = resolve(values.out ?? 'nab-results')
+        for (const spec of specs) {
+          let detectMs = 0
+          const scores = await Promise.all(
+            ctx.corpus.files.map(async (f) => {
+              const run = runDetector(spec, f.timestamps, f.values)
+              detectMs += run.detectMs
+              await writeResults(root, spec.name, f, run.scores)
+              return run.scores
+            }),
+          )
+          const points = ctx.corpus.files.reduce((s, f) => s + f.values.length, 0)
+          io.err(
+            `${spec.name}: ${points} points in ${detectMs.toFixed(0)} ms ` +
+              `(${Math.round(points / (detectMs / 1000))} points/s), results in ${join(root, spec.name)}\n`,
+          )
+          if (values.score) {
+            const fixed =
+              threshold === undefined
+                ? {}
+                : Object.fromEntries(Object.keys(ctx.corpus.profiles).map((p) => [p, threshold]))
+            report[spec.name] = scoreCorpus(
+              ctx.corpus.profiles,
+              ctx.labels,
+              scores,
+              ctx.corpus.windowCount,
+              fixed,
+            )
+          }
+        }
+      }
+    } else {
+      const path = resolve(values.csv!)
+      if (specs.length !== 1) throw new UsageError('--csv runs one --detector at a time')
+      const spec = specs[0]!
+      const series = parseNabCsv(await readFile(path, 'utf8'), 'value', path)
+      const { scores } = runDetector(spec, series.timestamps, series.values)
+      const text = formatNabResults(series.timestamps, scores)
+      if (values.out === undefined) io.out(text)
+      else await writeFile(resolve(values.out), text)
+      if (values.score) {
+        const name = relative(join(dir, 'data'), path).split(sep).join('/')
+        const ctx = await corpusContext(dir)
+        const index = ctx.corpus.files.findIndex((f) => f.name === name)
+        if (index === -1) {
+          throw new UsageError(
+            `--score needs a NAB corpus file under ${join(dir, 'data')}; ${path} is not one`,
+          )
+        }
+        const labels = [ctx.labels[index]!]
+        const windowCount = ctx.corpus.files[index]!.windows.length
+        const fixed =
+          threshold === undefined
+            ? {}
+            : Object.fromEntries(Object.keys(ctx.corpus.profiles).map((p) => [p, threshold]))
+        report[spec.name] = scoreCorpus(ctx.corpus.profiles, labels, [scores], windowCount, fixed)
+      }
+    }
+
+    const entries = Object.entries(report)
+    if (values.json) {
+      io.out(`${JSON.stringify(report, null, 2)}\n`)
+    } else {
+      for (const [name, results] of entries) io.out(formatScores(name, results))
+    }
+    return 0
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`${err.message}\n\n${USAGE}`)
+      return 2
+    }
+    io.err(`sluice replay failed: ${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * @module commands/up
+ * `sluice up`: the one-command default (DESIGN.md §1, §12). Starts the broker, waits for it, starts every
+ * service as a child process against it, keeps them running, and shows a live table of every hop from the
+ * metrics topics; Ctrl-C stops the producers first, lets the consumers drain, then stops the broker.
+ */
+import { mkdirSync } from 'node:fs'
+import { connect as netConnect } from 'node:net'
+import { decodeMetrics, decodeStatus, metricsFilter, parseTopic, statusFilter } from '@sluice/contract'
+import mqtt from 'mqtt'
+import { formatLogLine, LogTail } from '../up/logs.js'
+import { parseUpArgs, planChildren, UP_USAGE, type UpOptions } from '../up/plan.js'
+import { Supervisor } from '../up/supervisor.js'
+import { renderTable, type InstanceView } from '../up/table.js'
+
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect({ host, port }, () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.on('error', () => resolve(false))
+  })
+}
+
+async function waitForBroker(o: UpOptions, brokerExited: () => string | undefined): Promise<void> {
+  const host = o.host === '0.0.0.0' ? '127.0.0.1' : o.host
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    const failure = brokerExited()
+    if (failure !== undefined) throw new Error(failure)
+    if (await portOpen(host, o.port)) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`the broker did not open ${host}:${o.port} within 15 s`)
+}
+
+/** Runs the whole pipeline until SIGINT/SIGTERM. */
+export async function runUp(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(UP_USAGE + '\n')
+    return 0
+  }
+  const o = parseUpArgs(argv, process.stdout.isTTY)
+  mkdirSync(o.dataDir, { recursive: true })
+  const self = process.argv[1]!
+  const specs = planChildren(o).map((c) => ({
+    name: c.name,
+    command: process.execPath,
+    args: [...process.execArgv, self, c.command, ...c.args],
+  }))
+  const tail = new LogTail(12)
+  const print = (line: string): void => {
+    if (o.table) tail.push(line)
+    else process.stdout.write(line + '\n')
+  }
+  const brokerSpec = specs[0]!
+  const broker = new Supervisor([brokerSpec])
+  let brokerFailure: string | undefined
+  const brokerOutput: string[] = []
+  broker.on('output', (name, line) => {
+    brokerOutput.push(line)
+    print(formatLogLine(name, line))
+  })
+  broker.on('exit', (_n, code) => {
+    if (code !== 0) brokerFailure = brokerOutput.slice(-3).join('\n') || `the broker exited with ${code}`
+  })
+  broker.start()
+  try {
+    await waitForBroker(o, () => brokerFailure)
+  } catch (err) {
+    await broker.stop()
+    process.stderr.write(`sluice up: ${(err as Error).message}\n`)
+    return 1
+  }
+  const services = new Supervisor(specs.slice(1))
+  services.on('output', (name, line) => print(formatLogLine(name, line)))
+  services.on('exit', (name, code, signal, again) =>
+    print(`${name} exited (${signal ?? code})${again ? ', restarting' : ''}`),
+  )
+  services.start()
+
+  const url = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
+  const views = new Map<string, InstanceView>()
+  const client = mqtt.connect(url, { clientId: `sluice-up-${process.pid}`, reconnectPeriod: 1000 })
+  client.on('error', () => undefined) // reconnects by itself; the table shows stale rows meanwhile
+  client.on('connect', () => {
+    client.subscribe([statusFilter('sluice'), metricsFilter('sluice')], { qos: 0 })
+  })
+  client.on('message', (topic, payload) => {
+    const t = parseTopic('sluice', topic)
+    if (t === null || (t.kind !== 'status' && t.kind !== 'metrics')) return
+    const key = `${t.service}/${t.instance}`
+    const prev = views.get(key) ?? { service: t.service, instance: t.instance }
+    if (t.kind === 'status') {
+      const s = decodeStatus(payload)
+      if (s.ok) views.set(key, { ...prev, status: s.value })
+    } else {
+      const m = decodeMetrics(payload)
+      if (m.ok) views.set(key, { ...prev, metrics: m.value, metricsAt: Date.now() })
+    }
+  })
+
+  const dashboardLine = o.dashboard ? `dashboard: http://127.0.0.1:${o.dashboardPort}/` : 'dashboard: off'
+  print(`sluice up: broker ${url}  ${dashboardLine}  (Ctrl-C to stop)`)
+  const timer = o.table
+    ? setInterval(() => {
+        const lines = [
+          `sluice up — broker ${url} — ${dashboardLine} — Ctrl-C to stop`,
+          '',
+          ...renderTable([...views.values()], Date.now()),
+          '',
+          ...tail.lines,
+        ]
+        process.stdout.write('\x1b[H\x1b[2J' + lines.join('\n') + '\n')
+      }, 1000)
+    : undefined
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  if (timer) clearInterval(timer)
+  process.stdout.write('\nsluice up: stopping (producers first, then consumers drain, then the broker)…\n')
+  await services.stop()
+  client.end(true)
+  await broker.stop()
+  return 0
+}

@@ -1,0 +1,60 @@
+/**
+ * @module help
+ * `--help` for every service command, generated from the service's config schema and the common one, so
+ * the help text can never disagree with what the config loader accepts.
+ */
+import type { TSchema } from '@sinclair/typebox'
+
+interface SchemaLike {
+  type?: string
+  description?: string
+  default?: unknown
+  properties?: Record<string, SchemaLike>
+  anyOf?: SchemaLike[]
+  const?: unknown
+  patternProperties?: Record<string, SchemaLike>
+}
+
+function typeName(s: SchemaLike): string {
+  if (s.anyOf) return s.anyOf.map((a) => (a.const !== undefined ? JSON.stringify(a.const) : typeName(a))).join('|')
+  if (s.patternProperties) return 'map'
+  return s.type ?? 'value'
+}
+
+/** One line per leaf option, `--a.b <type>  description (default …)`. */
+export function describeOptions(schema: TSchema, prefix = ''): string[] {
+  const s = schema as SchemaLike
+  const lines: string[] = []
+  for (const [key, prop] of Object.entries(s.properties ?? {})) {
+    const path = `${prefix}${key}`
+    if (prop.type === 'object' && prop.properties && !prop.anyOf) {
+      lines.push(...describeOptions(prop as TSchema, `${path}.`))
+      continue
+    }
+    const def = prop.default === undefined ? '' : ` (default ${JSON.stringify(prop.default)})`
+    const flag = `  --${path} <${typeName(prop)}>`
+    lines.push(`${flag.padEnd(40)} ${prop.description ?? ''}${def}`.trimEnd())
+  }
+  return lines
+}
+
+/** The full help text of a service command. */
+export function serviceHelp(command: string, summary: string, own: TSchema, common: TSchema): string {
+  return [
+    `Usage: sluice ${command} [--config file.yaml] [--key value …]`,
+    '',
+    summary,
+    '',
+    'Config is read from the YAML file, then SLUICE_* environment variables, then these flags',
+    '(nested keys with dots; SLUICE_A__B for a.b). Every problem is listed at once.',
+    '',
+    'Service options:',
+    ...describeOptions(own),
+    '',
+    'Common options:',
+    ...describeOptions(common),
+    '  --hops.<hop>.qos <0|1|2>                 override a hop’s QoS',
+    '  --hops.<hop>.queue.capacity <n>          override a hop’s queue capacity (samples)',
+    '  --hops.<hop>.queue.policy <p>            drop-oldest | drop-newest | sample | block',
+  ].join('\n')
+}

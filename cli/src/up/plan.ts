@@ -1,0 +1,132 @@
+/**
+ * @module up/plan
+ * What `sluice up` runs: the broker first, then every service as its own process pointed at it, with the
+ * flags each needs. Pure (flags in, child specs out), so the plan is tested without starting anything, and
+ * the compose file and systemd units can be checked against the same commands.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+
+/** `sluice up`'s options. */
+export interface UpOptions {
+  readonly host: string
+  readonly port: number
+  readonly wsPort: number
+  readonly serial?: string
+  readonly baud: number
+  readonly sensors: number
+  readonly rate: number
+  readonly dataDir: string
+  readonly configDir?: string
+  readonly dashboard: boolean
+  readonly dashboardPort: number
+  readonly table: boolean
+}
+
+export const UP_USAGE = `Usage: sluice up [options]
+
+Runs the embedded broker and every service as separate processes on this machine, restarts any that
+crash, and shows a live table per service and hop. Ctrl-C drains and stops everything.
+
+  --port <n>             broker MQTT port (default 1883)
+  --ws-port <n>          broker MQTT-over-WebSocket port, for the dashboard (default 9001)
+  --serial <path>        read a real device on this serial port instead of simulating sensors
+  --baud <n>             serial baud rate (default 115200)
+  --sensors <n>          simulated devices, each with a light and a temp channel (default 3)
+  --rate <hz>            simulated sample rate per device (default 10)
+  --data-dir <dir>       where the forwarder writes (default ./sluice-data)
+  --config-dir <dir>     per-service YAML files: <dir>/<service>.yaml, used when present
+  --dashboard-port <n>   dashboard HTTP port on 127.0.0.1 (default 8080)
+  --no-dashboard         do not start the dashboard
+  --no-table             print logs only (default when stdout is not a terminal)`
+
+/** Parses `sluice up` flags; throws with every problem listed. */
+export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowNegative: true,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '1883' },
+      'ws-port': { type: 'string', default: '9001' },
+      serial: { type: 'string' },
+      baud: { type: 'string', default: '115200' },
+      sensors: { type: 'string', default: '3' },
+      rate: { type: 'string', default: '10' },
+      'data-dir': { type: 'string', default: 'sluice-data' },
+      'config-dir': { type: 'string' },
+      dashboard: { type: 'boolean', default: true },
+      'dashboard-port': { type: 'string', default: '8080' },
+      table: { type: 'boolean', default: isTty },
+    },
+  })
+  const problems: string[] = []
+  const int = (name: string, v: string, min: number): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < min) problems.push(`--${name} must be an integer ≥ ${min}, got "${v}"`)
+    return n
+  }
+  const rate = Number(values.rate)
+  if (!(rate > 0)) problems.push(`--rate must be a positive number of Hz, got "${values.rate}"`)
+  const opts: UpOptions = {
+    host: values.host,
+    port: int('port', values.port, 0),
+    wsPort: int('ws-port', values['ws-port'], 0),
+    ...(values.serial === undefined ? {} : { serial: values.serial }),
+    baud: int('baud', values.baud, 50),
+    sensors: int('sensors', values.sensors, 1),
+    rate,
+    dataDir: values['data-dir'],
+    ...(values['config-dir'] === undefined ? {} : { configDir: values['config-dir'] }),
+    dashboard: values.dashboard,
+    dashboardPort: int('dashboard-port', values['dashboard-port'], 0),
+    table: values.table,
+  }
+  if (problems.length > 0) throw new Error(problems.join('\n'))
+  return opts
+}
+
+/** One process of the plan: the `sluice` subcommand and its arguments. */
+export interface PlannedChild {
+  readonly name: string
+  readonly command: string
+  readonly args: readonly string[]
+}
+
+/** The processes `sluice up` starts, in start order (the broker first). */
+export function planChildren(o: UpOptions): PlannedChild[] {
+  const broker = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
+  const common = (svc: string): string[] => {
+    const file = o.configDir === undefined ? undefined : join(o.configDir, `${svc}.yaml`)
+    return ['--broker', broker, ...(file !== undefined && existsSync(file) ? ['--config', file] : [])]
+  }
+  const bridgeArgs =
+    o.serial === undefined
+      ? ['--source', 'simulator', '--simulator.devices', String(o.sensors), '--simulator.rateHz', String(o.rate)]
+      : ['--source', 'serial', '--serial.path', o.serial, '--serial.baud', String(o.baud)]
+  const children: PlannedChild[] = [
+    {
+      name: 'broker',
+      command: 'broker',
+      args: ['--host', o.host, '--port', String(o.port), '--ws-port', String(o.wsPort)],
+    },
+    { name: 'windowing', command: 'window', args: common('windowing') },
+    { name: 'anomaly', command: 'anomaly', args: common('anomaly') },
+    {
+      name: 'forwarder',
+      command: 'forward',
+      args: [...common('forwarder'), '--dataDir', o.dataDir],
+    },
+    { name: 'serial-bridge', command: 'bridge', args: [...common('serial-bridge'), ...bridgeArgs] },
+  ]
+  if (o.dashboard) {
+    children.push({
+      name: 'dashboard',
+      command: 'dashboard',
+      args: [...common('dashboard'), '--port', String(o.dashboardPort), '--wsBroker', `ws://127.0.0.1:${o.wsPort}/mqtt`],
+    })
+  }
+  return children
+}

@@ -1,0 +1,224 @@
+/**
+ * @module sink-hop
+ * A sink's outbound hop (DESIGN.md §9): items are encoded and appended to the sink's disk spool at once —
+ * the data path never waits for the network — and a sender loop drains the spool in order, in batches
+ * (size, or `lingerMs` after the oldest record), through a token bucket (points/s and burst), with retries
+ * on exponential backoff with jitter (honouring `Retry-After`). A record leaves the spool only once the
+ * sink has acknowledged it, so a crash or an outage replays it: at least once, idempotent where the sink
+ * allows (InfluxDB overwrites a point with the same series and timestamp).
+ */
+import type { HopMetrics } from '@sluice/contract'
+import type { MeshLogger } from '@sluice/mesh'
+import { backoffDelay, createHopMeter, createTokenBucket, type TokenBucket } from '@sluice/stream'
+import { openSpool, type Spool } from './spool/spool.js'
+import { SinkSendError, type ForwardItem, type Sink } from './sinks/sink.js'
+
+/** Per-sink delivery settings. */
+export interface SinkHopOptions {
+  readonly spoolDir: string
+  readonly spoolMaxBytes: number
+  readonly batchSize: number
+  readonly lingerMs: number
+  /** Points per second; 0 = unlimited. */
+  readonly ratePerSecond: number
+  readonly burst: number
+  readonly retryBaseMs: number
+  readonly retryMaxMs: number
+  readonly log: MeshLogger
+  readonly now?: () => number
+  readonly random?: () => number
+}
+
+/** A running sink hop. */
+export interface SinkHop {
+  readonly name: string
+  /** Encodes and spools one item (synchronous: local disk only). */
+  offer(item: ForwardItem): void
+  /** Starts the sender loop. */
+  start(): void
+  /** Stops the sender after its current send; what is not sent stays in the spool for next time. */
+  stop(): Promise<void>
+  /** Resolves when the spool is empty or `timeoutMs` passed; true when empty. */
+  flush(timeoutMs: number): Promise<boolean>
+  metrics(): HopMetrics
+  readonly spool: Spool
+}
+
+/** Extra per-sink figures published next to the hop metrics. */
+export interface SinkCounters {
+  sent: number
+  retries: number
+  failures: number
+  lastError?: string
+}
+
+/** Creates a sink hop around `sink`. */
+export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counters: SinkCounters } {
+  const now = o.now ?? Date.now
+  const random = o.random ?? Math.random
+  const spool = openSpool({ dir: o.spoolDir, maxBytes: o.spoolMaxBytes })
+  const bucket: TokenBucket | undefined =
+    o.ratePerSecond > 0 ? createTokenBucket({ ratePerSecond: o.ratePerSecond, burst: o.burst }, now()) : undefined
+  const meter = createHopMeter({ now: now() })
+  const counters: SinkCounters = { sent: 0, retries: 0, failures: 0 }
+  let arrived = 0
+  let rejected = 0
+  let running = false
+  let wake: (() => void) | undefined
+  let loop: Promise<void> | undefined
+  let avgRecordBytes = 100
+  const initial = spool.stats()
+  if (initial.pending > 0)
+    o.log.info({ sink: sink.name, pending: initial.pending, tornTails: initial.tornTails }, 'replaying the spool')
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const t = setTimeout(() => {
+        wake = undefined
+        resolve()
+      }, ms)
+      wake = () => {
+        clearTimeout(t)
+        wake = undefined
+        resolve()
+      }
+    })
+
+  async function run(): Promise<void> {
+    let attempt = 0
+    while (running) {
+      const st = spool.stats()
+      if (st.pending === 0) {
+        await sleep(1000)
+        continue
+      }
+      // Linger: wait for a full batch, but never hold the oldest record longer than lingerMs.
+      const age = st.oldestAppendedAt === undefined ? 0 : now() - st.oldestAppendedAt
+      if (st.pending < o.batchSize && age < o.lingerMs) {
+        await sleep(o.lingerMs - age)
+        continue
+      }
+      let want = Math.min(o.batchSize, st.pending)
+      if (bucket) {
+        const wait = bucket.waitFor(1, now())
+        if (wait > 0) {
+          await sleep(wait)
+          continue
+        }
+        want = bucket.take(want, now())
+      }
+      const batch = spool.read(want)
+      const started = now()
+      try {
+        await sink.send(batch.records.map((r) => r.toString('utf8')))
+        spool.ack(batch.next)
+        const done = now()
+        const n = batch.records.length
+        counters.sent += n
+        const meanWait = batch.appendedAt.reduce((a, t) => a + (started - t), 0) / Math.max(n, 1)
+        meter.serve(done, n, meanWait, done - started)
+        for (const t of batch.appendedAt) meter.recordLatency(done - t)
+        meter.observeLength(done, spool.stats().pending)
+        if (attempt > 0) o.log.info({ sink: sink.name, after: attempt }, 'sink is back; replaying the spool')
+        attempt = 0
+        counters.lastError = undefined
+      } catch (err) {
+        attempt++
+        counters.failures++
+        const e = err instanceof SinkSendError ? err : undefined
+        const message = err instanceof Error ? err.message : String(err)
+        // Tokens taken for a batch that did not go out are not given back: the limit stays a hard ceiling.
+        if (e !== undefined && !e.retryable) {
+          if (counters.lastError !== message)
+            o.log.error(
+              { sink: sink.name, status: e.status, pending: st.pending },
+              `${sink.name}: ${message} — retrying cannot fix this; the data is kept in the spool and will be sent once the sink accepts it (check the sink's URL, credentials and database).`,
+            )
+          counters.lastError = message
+          await sleep(o.retryMaxMs)
+          continue
+        }
+        counters.retries++
+        const delay = Math.max(e?.retryAfterMs ?? 0, backoffDelay(attempt, { baseMs: o.retryBaseMs, maxMs: o.retryMaxMs }, random))
+        if (counters.lastError !== message || attempt % 10 === 0)
+          o.log.warn({ sink: sink.name, attempt, delayMs: delay, pending: st.pending }, `${sink.name}: ${message}; retrying`)
+        counters.lastError = message
+        await sleep(delay)
+      }
+    }
+  }
+
+  return {
+    name: sink.name,
+    spool,
+    counters,
+    offer(item) {
+      const records = sink.encode(item)
+      if (records.length === 0) {
+        rejected++
+        return
+      }
+      const t = now()
+      spool.append(records, t)
+      arrived += records.length
+      avgRecordBytes = avgRecordBytes * 0.9 + (Buffer.byteLength(records[0]!) + 17) * 0.1
+      meter.arrive(t, records.length)
+      meter.observeLength(t, spool.stats().pending)
+      if (spool.stats().pending >= o.batchSize) wake?.()
+    },
+    start() {
+      if (running) return
+      running = true
+      loop = run()
+    },
+    async stop() {
+      running = false
+      wake?.()
+      await loop
+      spool.close()
+    },
+    async flush(timeoutMs) {
+      const deadline = now() + timeoutMs
+      while (spool.stats().pending > 0 && now() < deadline) {
+        wake?.()
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      return spool.stats().pending === 0
+    },
+    metrics(): HopMetrics {
+      const st = spool.stats()
+      const t = now()
+      const capacity = Math.max(st.pending, Math.floor(o.spoolMaxBytes / avgRecordBytes))
+      const snap = meter.snapshot(t, { length: st.pending, capacity, arrived, dropped: st.evicted })
+      return {
+        direction: 'out',
+        topic: `${sink.type}:${sink.name}`,
+        qos: 1,
+        policy: 'drop-oldest',
+        in: arrived,
+        out: counters.sent,
+        dropped: { evicted: st.evicted },
+        rejected,
+        queue: { length: st.pending, capacity },
+        lambda: snap.lambda,
+        mu: snap.mu,
+        w: snap.meanWaitMs,
+        l: snap.littlesL,
+        lMeasured: snap.meanQueueLength,
+        latency: snap.latency,
+        state: counters.lastError !== undefined && st.pending > 0 ? 'warning' : snap.state,
+        sink: {
+          spoolBytes: st.bytes,
+          spoolMaxBytes: o.spoolMaxBytes,
+          oldestAgeMs: st.oldestAppendedAt === undefined ? 0 : Math.max(0, t - st.oldestAppendedAt),
+          sendRate: snap.throughput,
+          retries: counters.retries,
+          failures: counters.failures,
+          evicted: st.evicted,
+          tornTails: st.tornTails,
+          ...(counters.lastError === undefined ? {} : { lastError: counters.lastError }),
+        },
+      }
+    },
+  }
+}

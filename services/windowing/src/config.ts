@@ -1,0 +1,58 @@
+/**
+ * @module config
+ * The windowing service's config (DESIGN.md §7): the named windows every sensor gets, and which sensors
+ * this instance subscribes to. Defaults give a count window and a time window per sensor, so
+ * `sluice up` shows live statistics with no config at all.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+
+const Positive = (description: string, def?: number) =>
+  Type.Number({ exclusiveMinimum: 0, description, ...(def === undefined ? {} : { default: def }) })
+
+/** One window, as config declares it: count, time (event time) or session. */
+export const WindowSpecSchema = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('count'),
+      size: Type.Integer({ minimum: 1, description: 'Samples per window.' }),
+      stride: Type.Integer({ minimum: 1, description: 'Samples between emissions (= size: tumbling).' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('time'),
+      length: Positive('Window length (ms of event time).'),
+      every: Positive('Emission period (ms); = length: tumbling.'),
+      allowedLateness: Type.Number({ minimum: 0, default: 0, description: 'Lateness allowed (ms).' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('session'),
+      gap: Positive('Silence (ms of event time) that closes a session.'),
+      maxDuration: Positive('Longest session (ms).'),
+    },
+    { additionalProperties: false },
+  ),
+])
+
+/** The windowing service's own settings. */
+export const WindowingConfigSchema = Type.Object({
+  windows: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), WindowSpecSchema, {
+    default: {
+      c100: { type: 'count', size: 100, stride: 25 },
+      t5s: { type: 'time', length: 5000, every: 1000, allowedLateness: 500 },
+    },
+    description: 'Named windows, each computed for every sensor.',
+  }),
+  devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
+    default: ['+'],
+    minItems: 1,
+    description: 'Devices this instance owns (`+` = all); one subscription each.',
+  }),
+})
+
+/** The windowing service's own settings, as read. */
+export type WindowingConfig = Static<typeof WindowingConfigSchema>

@@ -1,0 +1,44 @@
+/**
+ * @module service
+ * The windowing service: subscribes to raw samples, keeps every configured window for every sensor, and
+ * publishes each window aggregate on `{p}/{device}/{channel}/window/{name}` (DESIGN.md §1, §4, §7). All the
+ * statistics live in `@sluice/stream`; this file only wires them to the hops.
+ */
+import { encodeText, parseSensorKey, rawFilter, windowTopic } from '@sluice/contract'
+import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
+import type { WindowingConfigSchema } from './config.js'
+import { createSensorWindows } from './sensor-windows.js'
+
+/** Builds the windowing service from its runtime context. */
+export function createWindowingService(ctx: ServiceContext<typeof WindowingConfigSchema>): ServiceImpl {
+  const { config, prefix } = ctx
+  const out = ctx.outbound({
+    name: 'windows',
+    qos: 1,
+    queue: { capacity: 10_000, policy: 'drop-oldest' },
+  })
+  const windows = createSensorWindows(config.windows, (key, agg) => {
+    const sensor = parseSensorKey(key)
+    if (sensor === null) return
+    out.publish(windowTopic(prefix, sensor.device, sensor.channel, agg.window), encodeText(agg), 1, {
+      ingest: agg.ingestMax,
+    })
+  })
+  ctx.inbound({
+    name: 'raw',
+    qos: 1,
+    queue: { capacity: 20_000, policy: 'drop-oldest' },
+    filters: config.devices.map((d) => rawFilter(prefix, d)),
+    handle: (key, samples) => {
+      windows.push(key, samples)
+    },
+  })
+  return {
+    start: () => Promise.resolve(),
+    stop: () => {
+      // Open windows are flushed at shutdown so a restart does not silently lose a partial window.
+      windows.flush()
+      return Promise.resolve()
+    },
+  }
+}
