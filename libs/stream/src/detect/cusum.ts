@@ -45,7 +45,10 @@ export interface CusumOptions extends CommonDetectorOptions {
   readonly rebaseline?: number
   /** Standardised values are clipped to ±clip before summing. Default 4. */
   readonly clip?: number
-  /** An alarm this many samples or fewer after the previous same-direction one is a `drift`. Default 200. */
+  /**
+   * An alarm at most this many samples after the previous same-direction one (counted from the end of its
+   * re-baseline) is a `drift`. Default 200.
+   */
   readonly driftWindow?: number
   /** Moving ranges averaged for σ before the average turns exponential (forgetting). Default 1000. */
   readonly memory?: number
