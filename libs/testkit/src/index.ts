@@ -1,0 +1,44 @@
+/**
+ * @module @sluice/testkit
+ * Test helpers (dev dependency only, DESIGN.md §13): free ports, temporary directories, waiting,
+ * collecting MQTT messages, finding outside programs (skip when missing, fail under
+ * `SLUICE_REQUIRE_EXTERNAL=1`), and launchers for mosquitto, nats-server, influxd and socat pty pairs.
+ * The embedded Sluice broker is started with `startBroker({ port: 0 })` from `@sluice/broker` directly:
+ * testkit does not depend on it, which would close a build cycle (broker → mesh → testkit).
+ */
+export {
+  TestkitErrorCode,
+  ProgramMissingError,
+  StartFailedError,
+  WaitTimeoutError,
+  RequestFailedError,
+  SubscribeRefusedError,
+} from './errors.js'
+export { freePort } from './free-port.js'
+export { tempDir } from './temp-dir.js'
+export type { TempDir } from './temp-dir.js'
+export { waitFor } from './wait-for.js'
+export type { WaitForOptions } from './wait-for.js'
+export { collectMessages } from './collect-messages.js'
+export type { CollectedMessage, CollectOptions, MessageCollector } from './collect-messages.js'
+export {
+  requireProgram,
+  findProgram,
+  externalRequired,
+  dockerAvailable,
+  KNOWN_PROGRAMS,
+} from './external.js'
+export type { ProgramLookup, RequireProgramOptions } from './external.js'
+export { startContainer } from './containers.js'
+export type { StartContainerOptions, RunningContainer } from './containers.js'
+export { startProcess, canConnect } from './process.js'
+export type { StartProcessOptions, RunningProcess, ReadyWhen } from './process.js'
+export { startMosquitto } from './mosquitto.js'
+export type { MosquittoOptions, RunningMosquitto } from './mosquitto.js'
+export { startNatsServer } from './nats.js'
+export type { NatsServerOptions, RunningNatsServer } from './nats.js'
+export { startInfluxd, influxdConfig } from './influxd.js'
+export type { InfluxdOptions, RunningInfluxd, InfluxQueryResult } from './influxd.js'
+export { createPtyPair, parsePtyPaths } from './socat.js'
+export type { PtyPair, PtyPairOptions } from './socat.js'
+export { setTomlKey, disableArraySections } from './toml.js'

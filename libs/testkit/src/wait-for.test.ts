@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { WaitTimeoutError } from './errors.js'
+import { freePort } from './free-port.js'
+import { waitFor } from './wait-for.js'
+
+describe('waitFor', () => {
+  it('resolves with the first truthy value', async () => {
+    let n = 0
+    await expect(waitFor(() => (++n >= 3 ? n : 0), { interval: 1 })).resolves.toBe(3)
+  })
+
+  it('fails with the caller message and the last error when time runs out', async () => {
+    const err = await waitFor(
+      () => {
+        throw new Error('not yet')
+      },
+      { timeout: 30, interval: 5, message: 'the broker' },
+    ).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(WaitTimeoutError)
+    expect((err as WaitTimeoutError).message).toBe(
+      'Timed out after 30 ms waiting for the broker (last error: not yet).',
+    )
+    expect((err as WaitTimeoutError).code).toBe('SLUICE_ERR_TESTKIT_WAIT_TIMEOUT')
+  })
+})
+
+describe('freePort', () => {
+  it('returns a usable port number', async () => {
+    const port = await freePort()
+    expect(port).toBeGreaterThan(0)
+    expect(port).toBeLessThan(65536)
+  })
+})
