@@ -1,0 +1,118 @@
+/**
+ * @module sinks/influx-points
+ * How Sluice messages become InfluxDB points: the measurement, tag and field names every dashboard and
+ * query relies on (documented in docs/forwarder.md and matched by deploy/grafana). Tags are the low-
+ * cardinality identifiers (device, channel, window, detector, …); everything measured is a field.
+ * Timestamps: raw samples and anomalies at their event time `t`, windows at their `end`, metrics at `t`.
+ */
+import type { AnomalyEvent, ServiceMetrics, WindowAggregate } from '@sluice/contract'
+import type { Sample } from '@sluice/stream'
+import type { Point } from './line-protocol.js'
+import type { ForwardItem } from './sink.js'
+
+/** Measurement names. */
+export const MEASUREMENTS = {
+  raw: 'sluice_raw',
+  window: 'sluice_window',
+  anomaly: 'sluice_anomaly',
+  hop: 'sluice_hop',
+  process: 'sluice_process',
+} as const
+
+const int = (n: number): { int: number } => ({ int: Math.round(n) })
+
+/** The points for one forwarded item (metrics give one point per hop, plus one for the process). */
+export function toPoints(item: ForwardItem): Point[] {
+  const sensorTags = { device: item.device ?? '', channel: item.channel ?? '' }
+  switch (item.kind) {
+    case 'raw': {
+      const s = item.payload as Sample
+      return [{ measurement: MEASUREMENTS.raw, tags: sensorTags, fields: { value: s.value, seq: int(s.seq) }, timeMs: s.t }]
+    }
+    case 'window': {
+      const w = item.payload as WindowAggregate
+      return [
+        {
+          measurement: MEASUREMENTS.window,
+          tags: { ...sensorTags, window: w.window, kind: w.kind },
+          fields: {
+            count: int(w.count),
+            mean: w.mean,
+            std: w.std,
+            min: w.min,
+            max: w.max,
+            first: w.first,
+            last: w.last,
+            start: w.start,
+            seq_from: int(w.seqFrom),
+            seq_to: int(w.seqTo),
+            late: int(w.late),
+          },
+          timeMs: w.end,
+        },
+      ]
+    }
+    case 'anomaly': {
+      const a = item.payload as AnomalyEvent
+      return [
+        {
+          measurement: MEASUREMENTS.anomaly,
+          tags: { ...sensorTags, detector: a.detector, level: a.level, kind: a.kind },
+          fields: {
+            value: a.value,
+            score: a.score,
+            threshold: a.threshold,
+            baseline_mean: a.baseline.mean,
+            baseline_std: a.baseline.std,
+            baseline_n: int(a.baseline.n),
+            seq: int(a.seq),
+          },
+          timeMs: a.t,
+        },
+      ]
+    }
+    case 'metrics': {
+      const m = item.payload as ServiceMetrics
+      const points: Point[] = Object.entries(m.hops).map(([hop, h]) => ({
+        measurement: MEASUREMENTS.hop,
+        tags: { service: m.service, instance: m.instance, hop, direction: h.direction, policy: h.policy },
+        fields: {
+          in: int(h.in),
+          out: int(h.out),
+          dropped: int(Object.values(h.dropped).reduce((a, b) => a + b, 0)),
+          rejected: int(h.rejected),
+          queue_length: int(h.queue.length),
+          queue_capacity: int(h.queue.capacity),
+          lambda: h.lambda ?? NaN,
+          mu: h.mu ?? NaN,
+          rho: h.rho ?? NaN,
+          w_ms: h.w ?? NaN,
+          l: h.l ?? NaN,
+          l_measured: h.lMeasured ?? NaN,
+          p50_ms: h.latency?.p50 ?? NaN,
+          p95_ms: h.latency?.p95 ?? NaN,
+          p99_ms: h.latency?.p99 ?? NaN,
+          gaps: h.gaps === undefined ? NaN : int(h.gaps),
+          unexplained_loss: h.unexplainedLoss === undefined ? NaN : int(h.unexplainedLoss),
+          state: h.state,
+        },
+        timeMs: m.t,
+      }))
+      if (m.process)
+        points.push({
+          measurement: MEASUREMENTS.process,
+          tags: { service: m.service, instance: m.instance },
+          fields: {
+            rss_bytes: m.process.rssBytes === undefined ? NaN : int(m.process.rssBytes),
+            heap_used_bytes: m.process.heapUsedBytes === undefined ? NaN : int(m.process.heapUsedBytes),
+            cpu_percent: m.process.cpuPercent ?? NaN,
+            event_loop_delay_p99_ms: m.process.eventLoopDelayP99 ?? NaN,
+          },
+          timeMs: m.t,
+        })
+      return points
+    }
+    case 'status':
+      return []
+  }
+}
