@@ -31,50 +31,68 @@ describe('QoS 0 flood', () => {
     await broker.close()
   })
 
-  it(`delivers a ${MESSAGES / 1000} k message QoS 0 flood to ${SUBSCRIBERS} subscribers without crashing, every message accounted for`, {
-    timeout: 120_000,
-  }, async () => {
-    const received: number[] = []
-    for (let i = 0; i < SUBSCRIBERS; i++) {
-      const sub = await mqtt.connectAsync(broker.url, { clientId: `flood-sub-${i}`, reconnectPeriod: 0 })
-      clients.push(sub)
-      received.push(0)
-      sub.on('message', () => {
-        received[i]!++
-      })
-      await sub.subscribeAsync('sluice/flood/+/raw', { qos: 0 })
-    }
-    const pub = await mqtt.connectAsync(broker.url, { clientId: 'flood-pub', reconnectPeriod: 0 })
-    clients.push(pub)
-    const payload = Buffer.from('1234,567')
-    // As fast as mqtt.js can write: whole socket chunks of thousands of PUBLISH packets at a time.
-    for (let i = 0; i < MESSAGES; i++) {
-      pub.publish('sluice/flood/temp/raw', payload, { qos: 0 })
-      if (i % 20_000 === 0) await new Promise((r) => setImmediate(r))
-    }
+  it(
+    `delivers a ${MESSAGES / 1000} k message QoS 0 flood to ${SUBSCRIBERS} subscribers without crashing, every message accounted for`,
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const received: number[] = []
+      for (let i = 0; i < SUBSCRIBERS; i++) {
+        const sub = await mqtt.connectAsync(broker.url, {
+          clientId: `flood-sub-${i}`,
+          reconnectPeriod: 0,
+        })
+        clients.push(sub)
+        received.push(0)
+        sub.on('message', () => {
+          received[i]!++
+        })
+        await sub.subscribeAsync('sluice/flood/+/raw', { qos: 0 })
+      }
+      const pub = await mqtt.connectAsync(broker.url, { clientId: 'flood-pub', reconnectPeriod: 0 })
+      clients.push(pub)
+      const payload = Buffer.from('1234,567')
+      // As fast as mqtt.js can write: whole socket chunks of thousands of PUBLISH packets at a time.
+      for (let i = 0; i < MESSAGES; i++) {
+        pub.publish('sluice/flood/temp/raw', payload, { qos: 0 })
+        if (i % 20_000 === 0) await new Promise((r) => setImmediate(r))
+      }
 
-    await waitFor(() => broker.metrics().messages.in === MESSAGES, 90_000, 'the broker to ingest the flood')
-    await waitFor(
-      () =>
-        broker
-          .metrics()
-          .subscribers.filter((s) => s.clientId.startsWith('flood-sub-'))
-          .every((s) => s.queued === 0 && s.inflight === 0 && received[Number(s.clientId.slice(10))] === s.out),
-      60_000,
-      'every subscriber to drain',
-    )
-    for (let i = 0; i < SUBSCRIBERS; i++) {
-      const s = broker.metrics().subscribers.find((m) => m.clientId === `flood-sub-${i}`)!
-      expect(s.in).toBe(MESSAGES)
-      expect(received[i]! + s.dropped).toBe(MESSAGES)
-    }
+      await waitFor(
+        () => broker.metrics().messages.in === MESSAGES,
+        90_000,
+        'the broker to ingest the flood',
+      )
+      await waitFor(
+        () =>
+          broker
+            .metrics()
+            .subscribers.filter((s) => s.clientId.startsWith('flood-sub-'))
+            .every(
+              (s) =>
+                s.queued === 0 &&
+                s.inflight === 0 &&
+                received[Number(s.clientId.slice(10))] === s.out,
+            ),
+        60_000,
+        'every subscriber to drain',
+      )
+      for (let i = 0; i < SUBSCRIBERS; i++) {
+        const s = broker.metrics().subscribers.find((m) => m.clientId === `flood-sub-${i}`)!
+        expect(s.in).toBe(MESSAGES)
+        expect(received[i]! + s.dropped).toBe(MESSAGES)
+      }
 
-    // and the broker still serves new clients
-    const probe = await mqtt.connectAsync(broker.url, { clientId: 'probe', reconnectPeriod: 0 })
-    clients.push(probe)
-    await probe.subscribeAsync('sluice/probe/x/raw')
-    const got = new Promise<string>((resolve) => probe.once('message', (_t, p) => resolve(p.toString())))
-    await probe.publishAsync('sluice/probe/x/raw', 'alive')
-    expect(await got).toBe('alive')
-  })
+      // and the broker still serves new clients
+      const probe = await mqtt.connectAsync(broker.url, { clientId: 'probe', reconnectPeriod: 0 })
+      clients.push(probe)
+      await probe.subscribeAsync('sluice/probe/x/raw')
+      const got = new Promise<string>((resolve) =>
+        probe.once('message', (_t, p) => resolve(p.toString())),
+      )
+      await probe.publishAsync('sluice/probe/x/raw', 'alive')
+      expect(await got).toBe('alive')
+    },
+  )
 })

@@ -119,7 +119,12 @@ describe('subscriber isolation', () => {
         await waitFor(
           () => {
             const s = broker.metrics().subscribers.find((m) => m.clientId === id)
-            return s !== undefined && s.queued === 0 && s.inflight === 0 && lane.stalled.received === s.out
+            return (
+              s !== undefined &&
+              s.queued === 0 &&
+              s.inflight === 0 &&
+              lane.stalled.received === s.out
+            )
           },
           10_000,
           `${id} to drain`,

@@ -49,7 +49,7 @@ export function connectRaw(
   options: { host?: string; clean?: boolean } = {},
 ): Promise<RawSubscriber> {
   const socket = connect(port, options.host ?? '127.0.0.1')
-  let buffer = Buffer.alloc(0)
+  let buffer: Buffer = Buffer.alloc(0)
   let received = 0
   let connackCode: number | undefined
   let onConnack: ((code: number) => void) | undefined
@@ -141,5 +141,4 @@ export function connectRaw(
     ])
     socket.write(packet(0x10, body))
   })
-
 }

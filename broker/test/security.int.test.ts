@@ -93,7 +93,11 @@ describe('publish ACL', () => {
     await anomaly.publishAsync('sluice/_sys/windowing/w1/status', '{}', { qos: 1 }) // another service's
     await anomaly.publishAsync('sluice/dev1/temp/anomaly', '{}', { qos: 1 })
     await anomaly.publishAsync('sluice/_sys/anomaly/a1/metrics', '{}', { qos: 1 })
-    await waitFor(() => seen.includes('sluice/_sys/anomaly/a1/metrics'), 5000, 'the allowed messages')
+    await waitFor(
+      () => seen.includes('sluice/_sys/anomaly/a1/metrics'),
+      5000,
+      'the allowed messages',
+    )
     await sleep(100)
     expect(seen.filter((t) => !t.startsWith('sluice/_sys/broker/'))).toEqual([
       'sluice/dev1/temp/anomaly',
@@ -162,7 +166,9 @@ describe('listeners and self-reporting', () => {
     expect(broker.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/)
     const wsClient = await client(broker.wsUrl!)
     await wsClient.subscribeAsync('sluice/ws/x/raw')
-    const got = new Promise<string>((resolve) => wsClient.once('message', (_t, p) => resolve(p.toString())))
+    const got = new Promise<string>((resolve) =>
+      wsClient.once('message', (_t, p) => resolve(p.toString())),
+    )
     const tcpClient = await client(broker.url)
     await tcpClient.publishAsync('sluice/ws/x/raw', 'over-ws')
     expect(await got).toBe('over-ws')
@@ -175,7 +181,10 @@ describe('listeners and self-reporting', () => {
     c.on('message', (topic, payload) => messages.set(topic, JSON.parse(payload.toString())))
     await c.subscribeAsync('sluice/_sys/broker/b1/+')
     await waitFor(() => messages.has('sluice/_sys/broker/b1/metrics'), 5000, 'a metrics message')
-    expect(messages.get('sluice/_sys/broker/b1/status')).toMatchObject({ state: 'online', service: 'broker' })
+    expect(messages.get('sluice/_sys/broker/b1/status')).toMatchObject({
+      state: 'online',
+      service: 'broker',
+    })
     expect(messages.get('sluice/_sys/broker/b1/metrics')).toMatchObject({
       service: 'broker',
       instance: 'b1',

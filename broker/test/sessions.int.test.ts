@@ -29,7 +29,12 @@ afterAll(async () => {
 })
 
 async function start(options: BrokerOptions) {
-  const broker = await startBroker({ port: 0, metricsIntervalMs: 0, anonymousRole: 'admin', ...options })
+  const broker = await startBroker({
+    port: 0,
+    metricsIntervalMs: 0,
+    anonymousRole: 'admin',
+    ...options,
+  })
   brokers.push(broker)
   return broker
 }
@@ -72,7 +77,11 @@ describe('persistent sessions', () => {
     const broker = await start({ sessionQueueCapacity: 50 })
     await leaveSession(broker.url, 'sleepy', 'sluice/+/+/raw')
     await publishMany(broker.url, 'sluice/d1/temp/raw', 120)
-    expect(broker.metrics().sessions).toContainEqual({ clientId: 'sleepy', stored: 50, dropped: 70 })
+    expect(broker.metrics().sessions).toContainEqual({
+      clientId: 'sleepy',
+      stored: 50,
+      dropped: 70,
+    })
     expect(broker.metrics().messages.dropped).toBe(70)
 
     const received = await resume(broker.url, 'sleepy')

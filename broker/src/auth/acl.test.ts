@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { createPublishCheck, identityFromClientId, topicMatches } from './acl.js'
+
+describe('topicMatches', () => {
+  it('matches + as exactly one level and # as the rest', () => {
+    expect(topicMatches('a/+/c', 'a/b/c')).toBe(true)
+    expect(topicMatches('a/+/c', 'a/b/x/c')).toBe(false)
+    expect(topicMatches('a/#', 'a/b/c')).toBe(true)
+    expect(topicMatches('a/#', 'a')).toBe(true) // [MQTT-4.7.1-2]: # includes the parent level
+    expect(topicMatches('a/b', 'a/b/c')).toBe(false)
+    expect(topicMatches('a/b/c', 'a/b')).toBe(false)
+  })
+})
+
+describe('publish ACL', () => {
+  const check = (clientId: string, role = 'operator') =>
+    createPublishCheck(identityFromClientId(clientId, role), 'sluice')
+
+  it('lets the serial bridge publish raw samples and its own _sys topics only', () => {
+    const may = check('sluice-serial-bridge-pi1')
+    expect(may('sluice/dev1/temp/raw')).toBe(true)
+    expect(may('sluice/_sys/serial-bridge/pi1/status')).toBe(true)
+    expect(may('sluice/_sys/serial-bridge/pi2/status')).toBe(false)
+    expect(may('sluice/dev1/temp/anomaly')).toBe(false)
+    expect(may('other/dev1/temp/raw')).toBe(false)
+  })
+
+  it('gives windowing, anomaly and forwarder their own topics', () => {
+    expect(check('sluice-windowing-w1')('sluice/d/c/window/w5s')).toBe(true)
+    expect(check('sluice-windowing-w1')('sluice/d/c/raw')).toBe(false)
+    expect(check('sluice-anomaly-a1')('sluice/d/c/anomaly')).toBe(true)
+    expect(check('sluice-forwarder-f1')('sluice/d/c/anomaly')).toBe(false)
+    expect(check('sluice-forwarder-f1')('sluice/_sys/forwarder/f1/metrics')).toBe(true)
+  })
+
+  it('lets the dashboard and operators send rate commands', () => {
+    expect(check('sluice-dashboard-d1')('sluice/dev1/_ctl/rate')).toBe(true)
+    expect(check('mosquitto_pub-123')('sluice/dev1/_ctl/rate')).toBe(true)
+    expect(check('mosquitto_pub-123')('sluice/dev1/temp/raw')).toBe(false)
+  })
+
+  it('uses the fallback role for client ids that name no service', () => {
+    expect(identityFromClientId('sluice-nosuch-x', 'operator')).toEqual({
+      role: 'operator',
+      instance: '+',
+      via: 'anonymous',
+    })
+    expect(check('anything', 'admin')('sluice/dev1/temp/raw')).toBe(true)
+  })
+})

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { InvalidBrokerOptionsError } from './errors.js'
+import { parseBrokerArgs } from './main.js'
+import { resolveBrokerOptions } from './options.js'
+
+describe('parseBrokerArgs', () => {
+  it('maps the flags to broker options', () => {
+    expect(
+      parseBrokerArgs([
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '0',
+        '--ws-port',
+        '9001',
+        '--password-file',
+        '/etc/sluice/passwd',
+        '--allow-anonymous',
+        '--persistence-dir',
+        '/var/lib/sluice',
+        '--queue-policy',
+        'drop-newest',
+      ]),
+    ).toEqual({
+      host: '0.0.0.0',
+      port: 0,
+      wsPort: 9001,
+      passwordFile: '/etc/sluice/passwd',
+      allowAnonymous: true,
+      persistence: { dir: '/var/lib/sluice' },
+      subscriberQueue: { policy: 'drop-newest' },
+    })
+  })
+
+  it('lists every problem at once', () => {
+    try {
+      parseBrokerArgs(['--port', 'x', '--tls-key', 'k'])
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidBrokerOptionsError)
+      expect((err as InvalidBrokerOptionsError).problems).toHaveLength(2)
+    }
+  })
+
+  it('rejects an unknown flag', () => {
+    expect(() => parseBrokerArgs(['--nope'])).toThrow(InvalidBrokerOptionsError)
+  })
+})
+
+describe('resolveBrokerOptions', () => {
+  it('defaults to loopback, port 1883 and a bounded drop-oldest queue, frozen', () => {
+    const o = resolveBrokerOptions()
+    expect(o).toMatchObject({
+      host: '127.0.0.1',
+      port: 1883,
+      subscriberQueue: { capacity: 10_000, policy: 'drop-oldest' },
+      allowAnonymous: false,
+    })
+    expect(Object.isFrozen(o)).toBe(true)
+  })
+
+  it('lists every invalid option', () => {
+    expect(() =>
+      resolveBrokerOptions({ port: 70_000, maxPayloadBytes: 0, prefix: 'Bad Prefix' }),
+    ).toThrow(/port[\s\S]*maxPayloadBytes[\s\S]*prefix/)
+  })
+})
