@@ -100,7 +100,7 @@ function specsFrom(names: readonly string[], options: Record<string, unknown>): 
     if (!isDetectorName(name)) {
       throw new UsageError(`Unknown detector "${name}"; choose one of ${detectorNames.join(', ')}`)
     }
-    return { ...options, name } as DetectorSpec
+    return { ...options, name }
   })
 }
 
