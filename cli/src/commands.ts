@@ -12,7 +12,11 @@ export interface Command {
 }
 
 const service =
-  (command: string, summary: string, load: () => Promise<Parameters<typeof runServiceCommand>[2]>) =>
+  (
+    command: string,
+    summary: string,
+    load: () => Promise<Parameters<typeof runServiceCommand>[2]>,
+  ) =>
   async (argv: readonly string[]): Promise<undefined> => {
     runServiceCommand(command, summary, await load(), argv)
     return undefined
@@ -47,29 +51,52 @@ export const commands: Readonly<Record<string, Command>> = {
   },
   bridge: {
     summary: S.bridge,
-    run: service('bridge', S.bridge, async () => (await import('@sluice/serial-bridge')).serialBridgeService),
+    run: service(
+      'bridge',
+      S.bridge,
+      async () => (await import('@sluice/serial-bridge')).serialBridgeService,
+    ),
   },
   window: {
     summary: S.window,
-    run: service('window', S.window, async () => (await import('@sluice/windowing')).windowingService),
+    run: service(
+      'window',
+      S.window,
+      async () => (await import('@sluice/windowing')).windowingService,
+    ),
   },
   anomaly: {
     summary: S.anomaly,
-    run: service('anomaly', S.anomaly, async () => (await import('@sluice/anomaly')).anomalyService),
+    run: service(
+      'anomaly',
+      S.anomaly,
+      async () => (await import('@sluice/anomaly')).anomalyService,
+    ),
   },
   forward: {
     summary: S.forward,
-    run: service('forward', S.forward, async () => (await import('@sluice/forwarder')).forwarderService),
+    run: service(
+      'forward',
+      S.forward,
+      async () => (await import('@sluice/forwarder')).forwarderService,
+    ),
   },
   dashboard: {
     summary: S.dashboard,
-    run: service('dashboard', S.dashboard, async () => (await import('@sluice/dashboard')).dashboardService),
+    run: service(
+      'dashboard',
+      S.dashboard,
+      async () => (await import('@sluice/dashboard')).dashboardService,
+    ),
   },
   replay: {
     summary: S.replay,
     run: async (argv) => (await import('./commands/replay.js')).runReplay([...argv]),
   },
-  bench: { summary: S.bench, run: async (argv) => (await import('./commands/bench.js')).runBench(argv) },
+  bench: {
+    summary: S.bench,
+    run: async (argv) => (await import('./commands/bench.js')).runBench(argv),
+  },
 }
 
 /** The top-level help. */

@@ -16,7 +16,10 @@ interface SchemaLike {
 }
 
 function typeName(s: SchemaLike): string {
-  if (s.anyOf) return s.anyOf.map((a) => (a.const !== undefined ? JSON.stringify(a.const) : typeName(a))).join('|')
+  if (s.anyOf)
+    return s.anyOf
+      .map((a) => (a.const !== undefined ? JSON.stringify(a.const) : typeName(a)))
+      .join('|')
   if (s.patternProperties) return 'map'
   return s.type ?? 'value'
 }
@@ -39,7 +42,12 @@ export function describeOptions(schema: TSchema, prefix = ''): string[] {
 }
 
 /** The full help text of a service command. */
-export function serviceHelp(command: string, summary: string, own: TSchema, common: TSchema): string {
+export function serviceHelp(
+  command: string,
+  summary: string,
+  own: TSchema,
+  common: TSchema,
+): string {
   return [
     `Usage: sluice ${command} [--config file.yaml] [--key value …]`,
     '',

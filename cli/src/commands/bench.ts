@@ -12,12 +12,18 @@ export function runBench(argv: readonly string[]): Promise<number> {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
   const script = join(root, 'bench', 'run-all.ts')
   if (!existsSync(script)) {
-    process.stderr.write(`sluice bench: ${script} not found: benchmarks run from a source checkout.\n`)
+    process.stderr.write(
+      `sluice bench: ${script} not found: benchmarks run from a source checkout.\n`,
+    )
     return Promise.resolve(2)
   }
-  const r = spawnSync(process.execPath, ['--conditions=sluice-src', '--import', 'tsx', script, ...argv], {
-    cwd: root,
-    stdio: 'inherit',
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=sluice-src', '--import', 'tsx', script, ...argv],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  )
   return Promise.resolve(r.status ?? 1)
 }

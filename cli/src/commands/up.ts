@@ -6,7 +6,13 @@
  */
 import { mkdirSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
-import { decodeMetrics, decodeStatus, metricsFilter, parseTopic, statusFilter } from '@sluice/contract'
+import {
+  decodeMetrics,
+  decodeStatus,
+  metricsFilter,
+  parseTopic,
+  statusFilter,
+} from '@sluice/contract'
 import mqtt from 'mqtt'
 import { formatLogLine, LogTail } from '../up/logs.js'
 import { parseUpArgs, planChildren, UP_USAGE, type UpOptions } from '../up/plan.js'
@@ -63,7 +69,8 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     print(formatLogLine(name, line))
   })
   broker.on('exit', (_n, code) => {
-    if (code !== 0) brokerFailure = brokerOutput.slice(-3).join('\n') || `the broker exited with ${code}`
+    if (code !== 0)
+      brokerFailure = brokerOutput.slice(-3).join('\n') || `the broker exited with ${code}`
   })
   broker.start()
   try {
@@ -101,7 +108,9 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     }
   })
 
-  const dashboardLine = o.dashboard ? `dashboard: http://127.0.0.1:${o.dashboardPort}/` : 'dashboard: off'
+  const dashboardLine = o.dashboard
+    ? `dashboard: http://127.0.0.1:${o.dashboardPort}/`
+    : 'dashboard: off'
   print(`sluice up: broker ${url}  ${dashboardLine}  (Ctrl-C to stop)`)
   const timer = o.table
     ? setInterval(() => {
@@ -121,7 +130,9 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', resolve)
   })
   if (timer) clearInterval(timer)
-  process.stdout.write('\nsluice up: stopping (producers first, then consumers drain, then the broker)…\n')
+  process.stdout.write(
+    '\nsluice up: stopping (producers first, then consumers drain, then the broker)…\n',
+  )
   await services.stop()
   client.end(true)
   await broker.stop()

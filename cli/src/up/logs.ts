@@ -4,7 +4,14 @@
  * logs), and keeps the last few for the screen under the live table.
  */
 
-const LEVELS: Readonly<Record<number, string>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
+const LEVELS: Readonly<Record<number, string>> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+}
 
 /** `12:00:01 windowing info  message key=value`; non-JSON lines pass through with the service name. */
 export function formatLogLine(service: string, line: string): string {

@@ -65,11 +65,11 @@ export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions 
   const problems: string[] = []
   const int = (name: string, v: string, min: number): number => {
     const n = Number(v)
-    if (!Number.isInteger(n) || n < min) problems.push(`--${name} must be an integer ≥ ${min}, got "${v}"`)
+    if (!Number.isInteger(n) || n < min)
+      problems.push(`--${name} must be an integer ≥ ${min}, got "${v}"`)
     return n
   }
   const rate = Number(values.rate)
-  if (!(rate > 0)) problems.push(`--rate must be a positive number of Hz, got "${values.rate}"`)
   const opts: UpOptions = {
     host: values.host,
     port: int('port', values.port, 0),
@@ -84,6 +84,7 @@ export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions 
     dashboardPort: int('dashboard-port', values['dashboard-port'], 0),
     table: values.table,
   }
+  if (!(rate > 0)) problems.push(`--rate must be a positive number of Hz, got "${values.rate}"`)
   if (problems.length > 0) throw new Error(problems.join('\n'))
   return opts
 }
@@ -100,12 +101,28 @@ export function planChildren(o: UpOptions): PlannedChild[] {
   const broker = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
   const common = (svc: string): string[] => {
     const file = o.configDir === undefined ? undefined : join(o.configDir, `${svc}.yaml`)
-    return ['--broker', broker, ...(file !== undefined && existsSync(file) ? ['--config', file] : [])]
+    return [
+      '--broker',
+      broker,
+      ...(file !== undefined && existsSync(file) ? ['--config', file] : []),
+    ]
   }
   const bridgeArgs =
     o.serial === undefined
-      ? ['--source', 'simulator', '--simulator.devices', String(o.sensors), '--simulator.rateHz', String(o.rate)]
-      : ['--source', 'serial', '--serial.path', o.serial, '--serial.baud', String(o.baud)]
+      ? [
+          '--mode',
+          'sim',
+          '--channels',
+          'light,temp',
+          '--sim.devices',
+          String(o.sensors),
+          '--sim.rateHz',
+          String(o.rate),
+          // An injected spike, shift or drift every ~2 minutes at 10 Hz, so the anomaly path has work to show.
+          '--sim.anomalyEvery',
+          String(Math.max(100, Math.round(o.rate * 120))),
+        ]
+      : ['--mode', 'serial', '--port', o.serial, '--baud', String(o.baud)]
   const children: PlannedChild[] = [
     {
       name: 'broker',
@@ -125,7 +142,13 @@ export function planChildren(o: UpOptions): PlannedChild[] {
     children.push({
       name: 'dashboard',
       command: 'dashboard',
-      args: [...common('dashboard'), '--port', String(o.dashboardPort), '--wsBroker', `ws://127.0.0.1:${o.wsPort}/mqtt`],
+      args: [
+        ...common('dashboard'),
+        '--port',
+        String(o.dashboardPort),
+        '--wsBroker',
+        `ws://127.0.0.1:${o.wsPort}/mqtt`,
+      ],
     })
   }
   return children

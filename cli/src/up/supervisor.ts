@@ -35,7 +35,10 @@ const STABLE_MS = 10_000
  * (SIGTERM, then SIGKILL after `graceMs`) so producers stop before the consumers that drain them.
  */
 export class Supervisor extends EventEmitter<SupervisorEvents> {
-  readonly #children = new Map<string, { proc?: ChildProcess; attempts: number; startedAt: number; timer?: NodeJS.Timeout }>()
+  readonly #children = new Map<
+    string,
+    { proc?: ChildProcess; attempts: number; startedAt: number; timer?: NodeJS.Timeout }
+  >()
   #stopping = false
 
   constructor(readonly specs: readonly ChildSpec[]) {
@@ -63,7 +66,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     state.startedAt = Date.now()
     if (proc.pid !== undefined) this.emit('start', spec.name, proc.pid)
     const forward = (buf: Buffer): void => {
-      for (const line of buf.toString('utf8').split('\n')) if (line.trim() !== '') this.emit('output', spec.name, line)
+      for (const line of buf.toString('utf8').split('\n'))
+        if (line.trim() !== '') this.emit('output', spec.name, line)
     }
     proc.stdout.on('data', forward)
     proc.stderr.on('data', forward)

@@ -76,10 +76,15 @@ export function renderTable(views: readonly InstanceView[], now: number, staleMs
   const header = COLUMNS.map(([h, n]) => pad(h, n)).join(' ')
   const lines = [header, '─'.repeat(header.length)]
   const sorted = [...views].sort((a, b) =>
-    a.service === b.service ? a.instance.localeCompare(b.instance) : a.service.localeCompare(b.service),
+    a.service === b.service
+      ? a.instance.localeCompare(b.instance)
+      : a.service.localeCompare(b.service),
   )
   for (const v of sorted) {
-    const label = sorted.filter((o) => o.service === v.service).length > 1 ? `${v.service}/${v.instance}` : v.service
+    const label =
+      sorted.filter((o) => o.service === v.service).length > 1
+        ? `${v.service}/${v.instance}`
+        : v.service
     if (v.status?.state === 'offline') {
       lines.push(`${pad(label, COLUMNS[0][1])} ${pad('offline', 14)}`)
       continue

@@ -1,0 +1,78 @@
+import type { HopMetrics, ServiceMetrics } from '@sluice/contract'
+import { describe, expect, it } from 'vitest'
+import { compact, renderTable } from './table.js'
+
+const hop = (over: Partial<HopMetrics> = {}): HopMetrics => ({
+  direction: 'in',
+  qos: 1,
+  policy: 'drop-oldest',
+  in: 1000,
+  out: 990,
+  dropped: { oldest: 7, newest: 0 },
+  rejected: 2,
+  queue: { length: 850, capacity: 1000 },
+  lambda: 12_345,
+  mu: 20_000,
+  rho: 0.62,
+  latency: { p50: 1, p95: 2, p99: 3.5 },
+  state: 'warning',
+  gaps: 0,
+  ...over,
+})
+const metrics = (service: string, hops: Record<string, HopMetrics>): ServiceMetrics => ({
+  service,
+  instance: 'i1',
+  t: 0,
+  hops,
+})
+
+describe('sluice up table', () => {
+  it('shows one row per hop with rates, fill, drops, p99 and state', () => {
+    const lines = renderTable(
+      [
+        {
+          service: 'windowing',
+          instance: 'i1',
+          metrics: metrics('windowing', { raw: hop() }),
+          metricsAt: 0,
+        },
+      ],
+      1000,
+    )
+    const row = lines[2]!
+    expect(row).toContain('windowing')
+    expect(row).toContain('raw')
+    expect(row).toContain('12.3k')
+    expect(row).toContain('850/1000 85%')
+    expect(row).toContain('warning')
+    expect(row).toMatch(/\b7\b/)
+    expect(row).toContain('3.50')
+  })
+
+  it('marks an offline service and a service whose metrics stopped', () => {
+    const lines = renderTable(
+      [
+        {
+          service: 'anomaly',
+          instance: 'i1',
+          status: { state: 'offline', version: '1', host: 'h', since: 0 },
+        },
+        {
+          service: 'windowing',
+          instance: 'i1',
+          metrics: metrics('windowing', { raw: hop() }),
+          metricsAt: 0,
+        },
+      ],
+      10_000,
+    )
+    expect(lines.find((l) => l.startsWith('anomaly'))).toContain('offline')
+    expect(lines.find((l) => l.startsWith('windowing'))).toContain('stale')
+  })
+
+  it('formats numbers compactly', () => {
+    expect(compact(5_230_000)).toBe('5.2M')
+    expect(compact(0.5)).toBe('0.50')
+    expect(compact(undefined)).toBe('-')
+  })
+})
