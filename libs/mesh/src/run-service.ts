@@ -21,7 +21,7 @@ import { withHopConfig } from './hop/hop-spec.js'
 import { createOutboundHop, type OutboundHop, type OutboundHopSpec } from './hop/outbound-hop.js'
 import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } from './metrics.js'
 import { createMqttTransport } from './transport/mqtt.js'
-import type { Transport } from './transport/transport.js'
+import type { Transport, TransportMessage } from './transport/transport.js'
 
 /** What `create` returns: the service's own start and stop. */
 export interface ServiceImpl {
@@ -38,11 +38,15 @@ export interface ServiceContext<S extends TObject> {
   readonly config: ServiceConfig<S>
   /** pino logger with `base: { svc, version, instance }`; make child loggers per component. */
   readonly log: Logger
+  /** The connection: not yet connected while `create` runs, connected before `start`. */
   readonly transport: Transport
   readonly prefix: string
   readonly group: string
   readonly instance: string
-  /** Declares an inbound hop (config `hops.<name>` overrides its qos and queue); subscribes when started. */
+  /**
+   * Declares an inbound hop (config `hops.<name>` overrides its qos and queue). Its handler runs once the
+   * service has started; it subscribes right after.
+   */
   inbound<T = Sample>(spec: InboundHopSpec<T>): InboundHop<T>
   /** Declares an outbound hop (config `hops.<name>` overrides its qos and queue). */
   outbound(spec: OutboundHopSpec): OutboundHop
@@ -173,7 +177,7 @@ export async function startService<S extends TObject>(
     )
   }
 
-  transport.onMessage((message, ack) => {
+  function route(message: TransportMessage, ack: () => void): void {
     let matched: InboundHop<never>[] | undefined
     let first: InboundHop<never> | undefined
     for (const hop of inbound.values()) {
@@ -196,16 +200,9 @@ export async function startService<S extends TObject>(
         if (--left === 0) ack()
       })
     }
-  })
+  }
 
-  await transport.connect()
-  await publishOnline()
-  transport.onEvent((e) => {
-    // After a reconnect the broker may have published our will: say online again.
-    if (e.type === 'connect' && !stopping) {
-      publishOnline().catch((err: unknown) => log.warn({ err }, 'could not publish online status'))
-    }
-  })
+  transport.onMessage(route)
 
   function ensureNewHop(name: string): void {
     if (inbound.has(name) || outbound.has(name)) {
@@ -232,6 +229,7 @@ export async function startService<S extends TObject>(
         transport,
         prefix,
         log: log.child({ hop: spec.name }),
+        paused: !started,
       })
       inbound.set(spec.name, hop as unknown as InboundHop<never>)
       if (started) {
@@ -268,11 +266,24 @@ export async function startService<S extends TObject>(
     log: log.child({ component: 'metrics' }),
   })
 
+  // Order matters (DESIGN.md §5). Hops are declared before connecting, paused: a persistent session's
+  // backlog arrives right after CONNACK and must find its hop, not be acknowledged into the void. The
+  // online status is not awaited: while a `block` hop withholds an acknowledgement mqtt.js reads nothing,
+  // PUBACKs included, so awaiting any round trip before the hops drain could wait forever.
   let impl: ServiceImpl
   try {
     impl = await def.create(context)
+    await transport.connect()
+    const onlineFailed = (err: unknown): void =>
+      log.warn({ err }, 'could not publish online status')
+    publishOnline().catch(onlineFailed)
+    transport.onEvent((e) => {
+      // After a reconnect the broker may have published our will: say online again.
+      if (e.type === 'connect' && !stopping) publishOnline().catch(onlineFailed)
+    })
     await impl.start()
     started = true
+    for (const hop of inbound.values()) hop.resume()
     for (const hop of inbound.values()) await hop.start()
   } catch (err) {
     await transport.close({ graceful: true }).catch(() => undefined)
@@ -286,7 +297,10 @@ export async function startService<S extends TObject>(
     stopping = true
     const deadline = Date.now() + common.shutdownTimeoutMs
     const left = (): number => Math.max(0, deadline - Date.now())
-    await Promise.all([...inbound.values()].map((h) => h.stopIntake()))
+    // On a persistent session, QoS ≥ 1 hops keep their subscriptions: the broker keeps what arrives
+    // while we are down, and delivers it after a restart.
+    const hold = common.session === 'persistent'
+    await Promise.all([...inbound.values()].map((h) => h.stopIntake({ hold })))
     const inDrained = await Promise.all([...inbound.values()].map((h) => h.drain(left())))
     try {
       await impl.stop()

@@ -63,6 +63,12 @@ export interface InboundHopDeps {
   readonly log?: MeshLogger
   /** Clock in ms since the epoch (with a fraction). Default `performance.timeOrigin + performance.now()`. */
   readonly now?: () => number
+  /**
+   * Start with the handler paused: messages are taken and queued (by policy) but nothing is handed on
+   * until `resume()`. The runtime uses it so a persistent session's backlog, which arrives right after
+   * CONNACK, waits in the queue until the service has started.
+   */
+  readonly paused?: boolean
 }
 
 /** A running inbound hop. */
@@ -71,8 +77,10 @@ export interface InboundHop<T = Sample> {
   readonly spec: InboundHopSpec<T>
   /** The filters subscribed now. */
   readonly filters: readonly string[]
-  /** Subscribes to the initial filters. */
+  /** Subscribes to the initial filters (they match incoming messages from creation on). */
   start(): Promise<void>
+  /** Starts handing items to the handler (see `paused`). */
+  resume(): void
   /** Adds a subscription (e.g. a sensor this instance now owns). */
   subscribe(filter: string): Promise<void>
   /** Drops a subscription. */
@@ -81,8 +89,12 @@ export interface InboundHop<T = Sample> {
   matches(topic: string): boolean
   /** Takes one message from the transport; `ack` is called once the message is taken. */
   accept(message: TransportMessage, ack: () => void): void
-  /** Unsubscribes everything: no new intake. Queued items still drain. */
-  stopIntake(): Promise<void>
+  /**
+   * Stops intake; queued items still drain. By default it unsubscribes. With `hold` (for a QoS ≥ 1 hop
+   * on a persistent session) it keeps the subscriptions and leaves any further message unacknowledged
+   * and uncounted, so the broker keeps it for this session and delivers it again after a restart.
+   */
+  stopIntake(options?: { readonly hold?: boolean }): Promise<void>
   /**
    * Resolves when the queue is empty and no handler runs, or after `timeoutMs`; what is left then is
    * counted as dropped (`shutdown`) and `false` is returned.
@@ -166,12 +178,15 @@ export function createInboundHop<T = Sample>(
   // Filters given up recently still match: messages already in flight from the broker are taken and
   // counted, not silently lost. Bounded: the oldest are forgotten.
   const retired = new Set<string>()
+  for (const f of spec.filters ?? []) filters.add(f)
   const pending: Pending<T>[] = []
   let rejected = 0
   let out = 0
   let droppedShutdown = 0
   let handlerFailed = 0
   let draining = false
+  let holding = false
+  let paused = deps.paused ?? false
   let idleWaiters: (() => void)[] = []
 
   function decodeMessage(message: TransportMessage): readonly T[] | undefined {
@@ -218,7 +233,7 @@ export function createInboundHop<T = Sample>(
   }
 
   function scheduleDrain(): void {
-    if (draining) return
+    if (draining || paused) return
     draining = true
     setImmediate(() => {
       drainLoop().catch((err: unknown) => {
@@ -312,7 +327,22 @@ export function createInboundHop<T = Sample>(
       return [...filters]
     },
     async start() {
-      for (const f of spec.filters ?? []) await this.subscribe(f)
+      for (const f of spec.filters ?? []) {
+        try {
+          await transport.subscribe(f, spec.qos)
+        } catch (err) {
+          throw new MeshHopError(
+            `Hop ${spec.name} could not subscribe to ${f}: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          )
+        }
+      }
+    },
+    resume() {
+      paused = false
+      scheduleDrain()
     },
     async subscribe(filter: string) {
       if (filters.has(filter)) return
@@ -341,6 +371,8 @@ export function createInboundHop<T = Sample>(
       return false
     },
     accept(message: TransportMessage, ack: () => void): void {
+      // Never acknowledged: mqtt.js stops reading, and the broker redelivers it to the next session.
+      if (holding) return
       const items = decodeMessage(message)
       if (items === undefined || items.length === 0) {
         ack()
@@ -360,7 +392,11 @@ export function createInboundHop<T = Sample>(
       }
       pending.push(p)
     },
-    async stopIntake() {
+    async stopIntake(options = {}) {
+      if (options.hold === true && spec.qos > 0) {
+        holding = true
+        return
+      }
       const all = [...filters]
       filters.clear()
       for (const f of all) retire(f)
