@@ -307,15 +307,37 @@ export function decodeRawSamples(
     const r = decodeSampleObject(o, max)
     return r.ok ? { ok: true, value: [r.value] } : r
   }
-  const r = decodeBatchObject(o, max)
-  if (!r.ok) return r
-  const { seq, t, value, ingest } = r.value
+  const samples = samplesFromBatch(o)
+  if (samples !== undefined) return { ok: true, value: samples }
+  return reject(MessageIds.rawBatch, batchIssues(o, max))
+}
+
+/**
+ * The batch fast path: checks and unpacks in one pass over the arrays, returning `undefined` on any
+ * problem (the slow path then explains it). Same rules as `decodeBatchObject`.
+ */
+function samplesFromBatch(o: Record<string, unknown>): Sample[] | undefined {
+  const { seq, t, value, ingest } = o
+  if (!Array.isArray(seq) || !Array.isArray(t) || !Array.isArray(value) || !Array.isArray(ingest)) {
+    return undefined
+  }
   const n = seq.length
+  if (n < 1 || n > RAW_BATCH_MAX_SAMPLES) return undefined
+  if (t.length !== n || value.length !== n || ingest.length !== n) return undefined
   const samples = new Array<Sample>(n)
   for (let i = 0; i < n; i++) {
-    samples[i] = { seq: seq[i]!, t: t[i]!, value: value[i]!, ingest: ingest[i]! }
+    // Number.isSafeInteger / Number.isFinite are false for non-numbers, so no typeof is needed.
+    const s = seq[i] as number
+    const ti = t[i] as number
+    const v = value[i] as number
+    const g = ingest[i] as number
+    if (!(Number.isSafeInteger(s) && s >= 0 && Number.isFinite(ti) && Number.isFinite(v))) {
+      return undefined
+    }
+    if (!Number.isFinite(g)) return undefined
+    samples[i] = { seq: s, t: ti, value: v, ingest: g }
   }
-  return { ok: true, value: samples }
+  return samples
 }
 
 /** Renders one TypeBox error as an issue, spelling out the allowed values of a literal union. */
