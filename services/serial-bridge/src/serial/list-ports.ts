@@ -91,3 +91,25 @@ export function formatPortList(ports: readonly PortEntry[]): string {
     })
     .join('\n')
 }
+
+/**
+ * Prints the serial ports (or why they cannot be listed) for `--list`; resolves with an exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await printPortList()
+ * ```
+ */
+export async function printPortList(
+  deps: ListPortsDeps & { out?: (text: string) => void; err?: (text: string) => void } = {},
+): Promise<number> {
+  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`))
+  const err = deps.err ?? ((t: string) => process.stderr.write(`${t}\n`))
+  try {
+    out(formatPortList(await listPorts(deps)))
+    return 0
+  } catch (e) {
+    err(e instanceof Error ? e.message : String(e))
+    return 1
+  }
+}

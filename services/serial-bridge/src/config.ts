@@ -1,0 +1,223 @@
+/**
+ * @module config
+ * The serial bridge's configuration schema, with its defaults (STYLE.md, Config). The runtime merges it
+ * with the common options (broker, prefix, hops, …), reads a YAML file, `SLUICE_*` variables and flags, and
+ * freezes the result. Three modes: `serial` reads a device on a port, `sim` runs simulated sensors, `replay`
+ * plays a CSV recording. {@link resolveBridgeConfig} then checks what the schema cannot express (serial needs
+ * a port, replay a file) and fills in the mode-dependent defaults.
+ */
+import { RAW_BATCH_MAX_SAMPLES } from '@sluice/contract'
+import { Type, type Static } from '@sinclair/typebox'
+import { BridgeConfigError } from './errors.js'
+
+const ID = '[a-z0-9][a-z0-9_-]*'
+
+/** Bounds of one channel; values outside are rejected (counted, never published). */
+export const ChannelRangeSchema = Type.Object(
+  { min: Type.Optional(Type.Number()), max: Type.Optional(Type.Number()) },
+  { additionalProperties: false },
+)
+
+/** The serial bridge's own options. */
+export const SerialBridgeConfigSchema = Type.Object({
+  mode: Type.Union([Type.Literal('serial'), Type.Literal('sim'), Type.Literal('replay')], {
+    default: 'serial',
+    description: 'serial: read a device; sim: simulated sensors; replay: play a CSV file.',
+  }),
+  device: Type.String({
+    default: '',
+    pattern: `^(${ID})?$`,
+    description:
+      'Device id in topics. Default: arduino (serial), sim (sim; sim-1, sim-2… with several), the file ' +
+      'name (replay).',
+  }),
+  channels: Type.String({
+    default: '',
+    pattern: `^(${ID}(,${ID})*)?$`,
+    description:
+      'Comma-separated channel names, in the order of the values on a line. Default: light (serial, ' +
+      'sim), the CSV header (replay).',
+  }),
+  ranges: Type.Record(Type.String({ pattern: `^${ID}$` }), ChannelRangeSchema, {
+    default: {},
+    description: 'Per-channel bounds, e.g. { light: { min: 0, max: 1023 } }.',
+  }),
+  port: Type.String({ default: '', description: 'Serial port path, e.g. /dev/ttyACM0.' }),
+  baud: Type.Integer({ default: 115200, minimum: 50, maximum: 4_000_000 }),
+  resetDelayMs: Type.Integer({
+    default: 2000,
+    minimum: 0,
+    description:
+      'Wait after opening the port: an Arduino resets on open and its bootloader runs ~2 s.',
+  }),
+  checksum: Type.Union([Type.Literal('optional'), Type.Literal('required')], {
+    default: 'optional',
+    description: 'required: reject lines without a *XX checksum.',
+  }),
+  rateHz: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100_000,
+      description:
+        'Sampling rate to ask of the device (R<hz>) each time it connects; sim: the rate.',
+    }),
+  ),
+  reconnect: Type.Object(
+    {
+      initialMs: Type.Integer({ default: 500, minimum: 1 }),
+      maxMs: Type.Integer({ default: 10_000, minimum: 1 }),
+    },
+    { default: {}, additionalProperties: false },
+  ),
+  mismatch: Type.Object(
+    {
+      window: Type.Integer({ default: 25, minimum: 1, maximum: 10_000 }),
+      threshold: Type.Integer({ default: 20, minimum: 1, maximum: 10_000 }),
+      withinMs: Type.Integer({ default: 2000, minimum: 1 }),
+    },
+    {
+      default: {},
+      additionalProperties: false,
+      description:
+        'A baud/format mismatch is reported when `threshold` of the last `window` lines ' +
+        'within `withinMs` are bad.',
+    },
+  ),
+  batch: Type.Object(
+    {
+      maxSamples: Type.Integer({ default: 100, minimum: 1, maximum: RAW_BATCH_MAX_SAMPLES }),
+      maxDelayMs: Type.Number({ default: 50, minimum: 0, maximum: 60_000 }),
+    },
+    {
+      default: {},
+      additionalProperties: false,
+      description: 'Flush a raw batch at maxSamples or after maxDelayMs, whichever comes first.',
+    },
+  ),
+  sim: Type.Object(
+    {
+      devices: Type.Integer({ default: 1, minimum: 1, maximum: 10_000 }),
+      rateHz: Type.Number({ default: 10, exclusiveMinimum: 0, maximum: 100_000 }),
+      seed: Type.Integer({ default: 1 }),
+      base: Type.Number({ default: 500 }),
+      amplitude: Type.Number({ default: 100 }),
+      periodMs: Type.Number({ default: 60_000, exclusiveMinimum: 0 }),
+      trendPerSecond: Type.Number({ default: 0 }),
+      noiseStd: Type.Number({ default: 5, minimum: 0 }),
+      anomalyEvery: Type.Integer({
+        default: 0,
+        minimum: 0,
+        description:
+          'Inject one anomaly (spike, shift, drift in turn) about every N samples; 0: none.',
+      }),
+      spike: Type.Number({ default: 150, description: 'Spike height.' }),
+      shift: Type.Number({ default: 80, description: 'Level shift size (alternating sign).' }),
+      drift: Type.Number({
+        default: 80,
+        description: 'Drift size after 100 samples (alternating sign).',
+      }),
+      tickMs: Type.Integer({
+        default: 10,
+        minimum: 1,
+        description: 'How often the simulator runs.',
+      }),
+    },
+    { default: {}, additionalProperties: false },
+  ),
+  replay: Type.Object(
+    {
+      file: Type.String({
+        default: '',
+        description: 'CSV: timestamp,value[,…] (NAB) or seq,t,value[,…].',
+      }),
+      speed: Type.Number({
+        default: 1,
+        minimum: 0,
+        description:
+          'Pace factor over the recorded pace (2 = twice as fast); 0 = as fast as possible.',
+      }),
+      time: Type.Union([Type.Literal('recorded'), Type.Literal('wall')], {
+        default: 'recorded',
+        description: 'Event time t: the recorded time, or the wall clock at replay.',
+      }),
+      loop: Type.Boolean({
+        default: false,
+        description: 'Start again at the end (sequence numbers go on).',
+      }),
+    },
+    { default: {}, additionalProperties: false },
+  ),
+})
+
+/** The bridge's own options, as validated. */
+export type SerialBridgeConfig = Static<typeof SerialBridgeConfigSchema>
+
+/** The options with mode-dependent defaults filled in. */
+export interface ResolvedBridgeConfig {
+  readonly mode: SerialBridgeConfig['mode']
+  /** Device ids (one, except for a simulator with several devices). */
+  readonly devices: readonly string[]
+  /** Channel names; empty in replay mode until the file's header is read. */
+  readonly channels: readonly string[]
+}
+
+/** A file name made into a device id: `machine_temperature.csv` → `machine_temperature`. */
+export function deviceIdFromFile(file: string): string {
+  const base = (file.split(/[\\/]/).pop() ?? '').replace(/\.[^.]*$/, '')
+  const id = base
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+/, '')
+  return id === '' ? 'replay' : id
+}
+
+/**
+ * Checks what the schema cannot and fills in mode-dependent defaults.
+ *
+ * @throws {BridgeConfigError} listing every problem at once.
+ *
+ * @example
+ * ```ts
+ * resolveBridgeConfig({ ...config, mode: 'sim', sim: { ...config.sim, devices: 3 } }).devices
+ * // ['sim-1', 'sim-2', 'sim-3']
+ * ```
+ */
+export function resolveBridgeConfig(config: SerialBridgeConfig): ResolvedBridgeConfig {
+  const problems: string[] = []
+  if (config.mode === 'serial' && config.port === '')
+    problems.push('serial mode needs a port: --port /dev/ttyACM0 (list ports with --list)')
+  if (config.mode === 'replay' && config.replay.file === '')
+    problems.push('replay mode needs a file: --replay.file data.csv')
+  if (config.reconnect.maxMs < config.reconnect.initialMs)
+    problems.push('reconnect.maxMs must be at least reconnect.initialMs')
+  if (config.mismatch.threshold > config.mismatch.window)
+    problems.push('mismatch.threshold cannot exceed mismatch.window')
+  const channels = config.channels === '' ? [] : config.channels.split(',')
+  if (new Set(channels).size !== channels.length)
+    problems.push(`channels repeat a name: ${config.channels}`)
+  for (const name of Object.keys(config.ranges)) {
+    const r = config.ranges[name]!
+    if (channels.length > 0 && !channels.includes(name))
+      problems.push(`ranges.${name}: no such channel (channels: ${channels.join(', ')})`)
+    if (r.min !== undefined && r.max !== undefined && r.min > r.max)
+      problems.push(`ranges.${name}: min ${r.min} is above max ${r.max}`)
+  }
+  if (problems.length > 0) {
+    throw new BridgeConfigError(
+      `Invalid serial-bridge configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    )
+  }
+  const defaultDevice =
+    config.mode === 'serial'
+      ? 'arduino'
+      : config.mode === 'sim'
+        ? 'sim'
+        : deviceIdFromFile(config.replay.file)
+  const device = config.device === '' ? defaultDevice : config.device
+  const devices =
+    config.mode === 'sim' && config.sim.devices > 1
+      ? Array.from({ length: config.sim.devices }, (_, i) => `${device}-${i + 1}`)
+      : [device]
+  const resolvedChannels = channels.length > 0 || config.mode === 'replay' ? channels : ['light']
+  return { mode: config.mode, devices, channels: resolvedChannels }
+}

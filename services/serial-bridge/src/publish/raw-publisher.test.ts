@@ -1,0 +1,109 @@
+import { decodeRawSamples } from '@sluice/contract'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createRawPublisher, type RawHop } from './raw-publisher.js'
+
+function fakeHop(capacity = 100, accept = true) {
+  const sent: { topic: string; payload: string; samples: number; ingest: number | undefined }[] = []
+  const hop: RawHop & { sent: typeof sent; accept: boolean } = {
+    sent,
+    accept,
+    length: 0,
+    spec: { queue: { capacity } },
+    publish(topic, payload, samples = 1, options = {}) {
+      if (!hop.accept) return false
+      sent.push({ topic, payload: String(payload), samples, ingest: options.ingest })
+      return true
+    },
+  }
+  return hop
+}
+
+describe('createRawPublisher', () => {
+  let clock = 0
+  beforeEach(() => {
+    vi.useFakeTimers()
+    clock = 1000
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('publishes a lone sample as a raw sample object on its channel topic', () => {
+    const hop = fakeHop()
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 10, maxDelayMs: 50 },
+      now: () => clock,
+    })
+    p.push('bench', 'light', { seq: 1, t: 1000, value: 450, ingest: 1000.5 })
+    expect(hop.sent).toEqual([
+      {
+        topic: 'sluice/bench/light/raw',
+        payload: '{"seq":1,"t":1000,"value":450,"ingest":1000.5}',
+        samples: 1,
+        ingest: 1000.5,
+      },
+    ])
+  })
+
+  it('batches fast samples into a raw batch, flushed at N or by the deadline timer', async () => {
+    const hop = fakeHop()
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 3, maxDelayMs: 50 },
+      now: () => clock,
+    })
+    for (let i = 0; i < 6; i++) {
+      p.push('bench', 'light', { seq: i, t: clock, value: i, ingest: clock })
+      clock += 1
+    }
+    // #0 alone (idle sensor), #1-#3 as a full batch, #4-#5 pending.
+    expect(hop.sent.map((m) => m.samples)).toEqual([1, 3])
+    const batch = decodeRawSamples(hop.sent[1]!.payload)
+    expect(batch.ok && batch.value.map((s) => s.seq)).toEqual([1, 2, 3])
+    expect(p.stats()).toMatchObject({ samples: 6, messages: 2, pending: 2 })
+    clock += 60
+    await vi.advanceTimersByTimeAsync(60)
+    expect(hop.sent.map((m) => m.samples)).toEqual([1, 3, 2])
+    expect(hop.sent[2]!.ingest).toBe(1005)
+    p.close()
+  })
+
+  it('counts samples the hop refuses as dropped at the edge', () => {
+    const hop = fakeHop(100, false)
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 1, maxDelayMs: 0 },
+      now: () => clock,
+    })
+    p.push('bench', 'light', { seq: 1, t: 1, value: 1, ingest: 1 })
+    p.push('bench', 'temp', { seq: 1, t: 1, value: 1, ingest: 1 })
+    expect(p.stats()).toMatchObject({ samples: 2, messages: 0, droppedAtEdge: 2 })
+  })
+
+  it('flushes everything pending at shutdown', () => {
+    const hop = fakeHop()
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 100, maxDelayMs: 1000 },
+      now: () => clock,
+    })
+    for (let i = 0; i < 5; i++)
+      p.push('d', i % 2 === 0 ? 'a' : 'b', { seq: i, t: 0, value: 0, ingest: 0 })
+    p.flushAll()
+    p.close()
+    expect(hop.sent.reduce((n, m) => n + m.samples, 0)).toBe(5)
+    expect(p.stats().pending).toBe(0)
+  })
+
+  it('reports congestion as the hop queue fill', () => {
+    const hop = fakeHop(200)
+    ;(hop as { length: number }).length = 50
+    const p = createRawPublisher({ hop, prefix: 'sluice', batch: { maxSamples: 1, maxDelayMs: 0 } })
+    expect(p.congestion()).toBe(0.25)
+  })
+})

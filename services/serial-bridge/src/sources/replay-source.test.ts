@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createReplaySource } from './replay-source.js'
+import type { Reading } from './source.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-replay-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function nabFile(rows: number): string {
+  const file = join(dir, `nab-${rows}.csv`)
+  const lines = ['timestamp,value']
+  for (let i = 0; i < rows; i++) {
+    lines.push(
+      `${new Date(Date.UTC(2015, 1, 26, 0, 0, i)).toISOString().slice(0, 19).replace('T', ' ')},${i * 2}`,
+    )
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`)
+  return file
+}
+
+function sink(congestion = () => 0) {
+  const readings: Reading[] = []
+  return { readings, reading: (r: Reading) => readings.push(r), congestion }
+}
+
+describe('createReplaySource', () => {
+  it('replays every row in order at full speed with the recorded times', async () => {
+    const s = sink()
+    const replay = createReplaySource({
+      device: 'nab',
+      file: nabFile(1200),
+      speed: 0,
+      time: 'recorded',
+      loop: false,
+    })
+    await replay.start(s)
+    await replay.done
+    expect(replay.channels).toEqual(['value'])
+    expect(s.readings).toHaveLength(1200)
+    expect(s.readings.map((r) => r.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i))
+    expect(s.readings[3]).toMatchObject({
+      device: 'nab',
+      seq: 3,
+      t: Date.UTC(2015, 1, 26, 0, 0, 3),
+      values: [6],
+    })
+    expect(s.readings.every((r) => r.ingest > 1.7e12)).toBe(true)
+  })
+
+  it('paces rows by the recorded interval divided by the speed factor', async () => {
+    const s = sink()
+    // 5 rows one second apart at 100× → 40 ms in total.
+    const replay = createReplaySource({
+      device: 'nab',
+      file: nabFile(5),
+      speed: 100,
+      time: 'recorded',
+      loop: false,
+    })
+    await replay.start(s)
+    await replay.done
+    expect(s.readings).toHaveLength(5)
+    // Paced, not bunched: the last row cannot be read before 40 ms of recorded time / 100 have passed.
+    expect(s.readings[4]!.ingest - s.readings[0]!.ingest).toBeGreaterThanOrEqual(39)
+  })
+
+  it('waits while the outbound queue is over half full, then goes on', async () => {
+    let congested = true
+    const s = sink(() => (congested ? 0.9 : 0))
+    const replay = createReplaySource({
+      device: 'nab',
+      file: nabFile(1200),
+      speed: 0,
+      time: 'recorded',
+      loop: false,
+    })
+    await replay.start(s)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(s.readings).toHaveLength(500)
+    congested = false
+    await replay.done
+    expect(s.readings).toHaveLength(1200)
+  })
+
+  it('loops with continuing sequence numbers and times, and stops on request', async () => {
+    const s = sink()
+    const replay = createReplaySource({
+      device: 'nab',
+      file: nabFile(3),
+      speed: 0,
+      time: 'recorded',
+      loop: true,
+    })
+    await replay.start(s)
+    while (s.readings.length < 9) await new Promise((r) => setTimeout(r, 1))
+    await replay.stop()
+    expect(s.readings.slice(0, 7).map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6])
+    expect(s.readings[3]!.t - s.readings[0]!.t).toBe(3000)
+  })
+
+  it('fails clearly on a missing file or a channel count mismatch', async () => {
+    await expect(
+      createReplaySource({
+        device: 'x',
+        file: join(dir, 'nope.csv'),
+        speed: 0,
+        time: 'recorded',
+        loop: false,
+      }).start(sink()),
+    ).rejects.toThrow(/Cannot read replay file .*nope.csv/)
+    await expect(
+      createReplaySource({
+        device: 'x',
+        file: nabFile(2),
+        channels: ['a', 'b'],
+        speed: 0,
+        time: 'recorded',
+        loop: false,
+      }).start(sink()),
+    ).rejects.toThrow(/1 value column\(s\) \(value\) but 2 channel\(s\)/)
+  })
+})

@@ -1,0 +1,189 @@
+/**
+ * @module sources/serial-source
+ * A serial device as a source: the serial link (open, reset wait, hot plug) feeding the line intake
+ * (parse, validate, count, mismatch diagnosis). Good sample lines become readings stamped with the time they
+ * were read (the firmware has no clock, so `t` = `ingest`). Boot banners, acknowledgements and device errors
+ * are logged; rejected lines are counted and logged at a sampled rate; a run of them produces one clear
+ * message naming the likely cause. The last requested rate is re-sent whenever the device reconnects,
+ * because a reset board starts again at its compiled-in rate.
+ */
+import { formatRateCommand, type ChannelRange } from '@sluice/contract'
+import { createLineIntake, type IntakeCounters, type IntakeResult } from '../line/line-intake.js'
+import { describeMismatch, type MismatchDetectorOptions } from '../line/mismatch-detector.js'
+import { silentLogger, type BridgeLogger } from '../logger.js'
+import {
+  createSerialLink,
+  type BackoffOptions,
+  type PortFactory,
+  type SerialLink,
+} from '../serial/serial-link.js'
+import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
+
+/** Options of {@link createSerialSource}. */
+export interface SerialSourceOptions {
+  readonly device: string
+  readonly port: string
+  readonly baudRate: number
+  readonly channels: readonly string[]
+  readonly ranges?: Readonly<Record<string, ChannelRange | undefined>>
+  readonly requireChecksum?: boolean
+  readonly resetDelayMs?: number
+  readonly backoff?: BackoffOptions
+  readonly mismatch?: MismatchDetectorOptions
+  /** Rate to request each time the device connects. */
+  readonly rateHz?: number
+  readonly openPort?: PortFactory
+  readonly logger?: BridgeLogger
+  /** Log one in every N rejected lines (default 100; the first is always logged). */
+  readonly logEvery?: number
+  readonly now?: () => number
+}
+
+/** A serial source, with its counters for tests and status. */
+export interface SerialSource extends BridgeSource {
+  readonly counters: Readonly<IntakeCounters>
+  readonly link: SerialLink
+  /** The rate the device last acknowledged, if any. */
+  readonly ackedHz: number | undefined
+}
+
+/**
+ * Creates a serial source.
+ *
+ * @example
+ * ```ts
+ * const source = createSerialSource({ device: 'arduino', port: '/dev/ttyACM0', baudRate: 115200,
+ *   channels: ['light', 'temp'], logger: log })
+ * await source.start({ reading: (r) => publish(r), congestion: () => 0 })
+ * source.setRate('arduino', 20) // 'sent' (R20\n) or 'pending' until the board is back
+ * ```
+ */
+export function createSerialSource(options: SerialSourceOptions): SerialSource {
+  const log = options.logger ?? silentLogger
+  const { device, channels } = options
+  const logEvery = Math.max(1, options.logEvery ?? 100)
+  const intake = createLineIntake({
+    channels,
+    ...(options.ranges !== undefined ? { ranges: options.ranges } : {}),
+    ...(options.requireChecksum !== undefined ? { requireChecksum: options.requireChecksum } : {}),
+    ...(options.mismatch !== undefined ? { mismatch: options.mismatch } : {}),
+  })
+  let sink: SourceSink | undefined
+  let wantedHz = options.rateHz
+  let ackedHz: number | undefined
+  const context = { port: options.port, baudRate: options.baudRate, channels }
+
+  const handle = (r: IntakeResult, ingest: number): void => {
+    if (r.mismatch?.kind === 'suspected') {
+      log.error(
+        {
+          port: options.port,
+          cause: r.mismatch.cause,
+          badLines: r.mismatch.badLines,
+          reason: r.mismatch.reason,
+        },
+        describeMismatch(r.mismatch, context),
+      )
+    } else if (r.mismatch?.kind === 'recovered') {
+      log.info(
+        { port: options.port, badLines: r.mismatch.badLines },
+        `Port ${options.port} gives good lines again (${r.mismatch.badLines} bad lines in that episode were dropped)`,
+      )
+    }
+    switch (r.kind) {
+      case 'sample':
+        sink?.reading({ device, seq: r.seq, t: ingest, values: r.values, ingest })
+        return
+      case 'info': {
+        const i = r.info
+        log.info(
+          { port: options.port, device, info: i.text },
+          `Device on ${options.port} says: ${i.text}`,
+        )
+        if (i.channels !== undefined && i.channels.join(',') !== channels.join(',')) {
+          log.warn(
+            { device, announced: i.channels, configured: channels },
+            `Device announces channels ${i.channels.join(',')} but the bridge is configured for ` +
+              `${channels.join(',')}: values are published under the configured names, in order. ` +
+              `Set --channels ${i.channels.join(',')} if that is wrong.`,
+          )
+        }
+        return
+      }
+      case 'ack':
+        if (r.hz !== undefined) ackedHz = r.hz
+        log.info({ device, command: r.command }, `Device acknowledged ${r.command}`)
+        return
+      case 'device-error':
+        log.warn({ device, text: r.text }, `Device reported an error: ${r.text}`)
+        return
+      case 'rejected': {
+        if (r.reason === 'empty') return
+        const n = intake.counters.rejected
+        if (n % logEvery === 1 || logEvery === 1) {
+          log.warn(
+            { device, reason: r.reason, detail: r.detail, rejected: n },
+            `rejected a line from ${options.port}: ${r.detail}`,
+          )
+        }
+        return
+      }
+    }
+  }
+
+  const sendRate = (): RateOutcome => {
+    if (wantedHz === undefined) return 'pending'
+    return link.write(formatRateCommand(wantedHz)) ? 'sent' : 'pending'
+  }
+
+  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const link = createSerialLink({
+    path: options.port,
+    baudRate: options.baudRate,
+    ...(options.resetDelayMs !== undefined ? { resetDelayMs: options.resetDelayMs } : {}),
+    ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
+    ...(options.openPort !== undefined ? { openPort: options.openPort } : {}),
+    logger: log,
+    now,
+    onLine: (line, ingest) => handle(intake.accept(line, ingest), ingest),
+    onOverlong: (bytes, ingest) =>
+      handle(
+        intake.rejectUnread('too-long', `${bytes} bytes without a line break`, ingest),
+        ingest,
+      ),
+    onState: (state) => {
+      if (state === 'open') {
+        intake.resetMismatch()
+        if (wantedHz !== undefined) {
+          sendRate()
+          log.info({ device, hz: wantedHz }, `Asked ${device} for ${wantedHz} Hz (R${wantedHz})`)
+        }
+      }
+    },
+  })
+
+  return {
+    channels,
+    link,
+    get counters() {
+      return intake.counters
+    },
+    get ackedHz() {
+      return ackedHz
+    },
+    start(s) {
+      sink = s
+      link.start()
+      return Promise.resolve()
+    },
+    async stop() {
+      await link.stop()
+      sink = undefined
+    },
+    setRate(d, hz) {
+      if (d !== device) return 'unknown-device'
+      wantedHz = hz
+      return sendRate()
+    },
+  }
+}

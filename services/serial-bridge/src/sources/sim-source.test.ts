@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { createSimSource, type SimSourceOptions } from './sim-source.js'
+import type { Reading } from './source.js'
+
+const base: SimSourceOptions = {
+  devices: ['sim-1', 'sim-2'],
+  channels: ['light', 'temp'],
+  rateHz: 100,
+  seed: 1,
+  base: 500,
+  amplitude: 100,
+  periodMs: 60_000,
+  trendPerSecond: 0,
+  noiseStd: 5,
+  anomalyEvery: 50,
+  spike: 150,
+  shift: 80,
+  drift: 80,
+  tickMs: 10,
+}
+
+describe('createSimSource', () => {
+  it('produces readings for every device with all channels, driven by the clock passed in', async () => {
+    let clock = 1_000_000
+    const readings: Reading[] = []
+    const sim = createSimSource({ ...base, now: () => clock })
+    await sim.start({ reading: (r) => readings.push(r), congestion: () => 0 })
+    clock += 1000
+    await new Promise((r) => setTimeout(r, 30))
+    await sim.stop()
+    const d1 = readings.filter((r) => r.device === 'sim-1')
+    expect(d1.map((r) => r.seq)).toEqual(Array.from({ length: 101 }, (_, i) => i))
+    expect(readings.filter((r) => r.device === 'sim-2')).toHaveLength(101)
+    expect(d1.every((r) => r.values.length === 2)).toBe(true)
+    expect(sim.injected().filter((a) => a.t !== undefined).length).toBeGreaterThan(0)
+  })
+
+  it('applies a rate command to a simulated device and refuses unknown devices', () => {
+    const sim = createSimSource(base)
+    expect(sim.setRate('sim-2', 25)).toBe('applied')
+    expect(sim.simulator.rate('sim-2')).toBe(25)
+    expect(sim.setRate('nope', 25)).toBe('unknown-device')
+  })
+
+  it('pauses while the outbound queue is nearly full and catches up after', async () => {
+    let clock = 0
+    let congestion = 1
+    const readings: Reading[] = []
+    const sim = createSimSource({ ...base, devices: ['s'], now: () => clock })
+    await sim.start({ reading: (r) => readings.push(r), congestion: () => congestion })
+    clock = 500
+    await new Promise((r) => setTimeout(r, 30))
+    expect(readings).toHaveLength(0)
+    congestion = 0
+    await new Promise((r) => setTimeout(r, 30))
+    await sim.stop()
+    expect(readings.map((r) => r.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i))
+  })
+})

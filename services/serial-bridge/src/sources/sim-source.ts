@@ -1,0 +1,135 @@
+/**
+ * @module sources/sim-source
+ * Simulated sensors as a source (DESIGN.md §10): the pure simulator of `@sluice/stream`, driven by a timer
+ * with the wall clock, so its event times track real time. Each device gets the configured channels, each a
+ * sine + trend + noise with its own phase and noise stream, and optionally an anomaly about every N
+ * samples (spike, shift, drift in turn; shifts and drifts alternate in sign so a long run stays near its
+ * base). A simulated device can wait, unlike a real one: while the outbound queue is over 90% full the
+ * simulation pauses and catches up afterwards, so nothing is lost to backpressure.
+ */
+import {
+  createSimulator,
+  planAnomalies,
+  type InjectedAnomaly,
+  type SimDeviceSpec,
+  type Simulator,
+} from '@sluice/stream'
+import { silentLogger, type BridgeLogger } from '../logger.js'
+import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
+
+/** Options of {@link createSimSource}. */
+export interface SimSourceOptions {
+  readonly devices: readonly string[]
+  readonly channels: readonly string[]
+  readonly rateHz: number
+  readonly seed: number
+  readonly base: number
+  readonly amplitude: number
+  readonly periodMs: number
+  readonly trendPerSecond: number
+  readonly noiseStd: number
+  /** One anomaly about every N samples per channel; 0 for none. */
+  readonly anomalyEvery: number
+  readonly spike: number
+  readonly shift: number
+  readonly drift: number
+  readonly tickMs: number
+  readonly logger?: BridgeLogger
+  readonly now?: () => number
+}
+
+/** A simulator source; `injected()` tells where anomalies were put, for checking detectors. */
+export interface SimSource extends BridgeSource {
+  injected(): readonly InjectedAnomaly[]
+  readonly simulator: Simulator
+}
+
+/** Anomalies planned per channel: at 10 Hz and one per 1000 samples, more than a day's worth. */
+const PLANNED = 1000
+
+/**
+ * Creates a simulator source.
+ *
+ * @example
+ * ```ts
+ * const sim = createSimSource({ devices: ['sim'], channels: ['light'], rateHz: 10, seed: 1, base: 500,
+ *   amplitude: 100, periodMs: 60_000, trendPerSecond: 0, noiseStd: 5, anomalyEvery: 600, spike: 150,
+ *   shift: 80, drift: 80, tickMs: 10 })
+ * await sim.start(sink)
+ * ```
+ */
+export function createSimSource(options: SimSourceOptions): SimSource {
+  const log = options.logger ?? silentLogger
+  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const startTime = now()
+  const specs: SimDeviceSpec[] = options.devices.map((id, d) => ({
+    id,
+    rateHz: options.rateHz,
+    channels: options.channels.map((name, c) => ({
+      name,
+      base: options.base,
+      amplitude: options.amplitude,
+      periodMs: options.periodMs,
+      // Spread the phases so that devices and channels do not move in lockstep.
+      phase: d * 0.7 + c * 1.3,
+      trendPerSecond: options.trendPerSecond,
+      noiseStd: options.noiseStd,
+      ...(options.anomalyEvery > 0
+        ? {
+            anomalies: planAnomalies({
+              seed: options.seed * 7919 + d * 131 + c,
+              count: PLANNED,
+              from: options.anomalyEvery,
+              to: options.anomalyEvery * (PLANNED + 1),
+              magnitude: { spike: options.spike, shift: options.shift, drift: options.drift },
+              alternate: true,
+            }),
+          }
+        : {}),
+    })),
+  }))
+  const simulator = createSimulator({ devices: specs, seed: options.seed, startTime })
+  let timer: NodeJS.Timeout | undefined
+  let sink: SourceSink | undefined
+
+  const tick = (): void => {
+    const s = sink
+    if (s === undefined) return
+    // Wait while the outbound queue is nearly full: the simulated devices "pause" and catch up later.
+    if (s.congestion() > 0.9) return
+    const ingest = now()
+    simulator.advance(ingest, (line) => {
+      s.reading({ device: line.device, seq: line.seq, t: line.t, values: line.values, ingest })
+    })
+  }
+
+  return {
+    channels: options.channels,
+    simulator,
+    injected: () => simulator.injected(),
+    start(s) {
+      sink = s
+      log.info(
+        { devices: options.devices.length, channels: options.channels, rateHz: options.rateHz },
+        `Simulating ${options.devices.length} device(s) × ${options.channels.length} channel(s) at ${options.rateHz} Hz`,
+      )
+      tick()
+      timer = setInterval(tick, options.tickMs)
+      return Promise.resolve()
+    },
+    stop() {
+      if (timer) clearInterval(timer)
+      timer = undefined
+      // One last advance so that nothing due is left behind.
+      tick()
+      sink = undefined
+      return Promise.resolve()
+    },
+    setRate(device, hz): RateOutcome {
+      if (!simulator.devices.includes(device)) return 'unknown-device'
+      simulator.setRate(device, hz)
+      log.info({ device, hz }, `Simulated device ${device} now samples at ${hz} Hz`)
+      return 'applied'
+    },
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * @module sources/source
+ * What feeds the bridge: a serial device, simulated sensors or a replayed recording. Each source turns its
+ * input into readings (one device line: a sequence number, an event time and one value per channel, plus
+ * the time the bridge read it) and accepts rate commands in its own way: the serial source writes `R<hz>`
+ * to the firmware, the simulator changes its rate, a replay cannot change a recording's rate.
+ */
+
+/** One device line, parsed and stamped. */
+export interface Reading {
+  readonly device: string
+  readonly seq: number
+  /** Event time, ms since the epoch. */
+  readonly t: number
+  /** One value per channel, in channel order. */
+  readonly values: readonly number[]
+  /** When the bridge read it, ms since the epoch; latency is measured from here. */
+  readonly ingest: number
+}
+
+/** Where a source delivers its readings. */
+export interface SourceSink {
+  reading(r: Reading): void
+  /** How full the outbound queue is, 0…1: sources that can wait (sim, replay) slow down when high. */
+  congestion(): number
+}
+
+/** What became of a rate command. */
+export type RateOutcome =
+  /** Written to the device now. */
+  | 'sent'
+  /** The device is not connected; it is sent when the device (re)connects. */
+  | 'pending'
+  /** Applied directly (simulator). */
+  | 'applied'
+  /** This source has no rate (replay). */
+  | 'unsupported'
+  /** No such device here. */
+  | 'unknown-device'
+
+/** A source of readings. */
+export interface BridgeSource {
+  /** Channel names, in value order (known once started for a replay that takes them from the file). */
+  readonly channels: readonly string[]
+  start(sink: SourceSink): Promise<void>
+  stop(): Promise<void>
+  setRate(device: string, hz: number): RateOutcome
+}
