@@ -26,11 +26,20 @@
 
 /*
  * Highest accepted rate. A line like "123456,1023,23.5*4F\n" is about 20 bytes, so 115200 baud (8N1,
- * 11520 bytes/s) carries at most ~570 lines/s; above that the sketch falls behind and resynchronises
- * instead of bursting.
+ * 11520 bytes/s) carries at most ~570 lines/s; above that the sketch sends as fast as the link allows.
  */
 #ifndef SLUICE_MAX_RATE_HZ
 #define SLUICE_MAX_RATE_HZ 1000
+#endif
+
+/*
+ * How far behind its schedule the sketch may fall before it gives up catching up, in microseconds. Up to
+ * this lag, due samples go out back to back, so the mean rate holds through a stall (a long print, or an
+ * emulator the host descheduled); beyond it, the schedule restarts from now and the missed samples are
+ * never taken (no gap in sequence numbers: they were never numbered).
+ */
+#ifndef SLUICE_MAX_LAG_US
+#define SLUICE_MAX_LAG_US 1000000UL
 #endif
 
 /* 1: replace the ADC by a deterministic synthetic waveform with injected anomalies (sluice_synth.h).

@@ -6,8 +6,8 @@
  *   sample:   "<seq>,<light>[,<temp>]*XX"   XX = XOR of every byte before '*', two upper-case hex digits
  *   command:  "R<hz>"  ->  "OK R<hz>", or "ERR R<text> out of range (1-<max>)" / "ERR unknown command"
  * Lines end with "\n"; commands may end with "\r\n". Samples are scheduled on the microsecond clock so the
- * rate does not drift with the time spent printing; a device that falls more than one period behind (rate
- * above what the baud rate carries) resynchronises rather than bursting.
+ * rate does not drift with the time spent printing; after a stall the due samples go out back to back, up
+ * to SLUICE_MAX_LAG_US behind, beyond which the schedule restarts from now.
  */
 #include "sluice_core.h"
 
@@ -205,7 +205,7 @@ void sluice_loop(void) {
   if ((int32_t)(now - next_due_us) >= 0) {
     emit_sample();
     next_due_us += period_us;
-    if ((int32_t)(now - next_due_us) >= (int32_t)period_us) next_due_us = now + period_us;
+    if ((int32_t)(now - next_due_us) > (int32_t)SLUICE_MAX_LAG_US) next_due_us = now + period_us;
   } else {
     hal_idle();
   }
