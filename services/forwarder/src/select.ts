@@ -41,7 +41,10 @@ export function selectionFilter(prefix: string, entry: string): string {
 }
 
 /** A matcher for a sink's selection. */
-export function createSelector(prefix: string, entries: readonly string[]): (topic: string) => boolean {
+export function createSelector(
+  prefix: string,
+  entries: readonly string[],
+): (topic: string) => boolean {
   const filters = entries.map((e) => selectionFilter(prefix, e))
   return (topic) => filters.some((f) => topicMatches(f, topic))
 }
@@ -67,31 +70,70 @@ export function decodeForwardItem(
       if (!r.ok) return fail(r.error)
       return {
         ok: true,
-        value: r.value.map((s) => ({ kind: 'raw', topic, device: t.device, channel: t.channel, payload: s })),
+        value: r.value.map((s) => ({
+          kind: 'raw',
+          topic,
+          device: t.device,
+          channel: t.channel,
+          payload: s,
+        })),
       }
     }
     case 'window': {
       const r = decodeWindow(payload)
       return r.ok
-        ? { ok: true, value: [{ kind: 'window', topic, device: t.device, channel: t.channel, window: t.name, payload: r.value }] }
+        ? {
+            ok: true,
+            value: [
+              {
+                kind: 'window',
+                topic,
+                device: t.device,
+                channel: t.channel,
+                window: t.name,
+                payload: r.value,
+              },
+            ],
+          }
         : fail(r.error)
     }
     case 'anomaly': {
       const r = decodeAnomaly(payload)
       return r.ok
-        ? { ok: true, value: [{ kind: 'anomaly', topic, device: t.device, channel: t.channel, payload: r.value }] }
+        ? {
+            ok: true,
+            value: [
+              { kind: 'anomaly', topic, device: t.device, channel: t.channel, payload: r.value },
+            ],
+          }
         : fail(r.error)
     }
     case 'metrics': {
       const r = decodeMetrics(payload)
       return r.ok
-        ? { ok: true, value: [{ kind: 'metrics', topic, service: t.service, instance: t.instance, payload: r.value }] }
+        ? {
+            ok: true,
+            value: [
+              {
+                kind: 'metrics',
+                topic,
+                service: t.service,
+                instance: t.instance,
+                payload: r.value,
+              },
+            ],
+          }
         : fail(r.error)
     }
     case 'status': {
       const r = decodeStatus(payload)
       return r.ok
-        ? { ok: true, value: [{ kind: 'status', topic, service: t.service, instance: t.instance, payload: r.value }] }
+        ? {
+            ok: true,
+            value: [
+              { kind: 'status', topic, service: t.service, instance: t.instance, payload: r.value },
+            ],
+          }
         : fail(r.error)
     }
     default:

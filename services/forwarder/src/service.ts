@@ -29,12 +29,15 @@ export const DEFAULT_SINK: SinkConfig = {
 }
 
 /** Builds the forwarder from its runtime context. */
-export function createForwarderService(ctx: ServiceContext<typeof ForwarderConfigSchema>): ServiceImpl {
+export function createForwarderService(
+  ctx: ServiceContext<typeof ForwarderConfigSchema>,
+): ServiceImpl {
   const { config, prefix } = ctx
   const configs = config.sinks.length > 0 ? config.sinks : [DEFAULT_SINK]
   const names = new Set<string>()
   for (const c of configs) {
-    if (names.has(c.name)) throw new Error(`two sinks are named "${c.name}": sink names must be unique`)
+    if (names.has(c.name))
+      throw new Error(`two sinks are named "${c.name}": sink names must be unique`)
     names.add(c.name)
   }
   const log = ctx.log.child({ component: 'sinks' })
@@ -53,7 +56,9 @@ export function createForwarderService(ctx: ServiceContext<typeof ForwarderConfi
     selects: createSelector(prefix, c.topics),
   }))
   for (const s of sinks) ctx.addMetricsSource(s.hop)
-  const filters = [...new Set(configs.flatMap((c) => c.topics.map((e) => selectionFilter(prefix, e))))]
+  const filters = [
+    ...new Set(configs.flatMap((c) => c.topics.map((e) => selectionFilter(prefix, e)))),
+  ]
   ctx.inbound<ForwardItem>({
     name: 'in',
     qos: 1,

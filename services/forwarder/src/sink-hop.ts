@@ -50,6 +50,8 @@ export interface SinkCounters {
   retries: number
   failures: number
   lastError?: string
+  /** True while the sink refuses the data in a way retrying cannot fix (bad credentials, a 4xx). */
+  refused: boolean
 }
 
 /** Creates a sink hop around `sink`. */
@@ -58,30 +60,38 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
   const random = o.random ?? Math.random
   const spool = openSpool({ dir: o.spoolDir, maxBytes: o.spoolMaxBytes })
   const bucket: TokenBucket | undefined =
-    o.ratePerSecond > 0 ? createTokenBucket({ ratePerSecond: o.ratePerSecond, burst: o.burst }, now()) : undefined
+    o.ratePerSecond > 0
+      ? createTokenBucket({ ratePerSecond: o.ratePerSecond, burst: o.burst }, now())
+      : undefined
   const meter = createHopMeter({ now: now() })
-  const counters: SinkCounters = { sent: 0, retries: 0, failures: 0 }
+  const counters: SinkCounters = { sent: 0, retries: 0, failures: 0, refused: false }
   let arrived = 0
   let rejected = 0
   let running = false
+  /** Why the sender sleeps: an arrival may cut short an idle or linger wait, never a backoff. */
+  let waiting: 'idle' | 'linger' | 'rate' | 'backoff' | undefined
   let wake: (() => void) | undefined
   let loop: Promise<void> | undefined
+  let flushing = 0
   let avgRecordBytes = 100
   const initial = spool.stats()
   if (initial.pending > 0)
-    o.log.info({ sink: sink.name, pending: initial.pending, tornTails: initial.tornTails }, 'replaying the spool')
+    o.log.info(
+      { sink: sink.name, pending: initial.pending, tornTails: initial.tornTails },
+      'replaying the spool',
+    )
 
-  const sleep = (ms: number): Promise<void> =>
+  const sleep = (ms: number, why: NonNullable<typeof waiting>): Promise<void> =>
     new Promise((resolve) => {
-      const t = setTimeout(() => {
-        wake = undefined
-        resolve()
-      }, ms)
-      wake = () => {
+      waiting = why
+      const done = (): void => {
         clearTimeout(t)
         wake = undefined
+        waiting = undefined
         resolve()
       }
+      const t = setTimeout(done, ms)
+      wake = done
     })
 
   async function run(): Promise<void> {
@@ -89,20 +99,22 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
     while (running) {
       const st = spool.stats()
       if (st.pending === 0) {
-        await sleep(1000)
+        await sleep(60_000, 'idle')
         continue
       }
       // Linger: wait for a full batch, but never hold the oldest record longer than lingerMs.
       const age = st.oldestAppendedAt === undefined ? 0 : now() - st.oldestAppendedAt
-      if (st.pending < o.batchSize && age < o.lingerMs) {
-        await sleep(o.lingerMs - age)
+      if (flushing === 0 && st.pending < o.batchSize && age < o.lingerMs) {
+        await sleep(o.lingerMs - age, 'linger')
         continue
       }
       let want = Math.min(o.batchSize, st.pending)
       if (bucket) {
-        const wait = bucket.waitFor(1, now())
+        // Wait for a whole batch's worth of tokens (up to the burst), so a rate-limited sink gets full
+        // batches rather than a stream of one-point requests.
+        const wait = bucket.waitFor(Math.min(want, o.burst), now())
         if (wait > 0) {
-          await sleep(wait)
+          await sleep(wait, 'rate')
           continue
         }
         want = bucket.take(want, now())
@@ -119,9 +131,11 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         meter.serve(done, n, meanWait, done - started)
         for (const t of batch.appendedAt) meter.recordLatency(done - t)
         meter.observeLength(done, spool.stats().pending)
-        if (attempt > 0) o.log.info({ sink: sink.name, after: attempt }, 'sink is back; replaying the spool')
+        if (attempt > 0)
+          o.log.info({ sink: sink.name, after: attempt }, 'sink is back; replaying the spool')
         attempt = 0
         counters.lastError = undefined
+        counters.refused = false
       } catch (err) {
         attempt++
         counters.failures++
@@ -135,15 +149,23 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
               `${sink.name}: ${message} — retrying cannot fix this; the data is kept in the spool and will be sent once the sink accepts it (check the sink's URL, credentials and database).`,
             )
           counters.lastError = message
-          await sleep(o.retryMaxMs)
+          counters.refused = true
+          await sleep(o.retryMaxMs, 'backoff')
           continue
         }
         counters.retries++
-        const delay = Math.max(e?.retryAfterMs ?? 0, backoffDelay(attempt, { baseMs: o.retryBaseMs, maxMs: o.retryMaxMs }, random))
+        counters.refused = false
+        const delay = Math.max(
+          e?.retryAfterMs ?? 0,
+          backoffDelay(attempt, { baseMs: o.retryBaseMs, maxMs: o.retryMaxMs }, random),
+        )
         if (counters.lastError !== message || attempt % 10 === 0)
-          o.log.warn({ sink: sink.name, attempt, delayMs: delay, pending: st.pending }, `${sink.name}: ${message}; retrying`)
+          o.log.warn(
+            { sink: sink.name, attempt, delayMs: delay, pending: st.pending },
+            `${sink.name}: ${message}; retrying`,
+          )
         counters.lastError = message
-        await sleep(delay)
+        await sleep(delay, 'backoff')
       }
     }
   }
@@ -163,8 +185,11 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       arrived += records.length
       avgRecordBytes = avgRecordBytes * 0.9 + (Buffer.byteLength(records[0]!) + 17) * 0.1
       meter.arrive(t, records.length)
-      meter.observeLength(t, spool.stats().pending)
-      if (spool.stats().pending >= o.batchSize) wake?.()
+      const pending = spool.stats().pending
+      meter.observeLength(t, pending)
+      // Wake an idle sender (it then lingers), or a lingering one once a batch is full. A sender in
+      // backoff or waiting for tokens is left alone: arrivals must not turn an outage into a busy loop.
+      if (waiting === 'idle' || (waiting === 'linger' && pending >= o.batchSize)) wake?.()
     },
     start() {
       if (running) return
@@ -176,12 +201,20 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       wake?.()
       await loop
       spool.close()
+      await sink.close()
     },
     async flush(timeoutMs) {
-      const deadline = now() + timeoutMs
-      while (spool.stats().pending > 0 && now() < deadline) {
-        wake?.()
-        await new Promise((r) => setTimeout(r, 20))
+      const deadline = Date.now() + timeoutMs
+      flushing++
+      try {
+        // Cut short a linger wait (send what there is now), but not a backoff: flushing a dead sink
+        // must not hammer it.
+        while (spool.stats().pending > 0 && Date.now() < deadline) {
+          if (waiting === 'idle' || waiting === 'linger') wake?.()
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      } finally {
+        flushing--
       }
       return spool.stats().pending === 0
     },
@@ -206,7 +239,13 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         l: snap.littlesL,
         lMeasured: snap.meanQueueLength,
         latency: snap.latency,
-        state: counters.lastError !== undefined && st.pending > 0 ? 'warning' : snap.state,
+        // A sink that refuses our data needs a person; one that is down for a while is only a warning.
+        state:
+          counters.refused && st.pending > 0
+            ? 'critical'
+            : counters.lastError !== undefined && st.pending > 0 && snap.state === 'ok'
+              ? 'warning'
+              : snap.state,
         sink: {
           spoolBytes: st.bytes,
           spoolMaxBytes: o.spoolMaxBytes,

@@ -12,7 +12,8 @@ import type { Sink } from './sink.js'
 
 /** Creates the sink a config entry describes. */
 export function createSink(c: SinkConfig, dataDir: string): Sink {
-  const opt = <T>(v: T | undefined, k: string): Record<string, T> => (v === undefined ? {} : { [k]: v })
+  const opt = <T>(v: T | undefined, k: string): Record<string, T> =>
+    v === undefined ? {} : { [k]: v }
   switch (c.type) {
     case 'file':
       return createFileSink({
@@ -49,6 +50,7 @@ export function createSink(c: SinkConfig, dataDir: string): Sink {
         url: c.url,
         qos: c.qos,
         rejectUnauthorized: c.rejectUnauthorized,
+        timeoutMs: c.timeoutMs,
         ...opt(c.username, 'username'),
         ...opt(c.password, 'password'),
         ...opt(c.clientId, 'clientId'),

@@ -34,7 +34,9 @@ export function createFileSink(o: FileSinkOptions): Sink {
   return {
     name: o.name,
     type: 'file',
-    encode: (item: ForwardItem) => [JSON.stringify({ topic: item.topic, kind: item.kind, payload: item.payload })],
+    encode: (item: ForwardItem) => [
+      JSON.stringify({ topic: item.topic, kind: item.kind, payload: item.payload }),
+    ],
     send(records) {
       try {
         const text = records.join('\n') + '\n'
@@ -46,9 +48,15 @@ export function createFileSink(o: FileSinkOptions): Sink {
       } catch (err) {
         // A full or read-only disk may clear; the records stay in the spool meanwhile.
         return Promise.reject(
-          new SinkSendError(`cannot write ${o.path}: ${(err as Error).message}`, true, undefined, undefined, {
-            cause: err,
-          }),
+          new SinkSendError(
+            `cannot write ${o.path}: ${(err as Error).message}`,
+            true,
+            undefined,
+            undefined,
+            {
+              cause: err,
+            },
+          ),
         )
       }
     },

@@ -16,10 +16,17 @@ export async function postWithRetryInfo(
 ): Promise<void> {
   let res: Response
   try {
-    res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs) })
+    res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+    })
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
-    throw new SinkSendError(`${what} is unreachable (${cause})`, true, undefined, undefined, { cause: err })
+    throw new SinkSendError(`${what} is unreachable (${cause})`, true, undefined, undefined, {
+      cause: err,
+    })
   }
   if (res.ok) {
     await res.body?.cancel()

@@ -28,7 +28,9 @@ export function createHttpSink(o: HttpSinkOptions): Sink {
   return {
     name: o.name,
     type: 'http',
-    encode: (item: ForwardItem) => [JSON.stringify({ topic: item.topic, kind: item.kind, payload: item.payload })],
+    encode: (item: ForwardItem) => [
+      JSON.stringify({ topic: item.topic, kind: item.kind, payload: item.payload }),
+    ],
     send(records) {
       const body = `{"sink":${JSON.stringify(o.name)},"items":[${records.join(',')}]}`
       // The same records make the same key, so a receiver can drop a batch replayed after a lost answer.

@@ -19,6 +19,80 @@ export const MEASUREMENTS = {
   process: 'sluice_process',
 } as const
 
+/**
+ * Every measurement with its tag keys and field keys (and each field's type), exactly as {@link toPoints}
+ * writes them. docs/forwarder.md and the Grafana dashboard are checked against this table by tests.
+ */
+export const INFLUX_SCHEMA = {
+  [MEASUREMENTS.raw]: {
+    tags: ['device', 'channel'],
+    fields: { value: 'float', seq: 'integer' },
+  },
+  [MEASUREMENTS.window]: {
+    tags: ['device', 'channel', 'window', 'kind'],
+    fields: {
+      count: 'integer',
+      mean: 'float',
+      std: 'float',
+      min: 'float',
+      max: 'float',
+      first: 'float',
+      last: 'float',
+      start: 'float',
+      seq_from: 'integer',
+      seq_to: 'integer',
+      late: 'integer',
+    },
+  },
+  [MEASUREMENTS.anomaly]: {
+    tags: ['device', 'channel', 'detector', 'level', 'kind'],
+    fields: {
+      value: 'float',
+      score: 'float',
+      threshold: 'float',
+      baseline_mean: 'float',
+      baseline_std: 'float',
+      baseline_n: 'integer',
+      seq: 'integer',
+    },
+  },
+  [MEASUREMENTS.hop]: {
+    tags: ['service', 'instance', 'hop', 'direction', 'policy'],
+    fields: {
+      in: 'integer',
+      out: 'integer',
+      dropped: 'integer',
+      rejected: 'integer',
+      queue_length: 'integer',
+      queue_capacity: 'integer',
+      lambda: 'float',
+      mu: 'float',
+      rho: 'float',
+      w_ms: 'float',
+      l: 'float',
+      l_measured: 'float',
+      p50_ms: 'float',
+      p95_ms: 'float',
+      p99_ms: 'float',
+      gaps: 'integer',
+      unexplained_loss: 'integer',
+      state: 'string',
+    },
+  },
+  [MEASUREMENTS.process]: {
+    tags: ['service', 'instance'],
+    fields: {
+      rss_bytes: 'integer',
+      heap_used_bytes: 'integer',
+      cpu_percent: 'float',
+      event_loop_delay_p99_ms: 'float',
+    },
+  },
+} as const satisfies Record<
+  string,
+  { tags: readonly string[]; fields: Readonly<Record<string, 'float' | 'integer' | 'string'>> }
+>
+
 const int = (n: number): { int: number } => ({ int: Math.round(n) })
 
 /** The points for one forwarded item (metrics give one point per hop, plus one for the process). */
@@ -27,7 +101,14 @@ export function toPoints(item: ForwardItem): Point[] {
   switch (item.kind) {
     case 'raw': {
       const s = item.payload as Sample
-      return [{ measurement: MEASUREMENTS.raw, tags: sensorTags, fields: { value: s.value, seq: int(s.seq) }, timeMs: s.t }]
+      return [
+        {
+          measurement: MEASUREMENTS.raw,
+          tags: sensorTags,
+          fields: { value: s.value, seq: int(s.seq) },
+          timeMs: s.t,
+        },
+      ]
     }
     case 'window': {
       const w = item.payload as WindowAggregate
@@ -75,7 +156,13 @@ export function toPoints(item: ForwardItem): Point[] {
       const m = item.payload as ServiceMetrics
       const points: Point[] = Object.entries(m.hops).map(([hop, h]) => ({
         measurement: MEASUREMENTS.hop,
-        tags: { service: m.service, instance: m.instance, hop, direction: h.direction, policy: h.policy },
+        tags: {
+          service: m.service,
+          instance: m.instance,
+          hop,
+          direction: h.direction,
+          policy: h.policy,
+        },
         fields: {
           in: int(h.in),
           out: int(h.out),
@@ -104,7 +191,8 @@ export function toPoints(item: ForwardItem): Point[] {
           tags: { service: m.service, instance: m.instance },
           fields: {
             rss_bytes: m.process.rssBytes === undefined ? NaN : int(m.process.rssBytes),
-            heap_used_bytes: m.process.heapUsedBytes === undefined ? NaN : int(m.process.heapUsedBytes),
+            heap_used_bytes:
+              m.process.heapUsedBytes === undefined ? NaN : int(m.process.heapUsedBytes),
             cpu_percent: m.process.cpuPercent ?? NaN,
             event_loop_delay_p99_ms: m.process.eventLoopDelayP99 ?? NaN,
           },

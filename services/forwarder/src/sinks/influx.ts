@@ -27,14 +27,20 @@ export interface InfluxSinkOptions {
 }
 
 /** The write URL and headers for one API version; throws on missing settings, naming them. */
-export function influxWriteRequest(o: InfluxSinkOptions): { url: string; headers: Record<string, string> } {
+export function influxWriteRequest(o: InfluxSinkOptions): {
+  url: string
+  headers: Record<string, string>
+} {
   const base = o.url.replace(/\/+$/, '')
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' }
   const q = new URLSearchParams()
   const need = (field: keyof InfluxSinkOptions): string => {
     const v = o[field]
     if (typeof v !== 'string' || v === '')
-      throw new SinkSendError(`InfluxDB v${o.apiVersion} sink "${o.name}" needs "${field}" in its config`, false)
+      throw new SinkSendError(
+        `InfluxDB v${o.apiVersion} sink "${o.name}" needs "${field}" in its config`,
+        false,
+      )
     return v
   }
   let path: string
@@ -73,7 +79,13 @@ export function createInfluxSink(o: InfluxSinkOptions): Sink {
         .map(encodePoint)
         .filter((l): l is string => l !== undefined),
     send: (records) =>
-      postWithRetryInfo(request.url, records.join('\n'), request.headers, o.timeoutMs, `InfluxDB at ${o.url}`),
+      postWithRetryInfo(
+        request.url,
+        records.join('\n'),
+        request.headers,
+        o.timeoutMs,
+        `InfluxDB at ${o.url}`,
+      ),
     close: () => Promise.resolve(),
   }
 }

@@ -25,9 +25,11 @@ describe('line protocol', () => {
   })
 
   it('leaves out non-finite fields and empty tags, and refuses a point with no field left', () => {
-    expect(encodePoint({ measurement: 'm', tags: { a: '' }, fields: { x: NaN, y: 1 }, timeMs: 0 })).toBe(
-      'm y=1 0',
-    )
-    expect(encodePoint({ measurement: 'm', tags: {}, fields: { x: Infinity }, timeMs: 0 })).toBeUndefined()
+    expect(
+      encodePoint({ measurement: 'm', tags: { a: '' }, fields: { x: NaN, y: 1 }, timeMs: 0 }),
+    ).toBe('m y=1 0')
+    expect(
+      encodePoint({ measurement: 'm', tags: {}, fields: { x: Infinity }, timeMs: 0 }),
+    ).toBeUndefined()
   })
 })

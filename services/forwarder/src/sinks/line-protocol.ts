@@ -15,8 +15,10 @@ export interface Point {
   readonly timeMs: number
 }
 
-const escapeMeasurement = (s: string): string => s.replace(/[\\, ]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')
-const escapeKey = (s: string): string => s.replace(/[\\,= ]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')
+const escapeMeasurement = (s: string): string =>
+  s.replace(/[\\, ]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')
+const escapeKey = (s: string): string =>
+  s.replace(/[\\,= ]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')
 const escapeString = (s: string): string => s.replace(/["\\]/g, (c) => `\\${c}`)
 
 /** Milliseconds (with a fraction) → integer microseconds, the precision we write with. */

@@ -22,7 +22,16 @@ export interface MqttSinkOptions {
   readonly certFile?: string
   readonly keyFile?: string
   readonly rejectUnauthorized: boolean
+  /** Longest wait for a batch's acknowledgements (and for a first connection), ms. Default 10 000. */
+  readonly timeoutMs?: number
 }
+
+/**
+ * CONNACK codes that mean "your credentials or identity are refused": v3.1.1 4 and 5 [MQTT-3.2.2.3],
+ * v5 0x86 bad user name or password, 0x87 not authorized, 0x85 client identifier not valid, 0x8C bad
+ * authentication method [MQTT-3.2.2.2].
+ */
+const REFUSED = new Set([4, 5, 0x85, 0x86, 0x87, 0x8c])
 
 /** Creates a cloud MQTT sink (connects lazily, reconnects by itself). */
 export function createMqttSink(o: MqttSinkOptions): Sink {
@@ -42,31 +51,94 @@ export function createMqttSink(o: MqttSinkOptions): Sink {
       ...(o.keyFile === undefined ? {} : { key: readFileSync(o.keyFile) }),
     }
     client = mqtt.connect(o.url, opts)
-    client.on('error', () => undefined) // surfaced through failed sends; mqtt.js reconnects
+    // Errors surface through failed sends; mqtt.js reconnects by itself.
+    client.on('error', (err) => {
+      lastError = err as Error & { code?: number | string }
+    })
+    client.on('connect', () => {
+      lastError = undefined
+    })
     return client
   }
+  let lastError: (Error & { code?: number | string }) | undefined
+  const timeoutMs = o.timeoutMs ?? 10_000
+  const waitConnected = (c: MqttClient, ms: number): Promise<boolean> =>
+    c.connected
+      ? Promise.resolve(true)
+      : new Promise((resolve) => {
+          const done = (ok: boolean): void => {
+            clearTimeout(t)
+            c.off('connect', onConnect)
+            resolve(ok)
+          }
+          const onConnect = (): void => {
+            done(true)
+          }
+          const t = setTimeout(() => {
+            done(false)
+          }, ms)
+          c.on('connect', onConnect)
+        })
   return {
     name: o.name,
     type: 'mqtt',
     encode: (item: ForwardItem) => [JSON.stringify({ topic: item.topic, payload: item.payload })],
     async send(records) {
       const c = connectClient()
-      if (!c.connected)
-        throw new SinkSendError(`cloud broker ${o.url} is not connected`, true)
-      await Promise.all(
+      // A first send waits for the connection; later ones fail fast while the broker is away.
+      if (!(await waitConnected(c, Math.min(timeoutMs, 3000)))) {
+        const code = lastError?.code
+        if (typeof code === 'number' && REFUSED.has(code))
+          throw new SinkSendError(
+            `cloud broker ${o.url} refused the connection (${lastError?.message ?? `code ${code}`}): check the username, password and client id`,
+            false,
+          )
+        throw new SinkSendError(
+          `cloud broker ${o.url} is not connected${lastError === undefined ? '' : ` (${lastError.message})`}`,
+          true,
+        )
+      }
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new SinkSendError(
+              `cloud broker ${o.url} did not acknowledge a batch within ${timeoutMs} ms`,
+              true,
+            ),
+          )
+        }, timeoutMs)
+      })
+      const sent = Promise.all(
         records.map((r) => {
           const { topic, payload } = JSON.parse(r) as { topic: string; payload: unknown }
           const t = o.topicPrefix ? `${o.topicPrefix.replace(/\/+$/, '')}/${topic}` : topic
-          return c.publishAsync(t, JSON.stringify(payload), { qos: o.qos }).catch((err: unknown) => {
-            throw new SinkSendError(`cloud broker ${o.url}: ${(err as Error).message}`, true, undefined, undefined, {
-              cause: err,
+          return c
+            .publishAsync(t, JSON.stringify(payload), { qos: o.qos })
+            .catch((err: unknown) => {
+              throw new SinkSendError(
+                `cloud broker ${o.url}: ${(err as Error).message}`,
+                true,
+                undefined,
+                undefined,
+                {
+                  cause: err,
+                },
+              )
             })
-          })
         }),
       )
+      sent.catch(() => undefined) // a late failure after the timeout is already reported
+      try {
+        await Promise.race([sent, timeout])
+      } finally {
+        clearTimeout(timer)
+      }
     },
     close: async () => {
-      await client?.endAsync()
+      // Forced: the sender has stopped, so nothing is in flight that we wait for, and an unreachable
+      // broker must not hold up shutdown.
+      await client?.endAsync(true)
     },
   }
 }

@@ -32,7 +32,10 @@ describe('spool', () => {
   it('replays unacknowledged records after a restart, and only those', () => {
     const dir = tmp()
     const a = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 64 })
-    a.append(Array.from({ length: 20 }, (_, i) => `p${i}`), 1)
+    a.append(
+      Array.from({ length: 20 }, (_, i) => `p${i}`),
+      1,
+    )
     a.ack(a.read(7).next)
     a.close()
     const b = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 64 })

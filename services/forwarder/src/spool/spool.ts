@@ -206,7 +206,9 @@ export class Spool {
     for (const p of payloads) {
       const buf = typeof p === 'string' ? Buffer.from(p, 'utf8') : p
       if (buf.length > SPOOL_MAX_RECORD_BYTES)
-        throw new RangeError(`spool record of ${buf.length} bytes exceeds ${SPOOL_MAX_RECORD_BYTES}`)
+        throw new RangeError(
+          `spool record of ${buf.length} bytes exceeds ${SPOOL_MAX_RECORD_BYTES}`,
+        )
       frames.push(frame(buf, appendedAt))
     }
     for (const f of frames) {
@@ -306,7 +308,8 @@ export class Spool {
     let oldest: number | undefined
     for (const s of this.#segments) {
       if (s.n < this.#cursor.segment) continue
-      const first = s.n === this.#cursor.segment ? firstAtOrAfter(s.offsets, this.#cursor.offset) : 0
+      const first =
+        s.n === this.#cursor.segment ? firstAtOrAfter(s.offsets, this.#cursor.offset) : 0
       pending += s.offsets.length - first
       if (oldest === undefined && first < s.times.length) oldest = s.times[first]
     }
