@@ -90,17 +90,26 @@ export const HopMetricsSchema = Type.Object(
     sink: Type.Optional(
       Type.Object(
         {
-          spoolBytes: Count('Bytes in the sink\'s disk spool.'),
-          spoolMaxBytes: Count('The spool\'s cap; the oldest records are evicted past it.'),
-          oldestAgeMs: Type.Number({ minimum: 0, description: 'Age of the oldest unsent record (ms).' }),
-          sendRate: Type.Number({ minimum: 0, description: 'Records sent per second (last interval).' }),
+          spoolBytes: Count("Bytes in the sink's disk spool."),
+          spoolMaxBytes: Count("The spool's cap; the oldest records are evicted past it."),
+          oldestAgeMs: Type.Number({
+            minimum: 0,
+            description: 'Age of the oldest unsent record (ms).',
+          }),
+          sendRate: Type.Number({
+            minimum: 0,
+            description: 'Records sent per second (last interval).',
+          }),
           retries: Count('Sends retried (cumulative).'),
           failures: Count('Sends that failed (cumulative).'),
           evicted: Count('Records evicted unsent at the spool cap (cumulative).'),
           tornTails: Count('Torn spool tails cut off at start (crash mid-write).'),
           lastError: Type.Optional(Type.String()),
         },
-        { description: 'Forwarder sinks only: the spool and the delivery to the destination (DESIGN.md §9).' },
+        {
+          description:
+            'Forwarder sinks only: the spool and the delivery to the destination (DESIGN.md §9).',
+        },
       ),
     ),
   },
