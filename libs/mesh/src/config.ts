@@ -75,7 +75,7 @@ export const CommonConfigSchema = Type.Object({
   session: Type.Union([Type.Literal('clean'), Type.Literal('persistent')], {
     default: 'clean',
     description:
-      'persistent: clean=false with clientId <group>-<instance>, so QoS ≥ 1 survives a restart.',
+      'persistent: clean=false with clientId sluice-<service>-<instance>, so QoS ≥ 1 survives a restart.',
   }),
   logLevel: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),

@@ -146,7 +146,8 @@ export async function startService<S extends TObject>(
     options.transport ??
     createMqttTransport({
       url: common.broker,
-      clientId: `${group}-${instance}`,
+      // `sluice-<service>-<instance>`: how our broker recognises a service on loopback and applies its ACL.
+      clientId: `sluice-${def.name}-${instance}`,
       clean: common.session !== 'persistent',
       will: {
         topic,
