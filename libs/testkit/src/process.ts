@@ -48,10 +48,21 @@ let exitHookInstalled = false
 function installExitHook(): void {
   if (exitHookInstalled) return
   exitHookInstalled = true
-  // 'exit' handlers must be synchronous: a kill is.
-  process.once('exit', () => {
+  const killAll = () => {
     for (const child of running) child.kill('SIGKILL')
-  })
+  }
+  // 'exit' handlers must be synchronous: a kill is.
+  process.once('exit', killAll)
+  // A signal skips 'exit': kill the children, then let the signal do what it would have done (the
+  // pattern of the signal-exit package: re-raise once our listener is gone, if no one else listens).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAll()
+      process.removeListener(signal, onSignal)
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+    }
+    process.on(signal, onSignal)
+  }
 }
 
 /** True when something accepts TCP connections on host:port. */
