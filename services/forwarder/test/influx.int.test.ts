@@ -1,0 +1,258 @@
+/**
+ * The InfluxDB sink against a real influxd (Debian's 1.6, started on a free port in a temporary
+ * directory): every point the forwarder is given is in the database, read back through `/query`, with
+ * values and microsecond timestamps exact; a second sink with its own topic selection runs beside it.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startBroker, type RunningBroker } from '@sluice/broker'
+import { anomalyTopic, rawTopic, windowTopic } from '@sluice/contract'
+import { startService, type ServiceHandle } from '@sluice/mesh'
+import { findProgram, tempDir, waitFor, type TempDir } from '@sluice/testkit'
+import mqtt, { type MqttClient } from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { forwarderService } from '../src/index.js'
+import { toMicros } from '../src/sinks/line-protocol.js'
+import {
+  anomalyEvent,
+  asObjects,
+  fileSink,
+  influxSink,
+  queryRows,
+  rawSample,
+  restartableInfluxd,
+  windowAggregate,
+  type RestartableInfluxd,
+} from './helpers.js'
+
+const influxd = findProgram('influxd')
+const local = influxd.path === undefined ? undefined : { ...influxd, path: influxd.path }
+
+describe.skipIf(local === undefined)('forwarder → real influxd', () => {
+  let broker: RunningBroker
+  let influx: RestartableInfluxd
+  let dir: TempDir
+  let fwd: ServiceHandle<typeof forwarderService.configSchema>
+  let pub: MqttClient
+
+  beforeAll(async () => {
+    dir = await tempDir('sluice-fwd-influx-')
+    broker = await startBroker({ port: 0, anonymousRole: 'admin' })
+    influx = await restartableInfluxd(local!)
+    await influx.start()
+    await queryRows(influx.url, '', 'CREATE DATABASE sluice')
+    fwd = await startService(forwarderService, {
+      argv: ['--broker', broker.url],
+      overrides: {
+        instance: 'influx-t',
+        logLevel: 'silent',
+        dataDir: dir.path,
+        sinks: [
+          influxSink({
+            name: 'influx',
+            url: influx.url,
+            topics: ['raw', 'window', 'anomaly'],
+            batchSize: 200,
+          }),
+          fileSink({ name: 'alerts', topics: ['anomaly'] }),
+        ],
+      },
+    })
+    pub = await mqtt.connectAsync(broker.url, { clientId: 'influx-test-pub' })
+  })
+
+  afterAll(async () => {
+    await pub.endAsync()
+    await fwd.stop()
+    await broker.close()
+    await influx.remove()
+    await dir.remove()
+  })
+
+  it('writes every raw sample, window and anomaly with exact values and timestamps', async () => {
+    const N = 600
+    for (let i = 0; i < N; i++) {
+      // Singles and batches: both forms of the raw payload are forwarded point by point.
+      if (i % 100 < 50)
+        await pub.publishAsync(rawTopic('sluice', 'uno', 'light'), JSON.stringify(rawSample(i)), {
+          qos: 1,
+        })
+      else if (i % 10 === 0) {
+        const ss = Array.from({ length: 10 }, (_, k) => rawSample(i + k))
+        const batch = {
+          seq: ss.map((s) => s.seq),
+          t: ss.map((s) => s.t),
+          value: ss.map((s) => s.value),
+          ingest: ss.map((s) => s.ingest),
+        }
+        await pub.publishAsync(rawTopic('sluice', 'uno', 'light'), JSON.stringify(batch), {
+          qos: 1,
+        })
+      }
+    }
+    const W = 40
+    const A = 15
+    for (let i = 0; i < W; i++)
+      await pub.publishAsync(
+        windowTopic('sluice', 'uno', 'light', 'w5s'),
+        JSON.stringify(windowAggregate(i)),
+        { qos: 1 },
+      )
+    for (let i = 0; i < A; i++)
+      await pub.publishAsync(
+        anomalyTopic('sluice', 'uno', 'light'),
+        JSON.stringify(anomalyEvent(i)),
+        { qos: 1 },
+      )
+
+    const count = async (m: string): Promise<number> => {
+      const r = await queryRows(influx.url, 'sluice', `SELECT count(*) FROM ${m}`)
+      return (r.values[0]?.[1] as number | undefined) ?? 0
+    }
+    await waitFor(
+      async () =>
+        (await count('sluice_raw')) === N &&
+        (await count('sluice_window')) === W &&
+        (await count('sluice_anomaly')) === A,
+      {
+        timeout: 20_000,
+        interval: 200,
+        message: `${N} raw, ${W} window and ${A} anomaly points in influxd`,
+      },
+    )
+
+    const raw = asObjects(
+      await queryRows(influx.url, 'sluice', 'SELECT * FROM sluice_raw ORDER BY time'),
+    )
+    expect(raw).toEqual(
+      Array.from({ length: N }, (_, i) => {
+        const s = rawSample(i)
+        return { time: toMicros(s.t), channel: 'light', device: 'uno', seq: i, value: s.value }
+      }),
+    )
+    const win = asObjects(
+      await queryRows(influx.url, 'sluice', 'SELECT * FROM sluice_window ORDER BY time'),
+    )
+    expect(win).toEqual(
+      Array.from({ length: W }, (_, i) => {
+        const w = windowAggregate(i)
+        return {
+          time: toMicros(w.end),
+          device: 'uno',
+          channel: 'light',
+          window: 'w5s',
+          kind: 'tumbling',
+          count: w.count,
+          mean: w.mean,
+          std: w.std,
+          min: w.min,
+          max: w.max,
+          first: w.first,
+          last: w.last,
+          start: w.start,
+          seq_from: w.seqFrom,
+          seq_to: w.seqTo,
+          late: w.late,
+        }
+      }),
+    )
+    const an = asObjects(
+      await queryRows(influx.url, 'sluice', 'SELECT * FROM sluice_anomaly ORDER BY time'),
+    )
+    expect(an).toEqual(
+      Array.from({ length: A }, (_, i) => {
+        const a = anomalyEvent(i)
+        return {
+          time: toMicros(a.t),
+          device: 'uno',
+          channel: 'light',
+          detector: 'zscore',
+          level: 'very-unusual',
+          kind: 'spike',
+          value: a.value,
+          score: a.score,
+          threshold: a.threshold,
+          baseline_mean: a.baseline.mean,
+          baseline_std: a.baseline.std,
+          baseline_n: a.baseline.n,
+          seq: a.seq,
+        }
+      }),
+    )
+
+    // The file sink selected anomalies only, and got all of them, in order.
+    const alerts = join(dir.path, 'alerts.jsonl')
+    await waitFor(() => readFileSync(alerts, 'utf8').trim().split('\n').length === A, {
+      timeout: 10_000,
+      message: `${A} lines in alerts.jsonl`,
+    })
+    const lines = readFileSync(alerts, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; payload: { seq: number } })
+    expect(lines.map((l) => l.kind)).toEqual(Array.from({ length: A }, () => 'anomaly'))
+    expect(lines.map((l) => l.payload.seq)).toEqual(
+      Array.from({ length: A }, (_, i) => anomalyEvent(i).seq),
+    )
+
+    const m = fwd.metrics.collect()
+    const hop = m.hops.influx
+    expect(hop?.sink?.evicted).toBe(0)
+    expect(hop?.out).toBe(N + W + A)
+    expect(hop?.queue.length).toBe(0)
+  })
+
+  it('keeps the data and says why when the database does not exist, then delivers once it does', async () => {
+    const d2 = await tempDir('sluice-fwd-influx-nodb-')
+    const f2 = await startService(forwarderService, {
+      argv: ['--broker', broker.url],
+      overrides: {
+        instance: 'influx-nodb',
+        logLevel: 'silent',
+        dataDir: d2.path,
+        sinks: [
+          influxSink({
+            name: 'nodb',
+            url: influx.url,
+            database: 'missing',
+            topics: ['anomaly'],
+            retryMaxMs: 1000,
+          }),
+        ],
+      },
+    })
+    try {
+      for (let i = 100; i < 105; i++)
+        await pub.publishAsync(
+          anomalyTopic('sluice', 'dev2', 'temp'),
+          JSON.stringify(anomalyEvent(i)),
+          { qos: 1 },
+        )
+      const hop = await waitFor(
+        () => {
+          const h = f2.metrics.collect().hops.nodb
+          return h?.sink?.lastError !== undefined ? h : undefined
+        },
+        { timeout: 10_000, message: 'the sink to report its error' },
+      )
+      expect(hop.sink?.lastError).toMatch(/database not found/)
+      expect(hop.state).toBe('critical')
+      expect(hop.queue.length).toBe(5)
+      await queryRows(influx.url, '', 'CREATE DATABASE missing')
+      await waitFor(
+        async () => {
+          const r = await queryRows(
+            influx.url,
+            'missing',
+            'SELECT count(value) FROM sluice_anomaly',
+          )
+          return r.values[0]?.[1] === 5
+        },
+        { timeout: 10_000, interval: 100, message: '5 anomalies in the new database' },
+      )
+    } finally {
+      await f2.stop()
+      await d2.remove()
+    }
+  })
+})
