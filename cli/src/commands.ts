@@ -32,6 +32,7 @@ const S = {
   dashboard: 'Serve the live web dashboard.',
   replay: 'Run a detector over a CSV file or the NAB corpus, and score it.',
   bench: 'Run the benchmarks (same as pnpm bench).',
+  health: 'Exit 0 when the broker (and optionally a service) is up: for healthchecks.',
 } as const
 
 /** Every subcommand, by name. */
@@ -92,6 +93,10 @@ export const commands: Readonly<Record<string, Command>> = {
   replay: {
     summary: S.replay,
     run: async (argv) => (await import('./commands/replay.js')).runReplay([...argv]),
+  },
+  health: {
+    summary: S.health,
+    run: async (argv) => (await import('./commands/health.js')).runHealth(argv),
   },
   bench: {
     summary: S.bench,
