@@ -15,8 +15,6 @@ export const MeshErrorCode = {
   Connect: 'SLUICE_ERR_MESH_CONNECT',
   /** A hop was declared twice, or used after the service stopped. */
   Hop: 'SLUICE_ERR_MESH_HOP',
-  /** Graceful shutdown did not finish within its timeout. */
-  ShutdownTimeout: 'SLUICE_ERR_MESH_SHUTDOWN_TIMEOUT',
 } as const
 
 /** One of the codes in {@link MeshErrorCode}. */
@@ -78,14 +76,5 @@ export class MeshHopError extends SluiceError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(MeshErrorCode.Hop, message, options)
-  }
-}
-
-/** Graceful shutdown did not finish within its timeout; what was still queued is counted as dropped. */
-export class MeshShutdownTimeoutError extends SluiceError {
-  override readonly name = 'MeshShutdownTimeoutError'
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(MeshErrorCode.ShutdownTimeout, message, options)
   }
 }

@@ -28,7 +28,6 @@ export {
   MeshConfigFileError,
   MeshConnectError,
   MeshHopError,
-  MeshShutdownTimeoutError,
 } from './errors.js'
 export type { ConfigIssue } from './errors.js'
 export { silentLogger, createSampledLog } from './logger.js'
