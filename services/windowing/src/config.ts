@@ -15,7 +15,10 @@ export const WindowSpecSchema = Type.Union([
     {
       type: Type.Literal('count'),
       size: Type.Integer({ minimum: 1, description: 'Samples per window.' }),
-      stride: Type.Integer({ minimum: 1, description: 'Samples between emissions (= size: tumbling).' }),
+      stride: Type.Integer({
+        minimum: 1,
+        description: 'Samples between emissions (= size: tumbling).',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -24,7 +27,11 @@ export const WindowSpecSchema = Type.Union([
       type: Type.Literal('time'),
       length: Positive('Window length (ms of event time).'),
       every: Positive('Emission period (ms); = length: tumbling.'),
-      allowedLateness: Type.Number({ minimum: 0, default: 0, description: 'Lateness allowed (ms).' }),
+      allowedLateness: Type.Number({
+        minimum: 0,
+        default: 0,
+        description: 'Lateness allowed (ms).',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -41,11 +48,11 @@ export const WindowSpecSchema = Type.Union([
 /** The windowing service's own settings. */
 export const WindowingConfigSchema = Type.Object({
   windows: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), WindowSpecSchema, {
-    default: {
-      c100: { type: 'count', size: 100, stride: 25 },
-      t5s: { type: 'time', length: 5000, every: 1000, allowedLateness: 500 },
-    },
-    description: 'Named windows, each computed for every sensor.',
+    // Empty here, filled with DEFAULT_WINDOWS by the service: a schema default for a record would be
+    // merged into the user's windows (TypeBox's Value.Default), instead of being replaced by them.
+    default: {},
+    description:
+      'Named windows, each computed for every sensor (none: c100 = count 100/25 and t5s = time 5 s every 1 s).',
   }),
   devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
     default: ['+'],
@@ -53,6 +60,12 @@ export const WindowingConfigSchema = Type.Object({
     description: 'Devices this instance owns (`+` = all); one subscription each.',
   }),
 })
+
+/** The windows every sensor gets when the config names none. */
+export const DEFAULT_WINDOWS = {
+  c100: { type: 'count', size: 100, stride: 25 },
+  t5s: { type: 'time', length: 5000, every: 1000, allowedLateness: 500 },
+} as const
 
 /** The windowing service's own settings, as read. */
 export type WindowingConfig = Static<typeof WindowingConfigSchema>

@@ -6,7 +6,7 @@ import type { ServiceDefinition } from '@sluice/mesh'
 import { WindowingConfigSchema } from './config.js'
 import { createWindowingService } from './service.js'
 
-export { WindowingConfigSchema, WindowSpecSchema } from './config.js'
+export { DEFAULT_WINDOWS, WindowingConfigSchema, WindowSpecSchema } from './config.js'
 export type { WindowingConfig } from './config.js'
 export { createWindowingService } from './service.js'
 export { createSensorWindows } from './sensor-windows.js'

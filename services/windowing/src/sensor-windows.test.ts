@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { createSensorWindows } from './sensor-windows.js'
 
 const samples = (n: number, f: (i: number) => number): Sample[] =>
-  Array.from({ length: n }, (_, i) => ({ seq: i, t: 1000 + i * 10, value: f(i), ingest: 1000 + i * 10 }))
+  Array.from({ length: n }, (_, i) => ({
+    seq: i,
+    t: 1000 + i * 10,
+    value: f(i),
+    ingest: 1000 + i * 10,
+  }))
 
 describe('sensor windows', () => {
   it('keeps every configured window separately for every sensor', () => {
@@ -12,12 +17,22 @@ describe('sensor windows', () => {
       { c4: { type: 'count', size: 4, stride: 4 }, c2: { type: 'count', size: 2, stride: 2 } },
       (k, a) => out.push([k, a]),
     )
-    w.push('uno/light', samples(8, (i) => i))
-    w.push('uno/temp', samples(4, () => 7))
+    w.push(
+      'uno/light',
+      samples(8, (i) => i),
+    )
+    w.push(
+      'uno/temp',
+      samples(4, () => 7),
+    )
     expect(w.sensors).toBe(2)
-    const light4 = out.filter(([k, a]) => k === 'uno/light' && a.window === 'c4').map(([, a]) => a.mean)
+    const light4 = out
+      .filter(([k, a]) => k === 'uno/light' && a.window === 'c4')
+      .map(([, a]) => a.mean)
     expect(light4).toEqual([1.5, 5.5])
-    const light2 = out.filter(([k, a]) => k === 'uno/light' && a.window === 'c2').map(([, a]) => a.mean)
+    const light2 = out
+      .filter(([k, a]) => k === 'uno/light' && a.window === 'c2')
+      .map(([, a]) => a.mean)
     expect(light2).toEqual([0.5, 2.5, 4.5, 6.5])
     const temp = out.filter(([k]) => k === 'uno/temp')
     expect(temp.map(([, a]) => [a.window, a.mean, a.std])).toEqual([
@@ -33,7 +48,10 @@ describe('sensor windows', () => {
       { t1s: { type: 'time', length: 1000, every: 1000, allowedLateness: 0 } },
       (_k, a) => out.push(a),
     )
-    w.push('uno/light', samples(50, () => 1)) // 1000…1490 ms: inside one window, not closed yet
+    w.push(
+      'uno/light',
+      samples(50, () => 1),
+    ) // 1000…1490 ms: inside one window, not closed yet
     expect(out).toHaveLength(0)
     w.flush()
     expect(out).toHaveLength(1)
@@ -41,6 +59,8 @@ describe('sensor windows', () => {
   })
 
   it('refuses an invalid window at creation, before any sample', () => {
-    expect(() => createSensorWindows({ bad: { type: 'count', size: 0, stride: 1 } }, () => undefined)).toThrow()
+    expect(() =>
+      createSensorWindows({ bad: { type: 'count', size: 0, stride: 1 } }, () => undefined),
+    ).toThrow()
   })
 })

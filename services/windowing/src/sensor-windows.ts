@@ -3,7 +3,13 @@
  * The windows of every sensor: one operator per (sensor, window name), made on first sight of the sensor.
  * Pure, so the service's behaviour is tested without a broker.
  */
-import { createWindow, type Sample, type WindowAggregate, type WindowOperator, type WindowSpec } from '@sluice/stream'
+import {
+  createWindow,
+  type Sample,
+  type WindowAggregate,
+  type WindowOperator,
+  type WindowSpec,
+} from '@sluice/stream'
 
 /** Every configured window for every sensor seen. */
 export interface SensorWindows {
@@ -33,7 +39,10 @@ export function createSensorWindows(
   const sensor = (key: string) => {
     let s = bySensor.get(key)
     if (s === undefined) {
-      s = { ops: entries.map(([name, spec]) => createWindow(name, spec)), emit: (a) => emit(key, a) }
+      s = {
+        ops: entries.map(([name, spec]) => createWindow(name, spec)),
+        emit: (a) => emit(key, a),
+      }
       bySensor.set(key, s)
     }
     return s

@@ -6,23 +6,31 @@
  */
 import { encodeText, parseSensorKey, rawFilter, windowTopic } from '@sluice/contract'
 import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
-import type { WindowingConfigSchema } from './config.js'
+import { DEFAULT_WINDOWS, type WindowingConfigSchema } from './config.js'
 import { createSensorWindows } from './sensor-windows.js'
 
 /** Builds the windowing service from its runtime context. */
-export function createWindowingService(ctx: ServiceContext<typeof WindowingConfigSchema>): ServiceImpl {
+export function createWindowingService(
+  ctx: ServiceContext<typeof WindowingConfigSchema>,
+): ServiceImpl {
   const { config, prefix } = ctx
   const out = ctx.outbound({
     name: 'windows',
     qos: 1,
     queue: { capacity: 10_000, policy: 'drop-oldest' },
   })
-  const windows = createSensorWindows(config.windows, (key, agg) => {
+  const specs = Object.keys(config.windows).length > 0 ? config.windows : DEFAULT_WINDOWS
+  const windows = createSensorWindows(specs, (key, agg) => {
     const sensor = parseSensorKey(key)
     if (sensor === null) return
-    out.publish(windowTopic(prefix, sensor.device, sensor.channel, agg.window), encodeText(agg), 1, {
-      ingest: agg.ingestMax,
-    })
+    out.publish(
+      windowTopic(prefix, sensor.device, sensor.channel, agg.window),
+      encodeText(agg),
+      1,
+      {
+        ingest: agg.ingestMax,
+      },
+    )
   })
   ctx.inbound({
     name: 'raw',
