@@ -142,3 +142,41 @@ export function connectRaw(
     socket.write(packet(0x10, body))
   })
 }
+
+/** A raw publisher: pre-encoded PUBLISH packets written in batches, the cheapest load a test can make. */
+export interface RawPublisher {
+  /** Writes `count` PUBLISH packets in one socket write; resolves when the socket took them. */
+  publish(topic: string, payload: Buffer, qos: 0 | 1, count: number): Promise<void>
+  close(): void
+}
+
+/** Connects a raw publisher (it reads and ignores PUBACKs) and resolves after CONNACK. */
+export async function connectRawPublisher(port: number, clientId: string): Promise<RawPublisher> {
+  const sub = await connectRaw(port, clientId)
+  const socket = sub.socket
+  let nextId = 1
+  return {
+    publish(topic, payload, qos, count) {
+      const topicBytes = str(topic)
+      const packets: Buffer[] = []
+      for (let i = 0; i < count; i++) {
+        if (qos === 0) {
+          packets.push(packet(0x30, Buffer.concat([topicBytes, payload])))
+        } else {
+          const id = Buffer.from([nextId >> 8, nextId & 0xff])
+          nextId = nextId === 65535 ? 1 : nextId + 1
+          packets.push(packet(0x32, Buffer.concat([topicBytes, id, payload])))
+        }
+      }
+      return new Promise<void>((resolve, reject) => {
+        socket.write(Buffer.concat(packets), (err) => {
+          if (err) reject(err)
+          else resolve()
+        })
+      })
+    },
+    close() {
+      socket.destroy()
+    },
+  }
+}
