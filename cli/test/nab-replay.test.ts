@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runReplay, type ReplayIo } from '../src/commands/replay.js'
 import { loadCorpus, resolveNabDir, type NabCorpus } from '../src/nab/corpus.js'
@@ -29,6 +29,13 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
+})
+
+describe('NAB corpus location', () => {
+  it('takes SLUICE_NAB_DIR when set, else ../shared/datasets/nab beside the repository root', () => {
+    expect(resolveNabDir({ SLUICE_NAB_DIR: '/data/nab' })).toBe('/data/nab')
+    expect(resolveNabDir({}).split(sep).slice(-3)).toEqual(['shared', 'datasets', 'nab'])
+  })
 })
 
 describe('sluice replay', () => {
@@ -100,6 +107,24 @@ describe.skipIf(!present)('sluice replay on the NAB corpus', () => {
       { profile: string; normalized: number }[]
     >
     expect(report['windowedGaussian']![0]!.normalized.toFixed(2)).toBe('39.65')
+  })
+
+  it('scores one corpus file given with --csv against its own labels', async () => {
+    const io = capture()
+    const input = join(nabDir, 'data', 'realKnownCause', 'nyc_taxi.csv')
+    const out = join(dir, 'taxi.csv')
+    expect(
+      await runReplay(['--csv', input, '--score', '--json', '--out', out], io),
+      io.stderr,
+    ).toBe(0)
+    const report = JSON.parse(io.stdout) as Record<string, { profile: string; tp: number }[]>
+    expect(report['novelty']!.map((r) => r.profile)).toEqual([
+      'standard',
+      'reward_low_FP_rate',
+      'reward_low_FN_rate',
+    ])
+    // Four of the five nyc_taxi holidays are found (docs/anomaly.md).
+    expect(report['novelty']![0]!.tp).toBeGreaterThan(0)
   })
 
   it('scores the novelty detector above 60 on the standard profile with one configuration', () => {
