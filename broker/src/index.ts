@@ -42,6 +42,6 @@ export type {
   OfferOutcome,
 } from './queue/subscriber-queue.js'
 export { WS_PATH } from './listeners/ws.js'
-export { runBroker, parseBrokerArgs } from './main.js'
+export { runBroker, runBrokerPasswd, parseBrokerArgs, BROKER_USAGE } from './main.js'
 export type { BrokerArgs } from './main.js'
 export { BROKER_VERSION } from './version.js'

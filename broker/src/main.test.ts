@@ -1,6 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { readPasswordFile, verifyPassword } from './auth/password-file.js'
 import { InvalidBrokerOptionsError } from './errors.js'
-import { parseBrokerArgs } from './main.js'
+import { parseBrokerArgs, runBrokerPasswd } from './main.js'
 import { resolveBrokerOptions } from './options.js'
 
 describe('parseBrokerArgs', () => {
@@ -63,5 +68,24 @@ describe('resolveBrokerOptions', () => {
     expect(() =>
       resolveBrokerOptions({ port: 70_000, maxPayloadBytes: 0, prefix: 'Bad Prefix' }),
     ).toThrow(/port[\s\S]*maxPayloadBytes[\s\S]*prefix/)
+  })
+})
+
+describe('sluice broker passwd', () => {
+  it('refuses a password given nowhere but stdin', async () => {
+    await expect(runBrokerPasswd(['f', 'u', 'r'], Readable.from([]))).rejects.toThrow(/stdin/)
+  })
+
+  it('adds a user with the password read from stdin', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-passwd-cli-'))
+    try {
+      const file = join(dir, 'passwd')
+      await runBrokerPasswd([file, 'pi', 'serial-bridge'], Readable.from(['hunter2\n']))
+      const [user] = await readPasswordFile(file)
+      expect(user).toMatchObject({ user: 'pi', role: 'serial-bridge' })
+      expect(await verifyPassword('hunter2', user!.hash)).toBe(true)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -3,7 +3,10 @@
  * The `sluice broker` command: parses its flags, starts the broker, and stops it on SIGINT/SIGTERM.
  * The CLI calls `runBroker(argv)`; `parseBrokerArgs` is separate so that flag handling is testable.
  */
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
+import { addUser } from './auth/password-file.js'
 import { startBroker, type RunningBroker } from './broker.js'
 import { InvalidBrokerOptionsError } from './errors.js'
 import type { BrokerLogger, BrokerOptions } from './options.js'
@@ -11,6 +14,7 @@ import type { SubscriberQueuePolicy } from './queue/subscriber-queue.js'
 
 /** The broker's command-line flags. */
 export const BROKER_USAGE = `Usage: sluice broker [options]
+       sluice broker passwd <file> <user> <role>   (reads the password from the first line of stdin)
   --host <addr>            listen address (default 127.0.0.1; others need credentials)
   --port <n>               MQTT TCP port (default 1883, 0 = any free port)
   --ws-port <n>            MQTT over WebSocket port, path /mqtt (off by default)
@@ -101,7 +105,38 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
 }
 
 /**
+ * `sluice broker passwd <file> <user> <role>`: adds or updates a user, reading the password from the
+ * first line of `input` (never from a flag, which other users could read in `ps`).
+ *
+ * @example
+ * ```sh
+ * echo 's3cret' | sluice broker passwd /etc/sluice/passwd pi-bridge serial-bridge
+ * ```
+ */
+export async function runBrokerPasswd(
+  argv: readonly string[],
+  input: Readable = process.stdin,
+): Promise<void> {
+  const [file, user, role, ...rest] = argv
+  if (file === undefined || user === undefined || role === undefined || rest.length > 0) {
+    throw new InvalidBrokerOptionsError([`passwd takes <file> <user> <role>\n${BROKER_USAGE}`])
+  }
+  const lines = createInterface({ input, crlfDelay: Infinity })
+  let password: string | undefined
+  for await (const line of lines) {
+    password = line
+    break
+  }
+  lines.close()
+  if (password === undefined || password === '') {
+    throw new InvalidBrokerOptionsError(['passwd reads the password from stdin, and got none'])
+  }
+  await addUser(file, user, password, role)
+}
+
+/**
  * Runs the broker from command-line flags until SIGINT or SIGTERM; resolves once it has closed.
+ * `runBroker(['passwd', file, user, role])` runs {@link runBrokerPasswd} instead.
  *
  * @example
  * ```ts
@@ -112,6 +147,10 @@ export async function runBroker(
   argv: readonly string[],
   extra: { logger?: BrokerLogger; signal?: AbortSignal } = {},
 ): Promise<void> {
+  if (argv[0] === 'passwd') {
+    await runBrokerPasswd(argv.slice(1))
+    return
+  }
   const broker: RunningBroker = await startBroker({
     ...parseBrokerArgs(argv),
     ...(extra.logger === undefined ? {} : { logger: extra.logger }),
