@@ -8,7 +8,7 @@
  */
 import { RAW_BATCH_MAX_SAMPLES } from '@sluice/contract'
 import { Type, type Static } from '@sinclair/typebox'
-import { BridgeConfigError } from './errors.js'
+import { MeshConfigError, type ConfigIssue } from '@sluice/mesh'
 
 const ID = '[a-z0-9][a-z0-9_-]*'
 
@@ -174,7 +174,7 @@ export function deviceIdFromFile(file: string): string {
 /**
  * Checks what the schema cannot and fills in mode-dependent defaults.
  *
- * @throws {BridgeConfigError} listing every problem at once.
+ * @throws {MeshConfigError} listing every problem at once (as the runtime's own config check does).
  *
  * @example
  * ```ts
@@ -183,30 +183,30 @@ export function deviceIdFromFile(file: string): string {
  * ```
  */
 export function resolveBridgeConfig(config: SerialBridgeConfig): ResolvedBridgeConfig {
-  const problems: string[] = []
+  const problems: ConfigIssue[] = []
+  const problem = (path: string, message: string): void => {
+    problems.push({ path, message })
+  }
   if (config.mode === 'serial' && config.port === '')
-    problems.push('serial mode needs a port: --port /dev/ttyACM0 (list ports with --list)')
+    problem('port', 'serial mode needs a port: --port /dev/ttyACM0 (list ports with --list)')
   if (config.mode === 'replay' && config.replay.file === '')
-    problems.push('replay mode needs a file: --replay.file data.csv')
+    problem('replay.file', 'replay mode needs a file: --replay.file data.csv')
   if (config.reconnect.maxMs < config.reconnect.initialMs)
-    problems.push('reconnect.maxMs must be at least reconnect.initialMs')
+    problem('reconnect.maxMs', 'must be at least reconnect.initialMs')
   if (config.mismatch.threshold > config.mismatch.window)
-    problems.push('mismatch.threshold cannot exceed mismatch.window')
+    problem('mismatch.threshold', 'cannot exceed mismatch.window')
   const channels = config.channels === '' ? [] : config.channels.split(',')
   if (new Set(channels).size !== channels.length)
-    problems.push(`channels repeat a name: ${config.channels}`)
+    problem('channels', `repeats a name: ${config.channels}`)
   for (const name of Object.keys(config.ranges)) {
     const r = config.ranges[name]!
     if (channels.length > 0 && !channels.includes(name))
-      problems.push(`ranges.${name}: no such channel (channels: ${channels.join(', ')})`)
+      problem(`ranges.${name}`, `no such channel (channels: ${channels.join(', ')})`)
     if (r.min !== undefined && r.max !== undefined && r.min > r.max)
-      problems.push(`ranges.${name}: min ${r.min} is above max ${r.max}`)
+      problem(`ranges.${name}`, `min ${r.min} is above max ${r.max}`)
   }
-  if (problems.length > 0) {
-    throw new BridgeConfigError(
-      `Invalid serial-bridge configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    )
-  }
+  // The same error as the runtime's own config check, so `runService` prints every problem and exits 2.
+  if (problems.length > 0) throw new MeshConfigError(problems)
   const defaultDevice =
     config.mode === 'serial'
       ? 'arduino'

@@ -13,8 +13,6 @@ export const BridgeErrorCode = {
   PortList: 'SLUICE_ERR_BRIDGE_PORT_LIST',
   /** A replay CSV file cannot be read or holds no usable rows. */
   ReplayFile: 'SLUICE_ERR_BRIDGE_REPLAY_FILE',
-  /** The bridge configuration is inconsistent (e.g. serial mode without a port). */
-  Config: 'SLUICE_ERR_BRIDGE_CONFIG',
 } as const
 
 /** One of the codes in {@link BridgeErrorCode}. */
@@ -35,13 +33,5 @@ export class ReplayFileError extends SluiceError {
   constructor(file: string, message: string, options?: { cause?: unknown }) {
     super(BridgeErrorCode.ReplayFile, message, options)
     this.file = file
-  }
-}
-
-/** The bridge configuration is inconsistent in a way the schema cannot express. */
-export class BridgeConfigError extends SluiceError {
-  override readonly name = 'BridgeConfigError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(BridgeErrorCode.Config, message, options)
   }
 }

@@ -16,7 +16,7 @@ export {
 export type { SerialBridgeConfig, ResolvedBridgeConfig } from './config.js'
 export { createSerialBridgeService } from './service.js'
 export type { SerialBridge, SerialBridgeDeps } from './service.js'
-export { BridgeErrorCode, PortListError, ReplayFileError, BridgeConfigError } from './errors.js'
+export { BridgeErrorCode, PortListError, ReplayFileError } from './errors.js'
 export { createLineIntake } from './line/line-intake.js'
 export type {
   IntakeCounters,
