@@ -34,6 +34,7 @@ export { silentLogger, createSampledLog } from './logger.js'
 export type { LogFn, MeshLogger } from './logger.js'
 export { topicMatches } from './transport/transport.js'
 export type {
+  AckOutcome,
   MessageHandler,
   PublishOptions,
   Qos,

@@ -21,7 +21,7 @@ import { withHopConfig } from './hop/hop-spec.js'
 import { createOutboundHop, type OutboundHop, type OutboundHopSpec } from './hop/outbound-hop.js'
 import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } from './metrics.js'
 import { createMqttTransport } from './transport/mqtt.js'
-import type { Transport, TransportMessage } from './transport/transport.js'
+import type { AckOutcome, Transport, TransportMessage } from './transport/transport.js'
 
 /** What `create` returns: the service's own start and stop. */
 export interface ServiceImpl {
@@ -178,7 +178,7 @@ export async function startService<S extends TObject>(
     )
   }
 
-  function route(message: TransportMessage, ack: () => void): void {
+  function route(message: TransportMessage, ack: (outcome?: AckOutcome) => void): void {
     let matched: InboundHop<never>[] | undefined
     let first: InboundHop<never> | undefined
     for (const hop of inbound.values()) {
@@ -195,10 +195,13 @@ export async function startService<S extends TObject>(
       return
     }
     // Several hops want it: acknowledge once every one of them has taken it.
+    // If any of them leaves it at the broker, leave it: it comes back to all of them after a restart.
     let left = matched.length
+    let leave = false
     for (const hop of matched) {
-      hop.accept(message, () => {
-        if (--left === 0) ack()
+      hop.accept(message, (outcome) => {
+        if (outcome === 'leave') leave = true
+        if (--left === 0) ack(leave ? 'leave' : 'taken')
       })
     }
   }

@@ -295,6 +295,42 @@ for (const kind of brokerKinds()) {
       expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
     })
 
+    it('loses nothing when a persistent-session service restarts in the middle of a QoS 1 stream', async () => {
+      const seen = new Set<number>()
+      const setup = (
+        ctx: Parameters<Parameters<typeof startService<typeof schema>>[0]['create']>[0],
+      ) => {
+        ctx.inbound({
+          name: 'raw',
+          qos: 1,
+          queue: { capacity: 50, policy: 'block' },
+          filters: [rawFilter(ctx.prefix)],
+          handle: (_key, samples) => {
+            for (const s of samples) seen.add(s.seq)
+          },
+        })
+      }
+      const first = await start(setup, { session: 'persistent' })
+      const { prefix, instance } = first.context
+      const pub = await client(broker.url)
+      clients.push(pub)
+      const N = 300
+      const publishing = (async () => {
+        for (let seq = 1; seq <= N; seq++) {
+          await pub.publishAsync(rawTopic(prefix, 'dev1', 'temp'), JSON.stringify(sample(seq)), {
+            qos: 1,
+          })
+          if (seq % 10 === 0) await sleep(2)
+        }
+      })()
+      await waitFor(() => seen.size >= 50, 10_000, 'first samples')
+      await first.stop()
+      await publishing
+      await start(setup, { session: 'persistent', instance, prefix })
+      await waitFor(() => seen.size >= N, 10_000, 'every sample, across the restart')
+      expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+    })
+
     it('drains queued samples to the handler on a graceful stop', async () => {
       const seen: number[] = []
       let release!: () => void

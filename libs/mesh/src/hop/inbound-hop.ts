@@ -25,7 +25,12 @@ import {
 } from '@sluice/stream'
 import { MeshHopError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
-import { topicMatches, type Transport, type TransportMessage } from '../transport/transport.js'
+import {
+  topicMatches,
+  type AckOutcome,
+  type Transport,
+  type TransportMessage,
+} from '../transport/transport.js'
 import { toHopMetrics } from './hop-metrics.js'
 import type { HopSpecBase } from './hop-spec.js'
 
@@ -87,12 +92,13 @@ export interface InboundHop<T = Sample> {
   unsubscribe(filter: string): Promise<void>
   /** True if this hop subscribed to a filter matching `topic`. */
   matches(topic: string): boolean
-  /** Takes one message from the transport; `ack` is called once the message is taken. */
-  accept(message: TransportMessage, ack: () => void): void
+  /** Takes one message from the transport; `ack` is called once the message is settled. */
+  accept(message: TransportMessage, ack: (outcome?: AckOutcome) => void): void
   /**
    * Stops intake; queued items still drain. By default it unsubscribes. With `hold` (for a QoS ≥ 1 hop
-   * on a persistent session) it keeps the subscriptions and leaves any further message unacknowledged
-   * and uncounted, so the broker keeps it for this session and delivers it again after a restart.
+   * on a persistent session) it keeps the subscriptions and settles any further message as `leave`:
+   * unacknowledged and uncounted, so the broker keeps it for this session and delivers it again after a
+   * restart, while the connection still reads the acknowledgements the shutdown waits for.
    */
   stopIntake(options?: { readonly hold?: boolean }): Promise<void>
   /**
@@ -114,7 +120,7 @@ interface Entry<T> {
 interface Pending<T> {
   readonly entries: Entry<T>[]
   index: number
-  readonly ack: () => void
+  readonly ack: (outcome?: AckOutcome) => void
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now()
@@ -370,9 +376,11 @@ export function createInboundHop<T = Sample>(
       for (const f of retired) if (topicMatches(f, topic)) return true
       return false
     },
-    accept(message: TransportMessage, ack: () => void): void {
-      // Never acknowledged: mqtt.js stops reading, and the broker redelivers it to the next session.
-      if (holding) return
+    accept(message: TransportMessage, ack: (outcome?: AckOutcome) => void): void {
+      if (holding) {
+        ack('leave')
+        return
+      }
       const items = decodeMessage(message)
       if (items === undefined || items.length === 0) {
         ack()

@@ -113,10 +113,14 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
           retain: packet.retain,
         }
         let called = false
-        handler(message, () => {
+        handler(message, (outcome) => {
           if (called) return
           called = true
-          done()
+          // mqtt.js sends no PUBACK when the callback gets an error, and reads the next packet all the
+          // same (handlers/publish.js, client.js `nextTickWork`): the message stays unacknowledged at the
+          // broker, which redelivers it to a persistent session [MQTT-4.4.0-1].
+          if (outcome === 'leave') done(new Error('left unacknowledged for redelivery'))
+          else done()
         })
       }
       c.on('connect', () => {
@@ -188,7 +192,18 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       const c = client
       if (c === undefined) return
       if (closeOptions.graceful ?? true) {
-        await c.endAsync(false)
+        // mqtt.js' graceful end waits for every unacknowledged publish, forever if the broker never
+        // answers: wait a bounded time, then end by force.
+        if (Object.keys(c.outgoing).length > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, closeOptions.timeoutMs ?? 2000)
+            c.once('outgoingEmpty', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+          })
+        }
+        await c.endAsync(Object.keys(c.outgoing).length > 0)
       } else {
         // Drop the socket without DISCONNECT, as a crash would, so the broker fires the will.
         c.stream.destroy()

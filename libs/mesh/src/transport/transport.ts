@@ -18,11 +18,21 @@ export interface TransportMessage {
 }
 
 /**
- * Receives a message. Call `ack` once the message is taken (queued or dropped by policy): until then the
- * transport withholds the QoS 1/2 acknowledgement and stops reading, which is how the `block` policy pushes
- * back (DESIGN.md §5). Call it exactly once.
+ * How a message was settled: `taken` (queued, or dropped by policy and counted) acknowledges it; `leave`
+ * does not acknowledge it but lets the transport read on, so the broker keeps it for this session and
+ * delivers it again after a reconnect (on a persistent session; on a clean one it is gone).
  */
-export type MessageHandler = (message: TransportMessage, ack: () => void) => void
+export type AckOutcome = 'taken' | 'leave'
+
+/**
+ * Receives a message. Call `ack` once the message is settled: until then the transport withholds the
+ * QoS 1/2 acknowledgement and stops reading, which is how the `block` policy pushes back (DESIGN.md §5).
+ * Call it exactly once.
+ */
+export type MessageHandler = (
+  message: TransportMessage,
+  ack: (outcome?: AckOutcome) => void,
+) => void
 
 /** Options of {@link Transport.publish}. */
 export interface PublishOptions {
@@ -56,10 +66,11 @@ export interface Transport {
   /** Subscribes to connection events; returns an unsubscribe function. */
   onEvent(listener: (event: TransportEvent) => void): () => void
   /**
-   * Closes. `graceful` (default) sends DISCONNECT, so the broker does NOT publish the last will; `false`
-   * drops the socket as a crash would, and the will fires.
+   * Closes. `graceful` (default) waits up to `timeoutMs` (default 2000) for unacknowledged publishes and
+   * sends DISCONNECT, so the broker does NOT publish the last will; if publishes are still unacknowledged
+   * then, or with `graceful: false`, it drops the socket as a crash would, and the will fires.
    */
-  close(options?: { readonly graceful?: boolean }): Promise<void>
+  close(options?: { readonly graceful?: boolean; readonly timeoutMs?: number }): Promise<void>
 }
 
 /**
