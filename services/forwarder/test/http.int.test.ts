@@ -37,7 +37,11 @@ afterAll(async () => {
 
 async function publishAnomalies(from: number, count: number): Promise<void> {
   for (let i = from; i < from + count; i++)
-    await pub.publishAsync(anomalyTopic('sluice', 'uno', 'light'), JSON.stringify(anomalyEvent(i)), { qos: 1 })
+    await pub.publishAsync(
+      anomalyTopic('sluice', 'uno', 'light'),
+      JSON.stringify(anomalyEvent(i)),
+      { qos: 1 },
+    )
 }
 
 describe('forwarder → webhook', () => {
@@ -54,18 +58,42 @@ describe('forwarder → webhook', () => {
         instance: 'rate-t',
         logLevel: 'silent',
         dataDir: dir.path,
-        sinks: [httpSink({ name: 'plotly', url: rx.url, topics: ['anomaly'], ratePerSecond: RATE, burst: BURST, batchSize: 25, lingerMs: 100 })],
+        sinks: [
+          httpSink({
+            name: 'plotly',
+            url: rx.url,
+            topics: ['anomaly'],
+            ratePerSecond: RATE,
+            burst: BURST,
+            batchSize: 25,
+            lingerMs: 100,
+          }),
+        ],
       },
     })
     cleanup.push(async () => void (await fwd.stop()))
     const N = 400
     await publishAnomalies(0, N)
-    const points = (): number => rx.requests.reduce((a, r) => a + (JSON.parse(r.body) as Batch).items.length, 0)
-    await waitFor(() => points() === N, { timeout: 30_000, interval: 100, message: `${N} points at the receiver` })
+    const points = (): number =>
+      rx.requests.reduce((a, r) => a + (JSON.parse(r.body) as Batch).items.length, 0)
+    await waitFor(() => points() === N, {
+      timeout: 30_000,
+      interval: 100,
+      message: `${N} points at the receiver`,
+    })
 
-    const arrivals = rx.requests.map((r) => ({ at: r.at, n: (JSON.parse(r.body) as Batch).items.length }))
+    const arrivals = rx.requests.map((r) => ({
+      at: r.at,
+      n: (JSON.parse(r.body) as Batch).items.length,
+    }))
     const maxIn = (windowMs: number): number =>
-      Math.max(...arrivals.map((a) => arrivals.filter((b) => b.at >= a.at && b.at < a.at + windowMs).reduce((s, b) => s + b.n, 0)))
+      Math.max(
+        ...arrivals.map((a) =>
+          arrivals
+            .filter((b) => b.at >= a.at && b.at < a.at + windowMs)
+            .reduce((s, b) => s + b.n, 0),
+        ),
+      )
     const max1 = maxIn(1000)
     const max5 = maxIn(5000)
     const span = (arrivals.at(-1)!.at - arrivals[0]!.at) / 1000
@@ -79,7 +107,9 @@ describe('forwarder → webhook', () => {
     // Over the whole run: at most burst + rate × span (50 ms of slack for arrival jitter).
     expect(N - BURST).toBeLessThanOrEqual(RATE * (span + 0.05))
     // Delivered in order, nothing lost.
-    const seqs = rx.requests.flatMap((r) => (JSON.parse(r.body) as Batch).items.map((i) => i.payload.seq))
+    const seqs = rx.requests.flatMap((r) =>
+      (JSON.parse(r.body) as Batch).items.map((i) => i.payload.seq),
+    )
     expect(seqs).toEqual(Array.from({ length: N }, (_, i) => anomalyEvent(i).seq))
   }, 60_000)
 
@@ -96,7 +126,16 @@ describe('forwarder → webhook', () => {
         logLevel: 'silent',
         metricsIntervalMs: 200,
         dataDir: dir.path,
-        sinks: [httpSink({ name: 'hook', url: `http://127.0.0.1:${port}/in`, topics: ['anomaly'], spoolMaxBytes: 65_536, retryBaseMs: 100, retryMaxMs: 300 })],
+        sinks: [
+          httpSink({
+            name: 'hook',
+            url: `http://127.0.0.1:${port}/in`,
+            topics: ['anomaly'],
+            spoolMaxBytes: 65_536,
+            retryBaseMs: 100,
+            retryMaxMs: 300,
+          }),
+        ],
       },
     })
     cleanup.push(async () => void (await fwd.stop()))
@@ -123,10 +162,18 @@ describe('forwarder → webhook', () => {
 
     const rx = await startHttpReceiver(port)
     cleanup.push(() => rx.close())
-    const seqs = (): number[] => rx.requests.flatMap((r) => (JSON.parse(r.body) as Batch).items.map((i) => i.payload.seq))
-    await waitFor(() => seqs().length >= N - evicted, { timeout: 15_000, message: `${N - evicted} points at the receiver` })
+    const seqs = (): number[] =>
+      rx.requests.flatMap((r) => (JSON.parse(r.body) as Batch).items.map((i) => i.payload.seq))
+    await waitFor(() => seqs().length >= N - evicted, {
+      timeout: 15_000,
+      message: `${N - evicted} points at the receiver`,
+    })
     // Exactly the newest N − evicted, in order: the oldest were the ones evicted.
-    expect(seqs()).toEqual(Array.from({ length: N - evicted }, (_, i) => anomalyEvent(evicted + i).seq))
-    process.stderr.write(`[evict] ${N} points into a 64 KiB spool with the sink down: ${evicted} evicted, ${N - evicted} delivered\n`)
+    expect(seqs()).toEqual(
+      Array.from({ length: N - evicted }, (_, i) => anomalyEvent(evicted + i).seq),
+    )
+    process.stderr.write(
+      `[evict] ${N} points into a 64 KiB spool with the sink down: ${evicted} evicted, ${N - evicted} delivered\n`,
+    )
   }, 60_000)
 })

@@ -4,6 +4,7 @@
  * values and microsecond timestamps exact; a second sink with its own topic selection runs beside it.
  */
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { startBroker, type RunningBroker } from '@sluice/broker'
 import { anomalyTopic, rawTopic, windowTopic } from '@sluice/contract'
@@ -25,6 +26,9 @@ import {
   type RestartableInfluxd,
 } from './helpers.js'
 
+const dashboardPath = fileURLToPath(
+  new URL('../../../deploy/grafana/provisioning/dashboards/sluice.json', import.meta.url),
+)
 const influxd = findProgram('influxd')
 const local = influxd.path === undefined ? undefined : { ...influxd, path: influxd.path }
 
@@ -46,6 +50,7 @@ describe.skipIf(local === undefined)('forwarder → real influxd', () => {
       overrides: {
         instance: 'influx-t',
         logLevel: 'silent',
+        metricsIntervalMs: 250,
         dataDir: dir.path,
         sinks: [
           influxSink({
@@ -55,6 +60,8 @@ describe.skipIf(local === undefined)('forwarder → real influxd', () => {
             batchSize: 200,
           }),
           fileSink({ name: 'alerts', topics: ['anomaly'] }),
+          // Pipeline health, as the Grafana dashboard reads it: every service's metrics, the forwarder's own included.
+          influxSink({ name: 'health', url: influx.url, topics: ['metrics'], lingerMs: 200 }),
         ],
       },
     })
@@ -200,6 +207,38 @@ describe.skipIf(local === undefined)('forwarder → real influxd', () => {
     expect(hop?.sink?.evicted).toBe(0)
     expect(hop?.out).toBe(N + W + A)
     expect(hop?.queue.length).toBe(0)
+  })
+
+  it('runs every query of the Grafana dashboard without error, and each finds data', async () => {
+    const dash = JSON.parse(readFileSync(dashboardPath, 'utf8')) as {
+      panels: { title: string; targets?: { query: string }[] }[]
+      annotations: { list: { query?: string }[] }
+    }
+    const queries = [
+      ...dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.query)),
+      ...dash.annotations.list.flatMap((a) => (a.query === undefined ? [] : [a.query])),
+    ]
+    expect(queries.length).toBeGreaterThan(8)
+    // The forwarder's own metrics reach influxd through the `health` sink: wait for a few.
+    const hopPoints = async (): Promise<number> =>
+      ((await queryRows(influx.url, 'sluice', 'SELECT count("in") FROM sluice_hop'))
+        .values[0]?.[1] as number | undefined) ?? 0
+    await waitFor(async () => (await hopPoints()) >= 30, {
+      timeout: 10_000,
+      interval: 200,
+      message: 'sluice_hop points',
+    })
+    for (const q of queries) {
+      // What Grafana substitutes: the time range, the interval and the template variables.
+      const sql = q
+        .replaceAll('$timeFilter', 'time > 0')
+        .replaceAll('$__interval', '200ms')
+        .replaceAll('$device', 'uno')
+        .replaceAll('$channel', 'light')
+        .replaceAll('$window', 'w5s')
+      const r = await queryRows(influx.url, 'sluice', sql)
+      expect(r.values.length, sql).toBeGreaterThan(0)
+    }
   })
 
   it('keeps the data and says why when the database does not exist, then delivers once it does', async () => {

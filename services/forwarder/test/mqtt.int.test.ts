@@ -6,7 +6,14 @@
 import { startBroker, type RunningBroker } from '@sluice/broker'
 import { anomalyTopic, rawTopic, windowTopic } from '@sluice/contract'
 import { startService } from '@sluice/mesh'
-import { collectMessages, findProgram, freePort, startMosquitto, tempDir, waitFor } from '@sluice/testkit'
+import {
+  collectMessages,
+  findProgram,
+  freePort,
+  startMosquitto,
+  tempDir,
+  waitFor,
+} from '@sluice/testkit'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { forwarderService } from '../src/index.js'
@@ -41,7 +48,15 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
         logLevel: 'silent',
         dataDir: dir.path,
         sinks: [
-          mqttSink({ name: 'cloud', url, topics: ['window', 'anomaly'], qos: 1, topicPrefix: 'site-a', clientId: `fwd-${instance}`, retryMaxMs: 500 }),
+          mqttSink({
+            name: 'cloud',
+            url,
+            topics: ['window', 'anomaly'],
+            qos: 1,
+            topicPrefix: 'site-a',
+            clientId: `fwd-${instance}`,
+            retryMaxMs: 500,
+          }),
         ],
       },
     })
@@ -57,19 +72,33 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
     const W = 30
     const A = 10
     for (let i = 0; i < W; i++) {
-      await pub.publishAsync(windowTopic('sluice', 'uno', 'light', 'w5s'), JSON.stringify(windowAggregate(i)), { qos: 1 })
+      await pub.publishAsync(
+        windowTopic('sluice', 'uno', 'light', 'w5s'),
+        JSON.stringify(windowAggregate(i)),
+        { qos: 1 },
+      )
       // Raw is not selected: it must not reach the cloud broker.
-      await pub.publishAsync(rawTopic('sluice', 'uno', 'light'), JSON.stringify(rawSample(i)), { qos: 1 })
+      await pub.publishAsync(rawTopic('sluice', 'uno', 'light'), JSON.stringify(rawSample(i)), {
+        qos: 1,
+      })
     }
     for (let i = 0; i < A; i++)
-      await pub.publishAsync(anomalyTopic('sluice', 'uno', 'temp'), JSON.stringify(anomalyEvent(i)), { qos: 1 })
+      await pub.publishAsync(
+        anomalyTopic('sluice', 'uno', 'temp'),
+        JSON.stringify(anomalyEvent(i)),
+        { qos: 1 },
+      )
     await sub.waitForCount(W + A, { timeout: 10_000 })
     await new Promise((r) => setTimeout(r, 300)) // anything extra would show up now
     const windows = sub.messages.filter((m) => m.topic === 'site-a/sluice/uno/light/window/w5s')
     const anomalies = sub.messages.filter((m) => m.topic === 'site-a/sluice/uno/temp/anomaly')
     expect(sub.messages).toHaveLength(W + A)
-    expect(windows.map((m) => JSON.parse(m.payload.toString()) as unknown)).toEqual(Array.from({ length: W }, (_, i) => windowAggregate(i)))
-    expect(anomalies.map((m) => JSON.parse(m.payload.toString()) as unknown)).toEqual(Array.from({ length: A }, (_, i) => anomalyEvent(i)))
+    expect(windows.map((m) => JSON.parse(m.payload.toString()) as unknown)).toEqual(
+      Array.from({ length: W }, (_, i) => windowAggregate(i)),
+    )
+    expect(anomalies.map((m) => JSON.parse(m.payload.toString()) as unknown)).toEqual(
+      Array.from({ length: A }, (_, i) => anomalyEvent(i)),
+    )
     expect(sub.messages.every((m) => m.qos === 1)).toBe(true)
   })
 
@@ -78,15 +107,22 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
     await startForwarder('mq2', `mqtt://127.0.0.1:${port}`)
     const A = 50
     for (let i = 0; i < A; i++)
-      await pub.publishAsync(anomalyTopic('sluice', 'dev2', 'temp'), JSON.stringify(anomalyEvent(i)), { qos: 1 })
+      await pub.publishAsync(
+        anomalyTopic('sluice', 'dev2', 'temp'),
+        JSON.stringify(anomalyEvent(i)),
+        { qos: 1 },
+      )
     await new Promise((r) => setTimeout(r, 1500)) // a few failed sends
     const mosq = await startMosquitto({ config: [`listener ${port} 127.0.0.1`] })
     cleanup.push(() => mosq.stop())
     const sub = await collectMessages(mosq.url, 'site-a/#', { qos: 1 })
     cleanup.push(() => sub.close())
-    await waitFor(() => sub.messages.length >= A, { timeout: 15_000, message: `${A} messages at the cloud broker` })
-    expect(sub.messages.map((m) => (JSON.parse(m.payload.toString()) as { seq: number }).seq)).toEqual(
-      Array.from({ length: A }, (_, i) => anomalyEvent(i).seq),
-    )
+    await waitFor(() => sub.messages.length >= A, {
+      timeout: 15_000,
+      message: `${A} messages at the cloud broker`,
+    })
+    expect(
+      sub.messages.map((m) => (JSON.parse(m.payload.toString()) as { seq: number }).seq),
+    ).toEqual(Array.from({ length: A }, (_, i) => anomalyEvent(i).seq))
   })
 })

@@ -9,7 +9,14 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { startBroker, type RunningBroker } from '@sluice/broker'
 import { metricsFilter, rawTopic, type ServiceMetrics } from '@sluice/contract'
-import { collectMessages, findProgram, tempDir, waitFor, type MessageCollector, type TempDir } from '@sluice/testkit'
+import {
+  collectMessages,
+  findProgram,
+  tempDir,
+  waitFor,
+  type MessageCollector,
+  type TempDir,
+} from '@sluice/testkit'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toMicros } from '../src/sinks/line-protocol.js'
@@ -69,7 +76,15 @@ describe.skipIf(local === undefined)('InfluxDB outage and a forwarder crash', ()
         session: 'persistent',
         logLevel: 'info',
         sinks: [
-          influxSink({ name: 'influx', url: influx.url, topics: ['raw'], batchSize: 100, lingerMs: 50, retryBaseMs: 200, retryMaxMs: 2000 }),
+          influxSink({
+            name: 'influx',
+            url: influx.url,
+            topics: ['raw'],
+            batchSize: 100,
+            lingerMs: 50,
+            retryBaseMs: 200,
+            retryMaxMs: 2000,
+          }),
         ],
       }
       const cfgFile = join(dir.path, 'forwarder.yaml')
@@ -89,7 +104,11 @@ describe.skipIf(local === undefined)('InfluxDB outage and a forwarder crash', ()
         while (publishing) {
           const due = Math.floor((Date.now() - t0) / 20)
           for (; n <= due; n++)
-            await pub.publishAsync(rawTopic('sluice', 'uno', 'light'), JSON.stringify(rawSample(n)), { qos: 1 })
+            await pub.publishAsync(
+              rawTopic('sluice', 'uno', 'light'),
+              JSON.stringify(rawSample(n)),
+              { qos: 1 },
+            )
           await new Promise((r) => setTimeout(r, 10))
         }
       })()
@@ -98,8 +117,13 @@ describe.skipIf(local === undefined)('InfluxDB outage and a forwarder crash', ()
         await publisher.catch(() => undefined)
       }
       const countIn = async (): Promise<number> =>
-        ((await queryRows(influx.url, 'sluice', 'SELECT count(value) FROM sluice_raw')).values[0]?.[1] as number | undefined) ?? 0
-      await waitFor(async () => (await countIn()) >= 50, { timeout: 10_000, interval: 100, message: 'the first points in influxd' })
+        ((await queryRows(influx.url, 'sluice', 'SELECT count(value) FROM sluice_raw'))
+          .values[0]?.[1] as number | undefined) ?? 0
+      await waitFor(async () => (await countIn()) >= 50, {
+        timeout: 10_000,
+        interval: 100,
+        message: 'the first points in influxd',
+      })
 
       await influx.stop()
       const outageStart = Date.now()
@@ -113,13 +137,23 @@ describe.skipIf(local === undefined)('InfluxDB outage and a forwarder crash', ()
         { timeout: 15_000, message: 'metrics showing a growing spool and retries' },
       )
 
-      await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS / 2 - (Date.now() - outageStart))))
+      await new Promise((r) =>
+        setTimeout(r, Math.max(0, OUTAGE_MS / 2 - (Date.now() - outageStart))),
+      )
       const spooledAtKill = n
       first.child.kill('SIGKILL')
       await first.exited
       const second = await start()
-      await waitFor(() => second.output().includes('replaying the spool'), { timeout: 10_000, message: 'the restarted forwarder to find its spool' })
-      const replay = JSON.parse(second.output().split('\n').find((l) => l.includes('replaying the spool'))!) as { pending: number }
+      await waitFor(() => second.output().includes('replaying the spool'), {
+        timeout: 10_000,
+        message: 'the restarted forwarder to find its spool',
+      })
+      const replay = JSON.parse(
+        second
+          .output()
+          .split('\n')
+          .find((l) => l.includes('replaying the spool'))!,
+      ) as { pending: number }
       expect(replay.pending).toBeGreaterThan(0)
 
       await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - outageStart))))
@@ -131,17 +165,26 @@ describe.skipIf(local === undefined)('InfluxDB outage and a forwarder crash', ()
       const total = n
       expect(spooledAtKill).toBeLessThan(total)
 
-      await waitFor(async () => (await countIn()) >= total, { timeout: 30_000, interval: 200, message: `${total} points in influxd after the outage` })
-      const rows = await queryRows(influx.url, 'sluice', 'SELECT seq, value FROM sluice_raw ORDER BY time')
+      await waitFor(async () => (await countIn()) >= total, {
+        timeout: 30_000,
+        interval: 200,
+        message: `${total} points in influxd after the outage`,
+      })
+      const rows = await queryRows(
+        influx.url,
+        'sluice',
+        'SELECT seq, value FROM sluice_raw ORDER BY time',
+      )
       expect(rows.values.length).toBe(total)
-      expect(rows.values).toEqual(Array.from({ length: total }, (_, i) => [toMicros(rawSample(i).t), i, rawSample(i).value]))
+      expect(rows.values).toEqual(
+        Array.from({ length: total }, (_, i) => [toMicros(rawSample(i).t), i, rawSample(i).value]),
+      )
       const last = await waitFor(
         () =>
           metrics
             .json<ServiceMetrics>()
             .filter((m) => m.service === 'forwarder' && m.hops.influx !== undefined)
-            .at(-1)
-            ?.hops.influx?.queue.length === 0,
+            .at(-1)?.hops.influx?.queue.length === 0,
         { timeout: 10_000, message: 'an empty spool in the metrics' },
       )
       expect(last).toBe(true)

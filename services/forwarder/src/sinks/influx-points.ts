@@ -77,6 +77,14 @@ export const INFLUX_SCHEMA = {
       gaps: 'integer',
       unexplained_loss: 'integer',
       state: 'string',
+      // Forwarder sinks only (DESIGN.md §9): the spool and the delivery.
+      spool_bytes: 'integer',
+      spool_max_bytes: 'integer',
+      oldest_age_ms: 'float',
+      send_rate: 'float',
+      retries: 'integer',
+      failures: 'integer',
+      evicted: 'integer',
     },
   },
   [MEASUREMENTS.process]: {
@@ -182,6 +190,13 @@ export function toPoints(item: ForwardItem): Point[] {
           gaps: h.gaps === undefined ? NaN : int(h.gaps),
           unexplained_loss: h.unexplainedLoss === undefined ? NaN : int(h.unexplainedLoss),
           state: h.state,
+          spool_bytes: h.sink === undefined ? NaN : int(h.sink.spoolBytes),
+          spool_max_bytes: h.sink === undefined ? NaN : int(h.sink.spoolMaxBytes),
+          oldest_age_ms: h.sink?.oldestAgeMs ?? NaN,
+          send_rate: h.sink?.sendRate ?? NaN,
+          retries: h.sink === undefined ? NaN : int(h.sink.retries),
+          failures: h.sink === undefined ? NaN : int(h.sink.failures),
+          evicted: h.sink === undefined ? NaN : int(h.sink.evicted),
         },
         timeMs: m.t,
       }))
