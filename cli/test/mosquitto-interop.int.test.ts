@@ -85,7 +85,10 @@ describe.skipIf(!available)(
           argv,
           overrides: { instance: 'mq-w', windows: { c4: { type: 'count', size: 4, stride: 4 } } },
         }),
-        await startService(anomalyService, { argv, overrides: { instance: 'mq-a' } }),
+        await startService(anomalyService, {
+          argv,
+          overrides: { instance: 'mq-a', detector: { name: 'zscore', thresholds: { alert: 4 } } },
+        }),
       )
     })
 

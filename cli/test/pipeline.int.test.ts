@@ -78,7 +78,15 @@ describe('the mesh end to end on the embedded broker', () => {
           },
         },
       }),
-      await startService(anomalyService, { argv, overrides: { instance: 'e2e' } }),
+      // The rolling z-score: the simulator's spikes and shifts are contextual (inside the sine's range),
+      // which the default novelty detector by design does not flag (docs/anomaly.md).
+      await startService(anomalyService, {
+        argv,
+        overrides: {
+          instance: 'e2e',
+          detector: { name: 'zscore', thresholds: { unusual: 2, veryUnusual: 3, alert: 4 } },
+        },
+      }),
       await startService(forwarderService, {
         argv,
         overrides: { instance: 'e2e', dataDir: dir.path },

@@ -6,7 +6,7 @@ import type { ServiceDefinition } from '@sluice/mesh'
 import { AnomalyConfigSchema } from './config.js'
 import { createAnomalyService } from './service.js'
 
-export { AnomalyConfigSchema, DetectorConfigSchema } from './config.js'
+export { AnomalyConfigSchema, DEFAULT_DETECTOR, DetectorConfigSchema } from './config.js'
 export type { AnomalyConfig } from './config.js'
 export { createAnomalyService } from './service.js'
 export { createSensorDetectors } from './sensor-detectors.js'

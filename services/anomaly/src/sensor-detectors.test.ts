@@ -3,7 +3,9 @@ import { createSimulator, type Sample } from '@sluice/stream'
 import { describe, expect, it } from 'vitest'
 import { createSensorDetectors } from './sensor-detectors.js'
 
-function simulated(anomalies: { kind: 'spike' | 'shift'; at: number; magnitude: number }[]): Sample[] {
+function simulated(
+  anomalies: { kind: 'spike' | 'shift'; at: number; magnitude: number }[],
+): Sample[] {
   const sim = createSimulator({
     seed: 7,
     startTime: 0,

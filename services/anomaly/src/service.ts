@@ -6,16 +6,20 @@
 import { anomalyTopic, encodeText, parseSensorKey, rawFilter } from '@sluice/contract'
 import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
 import type { DetectorSpec } from '@sluice/stream'
-import type { AnomalyConfigSchema } from './config.js'
+import { DEFAULT_DETECTOR, type AnomalyConfigSchema } from './config.js'
 import { createSensorDetectors } from './sensor-detectors.js'
 
 /** Builds the anomaly service from its runtime context. */
 export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSchema>): ServiceImpl {
   const { config, prefix } = ctx
-  const out = ctx.outbound({ name: 'events', qos: 1, queue: { capacity: 10_000, policy: 'drop-oldest' } })
+  const out = ctx.outbound({
+    name: 'events',
+    qos: 1,
+    queue: { capacity: 10_000, policy: 'drop-oldest' },
+  })
   // The config schema checks the shape; the detector factories check names and options at start.
   const detectors = createSensorDetectors(
-    config.detector as DetectorSpec,
+    (config.detector ?? DEFAULT_DETECTOR) as DetectorSpec,
     config.sensors as Readonly<Record<string, DetectorSpec>>,
     config.debounce,
     (key, event) => {
