@@ -4,6 +4,24 @@
  * and meters. No I/O and no timers of its own: time is always passed in. Browser-safe.
  */
 export type { Sample } from './sample.js'
+export { StreamError, StreamErrorCode } from './errors.js'
+export { batchStats } from './stats/batch-stats.js'
+export type { BatchStats } from './stats/batch-stats.js'
+export { RunningStats, sampleStd } from './stats/running-stats.js'
+export { SlidingStats } from './stats/sliding-stats.js'
+export { createWindow } from './windows/create-window.js'
+export { createCountWindow } from './windows/count.js'
+export { createTimeWindow } from './windows/time.js'
+export { createSessionWindow } from './windows/session.js'
+export { MAX_PANES_PER_WINDOW, overlap, validateWindowSpec, windowKind } from './windows/spec.js'
+export type {
+  CountWindowSpec,
+  SessionWindowSpec,
+  TimeWindowSpec,
+  WindowSpec,
+} from './windows/spec.js'
+export type { EmitAggregate, WindowAggregate, WindowKind } from './windows/aggregate.js'
+export type { WindowOperator } from './windows/operator.js'
 export type {
   AnomalyKind,
   AnomalyLevel,
@@ -39,7 +57,12 @@ export type { CusumOptions } from './detect/cusum.js'
 export { createNoveltyDetector, NOVELTY_LEVELS } from './detect/novelty.js'
 export type { NoveltyOptions } from './detect/novelty.js'
 export { createDebouncer } from './detect/debounce.js'
-export type { DebouncedEvent, DebounceReason, Debouncer, DebouncerOptions } from './detect/debounce.js'
+export type {
+  DebouncedEvent,
+  DebounceReason,
+  Debouncer,
+  DebouncerOptions,
+} from './detect/debounce.js'
 export { createDetector, detectorNames, isDetectorName } from './detect/registry.js'
 export type { DetectorName, DetectorOptionsByName, DetectorSpec } from './detect/registry.js'
 export { createOrderStatisticTree } from './detect/order-statistics.js'

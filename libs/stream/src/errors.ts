@@ -1,0 +1,39 @@
+/**
+ * @module errors
+ * The failures of `@sluice/stream`. This package imports nothing of ours, so it cannot extend the
+ * contract's `SluiceError`; `StreamError` has the same shape (`name`, a stable `code` of the form
+ * `SLUICE_ERR_<AREA>_<WHAT>`, and `cause`), so callers branch on `code` the same way. Every code is listed in
+ * `docs/errors.md`.
+ */
+
+/** Every error code of `@sluice/stream` (documented in `docs/errors.md`). */
+export const StreamErrorCode = {
+  /** A window spec (count, time or session) has a missing, non-numeric or out-of-range parameter. */
+  InvalidWindowSpec: 'SLUICE_ERR_WINDOW_INVALID_SPEC',
+} as const
+
+/** One of the codes in {@link StreamErrorCode}. */
+export type StreamErrorCode = (typeof StreamErrorCode)[keyof typeof StreamErrorCode]
+
+/**
+ * An error thrown by a stream algorithm, with a stable machine-readable `code`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   createWindow('w', { type: 'count', size: 0, stride: 1 })
+ * } catch (err) {
+ *   if (err instanceof StreamError && err.code === StreamErrorCode.InvalidWindowSpec) console.error(err.message)
+ * }
+ * ```
+ */
+export class StreamError extends Error {
+  override readonly name: string = 'StreamError'
+  /** Stable machine-readable code, `SLUICE_ERR_<AREA>_<WHAT>`. */
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}

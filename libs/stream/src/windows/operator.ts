@@ -1,0 +1,34 @@
+/**
+ * @module windows/operator
+ * The interface every window operator implements, so the windowing service can drive count, time and
+ * session windows alike. Operators are synchronous and allocation-light: results go to a callback instead of
+ * being returned in arrays, and time only advances through the samples (or {@link WindowOperator.advance}).
+ */
+import type { Sample } from '../sample.js'
+import type { EmitAggregate } from './aggregate.js'
+import type { WindowSpec } from './spec.js'
+
+/** A window operator over one sensor's stream. Not shared between sensors: window state is per sensor. */
+export interface WindowOperator {
+  /** The window's name, reported in every aggregate (`window`). */
+  readonly name: string
+  /** The validated, frozen spec. */
+  readonly spec: WindowSpec
+  /** Samples dropped as too late so far (time windows and sessions; always 0 for count windows). */
+  readonly lateCount: number
+  /**
+   * Samples dropped because their value (or, for time windows and sessions, their event time) is not a
+   * finite number. They would turn every statistic of their windows into NaN; the codec should have
+   * rejected them already, so a non-zero count points at a bug upstream.
+   */
+  readonly rejectedCount: number
+  /** Feeds one sample, calling `emit` for each window it completes (or, for a late update, re-emits). */
+  push(sample: Sample, emit: EmitAggregate): void
+  /**
+   * Advances event time to `t` without a sample (an idle sensor), closing what that closes: time windows
+   * whose end is ≤ `t`, a session silent since `t − gap`. A no-op for count windows and for `t` in the past.
+   */
+  advance(t: number, emit: EmitAggregate): void
+  /** End of stream: emits every window that holds samples not yet emitted, then forgets all state. */
+  flush(emit: EmitAggregate): void
+}

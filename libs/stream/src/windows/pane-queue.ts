@@ -1,0 +1,112 @@
+/**
+ * @module windows/pane-queue
+ * A queue of consecutive time panes with O(1) amortised aggregate queries, for time windows. Each pane
+ * holds the running statistics of the samples whose event time falls in it; the queue answers "statistics
+ * of every pane in the queue" by the same Two-Stacks method as {@link SlidingStats} (suffix aggregates for
+ * the front part, one running aggregate for the back part), so sliding a window by a pane costs O(1)
+ * amortised whatever the window length.
+ *
+ * Unlike a plain Two-Stacks queue, a sample may also land in a pane already in the queue (an out-of-order
+ * sample within the allowed lateness). Merging is commutative, so that sample is merged into the back
+ * aggregate if its pane is in the back part, or into the front suffixes that cover its pane: O(1) in the
+ * back part, O(distance from the oldest pane) in the front part.
+ */
+import { RunningStats } from '../stats/running-stats.js'
+
+export class PaneQueue {
+  /** Pane index of the oldest pane in the queue. */
+  firstPane = 0
+  /** Panes in the queue; they are `firstPane … firstPane + length − 1`. */
+  length = 0
+
+  private readonly capacity: number
+  private readonly panes: RunningStats[] = []
+  private readonly suffixes: RunningStats[] = []
+  private readonly back = new RunningStats()
+  /** Ring position of the oldest pane. */
+  private head = 0
+  /** Panes in the front part. */
+  private front = 0
+
+  /** `capacity`: the most panes the queue will ever hold (slots are allocated lazily, then reused). */
+  constructor(capacity: number) {
+    this.capacity = capacity
+  }
+
+  /** Samples in every pane of the queue. */
+  get count(): number {
+    return (this.front > 0 ? this.suffixes[this.head]!.n : 0) + this.back.n
+  }
+
+  /** Empties the queue and makes `pane` the index of the next pane it will hold. */
+  resetAt(pane: number): void {
+    this.firstPane = pane
+    this.length = 0
+    this.head = 0
+    this.front = 0
+    this.back.reset()
+  }
+
+  /** Adds a sample to pane `pane`, extending the queue with empty panes up to it if needed. */
+  add(pane: number, seq: number, t: number, value: number, ingest: number): void {
+    const k = pane - this.firstPane
+    while (this.length <= k) {
+      this.slot(this.panes, this.position(this.length)).reset()
+      this.length++
+    }
+    const pos = this.position(k)
+    this.panes[pos]!.add(seq, t, value, ingest)
+    if (k >= this.front) {
+      this.back.add(seq, t, value, ingest)
+    } else {
+      for (let j = 0; j <= k; j++) this.suffixes[this.position(j)]!.add(seq, t, value, ingest)
+    }
+  }
+
+  /** Drops every pane older than `pane`. */
+  evictBefore(pane: number): void {
+    while (this.length > 0 && this.firstPane < pane) {
+      if (this.front === 0) this.flip()
+      this.front--
+      this.length--
+      this.firstPane++
+      this.head = this.head + 1 === this.capacity ? 0 : this.head + 1
+    }
+    if (this.length === 0) this.resetAt(Math.max(pane, this.firstPane))
+  }
+
+  /** Writes the statistics of every pane in the queue into `out`. */
+  aggregate(out: RunningStats): void {
+    if (this.front > 0) out.copyFrom(this.suffixes[this.head]!)
+    else out.reset()
+    out.merge(this.back)
+  }
+
+  private position(k: number): number {
+    const pos = this.head + k
+    return pos >= this.capacity ? pos - this.capacity : pos
+  }
+
+  private slot(ring: RunningStats[], pos: number): RunningStats {
+    let s = ring[pos]
+    if (s === undefined) {
+      s = new RunningStats()
+      ring[pos] = s
+    }
+    return s
+  }
+
+  /** Moves every pane into the front part, computing suffix aggregates from the newest pane back. */
+  private flip(): void {
+    let next: RunningStats | undefined
+    for (let k = this.length - 1; k >= 0; k--) {
+      const pos = this.position(k)
+      const suffix = this.slot(this.suffixes, pos)
+      suffix.copyFrom(this.panes[pos]!)
+      if (next !== undefined) suffix.merge(next)
+      next = suffix
+    }
+    this.front = this.length
+    this.back.reset()
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * @module windows/session
+ * Session windows on event time (DESIGN.md §7): a session is a run of samples, and it closes when event time
+ * moves `gap` ms or more past its latest sample, or `maxDuration` ms or more past its first.
+ *
+ * - A sample at `t` with `t − end ≥ gap` or `t − start ≥ maxDuration` (`start`/`end`: the earliest and latest
+ *   event time in the open session) emits the open session and starts a new one with itself.
+ * - An out-of-order sample with `start ≤ t` joins the open session.
+ * - A sample older than the open session's start is **late**: counted and dropped (the session it belonged
+ *   to, if any, has already been emitted).
+ * - {@link WindowOperator.advance} closes the open session on the same rules when the sensor falls silent.
+ * Statistics are O(1) per sample ({@link RunningStats}).
+ */
+import type { Sample } from '../sample.js'
+import { RunningStats } from '../stats/running-stats.js'
+import type { EmitAggregate } from './aggregate.js'
+import type { WindowOperator } from './operator.js'
+import type { SessionWindowSpec } from './spec.js'
+
+class SessionWindow implements WindowOperator {
+  lateCount = 0
+  rejectedCount = 0
+  private readonly gap: number
+  private readonly maxDuration: number
+  private readonly stats = new RunningStats()
+
+  constructor(
+    readonly name: string,
+    readonly spec: SessionWindowSpec,
+  ) {
+    this.gap = spec.gap
+    this.maxDuration = spec.maxDuration
+  }
+
+  push(sample: Sample, emit: EmitAggregate): void {
+    const s = this.stats
+    const t = sample.t
+    if (t - t !== 0 || sample.value - sample.value !== 0) {
+      this.rejectedCount++
+      return
+    }
+    if (s.n > 0) {
+      if (t < s.firstT) {
+        this.lateCount++
+        return
+      }
+      if (this.endsSession(t)) this.close(emit)
+    }
+    s.add(sample.seq, t, sample.value, sample.ingest)
+  }
+
+  advance(t: number, emit: EmitAggregate): void {
+    if (this.stats.n > 0 && this.endsSession(t)) this.close(emit)
+  }
+
+  flush(emit: EmitAggregate): void {
+    if (this.stats.n > 0) this.close(emit)
+  }
+
+  private endsSession(t: number): boolean {
+    const s = this.stats
+    return t - s.lastT >= this.gap || t - s.firstT >= this.maxDuration
+  }
+
+  private close(emit: EmitAggregate): void {
+    const s = this.stats
+    const aggregate = {
+      window: this.name,
+      kind: 'session' as const,
+      start: s.firstT,
+      end: s.lastT,
+      count: s.n,
+      mean: s.mean,
+      std: s.std,
+      min: s.min,
+      max: s.max,
+      first: s.first,
+      last: s.last,
+      seqFrom: s.firstSeq,
+      seqTo: s.lastSeq,
+      late: this.lateCount,
+      ingestMax: s.ingestMax,
+    }
+    s.reset()
+    emit(aggregate)
+  }
+}
+
+/**
+ * Creates a session window operator from a validated spec (use {@link createWindow} to validate too).
+ *
+ * @example
+ * ```ts
+ * const w = createSessionWindow('bursts', { type: 'session', gap: 2000, maxDuration: 60_000 })
+ * w.push({ seq: 1, t: 0, value: 1, ingest: 0 }, (a) => publish(a))
+ * w.advance(5000, (a) => publish(a)) // 5 s of silence: emits the session
+ * ```
+ */
+export function createSessionWindow(name: string, spec: SessionWindowSpec): WindowOperator {
+  return new SessionWindow(name, spec)
+}

@@ -1,0 +1,209 @@
+/**
+ * @module windows/time
+ * Time windows on event time (DESIGN.md §7): windows `[k·every, k·every + length)`, with a watermark of
+ * `max event time − allowedLateness`.
+ *
+ * Semantics, in the order one `push` applies them:
+ * 1. A sample whose event time is behind the watermark (`t < maxT − allowedLateness`, `maxT` being the
+ *    largest event time seen before it) is **late**: counted in `lateCount` (and in every later aggregate's
+ *    `late`) and dropped from every window.
+ * 2. A window **fires** (is emitted) as soon as event time reaches its end (`maxT ≥ end`), in order of start;
+ *    windows without samples are not emitted.
+ * 3. Every other sample is accepted. If it falls in windows that have already fired, it updates them and each
+ *    is **re-emitted** at once (a late-but-allowed sample); a window that had no samples when its turn came is
+ *    emitted now for the first time.
+ * 4. A window **closes** (is forgotten) once the watermark reaches its end; accepted samples never fall in a
+ *    closed window, because they are not behind the watermark.
+ * With `allowedLateness` = 0, every out-of-order sample is late and nothing is ever re-emitted.
+ *
+ * Cost: windows are built from panes of `gcd(length, every)` ms held in a {@link PaneQueue}, so an in-order
+ * sample costs O(1) amortised whatever the window length; an out-of-order one costs O(panes back to the
+ * oldest pane of the next window) plus O(1) per already-fired window it updates.
+ */
+import type { Sample } from '../sample.js'
+import { RunningStats } from '../stats/running-stats.js'
+import type { EmitAggregate, WindowAggregate, WindowKind } from './aggregate.js'
+import type { WindowOperator } from './operator.js'
+import { PaneQueue } from './pane-queue.js'
+import { gcd, windowKind, type TimeWindowSpec } from './spec.js'
+
+/** A window that has fired and is still open for late-but-allowed samples. */
+interface FiredWindow {
+  readonly index: number
+  readonly stats: RunningStats
+}
+
+class TimeWindow implements WindowOperator {
+  lateCount = 0
+  rejectedCount = 0
+  private readonly kind: WindowKind
+  private readonly length: number
+  private readonly every: number
+  private readonly lateness: number
+  /** Pane width, ms. */
+  private readonly pane: number
+  /** Panes per step of `every`. */
+  private readonly panesPerStep: number
+  /** Panes of every window that has not fired yet, from the start of `nextWindow` on. */
+  private readonly queue: PaneQueue
+  private readonly scratch = new RunningStats()
+  /** Fired windows not yet closed, by ascending index. */
+  private fired: FiredWindow[] = []
+  private started = false
+  private maxT = -Infinity
+  /** Index of the oldest window that has not fired: the first whose end is after `maxT`. */
+  private nextWindow = 0
+
+  constructor(
+    readonly name: string,
+    readonly spec: TimeWindowSpec,
+  ) {
+    this.kind = windowKind(spec)
+    this.length = spec.length
+    this.every = spec.every
+    this.lateness = spec.allowedLateness
+    this.pane = gcd(spec.length, spec.every)
+    this.panesPerStep = spec.every / this.pane
+    this.queue = new PaneQueue(spec.length / this.pane)
+  }
+
+  push(sample: Sample, emit: EmitAggregate): void {
+    const t = sample.t
+    if (t - t !== 0 || sample.value - sample.value !== 0) {
+      this.rejectedCount++
+      return
+    }
+    if (!this.started) {
+      this.started = true
+      this.maxT = t
+      this.nextWindow = this.firstWindowEndingAfter(t)
+      this.queue.resetAt(this.nextWindow * this.panesPerStep)
+    } else if (t < this.maxT - this.lateness) {
+      this.lateCount++
+      return
+    } else if (t > this.maxT) {
+      this.advance(t, emit)
+    }
+    if (t >= this.nextWindow * this.every) {
+      this.queue.add(Math.floor(t / this.pane), sample.seq, t, sample.value, sample.ingest)
+    }
+    // Windows containing t that have already fired (only when t is behind maxT).
+    const lastFired = Math.min(Math.floor(t / this.every), this.nextWindow - 1)
+    for (let w = this.firstWindowEndingAfter(t); w <= lastFired; w++) {
+      const stats = this.firedStats(w)
+      stats.add(sample.seq, t, sample.value, sample.ingest)
+      emit(this.aggregateOf(w, stats))
+    }
+  }
+
+  advance(t: number, emit: EmitAggregate): void {
+    if (!this.started || !(t > this.maxT)) return
+    this.maxT = t
+    this.fireUntil(t, emit)
+    this.closeUntil(t - this.lateness)
+  }
+
+  flush(emit: EmitAggregate): void {
+    if (this.started) {
+      while (this.queue.count > 0) this.fireNext(emit)
+    }
+    this.fired = []
+    this.started = false
+    this.maxT = -Infinity
+    this.queue.resetAt(0)
+  }
+
+  /** The first window whose end is after `t`: the oldest window that can contain `t`. */
+  private firstWindowEndingAfter(t: number): number {
+    return Math.floor((t - this.length) / this.every) + 1
+  }
+
+  /** Fires every window whose end is ≤ `t`, skipping runs of empty windows in one step. */
+  private fireUntil(t: number, emit: EmitAggregate): void {
+    while (this.nextWindow * this.every + this.length <= t) {
+      if (this.queue.count === 0) {
+        // No sample in any window from here up to t: jump to the first window that can still fill.
+        this.nextWindow = Math.max(this.nextWindow, this.firstWindowEndingAfter(t))
+        this.queue.resetAt(this.nextWindow * this.panesPerStep)
+        return
+      }
+      this.fireNext(emit)
+    }
+  }
+
+  /** Emits `nextWindow` (if it has samples), keeps it for late updates, and slides to the next window. */
+  private fireNext(emit: EmitAggregate): void {
+    const w = this.nextWindow
+    if (this.queue.count > 0) {
+      const stats = this.scratch
+      this.queue.aggregate(stats)
+      emit(this.aggregateOf(w, stats))
+      if (w * this.every + this.length > this.maxT - this.lateness) {
+        const kept = new RunningStats()
+        kept.copyFrom(stats)
+        this.fired.push({ index: w, stats: kept })
+      }
+    }
+    this.nextWindow = w + 1
+    this.queue.evictBefore(this.nextWindow * this.panesPerStep)
+  }
+
+  /** Forgets fired windows whose end is ≤ the watermark. */
+  private closeUntil(watermark: number): void {
+    let k = 0
+    const fired = this.fired
+    while (k < fired.length && fired[k]!.index * this.every + this.length <= watermark) k++
+    if (k > 0) fired.splice(0, k)
+  }
+
+  /** The kept statistics of fired window `w`, created empty if `w` had no samples when it fired. */
+  private firedStats(w: number): RunningStats {
+    const fired = this.fired
+    let lo = 0
+    let hi = fired.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (fired[mid]!.index < w) lo = mid + 1
+      else hi = mid
+    }
+    const found = fired[lo]
+    if (found !== undefined && found.index === w) return found.stats
+    const stats = new RunningStats()
+    fired.splice(lo, 0, { index: w, stats })
+    return stats
+  }
+
+  private aggregateOf(w: number, s: RunningStats): WindowAggregate {
+    const start = w * this.every
+    return {
+      window: this.name,
+      kind: this.kind,
+      start,
+      end: start + this.length,
+      count: s.n,
+      mean: s.mean,
+      std: s.std,
+      min: s.min,
+      max: s.max,
+      first: s.first,
+      last: s.last,
+      seqFrom: s.firstSeq,
+      seqTo: s.lastSeq,
+      late: this.lateCount,
+      ingestMax: s.ingestMax,
+    }
+  }
+}
+
+/**
+ * Creates a time window operator from a validated spec (use {@link createWindow} to validate too).
+ *
+ * @example
+ * ```ts
+ * const w = createTimeWindow('w5s', { type: 'time', length: 5000, every: 1000, allowedLateness: 500 })
+ * w.push({ seq: 7, t: 1732480000123, value: 450, ingest: 1732480000124 }, (a) => publish(a))
+ * ```
+ */
+export function createTimeWindow(name: string, spec: TimeWindowSpec): WindowOperator {
+  return new TimeWindow(name, spec)
+}
