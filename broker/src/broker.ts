@@ -25,7 +25,8 @@ import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js'
 import { closeServer, isLoopbackHost, listen } from './listeners/listen.js'
 import { createTcpListener, type TlsMaterial } from './listeners/tcp.js'
 import { createWsListener, type WsListener } from './listeners/ws.js'
-import type { BrokerMetrics, SubscriberMetrics } from './metrics.js'
+import { hopState, type BrokerMetrics, type SubscriberMetrics } from './metrics.js'
+import type { HopMetrics } from '@sluice/contract'
 import { resolveBrokerOptions, type BrokerOptions } from './options.js'
 import { boundSessionStore } from './persistence/bounded-session-store.js'
 import { BROKER_VERSION } from './version.js'
@@ -327,9 +328,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw err
   }
 
+  // The counters at the previous snapshot, for the interval rates and the drop rate of each hop.
+  const previous = new WeakMap<
+    SubscriberOutbox,
+    { t: number; in: number; out: number; dropped: number }
+  >()
+
   function metrics(): BrokerMetrics {
     const subscribers: SubscriberMetrics[] = []
+    const hops: Record<string, HopMetrics> = {}
     const totals = { ...closedTotals }
+    const now = Date.now()
     for (const [client, outbox] of outboxes) {
       const c = outbox.counters()
       totals.in += c.in
@@ -337,6 +346,25 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       totals.dropped += c.dropped
       totals.deferred += c.deferred
       if (c.in === 0) continue
+      const before = previous.get(outbox) ?? { t: startedAt, in: 0, out: 0, dropped: 0 }
+      previous.set(outbox, { t: now, in: c.in, out: c.out, dropped: c.dropped })
+      const seconds = Math.max(now - before.t, 1) / 1000
+      const lambda = (c.in - before.in) / seconds
+      const mu = (c.out - before.out) / seconds
+      hops[`out:${outbox.clientId}`] = {
+        direction: 'out',
+        qos: c.maxQos,
+        policy: outbox.policy,
+        in: c.in,
+        out: c.out,
+        dropped: { ...c.droppedBy },
+        rejected: 0,
+        queue: { length: c.queued, capacity: outbox.capacity },
+        lambda,
+        mu,
+        ...(mu > 0 ? { rho: lambda / mu } : {}),
+        state: hopState(c.queued, outbox.capacity, c.in - before.in, c.dropped - before.dropped),
+      }
       subscribers.push({
         clientId: outbox.clientId,
         role: identities.get(client)?.role ?? 'unknown',
@@ -350,7 +378,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         inflight: c.inflight,
       })
     }
-    const now = Date.now()
     return {
       service: 'broker',
       instance: o.instance,
@@ -372,6 +399,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       },
       subscribers,
       sessions: sessions.counters(),
+      hops,
     }
   }
 

@@ -3,8 +3,11 @@
  * What the broker reports about itself (DESIGN.md §6) on `{p}/_sys/broker/{instance}/metrics`: clients,
  * connections accepted and refused, messages in and out, refused publishes by reason, and for each
  * subscriber its own queue — length, capacity, and exact in/out/dropped/deferred counters — so that a
- * slow consumer is visible by name, with what it cost itself and nobody else.
+ * slow consumer is visible by name, with what it cost itself and nobody else. The message is also a valid
+ * `sluice.v1.metrics` message: each subscriber's queue appears as an outbound hop in `hops`, so the
+ * dashboard reads the broker like any other service.
  */
+import type { HopMetrics } from '@sluice/contract'
 
 /** One subscriber's outbound queue. `in = out + dropped + deferred + queued`. */
 export interface SubscriberMetrics {
@@ -60,4 +63,23 @@ export interface BrokerMetrics {
   }
   readonly subscribers: readonly SubscriberMetrics[]
   readonly sessions: readonly SessionMetrics[]
+  /** Each subscriber's outbound queue as a hop (`out:<clientId>`), per DESIGN.md §6. */
+  readonly hops: Readonly<Record<string, HopMetrics>>
+}
+
+/**
+ * A hop's health per DESIGN.md §6: `critical` over 95 % full or over 1 % dropped in the interval,
+ * `warning` over 80 % full, otherwise `ok`.
+ */
+export function hopState(
+  length: number,
+  capacity: number,
+  arrivedInInterval: number,
+  droppedInInterval: number,
+): HopMetrics['state'] {
+  const fill = capacity > 0 ? length / capacity : 0
+  const dropRate = arrivedInInterval > 0 ? droppedInInterval / arrivedInInterval : 0
+  if (fill > 0.95 || dropRate > 0.01) return 'critical'
+  if (fill > 0.8) return 'warning'
+  return 'ok'
 }

@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { decodeMetrics, decodeStatus } from '@sluice/contract'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { addUser, PortInUseError, startBroker, type RunningBroker } from '../src/index.js'
@@ -174,13 +175,29 @@ describe('listeners and self-reporting', () => {
     expect(await got).toBe('over-ws')
   })
 
-  it('publishes its retained status and its metrics under _sys/broker', async () => {
+  it('publishes its retained status and its metrics under _sys/broker, valid against the contract', async () => {
     const broker = await start({ metricsIntervalMs: 50, instance: 'b1' })
     const c = await client(broker.url)
     const messages = new Map<string, unknown>()
-    c.on('message', (topic, payload) => messages.set(topic, JSON.parse(payload.toString())))
+    const raw = new Map<string, Buffer>()
+    c.on('message', (topic, payload) => {
+      messages.set(topic, JSON.parse(payload.toString()))
+      raw.set(topic, payload)
+    })
     await c.subscribeAsync('sluice/_sys/broker/b1/+')
-    await waitFor(() => messages.has('sluice/_sys/broker/b1/metrics'), 5000, 'a metrics message')
+    // the second metrics message has this subscriber's own queue in it, as a hop
+    await waitFor(
+      () =>
+        Object.keys(
+          (messages.get('sluice/_sys/broker/b1/metrics') as { hops?: object } | undefined)?.hops ??
+            {},
+        ).length > 0,
+      5000,
+      'a metrics message with a hop',
+    )
+    const metrics = decodeMetrics(raw.get('sluice/_sys/broker/b1/metrics')!)
+    expect(metrics.ok, metrics.ok ? '' : metrics.error.message).toBe(true)
+    expect(decodeStatus(raw.get('sluice/_sys/broker/b1/status')!).ok).toBe(true)
     expect(messages.get('sluice/_sys/broker/b1/status')).toMatchObject({
       state: 'online',
       service: 'broker',

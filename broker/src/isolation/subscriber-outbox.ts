@@ -14,16 +14,24 @@
  */
 import type { AedesPublishPacket, Client } from 'aedes'
 import { clientInternals, type DeliverFunction } from '../aedes-internals.js'
-import { createSubscriberQueue, type SubscriberQueuePolicy } from '../queue/subscriber-queue.js'
+import {
+  createSubscriberQueue,
+  type SubscriberDropCounts,
+  type SubscriberQueuePolicy,
+} from '../queue/subscriber-queue.js'
 
-/** Counters of one subscriber's outbox. */
+/** Counters of one subscriber's outbox. `in = out + dropped + deferred + queued`. */
 export interface OutboxCounters {
   readonly in: number
   readonly out: number
   readonly dropped: number
+  /** `dropped` by reason (deferred messages excluded). */
+  readonly droppedBy: SubscriberDropCounts
   readonly deferred: number
   readonly queued: number
   readonly inflight: number
+  /** The highest QoS this subscriber has been sent. */
+  readonly maxQos: 0 | 1 | 2
 }
 
 /** One subscriber's outbox. */
@@ -81,19 +89,32 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   conn.setMaxListeners(Math.max(conn.getMaxListeners(), maxInflight + 64))
   let inflight = 0
   let deferred = 0
+  const deferredBy = { oldest: 0, newest: 0, sampled: 0, drained: 0 }
+  let maxQos: 0 | 1 | 2 = 0
   let pumpScheduled = false
   let closed = false
+  const sampling = options.policy === 'sample'
 
-  function countLeaving(items: readonly Item[]): void {
-    for (const item of items) if (item.stored) deferred++
+  // A stored message that leaves the live queue is deferred, not dropped: it stays in the session store.
+  function countLeaving(items: readonly Item[], reason: keyof typeof deferredBy): void {
+    for (const item of items) {
+      if (item.stored) {
+        deferred++
+        deferredBy[reason]++
+      }
+    }
   }
 
   function enqueue(packet: AedesPublishPacket, qos0: boolean): void {
     const stored = !qos0 && !internals.clean
     if (closed) return
+    if (!qos0 && packet.qos > maxQos) maxQos = packet.qos
     const outcome = queue.offer({ packet, qos0, stored })
-    countLeaving(outcome.evicted)
-    if (!outcome.accepted && stored) deferred++
+    countLeaving(outcome.evicted, sampling ? 'sampled' : 'oldest')
+    if (!outcome.accepted && stored) {
+      deferred++
+      deferredBy[sampling ? 'sampled' : 'newest']++
+    }
     schedulePump()
   }
 
@@ -150,7 +171,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   function close(): void {
     if (closed) return
     closed = true
-    countLeaving(queue.drain())
+    countLeaving(queue.drain(), 'drained')
   }
 
   return {
@@ -165,9 +186,16 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
         in: c.arrived,
         out: c.delivered,
         dropped: c.dropped - deferred,
+        droppedBy: {
+          oldest: c.droppedBy.oldest - deferredBy.oldest,
+          newest: c.droppedBy.newest - deferredBy.newest,
+          sampled: c.droppedBy.sampled - deferredBy.sampled,
+          drained: c.droppedBy.drained - deferredBy.drained,
+        },
         deferred,
         queued: c.queued,
         inflight,
+        maxQos,
       }
     },
     close,

@@ -9,7 +9,8 @@ describe('createSubscriberQueue', () => {
     q.offer(2)
     expect(q.offer(3)).toEqual({ accepted: true, evicted: [1] })
     expect([q.poll(), q.poll(), q.poll()]).toEqual([2, 3, undefined])
-    expect(q.counters()).toEqual({ arrived: 3, delivered: 2, dropped: 1, queued: 0 })
+    expect(q.counters()).toMatchObject({ arrived: 3, delivered: 2, dropped: 1, queued: 0 })
+    expect(q.counters().droppedBy).toEqual({ oldest: 1, newest: 0, sampled: 0, drained: 0 })
   })
 
   it('refuses the newest message when full under drop-newest, and under block (a broker cannot block)', () => {
@@ -20,6 +21,7 @@ describe('createSubscriberQueue', () => {
       expect(q.offer(3)).toEqual({ accepted: false, evicted: [] })
       expect([q.poll(), q.poll()]).toEqual([1, 2])
       expect(q.counters().dropped).toBe(1)
+      expect(q.counters().droppedBy.newest).toBe(1)
     }
   })
 
@@ -48,7 +50,8 @@ describe('createSubscriberQueue', () => {
     q.offer(1)
     q.offer(2)
     expect(q.drain()).toEqual([1, 2])
-    expect(q.counters()).toEqual({ arrived: 2, delivered: 0, dropped: 2, queued: 0 })
+    expect(q.counters()).toMatchObject({ arrived: 2, delivered: 0, dropped: 2, queued: 0 })
+    expect(q.counters().droppedBy.drained).toBe(2)
   })
 
   it('rejects a capacity below one', () => {
@@ -76,6 +79,8 @@ describe('createSubscriberQueue', () => {
             }
             const c = q.counters()
             expect(c.arrived).toBe(c.delivered + c.dropped + c.queued)
+            const by = c.droppedBy
+            expect(by.oldest + by.newest + by.sampled + by.drained).toBe(c.dropped)
             expect(q.length).toBeLessThanOrEqual(capacity)
           }
         },

@@ -27,11 +27,24 @@ export interface OfferOutcome<T> {
   readonly evicted: readonly T[]
 }
 
-/** Exact counters, in messages. */
+/** Why messages left the queue undelivered (the reasons of DESIGN.md §6's `dropped`). */
+export interface SubscriberDropCounts {
+  /** Evicted from the head (drop-oldest). */
+  readonly oldest: number
+  /** Refused on arrival (drop-newest, block). */
+  readonly newest: number
+  /** Thinned out by the sample policy. */
+  readonly sampled: number
+  /** Left in the queue when it was drained (the subscriber went away). */
+  readonly drained: number
+}
+
+/** Exact counters, in messages: `arrived = delivered + dropped + queued`. */
 export interface SubscriberQueueCounters {
   readonly arrived: number
   readonly delivered: number
   readonly dropped: number
+  readonly droppedBy: SubscriberDropCounts
   readonly queued: number
 }
 
@@ -63,7 +76,7 @@ const NOTHING: readonly never[] = Object.freeze([])
  * const q = createSubscriberQueue<string>({ capacity: 2, policy: 'drop-oldest' })
  * q.offer('a'); q.offer('b')
  * q.offer('c').evicted // ['a']
- * q.counters() // { arrived: 3, delivered: 0, dropped: 1, queued: 2 }
+ * q.counters() // { arrived: 3, delivered: 0, dropped: 1, droppedBy: { oldest: 1, … }, queued: 2 }
  * ```
  */
 export function createSubscriberQueue<T>(options: {
@@ -84,6 +97,7 @@ export function createSubscriberQueue<T>(options: {
   let arrived = 0
   let delivered = 0
   let dropped = 0
+  const droppedBy = { oldest: 0, newest: 0, sampled: 0, drained: 0 }
   let sampleEvery = 1
   let sinceKept = 0
 
@@ -122,6 +136,7 @@ export function createSubscriberQueue<T>(options: {
       }
       if (policy === 'drop-newest' || policy === 'block') {
         dropped++
+        droppedBy.newest++
         return { accepted: false, evicted: NOTHING }
       }
       if (policy === 'sample') {
@@ -129,6 +144,7 @@ export function createSubscriberQueue<T>(options: {
         sinceKept++
         if (sinceKept < sampleEvery) {
           dropped++
+          droppedBy.sampled++
           return { accepted: false, evicted: NOTHING }
         }
         sinceKept = 0
@@ -136,6 +152,8 @@ export function createSubscriberQueue<T>(options: {
       }
       const evicted = shift()
       dropped++
+      if (policy === 'sample') droppedBy.sampled++
+      else droppedBy.oldest++
       push(item)
       return { accepted: true, evicted: [evicted] }
     },
@@ -148,10 +166,11 @@ export function createSubscriberQueue<T>(options: {
       const out: T[] = []
       while (length > 0) out.push(shift())
       dropped += out.length
+      droppedBy.drained += out.length
       return out
     },
     counters() {
-      return { arrived, delivered, dropped, queued: length }
+      return { arrived, delivered, dropped, droppedBy: { ...droppedBy }, queued: length }
     },
   }
 }
