@@ -25,8 +25,11 @@ export const WindowSpecSchema = Type.Union([
   Type.Object(
     {
       type: Type.Literal('time'),
-      length: Positive('Window length (ms of event time).'),
-      every: Positive('Emission period (ms); = length: tumbling.'),
+      length: Type.Integer({ minimum: 1, description: 'Window length (whole ms of event time).' }),
+      every: Type.Integer({
+        minimum: 1,
+        description: 'Emission period (whole ms); = length: tumbling.',
+      }),
       allowedLateness: Type.Number({
         minimum: 0,
         default: 0,
@@ -53,6 +56,13 @@ export const WindowingConfigSchema = Type.Object({
     default: {},
     description:
       'Named windows, each computed for every sensor (none: c100 = count 100/25 and t5s = time 5 s every 1 s).',
+  }),
+  idleCloseMs: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description:
+      'How often event time is advanced for silent sensors (by the wall time since their last sample), ' +
+      'so their time windows and sessions still close; 0 = never.',
   }),
   devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
     default: ['+'],

@@ -64,3 +64,25 @@ describe('sensor windows', () => {
     ).toThrow()
   })
 })
+
+describe('idle sensors', () => {
+  it('closes the time window of a sensor that went silent, by the wall time since its last sample', () => {
+    const out: WindowAggregate[] = []
+    const w = createSensorWindows(
+      {
+        t1s: { type: 'time', length: 1000, every: 1000, allowedLateness: 0 },
+        c10: { type: 'count', size: 10, stride: 10 },
+      },
+      (_k, a) => out.push(a),
+    )
+    w.push(
+      'uno/light',
+      samples(5, () => 2),
+      50_000,
+    ) // t = 1000…1040 ms, seen at wall 50 000
+    w.advanceIdle(50_500) // event time ≈ 1540: the window [1000, 2000) is still open
+    expect(out).toHaveLength(0)
+    w.advanceIdle(51_000) // event time ≈ 2040: it closes
+    expect(out.map((a) => [a.window, a.count])).toEqual([['t1s', 5]])
+  })
+})

@@ -13,10 +13,16 @@ import {
 
 /** Every configured window for every sensor seen. */
 export interface SensorWindows {
-  /** Feeds samples of one sensor, in order. */
-  push(key: string, samples: readonly Sample[]): void
+  /** Feeds samples of one sensor, in order; `now` is the wall time (ms), for {@link advanceIdle}. */
+  push(key: string, samples: readonly Sample[], now?: number): void
   /** Emits what every open window holds (at shutdown). */
   flush(): void
+  /**
+   * Moves event time on for sensors that went silent: each sensor's last event time plus the wall time
+   * that passed since its last sample (`now`, ms). Closes their time windows and sessions; no-op for
+   * count windows.
+   */
+  advanceIdle(now: number): void
   /** Sensors seen so far. */
   readonly sensors: number
 }
@@ -35,22 +41,42 @@ export function createSensorWindows(
   const entries = Object.entries(specs)
   // Validate every spec once at start, so a bad window fails the service at boot, not at the first sample.
   for (const [name, spec] of entries) createWindow(name, spec)
-  const bySensor = new Map<string, { ops: WindowOperator[]; emit: (a: WindowAggregate) => void }>()
+  interface SensorState {
+    ops: WindowOperator[]
+    emit: (a: WindowAggregate) => void
+    /** Latest event time seen, and the wall time it was seen at. */
+    lastT: number
+    lastWall: number
+  }
+  const bySensor = new Map<string, SensorState>()
   const sensor = (key: string) => {
     let s = bySensor.get(key)
     if (s === undefined) {
       s = {
         ops: entries.map(([name, spec]) => createWindow(name, spec)),
         emit: (a) => emit(key, a),
+        lastT: -Infinity,
+        lastWall: 0,
       }
       bySensor.set(key, s)
     }
     return s
   }
   return {
-    push(key, samples) {
+    push(key, samples, now = Date.now()) {
       const s = sensor(key)
-      for (const sample of samples) for (const op of s.ops) op.push(sample, s.emit)
+      for (const sample of samples) {
+        for (const op of s.ops) op.push(sample, s.emit)
+        if (sample.t > s.lastT) s.lastT = sample.t
+      }
+      s.lastWall = now
+    },
+    advanceIdle(now) {
+      for (const s of bySensor.values()) {
+        if (!Number.isFinite(s.lastT)) continue
+        const t = s.lastT + Math.max(0, now - s.lastWall)
+        for (const op of s.ops) op.advance(t, s.emit)
+      }
     },
     flush() {
       for (const s of bySensor.values()) for (const op of s.ops) op.flush(s.emit)

@@ -41,9 +41,15 @@ export function createWindowingService(
       windows.push(key, samples)
     },
   })
+  let idleTimer: NodeJS.Timeout | undefined
   return {
-    start: () => Promise.resolve(),
+    start: () => {
+      if (config.idleCloseMs > 0)
+        idleTimer = setInterval(() => windows.advanceIdle(Date.now()), config.idleCloseMs)
+      return Promise.resolve()
+    },
     stop: () => {
+      clearInterval(idleTimer)
       // Open windows are flushed at shutdown so a restart does not silently lose a partial window.
       windows.flush()
       return Promise.resolve()
