@@ -12,7 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { forwarderService } from '../src/index.js'
 import { anomalyEvent, httpSink } from './helpers.js'
-import { startHttpReceiver, type HttpReceiver } from './http-receiver.js'
+import { startHttpReceiver } from './http-receiver.js'
 
 interface Batch {
   items: { payload: { seq: number } }[]
@@ -71,7 +71,9 @@ describe('forwarder → webhook', () => {
         ],
       },
     })
-    cleanup.push(async () => void (await fwd.stop()))
+    cleanup.push(async () => {
+      await fwd.stop()
+    })
     const N = 400
     await publishAnomalies(0, N)
     const points = (): number =>
@@ -138,7 +140,9 @@ describe('forwarder → webhook', () => {
         ],
       },
     })
-    cleanup.push(async () => void (await fwd.stop()))
+    cleanup.push(async () => {
+      await fwd.stop()
+    })
     const N = 1500
     await publishAnomalies(0, N)
     const hop = await waitFor(

@@ -60,7 +60,9 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
         ],
       },
     })
-    cleanup.push(async () => void (await fwd.stop()))
+    cleanup.push(async () => {
+      await fwd.stop()
+    })
   }
 
   it('republishes the selected topics under the prefix, payloads intact, and nothing else', async () => {

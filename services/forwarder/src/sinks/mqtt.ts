@@ -53,7 +53,7 @@ export function createMqttSink(o: MqttSinkOptions): Sink {
     client = mqtt.connect(o.url, opts)
     // Errors surface through failed sends; mqtt.js reconnects by itself.
     client.on('error', (err) => {
-      lastError = err as Error & { code?: number | string }
+      lastError = err
     })
     client.on('connect', () => {
       lastError = undefined
