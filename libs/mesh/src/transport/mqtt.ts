@@ -7,7 +7,7 @@
  * - **Bounded offline queue**: mqtt.js queues QoS 0 publishes without limit while offline by default; we set
  *   `queueQoSZero: false`, and hops hand messages over only while connected, keeping what waits in their
  *   own bounded queues where drops are counted.
- * - **Sessions and will**: the client id is stable (`<group>-<instance>`); `clean: false` when a
+ * - **Sessions and will**: the client id is stable (`sluice-<service>-<instance>`); `clean: false` when a
  *   persistent session is asked for, so QoS ≥ 1 messages wait at the broker across a restart; the last
  *   will is whatever the caller sets (the retained `offline` status).
  */
