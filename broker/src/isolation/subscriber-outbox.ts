@@ -106,7 +106,9 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   }
 
   function enqueue(packet: AedesPublishPacket, qos0: boolean): void {
-    const stored = !qos0 && !internals.clean
+    // Aedes stores QoS>0 messages for persistent sessions, except retained ones sent on SUBSCRIBE
+    // (lib/client.js deliverQoS writes those directly).
+    const stored = !qos0 && !internals.clean && !packet.retain
     if (closed) return
     if (!qos0 && packet.qos > maxQos) maxQos = packet.qos
     const outcome = queue.offer({ packet, qos0, stored })
