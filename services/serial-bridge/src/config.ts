@@ -83,6 +83,24 @@ export const SerialBridgeConfigSchema = Type.Object({
         'within `withinMs` are bad.',
     },
   ),
+  governor: Type.Object(
+    {
+      enabled: Type.Boolean({ default: true }),
+      high: Type.Number({ default: 0.8, exclusiveMinimum: 0, maximum: 1 }),
+      low: Type.Number({ default: 0.3, minimum: 0, exclusiveMaximum: 1 }),
+      factor: Type.Number({ default: 0.5, exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+      minHz: Type.Number({ default: 1, exclusiveMinimum: 0 }),
+      holdMs: Type.Integer({ default: 2000, minimum: 0 }),
+      ackTimeoutMs: Type.Integer({ default: 3000, minimum: 1 }),
+    },
+    {
+      default: {},
+      additionalProperties: false,
+      description:
+        'Serial mode: lower the device rate (R<hz>) while the raw queue is over `high` full, raise it ' +
+        'again once it has stayed under `low`; a device that does not acknowledge is left alone.',
+    },
+  ),
   batch: Type.Object(
     {
       maxSamples: Type.Integer({ default: 100, minimum: 1, maximum: RAW_BATCH_MAX_SAMPLES }),
@@ -193,6 +211,8 @@ export function resolveBridgeConfig(config: SerialBridgeConfig): ResolvedBridgeC
     problem('replay.file', 'replay mode needs a file: --replay.file data.csv')
   if (config.reconnect.maxMs < config.reconnect.initialMs)
     problem('reconnect.maxMs', 'must be at least reconnect.initialMs')
+  if (config.governor.low >= config.governor.high)
+    problem('governor.low', 'must be below governor.high (the gap is the hysteresis)')
   if (config.mismatch.threshold > config.mismatch.window)
     problem('mismatch.threshold', 'cannot exceed mismatch.window')
   const channels = config.channels === '' ? [] : config.channels.split(',')

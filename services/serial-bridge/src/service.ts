@@ -59,6 +59,7 @@ export function createSerialBridgeService(
         resetDelayMs: config.resetDelayMs,
         backoff: config.reconnect,
         mismatch: config.mismatch,
+        governor: config.governor.enabled ? config.governor : false,
         ...(config.rateHz !== undefined ? { rateHz: config.rateHz } : {}),
         ...(deps.openPort !== undefined ? { openPort: deps.openPort } : {}),
         logger: log,

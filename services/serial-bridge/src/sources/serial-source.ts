@@ -12,6 +12,11 @@ import { createLineIntake, type IntakeCounters, type IntakeResult } from '../lin
 import { describeMismatch, type MismatchDetectorOptions } from '../line/mismatch-detector.js'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import {
+  createRateGovernor,
+  type RateGovernor,
+  type RateGovernorOptions,
+} from '../publish/rate-governor.js'
+import {
   createSerialLink,
   type BackoffOptions,
   type PortFactory,
@@ -32,6 +37,10 @@ export interface SerialSourceOptions {
   readonly mismatch?: MismatchDetectorOptions
   /** Rate to request each time the device connects. */
   readonly rateHz?: number
+  /** Lower the device's rate while the outbound queue is under pressure (default on); false: never. */
+  readonly governor?: RateGovernorOptions | false
+  /** How often the governor looks at the queue, ms (default 250). */
+  readonly governEveryMs?: number
   readonly openPort?: PortFactory
   readonly logger?: BridgeLogger
   /** Log one in every N rejected lines (default 100; the first is always logged). */
@@ -45,6 +54,8 @@ export interface SerialSource extends BridgeSource {
   readonly link: SerialLink
   /** The rate the device last acknowledged, if any. */
   readonly ackedHz: number | undefined
+  /** The backpressure governor of the device's rate, if enabled. */
+  readonly governor: RateGovernor | undefined
 }
 
 /**
@@ -69,8 +80,15 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
     ...(options.mismatch !== undefined ? { mismatch: options.mismatch } : {}),
   })
   let sink: SourceSink | undefined
-  let wantedHz = options.rateHz
+  // The operator's rate (config or rate command); the governor may ask for less under pressure.
+  let explicitHz = options.rateHz
   let ackedHz: number | undefined
+  let ticker: NodeJS.Timeout | undefined
+  const governor = options.governor === false ? undefined : createRateGovernor(options.governor)
+  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  if (explicitHz !== undefined) governor?.setTarget(explicitHz, now())
+  /** The rate to ask of the device now. */
+  const wantedHz = (): number | undefined => governor?.appliedHz ?? explicitHz
   const context = { port: options.port, baudRate: options.baudRate, channels }
 
   const handle = (r: IntakeResult, ingest: number): void => {
@@ -100,6 +118,8 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
           { port: options.port, device, info: i.text },
           `Device on ${options.port} says: ${i.text}`,
         )
+        // Without a rate from the operator, the device's own rate is the ceiling the governor restores.
+        if (explicitHz === undefined && i.rateHz !== undefined) governor?.setTarget(i.rateHz, now())
         if (i.channels !== undefined && i.channels.join(',') !== channels.join(',')) {
           log.warn(
             { device, announced: i.channels, configured: channels },
@@ -111,7 +131,10 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
         return
       }
       case 'ack':
-        if (r.hz !== undefined) ackedHz = r.hz
+        if (r.hz !== undefined) {
+          ackedHz = r.hz
+          governor?.acknowledged(r.hz)
+        }
         log.info({ device, command: r.command }, `Device acknowledged ${r.command}`)
         return
       case 'device-error':
@@ -132,11 +155,35 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
   }
 
   const sendRate = (): RateOutcome => {
-    if (wantedHz === undefined) return 'pending'
-    return link.write(formatRateCommand(wantedHz)) ? 'sent' : 'pending'
+    const hz = wantedHz()
+    if (hz === undefined) return 'pending'
+    return link.write(formatRateCommand(hz)) ? 'sent' : 'pending'
   }
 
-  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const govern = (): void => {
+    if (governor === undefined || sink === undefined || link.state !== 'open') return
+    const fill = sink.congestion()
+    const before = governor.appliedHz
+    const r = governor.update(fill, now())
+    if (r === undefined) return
+    if ('kind' in r) {
+      log.warn(
+        { device, hz: r.hz },
+        `${device} did not acknowledge R${r.hz}: it cannot be slowed down, so what the outbound queue ` +
+          'cannot take is dropped at the edge (hop policy) and counted',
+      )
+      return
+    }
+    link.write(formatRateCommand(r.hz))
+    const pct = Math.round(fill * 100)
+    log.info(
+      { device, hz: r.hz, was: before, fill, direction: r.direction },
+      r.direction === 'lower'
+        ? `Outbound queue ${pct}% full: asked ${device} to slow down from ${before} to ${r.hz} Hz`
+        : `Outbound queue ${pct}% full: pressure cleared, asked ${device} for ${r.hz} Hz again ` +
+            `(target ${governor.targetHz})`,
+    )
+  }
   const link = createSerialLink({
     path: options.port,
     baudRate: options.baudRate,
@@ -154,9 +201,10 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
     onState: (state) => {
       if (state === 'open') {
         intake.resetMismatch()
-        if (wantedHz !== undefined) {
+        const hz = wantedHz()
+        if (hz !== undefined) {
           sendRate()
-          log.info({ device, hz: wantedHz }, `Asked ${device} for ${wantedHz} Hz (R${wantedHz})`)
+          log.info({ device, hz }, `Asked ${device} for ${hz} Hz (R${hz})`)
         }
       }
     },
@@ -171,18 +219,23 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
     get ackedHz() {
       return ackedHz
     },
+    governor,
     start(s) {
       sink = s
       link.start()
+      if (governor !== undefined) ticker = setInterval(govern, options.governEveryMs ?? 250)
       return Promise.resolve()
     },
     async stop() {
+      if (ticker) clearInterval(ticker)
+      ticker = undefined
       await link.stop()
       sink = undefined
     },
     setRate(d, hz) {
       if (d !== device) return 'unknown-device'
-      wantedHz = hz
+      explicitHz = hz
+      governor?.setTarget(hz, now())
       return sendRate()
     },
   }
