@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
 import type { ForwarderConfigSchema, SinkConfig } from './config.js'
 import { createSelector, decodeForwardItem, selectionFilter } from './select.js'
+import { ForwarderConfigError } from './errors.js'
 import { createSinkHop, type SinkHop } from './sink-hop.js'
 import { createSink } from './sinks/create-sink.js'
 import type { ForwardItem } from './sinks/sink.js'
@@ -37,7 +38,9 @@ export function createForwarderService(
   const names = new Set<string>()
   for (const c of configs) {
     if (names.has(c.name))
-      throw new Error(`two sinks are named "${c.name}": sink names must be unique`)
+      throw new ForwarderConfigError(
+        `two sinks are named "${c.name}": sink names must be unique (each has its own spool folder and metrics)`,
+      )
     names.add(c.name)
   }
   const log = ctx.log.child({ component: 'sinks' })

@@ -9,7 +9,8 @@
 import { encodePoint } from './line-protocol.js'
 import { toPoints } from './influx-points.js'
 import { postWithRetryInfo } from './http-post.js'
-import { SinkSendError, type ForwardItem, type Sink } from './sink.js'
+import { ForwarderConfigError } from '../errors.js'
+import type { ForwardItem, Sink } from './sink.js'
 
 /** InfluxDB sink settings. */
 export interface InfluxSinkOptions {
@@ -37,9 +38,8 @@ export function influxWriteRequest(o: InfluxSinkOptions): {
   const need = (field: keyof InfluxSinkOptions): string => {
     const v = o[field]
     if (typeof v !== 'string' || v === '')
-      throw new SinkSendError(
-        `InfluxDB v${o.apiVersion} sink "${o.name}" needs "${field}" in its config`,
-        false,
+      throw new ForwarderConfigError(
+        `InfluxDB v${o.apiVersion} sink "${o.name}" needs "${field}" in its config (see docs/forwarder.md)`,
       )
     return v
   }

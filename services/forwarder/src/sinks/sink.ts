@@ -4,7 +4,7 @@
  * its spool, and sends a batch of records. A sink never retries by itself and never buffers: the sender
  * owns retries, backoff, the rate limit and the spool, the same for every sink.
  */
-import { SluiceError } from '@sluice/contract'
+export { ForwarderErrorCode, SinkSendError } from '../errors.js'
 
 /** One message the forwarder took in: its topic's meaning and its decoded payload. */
 export interface ForwardItem {
@@ -27,31 +27,6 @@ export interface Sink {
   /** Sends records in order; resolves once the destination has them. Throws {@link SinkSendError}. */
   send(records: readonly string[]): Promise<void>
   close(): Promise<void>
-}
-
-/** Error codes of the forwarder. */
-export const ForwarderErrorCode = {
-  Send: 'SLUICE_ERR_FORWARD_SEND',
-  Rejected: 'SLUICE_ERR_FORWARD_REJECTED',
-  Config: 'SLUICE_ERR_FORWARD_CONFIG',
-} as const
-
-/**
- * A failed send. `retryable` says whether trying again can help (network error, 5xx, 408, 429); when it
- * cannot (bad credentials, a 4xx the data itself causes) the sender logs a clear error, keeps the data in
- * the spool and tries again only slowly, so fixing the config later still delivers everything.
- */
-export class SinkSendError extends SluiceError {
-  override readonly name = 'SinkSendError'
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    readonly retryAfterMs?: number,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(retryable ? ForwarderErrorCode.Send : ForwarderErrorCode.Rejected, message, options)
-  }
 }
 
 /** Whether an HTTP status is worth retrying (RFC 9110: 408, 429 and 5xx are transient). */
