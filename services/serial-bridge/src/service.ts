@@ -94,7 +94,17 @@ export function createSerialBridgeService(
     qos: 1,
     queue: { capacity: 10_000, policy: 'drop-oldest' },
   })
-  const publisher = createRawPublisher({ hop: out, prefix, batch: config.batch })
+  // A batch is one queue entry: keep it well below the queue's capacity, or one batch would fill (or not
+  // even fit in) the queue and the policy could only drop whole batches.
+  const maxSamples = Math.max(
+    1,
+    Math.min(config.batch.maxSamples, Math.floor(out.spec.queue.capacity / 4)),
+  )
+  const publisher = createRawPublisher({
+    hop: out,
+    prefix,
+    batch: { maxSamples, maxDelayMs: config.batch.maxDelayMs },
+  })
   ctx.inbound(rateHopSpec(prefix, resolved.devices, createRateHandler(source, log)))
 
   const reading = (r: Reading): void => {

@@ -255,3 +255,81 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     expect(samplesOf('light').length).toBe(samplesOf('temp').length)
   })
 })
+
+describe.skipIf(!socat.available)('serial bridge backpressure to the device', () => {
+  let dir: TempDir
+  let broker: TestBroker | undefined
+  let ptys: LinkedPtys
+  let bridge: RunningBridge
+  let device: Awaited<ReturnType<typeof openDevice>>
+
+  beforeAll(async () => {
+    dir = await tempDir('sluice-serial-bp-')
+    broker = await startAedes()
+    ptys = await startLinkedPtys(
+      socat.path!,
+      join(dir.path, 'ttyBridge'),
+      join(dir.path, 'ttyDevice'),
+    )
+    bridge = await startBridge({
+      broker: broker.url,
+      instance: 'serial-bp',
+      mode: 'serial',
+      port: ptys.a,
+      channels: 'light',
+      resetDelayMs: 100,
+      shutdownTimeoutMs: 200,
+      governor: { holdMs: 200, ackTimeoutMs: 500 },
+      hops: { raw: { queue: { capacity: 40 } } },
+    })
+    await waitFor(() => (bridge.bridge.source as SerialSource).link.state === 'open', {
+      timeout: 5000,
+    })
+    device = await openDevice(ptys.b)
+  })
+
+  afterAll(async () => {
+    await device?.close()
+    await bridge?.stop()
+    await ptys?.stop()
+    await broker?.close()
+    await dir?.remove()
+  })
+
+  it('asks the device to slow down when the raw queue fills, and falls back to edge drops when it does not answer', async () => {
+    await device.write('# sluice-fw 1.0 rate=40 channels=light\n')
+    // The broker goes away: the raw hop cannot deliver, and its queue (40 samples) fills up.
+    await broker!.close()
+    broker = undefined
+    let text = ''
+    for (let seq = 0; seq < 100; seq++) text += formatLine(seq, [seq])
+    await device.write(text)
+    await waitFor(() => device.received().includes('R20\n'), {
+      timeout: 5000,
+      message: 'R20 at the device',
+    })
+    expect(
+      bridge
+        .messages()
+        .some((m) =>
+          /^Outbound queue \d+% full: asked arduino to slow down from 40 to 20 Hz$/.test(m),
+        ),
+    ).toBe(true)
+    await device.write('OK R20\n')
+    // Still full: the next step; this time the device stays silent.
+    await waitFor(() => device.received().includes('R10\n'), {
+      timeout: 5000,
+      message: 'R10 at the device',
+    })
+    await waitFor(
+      () => bridge.messages().some((m) => m.startsWith('arduino did not acknowledge R10')),
+      {
+        timeout: 5000,
+        message: 'the unresponsive-device warning',
+      },
+    )
+    const governor = (bridge.bridge.source as SerialSource).governor!
+    expect(governor.unresponsive).toBe(true)
+    expect(bridge.handle.context.name).toBe('serial-bridge')
+  })
+})
