@@ -90,6 +90,13 @@ describe('subscriber isolation', () => {
       const snapshot = await broker.metrics()
       for (const [i, lane] of lanes.entries()) {
         const offered = published[i]! / seconds
+        const stalled = snapshot.subscribers.find((m) => m.clientId === `stalled-q${lane.qos}`)
+        // one line of evidence per lane in the test log
+        console.info(
+          `isolation QoS ${lane.qos}: offered ${offered.toFixed(0)} msg/s for ${seconds.toFixed(1)} s; ` +
+            `fast subscribers ${lane.fast.map((f) => (f.received / seconds).toFixed(0)).join(', ')} msg/s; ` +
+            `stalled: in ${stalled?.in ?? 0}, out ${stalled?.out ?? 0}, dropped ${stalled?.dropped ?? 0}, queued ${stalled?.queued ?? 0}`,
+        )
         for (const fast of lane.fast) {
           expect(
             fast.received / seconds,
