@@ -32,6 +32,12 @@ describe('createSimSource', () => {
     expect(d1.map((r) => r.seq)).toEqual(Array.from({ length: 101 }, (_, i) => i))
     expect(readings.filter((r) => r.device === 'sim-2')).toHaveLength(101)
     expect(d1.every((r) => r.values.length === 2)).toBe(true)
+    // light on the ADC scale in integers; temp on its own scale (°C, two decimals), anomalies scaled too.
+    expect(d1.every((r) => Number.isInteger(r.values[0]) && r.values[0]! > 100)).toBe(true)
+    expect(d1.every((r) => Math.abs(r.values[1]! - 21) < 15)).toBe(true)
+    expect(
+      d1.every((r) => Math.abs(r.values[1]! * 100 - Math.round(r.values[1]! * 100)) < 1e-6),
+    ).toBe(true)
     expect(sim.injected().filter((a) => a.t !== undefined).length).toBeGreaterThan(0)
   })
 

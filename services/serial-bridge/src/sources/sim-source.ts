@@ -44,6 +44,17 @@ export interface SimSource extends BridgeSource {
   readonly simulator: Simulator
 }
 
+/**
+ * Usual levels of channels named after a physical quantity: a temperature near 21 °C with two decimals,
+ * a relative humidity near 45 % with one. Anything else is on the configured scale, in integers like
+ * `analogRead`.
+ */
+const SCALES: Readonly<Record<string, { base: number; decimals: number } | undefined>> = {
+  temp: { base: 21, decimals: 2 },
+  temperature: { base: 21, decimals: 2 },
+  humidity: { base: 45, decimals: 1 },
+}
+
 /** Anomalies planned per channel: at 10 Hz and one per 1000 samples, more than a day's worth. */
 const PLANNED = 1000
 
@@ -65,28 +76,39 @@ export function createSimSource(options: SimSourceOptions): SimSource {
   const specs: SimDeviceSpec[] = options.devices.map((id, d) => ({
     id,
     rateHz: options.rateHz,
-    channels: options.channels.map((name, c) => ({
-      name,
-      base: options.base,
-      amplitude: options.amplitude,
-      periodMs: options.periodMs,
-      // Spread the phases so that devices and channels do not move in lockstep.
-      phase: d * 0.7 + c * 1.3,
-      trendPerSecond: options.trendPerSecond,
-      noiseStd: options.noiseStd,
-      ...(options.anomalyEvery > 0
-        ? {
-            anomalies: planAnomalies({
-              seed: options.seed * 7919 + d * 131 + c,
-              count: PLANNED,
-              from: options.anomalyEvery,
-              to: options.anomalyEvery * (PLANNED + 1),
-              magnitude: { spike: options.spike, shift: options.shift, drift: options.drift },
-              alternate: true,
-            }),
-          }
-        : {}),
-    })),
+    channels: options.channels.map((name, c) => {
+      // Channels named like a known physical quantity keep its usual scale; the configured figures are
+      // for the rest (a light sensor's 0…1023 ADC counts by default), scaled by the same ratio.
+      const k = (SCALES[name]?.base ?? options.base) / (options.base === 0 ? 1 : options.base)
+      const decimals = SCALES[name]?.decimals ?? 0
+      return {
+        name,
+        base: options.base * k,
+        amplitude: options.amplitude * k,
+        periodMs: options.periodMs,
+        // Spread the phases so that devices and channels do not move in lockstep.
+        phase: d * 0.7 + c * 1.3,
+        trendPerSecond: options.trendPerSecond * k,
+        noiseStd: options.noiseStd * k,
+        decimals,
+        ...(options.anomalyEvery > 0
+          ? {
+              anomalies: planAnomalies({
+                seed: options.seed * 7919 + d * 131 + c,
+                count: PLANNED,
+                from: options.anomalyEvery,
+                to: options.anomalyEvery * (PLANNED + 1),
+                magnitude: {
+                  spike: options.spike * k,
+                  shift: options.shift * k,
+                  drift: options.drift * k,
+                },
+                alternate: true,
+              }),
+            }
+          : {}),
+      }
+    }),
   }))
   const simulator = createSimulator({ devices: specs, seed: options.seed, startTime })
   let timer: NodeJS.Timeout | undefined
