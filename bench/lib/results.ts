@@ -4,7 +4,7 @@
  * `run-all.ts` can build `docs/performance.md` from measured numbers only.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -22,6 +22,11 @@ export interface BenchResult {
   readonly cpu: string
   readonly command: string
   readonly results: readonly BenchRow[]
+  /**
+   * 1-, 5- and 15-minute load averages when the results were written: the two cores are shared, and a
+   * load well above 2 means other work competed with the benchmark for them.
+   */
+  readonly loadavg?: readonly number[]
 }
 
 /** `bench/results`, next to this package. */
@@ -36,6 +41,7 @@ export function writeResult(name: string, command: string, results: readonly Ben
     cpu: cpus()[0]?.model ?? 'unknown',
     command,
     results,
+    loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
   }
   mkdirSync(resultsDir, { recursive: true })
   const path = join(resultsDir, `${name}.json`)

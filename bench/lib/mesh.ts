@@ -1,0 +1,114 @@
+/**
+ * @module bench/lib/mesh
+ * Starts the mesh for a benchmark the way `sluice up` does (DESIGN.md §1): the embedded broker first, then
+ * the consumers (windowing, anomaly, forwarder), then the producer (the serial bridge), each its own
+ * process on a free port of 127.0.0.1, with a probe on the broker that reads their metrics. Stopping goes
+ * in the reverse order, producer first, so the consumers drain what is in flight.
+ */
+import { freePort, tempDir, type TempDir } from '@sluice/testkit'
+import { startProbe, type Probe } from './probe.js'
+import {
+  startService,
+  waitForPort,
+  type BenchProcess,
+  type ServiceName,
+  type StartOptions,
+} from './procs.js'
+
+/** Options of {@link startMesh}. */
+export interface MeshOptions {
+  /** Services to start besides the broker; the bridge, if listed, starts last. */
+  readonly services: readonly Exclude<ServiceName, 'broker'>[]
+  /** Extra flags per service (and the broker). */
+  readonly args?: Partial<Record<ServiceName, readonly string[]>>
+  /** Process options per service (e.g. `--cpu-prof`). */
+  readonly start?: Partial<Record<ServiceName, StartOptions>>
+  /** Have the probe measure window and anomaly latency. */
+  readonly latency?: boolean
+}
+
+/** A running mesh. */
+export interface RunningMesh {
+  readonly url: string
+  readonly port: number
+  /** Every process by service name, the broker included. */
+  readonly procs: ReadonlyMap<string, BenchProcess>
+  readonly probe: Probe
+  /** The forwarder's data directory. */
+  readonly dataDir: TempDir
+  /** Starts a service later (e.g. the bridge once the consumers are measured idle). */
+  add(service: Exclude<ServiceName, 'broker'>, args?: readonly string[]): Promise<BenchProcess>
+  /** Stops one service (SIGTERM: it drains and says offline). */
+  stopService(service: string): Promise<void>
+  /** Stops everything, producer first; returns exit codes by name. */
+  stop(): Promise<Record<string, string>>
+}
+
+/** Starts the broker and `services`; resolves once every service publishes metrics. */
+export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
+  const port = await freePort()
+  const url = `mqtt://127.0.0.1:${port}`
+  const dataDir = await tempDir('sluice-bench-')
+  const procs = new Map<string, BenchProcess>()
+  const args = (s: ServiceName): readonly string[] => options.args?.[s] ?? []
+  const broker = startService(
+    'broker',
+    'broker',
+    ['--port', String(port), ...args('broker')],
+    options.start?.broker,
+  )
+  procs.set('broker', broker)
+  try {
+    await waitForPort(port)
+  } catch (err) {
+    await broker.stop()
+    throw new Error(`broker did not start: ${broker.tail()}`, { cause: err })
+  }
+  const probe = await startProbe(url, { latency: options.latency ?? false })
+  const common = ['--broker', url, '--logLevel', 'warn', '--instance', 'bench']
+
+  const add = async (
+    service: Exclude<ServiceName, 'broker'>,
+    extra: readonly string[] = [],
+  ): Promise<BenchProcess> => {
+    const svcArgs = [...common, ...args(service), ...extra]
+    if (service === 'forwarder') svcArgs.push('--dataDir', dataDir.path)
+    const p = startService(service, service, svcArgs, options.start?.[service])
+    procs.set(service, p)
+    try {
+      await probe.waitForServices([service], 30_000)
+    } catch (err) {
+      throw new Error(`${service} did not start: ${p.tail()}`, { cause: err })
+    }
+    return p
+  }
+
+  const order = [...options.services].sort(
+    (a, b) => Number(a === 'serial-bridge') - Number(b === 'serial-bridge'),
+  )
+  for (const s of order) await add(s)
+
+  const stopService = async (name: string): Promise<void> => {
+    const p = procs.get(name)
+    if (p !== undefined) await p.stop()
+  }
+  return {
+    url,
+    port,
+    procs,
+    probe,
+    dataDir,
+    add,
+    stopService,
+    async stop() {
+      const codes: Record<string, string> = {}
+      const names = [...procs.keys()].filter((n) => n !== 'broker')
+      names.sort((a, b) => Number(b === 'serial-bridge') - Number(a === 'serial-bridge'))
+      for (const n of names) codes[n] = await procs.get(n)!.stop()
+      await probe.close()
+      codes.broker = await broker.stop()
+      await dataDir.remove()
+      return codes
+    },
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Scenario 2 of issue 7, full-mesh throughput: the serial bridge simulating 100 sensors → windowing and
+ * anomaly → forwarder (file sink), every service its own process on the embedded broker, as `sluice up`
+ * runs them. The simulated rate is stepped up (rate commands on `sluice/{device}/_ctl/rate`, so nothing
+ * restarts between steps) until the mesh no longer keeps up; at each step the delivered samples/s at every
+ * hop, the drops and the unexplained loss of the QoS 1 hops (from the services' own metrics), and CPU and
+ * RSS of every process (from /proc) are measured over a steady window after a warm-up.
+ *
+ * The simulator pauses while the bridge's outbound queue is over 90 % full and catches up afterwards, so
+ * above the mesh's capacity the bridge publishes what the broker and the consumers take, without loss.
+ * The sustained rate is the highest step at which both consumers deliver what the bridge published with
+ * zero drops and zero unexplained loss.
+ *
+ * A second series offers load from a benchmark-only publisher (`bench/lib/load-gen.ts`, its own process,
+ * the bridge's exact payloads, 100 sensors, batches of 100, QoS 1) at paced rates, so the consumers'
+ * capacity is measured without the bridge's own cost (the simulator and the encoding) in the way.
+ *
+ * Run: `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts [--quick] [--cpu-prof]`
+ * Writes `bench/results/mesh-throughput.json`.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import mqtt from 'mqtt'
+import { droppedTotal, hopDelta } from '../lib/hops.js'
+import { startLoad } from '../lib/load.js'
+import { startMesh } from '../lib/mesh.js'
+import type { MetricsSnapshot } from '../lib/probe.js'
+import { launchMode, monitorProcesses, procColumns, repoRoot, sleep } from '../lib/procs.js'
+import { writeResult, type BenchRow } from '../lib/results.js'
+
+const quick = process.argv.includes('--quick')
+const cpuProf = process.argv.includes('--cpu-prof')
+const DEVICES = 100
+/** Per-device rates (Hz) of the steps: 100 devices, so ×100 samples/s in all. */
+const STEPS = quick ? [200, 1000] : [100, 500, 1000, 2000, 3000]
+/** Paced rates (samples/s) of the benchmark-only publisher. */
+const LOAD_STEPS = quick ? [50_000, 200_000] : [50_000, 100_000, 200_000, 300_000]
+const WARMUP_S = quick ? 3 : 4
+const MEASURE_S = quick ? 5 : 8
+
+const profDir = join(repoRoot, 'bench', 'results', 'tmp', 'prof')
+if (cpuProf) mkdirSync(profDir, { recursive: true })
+const prof = cpuProf
+  ? { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] }
+  : undefined
+
+const SERVICES = ['windowing', 'anomaly', 'forwarder', 'serial-bridge'] as const
+const mesh = await startMesh({
+  services: SERVICES,
+  args: {
+    'serial-bridge': [
+      '--mode',
+      'sim',
+      '--sim.devices',
+      String(DEVICES),
+      // Start slow: a cold start at full rate is a burst the simulator then catches up on.
+      '--sim.rateHz',
+      '10',
+      '--sim.anomalyEvery',
+      '2000',
+    ],
+  },
+  ...(prof ? { start: Object.fromEntries(SERVICES.map((s) => [s, prof])) } : {}),
+})
+// The probe is an operator client: it may send rate commands (broker ACL) and nothing else.
+const ctl = await mqtt.connectAsync(mesh.url, { clientId: `bench-ctl-${process.pid}` })
+
+async function setRate(hz: number): Promise<void> {
+  for (let d = 1; d <= DEVICES; d++)
+    await ctl.publishAsync(`sluice/sim-${d}/_ctl/rate`, JSON.stringify({ hz }), { qos: 1 })
+}
+
+const snap = (): Map<string, MetricsSnapshot> => new Map(mesh.probe.metrics)
+await sleep(3000)
+
+/**
+ * End-to-end unexplained loss at a consumer between two snapshots: its new sequence gaps minus its own
+ * counted drops and minus the samples the bridge dropped at the edge (which every consumer sees as gaps).
+ */
+function unexplained(
+  consumer: string,
+  a: Map<string, MetricsSnapshot>,
+  b: Map<string, MetricsSnapshot>,
+): number {
+  const ha = a.get(consumer)?.hops.raw
+  const hb = b.get(consumer)?.hops.raw
+  const bridgeDropped =
+    droppedTotal(b.get('serial-bridge')?.hops.raw) - droppedTotal(a.get('serial-bridge')?.hops.raw)
+  return (
+    (hb?.gaps ?? 0) - (ha?.gaps ?? 0) - (droppedTotal(hb) - droppedTotal(ha)) - bridgeDropped
+  )
+}
+
+const hop = (s: string, h: string, m: Map<string, MetricsSnapshot>) => m.get(s)?.hops[h]
+const rows: BenchRow[] = []
+let sustained = 0
+let sustainedLoad = 0
+
+/** Measures one step: `run` offers the load; returns the row and whether the mesh kept up. */
+async function step(
+  label: string,
+  offered: number,
+  source: 'bridge' | 'publisher',
+  warmupS: number,
+  measureS: number,
+  extraPids: Map<string, number> = new Map(),
+): Promise<boolean> {
+  const monitor = monitorProcesses(
+    new Map([...[...mesh.procs].map(([n, p]) => [n, p.pid] as const), ...extraPids]),
+    1000,
+  )
+  await sleep(warmupS * 1000)
+  const a = snap()
+  monitor.mark()
+  const t0 = performance.now()
+  await sleep(measureS * 1000)
+  // Wait for the next metrics of the last consumer, so both snapshots are whole intervals apart.
+  await mesh.probe.nextMetrics('anomaly')
+  const b = snap()
+  const seconds = (performance.now() - t0) / 1000
+  const usage = monitor.summary()
+  monitor.stop()
+  const bridge = hopDelta(hop('serial-bridge', 'raw', a), hop('serial-bridge', 'raw', b), seconds)
+  const win = hopDelta(hop('windowing', 'raw', a), hop('windowing', 'raw', b), seconds)
+  const ano = hopDelta(hop('anomaly', 'raw', a), hop('anomaly', 'raw', b), seconds)
+  const fwd = hopDelta(hop('forwarder', 'in', a), hop('forwarder', 'in', b), seconds)
+  const lost = unexplained('windowing', a, b) + unexplained('anomaly', a, b)
+  const bridgeDropped = source === 'bridge' ? bridge.dropped : 0
+  const clean = win.dropped === 0 && ano.dropped === 0 && lost === 0 && bridgeDropped === 0
+  const meshCpu = [...usage]
+    .filter(([n]) => n !== 'load-gen')
+    .reduce((x, [, u]) => x + u.cpuPercent, 0)
+  const delivered = Math.min(win.outRate, ano.outRate)
+  const published = source === 'bridge' ? bridge.outRate : win.inRate
+  // "Keeps up": both consumers deliver what was offered (within 5 %: the metrics intervals do not line
+  // up exactly), with no drop and no unexplained loss.
+  const keepsUp = clean && delivered >= 0.95 * offered
+  if (clean && keepsUp) {
+    if (source === 'bridge') sustained = Math.max(sustained, delivered)
+    else sustainedLoad = Math.max(sustainedLoad, delivered)
+  }
+  const procs = procColumns(usage)
+  rows.push({
+    case: label,
+    value: delivered,
+    unit: 'samples/s',
+    offered,
+    published: Math.round(published),
+    windowing: Math.round(win.outRate),
+    anomaly: Math.round(ano.outRate),
+    forwarderIn: Math.round(fwd.inRate),
+    dropped: win.dropped + ano.dropped + bridgeDropped,
+    unexplainedLoss: lost,
+    'mesh cpu%': Math.round(meshCpu),
+    // Samples delivered per CPU-second of the whole mesh: robust to other work on the two cores.
+    'samples/cpu-s': Math.round(delivered / Math.max(meshCpu / 100, 1e-9)),
+    keepsUp: keepsUp ? 'yes' : 'no',
+    ...procs,
+  })
+  console.log(
+    `${label.padEnd(44)} published ${Math.round(published)}/s  windowing ${Math.round(win.outRate)}/s  anomaly ${Math.round(ano.outRate)}/s  drops ${win.dropped + ano.dropped + bridgeDropped}  unexplained ${lost}  mesh ${Math.round(meshCpu)}%  ` +
+      Object.entries(procs).map(([n, v]) => `${n} ${v}`).join('  '),
+  )
+  return keepsUp
+}
+
+// Series 1: the benchmark-only publisher at paced rates (the bridge idles at 10 Hz meanwhile).
+for (const [i, rate] of LOAD_STEPS.entries()) {
+  const load = startLoad({
+    url: mesh.url,
+    devices: DEVICES,
+    rate,
+    batch: 100,
+    qos: 1,
+    seconds: WARMUP_S + MEASURE_S + 3,
+    devicePrefix: `load${i}`,
+  })
+  const ok = await step(
+    `publisher: offered ${rate} samples/s`,
+    rate,
+    'publisher',
+    WARMUP_S,
+    MEASURE_S,
+    new Map([['load-gen', load.proc.pid]]),
+  )
+  const report = await load.done
+  console.log(`  publisher sent ${Math.round(report.samples / report.seconds)} samples/s`)
+  await sleep(2000)
+  if (!ok) break
+}
+
+// Series 2: the bridge's simulator, stepped up with rate commands.
+for (const hz of STEPS) {
+  await setRate(hz)
+  const ok = await step(
+    `bridge: offered ${hz * DEVICES} samples/s (100 × ${hz} Hz)`,
+    hz * DEVICES,
+    'bridge',
+    WARMUP_S,
+    MEASURE_S,
+  )
+  if (!ok && hz !== STEPS[0]) break // past capacity: further steps only repeat it
+}
+
+// Totals over the whole run from the last metrics: every QoS 1 hop accounted for.
+const last = snap()
+const totals = (['windowing', 'anomaly'] as const).map((s) => {
+  const h = last.get(s)?.hops.raw
+  return { s, gaps: h?.gaps ?? NaN, loss: h?.unexplainedLoss ?? NaN, dropped: droppedTotal(h) }
+})
+const bridgeDropsTotal = droppedTotal(last.get('serial-bridge')?.hops.raw)
+await ctl.endAsync()
+const codes = await mesh.stop()
+rows.push({ case: 'sustained, bridge (highest clean step)', value: sustained, unit: 'samples/s' })
+rows.push({ case: 'sustained, publisher (highest clean step)', value: sustainedLoad, unit: 'samples/s' })
+for (const t of totals)
+  rows.push({
+    case: `${t.s} raw hop, whole run: gaps − own drops − bridge drops`,
+    value: t.gaps - t.dropped - bridgeDropsTotal,
+    unit: 'samples',
+    gaps: t.gaps,
+    dropped: t.dropped,
+    bridgeDropped: bridgeDropsTotal,
+  })
+console.log(
+  `sustained: bridge ${Math.round(sustained)}, publisher ${Math.round(sustainedLoad)} samples/s; exits ${JSON.stringify(codes)}`,
+)
+writeResult(
+  'mesh-throughput',
+  `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts${quick ? ' --quick' : ''} (services from ${launchMode()})`,
+  rows,
+)
