@@ -1,0 +1,107 @@
+/**
+ * @module browser/sample-ring
+ * One sensor's recent raw samples in the browser: four parallel `Float64Array`s of fixed capacity, the
+ * oldest overwritten first. Memory is allocated once per sensor, so a page left open for days holds the
+ * same amount as after a minute. Samples not newer than the last one are ignored, which makes replaying a
+ * snapshot over data already shown harmless. Pure (no DOM).
+ */
+
+/** A fixed-capacity ring of raw samples, oldest first. */
+export class SampleRing {
+  readonly seq: Float64Array
+  readonly t: Float64Array
+  readonly v: Float64Array
+  readonly i: Float64Array
+  private head = 0
+  private size = 0
+
+  /**
+   * @example
+   * ```ts
+   * const ring = new SampleRing(4096)
+   * ring.push(1, 1000, 450, 1000.4)
+   * ```
+   */
+  constructor(readonly capacity: number) {
+    this.seq = new Float64Array(capacity)
+    this.t = new Float64Array(capacity)
+    this.v = new Float64Array(capacity)
+    this.i = new Float64Array(capacity)
+  }
+
+  /** Samples held. */
+  get length(): number {
+    return this.size
+  }
+
+  /** Physical index of the `k`-th oldest sample. */
+  index(k: number): number {
+    return (this.head + k) % this.capacity
+  }
+
+  /** Event time of the newest sample, or `-Infinity` when empty. */
+  get lastT(): number {
+    return this.size === 0 ? -Infinity : this.t[this.index(this.size - 1)]!
+  }
+
+  /** Value of the newest sample, or `undefined` when empty. */
+  get lastValue(): number | undefined {
+    return this.size === 0 ? undefined : this.v[this.index(this.size - 1)]
+  }
+
+  /** Appends a sample; returns false (and keeps nothing) when it is not newer than the newest. */
+  push(seq: number, t: number, v: number, i: number): boolean {
+    if (!(t > this.lastT)) return false
+    const k = this.index(this.size)
+    this.seq[k] = seq
+    this.t[k] = t
+    this.v[k] = v
+    this.i[k] = i
+    if (this.size < this.capacity) this.size++
+    else this.head = (this.head + 1) % this.capacity
+    return true
+  }
+
+  /** Logical position of the first sample with `t >= from` (binary search; `length` when none). */
+  firstSince(from: number): number {
+    let lo = 0
+    let hi = this.size
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.t[this.index(mid)]! < from) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** Copies times and values of samples with `t >= from` into `x` and `y` (oldest first); returns the count. */
+  copySince(from: number, x: Float64Array, y: Float64Array): number {
+    let n = 0
+    for (let k = this.firstSince(from); k < this.size; k++) {
+      const p = this.index(k)
+      x[n] = this.t[p]!
+      y[n] = this.v[p]!
+      n++
+    }
+    return n
+  }
+
+  /**
+   * The device's sampling rate over the newest `spanMs` of event time, from sequence numbers, so it stays
+   * right when the server decimated what it sent (samples/s; 0 with fewer than two samples).
+   */
+  rate(spanMs: number): number {
+    if (this.size < 2) return 0
+    const last = this.index(this.size - 1)
+    const first = this.index(this.firstSince(this.t[last]! - spanMs))
+    const dt = this.t[last]! - this.t[first]!
+    const dseq = this.seq[last]! - this.seq[first]!
+    return dt > 0 && dseq > 0 ? (dseq * 1000) / dt : 0
+  }
+
+  /** Forgets every sample (the arrays stay allocated). */
+  clear(): void {
+    this.head = 0
+    this.size = 0
+  }
+}

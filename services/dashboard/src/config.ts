@@ -1,0 +1,75 @@
+/**
+ * @module config
+ * The dashboard's config: where its HTTP server listens (loopback by default, DESIGN.md §11), who may log
+ * in when it listens elsewhere, and the bounds that keep memory flat on the server and in the browser:
+ * how often a frame goes to the browsers, how many samples per sensor one frame may carry (more are
+ * decimated, keeping each bucket's min and max), how much history a fresh page gets, and how many sensors
+ * and service instances are tracked at most.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+
+/** The dashboard's own settings. */
+export const DashboardConfigSchema = Type.Object({
+  host: Type.String({
+    default: '127.0.0.1',
+    description:
+      'Address the HTTP server listens on; beyond loopback it needs httpUser/httpPassword.',
+  }),
+  port: Type.Integer({
+    default: 8080,
+    minimum: 0,
+    maximum: 65_535,
+    description: 'HTTP port (0: any free).',
+  }),
+  httpUser: Type.Optional(Type.String({ minLength: 1, description: 'HTTP Basic user name.' })),
+  httpPassword: Type.Optional(Type.String({ minLength: 8, description: 'HTTP Basic password.' })),
+  allowAnonymous: Type.Boolean({
+    default: false,
+    description: 'Serve beyond loopback without credentials (explicit opt-in, DESIGN.md §11).',
+  }),
+  publicDir: Type.String({
+    default: '',
+    description:
+      'Directory holding the built page (index.html, app.js, app.css); default: the package’s.',
+  }),
+  frameMs: Type.Integer({
+    default: 100,
+    minimum: 10,
+    maximum: 5000,
+    description: 'How often buffered data goes to the browsers, in ms.',
+  }),
+  maxSamplesPerFrame: Type.Integer({
+    default: 64,
+    minimum: 2,
+    maximum: 100_000,
+    description: 'Most raw samples per sensor in one frame; beyond it min/max decimation applies.',
+  }),
+  historySamples: Type.Integer({
+    default: 1200,
+    minimum: 0,
+    maximum: 100_000,
+    description: 'Raw samples per sensor kept on the server for a page that connects.',
+  }),
+  ringCapacity: Type.Integer({
+    default: 4096,
+    minimum: 64,
+    maximum: 1_000_000,
+    description: 'Raw samples per sensor the browser keeps (its ring buffers).',
+  }),
+  maxSensors: Type.Integer({ default: 2000, minimum: 1, maximum: 100_000 }),
+  maxServices: Type.Integer({ default: 512, minimum: 1, maximum: 100_000 }),
+  clientBacklogBytes: Type.Integer({
+    default: 4 * 1024 * 1024,
+    minimum: 65_536,
+    description:
+      'A browser further behind than this misses frames (counted) instead of growing memory.',
+  }),
+  devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
+    default: ['+'],
+    minItems: 1,
+    description: 'Devices to show (`+` = all).',
+  }),
+})
+
+/** The dashboard's own settings, as read. */
+export type DashboardConfig = Static<typeof DashboardConfigSchema>

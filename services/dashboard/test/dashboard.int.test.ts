@@ -1,0 +1,148 @@
+/**
+ * The dashboard in real Chromium, against the Sluice broker with the simulator bridge, windowing, anomaly
+ * and the dashboard itself running in-process: points appear and keep arriving, an injected spike shows as
+ * an anomaly marker with its score and level on hover, every service shows online and a stopped one
+ * offline, and the rate control changes the observed rate. Screenshots go to $SLUICE_SCREENSHOT_DIR
+ * (default: the test's temporary directory).
+ */
+import { join } from 'node:path'
+import { startBroker, silentBrokerLogger, type RunningBroker } from '@sluice/broker'
+import { anomalyService } from '@sluice/anomaly'
+import { startService, type ServiceHandle } from '@sluice/mesh'
+import { serialBridgeService } from '@sluice/serial-bridge'
+import { requireProgram, tempDir, type TempDir } from '@sluice/testkit'
+import { windowingService } from '@sluice/windowing'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildPage, launchChromium, startDashboard, type RunningDashboard } from './helpers.js'
+
+const chromiumBin = requireProgram('chromium', ['/usr/bin/chromium'])
+
+interface PageDebug {
+  stats(): { received: number; sensors: number; charts: string[] }
+  markers(key: string): { x: number; y: number; ev: { kind: string; level: string } }[]
+}
+declare const window: { sluice: PageDebug }
+
+describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
+  let dir: TempDir
+  let broker: RunningBroker
+  const services: ServiceHandle<never>[] = []
+  let windowing: ServiceHandle<never>
+  let dashboard: RunningDashboard
+  let browser: BrowserContext
+  let page: Page
+  const shots = (): string => process.env.SLUICE_SCREENSHOT_DIR ?? dir.path
+
+  async function start(def: unknown, instance: string, extra: Record<string, unknown> = {}) {
+    const h = await startService(def as typeof windowingService, {
+      argv: ['--broker', broker.url],
+      overrides: { instance, logLevel: 'warn', ...extra },
+    })
+    services.push(h as unknown as ServiceHandle<never>)
+    return h as unknown as ServiceHandle<never>
+  }
+
+  beforeAll(async () => {
+    if (!chromiumBin.available) return
+    dir = await tempDir('sluice-dashboard-')
+    const publicDir = join(dir.path, 'public')
+    await buildPage(publicDir)
+    broker = await startBroker({ host: '127.0.0.1', port: 0, logger: silentBrokerLogger })
+    windowing = await start(windowingService, 'w1')
+    await start(anomalyService, 'a1')
+    dashboard = await startDashboard(broker.url, publicDir)
+    // Two simulated devices at 20 Hz; an anomaly every 100 samples, the first of them a spike (~2–4 s in).
+    await start(serialBridgeService, 'b1', {
+      mode: 'sim',
+      sim: { devices: 2, rateHz: 20, anomalyEvery: 100, spike: 300 },
+    })
+    browser = await launchChromium(
+      chromiumBin.path ?? '/usr/bin/chromium',
+      join(dir.path, 'profile'),
+    )
+    page = await browser.newPage()
+    await page.goto(dashboard.url)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await dashboard?.handle.stop()
+    for (const h of services.reverse()) await h.stop()
+    await broker?.close()
+    await dir?.remove()
+  })
+
+  it('connects, charts the first sensors, and points keep arriving', async () => {
+    await page.waitForSelector('#conn[data-state="live"]')
+    await page.waitForSelector('.chart[data-sensor="sim-1/light"]')
+    await page.waitForFunction(
+      () =>
+        Number(
+          document.querySelector('.chart[data-sensor="sim-1/light"]')?.getAttribute('data-points'),
+        ) > 20,
+    )
+    const before = await page.evaluate(() => window.sluice.stats().received)
+    await page.waitForFunction((n) => window.sluice.stats().received > n + 60, before)
+    const points = await page.getAttribute('.chart[data-sensor="sim-1/light"]', 'data-points')
+    expect(Number(points)).toBeGreaterThan(20)
+    await expect(
+      page.locator('tr[data-sensor="sim-2/light"] .last').textContent(),
+    ).resolves.toMatch(/\d/)
+  })
+
+  it('marks the injected spike on the chart, with score and level on hover', async () => {
+    await page
+      .locator('#anomalies li[data-sensor="sim-1/light"]', { hasText: 'spike' })
+      .waitFor({ timeout: 20_000 })
+    await page.waitForFunction(() =>
+      window.sluice.markers('sim-1/light').some((m) => m.ev.kind === 'spike'),
+    )
+    await page.click('#pause')
+    // Let the last draw land, then hover the marker.
+    await page.waitForTimeout(100)
+    const marks = await page.evaluate(() => window.sluice.markers('sim-1/light'))
+    const spike = marks.find((m) => m.ev.kind === 'spike')
+    expect(spike).toBeDefined()
+    await page.mouse.move(spike!.x, spike!.y)
+    const tip = page.locator('.chart[data-sensor="sim-1/light"] .chart-tip')
+    await tip.waitFor({ state: 'visible' })
+    expect(await tip.textContent()).toMatch(/spike · (very-)?unusual · score \d+\.\d\d/)
+    await page.screenshot({ path: join(shots(), 'dashboard-anomaly.png') })
+    await page.click('#pause')
+    await page.mouse.move(0, 0)
+  })
+
+  it('shows every service online, and a stopped one offline', async () => {
+    for (const id of ['serial-bridge/b1', 'windowing/w1', 'anomaly/a1', 'dashboard/d1']) {
+      await page.waitForSelector(`#service-rows tr[data-service="${id}"][data-state="online"]`)
+    }
+    await page.waitForSelector('#hop-rows tr[data-hop="windowing/w1/raw"]')
+    await page.screenshot({ path: join(shots(), 'dashboard.png') })
+    await windowing.stop()
+    await page.waitForSelector(
+      '#service-rows tr[data-service="windowing/w1"][data-state="offline"]',
+    )
+    await page.waitForSelector('#service-rows tr[data-service="anomaly/a1"][data-state="online"]')
+    await page.screenshot({ path: join(shots(), 'dashboard-offline.png') })
+  })
+
+  it('changes the observed sampling rate of a device with the rate control', async () => {
+    const rate = async (key: string) =>
+      parseFloat((await page.locator(`tr[data-sensor="${key}"] .rate`).textContent()) ?? '0')
+    expect(await rate('sim-1/light')).toBeLessThan(30)
+    await page.selectOption('#rate-device', 'sim-1')
+    await page.fill('#rate-hz', '60')
+    await page.click('#rate-apply')
+    await page.waitForSelector('#rate-result[data-ok="true"]')
+    await page.waitForFunction(
+      () =>
+        parseFloat(
+          document.querySelector('tr[data-sensor="sim-1/light"] .rate')?.textContent ?? '0',
+        ) > 50,
+      undefined,
+      { timeout: 15_000 },
+    )
+    expect(await rate('sim-2/light')).toBeLessThan(30)
+  })
+})
