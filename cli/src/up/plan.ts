@@ -142,13 +142,8 @@ export function planChildren(o: UpOptions): PlannedChild[] {
     children.push({
       name: 'dashboard',
       command: 'dashboard',
-      args: [
-        ...common('dashboard'),
-        '--port',
-        String(o.dashboardPort),
-        '--wsBroker',
-        `ws://127.0.0.1:${o.wsPort}/mqtt`,
-      ],
+      // The dashboard subscribes over MQTT like any service and serves the page over SSE (docs/dashboard.md).
+      args: [...common('dashboard'), '--port', String(o.dashboardPort)],
     })
   }
   return children
