@@ -340,6 +340,38 @@ describe('window, anomaly, status, metrics and rate messages', () => {
     expect(err.issues[0]!.message).toBe('expected one of 0, 1, 2, got 3')
   })
 
+  it("accepts the serial bridge's device figures on a hop and rejects an unknown device mode", () => {
+    const device = {
+      direction: 'in' as const,
+      qos: 0 as const,
+      policy: 'drop-newest' as const,
+      in: 100,
+      out: 80,
+      dropped: { edge: 20 },
+      rejected: 0,
+      queue: { length: 0, capacity: 0 },
+      state: 'warning' as const,
+      device: {
+        id: 'arduino',
+        mode: 'edge' as const,
+        pressure: 'downstream' as const,
+        targetHz: 40,
+        appliedHz: 10,
+        ackedHz: 40,
+        commands: 2,
+        edgeDropped: 20,
+      },
+    }
+    const m = { ...metrics, hops: { device } }
+    expect(decodeMetrics(encode(m))).toEqual({ ok: true, value: m })
+    const bad = {
+      ...m,
+      hops: { device: { ...device, device: { ...device.device, mode: 'slow' } } },
+    }
+    const err = errorOf(decodeMetrics(encodeText(bad as unknown as ServiceMetrics)))
+    expect(err.issues.map((i) => i.path)).toEqual(['/hops/device/device/mode'])
+  })
+
   it('rejects out-of-range rates and non-identifier service names', () => {
     expect(decodeRate('{"hz":0}').ok).toBe(false)
     expect(decodeRate('{"hz":-5}').ok).toBe(false)

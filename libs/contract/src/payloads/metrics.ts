@@ -112,6 +112,50 @@ export const HopMetricsSchema = Type.Object(
         },
       ),
     ),
+    device: Type.Optional(
+      Type.Object(
+        {
+          id: Identifier('The device.'),
+          mode: Type.Union(
+            [Type.Literal('free'), Type.Literal('throttled'), Type.Literal('edge')],
+            {
+              description:
+                'free: at the rate asked for; throttled: slowed down by R<hz> under pressure; edge: ' +
+                'the device did not acknowledge a rate command, so the bridge drops at the edge instead.',
+            },
+          ),
+          pressure: Type.Union(
+            [Type.Literal('none'), Type.Literal('queue'), Type.Literal('downstream')],
+            {
+              description:
+                "What pushes back now: the bridge's own outbound queue over its high mark, or a " +
+                'downstream hop consuming raw samples reported critical.',
+            },
+          ),
+          targetHz: Type.Optional(
+            Type.Number({ minimum: 0, description: 'The rate the operator (or the device) set.' }),
+          ),
+          appliedHz: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              description: 'The rate asked of the device (or kept at the edge) now.',
+            }),
+          ),
+          ackedHz: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              description: 'The rate the device last acknowledged (OK R<hz>).',
+            }),
+          ),
+          commands: Count('Rate commands sent because of pressure (cumulative).'),
+          edgeDropped: Count('Samples dropped at the edge (cumulative).'),
+        },
+        {
+          description:
+            'Serial bridge only: backpressure to the device (DESIGN.md §5, §10), on its `device` hop.',
+        },
+      ),
+    ),
   },
   { description: 'Metrics of one hop (one subscription or one publication).' },
 )
