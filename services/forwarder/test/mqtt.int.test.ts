@@ -1,8 +1,13 @@
 /**
  * The cloud MQTT sink against a real Mosquitto started by the test (standing in for a hosted broker):
  * selected topics are republished under a prefix at QoS 1 with their payloads intact, and while the
- * remote broker is unreachable the data waits in the spool and is delivered, in order, once it is up.
+ * remote broker is unreachable the data waits in the spool and is delivered, in order, once it is up;
+ * over TLS the configured CA is used, and an unknown certificate is a clear error with the data kept.
  */
+import { execFile } from 'node:child_process'
+import { chmodSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { startBroker, type RunningBroker } from '@sluice/broker'
 import { anomalyTopic, rawTopic, windowTopic } from '@sluice/contract'
 import { startService } from '@sluice/mesh'
@@ -10,6 +15,7 @@ import {
   collectMessages,
   findProgram,
   freePort,
+  requireProgram,
   startMosquitto,
   tempDir,
   waitFor,
@@ -20,6 +26,60 @@ import { forwarderService } from '../src/index.js'
 import { anomalyEvent, mqttSink, rawSample, windowAggregate } from './helpers.js'
 
 const mosquitto = findProgram('mosquitto')
+const openssl = requireProgram('openssl', ['/usr/bin/openssl'])
+const run = promisify(execFile)
+
+/** A throwaway CA and a server certificate for localhost / 127.0.0.1 (P-256 keys: fast to make). */
+async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const bin = openssl.path!
+  const f = (n: string): string => join(dir, n)
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  await run(bin, [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=sluice-test-ca',
+  ])
+  await run(bin, [
+    'req',
+    ...ec,
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+    '-subj',
+    '/CN=localhost',
+  ])
+  writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+  await run(bin, [
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.crt'),
+    '-days',
+    '1',
+    '-extfile',
+    f('ext.cnf'),
+  ])
+  // Mosquitto started as root drops to the `mosquitto` user: it must be able to read these (test-only keys).
+  chmodSync(dir, 0o755)
+  for (const n of ['ca.crt', 'server.crt', 'server.key']) chmodSync(f(n), 0o644)
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') }
+}
 
 describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', () => {
   let broker: RunningBroker
@@ -38,7 +98,11 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
     await broker.close()
   })
 
-  async function startForwarder(instance: string, url: string): Promise<void> {
+  async function startForwarder(
+    instance: string,
+    url: string,
+    extra: Record<string, unknown> = {},
+  ) {
     const dir = await tempDir('sluice-fwd-mqtt-')
     cleanup.push(() => dir.remove())
     const fwd = await startService(forwarderService, {
@@ -56,6 +120,7 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
             topicPrefix: 'site-a',
             clientId: `fwd-${instance}`,
             retryMaxMs: 500,
+            ...extra,
           }),
         ],
       },
@@ -63,6 +128,7 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
     cleanup.push(async () => {
       await fwd.stop()
     })
+    return fwd
   }
 
   it('republishes the selected topics under the prefix, payloads intact, and nothing else', async () => {
@@ -127,4 +193,52 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
       sub.messages.map((m) => (JSON.parse(m.payload.toString()) as { seq: number }).seq),
     ).toEqual(Array.from({ length: A }, (_, i) => anomalyEvent(i).seq))
   })
+
+  it.skipIf(!openssl.available)(
+    'connects over TLS with the configured CA, and refuses an unknown certificate with a clear error, keeping the data',
+    async () => {
+      const dir = await tempDir('sluice-fwd-tls-')
+      cleanup.push(() => dir.remove())
+      const certs = await makeCerts(dir.path)
+      const tlsPort = await freePort()
+      const mosq = await startMosquitto({
+        config: [
+          `listener ${tlsPort} 127.0.0.1`,
+          `cafile ${certs.ca}`,
+          `certfile ${certs.cert}`,
+          `keyfile ${certs.key}`,
+        ],
+      })
+      cleanup.push(() => mosq.stop())
+      const sub = await collectMessages(mosq.url, 'site-a/#', { qos: 1 })
+      cleanup.push(() => sub.close())
+      const tlsUrl = `mqtts://localhost:${tlsPort}`
+      const good = await startForwarder('tls-ok', tlsUrl, {
+        caFile: certs.ca,
+        topicPrefix: 'site-a',
+      })
+      const bad = await startForwarder('tls-bad', tlsUrl, { topicPrefix: 'site-b' })
+      for (let i = 0; i < 5; i++)
+        await pub.publishAsync(
+          anomalyTopic('sluice', 'tls', 'temp'),
+          JSON.stringify(anomalyEvent(i)),
+          { qos: 1 },
+        )
+      await sub.waitForCount(5, { timeout: 10_000 })
+      expect(sub.messages.map((m) => m.topic)).toEqual(
+        Array.from({ length: 5 }, () => 'site-a/sluice/tls/temp/anomaly'),
+      )
+      const hop = await waitFor(
+        () => {
+          const h = bad.metrics.collect().hops.cloud
+          return h?.sink?.lastError !== undefined ? h : undefined
+        },
+        { timeout: 10_000, message: 'the TLS error in the sink metrics' },
+      )
+      expect(hop.sink?.lastError).toMatch(/TLS certificate was not accepted .*check caFile/)
+      expect(hop.state).toBe('critical')
+      expect(hop.queue.length).toBe(5)
+      expect(good.metrics.collect().hops.cloud?.queue.length).toBe(0)
+    },
+  )
 })

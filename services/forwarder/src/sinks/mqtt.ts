@@ -33,6 +33,16 @@ export interface MqttSinkOptions {
  */
 const REFUSED = new Set([4, 5, 0x85, 0x86, 0x87, 0x8c])
 
+/** TLS verification failures (Node's `err.code`): retrying cannot fix them, the CA or the host name can. */
+const TLS_REFUSED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
 /** Creates a cloud MQTT sink (connects lazily, reconnects by itself). */
 export function createMqttSink(o: MqttSinkOptions): Sink {
   let client: MqttClient | undefined
@@ -91,6 +101,11 @@ export function createMqttSink(o: MqttSinkOptions): Sink {
         if (typeof code === 'number' && REFUSED.has(code))
           throw new SinkSendError(
             `cloud broker ${o.url} refused the connection (${lastError?.message ?? `code ${code}`}): check the username, password and client id`,
+            false,
+          )
+        if (typeof code === 'string' && TLS_REFUSED.has(code))
+          throw new SinkSendError(
+            `cloud broker ${o.url}: its TLS certificate was not accepted (${lastError?.message ?? code}): check caFile (the CA that signed the broker's certificate) and that the URL's host name is in the certificate`,
             false,
           )
         throw new SinkSendError(
