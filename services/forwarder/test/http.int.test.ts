@@ -10,7 +10,7 @@ import { startService } from '@sluice/mesh'
 import { collectMessages, freePort, tempDir, waitFor, type TempDir } from '@sluice/testkit'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { forwarderService } from '../src/index.js'
+import { ForwarderConfigError, forwarderService } from '../src/index.js'
 import { anomalyEvent, httpSink } from './helpers.js'
 import { startHttpReceiver } from './http-receiver.js'
 
@@ -180,4 +180,26 @@ describe('forwarder → webhook', () => {
       `[evict] ${N} points into a 64 KiB spool with the sink down: ${evicted} evicted, ${N - evicted} delivered\n`,
     )
   }, 60_000)
+
+  it('refuses two sinks with one name at start, with a config error that names it', async () => {
+    dir = await tempDir('sluice-fwd-dup-')
+    cleanup.push(() => dir.remove())
+    const start = startService(forwarderService, {
+      argv: ['--broker', broker.url],
+      overrides: {
+        instance: 'dup-t',
+        logLevel: 'silent',
+        dataDir: dir.path,
+        sinks: [
+          httpSink({ name: 'same', url: 'http://127.0.0.1:9/a' }),
+          httpSink({ name: 'same', url: 'http://127.0.0.1:9/b' }),
+        ],
+      },
+    })
+    await expect(start).rejects.toThrow(ForwarderConfigError)
+    await expect(start).rejects.toMatchObject({
+      code: 'SLUICE_ERR_FORWARD_CONFIG',
+      message: expect.stringContaining('two sinks are named "same"') as unknown,
+    })
+  })
 })
