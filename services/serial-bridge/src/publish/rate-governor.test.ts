@@ -59,10 +59,32 @@ describe('createRateGovernor', () => {
     expect(g.update(0.9, 2000)).toBeUndefined()
     expect(g.update(0.9, 3001)).toEqual({ kind: 'unresponsive', hz: 50 })
     expect(g.unresponsive).toBe(true)
-    expect(g.update(0.9, 9000)).toBeUndefined()
+    expect(g.edgeHz).toBe(50)
+    expect(g.update(0.9, 9000)).toEqual({ hz: 25, direction: 'lower', via: 'edge' })
     g.acknowledged(50)
     expect(g.unresponsive).toBe(false)
-    expect(g.update(0.9, 9001)).toEqual({ hz: 25, direction: 'lower' })
+    expect(g.edgeHz).toBeUndefined()
+    expect(g.update(0.9, 9001)).toEqual({ hz: 13, direction: 'lower' })
+  })
+
+  it('keeps stepping at the edge for an unresponsive device, with the same hysteresis, up to the target', () => {
+    const g = createRateGovernor({ high: 0.8, low: 0.3, holdMs: 1000, ackTimeoutMs: 500 })
+    g.setTarget(40, 0)
+    expect(g.update(1, 1000)).toEqual({ hz: 20, direction: 'lower' })
+    expect(g.update(1, 1500)).toEqual({ kind: 'unresponsive', hz: 20 })
+    // Still under pressure: hold one step, then lower at the edge; no acknowledgement is awaited.
+    expect(g.update(1, 2000)).toBeUndefined()
+    expect(g.update(1, 2500)).toEqual({ hz: 10, direction: 'lower', via: 'edge' })
+    expect(g.edgeHz).toBe(10)
+    // Between the thresholds nothing moves, however long.
+    expect(g.update(0.5, 9000)).toBeUndefined()
+    // Low for holdMs: raise step by step, and stop thinning at the target.
+    expect(g.update(0.1, 10_000)).toBeUndefined()
+    expect(g.update(0.1, 11_000)).toEqual({ hz: 20, direction: 'raise', via: 'edge' })
+    expect(g.update(0.1, 12_000)).toEqual({ hz: 40, direction: 'raise', via: 'edge' })
+    expect(g.edgeHz).toBeUndefined()
+    expect(g.throttled).toBe(false)
+    expect(g.steps).toBe(4)
   })
 
   it('takes a new operator target as the new ceiling and current rate', () => {

@@ -6,7 +6,11 @@
  * stayed under `low` it raises the rate again, step by step, back to the rate the operator asked for. The
  * gap between `high` and `low` and the `holdMs` between steps are the hysteresis that keeps it from
  * oscillating. A device that does not acknowledge a command within `ackTimeoutMs` is marked unresponsive:
- * the governor stops asking, and what does not fit is dropped at the edge by the hop's policy, and counted.
+ * the governor stops asking it and keeps stepping the same way at the edge instead (`via: 'edge'`): the
+ * bridge then lets only {@link RateGovernor.edgeHz} lines per second through and counts the rest as
+ * dropped at the edge (see `edge-gate.ts`), which relieves the queue just as a slower device would. An
+ * acknowledgement (say after a reconnect, or to an operator's rate command) puts the device back in charge.
+ * The caller folds other pressure into the fill it passes, e.g. 1 while a downstream consumer is critical.
  * Pure: time and the queue fill are passed in.
  */
 
@@ -26,10 +30,12 @@ export interface RateGovernorOptions {
   readonly ackTimeoutMs?: number
 }
 
-/** A rate change the governor wants sent to the device. */
+/** A rate change: sent to the device as `R<hz>`, or (`via: 'edge'`) applied by dropping at the edge. */
 export interface RateStep {
   readonly hz: number
   readonly direction: 'lower' | 'raise'
+  /** `device` (the default, when absent): send `R<hz>`; `edge`: the device does not answer. */
+  readonly via?: 'device' | 'edge'
 }
 
 /** What the governor reports besides steps. */
@@ -51,8 +57,12 @@ export interface RateGovernor {
   readonly targetHz: number | undefined
   /** Whether the rate is lowered because of pressure. */
   readonly throttled: boolean
-  /** Whether the device ignored a command: the governor no longer steers it. */
+  /** Whether the device ignored a command: the governor steers at the edge instead. */
   readonly unresponsive: boolean
+  /** The rate to let through at the edge while an unresponsive device is throttled; else undefined. */
+  readonly edgeHz: number | undefined
+  /** Rate steps taken so far (sent to the device or applied at the edge). */
+  readonly steps: number
 }
 
 /**
@@ -63,7 +73,7 @@ export interface RateGovernor {
  * const governor = createRateGovernor({ high: 0.8, low: 0.3 })
  * governor.setTarget(100, now)
  * const step = governor.update(publisher.congestion(), now)
- * if (step && 'direction' in step) link.write(`R${step.hz}\n`)
+ * if (step && 'direction' in step && step.via !== 'edge') link.write(`R${step.hz}\n`)
  * ```
  */
 export function createRateGovernor(options: RateGovernorOptions = {}): RateGovernor {
@@ -79,6 +89,16 @@ export function createRateGovernor(options: RateGovernorOptions = {}): RateGover
   let lowSince: number | undefined
   let awaitingAck: { hz: number; since: number } | undefined
   let unresponsive = false
+  let steps = 0
+
+  const step = (hz: number, direction: RateStep['direction'], now: number): RateStep => {
+    applied = hz
+    lastStep = now
+    steps++
+    if (unresponsive) return { hz, direction, via: 'edge' }
+    awaitingAck = { hz, since: now }
+    return { hz, direction }
+  }
 
   const round = (hz: number): number => (hz >= 10 ? Math.round(hz) : Math.round(hz * 10) / 10)
 
@@ -95,6 +115,14 @@ export function createRateGovernor(options: RateGovernorOptions = {}): RateGover
     get unresponsive() {
       return unresponsive
     },
+    get edgeHz() {
+      return unresponsive && applied !== undefined && target !== undefined && applied < target
+        ? applied
+        : undefined
+    },
+    get steps() {
+      return steps
+    },
     setTarget(hz, now) {
       target = hz
       // A new target from the operator starts from there; the pressure, if any, will lower it again.
@@ -109,27 +137,21 @@ export function createRateGovernor(options: RateGovernorOptions = {}): RateGover
       unresponsive = false
     },
     update(fill, now) {
-      if (target === undefined || applied === undefined || unresponsive) return undefined
+      if (target === undefined || applied === undefined) return undefined
       if (awaitingAck !== undefined) {
         if (now - awaitingAck.since < ackTimeoutMs) return undefined
+        awaitingAck = undefined
         unresponsive = true
-        return { kind: 'unresponsive', hz: awaitingAck.hz }
+        // The pressure that asked for this step is still there: hold at the edge from now on.
+        lastStep = now
+        return { kind: 'unresponsive', hz: applied }
       }
       if (fill < low) lowSince ??= now
       else lowSince = undefined
       if (now - lastStep < holdMs) return undefined
-      if (fill > high && applied > minHz) {
-        applied = Math.max(minHz, round(applied * factor))
-        lastStep = now
-        awaitingAck = { hz: applied, since: now }
-        return { hz: applied, direction: 'lower' }
-      }
-      if (lowSince !== undefined && now - lowSince >= holdMs && applied < target) {
-        applied = Math.min(target, round(applied / factor))
-        lastStep = now
-        awaitingAck = { hz: applied, since: now }
-        return { hz: applied, direction: 'raise' }
-      }
+      if (fill > high && applied > minHz) return step(Math.max(minHz, round(applied * factor)), 'lower', now)
+      if (lowSince !== undefined && now - lowSince >= holdMs && applied < target)
+        return step(Math.min(target, round(applied / factor)), 'raise', now)
       return undefined
     },
   }
