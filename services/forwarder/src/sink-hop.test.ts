@@ -285,4 +285,32 @@ describe('sink hop', () => {
     release?.()
     await hop.stop()
   })
+
+  it('stops within stopTimeoutMs when a send hangs, and replays that batch at the next start', async () => {
+    const hung: Sink = {
+      name: 'hung',
+      type: 'fake',
+      encode: (it) => [String(it.payload)],
+      send: () => new Promise<void>(() => undefined),
+      close: () => Promise.resolve(),
+    }
+    const o = options({ batchSize: 3, lingerMs: 0, stopTimeoutMs: 500 })
+    const first = createSinkHop(hung, o)
+    first.start()
+    for (let i = 0; i < 3; i++) first.offer(item(i))
+    await vi.advanceTimersByTimeAsync(1)
+    let stopped = false
+    const stopping = first.stop().then(() => (stopped = true))
+    await vi.advanceTimersByTimeAsync(499)
+    expect(stopped).toBe(false)
+    await vi.advanceTimersByTimeAsync(2)
+    await stopping
+    expect(stopped).toBe(true)
+    const f = fakeSink()
+    const second = createSinkHop(f.sink, o)
+    second.start()
+    await vi.advanceTimersByTimeAsync(10)
+    expect(f.delivered).toEqual(['p0', 'p1', 'p2'])
+    await second.stop()
+  })
 })

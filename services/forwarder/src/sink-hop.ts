@@ -25,6 +25,8 @@ export interface SinkHopOptions {
   readonly retryBaseMs: number
   readonly retryMaxMs: number
   readonly log: MeshLogger
+  /** Longest wait at `stop()` for a send in flight (default 2000 ms); its batch is replayed next time. */
+  readonly stopTimeoutMs?: number
   readonly now?: () => number
   readonly random?: () => number
 }
@@ -73,6 +75,7 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
   let wake: (() => void) | undefined
   let loop: Promise<void> | undefined
   let flushing = 0
+  let closed = false
   let avgRecordBytes = 100
   const initial = spool.stats()
   if (initial.pending > 0)
@@ -123,6 +126,8 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       const started = now()
       try {
         await sink.send(batch.records.map((r) => r.toString('utf8')))
+        // Stopped while this send hung: the spool is closed, and the batch is replayed at the next start.
+        if (closed) return
         spool.ack(batch.next)
         const done = now()
         const n = batch.records.length
@@ -137,6 +142,7 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         counters.lastError = undefined
         counters.refused = false
       } catch (err) {
+        if (closed) return
         attempt++
         counters.failures++
         const e = err instanceof SinkSendError ? err : undefined
@@ -199,7 +205,17 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
     async stop() {
       running = false
       wake?.()
-      await loop
+      // A send that hangs (a sink that accepts the connection and never answers) must not hold up
+      // shutdown beyond stopTimeoutMs: its batch is not acknowledged, so it is replayed at the next start.
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        loop,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, o.stopTimeoutMs ?? 2000)
+        }),
+      ])
+      clearTimeout(timer)
+      closed = true
       spool.close()
       await sink.close()
     },
