@@ -73,7 +73,10 @@ export function createReplaySource(options: ReplaySourceOptions): ReplaySource {
     // does not land on the last row's time.
     const step = records.length > 1 ? (last.t - first.t) / (records.length - 1) : 1000
     const span = last.t - first.t + step
-    const seqSpan = Math.max(...records.map((r) => r.seq)) - first.seq + 1
+    // A loop, not Math.max(...seqs): spreading a million rows as arguments overflows the stack.
+    let maxSeq = first.seq
+    for (const r of records) if (r.seq > maxSeq) maxSeq = r.seq
+    const seqSpan = maxSeq - first.seq + 1
     const speed = options.speed === 0 ? Infinity : options.speed
     const started = now()
     let sinceYield = 0
