@@ -14,6 +14,8 @@ import { promisify } from 'node:util'
 import type { AnomalyEvent, WindowAggregate } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
 import {
+  externalRequired,
+  findProgram,
   freePort,
   influxdConfig,
   startProcess,
@@ -145,6 +147,24 @@ export function asObjects(r: {
   values: unknown[][]
 }): Record<string, unknown>[] {
   return r.values.map((v) => Object.fromEntries(r.columns.map((c, i) => [c, v[i]])))
+}
+
+/**
+ * The local influxd binary, or undefined (skip). The outage test stops and starts influxd on one port and
+ * one data directory, which the Docker fallback of testkit cannot do: under SLUICE_REQUIRE_EXTERNAL=1 a
+ * missing local binary is an error, not a skip.
+ */
+export function localInfluxd(): (ProgramLookup & { path: string }) | undefined {
+  const found = findProgram('influxd', { log: null })
+  if (found.path !== undefined) return { ...found, path: found.path }
+  if (externalRequired())
+    throw new Error(
+      'influxd must be installed locally (apt-get install influxdb): SLUICE_REQUIRE_EXTERNAL=1',
+    )
+  process.stderr.write(
+    '[sluice forwarder tests] influxd not installed locally; skipping the InfluxDB tests\n',
+  )
+  return undefined
 }
 
 /** An influxd that can be stopped and started again on the same port with the same data. */

@@ -9,16 +9,18 @@ import { join } from 'node:path'
 import { startBroker, type RunningBroker } from '@sluice/broker'
 import { anomalyTopic, rawTopic, windowTopic } from '@sluice/contract'
 import { startService, type ServiceHandle } from '@sluice/mesh'
-import { findProgram, tempDir, waitFor, type TempDir } from '@sluice/testkit'
+import { tempDir, waitFor, type TempDir } from '@sluice/testkit'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forwarderService } from '../src/index.js'
+import { createInfluxSink } from '../src/sinks/influx.js'
 import { toMicros } from '../src/sinks/line-protocol.js'
 import {
   anomalyEvent,
   asObjects,
   fileSink,
   influxSink,
+  localInfluxd,
   queryRows,
   rawSample,
   restartableInfluxd,
@@ -29,8 +31,7 @@ import {
 const dashboardPath = fileURLToPath(
   new URL('../../../deploy/grafana/provisioning/dashboards/sluice.json', import.meta.url),
 )
-const influxd = findProgram('influxd')
-const local = influxd.path === undefined ? undefined : { ...influxd, path: influxd.path }
+const local = localInfluxd()
 
 describe.skipIf(local === undefined)('forwarder → real influxd', () => {
   let broker: RunningBroker
@@ -239,6 +240,37 @@ describe.skipIf(local === undefined)('forwarder → real influxd', () => {
       const r = await queryRows(influx.url, 'sluice', sql)
       expect(r.values.length, sql).toBeGreaterThan(0)
     }
+  })
+
+  it('rewrites a replayed batch in place: same series and timestamp, no duplicate points', async () => {
+    await queryRows(influx.url, '', 'CREATE DATABASE replay')
+    const sink = createInfluxSink({
+      name: 'r',
+      url: influx.url,
+      apiVersion: 1,
+      database: 'replay',
+      timeoutMs: 5000,
+    })
+    const records = Array.from({ length: 50 }, (_, i) =>
+      sink.encode({
+        kind: 'raw',
+        topic: 'sluice/uno/light/raw',
+        device: 'uno',
+        channel: 'light',
+        payload: rawSample(i),
+      }),
+    ).flat()
+    await sink.send(records)
+    await sink.send(records) // what a crash between send and acknowledgement replays
+    await sink.send(records.slice(10, 20))
+    const r = await queryRows(
+      influx.url,
+      'replay',
+      'SELECT seq, value FROM sluice_raw ORDER BY time',
+    )
+    expect(r.values).toEqual(
+      Array.from({ length: 50 }, (_, i) => [toMicros(rawSample(i).t), i, rawSample(i).value]),
+    )
   })
 
   it('keeps the data and says why when the database does not exist, then delivers once it does', async () => {

@@ -11,7 +11,6 @@ import { startBroker, type RunningBroker } from '@sluice/broker'
 import { metricsFilter, rawTopic, type ServiceMetrics } from '@sluice/contract'
 import {
   collectMessages,
-  findProgram,
   tempDir,
   waitFor,
   type MessageCollector,
@@ -22,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toMicros } from '../src/sinks/line-protocol.js'
 import {
   influxSink,
+  localInfluxd,
   queryRows,
   rawSample,
   restartableInfluxd,
@@ -32,8 +32,7 @@ import {
 } from './helpers.js'
 
 const OUTAGE_MS = Number(process.env.SLUICE_FORWARDER_OUTAGE_MS ?? 30_000)
-const influxd = findProgram('influxd')
-const local = influxd.path === undefined ? undefined : { ...influxd, path: influxd.path }
+const local = localInfluxd()
 
 describe.skipIf(local === undefined)('InfluxDB outage and a forwarder crash', () => {
   let broker: RunningBroker
