@@ -74,7 +74,7 @@ describe('serial bridge: simulator and replay modes', () => {
     const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
     await client.publishAsync(rateTopic('sluice', 'sim-1'), '{"hz":50}', { qos: 1 })
     await waitFor(() => sim.simulator.rate('sim-1') === 50, {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'the new rate',
     })
     await client.endAsync()
@@ -148,7 +148,7 @@ describe('serial bridge: simulator and replay modes', () => {
           const r = decodeMetrics(m.payload)
           return r.ok && r.value.hops.raw !== undefined
         }),
-      { timeout: 5000, message: 'a metrics message with the raw hop' },
+      { timeout: 10_000, message: 'a metrics message with the raw hop' },
     )
   })
 })

@@ -87,7 +87,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
       batch: { maxSamples: 50, maxDelayMs: 20 },
     })
     await waitFor(() => source().link.state === 'open', {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'the port to open',
     })
     device = await openDevice(deviceEnd())
@@ -109,7 +109,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
       text += formatLine(seq, [400 + seq, 20 + seq / 10], { checksum: seq % 2 === 0 })
     await device.write(text)
     await waitFor(() => samplesOf('temp').length >= 50, {
-      timeout: 5000,
+      timeout: 10_000,
       message: '50 temp samples',
     })
     const light = samplesOf('light')
@@ -137,7 +137,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     for (let seq = 100; seq < 110; seq++) text += formatLine(seq, [500, 21])
     await device.write(text)
     await waitFor(() => samplesOf('light').some((s) => s.seq === 109), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'seq 109',
     })
     const seqs = samplesOf('light').map((s) => s.seq)
@@ -161,7 +161,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     }
     await device.write(Buffer.concat(chunks))
     await waitFor(() => bridge.messages().some((m) => m.includes('garbled lines in')), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'the baud mismatch message',
     })
     const msg = bridge.messages().find((m) => m.includes('garbled lines in'))!
@@ -175,11 +175,11 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     for (let seq = 200; seq < 230; seq++) text += formatLine(seq, [600, 22])
     await device.write(text)
     await waitFor(() => bridge.messages().some((m) => m.includes('gives good lines again')), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'the recovery message',
     })
     await waitFor(() => samplesOf('light').some((s) => s.seq === 229), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'seq 229',
     })
     const after = samplesOf('light').slice(before)
@@ -191,11 +191,11 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
     await client.publishAsync(rateTopic('sluice', 'arduino'), '{"hz":20}', { qos: 1 })
     await waitFor(() => device.received().includes('R20\n'), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'R20 at the device',
     })
     await device.write('OK R20\n')
-    await waitFor(() => source().ackedHz === 20, { timeout: 5000, message: 'the acknowledgement' })
+    await waitFor(() => source().ackedHz === 20, { timeout: 10_000, message: 'the acknowledgement' })
     expect(bridge.messages()).toContain('Device acknowledged R20')
     await client.endAsync()
   })
@@ -204,7 +204,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     await device.close()
     await ptys.stop()
     await waitFor(() => source().link.state === 'waiting', {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'the bridge to notice',
     })
     expect(bridge.messages().some((m) => m.startsWith(`Port ${bridgeEnd()} closed`))).toBe(true)
@@ -214,14 +214,14 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     await waitFor(
       () => bridge.messages().some((m) => m.includes('R5 will be sent when it is back')),
       {
-        timeout: 5000,
+        timeout: 10_000,
       },
     )
     await client.endAsync()
     await waitFor(
       () => bridge.messages().some((m) => m.includes('does not exist: is the board plugged in?')),
       {
-        timeout: 5000,
+        timeout: 10_000,
         message: 'the missing-port message',
       },
     )
@@ -229,7 +229,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     ptys = await startLinkedPtys(socat.path!, bridgeEnd(), deviceEnd())
     device = await openDevice(deviceEnd())
     await waitFor(() => source().link.state === 'open' && source().link.opens === 2, {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'the bridge to reconnect',
     })
     expect(
@@ -238,14 +238,14 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
         .some((m) => /^Port .* is back after [\d.]+ (s|ms); reading lines again$/.test(m)),
     ).toBe(true)
     await waitFor(() => device.received().includes('R5\n'), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'R5 re-sent',
     })
     let text = ''
     for (let seq = 0; seq < 10; seq++) text += formatLine(seq, [700 + seq, 23])
     await device.write(text)
     await waitFor(() => samplesOf('light').filter((s) => s.value >= 700).length >= 10, {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'samples after the reconnect',
     })
     // Nothing bad ever reached the broker.
@@ -283,7 +283,7 @@ describe.skipIf(!socat.available)('serial bridge backpressure to the device', ()
       hops: { raw: { queue: { capacity: 40 } } },
     })
     await waitFor(() => (bridge.bridge.source as SerialSource).link.state === 'open', {
-      timeout: 5000,
+      timeout: 10_000,
     })
     device = await openDevice(ptys.b)
   })
@@ -305,7 +305,7 @@ describe.skipIf(!socat.available)('serial bridge backpressure to the device', ()
     for (let seq = 0; seq < 100; seq++) text += formatLine(seq, [seq])
     await device.write(text)
     await waitFor(() => device.received().includes('R20\n'), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'R20 at the device',
     })
     expect(
@@ -318,13 +318,13 @@ describe.skipIf(!socat.available)('serial bridge backpressure to the device', ()
     await device.write('OK R20\n')
     // Still full: the next step; this time the device stays silent.
     await waitFor(() => device.received().includes('R10\n'), {
-      timeout: 5000,
+      timeout: 10_000,
       message: 'R10 at the device',
     })
     await waitFor(
       () => bridge.messages().some((m) => m.startsWith('arduino did not acknowledge R10')),
       {
-        timeout: 5000,
+        timeout: 10_000,
         message: 'the unresponsive-device warning',
       },
     )
