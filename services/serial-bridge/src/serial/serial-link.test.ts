@@ -176,6 +176,25 @@ describe('createSerialLink', () => {
   })
 })
 
+describe('createSerialLink stopped while opening', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('closes the port that finishes opening after stop', async () => {
+    const s = setup()
+    s.link.start()
+    await s.link.stop()
+    await vi.advanceTimersByTimeAsync(5)
+    expect(s.world.ports).toHaveLength(1)
+    expect(s.port().isOpen).toBe(false)
+    expect(s.link.state).toBe('stopped')
+  })
+})
+
 describe('describePortError', () => {
   it('explains the usual open failures', () => {
     expect(

@@ -269,7 +269,11 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
       scheduleRetry(`Port ${path} closed${why}: the device was unplugged or reset`)
     })
     p.open((err) => {
-      if (p !== port) return
+      if (p !== port) {
+        // Stopped (or given up) while opening: do not leak the descriptor that just opened.
+        if (!err && p.isOpen) p.close(() => undefined)
+        return
+      }
       if (err) {
         if (downSince === 0) downSince = now()
         scheduleRetry(describePortError(path, err))
