@@ -136,6 +136,8 @@ class ObjectRing<T> {
 
 interface SensorState {
   pending: SampleColumns
+  /** Samples already decimated out of `pending` (a burst between two frames). */
+  pendingDecimated: number
   readonly history: SampleRing
 }
 
@@ -179,7 +181,7 @@ export function createLiveState(options: LiveStateOptions): LiveState {
     let s = sensors.get(key)
     if (s === undefined) {
       if (sensors.size >= maxSensors) return undefined
-      s = { pending: emptyColumns(), history: new SampleRing(historySamples) }
+      s = { pending: emptyColumns(), pendingDecimated: 0, history: new SampleRing(historySamples) }
       sensors.set(key, s)
     }
     return s
@@ -227,7 +229,7 @@ export function createLiveState(options: LiveStateOptions): LiveState {
         s.history.push(x.seq, x.t, x.value, x.ingest)
         if (p.v.length >= pendingCap) {
           s.pending = decimateMinMax(p, maxSamplesPerFrame)
-          decimated += p.v.length - s.pending.v.length
+          s.pendingDecimated += p.v.length - s.pending.v.length
         }
       }
     },
@@ -266,9 +268,10 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       for (const [key, s] of sensors) {
         if (s.pending.v.length === 0) continue
         const cut = decimateMinMax(s.pending, maxSamplesPerFrame)
-        frameDecimated += s.pending.v.length - cut.v.length
+        frameDecimated += s.pendingDecimated + s.pending.v.length - cut.v.length
         raw[key] = cut
         s.pending = emptyColumns()
+        s.pendingDecimated = 0
         any = true
       }
       decimated += frameDecimated

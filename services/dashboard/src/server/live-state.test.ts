@@ -1,0 +1,57 @@
+import type { AnomalyEvent, ServiceStatus } from '@sluice/contract'
+import { describe, expect, it } from 'vitest'
+import { createLiveState } from './live-state.js'
+
+const samples = (from: number, n: number) =>
+  Array.from({ length: n }, (_, k) => ({
+    seq: from + k,
+    t: (from + k) * 10,
+    value: k,
+    ingest: (from + k) * 10 + 1,
+  }))
+const status: ServiceStatus = { state: 'online', version: '1', host: 'h', since: 0 }
+const event = { seq: 5, t: 50, value: 9, score: 5, threshold: 4 } as AnomalyEvent
+const config = { prefix: 'sluice', frameMs: 100, ringCapacity: 100, instance: 'd1' }
+const options = { maxSamplesPerFrame: 16, historySamples: 50, maxSensors: 2, maxServices: 1 }
+
+describe('live state', () => {
+  it('cuts everything that arrived into one frame, then starts empty', () => {
+    const live = createLiveState(options)
+    live.addSamples('a/x', samples(0, 5))
+    live.addAnomaly('a/x', event)
+    live.setStatus('windowing', 'w1', status, 1000)
+    const f = live.takeFrame(2000)!
+    expect(f.raw['a/x']!.seq).toEqual([0, 1, 2, 3, 4])
+    expect(f.anomalies).toEqual([{ key: 'a/x', ev: event }])
+    expect(f.services.map((s) => s.service)).toEqual(['windowing'])
+    expect(live.takeFrame(2100)).toBeUndefined()
+  })
+
+  it('decimates a sensor that sent more than a frame may carry, and counts it', () => {
+    const live = createLiveState(options)
+    live.addSamples('a/x', samples(0, 1000))
+    const f = live.takeFrame(0)!
+    expect(f.raw['a/x']!.v.length).toBeLessThanOrEqual(16)
+    expect(f.decimated + f.raw['a/x']!.v.length).toBe(1000)
+    expect(live.stats.decimated).toBe(f.decimated)
+  })
+
+  it('keeps only the newest history per sensor for the snapshot', () => {
+    const live = createLiveState(options)
+    live.addSamples('a/x', samples(0, 120))
+    const snap = live.snapshot(config)
+    expect(snap.raw['a/x']!.seq).toEqual(samples(70, 50).map((s) => s.seq))
+    expect(snap.config).toBe(config)
+  })
+
+  it('ignores and counts sensors and services beyond the limits', () => {
+    const live = createLiveState(options)
+    live.addSamples('a/x', samples(0, 1))
+    live.addSamples('b/x', samples(0, 1))
+    live.addSamples('c/x', samples(0, 3))
+    live.setStatus('windowing', 'w1', status, 0)
+    live.setStatus('anomaly', 'a1', status, 0)
+    expect(live.stats).toMatchObject({ sensors: 2, services: 1, overLimit: 4 })
+    expect(Object.keys(live.snapshot(config).raw)).toEqual(['a/x', 'b/x'])
+  })
+})
