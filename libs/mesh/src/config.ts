@@ -33,6 +33,13 @@ export const QueuePolicySchema = Type.Union([
 export const HopConfigSchema = Type.Object(
   {
     qos: Type.Optional(QosSchema),
+    ack: Type.Optional(
+      Type.Union([Type.Literal('enqueue'), Type.Literal('handled')], {
+        description:
+          'Inbound QoS ≥ 1 hops: acknowledge once queued (enqueue) or once handled and confirmed ' +
+          '(handled, at least once across a crash; the default on a persistent session).',
+      }),
+    ),
     queue: Type.Optional(
       Type.Object(
         {

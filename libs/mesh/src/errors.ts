@@ -15,6 +15,8 @@ export const MeshErrorCode = {
   Connect: 'SLUICE_ERR_MESH_CONNECT',
   /** A hop was declared twice, or used after the service stopped. */
   Hop: 'SLUICE_ERR_MESH_HOP',
+  /** A confirmed publish was not acknowledged by the broker: dropped by policy, failed, or shut down. */
+  Unconfirmed: 'SLUICE_ERR_MESH_UNCONFIRMED',
 } as const
 
 /** One of the codes in {@link MeshErrorCode}. */
@@ -76,5 +78,24 @@ export class MeshHopError extends SluiceError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(MeshErrorCode.Hop, message, options)
+  }
+}
+
+/**
+ * A confirmed publish (`OutboundHop.publishConfirmed`) never got the broker's acknowledgement: the hop's
+ * policy dropped it (`reason` `oldest`, `newest`, `sampled`), the transport failed it (`failed`), or the
+ * hop shut down first (`shutdown`). It was counted as dropped by the hop.
+ */
+export class MeshUnconfirmedError extends SluiceError {
+  override readonly name = 'MeshUnconfirmedError'
+  readonly reason: 'oldest' | 'newest' | 'sampled' | 'failed' | 'shutdown'
+
+  constructor(
+    reason: MeshUnconfirmedError['reason'],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(MeshErrorCode.Unconfirmed, message, options)
+    this.reason = reason
   }
 }

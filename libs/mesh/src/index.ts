@@ -28,6 +28,7 @@ export {
   MeshConfigFileError,
   MeshConnectError,
   MeshHopError,
+  MeshUnconfirmedError,
 } from './errors.js'
 export type { ConfigIssue } from './errors.js'
 export { silentLogger, createSampledLog } from './logger.js'
@@ -46,6 +47,8 @@ export { createMqttTransport } from './transport/mqtt.js'
 export type { MqttTransportOptions } from './transport/mqtt.js'
 export { createInboundHop } from './hop/inbound-hop.js'
 export type {
+  AckMode,
+  HandleBatch,
   HopDecodeResult,
   InboundHop,
   InboundHopDeps,

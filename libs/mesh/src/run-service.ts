@@ -178,7 +178,11 @@ export async function startService<S extends TObject>(
     )
   }
 
-  function route(message: TransportMessage, ack: (outcome?: AckOutcome) => void): void {
+  function route(
+    message: TransportMessage,
+    ack: (outcome?: AckOutcome) => void,
+    readOn?: () => void,
+  ): void {
     let matched: InboundHop<never>[] | undefined
     let first: InboundHop<never> | undefined
     for (const hop of inbound.values()) {
@@ -191,18 +195,31 @@ export async function startService<S extends TObject>(
       return
     }
     if (matched === undefined) {
-      first.accept(message, ack)
+      first.accept(message, ack, readOn)
       return
     }
-    // Several hops want it: acknowledge once every one of them has taken it.
+    // Several hops want it: acknowledge once every one of them has taken it, and read on once every one
+    // of them has read on or settled it.
     // If any of them leaves it at the broker, leave it: it comes back to all of them after a restart.
     let left = matched.length
+    let unread = matched.length
     let leave = false
     for (const hop of matched) {
-      hop.accept(message, (outcome) => {
-        if (outcome === 'leave') leave = true
-        if (--left === 0) ack(leave ? 'leave' : 'taken')
-      })
+      let read = false
+      const readOnce = (): void => {
+        if (read) return
+        read = true
+        if (--unread === 0) readOn?.()
+      }
+      hop.accept(
+        message,
+        (outcome) => {
+          if (outcome === 'leave') leave = true
+          readOnce()
+          if (--left === 0) ack(leave ? 'leave' : 'taken')
+        },
+        readOn === undefined ? undefined : readOnce,
+      )
     }
   }
 
@@ -229,12 +246,18 @@ export async function startService<S extends TObject>(
     instance,
     inbound<T = Sample>(spec: InboundHopSpec<T>): InboundHop<T> {
       ensureNewHop(spec.name)
-      const hop = createInboundHop(withHopConfig(spec, common.hops), {
-        transport,
-        prefix,
-        log: log.child({ hop: spec.name }),
-        paused: !started,
-      })
+      const ackOverride = common.hops[spec.name]?.ack
+      const hop = createInboundHop(
+        withHopConfig(ackOverride === undefined ? spec : { ...spec, ack: ackOverride }, common.hops),
+        {
+          transport,
+          prefix,
+          log: log.child({ hop: spec.name }),
+          paused: !started,
+          // At least once across a crash where the broker keeps what we have not acknowledged.
+          defaultAck: common.session === 'persistent' ? 'handled' : 'enqueue',
+        },
+      )
       inbound.set(spec.name, hop as unknown as InboundHop<never>)
       if (started) {
         hop

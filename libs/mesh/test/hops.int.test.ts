@@ -327,7 +327,7 @@ for (const kind of brokerKinds()) {
       await first.stop()
       await publishing
       await start(setup, { session: 'persistent', instance, prefix })
-      await waitFor(() => seen.size >= N, 10_000, 'every sample, across the restart')
+      await waitFor(() => seen.size >= N, 10_000, `every sample, across the restart (${seen.size})`)
       expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
     })
 

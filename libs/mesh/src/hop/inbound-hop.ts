@@ -10,6 +10,20 @@
  * loop makes room, so mqtt.js withholds the PUBACK and stops reading the socket; on a QoS 1 hop nothing
  * is lost, and the backlog waits at the broker for this subscriber alone.
  *
+ * **Acknowledgement modes** (`ack`). `enqueue` (the default on a clean session) acknowledges a message as
+ * soon as its items are queued: fast, but what sits in the queue, or in what the handler published and the
+ * broker has not acknowledged yet, dies with the process. `handled` (the default for QoS ≥ 1 on a persistent
+ * session) is at least once across a crash: the transport reads on at once (`readOn`), but the message's
+ * PUBACK waits until every one of its items has been handled AND every promise the handler passed to
+ * `batch.ackAfter` (typically `OutboundHop.publishConfirmed`, the broker's PUBACK of what it published
+ * because of them) has resolved. A kill -9 then loses nothing the broker has not been told is done: it
+ * delivers the rest again after the restart (duplicates are possible, loss is not). The queue never
+ * evicts in this mode (its policy acts as `block`): a message that does not fit waits, and the
+ * transport reads nothing more until it fits. The handler's confirmations are not awaited by the drain
+ * loop (their PUBACKs arrive on the same socket, which a waiting message stops), but at most
+ * `maxUnconfirmed` samples may wait for them while the socket is read, which bounds what the handler
+ * publishes ahead of the broker.
+ *
  * Every delivered item with a sequence number feeds a per-sensor gap tracker; unexplained loss is gaps
  * minus the drops this hop counted (§6). The hop manages its own subscriptions, so an instance can take
  * and give up sensors while it runs (§12).
@@ -28,6 +42,7 @@ import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
 import {
   topicMatches,
   type AckOutcome,
+  type MessageHandler,
   type Transport,
   type TransportMessage,
 } from '../transport/transport.js'
@@ -39,6 +54,24 @@ export type HopDecodeResult<T> =
   | readonly T[]
   | { readonly ok: true; readonly value: readonly T[] }
   | { readonly ok: false; readonly error: Error }
+
+/**
+ * When an inbound hop acknowledges a QoS ≥ 1 message: once its items are queued (`enqueue`), or once they
+ * are handled and what the handler published because of them is confirmed (`handled`, at least once).
+ */
+export type AckMode = 'enqueue' | 'handled'
+
+/** What the handler gets with each batch, to tie the acknowledgement to its own outputs. */
+export interface HandleBatch {
+  /** True in `handled` mode: promises given to {@link HandleBatch.ackAfter} are then awaited. */
+  readonly confirming: boolean
+  /**
+   * Holds the acknowledgement of the messages this batch came from until `p` settles. If `p` rejects
+   * (the output was dropped or failed), they are left unacknowledged, so the broker delivers them again
+   * after a reconnect, and counted as dropped (`unconfirmed`). A no-op unless `confirming`.
+   */
+  ackAfter(p: PromiseLike<unknown>): void
+}
 
 /** What a service declares for an inbound hop. `T` is the item type; raw samples by default. */
 export interface InboundHopSpec<T = Sample> extends HopSpecBase {
@@ -56,8 +89,21 @@ export interface InboundHopSpec<T = Sample> extends HopSpecBase {
   readonly ingest?: (item: T) => number | undefined
   /** Most samples handed to one `handle` call. Default 512. */
   readonly maxBatch?: number
-  /** The service's handler: items of one key, in arrival order. */
-  readonly handle: (key: string, items: T[]) => void | Promise<void>
+  /**
+   * `enqueue` or `handled` (see {@link AckMode}); config `hops.<name>.ack` overrides it. Default: the
+   * runtime's (`handled` on a persistent session, else `enqueue`). Only QoS ≥ 1 hops acknowledge.
+   */
+  readonly ack?: AckMode
+  /**
+   * In `handled` mode, most samples handled and still waiting for their `ackAfter` promises; the drain
+   * loop waits above it. Default: the queue's capacity.
+   */
+  readonly maxUnconfirmed?: number
+  /**
+   * The service's handler: items of one key, in arrival order. A returned promise is awaited before the
+   * next batch; `batch.ackAfter` ties the acknowledgement to later work without holding the loop.
+   */
+  readonly handle: (key: string, items: T[], batch: HandleBatch) => void | Promise<void>
 }
 
 /** Dependencies of {@link createInboundHop}. */
@@ -74,6 +120,8 @@ export interface InboundHopDeps {
    * CONNACK, waits in the queue until the service has started.
    */
   readonly paused?: boolean
+  /** The acknowledgement mode of hops that declare none. Default `enqueue`. */
+  readonly defaultAck?: AckMode
 }
 
 /** A running inbound hop. */
@@ -92,8 +140,17 @@ export interface InboundHop<T = Sample> {
   unsubscribe(filter: string): Promise<void>
   /** True if this hop subscribed to a filter matching `topic`. */
   matches(topic: string): boolean
-  /** Takes one message from the transport; `ack` is called once the message is settled. */
-  accept(message: TransportMessage, ack: (outcome?: AckOutcome) => void): void
+  /**
+   * Takes one message from the transport; `ack` is called once the message is settled. In `handled`
+   * mode `readOn` (see {@link MessageHandler}) is called as soon as the message is taken.
+   */
+  accept(
+    message: TransportMessage,
+    ack: (outcome?: AckOutcome) => void,
+    readOn?: () => void,
+  ): void
+  /** The acknowledgement mode in force (QoS 0 hops are always `enqueue`). */
+  readonly ackMode: AckMode
   /**
    * Stops intake; queued items still drain. By default it unsubscribes. With `hold` (for a QoS ≥ 1 hop
    * on a persistent session) it keeps the subscriptions and settles any further message as `leave`:
@@ -110,18 +167,40 @@ export interface InboundHop<T = Sample> {
   metrics(): HopMetrics
 }
 
+/** One message in `handled` mode: acknowledged once nothing of it is outstanding. */
+interface Delivery {
+  /** Items not yet handled. */
+  outstanding: number
+  readonly samples: number
+  readonly ack: (outcome?: AckOutcome) => void
+  /** What the handler asked to wait for, over every batch that held its items. */
+  confirmations: PromiseLike<unknown>[] | undefined
+  /** The last batch that added confirmations (so one batch adds them once). */
+  batchId: number
+}
+
 interface Entry<T> {
   readonly key: string
   readonly item: T
   readonly weight: number
   readonly at: number
+  readonly delivery: Delivery | undefined
 }
 
 interface Pending<T> {
   readonly entries: Entry<T>[]
   index: number
   readonly ack: (outcome?: AckOutcome) => void
+  /** `handled` mode: the acknowledgement follows the delivery; `readOn` is called once it is queued. */
+  readonly delivery: Delivery | undefined
+  readonly readOn: (() => void) | undefined
 }
+
+/** The batch of `enqueue` mode: nothing to wait for. */
+const UNCONFIRMED_BATCH: HandleBatch = Object.freeze({
+  confirming: false,
+  ackAfter: () => undefined,
+})
 
 const defaultNow = (): number => performance.timeOrigin + performance.now()
 
@@ -151,10 +230,17 @@ export function createInboundHop<T = Sample>(
   const log = deps.log ?? silentLogger
   const now = deps.now ?? defaultNow
   const { transport, prefix } = deps
+  const handledMode = spec.qos > 0 && (spec.ack ?? deps.defaultAck ?? 'enqueue') === 'handled'
+  // In `handled` mode every queued item belongs to a message the broker still holds for us: evicting it
+  // would turn a redeliverable message into a loss, so the queue only ever refuses (block).
+  const metricsSpec: HopSpecBase = handledMode
+    ? { ...spec, queue: { capacity: spec.queue.capacity, policy: 'block' } }
+    : spec
   const queue: BoundedQueue<Entry<T>> = createBoundedQueue({
     capacity: spec.queue.capacity,
-    policy: spec.queue.policy,
+    policy: metricsSpec.queue.policy,
   })
+  const maxUnconfirmed = spec.maxUnconfirmed ?? spec.queue.capacity
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
   const maxBatch = spec.maxBatch ?? 512
@@ -190,6 +276,12 @@ export function createInboundHop<T = Sample>(
   let out = 0
   let droppedShutdown = 0
   let handlerFailed = 0
+  let droppedLeft = 0
+  let droppedUnconfirmed = 0
+  /** `handled` mode: samples handled whose confirmations are still pending. */
+  let unconfirmed = 0
+  let unconfirmedWaiter: (() => void) | undefined
+  let batchCounter = 0
   let draining = false
   let holding = false
   let paused = deps.paused ?? false
@@ -234,8 +326,50 @@ export function createInboundHop<T = Sample>(
       const p = pending[0]!
       if (!offerFrom(p)) return
       pending.shift()
-      p.ack()
+      // In `handled` mode the acknowledgement follows the delivery; only reading resumes now.
+      if (p.readOn !== undefined) p.readOn()
+      else p.ack()
     }
+  }
+
+  /** Acknowledges a handled delivery once its confirmations settle; left at the broker if one failed. */
+  function settleDelivery(d: Delivery): void {
+    const c = d.confirmations
+    if (c === undefined) {
+      d.ack('taken')
+      return
+    }
+    void Promise.allSettled(c).then((results) => {
+      if (results.some((r) => r.status === 'rejected')) {
+        droppedUnconfirmed += d.samples
+        d.ack('leave')
+      } else d.ack('taken')
+    })
+  }
+
+  /** Marks a batch's entries handled, ties its confirmations to their deliveries, settles the done ones. */
+  function completeBatch(entries: readonly Entry<T>[], confirmations: PromiseLike<unknown>[]): void {
+    const id = ++batchCounter
+    for (const e of entries) {
+      const d = e.delivery
+      if (d === undefined) continue
+      if (confirmations.length > 0 && d.batchId !== id) {
+        d.batchId = id
+        if (d.confirmations === undefined) d.confirmations = [...confirmations]
+        else d.confirmations.push(...confirmations)
+      }
+      if (--d.outstanding === 0) settleDelivery(d)
+    }
+  }
+
+  function waitForConfirmations(): Promise<void> {
+    return new Promise<void>((resolve) => (unconfirmedWaiter = resolve))
+  }
+
+  function wakeConfirmationWaiter(): void {
+    const w = unconfirmedWaiter
+    unconfirmedWaiter = undefined
+    w?.()
   }
 
   function scheduleDrain(): void {
@@ -275,8 +409,17 @@ export function createInboundHop<T = Sample>(
         const seq = seqOf(item)
         if (seq !== undefined) gaps.observe(key, seq)
       }
+      // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
+      // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
+      // for room: the transport reads nothing then, so they could not arrive.
+      while (handledMode && unconfirmed >= maxUnconfirmed && pending.length === 0)
+        await waitForConfirmations()
+      const confirmations: PromiseLike<unknown>[] = []
+      const handleBatch: HandleBatch = handledMode
+        ? { confirming: true, ackAfter: (p) => void confirmations.push(p) }
+        : UNCONFIRMED_BATCH
       try {
-        const r = spec.handle(key, batch)
+        const r = spec.handle(key, batch, handleBatch)
         if (r !== undefined) await r
       } catch (err) {
         handlerFailed += samples
@@ -284,6 +427,16 @@ export function createInboundHop<T = Sample>(
           { err, hop: spec.name, key, handlerFailed },
           'handler failed; its batch is lost',
         )
+      }
+      if (handledMode) {
+        if (confirmations.length > 0) {
+          unconfirmed += samples
+          void Promise.allSettled(confirmations).then(() => {
+            unconfirmed -= samples
+            wakeConfirmationWaiter()
+          })
+        }
+        completeBatch(entries, confirmations)
       }
       const t1 = now()
       out += samples
@@ -314,21 +467,35 @@ export function createInboundHop<T = Sample>(
   }
 
   function dropRemaining(): void {
+    // In `handled` mode what was not handled is left at the broker (redelivered after a restart).
+    const left = new Set<Delivery>()
     for (;;) {
       const e = queue.poll()
       if (e === undefined) break
-      droppedShutdown += e.weight
+      if (e.delivery !== undefined) {
+        droppedLeft += e.weight
+        left.add(e.delivery)
+      } else droppedShutdown += e.weight
     }
     for (const p of pending) {
-      for (let i = p.index; i < p.entries.length; i++) droppedShutdown += p.entries[i]!.weight
-      p.ack()
+      for (let i = p.index; i < p.entries.length; i++) {
+        if (p.delivery !== undefined) droppedLeft += p.entries[i]!.weight
+        else droppedShutdown += p.entries[i]!.weight
+      }
+      if (p.delivery !== undefined) left.add(p.delivery)
+      else p.ack()
     }
     pending.length = 0
+    for (const d of left) {
+      d.outstanding = -1
+      d.ack('leave')
+    }
   }
 
   return {
     name: spec.name,
     spec,
+    ackMode: handledMode ? 'handled' : 'enqueue',
     get filters() {
       return [...filters]
     },
@@ -376,7 +543,11 @@ export function createInboundHop<T = Sample>(
       for (const f of retired) if (topicMatches(f, topic)) return true
       return false
     },
-    accept(message: TransportMessage, ack: (outcome?: AckOutcome) => void): void {
+    accept(
+      message: TransportMessage,
+      ack: (outcome?: AckOutcome) => void,
+      readOn?: () => void,
+    ): void {
       if (holding) {
         ack('leave')
         return
@@ -388,17 +559,43 @@ export function createInboundHop<T = Sample>(
       }
       const t = now()
       const entries: Entry<T>[] = new Array<Entry<T>>(items.length)
+      // `handled` mode needs the transport to read on before acknowledging (QoS 1 over MQTT); where it
+      // cannot (QoS 2 in mqtt.js), the message is acknowledged on enqueue as before.
+      let delivery: Delivery | undefined
+      let samples = 0
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!
-        entries[i] = { key: keyOf(message.topic, item), item, weight: weightOf(item), at: t }
+        const weight = weightOf(item)
+        samples += weight
+        entries[i] = { key: keyOf(message.topic, item), item, weight, at: t, delivery: undefined }
       }
-      const p: Pending<T> = { entries, index: 0, ack }
-      // Keep arrival order: while earlier messages wait for room, this one waits behind them.
+      if (handledMode && readOn !== undefined && message.qos > 0) {
+        delivery = {
+          outstanding: entries.length,
+          samples,
+          ack,
+          confirmations: undefined,
+          batchId: 0,
+        }
+        for (let i = 0; i < entries.length; i++) entries[i] = { ...entries[i]!, delivery }
+      }
+      const p: Pending<T> = {
+        entries,
+        index: 0,
+        ack,
+        delivery,
+        readOn: delivery === undefined ? undefined : readOn,
+      }
+      // Keep arrival order: while earlier messages wait for room, this one waits behind them, and the
+      // transport reads nothing more (as under `block`).
       if (pending.length === 0 && offerFrom(p)) {
-        ack()
+        if (p.readOn !== undefined) p.readOn()
+        else ack()
         return
       }
       pending.push(p)
+      // A drain loop waiting for confirmations would wait forever now: let it go on.
+      wakeConfirmationWaiter()
     },
     async stopIntake(options = {}) {
       if (options.hold === true && spec.qos > 0) {
@@ -437,18 +634,24 @@ export function createInboundHop<T = Sample>(
       })
       const g = gaps.totals().gaps
       const m = toHopMetrics({
-        spec,
+        spec: metricsSpec,
         direction: 'in',
         counters,
         out,
         rejected,
-        extraDropped: { shutdown: droppedShutdown, 'handler-error': handlerFailed },
+        extraDropped: {
+          shutdown: droppedShutdown,
+          'handler-error': handlerFailed,
+          left: droppedLeft,
+          unconfirmed: droppedUnconfirmed,
+        },
         capacity: queue.capacity,
         snapshot,
         gaps: g,
         unexplainedLoss: unexplainedLoss({
           gaps: g,
-          countedDrops: counters.droppedTotal + droppedShutdown,
+          countedDrops:
+            counters.droppedTotal + droppedShutdown + droppedLeft + droppedUnconfirmed,
         }),
       })
       if (filters.size > 0) m.topic = [...filters].join(',')

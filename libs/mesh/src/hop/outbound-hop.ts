@@ -7,9 +7,16 @@
  * counted. Only under `block` does it push back: `publish` returns `false` when full (nothing is taken or
  * counted, like `stream.write`), and `ready()` resolves once there is room; `publishAsync` does both.
  * Holding messages in our queue while offline is also what bounds mqtt.js' offline queue.
+ *
+ * `publishConfirmed` is the same publish with a promise that resolves on the broker's acknowledgement
+ * (PUBACK at QoS 1) and rejects with {@link MeshUnconfirmedError} if the message is dropped instead: an
+ * inbound hop in `handled` mode passes it to `batch.ackAfter`, so the raw message is acknowledged only
+ * once what was made from it is safe at the broker. Evictions are found without a callback from the
+ * queue: messages carry a running number, and a confirmed one older than the queue's head was evicted.
  */
 import type { HopMetrics } from '@sluice/contract'
 import { createBoundedQueue, createHopMeter, type BoundedQueue } from '@sluice/stream'
+import { MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
 import type { Transport } from '../transport/transport.js'
 import { toHopMetrics } from './hop-metrics.js'
@@ -51,6 +58,21 @@ export interface OutboundHop {
     samples?: number,
     options?: OutboundPublishOptions,
   ): boolean
+  /**
+   * Publishes (waiting for room under `block`) and resolves once the broker acknowledged the message;
+   * rejects with {@link MeshUnconfirmedError} when it was dropped by policy, failed or shut down.
+   *
+   * @example
+   * ```ts
+   * batch.ackAfter(out.publishConfirmed(topic, encodeText(aggregate), aggregate.count))
+   * ```
+   */
+  publishConfirmed(
+    topic: string,
+    payload: string | Uint8Array,
+    samples?: number,
+    options?: OutboundPublishOptions,
+  ): Promise<void>
   /** Publishes, waiting for room under `block`. */
   publishAsync(
     topic: string,
@@ -81,6 +103,14 @@ interface OutMessage {
   readonly ingest: number | undefined
   /** Time spent in our queue, set when handed to the transport. */
   waited: number
+  /** Running number, to tell evicted confirmed messages (older than the queue's head). */
+  readonly n: number
+  readonly confirm: Confirm | undefined
+}
+
+interface Confirm {
+  resolve(): void
+  reject(err: Error): void
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now()
@@ -112,6 +142,52 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
   let droppedShutdown = 0
   let closed = false
   let roomWaiters: (() => void)[] = []
+  let counter = 0
+  /** Confirmed messages still in the queue, oldest first. */
+  const confirming: OutMessage[] = []
+  let confirmingHead = 0
+
+  function unconfirmed(m: OutMessage, reason: MeshUnconfirmedError['reason'], cause?: unknown): void {
+    m.confirm?.reject(
+      new MeshUnconfirmedError(
+        reason,
+        `Hop ${spec.name} did not deliver a message to ${m.topic} (${reason}).`,
+        cause === undefined ? undefined : { cause },
+      ),
+    )
+  }
+
+  /** Rejects the confirmed messages the queue evicted: those older than its head (or all, if empty). */
+  function rejectEvicted(reason: 'oldest' | 'sampled'): void {
+    const head = queue.peek()
+    while (confirmingHead < confirming.length) {
+      const m = confirming[confirmingHead]!
+      if (head !== undefined && m.n >= head.n) break
+      confirming[confirmingHead++] = undefined as unknown as OutMessage
+      unconfirmed(m, reason)
+    }
+    compactConfirming()
+  }
+
+  /**
+   * Takes `m` off the confirmed list when the pump hands it on: evictions are rejected when they happen,
+   * so the oldest confirmed message left is the one the queue yields first.
+   */
+  function handOn(m: OutMessage): void {
+    if (confirming[confirmingHead] !== m) return
+    confirming[confirmingHead++] = undefined as unknown as OutMessage
+    compactConfirming()
+  }
+
+  function compactConfirming(): void {
+    if (confirmingHead > 1024 && confirmingHead * 2 > confirming.length) {
+      confirming.splice(0, confirmingHead)
+      confirmingHead = 0
+    } else if (confirmingHead === confirming.length) {
+      confirming.length = 0
+      confirmingHead = 0
+    }
+  }
   let idleWaiters: (() => void)[] = []
 
   function wakeRoom(): void {
@@ -132,12 +208,14 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
     inFlight--
     const t = now()
     if (ok) {
+      m.confirm?.resolve()
       out += m.weight
       // Busy time is not measurable per message with several in flight: μ is then the throughput.
       meter.serve(t, m.weight, m.waited, 0)
       if (m.ingest !== undefined) meter.recordLatency(t - m.ingest)
     } else {
       failed += m.weight
+      unconfirmed(m, 'failed', err)
       warnFailed({ err, hop: spec.name, topic: m.topic, failed }, 'publish failed; message dropped')
     }
     pump()
@@ -148,6 +226,7 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
     if (closed) return
     while (inFlight < maxInFlight && queue.size > 0 && transport.connected) {
       const m = queue.poll()!
+      if (m.confirm !== undefined) handOn(m)
       const t = now()
       meter.observeLength(t, queue.length)
       inFlight++
@@ -167,6 +246,12 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
   function offer(m: OutMessage): boolean {
     const r = queue.offer(m, m.weight)
     if (!r.accepted && r.reason === 'full') return false
+    if (!r.accepted) unconfirmed(m, r.reason)
+    else {
+      if (r.evicted > 0 && confirming.length > confirmingHead)
+        rejectEvicted(spec.queue.policy === 'sample' ? 'sampled' : 'oldest')
+      if (m.confirm !== undefined) confirming.push(m)
+    }
     meter.arrive(m.at, m.weight)
     meter.observeLength(m.at, queue.length)
     pump()
@@ -187,7 +272,32 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
         at: now(),
         ingest: options.ingest,
         waited: 0,
+        n: ++counter,
+        confirm: undefined,
       })
+    },
+    async publishConfirmed(topic, payload, samples = 1, options = {}) {
+      let confirm!: Confirm
+      const acked = new Promise<void>((resolve, reject) => (confirm = { resolve, reject }))
+      for (;;) {
+        const m: OutMessage = {
+          topic,
+          payload,
+          weight: samples,
+          at: now(),
+          ingest: options.ingest,
+          waited: 0,
+          n: ++counter,
+          confirm,
+        }
+        if (offer(m)) break
+        await hop.ready()
+        if (closed) {
+          unconfirmed(m, 'shutdown')
+          break
+        }
+      }
+      return acked
     },
     async publishAsync(topic, payload, samples = 1, options = {}) {
       while (!hop.publish(topic, payload, samples, options)) await hop.ready()
@@ -206,7 +316,12 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
         }
         const timer = setTimeout(() => {
           idleWaiters = idleWaiters.filter((w) => w !== onIdle)
-          for (let m = queue.poll(); m !== undefined; m = queue.poll()) droppedShutdown += m.weight
+          for (let m = queue.poll(); m !== undefined; m = queue.poll()) {
+            droppedShutdown += m.weight
+            unconfirmed(m, 'shutdown')
+          }
+          confirming.length = 0
+          confirmingHead = 0
           resolve(false)
         }, timeoutMs)
         idleWaiters.push(onIdle)

@@ -15,6 +15,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { MeshConnectError } from '../errors.js'
 import { silentLogger, type MeshLogger } from '../logger.js'
 import type {
+  AckOutcome,
   MessageHandler,
   PublishOptions,
   Qos,
@@ -48,6 +49,18 @@ export interface MqttTransportOptions {
   readonly log?: MeshLogger
 }
 
+/** A QoS 1 acknowledgement owed, in arrival order; `outcome` is set once the message is settled. */
+interface DeferredAck {
+  readonly messageId: number
+  readonly generation: number
+  outcome: AckOutcome | undefined
+}
+
+/** The one mqtt.js internal used: how its publish handler writes a PUBACK. */
+interface MqttInternals {
+  _sendPacket(packet: { cmd: 'puback'; messageId: number }): void
+}
+
 /**
  * Creates an MQTT transport (not yet connected).
  *
@@ -64,6 +77,25 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
   const listeners = new Set<(e: TransportEvent) => void>()
   let handler: MessageHandler = (_m, ack) => ack()
   let client: MqttClient | undefined
+  // Deferred QoS 1 acknowledgements, in arrival order; `generation` counts connections, so an
+  // acknowledgement owed on a connection that has dropped is never sent on the next one (its packet id
+  // may name another message there; the broker delivers ours again anyway).
+  const deferred: DeferredAck[] = []
+  let generation = 0
+
+  function flushDeferred(): void {
+    const c = client
+    while (deferred.length > 0) {
+      const head = deferred[0]!
+      if (head.generation === generation && head.outcome === undefined) return
+      deferred.shift()
+      if (head.generation !== generation || head.outcome === 'leave' || c?.connected !== true)
+        continue
+      // mqtt.js has no public call to acknowledge later; `_sendPacket` writes a PUBACK as its own
+      // publish handler does (handlers/publish.js).
+      ;(c as unknown as MqttInternals)._sendPacket({ cmd: 'puback', messageId: head.messageId })
+    }
+  }
 
   function emit(e: TransportEvent): void {
     for (const l of listeners) l(e)
@@ -113,17 +145,54 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
           retain: packet.retain,
         }
         let called = false
-        handler(message, (outcome) => {
-          if (called) return
-          called = true
-          // mqtt.js sends no PUBACK when the callback gets an error, and reads the next packet all the
-          // same (handlers/publish.js, client.js `nextTickWork`): the message stays unacknowledged at the
-          // broker, which redelivers it to a persistent session [MQTT-4.4.0-1].
-          if (outcome === 'leave') done(new Error('left unacknowledged for redelivery'))
-          else done()
-        })
+        let read = false
+        // A QoS 1 message gets a place in the ordered acknowledgements when it must wait behind earlier
+        // deferred ones, or when its handler reads on before acknowledging it.
+        const messageId = packet.messageId
+        let slot: DeferredAck | undefined =
+          packet.qos === 1 && messageId !== undefined && deferred.length > 0
+            ? { messageId, generation, outcome: undefined }
+            : undefined
+        if (slot !== undefined) deferred.push(slot)
+        // mqtt.js sends no PUBACK when the callback gets an error, and reads the next packet all the
+        // same (handlers/publish.js, client.js `nextTickWork`): the message stays unacknowledged at the
+        // broker, which redelivers it to a persistent session [MQTT-4.4.0-1].
+        const readOnNow = (): void => {
+          if (read) return
+          read = true
+          done(new Error('acknowledgement deferred'))
+        }
+        const readOn =
+          packet.qos === 1 && messageId !== undefined
+            ? (): void => {
+                if (read || called) return
+                if (slot === undefined) {
+                  slot = { messageId, generation, outcome: undefined }
+                  deferred.push(slot)
+                }
+                readOnNow()
+              }
+            : undefined
+        handler(
+          message,
+          (outcome) => {
+            if (called) return
+            called = true
+            if (slot === undefined) {
+              if (outcome === 'leave') done(new Error('left unacknowledged for redelivery'))
+              else done()
+              return
+            }
+            slot.outcome = outcome ?? 'taken'
+            readOnNow()
+            flushDeferred()
+          },
+          readOn,
+        )
       }
       c.on('connect', () => {
+        generation++
+        flushDeferred()
         log.debug({ clientId: options.clientId }, 'connected')
         emit({ type: 'connect' })
       })

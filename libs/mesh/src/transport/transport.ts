@@ -28,10 +28,17 @@ export type AckOutcome = 'taken' | 'leave'
  * Receives a message. Call `ack` once the message is settled: until then the transport withholds the
  * QoS 1/2 acknowledgement and stops reading, which is how the `block` policy pushes back (DESIGN.md §5).
  * Call it exactly once.
+ *
+ * `readOn`, when the transport gives it, separates the two: calling it lets the transport read the next
+ * message at once, while the acknowledgement still waits for `ack` (the at-least-once `handled` mode of
+ * inbound hops). Acknowledgements still go out in arrival order [MQTT-4.6.0-2]; one whose connection
+ * dropped meanwhile is never sent (the broker delivers the message again). It is `undefined` where the
+ * transport cannot do that (QoS 0 has no acknowledgement; mqtt.js handles QoS 2's PUBREC itself).
  */
 export type MessageHandler = (
   message: TransportMessage,
   ack: (outcome?: AckOutcome) => void,
+  readOn?: () => void,
 ) => void
 
 /** Options of {@link Transport.publish}. */
