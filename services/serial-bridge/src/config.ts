@@ -92,13 +92,24 @@ export const SerialBridgeConfigSchema = Type.Object({
       minHz: Type.Number({ default: 1, exclusiveMinimum: 0 }),
       holdMs: Type.Integer({ default: 2000, minimum: 0 }),
       ackTimeoutMs: Type.Integer({ default: 3000, minimum: 1 }),
+      downstream: Type.Boolean({
+        default: true,
+        description:
+          'Also count a consumer of our raw topics whose metrics say `critical` as full pressure.',
+      }),
+      downstreamTtlMs: Type.Integer({
+        default: 3000,
+        minimum: 1,
+        description: 'How long a critical report counts without a newer one.',
+      }),
     },
     {
       default: {},
       additionalProperties: false,
       description:
-        'Serial mode: lower the device rate (R<hz>) while the raw queue is over `high` full, raise it ' +
-        'again once it has stayed under `low`; a device that does not acknowledge is left alone.',
+        'Serial mode: lower the device rate (R<hz>) while the raw queue is over `high` full (or a ' +
+        'downstream consumer is critical), raise it again once it has stayed under `low`; a device ' +
+        'that does not acknowledge is throttled at the edge instead (counted drops).',
     },
   ),
   batch: Type.Object(

@@ -37,6 +37,23 @@ export type {
 } from './line/mismatch-detector.js'
 export { createBatcher } from './publish/batcher.js'
 export type { Batcher, BatcherOptions, Flush } from './publish/batcher.js'
+export { createRateGovernor } from './publish/rate-governor.js'
+export type {
+  GovernorNotice,
+  RateGovernor,
+  RateGovernorOptions,
+  RateStep,
+} from './publish/rate-governor.js'
+export { createEdgeGate } from './publish/edge-gate.js'
+export type { EdgeGate } from './publish/edge-gate.js'
+export { createDeviceMetrics } from './publish/device-metrics.js'
+export type { DeviceBackpressure, DeviceMetricsSource } from './publish/device-metrics.js'
+export {
+  createDownstreamPressure,
+  downstreamHopSpec,
+  filterMatches,
+} from './handlers/downstream.js'
+export type { DownstreamPressure, DownstreamPressureOptions } from './handlers/downstream.js'
 export { createRawPublisher } from './publish/raw-publisher.js'
 export type {
   RawHop,

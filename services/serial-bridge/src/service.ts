@@ -8,12 +8,14 @@
  */
 import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
 import { resolveBridgeConfig, type SerialBridgeConfigSchema } from './config.js'
+import { createDownstreamPressure, downstreamHopSpec } from './handlers/downstream.js'
 import { createRateHandler, rateHopSpec } from './handlers/rate.js'
 import type { BridgeLogger } from './logger.js'
+import { createDeviceMetrics } from './publish/device-metrics.js'
 import { createRawPublisher, type RawPublisher } from './publish/raw-publisher.js'
 import type { PortFactory } from './serial/serial-link.js'
 import { createReplaySource } from './sources/replay-source.js'
-import { createSerialSource } from './sources/serial-source.js'
+import { createSerialSource, type SerialSource } from './sources/serial-source.js'
 import { createSimSource } from './sources/sim-source.js'
 import type { BridgeSource, Reading } from './sources/source.js'
 
@@ -47,9 +49,10 @@ export function createSerialBridgeService(
   const [device] = resolved.devices as [string]
 
   let source: BridgeSource
+  let serial: SerialSource | undefined
   switch (config.mode) {
     case 'serial':
-      source = createSerialSource({
+      source = serial = createSerialSource({
         device,
         port: config.port,
         baudRate: config.baud,
@@ -107,6 +110,24 @@ export function createSerialBridgeService(
   })
   ctx.inbound(rateHopSpec(prefix, resolved.devices, createRateHandler(source, log)))
 
+  // Backpressure to the device (§5): visible as the `device` hop in metrics; a consumer of our raw topics
+  // that reports itself critical counts as pressure too, through everyone's metrics.
+  let downstream: (() => string | undefined) | undefined
+  if (serial !== undefined) {
+    const s = serial
+    ctx.addMetricsSource(createDeviceMetrics(() => s.backpressure()))
+    if (config.governor.enabled && config.governor.downstream) {
+      const pressure = createDownstreamPressure({
+        prefix,
+        devices: resolved.devices,
+        channels: () => source.channels,
+        ttlMs: config.governor.downstreamTtlMs,
+      })
+      ctx.inbound(downstreamHopSpec(prefix, (m) => pressure.report(m, Date.now())))
+      downstream = () => pressure.critical(Date.now())
+    }
+  }
+
   const reading = (r: Reading): void => {
     // A multi-value line becomes one raw topic per channel (§3).
     const channels = source.channels
@@ -124,7 +145,11 @@ export function createSerialBridgeService(
     source,
     publisher,
     async start() {
-      await source.start({ reading, congestion: () => publisher.congestion() })
+      await source.start({
+        reading,
+        congestion: () => publisher.congestion(),
+        ...(downstream !== undefined ? { downstream } : {}),
+      })
     },
     async stop() {
       await source.stop()

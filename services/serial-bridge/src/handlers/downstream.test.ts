@@ -99,6 +99,6 @@ describe('downstreamHopSpec', () => {
     void spec.handle('windowing/c1', [a, b], { ackAfter: () => undefined } as never)
     expect(seen).toEqual([b])
     const decoded = spec.decode!('sluice/_sys/windowing/c1/metrics', Buffer.from(JSON.stringify(a)))
-    expect(decoded).toEqual({ ok: true, value: a })
+    expect(decoded).toEqual({ ok: true, value: [a] })
   })
 })

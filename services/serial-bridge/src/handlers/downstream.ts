@@ -110,7 +110,10 @@ export function downstreamHopSpec(
     qos: 0,
     queue: { capacity: 256, policy: 'drop-oldest' },
     filters: [metricsFilter(prefix)],
-    decode: (_topic, payload) => decodeMetrics(payload),
+    decode: (_topic, payload) => {
+      const r = decodeMetrics(payload)
+      return r.ok ? { ok: true, value: [r.value] } : r
+    },
     key: (_topic, m) => `${m.service}/${m.instance}`,
     seq: () => undefined,
     ingest: () => undefined,

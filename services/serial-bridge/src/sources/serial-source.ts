@@ -5,12 +5,17 @@
  * were read (the firmware has no clock, so `t` = `ingest`). Boot banners, acknowledgements and device errors
  * are logged; rejected lines are counted and logged at a sampled rate; a run of them produces one clear
  * message naming the likely cause. The last requested rate is re-sent whenever the device reconnects,
- * because a reset board starts again at its compiled-in rate.
+ * because a reset board starts again at its compiled-in rate. Backpressure to the device (DESIGN.md §5):
+ * the rate governor lowers the rate with `R<hz>` while the outbound queue is full or a downstream consumer
+ * is critical, and raises it again when that clears; a device that does not answer is throttled at the
+ * edge instead (the edge gate), with the drops counted.
  */
 import { formatRateCommand, type ChannelRange } from '@sluice/contract'
 import { createLineIntake, type IntakeCounters, type IntakeResult } from '../line/line-intake.js'
 import { describeMismatch, type MismatchDetectorOptions } from '../line/mismatch-detector.js'
 import { silentLogger, type BridgeLogger } from '../logger.js'
+import type { DeviceBackpressure } from '../publish/device-metrics.js'
+import { createEdgeGate } from '../publish/edge-gate.js'
 import {
   createRateGovernor,
   type RateGovernor,
@@ -56,6 +61,10 @@ export interface SerialSource extends BridgeSource {
   readonly ackedHz: number | undefined
   /** The backpressure governor of the device's rate, if enabled. */
   readonly governor: RateGovernor | undefined
+  /** Samples dropped at the edge while an unresponsive device is throttled (cumulative). */
+  readonly edgeDropped: number
+  /** Backpressure to the device now, for the `device` metrics. */
+  backpressure(): DeviceBackpressure
 }
 
 /**
@@ -89,6 +98,11 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
   if (explicitHz !== undefined) governor?.setTarget(explicitHz, now())
   /** The rate to ask of the device now. */
   const wantedHz = (): number | undefined => governor?.appliedHz ?? explicitHz
+  const high = options.governor === false ? 0.8 : (options.governor?.high ?? 0.8)
+  const gate = createEdgeGate()
+  let samplesIn = 0
+  let edgeDropped = 0
+  let pressure: DeviceBackpressure['pressure'] = 'none'
   const context = { port: options.port, baudRate: options.baudRate, channels }
 
   const handle = (r: IntakeResult, ingest: number): void => {
@@ -110,6 +124,12 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
     }
     switch (r.kind) {
       case 'sample':
+        samplesIn += r.values.length
+        // An unresponsive device throttled at the edge: keep `edgeHz` lines per second, count the rest.
+        if (!gate.admit(governor?.edgeHz, ingest)) {
+          edgeDropped += r.values.length
+          return
+        }
         sink?.reading({ device, seq: r.seq, t: ingest, values: r.values, ingest })
         return
       case 'info': {
@@ -163,24 +183,41 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
   const govern = (): void => {
     if (governor === undefined || sink === undefined || link.state !== 'open') return
     const fill = sink.congestion()
+    // A critical consumer downstream is full pressure, whatever our own queue says.
+    const downstream = sink.downstream?.()
+    pressure = downstream !== undefined ? 'downstream' : fill > high ? 'queue' : 'none'
     const before = governor.appliedHz
-    const r = governor.update(fill, now())
+    const r = governor.update(downstream !== undefined ? 1 : fill, now())
     if (r === undefined) return
     if ('kind' in r) {
       log.warn(
         { device, hz: r.hz },
-        `${device} did not acknowledge R${r.hz}: it cannot be slowed down, so what the outbound queue ` +
-          'cannot take is dropped at the edge (hop policy) and counted',
+        `${device} did not acknowledge R${r.hz}: it cannot be slowed down, so the bridge keeps at most ` +
+          `${r.hz} of its lines per second and drops the rest at the edge (counted in the device hop)`,
+      )
+      return
+    }
+    const cause =
+      downstream !== undefined
+        ? `${downstream} is critical`
+        : `Outbound queue ${Math.round(fill * 100)}% full`
+    const fields = { device, hz: r.hz, was: before, fill, downstream, direction: r.direction }
+    if (r.via === 'edge') {
+      log.info(
+        fields,
+        r.direction === 'lower'
+          ? `${cause}: ${device} does not answer, so the bridge keeps ${r.hz} of its lines per second`
+          : `${cause}: pressure cleared, the bridge keeps ${r.hz} of ${device}'s lines per second` +
+              (r.hz >= (governor.targetHz ?? Infinity) ? ' (all of them)' : ''),
       )
       return
     }
     link.write(formatRateCommand(r.hz))
-    const pct = Math.round(fill * 100)
     log.info(
-      { device, hz: r.hz, was: before, fill, direction: r.direction },
+      fields,
       r.direction === 'lower'
-        ? `Outbound queue ${pct}% full: asked ${device} to slow down from ${before} to ${r.hz} Hz`
-        : `Outbound queue ${pct}% full: pressure cleared, asked ${device} for ${r.hz} Hz again ` +
+        ? `${cause}: asked ${device} to slow down from ${before} to ${r.hz} Hz`
+        : `${cause}: pressure cleared, asked ${device} for ${r.hz} Hz again ` +
             `(target ${governor.targetHz})`,
     )
   }
@@ -220,6 +257,24 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
       return ackedHz
     },
     governor,
+    get edgeDropped() {
+      return edgeDropped
+    },
+    backpressure() {
+      const mode = governor?.unresponsive ? 'edge' : governor?.throttled ? 'throttled' : 'free'
+      return {
+        id: device,
+        mode,
+        pressure,
+        targetHz: governor?.targetHz ?? explicitHz,
+        appliedHz: governor?.appliedHz ?? explicitHz,
+        ackedHz,
+        commands: governor?.steps ?? 0,
+        samplesIn,
+        edgeDropped,
+        rejected: intake.counters.rejected,
+      }
+    },
     start(s) {
       sink = s
       link.start()

@@ -23,6 +23,8 @@ export interface SourceSink {
   reading(r: Reading): void
   /** How full the outbound queue is, 0…1: sources that can wait (sim, replay) slow down when high. */
   congestion(): number
+  /** A downstream consumer of these readings reported critical (`service/instance hop`), if any. */
+  downstream?(): string | undefined
 }
 
 /** What became of a rate command. */
