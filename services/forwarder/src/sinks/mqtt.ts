@@ -79,15 +79,21 @@ export function createMqttSink(o: MqttSinkOptions): Sink {
           const done = (ok: boolean): void => {
             clearTimeout(t)
             c.off('connect', onConnect)
+            c.off('error', onError)
             resolve(ok)
           }
           const onConnect = (): void => {
             done(true)
           }
+          // A refused connection or a bad certificate is known at once: no need to wait out the timeout.
+          const onError = (): void => {
+            done(false)
+          }
           const t = setTimeout(() => {
             done(false)
           }, ms)
           c.on('connect', onConnect)
+          c.on('error', onError)
         })
   return {
     name: o.name,
