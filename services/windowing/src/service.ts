@@ -5,7 +5,7 @@
  * statistics live in `@sluice/stream`; this file only wires them to the hops.
  */
 import { encodeText, parseSensorKey, rawFilter, windowTopic } from '@sluice/contract'
-import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
+import type { HandleBatch, ServiceContext, ServiceImpl } from '@sluice/mesh'
 import { DEFAULT_WINDOWS, type WindowingConfigSchema } from './config.js'
 import { createSensorWindows } from './sensor-windows.js'
 
@@ -20,25 +20,34 @@ export function createWindowingService(
     queue: { capacity: 10_000, policy: 'drop-oldest' },
   })
   const specs = Object.keys(config.windows).length > 0 ? config.windows : DEFAULT_WINDOWS
+  // The batch being handled, while its samples are pushed: in the hop's `handled` mode (a persistent
+  // session) each aggregate they close is published with confirmation, and the raw messages are
+  // acknowledged only once the broker has those aggregates: a crash then loses no processed sample.
+  let current: HandleBatch | undefined
   const windows = createSensorWindows(specs, (key, agg) => {
     const sensor = parseSensorKey(key)
     if (sensor === null) return
-    out.publish(
-      windowTopic(prefix, sensor.device, sensor.channel, agg.window),
-      encodeText(agg),
-      1,
-      {
-        ingest: agg.ingestMax,
-      },
-    )
+    const topic = windowTopic(prefix, sensor.device, sensor.channel, agg.window)
+    const options = { ingest: agg.ingestMax }
+    if (current?.confirming === true) {
+      current.ackAfter(out.publishConfirmed(topic, encodeText(agg), 1, options))
+    } else out.publish(topic, encodeText(agg), 1, options)
   })
   ctx.inbound({
     name: 'raw',
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
     filters: config.devices.map((d) => rawFilter(prefix, d)),
-    handle: (key, samples) => {
-      windows.push(key, samples)
+    // Bounds what waits for the broker's acknowledgement to what the outbound queue holds, so a burst
+    // (a persistent session's backlog after a restart) is not published faster than it is confirmed.
+    maxUnconfirmed: 5000,
+    handle: (key, samples, batch) => {
+      current = batch
+      try {
+        windows.push(key, samples)
+      } finally {
+        current = undefined
+      }
     },
   })
   let idleTimer: NodeJS.Timeout | undefined
