@@ -18,6 +18,7 @@ import {
   findProgram,
   freePort,
   influxdConfig,
+  setTomlKey,
   startProcess,
   tempDir,
   waitFor,
@@ -128,9 +129,15 @@ export async function queryRows(
   url: string,
   db: string,
   q: string,
+  auth?: { readonly u: string; readonly p: string },
 ): Promise<{ columns: string[]; values: unknown[][] }> {
   const body = new URLSearchParams({ q, db, epoch: 'u' })
-  const res = await fetch(`${url}/query`, { method: 'POST', body })
+  // influxd 1.x reads credentials from the URL or Basic auth, not from a form body.
+  const headers: Record<string, string> =
+    auth === undefined
+      ? {}
+      : { Authorization: `Basic ${Buffer.from(`${auth.u}:${auth.p}`).toString('base64')}` }
+  const res = await fetch(`${url}/query`, { method: 'POST', body, headers })
   if (!res.ok) throw new Error(`influxd /query answered ${res.status}: ${await res.text()}`)
   const json = (await res.json()) as {
     results: { error?: string; series?: { columns: string[]; values: unknown[][] }[] }[]
@@ -182,6 +189,7 @@ const run = promisify(execFile)
 /** Prepares an influxd (Debian's 1.x) in a temporary directory on a free port; call `start()`. */
 export async function restartableInfluxd(
   lookup: ProgramLookup & { path: string },
+  options: { auth?: boolean } = {},
 ): Promise<RestartableInfluxd> {
   const dir: TempDir = await tempDir('sluice-fwd-influxd-')
   const { stdout: defaults } = await run(lookup.path, ['config'], { cwd: dir.path })
@@ -189,7 +197,11 @@ export async function restartableInfluxd(
   let rpcPort = await freePort()
   while (rpcPort === httpPort) rpcPort = await freePort()
   const file = join(dir.path, 'influxdb.conf')
-  writeFileSync(file, influxdConfig(defaults, { dir: dir.path, httpPort, rpcPort }))
+  let config = influxdConfig(defaults, { dir: dir.path, httpPort, rpcPort })
+  // With auth on, the first user must be an admin, created without credentials (InfluxDB 1.x docs,
+  // "Authentication and authorization").
+  if (options.auth === true) config = setTomlKey(config, 'http', 'auth-enabled', true)
+  writeFileSync(file, config)
   const url = `http://127.0.0.1:${httpPort}`
   let proc: RunningProcess | undefined
   const ping = async (): Promise<boolean> => {

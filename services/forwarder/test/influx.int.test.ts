@@ -327,3 +327,90 @@ describe.skipIf(local === undefined)('forwarder → real influxd', () => {
     }
   })
 })
+
+describe.skipIf(local === undefined)('forwarder → influxd with authentication', () => {
+  let broker: RunningBroker
+  let influx: RestartableInfluxd
+  let dir: TempDir
+  let pub: MqttClient
+  const admin = { u: 'admin', p: 'adm1n' }
+
+  beforeAll(async () => {
+    dir = await tempDir('sluice-fwd-influx-auth-')
+    broker = await startBroker({ port: 0, anonymousRole: 'admin' })
+    influx = await restartableInfluxd(local!, { auth: true })
+    await influx.start()
+    await queryRows(
+      influx.url,
+      '',
+      `CREATE USER admin WITH PASSWORD '${admin.p}' WITH ALL PRIVILEGES`,
+    )
+    await queryRows(influx.url, '', 'CREATE DATABASE sluice', admin)
+    await queryRows(influx.url, '', "CREATE USER fwd WITH PASSWORD 'right'", admin)
+    await queryRows(influx.url, '', 'GRANT WRITE ON sluice TO fwd', admin)
+    pub = await mqtt.connectAsync(broker.url, { clientId: 'influx-auth-pub' })
+  })
+
+  afterAll(async () => {
+    await pub.endAsync()
+    await broker.close()
+    await influx.remove()
+    await dir.remove()
+  })
+
+  const start = (password: string) =>
+    startService(forwarderService, {
+      argv: ['--broker', broker.url],
+      overrides: {
+        instance: 'influx-auth',
+        logLevel: 'silent',
+        dataDir: dir.path,
+        sinks: [
+          influxSink({
+            name: 'influx',
+            url: influx.url,
+            topics: ['anomaly'],
+            username: 'fwd',
+            password,
+            retryMaxMs: 1000,
+          }),
+        ],
+      },
+    })
+
+  it('reports refused credentials clearly, keeps the data, and delivers it once the password is fixed', async () => {
+    const wrong = await start('wrong')
+    for (let i = 0; i < 8; i++)
+      await pub.publishAsync(
+        anomalyTopic('sluice', 'uno', 'light'),
+        JSON.stringify(anomalyEvent(i)),
+        { qos: 1 },
+      )
+    const hop = await waitFor(
+      () => {
+        const h = wrong.metrics.collect().hops.influx
+        return h?.sink?.lastError !== undefined && h.in === 8 ? h : undefined
+      },
+      { timeout: 10_000, message: 'the credentials error in the sink metrics' },
+    )
+    expect(hop.sink?.lastError).toMatch(
+      /401 .*credentials were refused — check the username\/password or token/,
+    )
+    expect(hop.state).toBe('critical')
+    expect(hop.queue.length).toBe(8)
+    await wrong.stop()
+    // The operator fixes the password and restarts: the spool replays.
+    const right = await start('right')
+    try {
+      await waitFor(
+        async () =>
+          (await queryRows(influx.url, 'sluice', 'SELECT count(value) FROM sluice_anomaly', admin))
+            .values[0]?.[1] === 8,
+        { timeout: 10_000, interval: 100, message: '8 anomalies in the authenticated database' },
+      )
+      expect(right.metrics.collect().hops.influx?.sink?.lastError).toBeUndefined()
+    } finally {
+      await right.stop()
+    }
+  })
+})
