@@ -123,6 +123,8 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         want = bucket.take(want, now())
       }
       const batch = spool.read(want)
+      // Only records of a failed batch that were evicted meanwhile were pending: nothing left to send.
+      if (batch.records.length === 0) continue
       const started = now()
       try {
         await sink.send(batch.records.map((r) => r.toString('utf8')))

@@ -110,6 +110,57 @@ describe('spool', () => {
     )
   })
 
+  it('counts a record evicted during its send as evicted only if that send fails', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            read: fc.integer({ min: 0, max: 30 }),
+            during: fc.integer({ min: 0, max: 40 }),
+            ok: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (steps) => {
+          const spool = openSpool({ dir: tmp(), maxBytes: 2048, segmentBytes: 256 })
+          let appended = 0
+          const delivered = new Set<number>()
+          const append = (n: number): void => {
+            spool.append(
+              Array.from({ length: n }, () => `r${appended++}`),
+              appended,
+            )
+          }
+          const check = (): void => {
+            const st = spool.stats()
+            expect(delivered.size + st.evicted + st.pending).toBe(appended)
+          }
+          for (const step of steps) {
+            append(5)
+            const batch = spool.read(step.read)
+            append(step.during) // may evict the batch's own segment while it is "being sent"
+            check()
+            if (step.ok) {
+              for (const r of texts(batch)) {
+                const n = Number(r.slice(1))
+                expect(delivered.has(n)).toBe(false) // never delivered twice
+                delivered.add(n)
+              }
+              spool.ack(batch.next)
+            }
+            check()
+          }
+          // Exactly: everything not delivered and not evicted is still there to send.
+          const rest = texts(spool.read(1e6)).map((r) => Number(r.slice(1)))
+          for (const n of rest) expect(delivered.has(n)).toBe(false)
+          expect(delivered.size + rest.length + spool.stats().evicted).toBe(appended)
+          spool.close()
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
   it('reports the append time of the oldest pending record', () => {
     const spool = openSpool({ dir: tmp(), maxBytes: 1 << 20 })
     expect(spool.stats().oldestAppendedAt).toBeUndefined()

@@ -10,7 +10,7 @@
  * payload), so a torn tail left by a crash mid-write is detected on open and cut off — it never poisons
  * the spool. Delivery is at least once: records after the cursor are replayed in order after a restart.
  * When the spool's bytes pass `maxBytes`, whole oldest segments are deleted and the unread records in
- * them are counted as evicted, exactly.
+ * them are counted as evicted, exactly (records of a batch in flight only once that send fails).
  */
 import {
   closeSync,
@@ -53,7 +53,7 @@ export interface SpoolOptions {
 export interface SpoolStats {
   /** Bytes on disk in all segments. */
   readonly bytes: number
-  /** Records appended and not yet acknowledged. */
+  /** Records appended and not yet acknowledged (including those of a batch in flight). */
   readonly pending: number
   /** Records deleted unread because the cap was reached (cumulative since open). */
   readonly evicted: number
@@ -140,6 +140,13 @@ export class Spool {
   #fd: number
   #cursor: SpoolCursor
   #evicted = 0
+  /** End of the last batch read and not yet acknowledged: the records before it are in flight. */
+  #inFlightEnd: SpoolCursor | undefined
+  /**
+   * In-flight records whose segment was evicted: delivered if the batch is acknowledged, lost (and then
+   * counted as evicted) if it is read again instead. Until then they count as pending.
+   */
+  #inFlightEvicted = 0
   #tornTails = 0
   #readCache: { n: number; buf: Buffer } | undefined
 
@@ -231,11 +238,18 @@ export class Spool {
     while (this.bytes > this.#maxBytes && this.#segments.length > 1) {
       const oldest = this.#segments.shift()!
       if (this.#cursor.segment <= oldest.n) {
-        const unread =
-          this.#cursor.segment < oldest.n
-            ? oldest.offsets.length
-            : oldest.offsets.length - firstAtOrAfter(oldest.offsets, this.#cursor.offset)
-        this.#evicted += unread
+        const from =
+          this.#cursor.segment < oldest.n ? 0 : firstAtOrAfter(oldest.offsets, this.#cursor.offset)
+        const end = this.#inFlightEnd
+        const to =
+          end === undefined || end.segment < oldest.n
+            ? from
+            : end.segment > oldest.n
+              ? oldest.offsets.length
+              : Math.max(from, firstAtOrAfter(oldest.offsets, end.offset))
+        // Records of a batch being sent are not lost yet: the send may still succeed.
+        this.#inFlightEvicted += to - from
+        this.#evicted += oldest.offsets.length - to
         this.#cursor = { segment: this.#segments[0]!.n, offset: 0 }
         this.#saveCursor()
       }
@@ -246,6 +260,10 @@ export class Spool {
 
   /** Reads up to `max` records after the cursor, without moving it. */
   read(max: number): SpoolBatch {
+    // Reading again without an acknowledgement means the last send failed: what of it was evicted
+    // meanwhile is lost now.
+    this.#evicted += this.#inFlightEvicted
+    this.#inFlightEvicted = 0
     const records: Buffer[] = []
     const appendedAt: number[] = []
     let { segment, offset } = this.#cursor
@@ -264,7 +282,9 @@ export class Spool {
         offset += HEADER + len
       }
     }
-    return { records, appendedAt, next: { segment, offset } }
+    const next = { segment, offset }
+    this.#inFlightEnd = records.length > 0 ? next : undefined
+    return { records, appendedAt, next }
   }
 
   #segmentBuffer(seg: Segment): Buffer {
@@ -277,6 +297,9 @@ export class Spool {
 
   /** Acknowledges everything before `next` (from a `read`): persisted, and fully read segments deleted. */
   ack(next: SpoolCursor): void {
+    // Delivered, including any of it whose segment was evicted during the send.
+    this.#inFlightEvicted = 0
+    this.#inFlightEnd = undefined
     if (next.segment < this.#cursor.segment) return // acknowledged already, or evicted meanwhile
     if (next.segment === this.#cursor.segment && next.offset <= this.#cursor.offset) return
     this.#cursor = next
@@ -315,7 +338,7 @@ export class Spool {
     }
     return {
       bytes: this.bytes,
-      pending,
+      pending: pending + this.#inFlightEvicted,
       evicted: this.#evicted,
       tornTails: this.#tornTails,
       oldestAppendedAt: oldest,
