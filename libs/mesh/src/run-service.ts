@@ -248,7 +248,10 @@ export async function startService<S extends TObject>(
       ensureNewHop(spec.name)
       const ackOverride = common.hops[spec.name]?.ack
       const hop = createInboundHop(
-        withHopConfig(ackOverride === undefined ? spec : { ...spec, ack: ackOverride }, common.hops),
+        withHopConfig(
+          ackOverride === undefined ? spec : { ...spec, ack: ackOverride },
+          common.hops,
+        ),
         {
           transport,
           prefix,

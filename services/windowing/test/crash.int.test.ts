@@ -25,7 +25,11 @@ const BATCH_EVERY_MS = 20 // 3 000 samples/s
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
-async function waitUntil(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+async function waitUntil(
+  cond: () => boolean,
+  timeoutMs: number,
+  what: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`)
@@ -177,10 +181,18 @@ async function crashScenario(
 
   const first = startWindowing(url, session)
   children.push(first)
-  await waitUntil(() => observer.states.includes('online'), 20_000, () => 'online status')
+  await waitUntil(
+    () => observer.states.includes('online'),
+    20_000,
+    () => 'online status',
+  )
   // The subscription follows the online status: stream, and wait until aggregates flow.
   pub.start()
-  await waitUntil(() => observer.seen.size >= 1500, 20_000, () => 'aggregates before the crash')
+  await waitUntil(
+    () => observer.seen.size >= 1500,
+    20_000,
+    () => 'aggregates before the crash',
+  )
   first.proc.kill('SIGKILL')
   await first.exited
   await sleep(1000) // keep publishing while it is down (and while it restarts)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createFakeTransport } from '../../test/fake-transport.js'
-import { createInboundHop } from './inbound-hop.js'
+import type { AckOutcome } from '../transport/transport.js'
+import { createInboundHop, type InboundHop } from './inbound-hop.js'
 
 const tick = () => new Promise((r) => setImmediate(r))
 const raw = (seq: number) => JSON.stringify({ seq, t: 1, value: seq, ingest: 1 })
@@ -159,5 +160,141 @@ describe('createInboundHop', () => {
     await hop.drain(1000)
     expect(calls).toBe(2)
     expect(hop.metrics().dropped['handler-error']).toBe(1)
+  })
+})
+
+describe('createInboundHop in handled mode (at least once)', () => {
+  /** Offers a QoS 1 message with a `readOn`, as the MQTT transport does. */
+  function deliver(hop: InboundHop, seq: number) {
+    const d = { readOn: false, outcome: undefined as AckOutcome | undefined }
+    hop.accept(
+      { topic: 'sluice/d/c/raw', payload: Buffer.from(raw(seq)), qos: 1, retain: false },
+      (outcome) => {
+        d.readOn = true
+        d.outcome ??= outcome ?? 'taken'
+      },
+      () => (d.readOn = true),
+    )
+    return d
+  }
+
+  it('reads on at once but acknowledges only once the handler ran and its ackAfter promise resolved', async () => {
+    const t = createFakeTransport()
+    let confirm!: () => void
+    const confirmed = new Promise<void>((r) => (confirm = r))
+    const handled: number[] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        queue: { capacity: 10, policy: 'drop-oldest' },
+        handle: (_k, samples, batch) => {
+          expect(batch.confirming).toBe(true)
+          for (const s of samples) handled.push(s.seq)
+          batch.ackAfter(confirmed)
+        },
+      },
+      { transport: t, prefix: 'sluice', defaultAck: 'handled' },
+    )
+    expect(hop.ackMode).toBe('handled')
+    const d = deliver(hop, 1)
+    expect(d).toEqual({ readOn: true, outcome: undefined })
+    await tick()
+    expect(handled).toEqual([1])
+    // Handled, but what it published is not confirmed yet: a crash now must not lose it.
+    await tick()
+    expect(d.outcome).toBeUndefined()
+    confirm()
+    await tick()
+    expect(d.outcome).toBe('taken')
+  })
+
+  it('leaves a message unacknowledged when its confirmation fails, and counts it', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        ack: 'handled',
+        queue: { capacity: 10, policy: 'drop-oldest' },
+        handle: (_k, _samples, batch) => batch.ackAfter(Promise.reject(new Error('dropped'))),
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    const d = deliver(hop, 1)
+    await hop.drain(1000)
+    await tick()
+    expect(d.outcome).toBe('leave')
+    expect(hop.metrics()).toMatchObject({ dropped: { unconfirmed: 1 }, unexplainedLoss: 0 })
+  })
+
+  it('never evicts: a message that does not fit stops reading until the queue has room', async () => {
+    const t = createFakeTransport()
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const handled: number[] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        ack: 'handled',
+        maxBatch: 1,
+        queue: { capacity: 2, policy: 'drop-oldest' },
+        handle: async (_k, samples) => {
+          await gate
+          for (const s of samples) handled.push(s.seq)
+        },
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    const ds = [1, 2, 3, 4].map((seq) => deliver(hop, seq))
+    expect(ds.map((d) => d.readOn)).toEqual([true, true, false, false])
+    release()
+    expect(await hop.drain(1000)).toBe(true)
+    await tick()
+    expect(handled).toEqual([1, 2, 3, 4])
+    expect(ds.map((d) => d.outcome)).toEqual(['taken', 'taken', 'taken', 'taken'])
+    expect(hop.metrics()).toMatchObject({
+      policy: 'block',
+      dropped: { oldest: 0 },
+      unexplainedLoss: 0,
+    })
+  })
+
+  it('leaves what it could not handle at a drain timeout, so the broker delivers it again', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        ack: 'handled',
+        queue: { capacity: 10, policy: 'block' },
+        handle: () => undefined,
+      },
+      { transport: t, prefix: 'sluice', paused: true },
+    )
+    const d = deliver(hop, 1)
+    expect(await hop.drain(10)).toBe(false)
+    expect(d.outcome).toBe('leave')
+    expect(hop.metrics().dropped.left).toBe(1)
+  })
+
+  it('acknowledges on enqueue on a clean session and hands a batch that does not confirm', async () => {
+    const t = createFakeTransport()
+    let confirming: boolean | undefined
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        queue: { capacity: 10, policy: 'block' },
+        handle: (_k, _s, batch) => void (confirming = batch.confirming),
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    expect(hop.ackMode).toBe('enqueue')
+    const d = deliver(hop, 1)
+    expect(d.outcome).toBe('taken')
+    await hop.drain(1000)
+    expect(confirming).toBe(false)
   })
 })

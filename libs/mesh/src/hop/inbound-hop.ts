@@ -42,7 +42,6 @@ import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
 import {
   topicMatches,
   type AckOutcome,
-  type MessageHandler,
   type Transport,
   type TransportMessage,
 } from '../transport/transport.js'
@@ -142,13 +141,9 @@ export interface InboundHop<T = Sample> {
   matches(topic: string): boolean
   /**
    * Takes one message from the transport; `ack` is called once the message is settled. In `handled`
-   * mode `readOn` (see {@link MessageHandler}) is called as soon as the message is taken.
+   * mode `readOn` (see the transport's `MessageHandler`) is called as soon as the message is taken.
    */
-  accept(
-    message: TransportMessage,
-    ack: (outcome?: AckOutcome) => void,
-    readOn?: () => void,
-  ): void
+  accept(message: TransportMessage, ack: (outcome?: AckOutcome) => void, readOn?: () => void): void
   /** The acknowledgement mode in force (QoS 0 hops are always `enqueue`). */
   readonly ackMode: AckMode
   /**
@@ -348,7 +343,10 @@ export function createInboundHop<T = Sample>(
   }
 
   /** Marks a batch's entries handled, ties its confirmations to their deliveries, settles the done ones. */
-  function completeBatch(entries: readonly Entry<T>[], confirmations: PromiseLike<unknown>[]): void {
+  function completeBatch(
+    entries: readonly Entry<T>[],
+    confirmations: PromiseLike<unknown>[],
+  ): void {
     const id = ++batchCounter
     for (const e of entries) {
       const d = e.delivery
@@ -650,8 +648,7 @@ export function createInboundHop<T = Sample>(
         gaps: g,
         unexplainedLoss: unexplainedLoss({
           gaps: g,
-          countedDrops:
-            counters.droppedTotal + droppedShutdown + droppedLeft + droppedUnconfirmed,
+          countedDrops: counters.droppedTotal + droppedShutdown + droppedLeft + droppedUnconfirmed,
         }),
       })
       if (filters.size > 0) m.topic = [...filters].join(',')

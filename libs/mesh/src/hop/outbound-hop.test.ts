@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createFakeTransport } from '../../test/fake-transport.js'
+import { MeshUnconfirmedError } from '../errors.js'
 import { createOutboundHop } from './outbound-hop.js'
 
 const tick = () => new Promise((r) => setImmediate(r))
@@ -85,5 +86,61 @@ describe('createOutboundHop', () => {
     hop.publish('a/b', 'x', 2)
     expect(await hop.drain(20)).toBe(false)
     expect(hop.metrics().dropped.shutdown).toBe(2)
+  })
+
+  it('resolves a confirmed publish only on the broker acknowledgement', async () => {
+    const t = createFakeTransport()
+    t.autoAck = false
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 10, policy: 'drop-oldest' } },
+      { transport: t },
+    )
+    let done = false
+    const p = hop.publishConfirmed('a/b', 'x').then(() => (done = true))
+    await tick()
+    expect(t.published).toHaveLength(1)
+    expect(done).toBe(false)
+    t.published[0]!.resolve()
+    await p
+    expect(done).toBe(true)
+  })
+
+  it('rejects a confirmed publish the policy evicted, and only that one', async () => {
+    const t = createFakeTransport()
+    t.setConnected(false)
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 2, policy: 'drop-oldest' } },
+      { transport: t },
+    )
+    const outcomes: string[] = []
+    const track = (i: number, p: Promise<void>) =>
+      p.then(
+        () => outcomes.push(`${String(i)} acked`),
+        (err: unknown) =>
+          outcomes.push(
+            `${String(i)} ${err instanceof MeshUnconfirmedError ? err.reason : String(err)}`,
+          ),
+      )
+    const all = [0, 1, 2].map((i) => track(i, hop.publishConfirmed('a/b', String(i))))
+    await tick()
+    expect(outcomes).toEqual(['0 oldest'])
+    t.setConnected(true)
+    await Promise.all(all)
+    expect(outcomes).toEqual(['0 oldest', '1 acked', '2 acked'])
+  })
+
+  it('rejects the confirmed publishes still queued when a drain times out', async () => {
+    const t = createFakeTransport()
+    t.setConnected(false)
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 10, policy: 'block' } },
+      { transport: t },
+    )
+    const p = hop.publishConfirmed('a/b', 'x')
+    expect(await hop.drain(10)).toBe(false)
+    await expect(p).rejects.toMatchObject({
+      code: 'SLUICE_ERR_MESH_UNCONFIRMED',
+      reason: 'shutdown',
+    })
   })
 })

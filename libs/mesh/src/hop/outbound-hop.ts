@@ -147,7 +147,11 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
   const confirming: OutMessage[] = []
   let confirmingHead = 0
 
-  function unconfirmed(m: OutMessage, reason: MeshUnconfirmedError['reason'], cause?: unknown): void {
+  function unconfirmed(
+    m: OutMessage,
+    reason: MeshUnconfirmedError['reason'],
+    cause?: unknown,
+  ): void {
     m.confirm?.reject(
       new MeshUnconfirmedError(
         reason,
