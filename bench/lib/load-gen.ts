@@ -9,7 +9,7 @@
  * written to the socket; QoS 1: PUBACK), so a slow broker slows the generator instead of growing
  * mqtt.js' queue; the rate it achieved is what it reports.
  *
- * Prints one JSON line at the end (after `--seconds`, or on SIGTERM): `{ samples, messages, seconds,
+ * Prints `{ ready: true }` once connected, and one JSON line at the end (after `--seconds`, or on SIGTERM): `{ samples, messages, seconds,
  * perSensor }`.
  *
  * Run: `node --conditions=sluice-src --import tsx bench/lib/load-gen.ts --url mqtt://127.0.0.1:1883
@@ -52,6 +52,9 @@ const client = await mqtt.connectAsync(values.url, {
   clientId: values['client-id'],
   reconnectPeriod: 0,
 })
+
+// Tells the parent that the clock starts now (start-up through tsx can take seconds on a busy machine).
+process.stdout.write(JSON.stringify({ ready: true }) + '\n')
 
 let samples = 0
 let messages = 0

@@ -29,7 +29,11 @@ export interface LoadOptions {
 /** A running load generator: `done` resolves with its report. */
 export interface RunningLoad {
   readonly proc: BenchProcess
+  /** Resolves once the generator is connected and its clock has started. */
+  readonly ready: Promise<void>
   readonly done: Promise<LoadReport>
+  /** Ends the run now (SIGTERM: the generator reports what it sent). */
+  stop(): Promise<LoadReport>
 }
 
 /** Starts `load-gen.ts` (through tsx: it is bench code, and its start-up is not measured). */
@@ -59,8 +63,14 @@ export function startLoad(o: LoadOptions): RunningLoad {
   ]
   const proc = startProcess('load-gen', args)
   let out = ''
-  proc.child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')))
+  let onReady: () => void = () => undefined
+  const ready = new Promise<void>((resolve) => (onReady = resolve))
+  proc.child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString('utf8')
+    if (out.includes('"ready":true')) onReady()
+  })
   const done = proc.exited.then((code) => {
+    onReady()
     const line = out.trim().split('\n').at(-1) ?? ''
     try {
       return JSON.parse(line) as LoadReport
@@ -68,5 +78,13 @@ export function startLoad(o: LoadOptions): RunningLoad {
       throw new Error(`load-gen exited ${code} without a report: ${proc.tail()}`)
     }
   })
-  return { proc, done }
+  return {
+    proc,
+    ready,
+    done,
+    async stop() {
+      proc.child.kill('SIGTERM')
+      return done
+    },
+  }
 }

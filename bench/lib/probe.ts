@@ -86,7 +86,10 @@ export async function startProbe(
   options: { readonly latency?: boolean; readonly prefix?: string } = {},
 ): Promise<Probe> {
   const p = options.prefix ?? 'sluice'
-  const client = await mqtt.connectAsync(url, { clientId: `bench-probe-${process.pid}`, reconnectPeriod: 200 })
+  const client = await mqtt.connectAsync(url, {
+    clientId: `bench-probe-${process.pid}`,
+    reconnectPeriod: 200,
+  })
   const metrics = new Map<string, MetricsSnapshot>()
   let brokerMetrics: BrokerSnapshot | undefined
   const latency = { window: [] as number[], anomaly: [] as number[] }

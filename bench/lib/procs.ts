@@ -42,10 +42,20 @@ export function serviceCommand(service: ServiceName, args: readonly string[]): s
   const mode = launchMode()
   if (service === 'broker') {
     // The broker package has no main of its own (the CLI's `sluice broker` calls runBroker): the same call.
-    const code = "import { runBroker } from '@sluice/broker'; await runBroker(process.argv.slice(1))"
+    const code =
+      "import { runBroker } from '@sluice/broker'; await runBroker(process.argv.slice(1))"
     return mode === 'dist'
       ? ['--input-type=module', '-e', code, '--', ...args]
-      : ['--conditions=sluice-src', '--import', 'tsx', '--input-type=module', '-e', code, '--', ...args]
+      : [
+          '--conditions=sluice-src',
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          code,
+          '--',
+          ...args,
+        ]
   }
   const dir = join(repoRoot, SERVICE_DIRS[service])
   return mode === 'dist'

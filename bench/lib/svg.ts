@@ -44,3 +44,77 @@ export function barChart(title: string, rows: readonly BenchRow[]): string {
     `</svg>`,
   ].join('\n')
 }
+
+/** One named line of {@link lineChart}: points in x order. */
+export interface LineSeries {
+  readonly name: string
+  readonly points: readonly { readonly x: number; readonly y: number }[]
+}
+
+const LINE_COLOURS = ['#3b82f6', '#ef4444', '#10b981', '#f59e0b', '#8b5cf6', '#6b7280']
+
+/**
+ * A dependency-free line chart in SVG (e.g. RSS over time), with the y axis from 0 so that growth is
+ * seen at its true proportion, and a legend.
+ */
+export function lineChart(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  series: readonly LineSeries[],
+): string {
+  const W = 720
+  const H = 320
+  const left = 60
+  const right = 150
+  const top = 36
+  const bottom = 40
+  const all = series.flatMap((s) => s.points)
+  const xMax = Math.max(...all.map((p) => p.x), 1e-12)
+  const xMin = Math.min(...all.map((p) => p.x), 0)
+  const yMax = Math.max(...all.map((p) => p.y), 1e-12) * 1.1
+  const px = (x: number): number => left + ((x - xMin) / (xMax - xMin || 1)) * (W - left - right)
+  const py = (y: number): number => top + (1 - y / yMax) * (H - top - bottom)
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+  const grid = ticks
+    .map((f) => {
+      const y = py(f * yMax)
+      return (
+        `<line x1="${left}" y1="${y.toFixed(1)}" x2="${W - right}" y2="${y.toFixed(1)}" stroke="#e5e7eb"/>` +
+        `<text x="${left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${formatSi(f * yMax)}</text>`
+      )
+    })
+    .join('\n')
+  const xTicks = ticks
+    .map((f) => {
+      const x = xMin + f * (xMax - xMin)
+      return `<text x="${px(x).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${formatSi(x)}</text>`
+    })
+    .join('\n')
+  const lines = series
+    .map((s, i) => {
+      const colour = LINE_COLOURS[i % LINE_COLOURS.length]!
+      const d = s.points
+        .map((p, j) => `${j === 0 ? 'M' : 'L'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`)
+        .join(' ')
+      const ly = top + 14 + i * 18
+      return (
+        `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"/>` +
+        `<rect x="${W - right + 10}" y="${ly - 9}" width="12" height="3" fill="${colour}"/>` +
+        `<text x="${W - right + 28}" y="${ly - 4}">${escapeXml(s.name)}</text>`
+      )
+    })
+    .join('\n')
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="8" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    grid,
+    xTicks,
+    `<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#9ca3af"/>`,
+    `<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text x="14" y="${(top + H - bottom) / 2}" transform="rotate(-90 14 ${(top + H - bottom) / 2})" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+    lines,
+    `</svg>`,
+  ].join('\n')
+}

@@ -24,7 +24,7 @@ import { join } from 'node:path'
 import { identityResidual, droppedTotal } from '../lib/hops.js'
 import { startLoad } from '../lib/load.js'
 import { startMesh, type RunningMesh } from '../lib/mesh.js'
-import type { HopSnapshot } from '../lib/probe.js'
+import type { MetricsSnapshot } from '../lib/probe.js'
 import { launchMode, monitorProcesses, procColumns, sleep } from '../lib/procs.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
@@ -58,7 +58,20 @@ async function anomalyMesh(policy: string): Promise<RunningMesh> {
   })
 }
 
-const hopOf = (mesh: RunningMesh): HopSnapshot | undefined => mesh.probe.metrics.get('anomaly')?.hops.raw
+/**
+ * Waits until what can drain has drained (the hop's `in` stops moving and its queue is empty; under
+ * `block` the backlog held at the broker and in the socket comes in meanwhile), at most 30 s.
+ */
+async function settle(mesh: RunningMesh): Promise<MetricsSnapshot> {
+  let prev = await mesh.probe.nextMetrics('anomaly')
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const m = await mesh.probe.nextMetrics('anomaly')
+    const h = m.hops.raw!
+    if ((h.in === prev.hops.raw!.in && h.queue.length === 0) || Date.now() > deadline) return m
+    prev = m
+  }
+}
 
 /** The broker's view of the anomaly subscriber: dropped and queued messages. */
 function brokerSide(mesh: RunningMesh): { dropped: number; queued: number } {
@@ -68,24 +81,45 @@ function brokerSide(mesh: RunningMesh): { dropped: number; queued: number } {
 
 // 1. μ: offer far more than the hop can serve and take its output rate once the queue is full.
 let mu: number
+let saturatedOut: number
 {
   const mesh = await anomalyMesh('drop-oldest')
-  const load = startLoad({ url: mesh.url, devices: DEVICES, rate: 0, batch: BATCH, qos: 1, seconds: 14, devicePrefix: 'mu' })
+  const load = startLoad({
+    url: mesh.url,
+    devices: DEVICES,
+    rate: 0,
+    batch: BATCH,
+    qos: 1,
+    seconds: 14,
+    devicePrefix: 'mu',
+  })
+  await load.ready
   await sleep(5000)
   const a = await mesh.probe.nextMetrics('anomaly')
   const t0 = performance.now()
   await sleep(6000)
   const b = await mesh.probe.nextMetrics('anomaly')
   const seconds = (performance.now() - t0) / 1000
-  mu = (b.hops.raw!.out - a.hops.raw!.out) / seconds
+  // μ of the server in queueing terms: samples per second of handler time, which the hop measures itself
+  // (busy time only). Its throughput while saturated is lower: intake (decoding what arrives) shares the
+  // process's core with the handler.
+  mu = b.hops.raw!.mu ?? NaN
+  saturatedOut = (b.hops.raw!.out - a.hops.raw!.out) / seconds
   const offered = (b.hops.raw!.in - a.hops.raw!.in) / seconds
   await load.done
   await mesh.stop()
-  console.log(`anomaly raw hop (MAD, window 1000): μ ≈ ${Math.round(mu)} samples/s (hop took ${Math.round(offered)}/s)`)
+  console.log(
+    `anomaly raw hop (MAD, window 1000): μ ≈ ${Math.round(mu)} samples/s of handler time; ${Math.round(saturatedOut)}/s out while saturated (hop took ${Math.round(offered)}/s)`,
+  )
 }
 
 const rows: BenchRow[] = [
-  { case: 'μ: anomaly raw hop service rate (MAD window 1000), saturated', value: mu, unit: 'samples/s' },
+  {
+    case: 'μ: anomaly raw hop service rate (MAD window 1000), per handler-second',
+    value: mu,
+    unit: 'samples/s',
+  },
+  { case: 'anomaly raw hop throughput while saturated', value: saturatedOut, unit: 'samples/s' },
 ]
 
 // 2. Each policy at 2× and 10×.
@@ -94,17 +128,23 @@ for (const policy of POLICIES) {
     const mesh = await anomalyMesh(policy)
     const monitor = monitorProcesses(new Map([['anomaly', mesh.procs.get('anomaly')!.pid]]), 1000)
     const rate = Math.round(factor * mu)
-    const load = startLoad({ url: mesh.url, devices: DEVICES, rate, batch: BATCH, qos: 1, seconds: RUN_S, devicePrefix: `o${factor}` })
+    const load = startLoad({
+      url: mesh.url,
+      devices: DEVICES,
+      rate,
+      batch: BATCH,
+      qos: 1,
+      seconds: RUN_S,
+      devicePrefix: `o${factor}`,
+    })
+    await load.ready
     await sleep(3000)
     const a = await mesh.probe.nextMetrics('anomaly')
     await sleep((RUN_S - 5) * 1000)
     const b = await mesh.probe.nextMetrics('anomaly')
     const report = await load.done
-    // Let what can drain drain, then take the final account.
-    await sleep(3000)
-    const final = await mesh.probe.nextMetrics('anomaly')
-    await mesh.probe.nextMetrics('anomaly')
-    const h = hopOf(mesh)!
+    const final = await settle(mesh)
+    const h = final.hops.raw!
     const broker = brokerSide(mesh)
     const ha = a.hops.raw!
     const hb = b.hops.raw!
@@ -113,8 +153,7 @@ for (const policy of POLICIES) {
     const brokerDroppedSamples = broker.dropped * BATCH
     // Over the steady window: the share of what the service was offered that it did not serve.
     const outWindow = hb.out - ha.out
-    const offeredWindow = arrived + (policy === 'block' ? 0 : 0)
-    const dropRate = offeredWindow > 0 ? droppedWindow / offeredWindow : NaN
+    const dropRate = arrived > 0 ? droppedWindow / arrived : NaN
     const servedShare = report.samples > 0 ? final.hops.raw!.out / report.samples : NaN
     const residual = identityResidual(final.hops.raw!)
     const e2e = report.samples - (h.in + brokerDroppedSamples + broker.queued * BATCH)
@@ -122,9 +161,10 @@ for (const policy of POLICIES) {
     const series = monitor.series.get('anomaly') ?? []
     monitor.stop()
     await mesh.stop()
-    const predicted = 1 - 1 / (report.samples / report.seconds / mu)
+    const offeredRate = report.samples / report.seconds
+    const predicted = Math.max(0, 1 - mu / offeredRate)
     rows.push({
-      case: `${policy}, ${factor}× (offered ${Math.round(report.samples / report.seconds)} samples/s)`,
+      case: `${policy}, ${factor}× μ asked (offered ${Math.round(offeredRate)} samples/s = ${(offeredRate / mu).toFixed(1)}× μ)`,
       value: policy === 'block' ? 1 - servedShare : dropRate,
       unit: 'drop fraction',
       predicted: Math.round(predicted * 1000) / 1000,
@@ -141,7 +181,6 @@ for (const policy of POLICIES) {
     console.log(
       `${policy.padEnd(11)} ${factor}×: offered ${Math.round(report.samples / report.seconds)}/s  hop drop rate ${dropRate.toFixed(3)} (predicted ${predicted.toFixed(3)})  broker dropped ${brokerDroppedSamples}  p99 ${hb.latency?.p99 ?? NaN} ms  identity residual ${residual}  e2e residual ${e2e}  rss ${Math.round(Math.max(...series.map((p) => p.rssMB)))} MB`,
     )
-    void final
   }
 }
 
@@ -149,25 +188,44 @@ for (const policy of POLICIES) {
 {
   const mesh = await anomalyMesh('drop-oldest')
   const pid = mesh.procs.get('anomaly')!.pid
-  const monitor = monitorProcesses(new Map([['anomaly', pid], ['broker', mesh.procs.get('broker')!.pid]]), 5000)
+  const monitor = monitorProcesses(
+    new Map([
+      ['anomaly', pid],
+      ['broker', mesh.procs.get('broker')!.pid],
+    ]),
+    5000,
+  )
   const rate = Math.round(3 * mu)
-  const load = startLoad({ url: mesh.url, devices: DEVICES, rate, batch: BATCH, qos: 1, seconds: LONG_S, devicePrefix: 'long' })
+  const load = startLoad({
+    url: mesh.url,
+    devices: DEVICES,
+    rate,
+    batch: BATCH,
+    qos: 1,
+    seconds: LONG_S,
+    devicePrefix: 'long',
+  })
+  await load.ready
   const report = await load.done
-  await sleep(3000)
-  await mesh.probe.nextMetrics('anomaly')
-  const final = await mesh.probe.nextMetrics('anomaly')
+  const final = await settle(mesh)
   const h = final.hops.raw!
   const broker = brokerSide(mesh)
   monitor.stop()
   await mesh.stop()
-  const series = (monitor.series.get('anomaly') ?? []).map((p) => ({ t: Math.round(p.t), rssMB: Math.round(p.rssMB * 10) / 10 }))
+  const toPoints = (name: string) =>
+    (monitor.series.get(name) ?? []).map((p) => ({
+      x: Math.round(p.t),
+      y: Math.round(p.rssMB * 10) / 10,
+    }))
+  const series = toPoints('anomaly').map((p) => ({ t: p.x, rssMB: p.y }))
   // Growth: the last minute's mean RSS against the mean of the minute after a 30 s warm-up.
   const win = (from: number, to: number) => {
     const w = series.filter((p) => p.t >= from && p.t < to)
     return w.reduce((x, p) => x + p.rssMB, 0) / Math.max(1, w.length)
   }
-  const early = win(30, Math.min(90, LONG_S / 2))
-  const late = win(LONG_S - 60, LONG_S + 10)
+  const warm = Math.min(30, LONG_S / 4)
+  const early = win(warm, Math.min(warm + 60, LONG_S / 2))
+  const late = win(Math.max(LONG_S / 2, LONG_S - 60), LONG_S + 10)
   const growth = (late - early) / early
   const residual = identityResidual(h)
   rows.push({
@@ -182,8 +240,13 @@ for (const policy of POLICIES) {
     'hop dropped': droppedTotal(h),
     'broker dropped (samples)': broker.dropped * BATCH,
     'in = out + dropped + queued': residual === 0 ? 'holds' : `off by ${residual}`,
-    'offered − (in + broker dropped + broker queued)': report.samples - (h.in + broker.dropped * BATCH + broker.queued * BATCH),
-    series,
+    'offered − (in + broker dropped + broker queued)':
+      report.samples - (h.in + broker.dropped * BATCH + broker.queued * BATCH),
+    // Plotted by run-all.ts (RSS over time): one line per process.
+    series: [
+      { name: 'anomaly RSS', points: toPoints('anomaly') },
+      { name: 'broker RSS', points: toPoints('broker') },
+    ],
   })
   console.log(
     `3× for ${LONG_S} s: RSS ${early.toFixed(1)} → ${late.toFixed(1)} MB (${(growth * 100).toFixed(1)} %)  offered ${report.samples}  in ${h.in}  out ${h.out}  dropped ${droppedTotal(h)}  identity residual ${residual}`,

@@ -40,9 +40,7 @@ const MEASURE_S = quick ? 5 : 8
 
 const profDir = join(repoRoot, 'bench', 'results', 'tmp', 'prof')
 if (cpuProf) mkdirSync(profDir, { recursive: true })
-const prof = cpuProf
-  ? { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] }
-  : undefined
+const prof = cpuProf ? { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : undefined
 
 const SERVICES = ['windowing', 'anomaly', 'forwarder', 'serial-bridge'] as const
 const mesh = await startMesh({
@@ -86,9 +84,7 @@ function unexplained(
   const hb = b.get(consumer)?.hops.raw
   const bridgeDropped =
     droppedTotal(b.get('serial-bridge')?.hops.raw) - droppedTotal(a.get('serial-bridge')?.hops.raw)
-  return (
-    (hb?.gaps ?? 0) - (ha?.gaps ?? 0) - (droppedTotal(hb) - droppedTotal(ha)) - bridgeDropped
-  )
+  return (hb?.gaps ?? 0) - (ha?.gaps ?? 0) - (droppedTotal(hb) - droppedTotal(ha)) - bridgeDropped
 }
 
 const hop = (s: string, h: string, m: Map<string, MetricsSnapshot>) => m.get(s)?.hops[h]
@@ -159,7 +155,9 @@ async function step(
   })
   console.log(
     `${label.padEnd(44)} published ${Math.round(published)}/s  windowing ${Math.round(win.outRate)}/s  anomaly ${Math.round(ano.outRate)}/s  drops ${win.dropped + ano.dropped + bridgeDropped}  unexplained ${lost}  mesh ${Math.round(meshCpu)}%  ` +
-      Object.entries(procs).map(([n, v]) => `${n} ${v}`).join('  '),
+      Object.entries(procs)
+        .map(([n, v]) => `${n} ${v}`)
+        .join('  '),
   )
   return keepsUp
 }
@@ -175,6 +173,7 @@ for (const [i, rate] of LOAD_STEPS.entries()) {
     seconds: WARMUP_S + MEASURE_S + 3,
     devicePrefix: `load${i}`,
   })
+  await load.ready
   const ok = await step(
     `publisher: offered ${rate} samples/s`,
     rate,
@@ -212,7 +211,11 @@ const bridgeDropsTotal = droppedTotal(last.get('serial-bridge')?.hops.raw)
 await ctl.endAsync()
 const codes = await mesh.stop()
 rows.push({ case: 'sustained, bridge (highest clean step)', value: sustained, unit: 'samples/s' })
-rows.push({ case: 'sustained, publisher (highest clean step)', value: sustainedLoad, unit: 'samples/s' })
+rows.push({
+  case: 'sustained, publisher (highest clean step)',
+  value: sustainedLoad,
+  unit: 'samples/s',
+})
 for (const t of totals)
   rows.push({
     case: `${t.s} raw hop, whole run: gaps − own drops − bridge drops`,

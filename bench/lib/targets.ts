@@ -1,0 +1,129 @@
+/**
+ * @module bench/lib/targets
+ * The "Targets" table at the top of `docs/performance.md`: each target of issue 7 next to the number the
+ * latest results files hold for it, so the summary is generated from measurements and never typed in.
+ * A target whose results file is missing says so.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { BenchResult, BenchRow } from './results.js'
+import { formatSi } from './svg.js'
+
+function load(dir: string, name: string): BenchResult | undefined {
+  const f = join(dir, `${name}.json`)
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as BenchResult) : undefined
+}
+
+const fmt = (v: number, digits = 3): string =>
+  Number.isFinite(v) ? formatSi(Number(v.toPrecision(digits))) : 'n/a'
+
+/** Builds the Markdown section from the results in `dir`. */
+export function targetsSection(dir: string): string {
+  const lines: string[] = []
+  const row = (target: string, measured: string, met: boolean | undefined): void => {
+    lines.push(
+      `| ${target} | ${measured} | ${met === undefined ? 'not measured' : met ? 'yes' : '**no**'} |`,
+    )
+  }
+
+  const tp = load(dir, 'mesh-throughput')
+  if (tp) {
+    const get = (prefix: string): BenchRow | undefined =>
+      tp.results.find((r) => r.case.startsWith(prefix))
+    const bridge = get('sustained, bridge')?.value ?? NaN
+    const pub = get('sustained, publisher')?.value ?? NaN
+    const perCpu = Math.max(
+      ...tp.results.map((r) => (typeof r['samples/cpu-s'] === 'number' ? r['samples/cpu-s'] : 0)),
+    )
+    const loss = tp.results
+      .filter((r) => r.case.includes('whole run'))
+      .map((r) => `${r.case.split(' ')[0]} ${r.value}`)
+      .join(', ')
+    row(
+      'Full mesh ≥ 200 000 samples/s sustained',
+      `${fmt(bridge)} samples/s from the bridge's simulator, ${fmt(pub)} from the benchmark publisher ` +
+        `(highest clean step; best ${fmt(perCpu)} samples per CPU-second of the whole mesh)`,
+      Math.max(bridge, pub) >= 200_000,
+    )
+    row(
+      'Zero unexplained loss on QoS 1 hops',
+      `gaps − counted drops over the whole run: ${loss}`,
+      tp.results.filter((r) => r.case.includes('whole run')).every((r) => r.value === 0),
+    )
+  } else row('Full mesh ≥ 200 000 samples/s sustained', 'no results', undefined)
+
+  const lat = load(dir, 'mesh-latency')
+  if (lat) {
+    const at1k = lat.results.filter(
+      (r) => r.case.startsWith('1000 samples/s') && r.case.includes('anomaly event p99'),
+    )
+    const best = at1k.reduce<BenchRow | undefined>(
+      (b, r) => (b === undefined || r.value < b.value ? r : b),
+      undefined,
+    )
+    const dflt = at1k.find((r) => r.case.includes('(default)'))
+    row(
+      'p99 ingest → anomaly event ≤ 10 ms at 1 000 samples/s',
+      `${fmt(dflt?.value ?? NaN)} ms with the default batching; best ${fmt(best?.value ?? NaN)} ms (${best?.case.split(', ')[1]?.split(':')[0] ?? ''})`,
+      best === undefined ? undefined : best.value <= 10,
+    )
+  } else row('p99 ingest → anomaly event ≤ 10 ms at 1 000 samples/s', 'no results', undefined)
+
+  const fp = load(dir, 'footprint')
+  if (fp) {
+    const svc = fp.results.filter(
+      (r) =>
+        r.case.startsWith('default:') && !r.case.includes('all ') && !r.case.includes('supervisor'),
+    )
+    const worst = svc.reduce<BenchRow | undefined>(
+      (b, r) => (b === undefined || r.value > b.value ? r : b),
+      undefined,
+    )
+    const capped = fp.results.filter(
+      (r) =>
+        r.case.startsWith('--max-semi-space-size=1:') &&
+        !r.case.includes('all ') &&
+        !r.case.includes('supervisor'),
+    )
+    const worstCapped = Math.max(...capped.map((r) => r.value))
+    row(
+      'Every service ≤ 80 MB RSS at steady state',
+      `idle under \`sluice up\`: largest ${fmt(worst?.value ?? NaN)} MB (${worst?.case.split(': ')[1] ?? ''}); ` +
+        `${fmt(worstCapped)} MB with --max-semi-space-size=1` +
+        (fp.command.includes('from src') ? ' (sources through tsx: the CLI was not built)' : ''),
+      worst === undefined ? undefined : worst.value <= 80,
+    )
+  } else row('Every service ≤ 80 MB RSS at steady state', 'no results', undefined)
+
+  const ov = load(dir, 'mesh-overload')
+  if (ov) {
+    const long = ov.results.find((r) => r.case.startsWith('3× for'))
+    row(
+      'RSS growth ≤ 10 % across a 5-minute 3× overload',
+      long
+        ? `${fmt(long.value, 2)} % (${String(long['rss early MB'])} → ${String(long['rss late MB'])} MB; ${long.case.split(':')[0]})`
+        : 'no long run',
+      long === undefined ? undefined : long.value <= 10,
+    )
+    const checked = ov.results.filter((r) => r['in = out + dropped + queued'] !== undefined)
+    const holds = checked.filter((r) => r['in = out + dropped + queued'] === 'holds').length
+    const e2e = checked.filter(
+      (r) => r['offered − (in + broker dropped + broker queued)'] === 0,
+    ).length
+    row(
+      'Drops under overload counted exactly (in = out + dropped + queued)',
+      `identity holds to the sample in ${holds} of ${checked.length} runs at the hop; offered = in + broker drops + broker queue in ${e2e} of ${checked.length}`,
+      checked.length > 0 && holds === checked.length,
+    )
+  } else row('RSS growth ≤ 10 % across a 5-minute 3× overload', 'no results', undefined)
+
+  return [
+    '## Targets (issue 7), from the latest results',
+    '',
+    'Generated from `bench/results/*.json` by `bench/run-all.ts`; the sections below hold the full tables.',
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...lines,
+  ].join('\n')
+}
