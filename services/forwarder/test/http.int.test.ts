@@ -181,6 +181,43 @@ describe('forwarder → webhook', () => {
     )
   }, 60_000)
 
+  it('waits as long as a 429 Retry-After asks before sending the same batch again', async () => {
+    const rx = await startHttpReceiver()
+    cleanup.push(() => rx.close())
+    rx.answer = () =>
+      rx.requests.length === 1 ? { status: 429, headers: { 'Retry-After': '2' } } : { status: 204 }
+    dir = await tempDir('sluice-fwd-retry-after-')
+    cleanup.push(() => dir.remove())
+    const fwd = await startService(forwarderService, {
+      argv: ['--broker', broker.url],
+      overrides: {
+        instance: 'retry-t',
+        logLevel: 'silent',
+        dataDir: dir.path,
+        sinks: [
+          httpSink({
+            name: 'hook',
+            url: rx.url,
+            topics: ['anomaly'],
+            retryBaseMs: 50,
+            batchSize: 3,
+            lingerMs: 500,
+          }),
+        ],
+      },
+    })
+    cleanup.push(async () => {
+      await fwd.stop()
+    })
+    await publishAnomalies(0, 3)
+    await waitFor(() => rx.requests.length >= 2, { timeout: 10_000, message: 'the retried batch' })
+    const [first, second] = rx.requests
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(2000)
+    expect(second!.body).toBe(first!.body)
+    expect(second!.headers['idempotency-key']).toBe(first!.headers['idempotency-key'])
+    expect(fwd.metrics.collect().hops.hook?.sink?.retries).toBe(1)
+  })
+
   it('refuses two sinks with one name at start, with a config error that names it', async () => {
     dir = await tempDir('sluice-fwd-dup-')
     cleanup.push(() => dir.remove())
