@@ -57,12 +57,13 @@ export const WindowingConfigSchema = Type.Object({
     description:
       'Named windows, each computed for every sensor (none: c100 = count 100/25 and t5s = time 5 s every 1 s).',
   }),
-  idleCloseMs: Type.Integer({
+  idleAfterMs: Type.Integer({
     minimum: 0,
-    default: 1000,
+    default: 5000,
     description:
-      'How often event time is advanced for silent sensors (by the wall time since their last sample), ' +
-      'so their time windows and sessions still close; 0 = never.',
+      'A sensor silent this long (wall time) has its event time advanced by the silence, so its time ' +
+      'windows and sessions still close; 0 = never. Keep it above any stall of the producer: samples that ' +
+      'come after it are late.',
   }),
   devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
     default: ['+'],

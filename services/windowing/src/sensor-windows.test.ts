@@ -80,9 +80,9 @@ describe('idle sensors', () => {
       samples(5, () => 2),
       50_000,
     ) // t = 1000…1040 ms, seen at wall 50 000
-    w.advanceIdle(50_500) // event time ≈ 1540: the window [1000, 2000) is still open
+    w.advanceIdle(51_000, 5000) // silent for 1 s only: not idle yet, nothing moves
     expect(out).toHaveLength(0)
-    w.advanceIdle(51_000) // event time ≈ 2040: it closes
+    w.advanceIdle(55_000, 5000) // idle: event time ≈ 1040 + 5000, the window [1000, 2000) closes
     expect(out.map((a) => [a.window, a.count])).toEqual([['t1s', 5]])
   })
 })

@@ -18,11 +18,11 @@ export interface SensorWindows {
   /** Emits what every open window holds (at shutdown). */
   flush(): void
   /**
-   * Moves event time on for sensors that went silent: each sensor's last event time plus the wall time
-   * that passed since its last sample (`now`, ms). Closes their time windows and sessions; no-op for
-   * count windows.
+   * Moves event time on for sensors silent for at least `idleAfterMs` of wall time: each one's last event
+   * time plus the wall time since its last sample (`now`, ms). Closes their time windows and sessions; a
+   * no-op for count windows.
    */
-  advanceIdle(now: number): void
+  advanceIdle(now: number, idleAfterMs: number): void
   /** Sensors seen so far. */
   readonly sensors: number
 }
@@ -71,9 +71,9 @@ export function createSensorWindows(
       }
       s.lastWall = now
     },
-    advanceIdle(now) {
+    advanceIdle(now, idleAfterMs) {
       for (const s of bySensor.values()) {
-        if (!Number.isFinite(s.lastT)) continue
+        if (!Number.isFinite(s.lastT) || now - s.lastWall < idleAfterMs) continue
         const t = s.lastT + Math.max(0, now - s.lastWall)
         for (const op of s.ops) op.advance(t, s.emit)
       }

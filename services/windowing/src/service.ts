@@ -53,8 +53,11 @@ export function createWindowingService(
   let idleTimer: NodeJS.Timeout | undefined
   return {
     start: () => {
-      if (config.idleCloseMs > 0)
-        idleTimer = setInterval(() => windows.advanceIdle(Date.now()), config.idleCloseMs)
+      if (config.idleAfterMs > 0)
+        idleTimer = setInterval(
+          () => windows.advanceIdle(Date.now(), config.idleAfterMs),
+          Math.min(1000, config.idleAfterMs),
+        )
       return Promise.resolve()
     },
     stop: () => {
