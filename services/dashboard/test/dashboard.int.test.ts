@@ -55,7 +55,7 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
     // Two simulated devices at 20 Hz; an anomaly every 100 samples, the first of them a spike (~2–4 s in).
     await start(serialBridgeService, 'b1', {
       mode: 'sim',
-      sim: { devices: 2, rateHz: 20, anomalyEvery: 100, spike: 300 },
+      sim: { devices: 2, rateHz: 20, anomalyEvery: 100, spike: 300, amplitude: 40, periodMs: 8000 },
     })
     browser = await launchChromium(
       chromiumBin.path ?? '/usr/bin/chromium',
@@ -118,6 +118,8 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
       await page.waitForSelector(`#service-rows tr[data-service="${id}"][data-state="online"]`)
     }
     await page.waitForSelector('#hop-rows tr[data-hop="windowing/w1/raw"]')
+    await page.selectOption('#span', '10000')
+    await page.waitForTimeout(300)
     await page.screenshot({ path: join(shots(), 'dashboard.png') })
     await windowing.stop()
     await page.waitForSelector(

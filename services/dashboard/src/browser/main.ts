@@ -172,8 +172,10 @@ connect('events', {
   },
   onFrame(frame, at) {
     frames++
-    for (const cols of Object.values(frame.raw))
-      for (const i of cols.i) arrivalLatency.record(i, at)
+    // The baseline for screen latency: the same samples (those of charted sensors), on arrival.
+    for (const [key, cols] of Object.entries(frame.raw)) {
+      if (charts.has(key)) for (const i of cols.i) arrivalLatency.record(i, at)
+    }
     const layout = store.layoutVersion
     store.applyFrame(frame)
     if (layout !== store.layoutVersion) {

@@ -110,11 +110,12 @@ export function hopRows(
 }
 
 function markBottleneck(rows: HopRow[]): void {
+  // Backpressure shows as a filling queue. ρ alone does not locate it: a hop's μ is the rate it actually
+  // served, so a healthy outbound hop that sends everything at once reads ρ ≈ 1 with an empty queue.
   let best: HopRow | undefined
-  for (const r of rows) if (r.fill > 0.5 && (best === undefined || r.fill > best.fill)) best = r
-  if (best === undefined) {
-    for (const r of rows)
-      if ((r.rho ?? 0) >= 0.9 && (best === undefined || (r.rho ?? 0) > (best.rho ?? 0))) best = r
+  for (const r of rows) {
+    if (r.fill <= 0.5 && r.state === 'ok') continue
+    if (best === undefined || r.fill > best.fill) best = r
   }
   if (best !== undefined) best.bottleneck = true
 }

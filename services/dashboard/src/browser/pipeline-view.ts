@@ -92,8 +92,7 @@ export function createPipelineView(o: {
             .filter(([, v]) => v > 0)
             .map(([k, v]) => `${k} ${formatRate(v)}/s`)
           tr.append(
-            el('td', `${h.service}/${h.instance}`),
-            el('td', `${h.direction === 'in' ? '→' : '←'} ${h.hop}`),
+            el('td', `${h.service}/${h.instance} ${h.direction === 'in' ? '→' : '←'} ${h.hop}`),
             el('td', formatRate(h.lambda)),
             el('td', formatRate(h.mu)),
             el('td', h.rho === undefined ? '–' : h.rho.toFixed(2)),
