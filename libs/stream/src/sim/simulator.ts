@@ -118,6 +118,8 @@ interface ChannelState {
   readonly spec: SimChannelSpec
   readonly prng: Prng
   readonly anomalies: readonly AnomalySpec[]
+  /** The `at` of every anomaly, so that a sample checks for one in O(1) rather than scanning the plan. */
+  readonly anomalyAt: ReadonlySet<number>
   readonly base: number
   readonly amplitude: number
   readonly omega: number
@@ -225,6 +227,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         spec: c,
         prng: createPrng(seedFrom(seed, `${d.id}/${c.name}`)),
         anomalies: [...(c.anomalies ?? [])].sort((a, b) => a.at - b.at),
+        anomalyAt: new Set((c.anomalies ?? []).map((a) => a.at)),
         base: c.base ?? 0,
         amplitude: c.amplitude ?? 0,
         omega: (2 * Math.PI) / (c.periodMs ?? 60_000),
@@ -278,8 +281,12 @@ export function createSimulator(options: SimulatorOptions): Simulator {
           for (let i = 0; i < d.channels.length; i++) {
             const c = d.channels[i]!
             values[i] = valueOf(c, d.seq, d.nextT)
-            for (const a of c.anomalies) {
-              if (a.at === d.seq) seenT.set(injectedKey(d.id, c.spec.name, a.at), d.nextT)
+            // A plan holds ~1000 anomalies: scanning it for every sample was the bridge's hottest loop
+            // (bench/mesh/throughput.ts --cpu-prof).
+            if (c.anomalyAt.has(d.seq)) {
+              for (const a of c.anomalies) {
+                if (a.at === d.seq) seenT.set(injectedKey(d.id, c.spec.name, a.at), d.nextT)
+              }
             }
           }
           const line: SimLine = { device: d.id, seq: d.seq, t: d.nextT, values }
