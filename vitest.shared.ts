@@ -6,8 +6,10 @@ import { defineConfig } from 'vitest/config'
  */
 export function sluiceVitestConfig(overrides: { testTimeout?: number; include?: string[] } = {}) {
   return defineConfig({
-    resolve: { conditions: ['sluice-src', 'import', 'module', 'node', 'default'] },
-    ssr: { resolve: { conditions: ['sluice-src', 'import', 'node', 'default'] } },
+    // Vite's own default conditions plus ours. Not 'import' on the server side: it would reach Node's
+    // resolver and hand CommonJS requirers (mqtt.js → ws) an ESM wrapper.
+    resolve: { conditions: ['sluice-src', 'module', 'browser', 'development|production'] },
+    ssr: { resolve: { conditions: ['sluice-src', 'module', 'node', 'development|production'] } },
     test: {
       include: overrides.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 30_000,

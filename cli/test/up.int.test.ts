@@ -54,10 +54,16 @@ describe('sluice up', () => {
     )
     proc.stdout!.on('data', (b: Buffer) => (output += b.toString()))
     proc.stderr!.on('data', (b: Buffer) => (output += b.toString()))
-    await waitFor(() => output.includes('sluice up: broker'), {
-      timeout: 30_000,
-      message: () => output,
-    })
+    const explain = async (p: Promise<unknown>): Promise<void> => {
+      try {
+        await p
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n--- sluice up output ---\n${output}`, {
+          cause: err,
+        })
+      }
+    }
+    await explain(waitFor(() => output.includes('sluice up: broker'), { timeout: 30_000 }))
 
     const url = `mqtt://127.0.0.1:${port}`
     await waitFor(
@@ -79,10 +85,12 @@ describe('sluice up', () => {
           .map((m) => parseTopic('sluice', m.topic)?.kind)
           .filter((k) => k !== undefined),
       )
-    await waitFor(() => ['raw', 'window', 'status', 'metrics'].every((k) => topicKinds().has(k)), {
-      timeout: 40_000,
-      message: () => `topics seen: ${[...topicKinds()].join(', ')}\n${output}`,
-    })
+    await explain(
+      waitFor(() => ['raw', 'window', 'status', 'metrics'].every((k) => topicKinds().has(k)), {
+        timeout: 40_000,
+        message: 'raw, window, status and metrics topics',
+      }),
+    )
     const online = new Set(
       seen.messages
         .filter((m) => m.topic.endsWith('/status'))
