@@ -313,4 +313,45 @@ describe('sink hop', () => {
     expect(f.delivered).toEqual(['p0', 'p1', 'p2'])
     await second.stop()
   })
+
+  it('counts a batch evicted during a failed send as evicted, and a delivered one as delivered', async () => {
+    let rejectFirst: ((e: Error) => void) | undefined
+    const delivered: string[] = []
+    let calls = 0
+    const sink: Sink = {
+      name: 'flaky',
+      type: 'fake',
+      encode: (it) => [String(it.payload)],
+      send(records) {
+        calls++
+        if (calls === 1) return new Promise<void>((_, reject) => (rejectFirst = reject))
+        delivered.push(...records)
+        return Promise.resolve()
+      },
+      close: () => Promise.resolve(),
+    }
+    const hop = createSinkHop(
+      sink,
+      options({ batchSize: 10, lingerMs: 0, spoolMaxBytes: 65_536, retryBaseMs: 10 }),
+    )
+    const big = (n: number): ForwardItem => ({
+      kind: 'raw',
+      topic: 't',
+      payload: `${n}:${'x'.repeat(200)}`,
+    })
+    hop.start()
+    for (let i = 0; i < 10; i++) hop.offer(big(i))
+    await vi.advanceTimersByTimeAsync(1)
+    expect(rejectFirst).toBeDefined()
+    for (let i = 10; i < 2000; i++) hop.offer(big(i)) // evicts the segment the batch in flight came from
+    const during = hop.spool.stats()
+    expect(during.evicted + during.pending).toBe(2000)
+    rejectFirst?.(new SinkSendError('down', true))
+    await vi.advanceTimersByTimeAsync(60_000)
+    const after = hop.spool.stats()
+    expect(after.pending).toBe(0)
+    expect(after.evicted + delivered.length).toBe(2000)
+    expect(delivered.some((r) => r.startsWith('0:'))).toBe(false) // the failed batch was lost, and counted
+    await hop.stop()
+  })
 })

@@ -105,8 +105,14 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         await sleep(60_000, 'idle')
         continue
       }
+      if (st.oldestAppendedAt === undefined) {
+        // Pending but nothing on disk: only records of a failed batch, evicted during its send. Reading
+        // settles them as evicted.
+        spool.read(0)
+        continue
+      }
       // Linger: wait for a full batch, but never hold the oldest record longer than lingerMs.
-      const age = st.oldestAppendedAt === undefined ? 0 : now() - st.oldestAppendedAt
+      const age = now() - st.oldestAppendedAt
       if (flushing === 0 && st.pending < o.batchSize && age < o.lingerMs) {
         await sleep(o.lingerMs - age, 'linger')
         continue
