@@ -149,7 +149,8 @@ export function createRateGovernor(options: RateGovernorOptions = {}): RateGover
       if (fill < low) lowSince ??= now
       else lowSince = undefined
       if (now - lastStep < holdMs) return undefined
-      if (fill > high && applied > minHz) return step(Math.max(minHz, round(applied * factor)), 'lower', now)
+      if (fill > high && applied > minHz)
+        return step(Math.max(minHz, round(applied * factor)), 'lower', now)
       if (lowSince !== undefined && now - lowSince >= holdMs && applied < target)
         return step(Math.min(target, round(applied / factor)), 'raise', now)
       return undefined
