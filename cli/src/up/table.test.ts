@@ -49,6 +49,66 @@ describe('sluice up table', () => {
     expect(row).toContain('3.50')
   })
 
+  it("adds a line under the bridge's device hop: rate against target, pressure, edge drops", () => {
+    const device = hop({
+      policy: 'drop-newest',
+      queue: { length: 0, capacity: 0 },
+      dropped: { edge: 1234 },
+      state: 'critical',
+      device: {
+        id: 'arduino',
+        mode: 'edge',
+        pressure: 'downstream',
+        targetHz: 40,
+        appliedHz: 10,
+        ackedHz: 40,
+        commands: 2,
+        edgeDropped: 1234,
+      },
+    })
+    const lines = renderTable(
+      [
+        {
+          service: 'serial-bridge',
+          instance: 'pi',
+          metrics: metrics('serial-bridge', { raw: hop({ state: 'ok' }), device }),
+          metricsAt: 0,
+        },
+      ],
+      1000,
+    )
+    expect(lines).toHaveLength(5)
+    expect(lines[3]).toContain('device')
+    expect(lines[3]).toContain('critical')
+    expect(lines[4]!.trim()).toBe(
+      '↳ arduino edge 10 Hz of 40 Hz (acked 40 Hz) pressure: downstream 1234 dropped at the edge',
+    )
+    // A free device says only its rates; other hops get no extra line.
+    const free = renderTable(
+      [
+        {
+          service: 'serial-bridge',
+          instance: 'pi',
+          metrics: metrics('serial-bridge', {
+            device: {
+              ...device,
+              device: {
+                ...device.device!,
+                mode: 'free',
+                pressure: 'none',
+                appliedHz: 40,
+                edgeDropped: 0,
+              },
+            },
+          }),
+          metricsAt: 0,
+        },
+      ],
+      1000,
+    )
+    expect(free[3]!.trim()).toBe('↳ arduino free 40 Hz of 40 Hz (acked 40 Hz)')
+  })
+
   it('marks an offline service and a service whose metrics stopped', () => {
     const lines = renderTable(
       [

@@ -2,7 +2,9 @@
  * @module up/table
  * The live terminal table `sluice up` redraws every second: one row per service hop with its rates, queue
  * fill, drops, p99 latency and state, from the metrics and status messages the services publish
- * (DESIGN.md §6). Pure: it turns the latest messages into lines of text, so it is tested without a terminal.
+ * (DESIGN.md §6). Under the serial bridge's `device` hop, one more line says how backpressure reaches the
+ * device (§5): the rate asked of it against its target, what pushes back, and the drops at the edge.
+ * Pure: it turns the latest messages into lines of text, so it is tested without a terminal.
  */
 import type { HopMetrics, ServiceMetrics, ServiceStatus } from '@sluice/contract'
 
@@ -65,6 +67,20 @@ function hopRow(service: string, name: string, h: HopMetrics, stale: boolean): s
   return cells.map((c, i) => pad(c, COLUMNS[i]![1])).join(' ')
 }
 
+const hz = (v: number | undefined): string =>
+  v === undefined ? '?' : `${Number.isInteger(v) ? String(v) : compact(v)} Hz`
+
+/** The line under a `device` hop: `arduino throttled 10 Hz of 40 Hz (acked 10 Hz) by downstream …`. */
+export function deviceLine(h: HopMetrics): string | undefined {
+  const d = h.device
+  if (d === undefined) return undefined
+  const parts = [`↳ ${d.id} ${d.mode}`, `${hz(d.appliedHz)} of ${hz(d.targetHz)}`]
+  if (d.ackedHz !== undefined) parts.push(`(acked ${hz(d.ackedHz)})`)
+  if (d.pressure !== 'none') parts.push(`pressure: ${d.pressure}`)
+  if (d.edgeDropped > 0) parts.push(`${compact(d.edgeDropped)} dropped at the edge`)
+  return `${' '.repeat(COLUMNS[0][1] + 1)}${parts.join(' ')}`
+}
+
 /**
  * Renders the table. An instance whose status is offline, or whose metrics are older than `staleMs`, is
  * shown as such, so a stopped service never looks healthy.
@@ -96,7 +112,11 @@ export function renderTable(views: readonly InstanceView[], now: number, staleMs
       continue
     }
     const stale = v.metricsAt === undefined || now - v.metricsAt > staleMs
-    for (const [name, h] of hops) lines.push(hopRow(label, name, h, stale))
+    for (const [name, h] of hops) {
+      lines.push(hopRow(label, name, h, stale))
+      const device = deviceLine(h)
+      if (device !== undefined) lines.push(device)
+    }
   }
   return lines
 }
