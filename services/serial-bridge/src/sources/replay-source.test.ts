@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createReplaySource } from './replay-source.js'
 import type { Reading } from './source.js'
 
@@ -50,20 +50,26 @@ describe('createReplaySource', () => {
   })
 
   it('paces rows by the recorded interval divided by the speed factor', async () => {
-    const s = sink()
-    // 5 rows one second apart at 100× → 40 ms in total.
-    const replay = createReplaySource({
-      device: 'nab',
-      file: nabFile(5),
-      speed: 100,
-      time: 'recorded',
-      loop: false,
-    })
-    await replay.start(s)
-    await replay.done
-    expect(s.readings).toHaveLength(5)
-    // Paced, not bunched: the last row cannot be read before 40 ms of recorded time / 100 have passed.
-    expect(s.readings[4]!.ingest - s.readings[0]!.ingest).toBeGreaterThanOrEqual(39)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const s = sink()
+      // 5 rows one second apart at 100×: one row every 10 ms of (fake) wall time.
+      const replay = createReplaySource({
+        device: 'nab',
+        file: nabFile(5),
+        speed: 100,
+        time: 'recorded',
+        loop: false,
+        now: () => Date.now(),
+      })
+      await replay.start(s)
+      const t0 = Date.now()
+      await vi.advanceTimersByTimeAsync(100)
+      await replay.done
+      expect(s.readings.map((r) => r.ingest - t0)).toEqual([0, 10, 20, 30, 40])
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('waits while the outbound queue is over half full, then goes on', async () => {
