@@ -354,4 +354,24 @@ describe('sink hop', () => {
     expect(delivered.some((r) => r.startsWith('0:'))).toBe(false) // the failed batch was lost, and counted
     await hop.stop()
   })
+
+  it('counts an item the sink cannot encode as rejected and goes on taking the next ones', async () => {
+    const f = fakeSink()
+    const picky: Sink = {
+      ...f.sink,
+      encode: (it) => {
+        if (it.payload === 'p1') throw new Error('cannot encode')
+        return it.payload === 'p2' ? [] : [String(it.payload)]
+      },
+    }
+    const hop = createSinkHop(picky, options({ batchSize: 100, lingerMs: 0 }))
+    hop.start()
+    for (let i = 0; i < 4; i++) hop.offer(item(i))
+    await vi.advanceTimersByTimeAsync(10)
+    expect(f.delivered).toEqual(['p0', 'p3'])
+    const m = hop.metrics()
+    expect(m.rejected).toBe(1) // p2 had nothing to write: not an error
+    expect(m.in).toBe(2)
+    await hop.stop()
+  })
 })

@@ -69,6 +69,7 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
   const counters: SinkCounters = { sent: 0, retries: 0, failures: 0, refused: false }
   let arrived = 0
   let rejected = 0
+  let spoolFailed = 0
   let running = false
   /** Why the sender sleeps: an arrival may cut short an idle or linger wait, never a backoff. */
   let waiting: 'idle' | 'linger' | 'rate' | 'backoff' | undefined
@@ -189,14 +190,36 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
     spool,
     counters,
     offer(item) {
-      const records = sink.encode(item)
-      if (records.length === 0) {
+      let records: readonly string[]
+      try {
+        records = sink.encode(item)
+      } catch (err) {
+        // A payload the sink cannot encode must not stop the intake (DESIGN.md §4): counted, sampled.
         rejected++
+        if (rejected % 1000 === 1)
+          o.log.warn(
+            { sink: sink.name, topic: item.topic, err, rejected },
+            'could not encode an item',
+          )
         return
       }
+      // Nothing to write for this item (e.g. a status message for InfluxDB): not an error.
+      if (records.length === 0) return
       const t = now()
-      spool.append(records, t)
       arrived += records.length
+      try {
+        spool.append(records, t)
+      } catch (err) {
+        // The local disk refused the write (full, read-only): the one place the forwarder loses data,
+        // so it is counted (`dropped.spool-failed`) and said loudly, at a sampled rate.
+        spoolFailed += records.length
+        if (spoolFailed === records.length || spoolFailed % 1000 < records.length)
+          o.log.error(
+            { sink: sink.name, err, dropped: spoolFailed, dir: o.spoolDir },
+            `${sink.name}: cannot write to the spool in ${o.spoolDir}; records are dropped until the disk accepts writes again (check free space and permissions)`,
+          )
+        return
+      }
       avgRecordBytes = avgRecordBytes * 0.9 + (Buffer.byteLength(records[0]!) + 17) * 0.1
       meter.arrive(t, records.length)
       const pending = spool.stats().pending
@@ -246,7 +269,12 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       const st = spool.stats()
       const t = now()
       const capacity = Math.max(st.pending, Math.floor(o.spoolMaxBytes / avgRecordBytes))
-      const snap = meter.snapshot(t, { length: st.pending, capacity, arrived, dropped: st.evicted })
+      const snap = meter.snapshot(t, {
+        length: st.pending,
+        capacity,
+        arrived,
+        dropped: st.evicted + spoolFailed,
+      })
       return {
         direction: 'out',
         topic: `${sink.type}:${sink.name}`,
@@ -254,7 +282,7 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         policy: 'drop-oldest',
         in: arrived,
         out: counters.sent,
-        dropped: { evicted: st.evicted },
+        dropped: { evicted: st.evicted, 'spool-failed': spoolFailed },
         rejected,
         queue: { length: st.pending, capacity },
         lambda: snap.lambda,

@@ -226,7 +226,19 @@ export class Spool {
         this.#segments.push(active)
         this.#fd = openSync(join(this.#dir, segName(active.n)), 'a')
       }
-      writeSync(this.#fd, f)
+      try {
+        writeSync(this.#fd, f)
+      } catch (err) {
+        // A failed write (disk full, I/O error) may have left part of the frame: cut it, so the next
+        // append does not land behind a torn record, which the next open would cut off with everything
+        // after it.
+        try {
+          ftruncateSync(this.#fd, active.bytes)
+        } catch {
+          // The disk refuses even that: the CRC scan at the next open still finds the valid prefix.
+        }
+        throw err
+      }
       active.offsets.push(active.bytes)
       active.times.push(appendedAt)
       active.bytes += f.length
