@@ -120,7 +120,7 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
     await page.waitForSelector('#hop-rows tr[data-hop="windowing/w1/raw"]')
     await page.selectOption('#span', '10000')
     await page.waitForTimeout(300)
-    await page.screenshot({ path: join(shots(), 'dashboard.png') })
+    await page.screenshot({ path: join(shots(), 'dashboard-services.png') })
     await windowing.stop()
     await page.waitForSelector(
       '#service-rows tr[data-service="windowing/w1"][data-state="offline"]',
@@ -146,5 +146,15 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
       { timeout: 15_000 },
     )
     expect(await rate('sim-2/light')).toBeLessThan(30)
+  })
+
+  it('reconnects by itself when the dashboard server restarts', async () => {
+    const port = new URL(dashboard.url).port
+    await dashboard.handle.stop()
+    await page.waitForSelector('#conn[data-state="reconnecting"]')
+    dashboard = await startDashboard(broker.url, join(dir.path, 'public'), { port: Number(port) })
+    await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 })
+    const before = await page.evaluate(() => window.sluice.stats().received)
+    await page.waitForFunction((n) => window.sluice.stats().received > n + 20, before)
   })
 })
