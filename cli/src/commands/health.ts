@@ -8,12 +8,17 @@ import { decodeStatus, statusTopic } from '@sluice/contract'
 import mqtt from 'mqtt'
 
 export const HEALTH_USAGE = `Usage: sluice health --broker <url> [--service <name> [--instance <id>]] [--timeout <ms>]
+                    [--username <user> --password <password>]
 
 Exits 0 when the broker accepts a connection and, with --service, when the service's retained status is
-"online" (any instance unless --instance is given); exits 1 and says why otherwise.`
+"online" (any instance unless --instance is given); exits 1 and says why otherwise. Credentials default to
+SLUICE_USERNAME and SLUICE_PASSWORD, as for the services (needed off loopback on a broker with users).`
 
-/** Runs the check. */
-export async function runHealth(argv: readonly string[]): Promise<number> {
+/** Runs the check; `env` supplies SLUICE_USERNAME / SLUICE_PASSWORD when the flags do not. */
+export async function runHealth(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -22,6 +27,8 @@ export async function runHealth(argv: readonly string[]): Promise<number> {
       instance: { type: 'string', default: '+' },
       prefix: { type: 'string', default: 'sluice' },
       timeout: { type: 'string', default: '3000' },
+      username: { type: 'string' },
+      password: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -30,15 +37,21 @@ export async function runHealth(argv: readonly string[]): Promise<number> {
     return 0
   }
   const timeout = Number(values.timeout)
+  const username = values.username ?? env.SLUICE_USERNAME
+  const password = values.password ?? env.SLUICE_PASSWORD
   let client: mqtt.MqttClient
   try {
     client = await mqtt.connectAsync(values.broker, {
       reconnectPeriod: 0,
       connectTimeout: timeout,
       clientId: `sluice-health-${process.pid}`,
+      ...(username !== undefined && username !== '' ? { username } : {}),
+      ...(password !== undefined && password !== '' ? { password } : {}),
     })
   } catch (err) {
-    process.stderr.write(`unhealthy: broker ${values.broker} unreachable: ${(err as Error).message}\n`)
+    process.stderr.write(
+      `unhealthy: broker ${values.broker} unreachable: ${(err as Error).message}\n`,
+    )
     return 1
   }
   try {
@@ -59,7 +72,8 @@ export async function runHealth(argv: readonly string[]): Promise<number> {
           : statusTopic(values.prefix, service, values.instance)
       client.subscribe(topic, { qos: 0 })
     })
-    if (!online) process.stderr.write(`unhealthy: no online status from ${service} within ${timeout} ms\n`)
+    if (!online)
+      process.stderr.write(`unhealthy: no online status from ${service} within ${timeout} ms\n`)
     return online ? 0 : 1
   } finally {
     await client.endAsync()

@@ -1,0 +1,83 @@
+/**
+ * `sluice health` against our broker with a users file (docs/deploy.md relies on it off loopback): the
+ * right credentials, from flags or from SLUICE_USERNAME / SLUICE_PASSWORD as the services take them, pass;
+ * a wrong password fails with the reason; `--service` waits for that service's retained online status.
+ */
+import { join } from 'node:path'
+import { addUser, startBroker, type RunningBroker } from '@sluice/broker'
+import { statusTopic } from '@sluice/contract'
+import { tempDir, type TempDir } from '@sluice/testkit'
+import mqtt from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { runHealth } from '../src/commands/health.js'
+
+describe('sluice health with credentials', () => {
+  let dir: TempDir
+  let broker: RunningBroker
+
+  beforeAll(async () => {
+    dir = await tempDir('sluice-health-')
+    const passwordFile = join(dir.path, 'passwd')
+    await addUser(passwordFile, 'ops', 'correct horse battery', 'operator')
+    await addUser(passwordFile, 'bridge', 'bridge-secret-1', 'serial-bridge')
+    broker = await startBroker({ port: 0, passwordFile })
+  })
+
+  afterAll(async () => {
+    await broker?.close()
+    await dir?.remove()
+  })
+
+  it('passes with the right user and password, from flags or from the environment', async () => {
+    const flags = [
+      '--broker',
+      broker.url,
+      '--username',
+      'ops',
+      '--password',
+      'correct horse battery',
+    ]
+    expect(await runHealth(flags, {})).toBe(0)
+    const env = { SLUICE_USERNAME: 'ops', SLUICE_PASSWORD: 'correct horse battery' }
+    expect(await runHealth(['--broker', broker.url], env)).toBe(0)
+  })
+
+  it('fails, saying why, with a wrong password', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      const code = await runHealth(
+        ['--broker', broker.url, '--username', 'ops', '--password', 'wrong', '--timeout', '2000'],
+        {},
+      )
+      expect(code).toBe(1)
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^unhealthy: broker .* unreachable: /)
+    } finally {
+      stderr.mockRestore()
+    }
+  })
+
+  it("checks a service's retained online status as an authenticated user", async () => {
+    const bridge = await mqtt.connectAsync(broker.url, {
+      clientId: 'sluice-serial-bridge-pi',
+      username: 'bridge',
+      password: 'bridge-secret-1',
+      reconnectPeriod: 0,
+    })
+    await bridge.publishAsync(
+      statusTopic('sluice', 'serial-bridge', 'pi'),
+      JSON.stringify({ state: 'online', version: '0.1.0', host: 'pi', since: Date.now() }),
+      { qos: 1, retain: true },
+    )
+    await bridge.endAsync()
+    const env = { SLUICE_USERNAME: 'ops', SLUICE_PASSWORD: 'correct horse battery' }
+    const args = ['--broker', broker.url, '--service', 'serial-bridge', '--instance', 'pi']
+    expect(await runHealth(args, env)).toBe(0)
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      // Another instance has no online status.
+      expect(await runHealth([...args.slice(0, 5), 'lab', '--timeout', '300'], env)).toBe(1)
+    } finally {
+      stderr.mockRestore()
+    }
+  })
+})
