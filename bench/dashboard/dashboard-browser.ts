@@ -130,7 +130,7 @@ const latency = await page.evaluate(() => window.sluice.latency())
 const receivedInRun = (await page.evaluate(() => window.sluice.stats().received)) - receivedAtStart
 const publishedInRun = published - publishedAtStart
 // A string, not a function: tsx would wrap a named inner function in a helper the page does not have.
-const fps = (await page.evaluate(`new Promise((resolve) => {
+const fps = await page.evaluate<number>(`new Promise((resolve) => {
   let n = 0
   const t0 = performance.now()
   const count = () => {
@@ -139,7 +139,7 @@ const fps = (await page.evaluate(`new Promise((resolve) => {
     else resolve((n * 1000) / (performance.now() - t0))
   }
   requestAnimationFrame(count)
-})`)) as number
+})`)
 clearInterval(tick)
 
 // Least-squares slope of heap over time, per minute.
