@@ -52,11 +52,13 @@ export const commands: Readonly<Record<string, Command>> = {
   },
   bridge: {
     summary: S.bridge,
-    run: service(
-      'bridge',
-      S.bridge,
-      async () => (await import('@sluice/serial-bridge')).serialBridgeService,
-    ),
+    run: async (argv) => {
+      const bridge = await import('@sluice/serial-bridge')
+      // `--list` prints the serial ports and exits, without a broker.
+      if (argv.includes('--list')) return bridge.printPortList()
+      runServiceCommand('bridge', S.bridge, bridge.serialBridgeService, argv)
+      return undefined
+    },
   },
   window: {
     summary: S.window,
