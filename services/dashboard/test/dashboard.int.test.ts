@@ -9,7 +9,12 @@ import { join } from 'node:path'
 import { startBroker, silentBrokerLogger, type RunningBroker } from '@sluice/broker'
 import { anomalyService } from '@sluice/anomaly'
 import { startService, type ServiceHandle } from '@sluice/mesh'
-import { serialBridgeService } from '@sluice/serial-bridge'
+import {
+  createSerialBridgeService,
+  serialBridgeService,
+  type SerialBridge,
+  type SimSource,
+} from '@sluice/serial-bridge'
 import { requireProgram, tempDir, type TempDir } from '@sluice/testkit'
 import { windowingService } from '@sluice/windowing'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -20,7 +25,7 @@ const chromiumBin = requireProgram('chromium', ['/usr/bin/chromium'])
 
 interface PageDebug {
   stats(): { received: number; sensors: number; charts: string[] }
-  markers(key: string): { x: number; y: number; ev: { kind: string; level: string } }[]
+  markers(key: string): { x: number; y: number; ev: { seq: number; kind: string; value: number } }[]
 }
 declare const window: { sluice: PageDebug }
 
@@ -30,6 +35,7 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
   const services: ServiceHandle<never>[] = []
   let windowing: ServiceHandle<never>
   let dashboard: RunningDashboard
+  let bridge: SerialBridge | undefined
   let browser: BrowserContext
   let page: Page
   const shots = (): string => process.env.SLUICE_SCREENSHOT_DIR ?? dir.path
@@ -50,10 +56,22 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
     await buildPage(publicDir)
     broker = await startBroker({ host: '127.0.0.1', port: 0, logger: silentBrokerLogger })
     windowing = await start(windowingService, 'w1')
-    await start(anomalyService, 'a1')
+    // z-score with a high alert level: the injected 300-unit spike stands out (z ≫ 6), the slow sine does
+    // not, so no earlier event can debounce the spike's away.
+    await start(anomalyService, 'a1', {
+      detector: {
+        name: 'zscore',
+        window: 100,
+        thresholds: { unusual: 2, veryUnusual: 3, alert: 6 },
+      },
+    })
     dashboard = await startDashboard(broker.url, publicDir)
     // Two simulated devices at 20 Hz; an anomaly every 100 samples, the first of them a spike (~2–4 s in).
-    await start(serialBridgeService, 'b1', {
+    const bridgeDef = {
+      ...serialBridgeService,
+      create: (ctx: never) => (bridge = createSerialBridgeService(ctx)),
+    }
+    await start(bridgeDef, 'b1', {
       mode: 'sim',
       sim: { devices: 2, rateHz: 20, anomalyEvery: 100, spike: 300, amplitude: 40, periodMs: 8000 },
     })
@@ -92,22 +110,33 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
   })
 
   it('marks the injected spike on the chart, with score and level on hover', async () => {
-    await page
-      .locator('#anomalies li[data-sensor="sim-1/light"]', { hasText: 'spike' })
-      .waitFor({ timeout: 20_000 })
-    await page.waitForFunction(() =>
-      window.sluice.markers('sim-1/light').some((m) => m.ev.kind === 'spike'),
+    const injected = (bridge!.source as SimSource).simulator
+      .injected()
+      .find((a) => a.kind === 'spike' && a.device === 'sim-1' && a.channel === 'light')!
+    expect(injected).toBeDefined()
+    // The anomaly service's event for the injected sample (its seq), drawn as a marker on the chart.
+    await page.waitForFunction(
+      (seq) => window.sluice.markers('sim-1/light').some((m) => m.ev.seq === seq),
+      injected.seq,
+      { timeout: 20_000 },
     )
+    await page.selectOption('#span', '10000')
+    // Let the newest data scroll the marker away from the plot's right edge, where the cursor would leave.
+    await page.waitForTimeout(1500)
     await page.click('#pause')
     // Let the last draw land, then hover the marker.
     await page.waitForTimeout(100)
     const marks = await page.evaluate(() => window.sluice.markers('sim-1/light'))
-    const spike = marks.find((m) => m.ev.kind === 'spike')
-    expect(spike).toBeDefined()
-    await page.mouse.move(spike!.x, spike!.y)
+    const spike = marks.find((m) => m.ev.seq === injected.seq)!
+    expect(spike.ev.kind).toBe('spike')
+    await page.mouse.move(spike.x, spike.y)
     const tip = page.locator('.chart[data-sensor="sim-1/light"] .chart-tip')
     await tip.waitFor({ state: 'visible' })
-    expect(await tip.textContent()).toMatch(/spike · (very-)?unusual · score \d+\.\d\d/)
+    expect(await tip.textContent()).toMatch(/^spike · (very-)?unusual · score \d+\.\d\d/)
+    expect(await tip.textContent()).toContain(`value ${spike.ev.value}`)
+    await expect(
+      page.locator('#anomalies li[data-sensor="sim-1/light"]', { hasText: 'spike' }).count(),
+    ).resolves.toBeGreaterThan(0)
     await page.screenshot({ path: join(shots(), 'dashboard-anomaly.png') })
     await page.click('#pause')
     await page.mouse.move(0, 0)

@@ -133,8 +133,11 @@ export function createSensorChart(options: SensorChartOptions): SensorChart {
     tip.textContent =
       `${ev.kind} · ${ev.level} · score ${ev.score.toFixed(2)} (threshold ${ev.threshold}) · ` +
       `value ${ev.value} · ${ev.detector}`
-    tip.style.left = `${Math.max(0, Math.min(u.valToPos(x[at]!, 'x'), u.over.clientWidth - 300))}px`
-    tip.style.top = `${Math.max(0, u.valToPos(ev.value, 'y') - 34)}px`
+    // Keep the whole tip inside the plot: left of the marker near the right edge, below it near the top.
+    const px = u.valToPos(x[at]!, 'x')
+    const py = u.valToPos(ev.value, 'y')
+    tip.style.left = `${Math.max(0, Math.min(px + 8, u.over.clientWidth - tip.offsetWidth))}px`
+    tip.style.top = `${py - tip.offsetHeight - 8 >= 0 ? py - tip.offsetHeight - 8 : py + 10}px`
   }
 
   function fillBand(n: number, windowName: string | undefined): void {
