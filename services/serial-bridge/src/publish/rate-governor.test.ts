@@ -45,11 +45,26 @@ describe('createRateGovernor', () => {
   it('does not go below the minimum rate', () => {
     const g = createRateGovernor({ holdMs: 0, minHz: 2, ackTimeoutMs: 10 })
     g.setTarget(5, 0)
-    expect(g.update(1, 1)).toEqual({ hz: 2.5, direction: 'lower' })
-    g.acknowledged(2.5)
+    expect(g.update(1, 1)).toEqual({ hz: 3, direction: 'lower' })
+    g.acknowledged(3)
     expect(g.update(1, 2)).toEqual({ hz: 2, direction: 'lower' })
     g.acknowledged(2)
     expect(g.update(1, 3)).toBeUndefined()
+  })
+
+  it('asks only for whole hertz, which is what the firmware accepts, down to 1 Hz', () => {
+    const g = createRateGovernor({ holdMs: 0, ackTimeoutMs: 10 })
+    g.setTarget(10, 0)
+    const asked: number[] = []
+    for (let t = 1; t < 10; t++) {
+      const step = g.update(1, t)
+      if (step !== undefined && 'direction' in step) {
+        asked.push(step.hz)
+        g.acknowledged(step.hz)
+      }
+    }
+    expect(asked).toEqual([5, 3, 2, 1])
+    expect(asked.every((hz) => Number.isInteger(hz))).toBe(true)
   })
 
   it('gives up on a device that does not acknowledge, once, and steers again after an ack', () => {

@@ -100,7 +100,9 @@ export function createRateGovernor(options: RateGovernorOptions = {}): RateGover
     return { hz, direction }
   }
 
-  const round = (hz: number): number => (hz >= 10 ? Math.round(hz) : Math.round(hz * 10) / 10)
+  // Whole hertz: the firmware takes `R<hz>` with an integer 1…1000 and answers `ERR … out of range`
+  // to `R2.5` (firmware/sluice_sensor/sluice_core.c, run_command), which would look unresponsive.
+  const round = (hz: number): number => Math.max(1, Math.round(hz))
 
   return {
     get appliedHz() {
