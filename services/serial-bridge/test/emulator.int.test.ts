@@ -4,13 +4,21 @@
  * real runtime against our broker on a free port and reads that pty. What reaches the broker must be the
  * firmware's own samples: contiguous sequence numbers and the values `syntheticValues` predicts. A rate
  * command on `{p}/{device}/_ctl/rate` must reach the device (`OK R50`) and change the rate measured at the
- * broker. Skipped when avr-gcc or qemu-system-avr is missing, unless SLUICE_REQUIRE_EXTERNAL=1.
+ * broker. Backpressure with the real firmware: while a consumer of the raw topics reports itself critical,
+ * the bridge's governor halves the rate (`R25`, acknowledged), and restores it once that clears. Skipped
+ * when avr-gcc or qemu-system-avr is missing, unless SLUICE_REQUIRE_EXTERNAL=1.
  *
  * QEMU spins one host core while it runs (firmware/README.md), so the test keeps it short: ~5 s at the
- * default 10 Hz, ~4 s at 50 Hz.
+ * default 10 Hz, ~4 s at 50 Hz, ~8 s for the backpressure round trip.
  */
 import { startBroker, type RunningBroker } from '@sluice/broker'
-import { decodeRawSamples, rateTopic, rawFilter } from '@sluice/contract'
+import {
+  decodeRawSamples,
+  metricsTopic,
+  rateTopic,
+  rawFilter,
+  type ServiceMetrics,
+} from '@sluice/contract'
 import {
   FIRMWARE_DEFAULT_RATE_HZ,
   buildFirmware,
@@ -78,6 +86,8 @@ describe.skipIf(missing.length > 0)('the bridge reading the firmware in qemu-sys
       // QEMU has no bootloader to wait out, and the CPU is held until the bridge has the pty open.
       resetDelayMs: 0,
       batch: { maxSamples: 20, maxDelayMs: 20 },
+      // One halving step per pressure episode (50 → 25 Hz), and a quick release after it.
+      governor: { holdMs: 1500, minHz: 25, downstreamTtlMs: 1000 },
     })
     const source = bridge.bridge.source as SerialSource
     await waitFor(() => source.link.state === 'open', { timeout: 5000, message: 'the pty to open' })
@@ -129,5 +139,66 @@ describe.skipIf(missing.length > 0)('the bridge reading the firmware in qemu-sys
     // Still the firmware's own samples, with no gap across the change.
     const seqs = received('light').map((s) => s.sample.seq)
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i))
+  })
+
+  it('halves the firmware rate while a consumer is critical, and restores it after', async () => {
+    const source = bridge!.bridge.source as SerialSource
+    // A windowing instance that cannot keep up says so in its metrics, as the mesh runtime would.
+    const consumer = await mqtt.connectAsync(broker.url, {
+      clientId: 'sluice-windowing-w9',
+      reconnectPeriod: 0,
+    })
+    let state: 'critical' | 'ok' = 'critical'
+    const report = () => {
+      const m: ServiceMetrics = {
+        service: 'windowing',
+        instance: 'w9',
+        t: Date.now(),
+        hops: {
+          raw: {
+            direction: 'in',
+            topic: rawFilter('sluice'),
+            qos: 1,
+            policy: 'drop-oldest',
+            in: 0,
+            out: 0,
+            dropped: {},
+            rejected: 0,
+            queue: { length: 990, capacity: 1000 },
+            state,
+          },
+        },
+      }
+      void consumer.publishAsync(metricsTopic('sluice', 'windowing', 'w9'), JSON.stringify(m))
+    }
+    report()
+    const timer = setInterval(report, 250)
+    try {
+      await waitFor(() => source.ackedHz === 25, {
+        timeout: 6000,
+        message: 'OK R25 from the device',
+      })
+      const throttled = await measureRate(2500)
+      state = 'ok'
+      await waitFor(() => source.ackedHz === 50, { timeout: 8000, message: 'OK R50 again' })
+      const restored = await measureRate(2000)
+      if (process.env.SLUICE_FW_LOG_RATES === '1')
+        console.log(
+          `under pressure: ${throttled.toFixed(1)} Hz, restored: ${restored.toFixed(1)} Hz`,
+        )
+      expect(throttled).toBeGreaterThan(25 * 0.7)
+      expect(throttled).toBeLessThan(25 * 1.3)
+      expect(restored).toBeGreaterThan(50 * 0.7)
+      expect(bridge!.messages()).toContain(
+        'windowing/w9 raw is critical: asked arduino to slow down from 50 to 25 Hz',
+      )
+      // Slowed down, not dropped: the sequence stays contiguous and nothing was dropped at the edge.
+      const seqs = received('light').map((s) => s.sample.seq)
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i))
+      expect(source.edgeDropped).toBe(0)
+    } finally {
+      clearInterval(timer)
+      await consumer.endAsync()
+    }
   })
 })
