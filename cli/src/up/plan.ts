@@ -30,7 +30,7 @@ Runs the embedded broker and every service as separate processes on this machine
 crash, and shows a live table per service and hop. Ctrl-C drains and stops everything.
 
   --port <n>             broker MQTT port (default 1883)
-  --ws-port <n>          broker MQTT-over-WebSocket port, for the dashboard (default 9001)
+  --ws-port <n>          broker MQTT-over-WebSocket port, for browser MQTT clients (default 9001)
   --serial <path>        read a real device on this serial port instead of simulating sensors
   --baud <n>             serial baud rate (default 115200)
   --sensors <n>          simulated devices, each with a light and a temp channel (default 3)
