@@ -38,9 +38,11 @@ export function createWindowingService(
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
     filters: config.devices.map((d) => rawFilter(prefix, d)),
-    // Bounds what waits for the broker's acknowledgement to what the outbound queue holds, so a burst
-    // (a persistent session's backlog after a restart) is not published faster than it is confirmed.
-    maxUnconfirmed: 5000,
+    // In `handled` mode at most 2 × 4000 + 512 samples are handled ahead of the broker's
+    // acknowledgements (see the hop), so even a size-1 window (one aggregate per sample) cannot overflow
+    // the outbound queue of 10 000 during a burst, such as a persistent session's backlog after a
+    // restart. The broker holds the rest.
+    maxUnconfirmed: 4000,
     handle: (key, samples, batch) => {
       current = batch
       try {

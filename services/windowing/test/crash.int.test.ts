@@ -254,9 +254,21 @@ describe('windowing survives kill -9 on a QoS 1 hop with a persistent session', 
   })
 
   it('loses no sample on our broker: every published seq is in some aggregate', async () => {
-    const broker = await startBroker({ port: 0, metricsIntervalMs: 0 })
+    // Each subscriber's queue at our broker holds 10 000 messages by default and drops the oldest: the
+    // restart's backlog comes out of the service as a burst of one aggregate per sample, and the
+    // observer must not lose it there (its drops are checked below).
+    const broker = await startBroker({
+      port: 0,
+      metricsIntervalMs: 0,
+      subscriberQueue: { capacity: 200_000 },
+    })
     cleanups.push(() => broker.close())
     const r = await crashScenario(broker.url, 'persistent', children, cleanups)
+    const observerDrops = broker
+      .metrics()
+      .subscribers.filter((s) => s.clientId.startsWith('crash-observer'))
+      .reduce((n, s) => n + s.dropped, 0)
+    expect(observerDrops).toBe(0)
     console.log(
       `our broker, persistent: ${String(r.published)} published, ${String(r.missing.length)} missing, ${String(r.duplicates)} duplicates`,
     )
@@ -267,7 +279,10 @@ describe('windowing survives kill -9 on a QoS 1 hop with a persistent session', 
   it.skipIf(!mosquitto.available)(
     'loses no sample on Mosquitto: every published seq is in some aggregate',
     async () => {
-      const mosq = await startMosquitto()
+      // Mosquitto keeps at most `max_queued_messages` (default 1000) per subscriber beyond those in
+      // flight and drops the rest, silently to the publisher: the restart's backlog comes out of the
+      // service as a burst of one aggregate per sample, and the observer must not lose it there.
+      const mosq = await startMosquitto({ config: { max_queued_messages: 100_000 } })
       cleanups.push(() => mosq.stop())
       const r = await crashScenario(mosq.url, 'persistent', children, cleanups)
       console.log(

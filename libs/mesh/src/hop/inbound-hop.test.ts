@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createFakeTransport } from '../../test/fake-transport.js'
+import { MeshUnconfirmedError } from '../errors.js'
 import type { AckOutcome } from '../transport/transport.js'
 import { createInboundHop, type InboundHop } from './inbound-hop.js'
 
@@ -209,7 +210,27 @@ describe('createInboundHop in handled mode (at least once)', () => {
     expect(d.outcome).toBe('taken')
   })
 
-  it('leaves a message unacknowledged when its confirmation fails, and counts it', async () => {
+  it('acknowledges a message whose output its outbound hop dropped by policy, and counts it', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        ack: 'handled',
+        queue: { capacity: 10, policy: 'drop-oldest' },
+        handle: (_k, _samples, batch) =>
+          batch.ackAfter(Promise.reject(new MeshUnconfirmedError('oldest', 'evicted'))),
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    const d = deliver(hop, 1)
+    await hop.drain(1000)
+    await tick()
+    expect(d.outcome).toBe('taken')
+    expect(hop.metrics()).toMatchObject({ dropped: { unconfirmed: 1 }, unexplainedLoss: 0 })
+  })
+
+  it('leaves a message unacknowledged when its confirmation fails otherwise, and counts it', async () => {
     const t = createFakeTransport()
     const hop = createInboundHop(
       {

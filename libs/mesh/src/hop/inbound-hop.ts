@@ -37,7 +37,7 @@ import {
   type BoundedQueue,
   type Sample,
 } from '@sluice/stream'
-import { MeshHopError } from '../errors.js'
+import { MeshHopError, MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
 import {
   topicMatches,
@@ -66,8 +66,10 @@ export interface HandleBatch {
   readonly confirming: boolean
   /**
    * Holds the acknowledgement of the messages this batch came from until `p` settles. If `p` rejects
-   * (the output was dropped or failed), they are left unacknowledged, so the broker delivers them again
-   * after a reconnect, and counted as dropped (`unconfirmed`). A no-op unless `confirming`.
+   * with a {@link MeshUnconfirmedError} for a policy drop (counted by that outbound hop), they are
+   * acknowledged and counted here as `unconfirmed`; on any other rejection they are left
+   * unacknowledged (`left`), so the broker delivers them again after a reconnect. A no-op unless
+   * `confirming`.
    */
   ackAfter(p: PromiseLike<unknown>): void
 }
@@ -191,6 +193,9 @@ interface Pending<T> {
   readonly readOn: (() => void) | undefined
 }
 
+/** Drops by an outbound hop's policy: counted there, so the source message is acknowledged. */
+const POLICY_DROPS: ReadonlySet<string> = new Set(['oldest', 'newest', 'sampled'])
+
 /** The batch of `enqueue` mode: nothing to wait for. */
 const UNCONFIRMED_BATCH: HandleBatch = Object.freeze({
   confirming: false,
@@ -228,14 +233,20 @@ export function createInboundHop<T = Sample>(
   const handledMode = spec.qos > 0 && (spec.ack ?? deps.defaultAck ?? 'enqueue') === 'handled'
   // In `handled` mode every queued item belongs to a message the broker still holds for us: evicting it
   // would turn a redeliverable message into a loss, so the queue only ever refuses (block).
+  const maxUnconfirmed = spec.maxUnconfirmed ?? spec.queue.capacity
+  // And it holds at most `maxUnconfirmed`: while a message waits for room the drain loop must run
+  // without waiting for confirmations (see below), so what the handler may have published ahead of the
+  // broker stays under 2 × maxUnconfirmed + maxBatch samples whatever the broker sends.
   const metricsSpec: HopSpecBase = handledMode
-    ? { ...spec, queue: { capacity: spec.queue.capacity, policy: 'block' } }
+    ? {
+        ...spec,
+        queue: { capacity: Math.min(spec.queue.capacity, maxUnconfirmed), policy: 'block' },
+      }
     : spec
   const queue: BoundedQueue<Entry<T>> = createBoundedQueue({
-    capacity: spec.queue.capacity,
+    capacity: metricsSpec.queue.capacity,
     policy: metricsSpec.queue.policy,
   })
-  const maxUnconfirmed = spec.maxUnconfirmed ?? spec.queue.capacity
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
   const maxBatch = spec.maxBatch ?? 512
@@ -327,7 +338,13 @@ export function createInboundHop<T = Sample>(
     }
   }
 
-  /** Acknowledges a handled delivery once its confirmations settle; left at the broker if one failed. */
+  /**
+   * Acknowledges a handled delivery once its confirmations settle. If one was dropped by its outbound
+   * hop's policy, the loss is already counted there and the message is acknowledged (counted here as
+   * `unconfirmed`): left unacknowledged it would hold one of the broker's in-flight slots until the
+   * next reconnect, and a few of those stall the session. Any other failure (the connection, a
+   * shutdown) leaves it at the broker, which delivers it again after the reconnect or restart.
+   */
   function settleDelivery(d: Delivery): void {
     const c = d.confirmations
     if (c === undefined) {
@@ -335,10 +352,16 @@ export function createInboundHop<T = Sample>(
       return
     }
     void Promise.allSettled(c).then((results) => {
-      if (results.some((r) => r.status === 'rejected')) {
-        droppedUnconfirmed += d.samples
-        d.ack('leave')
-      } else d.ack('taken')
+      let outcome: AckOutcome = 'taken'
+      for (const r of results) {
+        if (r.status === 'fulfilled') continue
+        const reason: unknown = r.reason
+        if (reason instanceof MeshUnconfirmedError && POLICY_DROPS.has(reason.reason)) continue
+        outcome = 'leave'
+      }
+      // Handled, so no gap here: counted as `unconfirmed` (not in this hop's explained drops).
+      if (results.some((r) => r.status === 'rejected')) droppedUnconfirmed += d.samples
+      d.ack(outcome)
     })
   }
 
@@ -648,7 +671,7 @@ export function createInboundHop<T = Sample>(
         gaps: g,
         unexplainedLoss: unexplainedLoss({
           gaps: g,
-          countedDrops: counters.droppedTotal + droppedShutdown + droppedLeft + droppedUnconfirmed,
+          countedDrops: counters.droppedTotal + droppedShutdown + droppedLeft,
         }),
       })
       if (filters.size > 0) m.topic = [...filters].join(',')
