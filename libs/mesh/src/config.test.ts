@@ -112,4 +112,35 @@ describe('loadConfig', () => {
       /not valid YAML/,
     )
   })
+
+  it('replaces the default of a record or an open object with the given value, never merging', () => {
+    const windowSpec = Type.Object({
+      size: Type.Integer(),
+      stride: Type.Integer({ default: 1 }),
+    })
+    const s = Type.Object({
+      windows: Type.Record(Type.String(), windowSpec, { default: { c100: { size: 100 } } }),
+      detector: Type.Object(
+        { name: Type.String() },
+        { additionalProperties: true, default: { name: 'novelty', memory: 64 } },
+      ),
+      debounce: Type.Object(
+        { holdoff: Type.Integer({ default: 20 }), ms: Type.Integer({ default: 0 }) },
+        { default: {} },
+      ),
+    })
+    const given = loadConfig({
+      schema: s,
+      service: 'x',
+      argv: ['--windows.w1.size', '5', '--detector.name', 'mad', '--debounce.ms', '7'],
+    })
+    expect(given.windows).toEqual({ w1: { size: 5, stride: 1 } })
+    expect(given.detector).toEqual({ name: 'mad' })
+    // A closed object still gets its field defaults around the given fields.
+    expect(given.debounce).toEqual({ holdoff: 20, ms: 7 })
+    const none = loadConfig({ schema: s, service: 'x' })
+    expect(none.windows).toEqual({ c100: { size: 100, stride: 1 } })
+    expect(none.detector).toEqual({ name: 'novelty', memory: 64 })
+    expect(none.debounce).toEqual({ holdoff: 20, ms: 0 })
+  })
 })

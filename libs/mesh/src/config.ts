@@ -4,6 +4,8 @@
  * TypeBox schema, then a YAML file (`--config path`), then `SLUICE_*` environment variables, then flags
  * (`--broker mqtt://…`, `--hops.raw.queue.capacity 5000` or `=5000`). The merged value is converted
  * (strings from env and flags become numbers and booleans as the schema says), validated, and deep-frozen.
+ * The default of a record or an open object (`additionalProperties`) is replaced by the user's value, not
+ * merged into it as TypeBox's `Value.Default` would: a user's `windows: { w1: … }` is all the windows.
  * A bad config throws one {@link MeshConfigError} listing every problem at once.
  *
  * Environment names map onto the schema: `SLUICE_METRICS_INTERVAL_MS` → `metricsIntervalMs` (underscores
@@ -285,6 +287,97 @@ function unknownKeys(schema: TObject, values: Json, source: string): ConfigIssue
     }))
 }
 
+/** A record, or an object open to more keys: its default is a set of entries, not field defaults. */
+function isOpenMap(schema: TSchema): boolean {
+  const s = schema as {
+    patternProperties?: unknown
+    additionalProperties?: unknown
+    type?: unknown
+  }
+  return (
+    s.patternProperties !== undefined ||
+    (s.type === 'object' &&
+      s.additionalProperties !== undefined &&
+      s.additionalProperties !== false)
+  )
+}
+
+/**
+ * The schema without the defaults of records and open objects, through nested object properties.
+ * TypeBox's `Value.Default` merges an object default into a given value
+ * (`Object.assign(clone(default), value)`, value/default/default.mjs `ValueOrDefault`): right for field
+ * defaults, wrong for a map such as `windows`, where the user's entries must replace the default ones.
+ */
+function withoutMapDefaults(schema: TSchema): TSchema {
+  let out = schema
+  if (isOpenMap(schema) && 'default' in schema) {
+    const copy: Record<string | symbol, unknown> = { ...schema }
+    delete copy.default
+    out = copy as unknown as TSchema
+  }
+  const props = (out as { properties?: Record<string, TSchema> }).properties
+  if (props !== undefined) {
+    let changed = false
+    const next: Record<string, TSchema> = {}
+    for (const [k, sub] of Object.entries(props)) {
+      next[k] = withoutMapDefaults(sub)
+      if (next[k] !== sub) changed = true
+    }
+    if (changed) out = { ...out, properties: next }
+  }
+  return out
+}
+
+/**
+ * Puts a map's default where the value has none (replacing, never merging; see
+ * {@link withoutMapDefaults}), and gives every entry of a record its field defaults: `Value.Default`
+ * visits a record's entries only when the entry schema itself has a default, so a user's time window
+ * would otherwise miss its `allowedLateness: 0`.
+ */
+function fillMapDefaults(schema: TSchema, value: Json): void {
+  const s = schema as {
+    properties?: Record<string, TSchema>
+    patternProperties?: Record<string, TSchema>
+  }
+  if (s.properties !== undefined) {
+    for (const [k, sub] of Object.entries(s.properties)) {
+      const v = value[k]
+      if (v === undefined && isOpenMap(sub) && 'default' in sub) {
+        value[k] = structuredClone(sub.default as unknown)
+      }
+      const filled = value[k]
+      if (isPlainObject(filled)) fillMapDefaults(sub, filled)
+    }
+  }
+  const entry =
+    s.patternProperties === undefined ? undefined : Object.values(s.patternProperties)[0]
+  if (entry !== undefined) {
+    for (const [k, v] of Object.entries(value)) {
+      const defaulted = defaultEntry(entry, v)
+      value[k] = defaulted
+      if (isPlainObject(defaulted)) fillMapDefaults(entry, defaulted)
+    }
+  }
+}
+
+/**
+ * Converts and defaults one record entry. For a union each branch is tried on its own, because
+ * TypeBox's `Convert` and `Default` of a union keep only a result that already passes the branch: a
+ * time window given as flags (`"1000"` strings) and without `allowedLateness` passes no branch until
+ * it is both converted and defaulted.
+ */
+function defaultEntry(schema: TSchema, value: unknown): unknown {
+  const branches = (schema as { anyOf?: TSchema[] }).anyOf ?? [schema]
+  for (const branch of branches) {
+    const r: unknown = Value.Default(
+      withoutMapDefaults(branch),
+      Value.Convert(branch, structuredClone(value)),
+    )
+    if (Value.Check(branch, r)) return r
+  }
+  return value
+}
+
 function pointerToPath(pointer: string): string {
   return pointer === '' ? '/' : pointer.slice(1).replace(/\//g, '.')
 }
@@ -333,7 +426,12 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Se
     options.overrides ?? {},
   )
   merged = Value.Convert(schema, merged) as Json
-  merged = Value.Default(schema, merged) as Json
+  // Field defaults first (never merging a map's default into the user's map), then map defaults where
+  // nothing was given, then the field defaults inside those.
+  const fieldDefaults = withoutMapDefaults(schema)
+  merged = Value.Default(fieldDefaults, merged) as Json
+  fillMapDefaults(schema, merged)
+  merged = Value.Default(fieldDefaults, merged) as Json
   for (const e of Value.Errors(schema, merged)) {
     const path = pointerToPath(e.path)
     // TypeBox reports a union twice (once per branch); one line per path and message is enough.
