@@ -143,4 +143,27 @@ describe('loadConfig', () => {
     expect(none.detector).toEqual({ name: 'novelty', memory: 64 })
     expect(none.debounce).toEqual({ holdoff: 20, ms: 0 })
   })
+
+  it('converts and defaults a record entry that is a union, from flags', () => {
+    const s = Type.Object({
+      windows: Type.Record(
+        Type.String(),
+        Type.Union([
+          Type.Object({ type: Type.Literal('count'), size: Type.Integer() }),
+          Type.Object({
+            type: Type.Literal('time'),
+            length: Type.Integer(),
+            allowedLateness: Type.Number({ default: 0 }),
+          }),
+        ]),
+        { default: {} },
+      ),
+    })
+    const c = loadConfig({
+      schema: s,
+      service: 'x',
+      argv: ['--windows.t1.type', 'time', '--windows.t1.length', '1000'],
+    })
+    expect(c.windows).toEqual({ t1: { type: 'time', length: 1000, allowedLateness: 0 } })
+  })
 })
