@@ -331,6 +331,54 @@ for (const kind of brokerKinds()) {
       expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
     })
 
+    it('withholds the PUBACK until the handler confirms (handled mode), so a crash before loses nothing', async () => {
+      const firstSeen: number[] = []
+      const secondSeen: number[] = []
+      const never = new Promise<void>(() => undefined)
+      const first = await start(
+        (ctx) => {
+          ctx.inbound({
+            name: 'raw',
+            qos: 1,
+            queue: { capacity: 100, policy: 'drop-oldest' },
+            maxBatch: 1,
+            filters: [rawFilter(ctx.prefix)],
+            handle: (_key, samples, batch) => {
+              for (const s of samples) firstSeen.push(s.seq)
+              // Samples 1–5 are confirmed at once; 6 never is (its output is still "in flight").
+              batch.ackAfter(samples.some((s) => s.seq >= 6) ? never : Promise.resolve())
+            },
+          })
+        },
+        { session: 'persistent' },
+      )
+      const { prefix, instance } = first.context
+      const pub = await client(broker.url)
+      clients.push(pub)
+      await publishSamples(pub, rawTopic(prefix, 'dev1', 'temp'), 10, 1)
+      await waitFor(() => firstSeen.length >= 10, 10_000, 'first delivery')
+      await sleep(100)
+      await first.kill()
+      await start(
+        (ctx) => {
+          ctx.inbound({
+            name: 'raw',
+            qos: 1,
+            queue: { capacity: 100, policy: 'drop-oldest' },
+            filters: [rawFilter(ctx.prefix)],
+            handle: (_key, samples) => {
+              for (const s of samples) secondSeen.push(s.seq)
+            },
+          })
+        },
+        { session: 'persistent', instance, prefix },
+      )
+      // 6 was never acknowledged, and 7–10 wait behind it (PUBACKs go in order): all five come again.
+      await waitFor(() => secondSeen.length >= 5, 10_000, 'redelivery')
+      await sleep(200)
+      expect([...secondSeen].sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10])
+    })
+
     it('drains queued samples to the handler on a graceful stop', async () => {
       const seen: number[] = []
       let release!: () => void
