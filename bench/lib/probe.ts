@@ -68,7 +68,12 @@ export interface Probe {
   /** The broker's latest metrics. */
   broker(): BrokerSnapshot | undefined
   /** Latencies (ms) of window aggregates and anomaly events received since the last `reset()`. */
-  readonly latency: { readonly window: number[]; readonly anomaly: number[] }
+  readonly latency: {
+    readonly window: number[]
+    readonly anomaly: number[]
+    /** Window latencies by window name (e.g. `c100`, `t5s`). */
+    readonly byWindow: Map<string, number[]>
+  }
   /** Empties the latency lists (e.g. after a warm-up). */
   reset(): void
   /** Resolves when every named service has published metrics, or rejects after `timeoutMs`. */
@@ -92,7 +97,11 @@ export async function startProbe(
   })
   const metrics = new Map<string, MetricsSnapshot>()
   let brokerMetrics: BrokerSnapshot | undefined
-  const latency = { window: [] as number[], anomaly: [] as number[] }
+  const latency = {
+    window: [] as number[],
+    anomaly: [] as number[],
+    byWindow: new Map<string, number[]>(),
+  }
   const waiters: { service: string; resolve: (m: MetricsSnapshot) => void }[] = []
   client.on('message', (topic, payload) => {
     const at = now()
@@ -110,8 +119,14 @@ export async function startProbe(
       return
     }
     if (parts[3] === 'window') {
-      const w = JSON.parse(payload.toString()) as { ingestMax?: number }
-      if (typeof w.ingestMax === 'number') latency.window.push(at - w.ingestMax)
+      const w = JSON.parse(payload.toString()) as { ingestMax?: number; window?: string }
+      if (typeof w.ingestMax === 'number') {
+        latency.window.push(at - w.ingestMax)
+        const name = w.window ?? '?'
+        const list = latency.byWindow.get(name) ?? []
+        list.push(at - w.ingestMax)
+        latency.byWindow.set(name, list)
+      }
     } else if (parts[3] === 'anomaly') {
       const a = JSON.parse(payload.toString()) as { ingest?: number }
       if (typeof a.ingest === 'number') latency.anomaly.push(at - a.ingest)
@@ -127,6 +142,7 @@ export async function startProbe(
     reset() {
       latency.window.length = 0
       latency.anomaly.length = 0
+      latency.byWindow.clear()
     },
     async waitForServices(names, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs

@@ -32,6 +32,10 @@ export function targetsSection(dir: string): string {
       tp.results.find((r) => r.case.startsWith(prefix))
     const bridge = get('sustained, bridge')?.value ?? NaN
     const pub = get('sustained, publisher')?.value ?? NaN
+    const accounted = get('sustained with zero unexplained loss')?.value ?? NaN
+    const at = tp.results.find(
+      (r) => r.value === accounted && r.case !== get('sustained with zero unexplained loss')?.case,
+    )
     const perCpu = Math.max(
       ...tp.results.map((r) => (typeof r['samples/cpu-s'] === 'number' ? r['samples/cpu-s'] : 0)),
     )
@@ -41,9 +45,13 @@ export function targetsSection(dir: string): string {
       .join(', ')
     row(
       'Full mesh ≥ 200 000 samples/s sustained',
-      `${fmt(bridge)} samples/s from the bridge's simulator, ${fmt(pub)} from the benchmark publisher ` +
-        `(highest clean step; best ${fmt(perCpu)} samples per CPU-second of the whole mesh)`,
-      Math.max(bridge, pub) >= 200_000,
+      `${fmt(accounted)} samples/s delivered by both consumers with zero unexplained loss` +
+        (at && typeof at.dropped === 'number' && at.dropped > 0
+          ? ` (${String(at.dropped)} samples dropped and counted in that step, ${at.case.split(':')[0]})`
+          : '') +
+        `; with no drop at all: ${fmt(bridge)} from the bridge's simulator, ${fmt(pub)} from the benchmark ` +
+        `publisher; best ${fmt(perCpu)} samples per CPU-second of the whole mesh`,
+      Math.max(accounted, bridge, pub) >= 200_000,
     )
     row(
       'Zero unexplained loss on QoS 1 hops',

@@ -91,8 +91,10 @@ const hop = (s: string, h: string, m: Map<string, MetricsSnapshot>) => m.get(s)?
 const rows: BenchRow[] = []
 let sustained = 0
 let sustainedLoad = 0
+/** Highest delivered rate with zero unexplained loss, counted drops allowed (the target's wording). */
+let accounted = 0
 
-/** Measures one step: `run` offers the load; returns the row and whether the mesh kept up. */
+/** Measures one step and adds its row; returns whether the ramp should go on. */
 async function step(
   label: string,
   offered: number,
@@ -131,6 +133,7 @@ async function step(
   // "Keeps up": both consumers deliver what was offered (within 5 %: the metrics intervals do not line
   // up exactly), with no drop and no unexplained loss.
   const keepsUp = clean && delivered >= 0.95 * offered
+  if (lost === 0 && delivered >= 0.95 * offered) accounted = Math.max(accounted, delivered)
   if (clean && keepsUp) {
     if (source === 'bridge') sustained = Math.max(sustained, delivered)
     else sustainedLoad = Math.max(sustainedLoad, delivered)
@@ -159,7 +162,9 @@ async function step(
         .map(([n, v]) => `${n} ${v}`)
         .join('  '),
   )
-  return keepsUp
+  // Past capacity when the consumers deliver clearly less than offered; a few drops alone do not stop
+  // the ramp (the bridge's simulator drops at its edge when a catch-up burst overflows its queue).
+  return delivered >= 0.9 * offered
 }
 
 // Series 1: the benchmark-only publisher at paced rates (the bridge idles at 10 Hz meanwhile).
@@ -174,7 +179,7 @@ for (const [i, rate] of LOAD_STEPS.entries()) {
     devicePrefix: `load${i}`,
   })
   await load.ready
-  const ok = await step(
+  const goOn = await step(
     `publisher: offered ${rate} samples/s`,
     rate,
     'publisher',
@@ -185,20 +190,20 @@ for (const [i, rate] of LOAD_STEPS.entries()) {
   const report = await load.done
   console.log(`  publisher sent ${Math.round(report.samples / report.seconds)} samples/s`)
   await sleep(2000)
-  if (!ok) break
+  if (!goOn) break
 }
 
 // Series 2: the bridge's simulator, stepped up with rate commands.
 for (const hz of STEPS) {
   await setRate(hz)
-  const ok = await step(
+  const goOn = await step(
     `bridge: offered ${hz * DEVICES} samples/s (100 × ${hz} Hz)`,
     hz * DEVICES,
     'bridge',
     WARMUP_S,
     MEASURE_S,
   )
-  if (!ok && hz !== STEPS[0]) break // past capacity: further steps only repeat it
+  if (!goOn && hz !== STEPS[0]) break // past capacity: further steps only repeat it
 }
 
 // Totals over the whole run from the last metrics: every QoS 1 hop accounted for.
@@ -211,6 +216,11 @@ const bridgeDropsTotal = droppedTotal(last.get('serial-bridge')?.hops.raw)
 await ctl.endAsync()
 const codes = await mesh.stop()
 rows.push({ case: 'sustained, bridge (highest clean step)', value: sustained, unit: 'samples/s' })
+rows.push({
+  case: 'sustained with zero unexplained loss, counted drops allowed (highest step)',
+  value: accounted,
+  unit: 'samples/s',
+})
 rows.push({
   case: 'sustained, publisher (highest clean step)',
   value: sustainedLoad,
