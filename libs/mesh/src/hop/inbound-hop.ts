@@ -168,7 +168,8 @@ export interface InboundHop<T = Sample> {
 interface Delivery {
   /** Items not yet handled. */
   outstanding: number
-  readonly samples: number
+  /** Samples the message carries (set once its items are weighed). */
+  samples: number
   readonly ack: (outcome?: AckOutcome) => void
   /** What the handler asked to wait for, over every batch that held its items. */
   confirmations: PromiseLike<unknown>[] | undefined
@@ -581,25 +582,20 @@ export function createInboundHop<T = Sample>(
       const t = now()
       const entries: Entry<T>[] = new Array<Entry<T>>(items.length)
       // `handled` mode needs the transport to read on before acknowledging (QoS 1 over MQTT); where it
-      // cannot (QoS 2 in mqtt.js), the message is acknowledged on enqueue as before.
-      let delivery: Delivery | undefined
+      // cannot (QoS 2 in mqtt.js), the message is acknowledged on enqueue as before. The delivery is
+      // made first so each entry is allocated once, on this per-sample path.
+      const delivery: Delivery | undefined =
+        handledMode && readOn !== undefined && message.qos > 0
+          ? { outstanding: items.length, samples: 0, ack, confirmations: undefined, batchId: 0 }
+          : undefined
       let samples = 0
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!
         const weight = weightOf(item)
         samples += weight
-        entries[i] = { key: keyOf(message.topic, item), item, weight, at: t, delivery: undefined }
+        entries[i] = { key: keyOf(message.topic, item), item, weight, at: t, delivery }
       }
-      if (handledMode && readOn !== undefined && message.qos > 0) {
-        delivery = {
-          outstanding: entries.length,
-          samples,
-          ack,
-          confirmations: undefined,
-          batchId: 0,
-        }
-        for (let i = 0; i < entries.length; i++) entries[i] = { ...entries[i]!, delivery }
-      }
+      if (delivery !== undefined) delivery.samples = samples
       const p: Pending<T> = {
         entries,
         index: 0,
