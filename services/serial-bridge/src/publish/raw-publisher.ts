@@ -112,7 +112,10 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
       samples++
       const f = batcher.add(key, sample, now())
       if (f) send(f)
-      arm()
+      // A new batch's deadline (now + maxDelayMs) is never earlier than one already armed, and the timer
+      // re-arms itself when it fires: so only look for the next deadline (a scan of every sensor) when no
+      // timer is armed, not once per sample.
+      if (timer === undefined) arm()
     },
     flushAll() {
       for (const f of batcher.drain()) send(f)
