@@ -3,6 +3,7 @@
  * The window aggregate every window operator emits, and which the windowing service publishes on
  * `{prefix}/{device}/{channel}/window/{name}` (DESIGN.md §4).
  */
+import type { RunningStats } from '../stats/running-stats.js'
 
 /** How a window advances: see {@link windowKind}. */
 export type WindowKind = 'tumbling' | 'hopping' | 'sliding' | 'session'
@@ -39,3 +40,35 @@ export interface WindowAggregate {
 
 /** Receives each aggregate a window operator emits. The operator never keeps or reuses it. */
 export type EmitAggregate = (aggregate: WindowAggregate) => void
+
+/**
+ * Builds the aggregate of a window whose statistics are held in a {@link RunningStats} (time windows and
+ * sessions); only the bounds and the late count differ between them. Internal: not exported from the
+ * package.
+ */
+export function aggregateFromStats(
+  s: RunningStats,
+  window: string,
+  kind: WindowKind,
+  start: number,
+  end: number,
+  late: number,
+): WindowAggregate {
+  return {
+    window,
+    kind,
+    start,
+    end,
+    count: s.n,
+    mean: s.mean,
+    std: s.std,
+    min: s.min,
+    max: s.max,
+    first: s.first,
+    last: s.last,
+    seqFrom: s.firstSeq,
+    seqTo: s.lastSeq,
+    late,
+    ingestMax: s.ingestMax,
+  }
+}

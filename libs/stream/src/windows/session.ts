@@ -13,7 +13,7 @@
  */
 import type { Sample } from '../sample.js'
 import { RunningStats } from '../stats/running-stats.js'
-import type { EmitAggregate } from './aggregate.js'
+import { aggregateFromStats, type EmitAggregate } from './aggregate.js'
 import type { WindowOperator } from './operator.js'
 import type { SessionWindowSpec } from './spec.js'
 
@@ -64,23 +64,7 @@ class SessionWindow implements WindowOperator {
 
   private close(emit: EmitAggregate): void {
     const s = this.stats
-    const aggregate = {
-      window: this.name,
-      kind: 'session' as const,
-      start: s.firstT,
-      end: s.lastT,
-      count: s.n,
-      mean: s.mean,
-      std: s.std,
-      min: s.min,
-      max: s.max,
-      first: s.first,
-      last: s.last,
-      seqFrom: s.firstSeq,
-      seqTo: s.lastSeq,
-      late: this.lateCount,
-      ingestMax: s.ingestMax,
-    }
+    const aggregate = aggregateFromStats(s, this.name, 'session', s.firstT, s.lastT, this.lateCount)
     s.reset()
     emit(aggregate)
   }

@@ -22,7 +22,12 @@
  */
 import type { Sample } from '../sample.js'
 import { RunningStats } from '../stats/running-stats.js'
-import type { EmitAggregate, WindowAggregate, WindowKind } from './aggregate.js'
+import {
+  aggregateFromStats,
+  type EmitAggregate,
+  type WindowAggregate,
+  type WindowKind,
+} from './aggregate.js'
 import type { WindowOperator } from './operator.js'
 import { PaneQueue } from './pane-queue.js'
 import { gcd, windowKind, type TimeWindowSpec } from './spec.js'
@@ -175,23 +180,7 @@ class TimeWindow implements WindowOperator {
 
   private aggregateOf(w: number, s: RunningStats): WindowAggregate {
     const start = w * this.every
-    return {
-      window: this.name,
-      kind: this.kind,
-      start,
-      end: start + this.length,
-      count: s.n,
-      mean: s.mean,
-      std: s.std,
-      min: s.min,
-      max: s.max,
-      first: s.first,
-      last: s.last,
-      seqFrom: s.firstSeq,
-      seqTo: s.lastSeq,
-      late: this.lateCount,
-      ingestMax: s.ingestMax,
-    }
+    return aggregateFromStats(s, this.name, this.kind, start, start + this.length, this.lateCount)
   }
 }
 
