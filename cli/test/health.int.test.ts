@@ -81,3 +81,15 @@ describe('sluice health with credentials', () => {
     }
   })
 })
+
+describe('sluice health arguments', () => {
+  it('refuses a --timeout that is not a positive number, before connecting', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      expect(await runHealth(['--broker', 'mqtt://127.0.0.1:1', '--timeout', 'soon'], {})).toBe(2)
+      expect(String(stderr.mock.calls[0]?.[0])).toContain('--timeout must be a positive number')
+    } finally {
+      stderr.mockRestore()
+    }
+  })
+})

@@ -8,7 +8,7 @@ import { decodeStatus, statusTopic } from '@sluice/contract'
 import mqtt from 'mqtt'
 
 export const HEALTH_USAGE = `Usage: sluice health --broker <url> [--service <name> [--instance <id>]] [--timeout <ms>]
-                    [--username <user> --password <password>]
+                    [--username <user> --password <password>] [--prefix <p>]
 
 Exits 0 when the broker accepts a connection and, with --service, when the service's retained status is
 "online" (any instance unless --instance is given); exits 1 and says why otherwise. Credentials default to
@@ -37,6 +37,13 @@ export async function runHealth(
     return 0
   }
   const timeout = Number(values.timeout)
+  // NaN would make the status wait end at once and report a healthy service as missing.
+  if (!(timeout > 0)) {
+    process.stderr.write(
+      `sluice health: --timeout must be a positive number of milliseconds, got "${values.timeout}"\n`,
+    )
+    return 2
+  }
   const username = values.username ?? env.SLUICE_USERNAME
   const password = values.password ?? env.SLUICE_PASSWORD
   let client: mqtt.MqttClient
