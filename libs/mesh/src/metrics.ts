@@ -7,7 +7,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { encodeText, metricsTopic, type HopMetrics, type ServiceMetrics } from '@sluice/contract'
-import { silentLogger, type MeshLogger } from './logger.js'
+import { createSampledLog, silentLogger, type MeshLogger } from './logger.js'
 import type { Transport } from './transport/transport.js'
 
 /** Anything that reports hop metrics. */
@@ -52,13 +52,22 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
   const log = options.log ?? silentLogger
   const topic = metricsTopic(options.prefix, options.service, options.instance)
   const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  const warnSourceFailed = createSampledLog(log, 'warn', 100)
   let timer: NodeJS.Timeout | undefined
   let lastCpu = process.cpuUsage()
   let lastAt = performance.now()
 
   function collect(): ServiceMetrics {
     const hops: Record<string, HopMetrics> = {}
-    for (const s of options.sources()) hops[s.name] = s.metrics()
+    for (const s of options.sources()) {
+      // A throwing source (e.g. one a service added) must not cost the other hops their metrics, nor
+      // reject the interval's un-awaited publishNow() (an unhandled rejection ends the process).
+      try {
+        hops[s.name] = s.metrics()
+      } catch (err) {
+        warnSourceFailed({ err, source: s.name }, 'a metrics source failed; it is left out')
+      }
+    }
     const mem = process.memoryUsage()
     const cpu = process.cpuUsage(lastCpu)
     const at = performance.now()
