@@ -76,6 +76,12 @@ export interface Probe {
   }
   /** Empties the latency lists (e.g. after a warm-up). */
   reset(): void
+  /**
+   * Measures latency only for devices that pass `keep` (e.g. the current run's): a stopped run's sensors
+   * can still emit aggregates later (the windowing service fires idle windows on its own clock), with
+   * an old `ingestMax`, which must not count against the next run.
+   */
+  onlyDevices(keep: (device: string) => boolean): void
   /** Resolves when every named service has published metrics, or rejects after `timeoutMs`. */
   waitForServices(names: readonly string[], timeoutMs?: number): Promise<void>
   /** Resolves with the next metrics message of `service` that arrives from now on. */
@@ -103,6 +109,7 @@ export async function startProbe(
     byWindow: new Map<string, number[]>(),
   }
   const waiters: { service: string; resolve: (m: MetricsSnapshot) => void }[] = []
+  let keepDevice: (device: string) => boolean = () => true
   client.on('message', (topic, payload) => {
     const at = now()
     const parts = topic.split('/')
@@ -118,6 +125,7 @@ export async function startProbe(
       }
       return
     }
+    if (!keepDevice(parts[1] ?? '')) return
     if (parts[3] === 'window') {
       const w = JSON.parse(payload.toString()) as { ingestMax?: number; window?: string }
       if (typeof w.ingestMax === 'number') {
@@ -143,6 +151,9 @@ export async function startProbe(
       latency.window.length = 0
       latency.anomaly.length = 0
       latency.byWindow.clear()
+    },
+    onlyDevices(keep) {
+      keepDevice = keep
     },
     async waitForServices(names, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs

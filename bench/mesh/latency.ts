@@ -37,6 +37,8 @@ let run = 0
 for (const r of RATES) {
   for (const b of BATCHING) {
     run++
+    const prefix = `lat${run}-`
+    mesh.probe.onlyDevices((d) => d.startsWith(prefix))
     await mesh.add('serial-bridge', [
       '--mode',
       'sim',
