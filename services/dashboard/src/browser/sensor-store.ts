@@ -7,7 +7,7 @@
  */
 import type { AnomalyEvent } from '@sluice/contract'
 import type { Frame, SampleColumns, ServiceRow, Snapshot } from '../protocol.js'
-import { SampleRing } from './sample-ring.js'
+import { SampleRing } from '../sample-ring.js'
 
 /** Window aggregates of one window name, as parallel rings. */
 export class WindowRing {

@@ -17,6 +17,7 @@ import type {
   Snapshot,
   WindowUpdate,
 } from '../protocol.js'
+import { SampleRing } from '../sample-ring.js'
 import { decimateMinMax } from './decimate.js'
 
 /** Bounds of {@link createLiveState}. */
@@ -58,46 +59,6 @@ export interface LiveState {
   takeFrame(now: number): Frame | undefined
   snapshot(config: PageConfig): Snapshot
   readonly stats: LiveStateStats
-}
-
-/** A fixed-capacity ring of raw samples (four parallel typed arrays). */
-class SampleRing {
-  private readonly seq: Float64Array
-  private readonly t: Float64Array
-  private readonly v: Float64Array
-  private readonly i: Float64Array
-  private head = 0
-  private size = 0
-
-  constructor(readonly capacity: number) {
-    this.seq = new Float64Array(capacity)
-    this.t = new Float64Array(capacity)
-    this.v = new Float64Array(capacity)
-    this.i = new Float64Array(capacity)
-  }
-
-  push(seq: number, t: number, v: number, i: number): void {
-    if (this.capacity === 0) return
-    const k = (this.head + this.size) % this.capacity
-    this.seq[k] = seq
-    this.t[k] = t
-    this.v[k] = v
-    this.i[k] = i
-    if (this.size < this.capacity) this.size++
-    else this.head = (this.head + 1) % this.capacity
-  }
-
-  columns(): SampleColumns {
-    const out: SampleColumns = { seq: [], t: [], v: [], i: [] }
-    for (let n = 0; n < this.size; n++) {
-      const k = (this.head + n) % this.capacity
-      out.seq.push(this.seq[k]!)
-      out.t.push(this.t[k]!)
-      out.v.push(this.v[k]!)
-      out.i.push(this.i[k]!)
-    }
-    return out
-  }
 }
 
 /** A ring of objects, oldest first. */

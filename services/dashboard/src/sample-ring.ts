@@ -1,10 +1,12 @@
 /**
- * @module browser/sample-ring
- * One sensor's recent raw samples in the browser: four parallel `Float64Array`s of fixed capacity, the
- * oldest overwritten first. Memory is allocated once per sensor, so a page left open for days holds the
- * same amount as after a minute. Samples not newer than the last one are ignored, which makes replaying a
- * snapshot over data already shown harmless. Pure (no DOM).
+ * @module sample-ring
+ * One sensor's recent raw samples: four parallel `Float64Array`s of fixed capacity, the oldest overwritten
+ * first. The page keeps one per sensor, and the server one per sensor as the history a new page starts
+ * from. Memory is allocated once per sensor, so a page or a server left running for days holds the same
+ * amount as after a minute. Samples not newer than the last one are ignored, which makes replaying a
+ * snapshot over data already shown harmless. Pure (no DOM, no Node), so both sides share it.
  */
+import type { SampleColumns } from './protocol.js'
 
 /** A fixed-capacity ring of raw samples, oldest first. */
 export class SampleRing {
@@ -49,9 +51,9 @@ export class SampleRing {
     return this.size === 0 ? undefined : this.v[this.index(this.size - 1)]
   }
 
-  /** Appends a sample; returns false (and keeps nothing) when it is not newer than the newest. */
+  /** Appends a sample; returns false (keeping nothing) when it is not newer than the newest, or at capacity 0. */
   push(seq: number, t: number, v: number, i: number): boolean {
-    if (!(t > this.lastT)) return false
+    if (this.capacity === 0 || !(t > this.lastT)) return false
     const k = this.index(this.size)
     this.seq[k] = seq
     this.t[k] = t
@@ -97,6 +99,19 @@ export class SampleRing {
     const dt = this.t[last]! - this.t[first]!
     const dseq = this.seq[last]! - this.seq[first]!
     return dt > 0 && dseq > 0 ? (dseq * 1000) / dt : 0
+  }
+
+  /** Every sample, oldest first, as the columns a snapshot carries. */
+  columns(): SampleColumns {
+    const out: SampleColumns = { seq: [], t: [], v: [], i: [] }
+    for (let k = 0; k < this.size; k++) {
+      const p = this.index(k)
+      out.seq.push(this.seq[p]!)
+      out.t.push(this.t[p]!)
+      out.v.push(this.v[p]!)
+      out.i.push(this.i[p]!)
+    }
+    return out
   }
 
   /** Forgets every sample (the arrays stay allocated). */

@@ -38,4 +38,14 @@ describe('SampleRing', () => {
     expect(r.rate(5000)).toBeCloseTo(50, 6)
     expect(new SampleRing(4).rate(5000)).toBe(0)
   })
+
+  it('gives its samples as snapshot columns, oldest first, and keeps nothing at capacity 0', () => {
+    const r = new SampleRing(2)
+    for (let k = 1; k <= 3; k++) r.push(k, k * 100, k * 10, k * 100 + 1)
+    expect(r.columns()).toEqual({ seq: [2, 3], t: [200, 300], v: [20, 30], i: [201, 301] })
+    const none = new SampleRing(0)
+    expect(none.push(1, 100, 1, 100)).toBe(false)
+    expect(none.length).toBe(0)
+    expect(none.columns()).toEqual({ seq: [], t: [], v: [], i: [] })
+  })
 })
