@@ -129,7 +129,9 @@ for (const f of files) {
     const rows = res.results.filter((r) => r.unit === unit && Number.isFinite(r.value))
     if (rows.length === 0) return
     const svgName =
-      i === 0 ? `${res.name}.svg` : `${res.name}-${unit.replace(/[^a-z0-9]+/gi, '-')}.svg`
+      i === 0
+        ? `${res.name}.svg`
+        : `${res.name}-${unit.replace('%', 'percent').replace(/[^a-z0-9]+/gi, '-')}.svg`
     writeFileSync(join(imgDir, svgName), barChart(res.name, rows))
     charts.push(`![${res.name}: ${unit}](img/bench/${svgName})`)
   })
