@@ -2,8 +2,8 @@
  * @module meter/rate-meter
  * A sliding-window event-rate meter (events per second) with bounded memory: the window is cut into a fixed
  * number of buckets, so recording is O(1) and the memory never depends on the rate. Time is passed in
- * (milliseconds), which keeps the meter pure and testable with fake time. A hop uses two: arrivals (λ) and
- * services (μ), DESIGN.md §6.
+ * (milliseconds), which keeps the meter pure and testable with fake time. A hop meter uses three: arrivals
+ * (λ), services and busy time (together μ), DESIGN.md §6.
  */
 
 /** Options for {@link createRateMeter}. */
