@@ -289,7 +289,7 @@ export function decodeRawBatch(
  * ```ts
  * client.on('message', (topic, bytes) => {
  *   const r = decodeRawSamples(bytes)
- *   if (!r.ok) { hop.reject(r.error); return }
+ *   if (!r.ok) { rejected++; log.warn(r.error.message); return } // count it, never throw
  *   for (const s of r.value) window.push(s)
  * })
  * ```
