@@ -195,7 +195,7 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       }
     },
     addWindow(key, name, agg) {
-      if (!sensors.has(key) && sensor(key) === undefined) {
+      if (sensor(key) === undefined) {
         overLimit++
         return
       }
@@ -204,7 +204,7 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       if (pendingWindows.push(u)) frameOverflow++
     },
     addAnomaly(key, ev) {
-      if (!sensors.has(key) && sensor(key) === undefined) {
+      if (sensor(key) === undefined) {
         overLimit++
         return
       }
