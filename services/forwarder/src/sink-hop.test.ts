@@ -223,6 +223,29 @@ describe('sink hop', () => {
     await hop.stop()
   })
 
+  it('reports a spool it cannot read as critical and keeps running, instead of an unhandled rejection', async () => {
+    const errors: string[] = []
+    const log = {
+      ...silentLogger,
+      error: (_o: unknown, msg?: string) => void errors.push(msg ?? ''),
+    }
+    const o = options({ batchSize: 5, lingerMs: 0, retryMaxMs: 30_000, log })
+    const f = fakeSink()
+    const hop = createSinkHop(f.sink, o)
+    for (let i = 0; i < 5; i++) hop.offer(item(i))
+    // The segment vanishes under the spool (removed by hand, or a disk gone bad).
+    rmSync(join(o.spoolDir, '0000000000000001.seg'))
+    hop.start()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(f.calls).toHaveLength(0)
+    const m = hop.metrics()
+    expect(m.state).toBe('critical')
+    expect(m.sink?.lastError).toMatch(/cannot read the spool/)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/check the disk/)
+    await hop.stop()
+  })
+
   it('replays what a previous run spooled but never delivered, in order', async () => {
     const o = options({ batchSize: 100, lingerMs: 0 })
     const dead = fakeSink(() => new SinkSendError('down', true))

@@ -10,7 +10,7 @@
 import type { HopMetrics } from '@sluice/contract'
 import type { MeshLogger } from '@sluice/mesh'
 import { backoffDelay, createHopMeter, createTokenBucket, type TokenBucket } from '@sluice/stream'
-import { openSpool, type Spool } from './spool/spool.js'
+import { openSpool, type Spool, type SpoolBatch } from './spool/spool.js'
 import { SinkSendError, type ForwardItem, type Sink } from './sinks/sink.js'
 
 /** Per-sink delivery settings. */
@@ -98,6 +98,28 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       wake = done
     })
 
+  /**
+   * Reads a batch from the spool. A local disk error (a segment removed by hand, an I/O error) is said
+   * once, shown as `critical` and retried every retryMaxMs: thrown out of the sender loop it would be an
+   * unhandled rejection, which ends the process.
+   */
+  const readSpool = (max: number): SpoolBatch | undefined => {
+    try {
+      return spool.read(max)
+    } catch (err) {
+      counters.failures++
+      const message = `cannot read the spool in ${o.spoolDir}: ${err instanceof Error ? err.message : String(err)}`
+      if (counters.lastError !== message)
+        o.log.error(
+          { sink: sink.name, err },
+          `${sink.name}: ${message}. Retrying every ${o.retryMaxMs} ms; check the disk, and that nothing else removes files there (restarting the forwarder re-reads the spool and skips what is gone).`,
+        )
+      counters.lastError = message
+      counters.refused = true
+      return undefined
+    }
+  }
+
   async function run(): Promise<void> {
     let attempt = 0
     while (running) {
@@ -129,7 +151,11 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         }
         want = bucket.take(want, now())
       }
-      const batch = spool.read(want)
+      const batch = readSpool(want)
+      if (batch === undefined) {
+        await sleep(o.retryMaxMs, 'backoff')
+        continue
+      }
       // Only records of a failed batch that were evicted meanwhile were pending: nothing left to send.
       if (batch.records.length === 0) continue
       const started = now()
