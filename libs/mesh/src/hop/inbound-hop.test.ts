@@ -135,6 +135,25 @@ describe('createInboundHop', () => {
     expect(hop.filters).toEqual(['sluice/b/temp/raw'])
   })
 
+  it('answers matches() anew after its filters change (the per-topic answer is not kept stale)', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      { name: 'raw', qos: 1, queue: { capacity: 10, policy: 'block' }, handle: () => undefined },
+      { transport: t, prefix: 'sluice' },
+    )
+    expect(hop.matches('sluice/c/temp/raw')).toBe(false)
+    await hop.subscribe('sluice/c/+/raw')
+    expect(hop.matches('sluice/c/temp/raw')).toBe(true)
+    await hop.unsubscribe('sluice/c/+/raw')
+    // Retired filters still match messages already in flight.
+    expect(hop.matches('sluice/c/temp/raw')).toBe(true)
+    for (let i = 0; i < 300; i++) {
+      await hop.subscribe(`sluice/d${i}/+/raw`)
+      await hop.unsubscribe(`sluice/d${i}/+/raw`)
+    }
+    expect(hop.matches('sluice/c/temp/raw')).toBe(false)
+  })
+
   it('counts a failing handler batch as dropped and carries on', async () => {
     const t = createFakeTransport()
     let calls = 0

@@ -205,6 +205,11 @@ const UNCONFIRMED_BATCH: HandleBatch = Object.freeze({
 
 const defaultNow = (): number => performance.timeOrigin + performance.now()
 
+function anyMatches(filters: Iterable<string>, topic: string): boolean {
+  for (const f of filters) if (topicMatches(f, topic)) return true
+  return false
+}
+
 function numericField(item: unknown, field: string): number | undefined {
   if (typeof item !== 'object' || item === null) return undefined
   const v = (item as Record<string, unknown>)[field]
@@ -278,6 +283,9 @@ export function createInboundHop<T = Sample>(
   // counted, not silently lost. Bounded: the oldest are forgotten.
   const retired = new Set<string>()
   for (const f of spec.filters ?? []) filters.add(f)
+  // `matches` runs for every message and every hop (the runtime's routing): remember the answer per
+  // topic until the filters change. Topics are per sensor; capped like the key cache.
+  const matchCache = new Map<string, boolean>()
   const pending: Pending<T>[] = []
   let rejected = 0
   let out = 0
@@ -480,6 +488,7 @@ export function createInboundHop<T = Sample>(
   }
 
   function retire(filter: string): void {
+    matchCache.clear()
     retired.delete(filter)
     retired.add(filter)
     if (retired.size > 256) {
@@ -543,10 +552,12 @@ export function createInboundHop<T = Sample>(
       if (filters.has(filter)) return
       filters.add(filter)
       retired.delete(filter)
+      matchCache.clear()
       try {
         await transport.subscribe(filter, spec.qos)
       } catch (err) {
         filters.delete(filter)
+        matchCache.clear()
         throw new MeshHopError(
           `Hop ${spec.name} could not subscribe to ${filter}: ${(err as Error).message}`,
           {
@@ -561,9 +572,11 @@ export function createInboundHop<T = Sample>(
       await transport.unsubscribe(filter)
     },
     matches(topic: string): boolean {
-      for (const f of filters) if (topicMatches(f, topic)) return true
-      for (const f of retired) if (topicMatches(f, topic)) return true
-      return false
+      const cached = matchCache.get(topic)
+      if (cached !== undefined) return cached
+      const m = anyMatches(filters, topic) || anyMatches(retired, topic)
+      if (matchCache.size < 100_000) matchCache.set(topic, m)
+      return m
     },
     accept(
       message: TransportMessage,
