@@ -84,6 +84,13 @@ describe('dashboard HTTP API', () => {
     expect(sub.messages.length).toBe(1)
   })
 
+  it('answers 413 to a body over the limit instead of dropping the connection', async () => {
+    const res = await post({ device: 'uno', hz: 5, pad: 'x'.repeat(64 * 1024) })
+    expect(res.status).toBe(413)
+    expect(await res.json()).toEqual({ error: 'body too large' })
+    expect(sub.messages.length).toBe(1)
+  })
+
   it('says how to build the page when it is missing', async () => {
     const res = await fetch(dashboard.url)
     expect(res.status).toBe(503)

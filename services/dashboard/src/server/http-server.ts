@@ -57,19 +57,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
+/** The body as text, or `undefined` when it is over {@link MAX_BODY_BYTES} (the rest is discarded). */
 function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length
       if (size > MAX_BODY_BYTES) {
+        // Not req.destroy(): that resets the socket before the 413 can be sent. The answer closes the
+        // connection instead, and what is still arriving is read and dropped, never kept.
+        req.off('data', onData)
+        req.resume()
         resolve(undefined)
-        req.destroy()
         return
       }
       chunks.push(c)
-    })
+    }
+    req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
@@ -118,7 +123,10 @@ export function createHttpServer(deps: HttpServerDeps): DashboardHttpServer {
       if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
         return sendJson(res, 415, { error: 'send application/json' })
       const text = await readBody(req)
-      if (text === undefined) return sendJson(res, 413, { error: 'body too large' })
+      if (text === undefined) {
+        res.setHeader('connection', 'close')
+        return sendJson(res, 413, { error: 'body too large' })
+      }
       let body: unknown
       try {
         body = JSON.parse(text)
