@@ -18,18 +18,14 @@ import { hostname } from 'node:os'
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
+import { HopPolicySchema } from '@sluice/contract'
 import { MeshConfigError, MeshConfigFileError, type ConfigIssue } from './errors.js'
 
 /** QoS levels [MQTT-4.3]. */
 export const QosSchema = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])
 
-/** A hop's queue policy (DESIGN.md §5). */
-export const QueuePolicySchema = Type.Union([
-  Type.Literal('drop-oldest'),
-  Type.Literal('drop-newest'),
-  Type.Literal('sample'),
-  Type.Literal('block'),
-])
+/** A hop's queue policy (DESIGN.md §5): the contract's schema, so config and metrics cannot disagree. */
+export const QueuePolicySchema = HopPolicySchema
 
 /** Per-hop overrides in config: anything left out keeps the hop's declared value. */
 export const HopConfigSchema = Type.Object(
