@@ -16,6 +16,7 @@ import {
   resolveNabDir,
   writeResults,
   type NabCorpus,
+  type Profiles,
 } from '../nab/corpus.js'
 import { formatNabResults, parseNabCsv } from '../nab/csv.js'
 import { runDetector } from '../nab/run-detector.js'
@@ -112,6 +113,16 @@ function formatScores(label: string, results: readonly ProfileResult[]): string 
   return `${label}: ${cells.join(', ')}\n`
 }
 
+/** `--threshold` for every profile when given, else `otherwise` (a profile missing there is optimised). */
+function fixedThresholds(
+  profiles: Profiles,
+  threshold: number | undefined,
+  otherwise: Readonly<Record<string, number>> = {},
+): Readonly<Record<string, number>> {
+  if (threshold === undefined) return otherwise
+  return Object.fromEntries(Object.keys(profiles).map((p) => [p, threshold]))
+}
+
 interface CorpusContext {
   readonly corpus: NabCorpus
   readonly labels: RowLabels[]
@@ -184,11 +195,8 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
         const scores = await Promise.all(
           ctx.corpus.files.map((f) => readResults(root, name, f.name)),
         )
-        const thresholds = (await readThresholds(dir))[name]
-        const fixed =
-          threshold === undefined
-            ? (thresholds ?? {})
-            : Object.fromEntries(Object.keys(ctx.corpus.profiles).map((p) => [p, threshold]))
+        const published = (await readThresholds(dir))[name]
+        const fixed = fixedThresholds(ctx.corpus.profiles, threshold, published)
         report[name] = scoreCorpus(
           ctx.corpus.profiles,
           ctx.labels,
@@ -214,16 +222,12 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
               `(${Math.round(points / (detectMs / 1000))} points/s), results in ${join(root, spec.name)}\n`,
           )
           if (values.score) {
-            const fixed =
-              threshold === undefined
-                ? {}
-                : Object.fromEntries(Object.keys(ctx.corpus.profiles).map((p) => [p, threshold]))
             report[spec.name] = scoreCorpus(
               ctx.corpus.profiles,
               ctx.labels,
               scores,
               ctx.corpus.windowCount,
-              fixed,
+              fixedThresholds(ctx.corpus.profiles, threshold),
             )
           }
         }
@@ -248,10 +252,7 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
         }
         const labels = [ctx.labels[index]!]
         const windowCount = ctx.corpus.files[index]!.windows.length
-        const fixed =
-          threshold === undefined
-            ? {}
-            : Object.fromEntries(Object.keys(ctx.corpus.profiles).map((p) => [p, threshold]))
+        const fixed = fixedThresholds(ctx.corpus.profiles, threshold)
         report[spec.name] = scoreCorpus(ctx.corpus.profiles, labels, [scores], windowCount, fixed)
       }
     }
