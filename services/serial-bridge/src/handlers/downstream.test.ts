@@ -46,6 +46,7 @@ describe('filterMatches', () => {
     expect(filterMatches('sluice/+/raw', 'sluice/arduino/light/raw')).toBe(false)
     expect(filterMatches('sluice/other/+/raw', 'sluice/arduino/light/raw')).toBe(false)
     expect(filterMatches('sluice/+/+/raw/x', 'sluice/arduino/light/raw')).toBe(false)
+    expect(filterMatches('$share/windowing/sluice/+/+/raw', 'sluice/arduino/light/raw')).toBe(true)
   })
 })
 

@@ -9,26 +9,20 @@
  * same instance without a critical consumer of ours clears it at once.
  */
 import { decodeMetrics, metricsFilter, rawTopic, type ServiceMetrics } from '@sluice/contract'
-import type { InboundHopSpec } from '@sluice/mesh'
+import { topicMatches, type InboundHopSpec } from '@sluice/mesh'
 
 /**
- * Whether an MQTT topic filter matches a topic: `+` one level, `#` the rest [MQTT-4.7.1-2, 4.7.1-3].
+ * Whether an MQTT topic filter matches a topic: the mesh's {@link topicMatches}, kept under this name for
+ * the package's API. Delegating matters beyond the duplicate: it also reads a shared subscription
+ * (`$share/{group}/{filter}`, DESIGN.md §12) in a consumer's hop as the filter it is.
+ * New code can call `topicMatches` from `@sluice/mesh` directly.
  *
  * @example
  * ```ts
  * filterMatches('sluice/+/+/raw', 'sluice/arduino/light/raw') // true
  * ```
  */
-export function filterMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/')
-  const t = topic.split('/')
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true
-    if (i >= t.length) return false
-    if (f[i] !== '+' && f[i] !== t[i]) return false
-  }
-  return f.length === t.length
-}
+export const filterMatches: (filter: string, topic: string) => boolean = topicMatches
 
 /** Options of {@link createDownstreamPressure}. */
 export interface DownstreamPressureOptions {
@@ -68,7 +62,7 @@ export function createDownstreamPressure(options: DownstreamPressureOptions): Do
     const channels = options.channels()
     for (const device of options.devices)
       for (const channel of channels.length > 0 ? channels : ['_'])
-        if (filters.some((f) => filterMatches(f, rawTopic(options.prefix, device, channel))))
+        if (filters.some((f) => topicMatches(f, rawTopic(options.prefix, device, channel))))
           return true
     return false
   }
