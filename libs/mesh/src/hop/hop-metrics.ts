@@ -5,7 +5,7 @@
  * omitted, as the contract says, rather than sent as null.
  */
 import type { HopMetrics } from '@sluice/contract'
-import type { HopMeterSnapshot, QueueCounters } from '@sluice/stream'
+import type { BoundedQueue, HopMeter, HopMeterSnapshot, QueueCounters } from '@sluice/stream'
 import type { HopSpecBase } from './hop-spec.js'
 
 /** Rounds to 3 decimals: metrics are for people and dashboards, not for bit-exact comparison. */
@@ -60,4 +60,23 @@ export function toHopMetrics(input: HopMetricsInput): HopMetrics {
   if (input.gaps !== undefined) m.gaps = input.gaps
   if (input.unexplainedLoss !== undefined) m.unexplainedLoss = input.unexplainedLoss
   return m
+}
+
+/**
+ * Reads a hop's queue counters and closes its meter's interval at `now`: the common first half of every
+ * hop's `metrics()`, before {@link toHopMetrics}.
+ */
+export function readHopInterval(
+  queue: BoundedQueue<unknown>,
+  meter: HopMeter,
+  now: number,
+): { readonly counters: QueueCounters; readonly snapshot: HopMeterSnapshot } {
+  const counters = queue.counters()
+  const snapshot = meter.snapshot(now, {
+    length: queue.length,
+    capacity: queue.capacity,
+    arrived: counters.arrived,
+    dropped: counters.droppedTotal,
+  })
+  return { counters, snapshot }
 }

@@ -45,7 +45,7 @@ import {
   type Transport,
   type TransportMessage,
 } from '../transport/transport.js'
-import { toHopMetrics } from './hop-metrics.js'
+import { readHopInterval, toHopMetrics } from './hop-metrics.js'
 import type { HopSpecBase } from './hop-spec.js'
 
 /** A decoder's answer: the items, or why the payload was rejected (the shape of the contract's codec). */
@@ -654,14 +654,7 @@ export function createInboundHop<T = Sample>(
       })
     },
     metrics(): HopMetrics {
-      const t = now()
-      const counters = queue.counters()
-      const snapshot = meter.snapshot(t, {
-        length: queue.length,
-        capacity: queue.capacity,
-        arrived: counters.arrived,
-        dropped: counters.droppedTotal,
-      })
+      const { counters, snapshot } = readHopInterval(queue, meter, now())
       const g = gaps.totals().gaps
       const m = toHopMetrics({
         spec: metricsSpec,

@@ -19,7 +19,7 @@ import { createBoundedQueue, createHopMeter, type BoundedQueue } from '@sluice/s
 import { MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
 import type { Transport } from '../transport/transport.js'
-import { toHopMetrics } from './hop-metrics.js'
+import { readHopInterval, toHopMetrics } from './hop-metrics.js'
 import type { HopSpecBase } from './hop-spec.js'
 
 /** What a service declares for an outbound hop. */
@@ -332,14 +332,7 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
       })
     },
     metrics(): HopMetrics {
-      const t = now()
-      const counters = queue.counters()
-      const snapshot = meter.snapshot(t, {
-        length: queue.length,
-        capacity: queue.capacity,
-        arrived: counters.arrived,
-        dropped: counters.droppedTotal,
-      })
+      const { counters, snapshot } = readHopInterval(queue, meter, now())
       return toHopMetrics({
         spec,
         direction: 'out',
