@@ -63,14 +63,15 @@ export async function runUp(argv: readonly string[]): Promise<number> {
   const brokerSpec = specs[0]!
   const broker = new Supervisor([brokerSpec])
   let brokerFailure: string | undefined
-  const brokerOutput: string[] = []
+  // Only the last lines explain a failed start; the broker logs for as long as `sluice up` runs.
+  const brokerOutput = new LogTail(3)
   broker.on('output', (name, line) => {
     brokerOutput.push(line)
     print(formatLogLine(name, line))
   })
   broker.on('exit', (_n, code) => {
     if (code !== 0)
-      brokerFailure = brokerOutput.slice(-3).join('\n') || `the broker exited with ${code}`
+      brokerFailure = brokerOutput.lines.join('\n') || `the broker exited with ${code}`
   })
   broker.start()
   try {
