@@ -24,10 +24,22 @@ export function createWindowingService(
   // session) each aggregate they close is published with confirmation, and the raw messages are
   // acknowledged only once the broker has those aggregates: a crash then loses no processed sample.
   let current: HandleBatch | undefined
+  // Topics per (sensor, window), built once: the builders validate every identifier, and a sliding window
+  // emits an aggregate per sample. Bounded by sensors × configured windows.
+  const topics = new Map<string, string | null>()
+  const topicOf = (key: string, window: string): string | null => {
+    const id = `${key}\u0000${window}`
+    let topic = topics.get(id)
+    if (topic === undefined) {
+      const sensor = parseSensorKey(key)
+      topic = sensor === null ? null : windowTopic(prefix, sensor.device, sensor.channel, window)
+      topics.set(id, topic)
+    }
+    return topic
+  }
   const windows = createSensorWindows(specs, (key, agg) => {
-    const sensor = parseSensorKey(key)
-    if (sensor === null) return
-    const topic = windowTopic(prefix, sensor.device, sensor.channel, agg.window)
+    const topic = topicOf(key, agg.window)
+    if (topic === null) return
     const options = { ingest: agg.ingestMax }
     if (current?.confirming === true) {
       current.ackAfter(out.publishConfirmed(topic, encodeText(agg), 1, options))
