@@ -28,6 +28,30 @@ describe('supervisor', () => {
     expect(exits).toEqual([3, 3])
   })
 
+  it('reports whole lines even when the pipe delivers one in pieces', async () => {
+    const sup = new Supervisor([
+      {
+        name: 'split',
+        command: process.execPath,
+        args: [
+          '-e',
+          'process.stdout.write(\'{"msg":\'); setTimeout(() => process.stdout.write(\'"hi"}\\nend\\n\'), 100)',
+        ],
+      },
+    ])
+    const lines: string[] = []
+    const done = new Promise<void>((resolve) =>
+      sup.on('output', (_n, line) => {
+        lines.push(line)
+        if (line === 'end') resolve()
+      }),
+    )
+    sup.start()
+    await done
+    await sup.stop()
+    expect(lines).toEqual(['{"msg":"hi"}', 'end'])
+  })
+
   it('stops children with SIGTERM, last started first', async () => {
     const script =
       'process.on("SIGTERM", () => { console.log("term " + process.argv[1]); process.exit(0) }); setInterval(() => {}, 1000); console.log("ready")'

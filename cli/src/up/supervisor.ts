@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import { createInterface } from 'node:readline'
 
 /** How long to wait before restart number `attempt` (1-based): 0.5 s, 1 s, 2 s … capped at `maxMs`. */
 export function restartDelay(attempt: number, baseMs = 500, maxMs = 15_000): number {
@@ -65,12 +66,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     state.proc = proc
     state.startedAt = Date.now()
     if (proc.pid !== undefined) this.emit('start', spec.name, proc.pid)
-    const forward = (buf: Buffer): void => {
-      for (const line of buf.toString('utf8').split('\n'))
+    // Whole lines, not chunks: a pipe may split a JSON log line in two, which would then not parse.
+    for (const stream of [proc.stdout, proc.stderr]) {
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
         if (line.trim() !== '') this.emit('output', spec.name, line)
+      })
     }
-    proc.stdout.on('data', forward)
-    proc.stderr.on('data', forward)
     proc.on('error', (err) => this.emit('output', spec.name, `failed to start: ${err.message}`))
     proc.on('exit', (code, signal) => {
       state.proc = undefined
