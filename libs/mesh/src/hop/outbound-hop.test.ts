@@ -63,6 +63,24 @@ describe('createOutboundHop', () => {
     expect(hop.metrics()).toMatchObject({ in: 4, out: 4 })
   })
 
+  it('lets a publisher waiting for room under block go when the hop closes', async () => {
+    const t = createFakeTransport()
+    t.setConnected(false)
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 1, policy: 'block' } },
+      { transport: t },
+    )
+    expect(hop.publish('a/b', '1')).toBe(true)
+    let done = false
+    const waiting = hop.publishAsync('a/b', '2').then(() => (done = true))
+    await tick()
+    expect(done).toBe(false)
+    hop.close()
+    await waiting
+    expect(done).toBe(true)
+    expect(await Promise.race([hop.ready().then(() => 'ready'), tick().then(() => 'hung')])).toBe('ready')
+  })
+
   it('counts a failed publish as dropped (failed)', async () => {
     const t = createFakeTransport()
     t.autoAck = false

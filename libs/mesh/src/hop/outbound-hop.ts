@@ -304,10 +304,15 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
       return acked
     },
     async publishAsync(topic, payload, samples = 1, options = {}) {
-      while (!hop.publish(topic, payload, samples, options)) await hop.ready()
+      while (!hop.publish(topic, payload, samples, options)) {
+        await hop.ready()
+        // Closed while full: nothing will make room; the message was never taken (not counted).
+        if (closed) return
+      }
     },
     ready() {
-      if (queue.free > 0) return Promise.resolve()
+      // A closed hop takes nothing more: resolve at once so a waiting publisher sees `closed` and stops.
+      if (queue.free > 0 || closed) return Promise.resolve()
       return new Promise<void>((resolve) => roomWaiters.push(resolve))
     },
     drain(timeoutMs: number): Promise<boolean> {
