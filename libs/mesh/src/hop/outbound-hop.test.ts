@@ -78,7 +78,9 @@ describe('createOutboundHop', () => {
     hop.close()
     await waiting
     expect(done).toBe(true)
-    expect(await Promise.race([hop.ready().then(() => 'ready'), tick().then(() => 'hung')])).toBe('ready')
+    expect(await Promise.race([hop.ready().then(() => 'ready'), tick().then(() => 'hung')])).toBe(
+      'ready',
+    )
   })
 
   it('counts a failed publish as dropped (failed)', async () => {
