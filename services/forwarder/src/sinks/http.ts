@@ -1,13 +1,14 @@
 /**
  * @module sinks/http
- * The webhook sink: each batch is one JSON POST `{"sink", "batch": "<first record id>", "items": […]}` with
- * the configured headers, an `Idempotency-Key` that is the same when a batch is replayed, and optionally an
- * HMAC-SHA256 signature of the exact body in `X-Sluice-Signature: sha256=<hex>`, so the receiver can check
- * the batch came from us and was not altered.
+ * The webhook sink: each batch is one JSON POST
+ * `{"sink", "items": [{"topic", "kind", "payload"}, …]}` with the configured headers, an
+ * `Idempotency-Key` (a hash of the body, so the same when a batch is replayed), and optionally an
+ * HMAC-SHA256 signature of the exact body in `X-Sluice-Signature: sha256=<hex>`, so the receiver can
+ * check the batch came from us and was not altered.
  */
 import { createHash, createHmac } from 'node:crypto'
 import { postWithRetryInfo } from './http-post.js'
-import type { ForwardItem, Sink } from './sink.js'
+import { encodeJsonItem, type Sink } from './sink.js'
 
 /** Webhook sink settings. */
 export interface HttpSinkOptions {
@@ -28,9 +29,7 @@ export function createHttpSink(o: HttpSinkOptions): Sink {
   return {
     name: o.name,
     type: 'http',
-    encode: (item: ForwardItem) => [
-      JSON.stringify({ topic: item.topic, kind: item.kind, payload: item.payload }),
-    ],
+    encode: encodeJsonItem,
     send(records) {
       const body = `{"sink":${JSON.stringify(o.name)},"items":[${records.join(',')}]}`
       // The same records make the same key, so a receiver can drop a batch replayed after a lost answer.
