@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { SinkSendError, type ForwardItem, type Sink } from './sink.js'
+import { encodeJsonItem, SinkSendError, type Sink } from './sink.js'
 
 /** File sink settings. */
 export interface FileSinkOptions {
@@ -34,9 +34,7 @@ export function createFileSink(o: FileSinkOptions): Sink {
   return {
     name: o.name,
     type: 'file',
-    encode: (item: ForwardItem) => [
-      JSON.stringify({ topic: item.topic, kind: item.kind, payload: item.payload }),
-    ],
+    encode: encodeJsonItem,
     send(records) {
       try {
         const text = records.join('\n') + '\n'

@@ -29,6 +29,11 @@ export interface Sink {
   close(): Promise<void>
 }
 
+/** The JSON record of one item for the sinks that keep items whole (file, webhook): topic, kind, payload. */
+export function encodeJsonItem(item: ForwardItem): readonly string[] {
+  return [JSON.stringify({ topic: item.topic, kind: item.kind, payload: item.payload })]
+}
+
 /** Whether an HTTP status is worth retrying (RFC 9110: 408, 429 and 5xx are transient). */
 export function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500
