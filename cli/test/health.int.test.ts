@@ -83,6 +83,28 @@ describe('sluice health with credentials', () => {
 })
 
 describe('sluice health arguments', () => {
+  it('says so when the broker refuses the status subscription, instead of blaming the service', async () => {
+    const fake = {
+      on: () => fake,
+      subscribe: (_t: string, _o: unknown, cb: (err: Error | null) => void) =>
+        cb(new Error('Subscribe error: Not authorized')),
+      endAsync: () => Promise.resolve(),
+    }
+    const connect = vi
+      .spyOn(mqtt, 'connectAsync')
+      .mockResolvedValue(fake as unknown as mqtt.MqttClient)
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      expect(await runHealth(['--service', 'windowing'], {})).toBe(1)
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(
+        /refused the subscription to sluice\/_sys\/windowing\/\+\/status .*Not authorized/,
+      )
+    } finally {
+      stderr.mockRestore()
+      connect.mockRestore()
+    }
+  })
+
   it('refuses a --timeout that is not a positive number, before connecting', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {

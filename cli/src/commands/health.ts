@@ -64,6 +64,7 @@ export async function runHealth(
   try {
     if (values.service === undefined) return 0
     const service = values.service
+    let refused: string | undefined
     const online = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeout)
       client.on('message', (_topic, payload) => {
@@ -77,10 +78,21 @@ export async function runHealth(
         values.instance === '+'
           ? `${values.prefix}/_sys/${service}/+/status`
           : statusTopic(values.prefix, service, values.instance)
-      client.subscribe(topic, { qos: 0 })
+      // A refused subscription (no read access in the ACL) would otherwise look like a service that is down.
+      client.subscribe(topic, { qos: 0 }, (err) => {
+        if (err === null || err === undefined) return
+        clearTimeout(timer)
+        refused =
+          `the broker refused the subscription to ${topic} (${err.message}): ` +
+          `let this user read ${values.prefix}/_sys/# in the broker's ACL`
+        resolve(false)
+      })
     })
-    if (!online)
-      process.stderr.write(`unhealthy: no online status from ${service} within ${timeout} ms\n`)
+    if (!online) {
+      process.stderr.write(
+        `unhealthy: ${refused ?? `no online status from ${service} within ${timeout} ms`}\n`,
+      )
+    }
     return online ? 0 : 1
   } finally {
     await client.endAsync()
