@@ -29,6 +29,24 @@ describe('spool', () => {
     spool.close()
   })
 
+  it('reads what was appended after the last read of the growing segment, and re-reads a failed batch', () => {
+    const spool = openSpool({ dir: tmp(), maxBytes: 1 << 20 })
+    spool.append(['a', 'b'], 1)
+    const first = spool.read(10)
+    expect(texts(first)).toEqual(['a', 'b'])
+    spool.append(['c'], 2)
+    // Not acknowledged: the same records again, then the new one.
+    expect(texts(spool.read(10))).toEqual(['a', 'b', 'c'])
+    spool.ack(first.next)
+    spool.append(['d', 'e'], 3)
+    const second = spool.read(2)
+    expect(texts(second)).toEqual(['c', 'd'])
+    spool.ack(second.next)
+    expect(texts(spool.read(10))).toEqual(['e'])
+    expect(spool.read(10).appendedAt).toEqual([3])
+    spool.close()
+  })
+
   it('replays unacknowledged records after a restart, and only those', () => {
     const dir = tmp()
     const a = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 64 })

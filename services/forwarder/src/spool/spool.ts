@@ -19,6 +19,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   readdirSync,
   renameSync,
   statSync,
@@ -148,7 +149,8 @@ export class Spool {
    */
   #inFlightEvicted = 0
   #tornTails = 0
-  #readCache: { n: number; buf: Buffer } | undefined
+  /** Bytes `base`… of segment `n`, as last read. */
+  #readCache: { n: number; base: number; buf: Buffer } | undefined
 
   constructor(opts: SpoolOptions) {
     this.#dir = opts.dir
@@ -286,11 +288,12 @@ export class Spool {
         offset = 0
       }
       if (offset >= seg.bytes) continue
-      const buf = this.#segmentBuffer(seg)
+      const { base, buf } = this.#segmentRange(seg, offset)
       while (offset < seg.bytes && records.length < max) {
-        const len = buf.readUInt32LE(offset + 1)
-        appendedAt.push(buf.readDoubleLE(offset + 9))
-        records.push(Buffer.from(buf.subarray(offset + HEADER, offset + HEADER + len)))
+        const at = offset - base
+        const len = buf.readUInt32LE(at + 1)
+        appendedAt.push(buf.readDoubleLE(at + 9))
+        records.push(Buffer.from(buf.subarray(at + HEADER, at + HEADER + len)))
         offset += HEADER + len
       }
     }
@@ -299,12 +302,26 @@ export class Spool {
     return { records, appendedAt, next }
   }
 
-  #segmentBuffer(seg: Segment): Buffer {
-    // The active segment grows; re-read it when the cache is shorter than what we need.
-    if (this.#readCache?.n !== seg.n || this.#readCache.buf.length < seg.bytes) {
-      this.#readCache = { n: seg.n, buf: readFileSync(join(this.#dir, segName(seg.n))) }
+  /** Bytes `from`…end of a segment (a cached read, when it covers them). */
+  #segmentRange(seg: Segment, from: number): { base: number; buf: Buffer } {
+    const c = this.#readCache
+    if (c?.n === seg.n && c.base <= from && c.base + c.buf.length >= seg.bytes) return c
+    // Read only what is not yet acknowledged: the active segment grows with every append, and reading
+    // it whole for each batch would cost up to segmentBytes (4 MiB by default) per send.
+    const buf = Buffer.allocUnsafe(seg.bytes - from)
+    const fd = openSync(join(this.#dir, segName(seg.n)), 'r')
+    try {
+      let got = 0
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, from + got)
+        if (n === 0) throw new Error(`spool segment ${segName(seg.n)} is shorter than its index`)
+        got += n
+      }
+    } finally {
+      closeSync(fd)
     }
-    return this.#readCache.buf
+    this.#readCache = { n: seg.n, base: from, buf }
+    return this.#readCache
   }
 
   /** Acknowledges everything before `next` (from a `read`): persisted, and fully read segments deleted. */
