@@ -143,7 +143,8 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
     return p
   }
 
-  const dispose = (): void => {
+  /** Lets go of the port, its parser and any timer; resolves once the port is closed. */
+  const dispose = (): Promise<void> => {
     const p = port
     port = undefined
     if (timer) clearTimeout(timer)
@@ -151,17 +152,21 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
     parser?.removeAllListeners()
     parser?.destroy()
     parser = undefined
-    if (p) {
-      p.removeAllListeners()
-      // A vanished port may still report errors; they are expected and must not crash the process.
-      p.on('error', () => undefined)
-      if (p.isOpen) p.close(() => undefined)
-    }
+    if (p === undefined) return Promise.resolve()
+    p.removeAllListeners()
+    // A vanished port may still report errors; they are expected and must not crash the process.
+    p.on('error', () => undefined)
+    if (!p.isOpen) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      p.close(() => {
+        resolve()
+      })
+    })
   }
 
   const scheduleRetry = (problem: string): void => {
     if (state === 'stopped') return
-    dispose()
+    void dispose()
     const delay = Math.min(maxMs, initialMs * factor ** attempt)
     attempt++
     if (problem !== lastProblem) {
@@ -296,23 +301,8 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
     },
     stop() {
       if (state === 'stopped') return Promise.resolve()
-      const p = port
       setState('stopped')
-      port = undefined
-      if (timer) clearTimeout(timer)
-      timer = undefined
-      parser?.removeAllListeners()
-      parser?.destroy()
-      parser = undefined
-      if (p === undefined) return Promise.resolve()
-      p.removeAllListeners()
-      p.on('error', () => undefined)
-      if (!p.isOpen) return Promise.resolve()
-      return new Promise<void>((resolve) => {
-        p.close(() => {
-          resolve()
-        })
-      })
+      return dispose()
     },
     write(text) {
       if (state !== 'open' || port === undefined) return false
