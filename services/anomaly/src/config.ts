@@ -41,6 +41,13 @@ export const AnomalyConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  maxSensors: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description:
+      'Most sensors this instance keeps state for; samples of further sensors are refused, counted and ' +
+      'logged (state is per sensor, so this bounds memory).',
+  }),
   devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
     default: ['+'],
     minItems: 1,

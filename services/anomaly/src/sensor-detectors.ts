@@ -19,6 +19,8 @@ export interface SensorDetectors {
   /** Scores samples of one sensor in order; calls `emit` for each debounced event. */
   push(key: string, samples: readonly Sample[]): void
   readonly sensors: number
+  /** Samples refused because they came from a sensor beyond `maxSensors` (cumulative). */
+  readonly refused: number
 }
 
 /**
@@ -32,16 +34,23 @@ export function createSensorDetectors(
   overrides: Readonly<Record<string, DetectorSpec>>,
   debounce: DebouncerOptions,
   emit: (key: string, event: AnomalyEvent) => void,
+  maxSensors = Infinity,
 ): SensorDetectors {
   // Build each configured detector once now, so a bad name or option fails at start with a clear error.
   createDetector(detector)
   for (const spec of Object.values(overrides)) createDetector(spec)
   createDebouncer(debounce)
   const bySensor = new Map<string, { det: Detector; deb: Debouncer }>()
+  let refused = 0
   return {
     push(key, samples) {
       let s = bySensor.get(key)
       if (s === undefined) {
+        // Detector state is per sensor, so the number of sensors is what bounds this service's memory.
+        if (bySensor.size >= maxSensors) {
+          refused += samples.length
+          return
+        }
         s = { det: createDetector(overrides[key] ?? detector), deb: createDebouncer(debounce) }
         bySensor.set(key, s)
       }
@@ -66,6 +75,9 @@ export function createSensorDetectors(
     },
     get sensors() {
       return bySensor.size
+    },
+    get refused() {
+      return refused
     },
   }
 }

@@ -4,7 +4,7 @@
  * (DESIGN.md §1, §4, §8). The detectors live in `@sluice/stream`; this file wires them to the hops.
  */
 import { anomalyTopic, encodeText, parseSensorKey, rawFilter } from '@sluice/contract'
-import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
+import { createSampledLog, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
 import type { DetectorSpec } from '@sluice/stream'
 import { DEFAULT_DETECTOR, type AnomalyConfigSchema } from './config.js'
 import { createSensorDetectors } from './sensor-detectors.js'
@@ -29,14 +29,23 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
         ingest: event.ingest,
       })
     },
+    config.maxSensors,
   )
+  const warnRefused = createSampledLog(ctx.log, 'warn', 1000)
   ctx.inbound({
     name: 'raw',
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
     filters: config.devices.map((d) => rawFilter(prefix, d)),
     handle: (key, samples) => {
+      const before = detectors.refused
       detectors.push(key, samples)
+      if (detectors.refused > before)
+        warnRefused(
+          { sensor: key, refused: detectors.refused, maxSensors: config.maxSensors },
+          `more than maxSensors (${config.maxSensors}) sensors: samples of ${key} are refused; raise ` +
+            'maxSensors, or split the sensors between instances with --devices',
+        )
     },
   })
   return { start: () => Promise.resolve(), stop: () => Promise.resolve() }

@@ -65,6 +65,13 @@ export const WindowingConfigSchema = Type.Object({
       'windows and sessions still close; 0 = never. Keep it above any stall of the producer: samples that ' +
       'come after it are late.',
   }),
+  maxSensors: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description:
+      'Most sensors this instance keeps state for; samples of further sensors are refused, counted and ' +
+      'logged (state is per sensor, so this bounds memory).',
+  }),
   devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
     default: ['+'],
     minItems: 1,

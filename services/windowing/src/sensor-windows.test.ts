@@ -86,3 +86,29 @@ describe('idle sensors', () => {
     expect(out.map((a) => [a.window, a.count])).toEqual([['t1s', 5]])
   })
 })
+
+describe('sensor limit', () => {
+  it('keeps state for at most maxSensors sensors and counts the samples it refuses', () => {
+    const out: WindowAggregate[] = []
+    const w = createSensorWindows(
+      { c2: { type: 'count', size: 2, stride: 2 } },
+      (_k, a) => out.push(a),
+      2,
+    )
+    w.push(
+      'a/x',
+      samples(2, () => 1),
+    )
+    w.push(
+      'b/x',
+      samples(2, () => 1),
+    )
+    w.push(
+      'c/x',
+      samples(4, () => 1),
+    )
+    expect(w.sensors).toBe(2)
+    expect(w.refused).toBe(4)
+    expect(out).toHaveLength(2)
+  })
+})

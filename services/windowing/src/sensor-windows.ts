@@ -25,6 +25,8 @@ export interface SensorWindows {
   advanceIdle(now: number, idleAfterMs: number): void
   /** Sensors seen so far. */
   readonly sensors: number
+  /** Samples refused because they came from a sensor beyond `maxSensors` (cumulative). */
+  readonly refused: number
 }
 
 /**
@@ -37,6 +39,7 @@ export interface SensorWindows {
 export function createSensorWindows(
   specs: Readonly<Record<string, WindowSpec>>,
   emit: (key: string, aggregate: WindowAggregate) => void,
+  maxSensors = Infinity,
 ): SensorWindows {
   const entries = Object.entries(specs)
   // Validate every spec once at start, so a bad window fails the service at boot, not at the first sample.
@@ -49,9 +52,12 @@ export function createSensorWindows(
     lastWall: number
   }
   const bySensor = new Map<string, SensorState>()
-  const sensor = (key: string) => {
+  let refused = 0
+  // Window state is per sensor, so the number of sensors is what bounds this service's memory.
+  const sensor = (key: string): SensorState | undefined => {
     let s = bySensor.get(key)
     if (s === undefined) {
+      if (bySensor.size >= maxSensors) return undefined
       s = {
         ops: entries.map(([name, spec]) => createWindow(name, spec)),
         emit: (a) => emit(key, a),
@@ -65,6 +71,10 @@ export function createSensorWindows(
   return {
     push(key, samples, now = Date.now()) {
       const s = sensor(key)
+      if (s === undefined) {
+        refused += samples.length
+        return
+      }
       for (const sample of samples) {
         for (const op of s.ops) op.push(sample, s.emit)
         if (sample.t > s.lastT) s.lastT = sample.t
@@ -83,6 +93,9 @@ export function createSensorWindows(
     },
     get sensors() {
       return bySensor.size
+    },
+    get refused() {
+      return refused
     },
   }
 }

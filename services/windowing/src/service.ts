@@ -5,7 +5,12 @@
  * statistics live in `@sluice/stream`; this file only wires them to the hops.
  */
 import { encodeText, parseSensorKey, rawFilter, windowTopic } from '@sluice/contract'
-import type { HandleBatch, ServiceContext, ServiceImpl } from '@sluice/mesh'
+import {
+  createSampledLog,
+  type HandleBatch,
+  type ServiceContext,
+  type ServiceImpl,
+} from '@sluice/mesh'
 import { DEFAULT_WINDOWS, type WindowingConfigSchema } from './config.js'
 import { createSensorWindows } from './sensor-windows.js'
 
@@ -37,14 +42,19 @@ export function createWindowingService(
     }
     return topic
   }
-  const windows = createSensorWindows(specs, (key, agg) => {
-    const topic = topicOf(key, agg.window)
-    if (topic === null) return
-    const options = { ingest: agg.ingestMax }
-    if (current?.confirming === true) {
-      current.ackAfter(out.publishConfirmed(topic, encodeText(agg), 1, options))
-    } else out.publish(topic, encodeText(agg), 1, options)
-  })
+  const windows = createSensorWindows(
+    specs,
+    (key, agg) => {
+      const topic = topicOf(key, agg.window)
+      if (topic === null) return
+      const options = { ingest: agg.ingestMax }
+      if (current?.confirming === true) {
+        current.ackAfter(out.publishConfirmed(topic, encodeText(agg), 1, options))
+      } else out.publish(topic, encodeText(agg), 1, options)
+    },
+    config.maxSensors,
+  )
+  const warnRefused = createSampledLog(ctx.log, 'warn', 1000)
   ctx.inbound({
     name: 'raw',
     qos: 1,
@@ -58,7 +68,14 @@ export function createWindowingService(
     handle: (key, samples, batch) => {
       current = batch
       try {
+        const before = windows.refused
         windows.push(key, samples)
+        if (windows.refused > before)
+          warnRefused(
+            { sensor: key, refused: windows.refused, maxSensors: config.maxSensors },
+            `more than maxSensors (${config.maxSensors}) sensors: samples of ${key} are refused; raise ` +
+              'maxSensors, or split the sensors between instances with --devices',
+          )
       } finally {
         current = undefined
       }
