@@ -41,6 +41,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     { proc?: ChildProcess; attempts: number; startedAt: number; timer?: NodeJS.Timeout }
   >()
   #stopping = false
+  readonly #live = new Set<ChildProcess>()
 
   constructor(readonly specs: readonly ChildSpec[]) {
     super()
@@ -48,7 +49,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Starts every child. */
   start(): void {
+    // Detached children outlive a parent that exits without stopping them: kill what is left on exit.
+    process.once('exit', this.#killAll)
     for (const spec of this.specs) this.#launch(spec)
+  }
+
+  readonly #killAll = (): void => {
+    for (const p of this.#live) p.kill('SIGKILL')
   }
 
   /** The pid of a running child, if any. */
@@ -62,7 +69,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const proc = spawn(spec.command, [...spec.args], {
       env: spec.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C in a terminal signals the whole foreground group, which would stop
+      // the broker at the same moment as the services still draining into it. Only the supervisor gets
+      // it, and stops the children in order.
+      detached: true,
     })
+    this.#live.add(proc)
+    proc.once('exit', () => this.#live.delete(proc))
     state.proc = proc
     state.startedAt = Date.now()
     if (proc.pid !== undefined) this.emit('start', spec.name, proc.pid)
@@ -102,5 +115,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         proc.kill('SIGTERM')
       })
     }
+    process.off('exit', this.#killAll)
   }
 }
