@@ -16,6 +16,7 @@ import {
   encodeText,
   type DecodeResult,
 } from './codec.js'
+import { MESSAGE_EXAMPLES } from './asyncapi.js'
 import { InvalidPayloadError } from './errors.js'
 import { MessageIds } from './message-ids.js'
 import type { AnomalyEvent } from './payloads/anomaly.js'
@@ -36,74 +37,16 @@ function errorOf<T>(r: DecodeResult<T>): InvalidPayloadError {
   return r.error
 }
 
-const sample: RawSample = { seq: 1234, t: 1732480000123.4, value: 450, ingest: 1732480000123.9 }
-
-const windowAggregate: WindowAggregate = {
-  window: 'w5s',
-  kind: 'sliding',
-  start: 1732480000000,
-  end: 1732480005000,
-  count: 50,
-  mean: 451.2,
-  std: 3.1,
-  min: 440,
-  max: 460,
-  first: 450,
-  last: 452,
-  seqFrom: 1000,
-  seqTo: 1049,
-  late: 0,
-  ingestMax: 1732480005001.2,
-}
-
-const anomaly: AnomalyEvent = {
-  seq: 1234,
-  t: 1732480000123.4,
-  value: 900,
-  score: 6.2,
-  threshold: 2,
-  detector: 'zscore',
-  level: 'very-unusual',
-  kind: 'spike',
-  baseline: { mean: 450, std: 12, n: 120 },
-  ingest: 1732480000123.9,
-}
-
-const status: ServiceStatus = {
-  state: 'online',
-  version: '0.1.0',
-  host: 'pi',
-  since: 1732480000000,
-  service: 'windowing',
-  instance: 'w1',
-  pid: 4242,
-}
-
+// The examples the AsyncAPI document ships are the valid payloads these tests start from.
+const sample: RawSample = MESSAGE_EXAMPLES[MessageIds.raw]
+const windowAggregate: WindowAggregate = MESSAGE_EXAMPLES[MessageIds.window]
+const anomaly: AnomalyEvent = MESSAGE_EXAMPLES[MessageIds.anomaly]
+const status: ServiceStatus = MESSAGE_EXAMPLES[MessageIds.status]
+const metricsExample = MESSAGE_EXAMPLES[MessageIds.metrics]
 const metrics: ServiceMetrics = {
-  service: 'windowing',
-  instance: 'w1',
-  t: 1732480001000,
+  ...metricsExample,
   hops: {
-    'raw-in': {
-      direction: 'in',
-      qos: 1,
-      policy: 'drop-oldest',
-      in: 5000,
-      out: 4990,
-      dropped: { oldest: 10 },
-      rejected: 0,
-      queue: { length: 12, capacity: 10000 },
-      lambda: 5000,
-      mu: 5200,
-      rho: 0.96,
-      w: 2.4,
-      l: 12,
-      lMeasured: 11.8,
-      latency: { p50: 1.2, p95: 3.4, p99: 6.1 },
-      state: 'ok',
-      gaps: 10,
-      unexplainedLoss: 0,
-    },
+    ...metricsExample.hops,
     // An outbound hop has no gaps or latency: those fields are simply absent.
     'window-out': {
       direction: 'out',
