@@ -11,11 +11,10 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startContainer } from './containers.js'
-import { RequestFailedError, StartFailedError } from './errors.js'
-import { findProgram, type ProgramLookup } from './external.js'
+import { RequestFailedError } from './errors.js'
+import { inTempDir, locateProgram } from './launch.js'
 import { freePort } from './free-port.js'
 import { startProcess } from './process.js'
-import { tempDir } from './temp-dir.js'
 import { disableArraySections, setTomlKey } from './toml.js'
 
 /** Options of {@link startInfluxd}. */
@@ -147,35 +146,28 @@ export function influxdConfig(
  * ```
  */
 export async function startInfluxd(options: InfluxdOptions = {}): Promise<RunningInfluxd> {
-  const lookup: ProgramLookup =
-    options.command === undefined
-      ? findProgram('influxd')
-      : { available: true, name: 'influxd', path: options.command }
-  if (lookup.path === undefined && lookup.image !== undefined) {
+  const program = locateProgram('influxd', options.command)
+  if ('image' in program) {
     const c = await startContainer({
-      image: lookup.image,
+      image: program.image,
       containerPort: 8086,
       readyLog: /Listening on HTTP/,
     })
     const url = `http://${c.host}:${c.port}`
     return { url, port: c.port, ...client(url), output: () => '', stop: () => c.stop() }
   }
-  if (lookup.path === undefined) {
-    throw new StartFailedError(`influxd is not installed: ${lookup.skip ?? ''}`)
-  }
-  const influxd = lookup.path
-  const dir = await tempDir('sluice-influxd-')
-  try {
-    const { stdout: defaults } = await run(influxd, ['config'], { cwd: dir.path })
+  const influxd = program.path
+  return inTempDir('sluice-influxd-', async (dir) => {
+    const { stdout: defaults } = await run(influxd, ['config'], { cwd: dir })
     const httpPort = await freePort()
     let rpcPort = await freePort()
     while (rpcPort === httpPort) rpcPort = await freePort()
-    const file = join(dir.path, 'influxdb.conf')
-    await writeFile(file, influxdConfig(defaults, { dir: dir.path, httpPort, rpcPort }))
+    const file = join(dir, 'influxdb.conf')
+    await writeFile(file, influxdConfig(defaults, { dir, httpPort, rpcPort }))
     const url = `http://127.0.0.1:${httpPort}`
     const proc = await startProcess(influxd, ['run', '-config', file], {
       name: 'influxd',
-      cwd: dir.path,
+      cwd: dir,
       env: { ...process.env, INFLUXDB_CONFIG_PATH: file },
       readyWhen: { probe: () => pingOk(url) },
       timeout: options.timeout ?? 20_000,
@@ -185,13 +177,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Runnin
       port: httpPort,
       ...client(url),
       output: () => proc.output(),
-      async stop() {
-        await proc.stop()
-        await dir.remove()
-      },
+      stop: () => proc.stop(),
     }
-  } catch (err) {
-    await dir.remove()
-    throw err
-  }
+  })
 }

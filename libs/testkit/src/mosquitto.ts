@@ -7,11 +7,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startContainer } from './containers.js'
-import { findProgram, type ProgramLookup } from './external.js'
+import { inTempDir, locateProgram } from './launch.js'
 import { freePort } from './free-port.js'
 import { canConnect, startProcess } from './process.js'
-import { tempDir } from './temp-dir.js'
-import { StartFailedError } from './errors.js'
 
 /** Options of {@link startMosquitto}. */
 export interface MosquittoOptions {
@@ -57,14 +55,11 @@ function configLines(config: MosquittoOptions['config']): string[] {
  */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<RunningMosquitto> {
   const extra = configLines(options.config)
-  const lookup: ProgramLookup =
-    options.command === undefined
-      ? findProgram('mosquitto')
-      : { available: true, name: 'mosquitto', path: options.command }
-  if (lookup.path === undefined && lookup.image !== undefined) {
+  const program = locateProgram('mosquitto', options.command)
+  if ('image' in program) {
     const config = ['listener 1883 0.0.0.0', 'allow_anonymous true', ...extra, ''].join('\n')
     const c = await startContainer({
-      image: lookup.image,
+      image: program.image,
       containerPort: 1883,
       files: [{ content: config, target: '/mosquitto/config/mosquitto.conf' }],
     })
@@ -77,11 +72,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
       stop: () => c.stop(),
     }
   }
-  if (lookup.path === undefined) {
-    throw new StartFailedError(`mosquitto is not installed: ${lookup.skip ?? ''}`)
-  }
   const port = await freePort()
-  const dir = await tempDir('sluice-mosquitto-')
   const config = [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
@@ -94,12 +85,12 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
     ...extra,
     '',
   ].join('\n')
-  const file = join(dir.path, 'mosquitto.conf')
-  await writeFile(file, config)
-  try {
-    const proc = await startProcess(lookup.path, ['-c', file], {
+  return inTempDir('sluice-mosquitto-', async (dir) => {
+    const file = join(dir, 'mosquitto.conf')
+    await writeFile(file, config)
+    const proc = await startProcess(program.path, ['-c', file], {
       name: 'mosquitto',
-      cwd: dir.path,
+      cwd: dir,
       readyWhen: { probe: () => canConnect(port) },
       timeout: options.timeout ?? 10_000,
     })
@@ -109,13 +100,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
       port,
       config,
       output: () => proc.output(),
-      async stop() {
-        await proc.stop()
-        await dir.remove()
-      },
+      stop: () => proc.stop(),
     }
-  } catch (err) {
-    await dir.remove()
-    throw err
-  }
+  })
 }

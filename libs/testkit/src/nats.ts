@@ -5,11 +5,9 @@
  * Docs: https://docs.nats.io/running-a-nats-service/introduction/flags
  */
 import { startContainer } from './containers.js'
-import { StartFailedError } from './errors.js'
-import { findProgram, type ProgramLookup } from './external.js'
+import { inTempDir, locateProgram } from './launch.js'
 import { freePort } from './free-port.js'
 import { startProcess } from './process.js'
-import { tempDir } from './temp-dir.js'
 
 /** Options of {@link startNatsServer}. */
 export interface NatsServerOptions {
@@ -41,13 +39,10 @@ export interface RunningNatsServer {
  * ```
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
-  const lookup: ProgramLookup =
-    options.command === undefined
-      ? findProgram('nats-server')
-      : { available: true, name: 'nats-server', path: options.command }
-  if (lookup.path === undefined && lookup.image !== undefined) {
+  const program = locateProgram('nats-server', options.command)
+  if ('image' in program) {
     const c = await startContainer({
-      image: lookup.image,
+      image: program.image,
       containerPort: 4222,
       command: options.jetstream === true ? ['-js'] : [],
       readyLog: /Server is ready/,
@@ -60,17 +55,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       stop: () => c.stop(),
     }
   }
-  if (lookup.path === undefined) {
-    throw new StartFailedError(`nats-server is not installed: ${lookup.skip ?? ''}`)
-  }
   const port = await freePort()
-  const dir = await tempDir('sluice-nats-')
-  const args = ['-a', '127.0.0.1', '-p', String(port)]
-  if (options.jetstream === true) args.push('-js', '-sd', dir.path)
-  try {
-    const proc = await startProcess(lookup.path, args, {
+  return inTempDir('sluice-nats-', async (dir) => {
+    const args = ['-a', '127.0.0.1', '-p', String(port)]
+    if (options.jetstream === true) args.push('-js', '-sd', dir)
+    const proc = await startProcess(program.path, args, {
       name: 'nats-server',
-      cwd: dir.path,
+      cwd: dir,
       readyWhen: /Server is ready/,
       timeout: options.timeout ?? 10_000,
     })
@@ -79,13 +70,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       host: '127.0.0.1',
       port,
       output: () => proc.output(),
-      async stop() {
-        await proc.stop()
-        await dir.remove()
-      },
+      stop: () => proc.stop(),
     }
-  } catch (err) {
-    await dir.remove()
-    throw err
-  }
+  })
 }

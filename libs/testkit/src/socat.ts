@@ -6,7 +6,7 @@
  * Docs: http://www.dest-unreach.org/socat/doc/socat.html (address type PTY)
  */
 import { StartFailedError } from './errors.js'
-import { findProgram, type ProgramLookup } from './external.js'
+import { locateProgram } from './launch.js'
 import { startProcess } from './process.js'
 
 /** Options of {@link createPtyPair}. */
@@ -45,14 +45,10 @@ export function parsePtyPaths(stderr: string): string[] {
  * ```
  */
 export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
-  const lookup: ProgramLookup =
-    options.command === undefined
-      ? findProgram('socat')
-      : { available: true, name: 'socat', path: options.command }
-  if (lookup.path === undefined) {
-    throw new StartFailedError(`socat is not installed: ${lookup.skip ?? 'no local binary'}`)
-  }
-  const proc = await startProcess(lookup.path, ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
+  const program = locateProgram('socat', options.command)
+  if ('image' in program)
+    throw new StartFailedError('socat must run on this machine: a pty cannot cross a container')
+  const proc = await startProcess(program.path, ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
     name: 'socat',
     readyWhen: (out) => parsePtyPaths(out).length >= 2 && /starting data transfer loop/.test(out),
     timeout: options.timeout ?? 5000,
