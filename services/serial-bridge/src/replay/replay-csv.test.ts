@@ -66,7 +66,10 @@ describe('parseReplayCsv', () => {
   let nab: string | undefined
   try {
     nab = readFileSync(nabFile, 'utf8')
-  } catch {
+  } catch (err) {
+    // The corpus sits in ../shared beside the checkout; CI requires it like any outside dependency.
+    if (process.env.SLUICE_REQUIRE_EXTERNAL === '1') throw err
+    console.warn(`skipping the NAB file test: ${nabFile} not found (set SLUICE_NAB_DIR)`)
     nab = undefined
   }
   it.skipIf(nab === undefined)('reads a whole NAB data file', () => {
