@@ -22,7 +22,7 @@ export interface WsListener {
 /** Creates the WebSocket listener; `accept` receives every new connection as a duplex stream. */
 export function createWsListener(
   accept: (stream: Duplex, req: IncomingMessage) => void,
-  options: { tls: TlsMaterial | undefined; maxPayloadBytes: number },
+  options: { tls: TlsMaterial | undefined; maxPacketBytes: number },
 ): WsListener {
   const server: Server =
     options.tls !== undefined
@@ -31,8 +31,8 @@ export function createWsListener(
   const wss = new WebSocketServer({
     server,
     path: WS_PATH,
-    // one MQTT packet per WebSocket message at most, with room for the MQTT header and topic
-    maxPayload: options.maxPayloadBytes + 64 * 1024,
+    // one MQTT packet per WebSocket message at most, with room for its fixed header (≤ 5 bytes)
+    maxPayload: options.maxPacketBytes + 5,
   })
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws)
