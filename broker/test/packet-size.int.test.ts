@@ -61,6 +61,9 @@ describe('maxPacketBytes', () => {
     const sent = await stream(raw.socket, publishHeader(200 * MB, 'sluice/d/c/raw'), 64 * MB)
     await closedWithin(raw.socket)
     const grown = process.memoryUsage().arrayBuffers - before
+    console.info(
+      `200 MB PUBLISH: closed after ${(sent / MB).toFixed(0)} MB written, buffers grew ${(grown / MB).toFixed(1)} MB`,
+    )
     // Before the fix every byte sent stayed buffered in the broker (this same process) and the
     // connection stayed open, so all 64 MB went out.
     expect(sent).toBeLessThan(16 * MB)
