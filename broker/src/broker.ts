@@ -148,6 +148,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     messagesIn: 0,
     refusedAcl: 0,
     refusedPayload: 0,
+    refusedRead: 0,
     throttled: 0,
   }
 
@@ -181,10 +182,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       // The read ACL (auth/acl READ_RULES): SUBACK 0x80 for a filter that reaches a closed topic.
       const may = client === null ? undefined : subscribeChecks.get(client)
       if (may !== undefined && !may(subscription.topic)) {
-        log.info(
-          { clientId: client?.id, filter: subscription.topic, role: identities.get(client)?.role },
-          'subscription refused by the read ACL',
-        )
+        counts.refusedRead++
+        if (counts.refusedRead % 100 === 1) {
+          log.warn(
+            {
+              clientId: client?.id,
+              filter: subscription.topic,
+              role: identities.get(client)?.role,
+              refused: counts.refusedRead,
+            },
+            'subscription refused by the read ACL',
+          )
+        }
         callback(null, null)
         return
       }
@@ -419,6 +428,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         dropped: totals.dropped + sessions.droppedTotal,
         deferred: totals.deferred,
         refused: { acl: counts.refusedAcl, payload: counts.refusedPayload },
+        subscriptionsRefused: counts.refusedRead,
         throttled: counts.throttled,
       },
       subscribers,

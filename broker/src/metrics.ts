@@ -78,6 +78,8 @@ export interface BrokerMetrics {
     readonly deferred: number
     /** PUBLISH packets acknowledged but discarded: outside the client's ACL, or over the payload limit. */
     readonly refused: { readonly acl: number; readonly payload: number }
+    /** SUBSCRIBE filters refused by the read ACL (SUBACK 0x80). */
+    readonly subscriptionsRefused: number
     /** PUBLISH packets held back by the per-client rate limit (delayed, not lost). */
     readonly throttled: number
   }

@@ -173,6 +173,7 @@ describe('read ACL', () => {
     await root.publishAsync('sluice/dev1/_ctl/rate', '{"hz":5}')
     await waitFor(() => dashSeen.includes('sluice/dev1/_ctl/rate'), 5000, 'a mesh topic on #')
     expect(dashSeen.filter((t) => t.startsWith('$'))).toEqual([])
+    expect(broker.metrics().messages.subscriptionsRefused).toBe(2)
   })
 })
 
