@@ -344,7 +344,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     servers.push(tcp)
     tcpPort = await listen(tcp, o.host, o.port, 'MQTT listener')
     if (o.wsPort !== undefined) {
-      ws = createWsListener(accept, { tls, maxPacketBytes: o.maxPacketBytes })
+      ws = createWsListener(accept, {
+        tls,
+        maxPacketBytes: o.maxPacketBytes,
+        connectTimeoutMs: o.connectTimeoutMs,
+      })
       servers.push(ws.server)
       wsPort = await listen(ws.server, o.host, o.wsPort, 'MQTT WebSocket listener')
     }

@@ -22,12 +22,23 @@ export interface WsListener {
 /** Creates the WebSocket listener; `accept` receives every new connection as a duplex stream. */
 export function createWsListener(
   accept: (stream: Duplex, req: IncomingMessage) => void,
-  options: { tls: TlsMaterial | undefined; maxPacketBytes: number },
+  options: { tls: TlsMaterial | undefined; maxPacketBytes: number; connectTimeoutMs: number },
 ): WsListener {
+  // An HTTP connection that never sends its upgrade request is closed after the CONNECT deadline too
+  // (Node's default headersTimeout is 60 s), and so is a TLS handshake that does not finish.
+  const http = {
+    headersTimeout: options.connectTimeoutMs,
+    requestTimeout: options.connectTimeoutMs,
+  }
   const server: Server =
     options.tls !== undefined
-      ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert })
-      : createHttpServer()
+      ? createHttpsServer({
+          ...http,
+          key: options.tls.key,
+          cert: options.tls.cert,
+          handshakeTimeout: options.connectTimeoutMs,
+        })
+      : createHttpServer(http)
   const wss = new WebSocketServer({
     server,
     path: WS_PATH,
