@@ -28,3 +28,39 @@ export function clientInternals(client: Client): ClientInternals {
 
 /** The Aedes version this module was read against (major must match). */
 export const AEDES_MAJOR = 1
+
+/** The part of Aedes 1.2's per-client mqtt-packet 9 parser (`client._parser`) that reads a fixed header. */
+interface ParserInternals {
+  packet: { cmd?: string; length: number }
+  _list: { length: number; consume(bytes: number): void }
+  _parseLength(): boolean
+  _emitError(err: Error): void
+}
+
+/**
+ * Makes a client's parser refuse a packet whose remaining length [MQTT-2.2.3] is over `maxBytes` as soon
+ * as the fixed header is read, before any of its body is buffered: mqtt-packet 9 has no size limit and
+ * buffers the whole packet (`bl`) before Aedes sees it. The parser's error reaches Aedes' client, which
+ * destroys the connection (what [MQTT-3.1.4-1] asks of a malformed packet; MQTT 5 calls it 0x95 "Packet
+ * too large"). `onRefused` is told the command and the announced length.
+ */
+export function limitPacketSize(
+  client: Client,
+  maxBytes: number,
+  onRefused: (cmd: string, length: number) => void,
+): void {
+  const parser = (client as unknown as { _parser: ParserInternals })._parser
+  const parseLength = parser._parseLength.bind(parser)
+  parser._parseLength = () => {
+    const done = parseLength()
+    if (done && parser.packet.length > maxBytes) {
+      onRefused(parser.packet.cmd ?? 'unknown', parser.packet.length)
+      parser._list.consume(parser._list.length)
+      parser._emitError(
+        new Error(`packet of ${parser.packet.length} bytes is over the limit of ${maxBytes}`),
+      )
+      return false
+    }
+    return done
+  }
+}

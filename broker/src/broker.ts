@@ -9,18 +9,21 @@
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import type { IncomingMessage } from 'node:http'
-import type { Server } from 'node:net'
+import type { Server, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { Aedes, type Client, type PublishPacket } from 'aedes'
 import memoryPersistence from 'aedes-persistence'
 import { levelPersistence } from './persistence/level-persistence.js'
 import { Level } from 'level'
 import { metricsTopic, statusTopic, type ServiceStatus } from '@sluice/contract'
-import { AEDES_MAJOR } from './aedes-internals.js'
-import { createPublishCheck, identityFromClientId, type Identity } from './auth/acl.js'
-import { readPasswordFile, verifyPassword, type BrokerUser } from './auth/password-file.js'
-import { ListenFailedError } from './errors.js'
+import { AEDES_MAJOR, limitPacketSize } from './aedes-internals.js'
+import { createPublishCheck, createSubscribeCheck, type Identity } from './auth/acl.js'
+import { createAuthenticator, type LoginRefusal } from './auth/authenticate.js'
+import { readPasswordFile, type BrokerUser } from './auth/password-file.js'
+import { ListenFailedError, NoCredentialsError } from './errors.js'
 import { installOutbox, type SubscriberOutbox } from './isolation/subscriber-outbox.js'
+import { createConnectionGate } from './limits/connection-gate.js'
+import { createLoginThrottle } from './limits/login-throttle.js'
 import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js'
 import { closeServer, isLoopbackHost, listen } from './listeners/listen.js'
 import { createTcpListener, type TlsMaterial } from './listeners/tcp.js'
@@ -50,15 +53,15 @@ export interface RunningBroker {
 type PublishCallback = (error?: Error) => void
 type RoutePublish = (packet: PublishPacket, client: Client | null, done: PublishCallback) => void
 
-const NOT_AUTHORIZED = 5
-const BAD_CREDENTIALS = 4
-
-function authError(returnCode: number, message: string) {
-  return Object.assign(new Error(message), { returnCode })
-}
-
 function payloadBytes(payload: PublishPacket['payload']): number {
   return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
+}
+
+/** The remote address of a connection, IPv4-mapped IPv6 addresses as plain IPv4. */
+function remoteAddress(stream: Duplex, req: IncomingMessage | undefined): string {
+  const address =
+    req?.socket.remoteAddress ?? (stream as Partial<Socket>).remoteAddress ?? 'unknown'
+  return address.startsWith('::ffff:') ? address.slice(7) : address
 }
 
 function urlHost(host: string): string {
@@ -99,6 +102,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   if (o.passwordFile !== undefined) {
     for (const user of await readPasswordFile(o.passwordFile)) users.set(user.user, user)
   }
+  if (requireCredentials && users.size === 0) throw new NoCredentialsError(o.host, o.passwordFile)
   const tls = o.tls === undefined ? undefined : await readTls(o.tls)
 
   let db: Level<string, Buffer> | undefined
@@ -121,23 +125,38 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const outboxes = new Map<Client, SubscriberOutbox>()
   const identities = new WeakMap<Client, Identity>()
   const publishChecks = new WeakMap<Client, (topic: string) => boolean>()
+  const subscribeChecks = new WeakMap<Client, (filter: string) => boolean>()
+  const addresses = new WeakMap<Duplex, string>()
   const limiters = new WeakMap<Client, RateLimiter>()
   const discarded = new WeakSet<object>()
   const sockets = new Set<Duplex>()
+  const gate = createConnectionGate<Duplex>({
+    maxConnections: o.maxConnections,
+    maxPendingPerAddress: o.maxPendingPerAddress,
+    evict: (stream) => stream.destroy(),
+  })
+  const throttle = createLoginThrottle(o.loginThrottle)
   const closedTotals = { in: 0, out: 0, dropped: 0, deferred: 0 }
   const counts = {
     accepted: 0,
     refusedLimit: 0,
-    refusedAuth: 0,
+    refused: { auth: 0, throttled: 0, clientId: 0 } satisfies Record<LoginRefusal, number>,
+    refusedAddress: 0,
+    evicted: 0,
+    timedOut: 0,
+    oversize: 0,
     messagesIn: 0,
     refusedAcl: 0,
     refusedPayload: 0,
+    refusedRead: 0,
     throttled: 0,
   }
 
   function setIdentity(client: Client, identity: Identity): void {
+    gate.loggedIn(client.conn)
     identities.set(client, identity)
     publishChecks.set(client, createPublishCheck(identity, o.prefix))
+    subscribeChecks.set(client, createSubscribeCheck(identity))
     if (o.maxMessagesPerSecond > 0) {
       limiters.set(client, createRateLimiter(o.maxMessagesPerSecond, o.maxMessagesPerSecond))
     }
@@ -148,46 +167,37 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     drainTimeout: o.drainTimeoutMs,
     // Client ids such as `sluice-serial-bridge-<instance>` exceed MQTT 3.1's 23 characters.
     maxClientsIdLength: 256,
-    authenticate(client, username, password, done) {
-      if (username !== undefined && username !== '') {
-        const user = users.get(username)
-        if (user === undefined || password === undefined) {
-          counts.refusedAuth++
-          done(authError(BAD_CREDENTIALS, 'bad user name or password'), false)
-          return
+    connectTimeout: o.connectTimeoutMs,
+    authenticate: createAuthenticator({
+      users,
+      requireCredentials,
+      anonymousRole: o.anonymousRole,
+      throttle,
+      addressOf: (client) => addresses.get(client.conn) ?? 'unknown',
+      accepted: setIdentity,
+      refused: (reason) => counts.refused[reason]++,
+      log,
+    }),
+    authorizeSubscribe(client, subscription, callback) {
+      // The read ACL (auth/acl READ_RULES): SUBACK 0x80 for a filter that reaches a closed topic.
+      const may = client === null ? undefined : subscribeChecks.get(client)
+      if (may !== undefined && !may(subscription.topic)) {
+        counts.refusedRead++
+        if (counts.refusedRead % 100 === 1) {
+          log.warn(
+            {
+              clientId: client?.id,
+              filter: subscription.topic,
+              role: identities.get(client)?.role,
+              refused: counts.refusedRead,
+            },
+            'subscription refused by the read ACL',
+          )
         }
-        verifyPassword(password.toString('utf8'), user.hash).then(
-          (ok) => {
-            if (!ok) {
-              counts.refusedAuth++
-              done(authError(BAD_CREDENTIALS, 'bad user name or password'), false)
-              return
-            }
-            const fromId = identityFromClientId(client.id, user.role)
-            setIdentity(client, {
-              role: user.role,
-              instance:
-                fromId.role === user.role && fromId.via === 'client-id' ? fromId.instance : '+',
-              via: 'password',
-            })
-            done(null, true)
-          },
-          (err: unknown) => {
-            counts.refusedAuth++
-            log.warn({ err, user: username }, 'password check failed')
-            done(authError(BAD_CREDENTIALS, 'bad user name or password'), false)
-          },
-        )
+        callback(null, null)
         return
       }
-      if (requireCredentials) {
-        // DESIGN.md §11: off loopback, anonymous access needs an explicit --allow-anonymous.
-        counts.refusedAuth++
-        done(authError(NOT_AUTHORIZED, 'not authorized'), false)
-        return
-      }
-      setIdentity(client, identityFromClientId(client.id, o.anonymousRole))
-      done(null, true)
+      callback(null, subscription)
     },
     authorizePublish(client, packet, callback) {
       if (packet.topic.startsWith('$SYS')) {
@@ -269,6 +279,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     log.debug({ clientId: client.id, err }, 'client error')
   })
   aedes.on('connectionError', (_client, err) => {
+    // Aedes' connect deadline (lib/client.js): a socket that never sent CONNECT
+    if (err.message === 'connect did not arrive in time') counts.timedOut++
     log.debug({ err }, 'connection error')
   })
 
@@ -287,14 +299,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   const broker = aedes
   function accept(stream: Duplex, req?: IncomingMessage): void {
-    if (sockets.size >= o.maxConnections) {
-      counts.refusedLimit++
+    const address = remoteAddress(stream, req)
+    const admission = gate.admit(stream, address)
+    if (!admission.admitted) {
+      if (admission.reason === 'limit') counts.refusedLimit++
+      else counts.refusedAddress++
       stream.destroy()
       return
     }
+    counts.evicted += admission.evicted
     counts.accepted++
     sockets.add(stream)
+    addresses.set(stream, address)
     const client = broker.handle(stream, req)
+    limitPacketSize(client, o.maxPacketBytes, (cmd, length) => {
+      counts.oversize++
+      log.warn(
+        { address, clientId: client.id, cmd, length, maxPacketBytes: o.maxPacketBytes },
+        'connection closed: packet over the size limit',
+      )
+    })
     // The outbox goes in before the client can subscribe: subscriptions capture the delivery functions.
     outboxes.set(
       client,
@@ -306,6 +330,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     )
     stream.once('close', () => {
       sockets.delete(stream)
+      gate.closed(stream)
       finishClient(client)
     })
   }
@@ -315,11 +340,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let tcpPort: number
   let wsPort: number | undefined
   try {
-    const tcp = createTcpListener(accept, tls)
+    const tcp = createTcpListener(accept, tls, o.connectTimeoutMs)
     servers.push(tcp)
     tcpPort = await listen(tcp, o.host, o.port, 'MQTT listener')
     if (o.wsPort !== undefined) {
-      ws = createWsListener(accept, { tls, maxPayloadBytes: o.maxPayloadBytes })
+      ws = createWsListener(accept, {
+        tls,
+        maxPacketBytes: o.maxPacketBytes,
+        connectTimeoutMs: o.connectTimeoutMs,
+      })
       servers.push(ws.server)
       wsPort = await listen(ws.server, o.host, o.wsPort, 'MQTT WebSocket listener')
     }
@@ -385,9 +414,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       uptimeMs: now - startedAt,
       clients: broker.connectedClients,
       connections: {
-        open: sockets.size,
+        open: gate.open,
         accepted: counts.accepted,
-        refused: { limit: counts.refusedLimit, auth: counts.refusedAuth },
+        pending: gate.pending,
+        refused: {
+          limit: counts.refusedLimit,
+          ...counts.refused,
+          address: counts.refusedAddress,
+          evicted: counts.evicted,
+          timeout: counts.timedOut,
+          oversize: counts.oversize,
+        },
       },
       messages: {
         in: counts.messagesIn,
@@ -395,6 +432,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         dropped: totals.dropped + sessions.droppedTotal,
         deferred: totals.deferred,
         refused: { acl: counts.refusedAcl, payload: counts.refusedPayload },
+        subscriptionsRefused: counts.refusedRead,
         throttled: counts.throttled,
       },
       subscribers,

@@ -16,6 +16,8 @@ export const BrokerErrorCode = {
   InvalidOptions: 'SLUICE_ERR_BROKER_INVALID_OPTIONS',
   /** The password file cannot be read, or a line in it is malformed. */
   PasswordFile: 'SLUICE_ERR_BROKER_PASSWORD_FILE',
+  /** Asked to listen off loopback, where clients must log in, with no user to log in as. */
+  NoCredentials: 'SLUICE_ERR_BROKER_NO_CREDENTIALS',
 } as const
 
 /** One of the codes in {@link BrokerErrorCode}. */
@@ -67,5 +69,29 @@ export class PasswordFileError extends SluiceError {
   constructor(file: string, message: string, options?: { cause?: unknown }) {
     super(BrokerErrorCode.PasswordFile, `${file}: ${message}`, options)
     this.file = file
+  }
+}
+
+/**
+ * The broker would listen beyond loopback, where every client must log in (DESIGN.md §11), but no user
+ * is configured and anonymous access was not allowed: it would refuse every client, so it does not start.
+ */
+export class NoCredentialsError extends SluiceError {
+  override readonly name = 'NoCredentialsError'
+  readonly host: string
+
+  constructor(host: string, passwordFile: string | undefined) {
+    const users =
+      passwordFile === undefined
+        ? 'no --password-file was given'
+        : `the password file ${passwordFile} has no users`
+    super(
+      BrokerErrorCode.NoCredentials,
+      `refusing to listen on ${host}: off loopback every client must log in, and ${users}, so every ` +
+        `client would be refused. Add users with \`sluice broker passwd <file> <user> <role>\` and pass ` +
+        `--password-file <file>; or listen on 127.0.0.1; or pass --allow-anonymous if an open broker is ` +
+        `really intended`,
+    )
+    this.host = host
   }
 }

@@ -15,6 +15,7 @@ export {
   ListenFailedError,
   InvalidBrokerOptionsError,
   PasswordFileError,
+  NoCredentialsError,
 } from './errors.js'
 export {
   hashPassword,
@@ -31,9 +32,15 @@ export {
   topicMatches,
   publishFilters,
   createPublishCheck,
+  createSubscribeCheck,
+  filtersOverlap,
+  READ_RULES,
+  checkClientId,
+  identityOfUser,
+  serviceOfClientId,
   identityFromClientId,
 } from './auth/acl.js'
-export type { Identity } from './auth/acl.js'
+export type { Identity, Credential } from './auth/acl.js'
 export { createSubscriberQueue, SUBSCRIBER_QUEUE_POLICIES } from './queue/subscriber-queue.js'
 export type {
   SubscriberQueue,

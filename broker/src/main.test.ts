@@ -81,9 +81,12 @@ describe('sluice broker passwd', () => {
     try {
       const file = join(dir, 'passwd')
       await runBrokerPasswd([file, 'pi', 'serial-bridge'], Readable.from(['hunter2\n']))
-      const [user] = await readPasswordFile(file)
+      await runBrokerPasswd([file, 'pi-1', 'serial-bridge', 'pi1'], Readable.from(['pw\n']))
+      const [user, bound] = await readPasswordFile(file)
       expect(user).toMatchObject({ user: 'pi', role: 'serial-bridge' })
+      expect(user?.instance).toBeUndefined()
       expect(await verifyPassword('hunter2', user!.hash)).toBe(true)
+      expect(bound).toMatchObject({ user: 'pi-1', role: 'serial-bridge', instance: 'pi1' })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -14,8 +14,11 @@ import type { SubscriberQueuePolicy } from './queue/subscriber-queue.js'
 
 /** The broker's command-line flags. */
 export const BROKER_USAGE = `Usage: sluice broker [options]
-       sluice broker passwd <file> <user> <role>   (reads the password from the first line of stdin)
-  --host <addr>            listen address (default 127.0.0.1; others need credentials)
+       sluice broker passwd <file> <user> <role> [instance]
+                           (reads the password from the first line of stdin; with an instance, the
+                           user may connect as sluice-<role>-<instance> only)
+  --host <addr>            listen address (default 127.0.0.1; any other needs --password-file
+                           with at least one user, or --allow-anonymous)
   --port <n>               MQTT TCP port (default 1883, 0 = any free port)
   --ws-port <n>            MQTT over WebSocket port, path /mqtt (off by default)
   --password-file <file>   users file (sluice broker passwd)
@@ -105,21 +108,23 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
 }
 
 /**
- * `sluice broker passwd <file> <user> <role>`: adds or updates a user, reading the password from the
- * first line of `input` (never from a flag, which other users could read in `ps`).
+ * `sluice broker passwd <file> <user> <role> [instance]`: adds or updates a user, reading the password
+ * from the first line of `input` (never from a flag, which other users could read in `ps`).
  *
  * @example
  * ```sh
- * echo 's3cret' | sluice broker passwd /etc/sluice/passwd pi-bridge serial-bridge
+ * echo 's3cret' | sluice broker passwd /etc/sluice/passwd pi-bridge serial-bridge pi
  * ```
  */
 export async function runBrokerPasswd(
   argv: readonly string[],
   input: Readable = process.stdin,
 ): Promise<void> {
-  const [file, user, role, ...rest] = argv
+  const [file, user, role, instance, ...rest] = argv
   if (file === undefined || user === undefined || role === undefined || rest.length > 0) {
-    throw new InvalidBrokerOptionsError([`passwd takes <file> <user> <role>\n${BROKER_USAGE}`])
+    throw new InvalidBrokerOptionsError([
+      `passwd takes <file> <user> <role> [instance]\n${BROKER_USAGE}`,
+    ])
   }
   const lines = createInterface({ input, crlfDelay: Infinity })
   let password: string | undefined
@@ -131,12 +136,13 @@ export async function runBrokerPasswd(
   if (password === undefined || password === '') {
     throw new InvalidBrokerOptionsError(['passwd reads the password from stdin, and got none'])
   }
-  await addUser(file, user, password, role)
+  await addUser(file, user, password, role, instance)
 }
 
 /**
  * Runs the broker from command-line flags until SIGINT or SIGTERM; resolves once it has closed.
- * `runBroker(['passwd', file, user, role])` runs {@link runBrokerPasswd} instead.
+ * `runBroker(['passwd', file, user, role])` runs {@link runBrokerPasswd} instead. A broker that cannot
+ * start logs why (with the error's code) before the error is thrown on.
  *
  * @example
  * ```ts
@@ -151,10 +157,19 @@ export async function runBroker(
     await runBrokerPasswd(argv.slice(1))
     return
   }
-  const broker: RunningBroker = await startBroker({
-    ...parseBrokerArgs(argv),
-    ...(extra.logger === undefined ? {} : { logger: extra.logger }),
-  })
+  let broker: RunningBroker
+  try {
+    broker = await startBroker({
+      ...parseBrokerArgs(argv),
+      ...(extra.logger === undefined ? {} : { logger: extra.logger }),
+    })
+  } catch (err) {
+    extra.logger?.error(
+      { err, code: (err as { code?: unknown }).code },
+      `broker did not start: ${(err as Error).message}`,
+    )
+    throw err
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)

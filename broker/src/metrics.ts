@@ -45,8 +45,28 @@ export interface BrokerMetrics {
   readonly clients: number
   readonly connections: {
     readonly open: number
+    /** Open connections that have not logged in yet. */
+    readonly pending: number
     readonly accepted: number
-    readonly refused: { readonly limit: number; readonly auth: number }
+    /** Connections refused or closed, by reason. */
+    readonly refused: {
+      /** Every slot was taken by a logged-in client. */
+      readonly limit: number
+      /** Bad user name or password, or no credentials where they are required. */
+      readonly auth: number
+      /** Logins refused without a check: too many failures from that address. */
+      readonly throttled: number
+      /** A service client id used without a credential of that service (and instance). */
+      readonly clientId: number
+      /** Too many connections from one address that had not logged in. */
+      readonly address: number
+      /** Closed before logging in, to make room for a newcomer. */
+      readonly evicted: number
+      /** Closed because CONNECT did not arrive within `connectTimeoutMs`. */
+      readonly timeout: number
+      /** Closed because a packet announced more than `maxPacketBytes`. */
+      readonly oversize: number
+    }
   }
   readonly messages: {
     /** PUBLISH packets accepted from clients. */
@@ -58,6 +78,8 @@ export interface BrokerMetrics {
     readonly deferred: number
     /** PUBLISH packets acknowledged but discarded: outside the client's ACL, or over the payload limit. */
     readonly refused: { readonly acl: number; readonly payload: number }
+    /** SUBSCRIBE filters refused by the read ACL (SUBACK 0x80). */
+    readonly subscriptionsRefused: number
     /** PUBLISH packets held back by the per-client rate limit (delayed, not lost). */
     readonly throttled: number
   }

@@ -43,8 +43,26 @@ export interface BrokerOptions {
   readonly anonymousRole?: string
   /** Largest accepted PUBLISH payload; larger ones are discarded and counted. Default 256 KiB. */
   readonly maxPayloadBytes?: number
-  /** Most simultaneous connections; more are closed at once and counted. Default 1024. */
+  /**
+   * Largest MQTT packet (remaining length), checked as soon as its fixed header is read: the connection
+   * is closed before the body is buffered. Default `maxPayloadBytes` + 64 KiB (room for the topic).
+   */
+  readonly maxPacketBytes?: number
+  /**
+   * Most simultaneous connections. When all are taken, the oldest connection that has not logged in
+   * yet is closed to make room; only when every connection has logged in is the newcomer refused.
+   * Default 1024.
+   */
   readonly maxConnections?: number
+  /** Most connections from one remote address that have not logged in yet. Default 64. */
+  readonly maxPendingPerAddress?: number
+  /** How long a new connection has to send CONNECT before it is closed. Default 5 000 ms. */
+  readonly connectTimeoutMs?: number
+  /**
+   * Failed logins per remote address: `burst` at once, then `perMinute`; beyond, that address's logins
+   * are refused (CONNACK 3, "server unavailable") without checking the password. Default 10, 30/min.
+   */
+  readonly loginThrottle?: { readonly burst?: number; readonly perMinute?: number }
   /** Messages per second each client may publish (excess is delayed, not lost). Default 20 000; 0 = off. */
   readonly maxMessagesPerSecond?: number
   /** Each subscriber's own outbound queue (DESIGN.md §5). Default 10 000, drop-oldest. */
@@ -75,7 +93,11 @@ export interface ResolvedBrokerOptions {
   readonly allowAnonymous: boolean
   readonly anonymousRole: string
   readonly maxPayloadBytes: number
+  readonly maxPacketBytes: number
   readonly maxConnections: number
+  readonly maxPendingPerAddress: number
+  readonly connectTimeoutMs: number
+  readonly loginThrottle: { readonly burst: number; readonly perMinute: number }
   readonly maxMessagesPerSecond: number
   readonly subscriberQueue: { readonly capacity: number; readonly policy: SubscriberQueuePolicy }
   readonly sessionQueueCapacity: number
@@ -99,6 +121,10 @@ export const BROKER_DEFAULTS = Object.freeze({
   anonymousRole: 'operator',
   maxPayloadBytes: 256 * 1024,
   maxConnections: 1024,
+  maxPendingPerAddress: 64,
+  connectTimeoutMs: 5000,
+  loginBurst: 10,
+  loginsPerMinute: 30,
   maxMessagesPerSecond: 20_000,
   subscriberQueueCapacity: 10_000,
   subscriberQueuePolicy: 'drop-oldest',
@@ -147,11 +173,27 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
       `subscriberQueue.policy must be one of ${SUBSCRIBER_QUEUE_POLICIES.join(', ')}, got ${policy}`,
     )
   }
+  const tcpPort = port('port', options.port, BROKER_DEFAULTS.port) ?? BROKER_DEFAULTS.port
+  const maxPayloadBytes = positive(
+    'maxPayloadBytes',
+    options.maxPayloadBytes,
+    BROKER_DEFAULTS.maxPayloadBytes,
+  )
+  const maxPacketBytes = positive(
+    'maxPacketBytes',
+    options.maxPacketBytes,
+    maxPayloadBytes + 65_536,
+  )
+  if (maxPacketBytes < maxPayloadBytes) {
+    problems.push(
+      `maxPacketBytes (${maxPacketBytes}) must be ≥ maxPayloadBytes (${maxPayloadBytes})`,
+    )
+  }
   const host = options.host ?? BROKER_DEFAULTS.host
   if (host.trim() === '') problems.push('host must not be empty')
   const resolved: ResolvedBrokerOptions = {
     host,
-    port: port('port', options.port, BROKER_DEFAULTS.port) ?? BROKER_DEFAULTS.port,
+    port: tcpPort,
     wsPort: port('wsPort', options.wsPort, undefined),
     tls: options.tls,
     passwordFile: options.passwordFile,
@@ -161,16 +203,35 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
       options.anonymousRole ?? BROKER_DEFAULTS.anonymousRole,
       (v) => assertIdentifier('anonymousRole', v),
     ),
-    maxPayloadBytes: positive(
-      'maxPayloadBytes',
-      options.maxPayloadBytes,
-      BROKER_DEFAULTS.maxPayloadBytes,
-    ),
+    maxPayloadBytes,
+    maxPacketBytes,
     maxConnections: positive(
       'maxConnections',
       options.maxConnections,
       BROKER_DEFAULTS.maxConnections,
     ),
+    maxPendingPerAddress: positive(
+      'maxPendingPerAddress',
+      options.maxPendingPerAddress,
+      BROKER_DEFAULTS.maxPendingPerAddress,
+    ),
+    connectTimeoutMs: positive(
+      'connectTimeoutMs',
+      options.connectTimeoutMs,
+      BROKER_DEFAULTS.connectTimeoutMs,
+    ),
+    loginThrottle: {
+      burst: positive(
+        'loginThrottle.burst',
+        options.loginThrottle?.burst,
+        BROKER_DEFAULTS.loginBurst,
+      ),
+      perMinute: positive(
+        'loginThrottle.perMinute',
+        options.loginThrottle?.perMinute,
+        BROKER_DEFAULTS.loginsPerMinute,
+      ),
+    },
     maxMessagesPerSecond: positive(
       'maxMessagesPerSecond',
       options.maxMessagesPerSecond,

@@ -3,13 +3,19 @@
  * per-service publish ACL, payload / connection / rate limits, a clear port-in-use error, TLS-free
  * WebSocket listener, and the broker's own status and metrics topics.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeMetrics, decodeStatus } from '@sluice/contract'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { addUser, PortInUseError, startBroker, type RunningBroker } from '../src/index.js'
+import {
+  addUser,
+  NoCredentialsError,
+  PortInUseError,
+  startBroker,
+  type RunningBroker,
+} from '../src/index.js'
 import { connectRaw } from './raw-client.js'
 import { sleep, waitFor } from './helpers.js'
 
@@ -53,12 +59,27 @@ async function collector(url: string, filter: string) {
 
 describe('authentication', () => {
   it('refuses an anonymous client with CONNACK "not authorized" on a non-loopback listener', async () => {
+    const file = join(dir, 'passwd-anon')
+    await addUser(file, 'ops', 'pw', 'operator')
     // Bound to every interface, reached through 127.0.0.1: the listener address decides, not the peer's.
-    const broker = await start({ host: '0.0.0.0' })
+    const broker = await start({ host: '0.0.0.0', passwordFile: file })
     const raw = await connectRaw(broker.tcpPort, 'anon')
     expect(raw.connackCode).toBe(5)
     raw.close()
     expect(broker.metrics().connections.refused.auth).toBe(1)
+  })
+
+  it('refuses to start off loopback with no user to log in as, saying what to do', async () => {
+    // It used to start and refuse every client without a word (issue 11, item 11).
+    const attempt = startBroker({ host: '0.0.0.0', port: 0, metricsIntervalMs: 0 })
+    await expect(attempt).rejects.toBeInstanceOf(NoCredentialsError)
+    await expect(attempt).rejects.toMatchObject({ code: 'SLUICE_ERR_BROKER_NO_CREDENTIALS' })
+    await expect(attempt).rejects.toThrow(/sluice broker passwd[\s\S]*--allow-anonymous/)
+    const empty = join(dir, 'passwd-empty')
+    await writeFile(empty, '# no users yet\n')
+    await expect(
+      startBroker({ host: '0.0.0.0', port: 0, metricsIntervalMs: 0, passwordFile: empty }),
+    ).rejects.toThrow(`the password file ${empty} has no users`)
   })
 
   it('lets anonymous clients in off loopback only with allowAnonymous', async () => {
@@ -118,6 +139,41 @@ describe('publish ACL', () => {
     await waitFor(() => seen.includes('sluice/dev1/_ctl/rate'), 5000, 'the rate command')
     expect(seen).not.toContain('sluice/dev1/temp/raw')
     expect(broker.metrics().messages.refused.acl).toBe(1)
+  })
+})
+
+describe('read ACL', () => {
+  it('keeps $SYS (client ids, subscriptions) from every role but admin, and the mesh topics open', async () => {
+    const file = join(dir, 'passwd-read')
+    await addUser(file, 'dash', 'dash-pw', 'dashboard')
+    await addUser(file, 'root', 'root-pw', 'admin')
+    const broker = await start({ host: '0.0.0.0', passwordFile: file })
+    const dash = await client(broker.url, {
+      username: 'dash',
+      password: 'dash-pw',
+      clientId: 'sluice-dashboard-d1',
+    })
+    const dashSeen: string[] = []
+    dash.on('message', (t) => dashSeen.push(t))
+    expect((await dash.subscribeAsync('#', { qos: 0 }))[0]?.qos).toBe(0)
+    // SUBACK 0x80 (mqtt.js turns it into an error)
+    await expect(dash.subscribeAsync('$SYS/#')).rejects.toThrow(/Subscribe error/)
+    await expect(dash.subscribeAsync('$SYS/+/new/clients')).rejects.toThrow(/Subscribe error/)
+    const root = await client(broker.url, {
+      username: 'root',
+      password: 'root-pw',
+      clientId: 'ops',
+    })
+    const rootSeen: string[] = []
+    root.on('message', (t) => rootSeen.push(t))
+    expect((await root.subscribeAsync('$SYS/#'))[0]?.qos).toBe(0)
+    // a new client is announced on $SYS/<broker id>/new/clients with its id
+    await client(broker.url, { username: 'dash', password: 'dash-pw', clientId: 'newcomer' })
+    await waitFor(() => rootSeen.some((t) => t.endsWith('/new/clients')), 5000, '$SYS for admin')
+    await root.publishAsync('sluice/dev1/_ctl/rate', '{"hz":5}')
+    await waitFor(() => dashSeen.includes('sluice/dev1/_ctl/rate'), 5000, 'a mesh topic on #')
+    expect(dashSeen.filter((t) => t.startsWith('$'))).toEqual([])
+    expect(broker.metrics().messages.subscriptionsRefused).toBe(2)
   })
 })
 

@@ -41,12 +41,18 @@ export const commands: Readonly<Record<string, Command>> = {
   broker: {
     summary: S.broker,
     run: async (argv) => {
-      const { runBroker, BROKER_USAGE } = await import('@sluice/broker')
+      const { runBroker, BROKER_USAGE, BROKER_VERSION } = await import('@sluice/broker')
       if (argv.includes('--help') || argv.includes('-h')) {
         process.stdout.write(`${S.broker}\n\n${BROKER_USAGE}\n`)
         return 0
       }
-      await runBroker(argv)
+      // pino JSON on stdout like every service (STYLE.md, Logging); `sluice up` pretty-prints it
+      const { pino } = await import('pino')
+      const logger = pino({
+        level: process.env.SLUICE_LOG_LEVEL ?? 'info',
+        base: { svc: 'broker', version: BROKER_VERSION },
+      })
+      await runBroker(argv, { logger })
       return 0
     },
   },

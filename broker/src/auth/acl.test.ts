@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { createPublishCheck, identityFromClientId, topicMatches } from './acl.js'
+import {
+  checkClientId,
+  createPublishCheck,
+  createSubscribeCheck,
+  filtersOverlap,
+  identityFromClientId,
+  identityOfUser,
+  topicMatches,
+} from './acl.js'
 
 describe('topicMatches', () => {
   it('matches + as exactly one level and # as the rest', () => {
@@ -46,5 +54,60 @@ describe('publish ACL', () => {
       via: 'anonymous',
     })
     expect(check('anything', 'admin')('sluice/dev1/temp/raw')).toBe(true)
+  })
+})
+
+describe('filtersOverlap', () => {
+  it('finds a topic both filters match, and none across the $ rule [MQTT-4.7.2-1]', () => {
+    expect(filtersOverlap('$SYS/#', '$SYS/#')).toBe(true)
+    expect(filtersOverlap('$SYS/+/new/clients', '$SYS/#')).toBe(true)
+    expect(filtersOverlap('#', '$SYS/#')).toBe(false)
+    expect(filtersOverlap('+/+/new/clients', '$SYS/#')).toBe(false)
+    expect(filtersOverlap('sluice/#', '$SYS/#')).toBe(false)
+    expect(filtersOverlap('a/+/c', 'a/b/+')).toBe(true)
+    expect(filtersOverlap('a/b', 'a/b/c')).toBe(false)
+    expect(filtersOverlap('a/#', 'a')).toBe(true)
+  })
+})
+
+describe('read ACL', () => {
+  it('closes $SYS to every role but admin, and leaves the mesh open', () => {
+    const dashboard = createSubscribeCheck({ role: 'dashboard', instance: 'd1', via: 'password' })
+    expect(dashboard('#')).toBe(true)
+    expect(dashboard('sluice/_sys/+/+/metrics')).toBe(true)
+    expect(dashboard('$SYS/#')).toBe(false)
+    expect(dashboard('$SYS/abc/new/subscribes')).toBe(false)
+    const admin = createSubscribeCheck({ role: 'admin', instance: undefined, via: 'password' })
+    expect(admin('$SYS/#')).toBe(true)
+  })
+})
+
+describe('service client ids', () => {
+  const user = (role: string, instance?: string) => ({ kind: 'user', role, instance }) as const
+
+  it('binds them to a credential of that role, and to its instance when it names one', () => {
+    expect(checkClientId('sluice-windowing-laptop', user('windowing'))).toBeUndefined()
+    expect(checkClientId('sluice-windowing-laptop', user('windowing', 'laptop'))).toBeUndefined()
+    expect(checkClientId('sluice-windowing-laptop', user('windowing', 'pi'))).toMatch(/instance pi/)
+    expect(checkClientId('sluice-windowing-laptop', user('anomaly'))).toMatch(/role windowing/)
+    expect(checkClientId('sluice-windowing-laptop', user('admin'))).toMatch(/role windowing/)
+    expect(checkClientId('my-tool', user('operator'))).toBeUndefined()
+  })
+
+  it('leaves them to anonymous clients only while no user is configured', () => {
+    const anon = (usersConfigured: boolean) => ({ kind: 'anonymous', usersConfigured }) as const
+    expect(checkClientId('sluice-anomaly-a1', anon(false))).toBeUndefined()
+    expect(checkClientId('sluice-anomaly-a1', anon(true))).toMatch(/reserved/)
+    expect(checkClientId('mosquitto_sub-7', anon(true))).toBeUndefined()
+  })
+
+  it("gives a password user the credential's instance, else its client id's, else none", () => {
+    expect(identityOfUser('sluice-windowing-laptop', { role: 'windowing' }).instance).toBe('laptop')
+    expect(identityOfUser('tool', { role: 'windowing', instance: 'pi' }).instance).toBe('pi')
+    const none = identityOfUser('tool', { role: 'windowing' })
+    expect(none.instance).toBeUndefined()
+    const may = createPublishCheck(none, 'sluice')
+    expect(may('sluice/d/c/window/w5s')).toBe(true)
+    expect(may('sluice/_sys/windowing/laptop/status')).toBe(false)
   })
 })

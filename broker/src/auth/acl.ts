@@ -3,8 +3,13 @@
  * Who may publish where (DESIGN.md §11: "each service may publish only its own topics"). The rules are
  * data — one table from role to MQTT topic filters, with `{p}` (the prefix), `{role}` and `{instance}`
  * placeholders — so that reading the table is reading the policy. Every role may also publish under its
- * own `{p}/_sys/{role}/{instance}/#` (status and metrics, §3). Subscribing is not restricted: every
- * topic of the mesh is meant to be observable.
+ * own `{p}/_sys/{role}/{instance}/#` (status and metrics, §3), once the broker knows which instance it is.
+ *
+ * Reading is open for the mesh's own topics (every one of them is meant to be observable), and closed
+ * for the topics in {@link READ_RULES}: Aedes' `$SYS/…` announcements name every client id and every
+ * subscription, which is what a client needs to impersonate a service, so only `admin` reads them.
+ *
+ * Service client ids (`sluice-<service>-<instance>`) are bound to credentials: see {@link checkClientId}.
  */
 
 /** Role → topic filters that role may publish to (besides its own `_sys` subtree). */
@@ -31,11 +36,26 @@ export const SERVICE_ROLES: readonly string[] = Object.freeze([
   'dashboard',
 ])
 
+/**
+ * Topics that only some roles may read: a subscription whose filter can match one of them is refused
+ * (SUBACK 0x80) for every other role. Wildcards at the first level never match `$…` topics
+ * [MQTT-4.7.2-1], so `#` does not reach `$SYS`; only a filter starting with `$SYS` does.
+ */
+export const READ_RULES: readonly { readonly filter: string; readonly roles: readonly string[] }[] =
+  Object.freeze([
+    // Aedes' announcements: client ids, subscriptions, heartbeats (moscajs/aedes lib/handlers)
+    { filter: '$SYS/#', roles: ['admin'] },
+  ])
+
 /** Who a connected client is, for the ACL. */
 export interface Identity {
   readonly role: string
-  /** The instance id when known (from the client id), otherwise `+` (any instance of the role). */
-  readonly instance: string
+  /**
+   * The instance whose `_sys` topics it may publish: from the credential, or from a service client id
+   * of the client's own role. `undefined` when neither names one (no `_sys` topics then); `+` only for
+   * anonymous clients that name no service.
+   */
+  readonly instance: string | undefined
   /** How the identity was established. */
   readonly via: 'password' | 'client-id' | 'anonymous'
 }
@@ -53,14 +73,40 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length
 }
 
+/**
+ * True when some topic matches both filters (so subscribing to `a` can receive messages meant for `b`),
+ * honouring [MQTT-4.7.2-1]: a wildcard first level does not match a `$` topic.
+ */
+export function filtersOverlap(a: string, b: string): boolean {
+  const x = a.split('/')
+  const y = b.split('/')
+  const dollar = (l: string | undefined) => l?.startsWith('$') === true
+  if (
+    (dollar(x[0]) && (y[0] === '+' || y[0] === '#')) ||
+    (dollar(y[0]) && (x[0] === '+' || x[0] === '#'))
+  ) {
+    return false
+  }
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i]
+    const q = y[i]
+    if (p === '#' || q === '#') return true
+    if (p === undefined || q === undefined) return false
+    if (p !== '+' && q !== '+' && p !== q) return false
+  }
+  return true
+}
+
 /** The filters an identity may publish to, with placeholders filled in. Unknown roles get only `_sys`. */
 export function publishFilters(identity: Identity, prefix: string): string[] {
+  const instance = identity.instance
   const fill = (rule: string) =>
     rule
       .replaceAll('{p}', prefix)
       .replaceAll('{role}', identity.role)
-      .replaceAll('{instance}', identity.instance)
-  return [...(PUBLISH_RULES[identity.role] ?? []), OWN_SYS_RULE].map(fill)
+      .replaceAll('{instance}', instance ?? '')
+  const own = instance === undefined ? [] : [OWN_SYS_RULE]
+  return [...(PUBLISH_RULES[identity.role] ?? []), ...own].map(fill)
 }
 
 /**
@@ -78,6 +124,22 @@ export function createPublishCheck(identity: Identity, prefix: string): (topic: 
   return (topic) => filters.some((filter) => topicMatches(filter, topic))
 }
 
+/**
+ * Builds the subscribe check for an identity: false for a filter that can match a topic of
+ * {@link READ_RULES} that the identity's role may not read.
+ *
+ * @example
+ * ```ts
+ * const may = createSubscribeCheck({ role: 'dashboard', instance: 'd1', via: 'password' })
+ * may('sluice/#') // true
+ * may('$SYS/#') // false
+ * ```
+ */
+export function createSubscribeCheck(identity: Identity): (filter: string) => boolean {
+  const closed = READ_RULES.filter((rule) => !rule.roles.includes(identity.role))
+  return (filter) => !closed.some((rule) => filtersOverlap(filter, rule.filter))
+}
+
 const SERVICE_CLIENT_ID = new RegExp(
   `^sluice-(${[...SERVICE_ROLES]
     .sort((a, b) => b.length - a.length)
@@ -90,7 +152,58 @@ const SERVICE_CLIENT_ID = new RegExp(
  * `fallbackRole` (`operator` by default: it may change sampling rates, nothing else).
  */
 export function identityFromClientId(clientId: string, fallbackRole: string): Identity {
-  const m = SERVICE_CLIENT_ID.exec(clientId)
-  if (m !== null) return { role: m[1]!, instance: m[2]!, via: 'client-id' }
+  const service = serviceOfClientId(clientId)
+  if (service !== undefined) return { ...service, via: 'client-id' }
   return { role: fallbackRole, instance: '+', via: 'anonymous' }
+}
+
+/** The service and instance a client id `sluice-<service>-<instance>` names, if it names one. */
+export function serviceOfClientId(
+  clientId: string,
+): { readonly role: string; readonly instance: string } | undefined {
+  const m = SERVICE_CLIENT_ID.exec(clientId)
+  return m === null ? undefined : { role: m[1]!, instance: m[2]! }
+}
+
+/** What a client logged in with: a user of the password file, or nothing. */
+export type Credential =
+  | { readonly kind: 'user'; readonly role: string; readonly instance: string | undefined }
+  | { readonly kind: 'anonymous'; readonly usersConfigured: boolean }
+
+/**
+ * Whether a credential may use a client id (issue 11, item 6). A service client id
+ * `sluice-<service>-<instance>` takes over that service's connection and its stored session
+ * [MQTT-3.1.4-2], so it is bound to a credential of that role, and to that instance when the
+ * credential names one. Anonymous clients may use one only while the broker has no users (loopback
+ * development); once users are configured, the service must log in. Returns the refusal's reason, or
+ * `undefined` when allowed.
+ */
+export function checkClientId(clientId: string, credential: Credential): string | undefined {
+  const service = serviceOfClientId(clientId)
+  if (service === undefined) return undefined
+  if (credential.kind === 'anonymous') {
+    return credential.usersConfigured
+      ? `client id ${clientId} is reserved for a user with role ${service.role}; log in as one`
+      : undefined
+  }
+  if (credential.role !== service.role) {
+    return `client id ${clientId} is reserved for role ${service.role}, and this user has role ${credential.role}`
+  }
+  if (credential.instance !== undefined && credential.instance !== service.instance) {
+    return `client id ${clientId} names instance ${service.instance}, and this user is bound to instance ${credential.instance}`
+  }
+  return undefined
+}
+
+/**
+ * The identity of a password user (after {@link checkClientId} allowed its client id): the user's role,
+ * and the instance its credential names, or else the one its service client id names, or none.
+ */
+export function identityOfUser(
+  clientId: string,
+  user: { readonly role: string; readonly instance?: string | undefined },
+): Identity {
+  const service = serviceOfClientId(clientId)
+  const fromId = service?.role === user.role ? service.instance : undefined
+  return { role: user.role, instance: user.instance ?? fromId, via: 'password' }
 }

@@ -45,6 +45,22 @@ describe('password file', () => {
     expect(await readFile(file, 'utf8')).not.toContain('three')
   })
 
+  it('stores the instance a user is bound to, and reads both line forms', async () => {
+    const file = join(dir, 'passwd-instance')
+    await addUser(file, 'pi-bridge', 'pw', 'serial-bridge', 'pi')
+    await addUser(file, 'laptop', 'pw', 'windowing')
+    const users = await readPasswordFile(file)
+    expect(users.map((u) => [u.user, u.role, u.instance])).toEqual([
+      ['pi-bridge', 'serial-bridge', 'pi'],
+      ['laptop', 'windowing', undefined],
+    ])
+    expect(await readFile(file, 'utf8')).toMatch(/^pi-bridge:serial-bridge:pi:\$scrypt\$/)
+    expect(() => parsePasswordFile('f', 'u:r:i:j:h\n')).toThrow(PasswordFileError)
+    await expect(addUser(file, 'u', 'p', 'windowing', 'Bad Instance')).rejects.toThrow(
+      PasswordFileError,
+    )
+  })
+
   it('rejects a malformed line, a bad role and a missing file with a PasswordFileError', async () => {
     expect(() => parsePasswordFile('f', 'just-a-name\n')).toThrow(PasswordFileError)
     expect(parsePasswordFile('f', '# comment\n\nu:r:h\n')).toEqual([

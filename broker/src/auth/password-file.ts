@@ -1,7 +1,8 @@
 /**
  * @module auth/password-file
- * The broker's user list: one `user:role:hash` line per user, where the hash is
- * `$scrypt$N$r$p$salt$key` (base64 salt and key). Passwords are stored only as scrypt hashes (DESIGN.md
+ * The broker's user list: one `user:role:hash` line per user, or `user:role:instance:hash` for a user
+ * bound to one instance of its service, where the hash is `$scrypt$N$r$p$salt$key` (base64 salt and
+ * key, never a colon). Passwords are stored only as scrypt hashes (DESIGN.md
  * §11); scrypt is memory-hard, so a stolen file is expensive to brute-force, and Node ships it. The role
  * names the service whose ACL the user gets (see `auth/acl`). `addUser` is what `sluice broker passwd` runs.
  */
@@ -13,6 +14,8 @@ import { PasswordFileError } from '../errors.js'
 export interface BrokerUser {
   readonly user: string
   readonly role: string
+  /** The one instance of its service this user may connect as (`sluice-<role>-<instance>`), if bound. */
+  readonly instance?: string
   readonly hash: string
 }
 
@@ -75,19 +78,18 @@ export function parsePasswordFile(file: string, text: string): BrokerUser[] {
   for (const [i, raw] of lines.entries()) {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) continue
-    const first = line.indexOf(':')
-    const second = line.indexOf(':', first + 1)
-    if (first <= 0 || second <= first) {
+    const fields = line.split(':')
+    if ((fields.length !== 3 && fields.length !== 4) || fields.some((f) => f === '')) {
       throw new PasswordFileError(
         file,
-        `line ${i + 1} is not "user:role:hash"; recreate it with \`sluice broker passwd\``,
+        `line ${i + 1} is not "user:role:hash" or "user:role:instance:hash"; recreate it with ` +
+          `\`sluice broker passwd\``,
       )
     }
-    users.push({
-      user: line.slice(0, first),
-      role: line.slice(first + 1, second),
-      hash: line.slice(second + 1),
-    })
+    const [user, role, ...rest] = fields as [string, string, ...string[]]
+    const hash = rest.pop()!
+    const instance = rest[0]
+    users.push(instance === undefined ? { user, role, hash } : { user, role, instance, hash })
   }
   return users
 }
@@ -108,12 +110,13 @@ export async function readPasswordFile(file: string): Promise<BrokerUser[]> {
 }
 
 /**
- * Adds a user to a password file, or replaces its password and role (the file is created if missing,
- * written atomically with mode 0600).
+ * Adds a user to a password file, or replaces its password, role and instance (the file is created if
+ * missing, written atomically with mode 0600). With `instance`, the user may connect as
+ * `sluice-<role>-<instance>` only.
  *
  * @example
  * ```ts
- * await addUser('/etc/sluice/passwd', 'pi-bridge', 'hunter2', 'serial-bridge')
+ * await addUser('/etc/sluice/passwd', 'pi-bridge', 'hunter2', 'serial-bridge', 'pi')
  * ```
  */
 export async function addUser(
@@ -121,12 +124,16 @@ export async function addUser(
   user: string,
   password: string,
   role: string,
+  instance?: string,
 ): Promise<void> {
   if (!USER_PATTERN.test(user)) {
     throw new PasswordFileError(file, `user name "${user}" must match ${USER_PATTERN.source}`)
   }
   if (!ROLE_PATTERN.test(role)) {
     throw new PasswordFileError(file, `role "${role}" must match ${ROLE_PATTERN.source}`)
+  }
+  if (instance !== undefined && !ROLE_PATTERN.test(instance)) {
+    throw new PasswordFileError(file, `instance "${instance}" must match ${ROLE_PATTERN.source}`)
   }
   let users: BrokerUser[] = []
   try {
@@ -136,8 +143,10 @@ export async function addUser(
   }
   const hash = await hashPassword(password)
   const next = users.filter((u) => u.user !== user)
-  next.push({ user, role, hash })
-  const text = next.map((u) => `${u.user}:${u.role}:${u.hash}`).join('\n') + '\n'
+  next.push(instance === undefined ? { user, role, hash } : { user, role, instance, hash })
+  const line = (u: BrokerUser) =>
+    [u.user, u.role, ...(u.instance === undefined ? [] : [u.instance]), u.hash].join(':')
+  const text = next.map(line).join('\n') + '\n'
   const tmp = `${file}.${process.pid}.tmp`
   await writeFile(tmp, text, { mode: 0o600 })
   await rename(tmp, file)

@@ -13,11 +13,20 @@ export interface TlsMaterial {
   readonly cert: Buffer
 }
 
-/** Creates the TCP (or TLS) server; `accept` receives every new socket. */
+/**
+ * Creates the TCP (or TLS) server; `accept` receives every new socket (after the TLS handshake, which
+ * must finish within `handshakeTimeoutMs`: Node's default of 120 s would let idle sockets linger).
+ */
 export function createTcpListener(
   accept: (socket: Socket) => void,
   tls: TlsMaterial | undefined,
+  handshakeTimeoutMs: number,
 ): Server {
-  if (tls !== undefined) return createTlsServer({ key: tls.key, cert: tls.cert }, accept)
+  if (tls !== undefined) {
+    return createTlsServer(
+      { key: tls.key, cert: tls.cert, handshakeTimeout: handshakeTimeoutMs },
+      accept,
+    )
+  }
   return createTcpServer(accept)
 }

@@ -22,17 +22,28 @@ export interface WsListener {
 /** Creates the WebSocket listener; `accept` receives every new connection as a duplex stream. */
 export function createWsListener(
   accept: (stream: Duplex, req: IncomingMessage) => void,
-  options: { tls: TlsMaterial | undefined; maxPayloadBytes: number },
+  options: { tls: TlsMaterial | undefined; maxPacketBytes: number; connectTimeoutMs: number },
 ): WsListener {
+  // An HTTP connection that never sends its upgrade request is closed after the CONNECT deadline too
+  // (Node's default headersTimeout is 60 s), and so is a TLS handshake that does not finish.
+  const http = {
+    headersTimeout: options.connectTimeoutMs,
+    requestTimeout: options.connectTimeoutMs,
+  }
   const server: Server =
     options.tls !== undefined
-      ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert })
-      : createHttpServer()
+      ? createHttpsServer({
+          ...http,
+          key: options.tls.key,
+          cert: options.tls.cert,
+          handshakeTimeout: options.connectTimeoutMs,
+        })
+      : createHttpServer(http)
   const wss = new WebSocketServer({
     server,
     path: WS_PATH,
-    // one MQTT packet per WebSocket message at most, with room for the MQTT header and topic
-    maxPayload: options.maxPayloadBytes + 64 * 1024,
+    // one MQTT packet per WebSocket message at most, with room for its fixed header (≤ 5 bytes)
+    maxPayload: options.maxPacketBytes + 5,
   })
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws)
