@@ -94,6 +94,7 @@ export function createDashboardService(
     instance: ctx.instance,
   }
   const warnRefused = createSampledLog(log, 'warn', 100)
+  const warnOversized = createSampledLog(log, 'warn', 100)
   const hub = createSseHub({
     backlogBytes: config.clientBacklogBytes,
     maxClients: config.maxClients,
@@ -102,6 +103,13 @@ export function createDashboardService(
       warnRefused(
         { clients, maxClients: config.maxClients },
         'a browser was refused (503): the dashboard serves maxClients pages already',
+      )
+    },
+    onOversized: (bytes) => {
+      warnOversized(
+        { bytes, clientBacklogBytes: config.clientBacklogBytes },
+        'a frame is larger than clientBacklogBytes, so no browser gets it: raise --clientBacklogBytes, ' +
+          'or lower --maxSamplesPerFrame or --frameMs',
       )
     },
   })

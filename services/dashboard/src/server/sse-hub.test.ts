@@ -125,4 +125,16 @@ describe('SSE hub', () => {
     expect(reading.chunks.length - 1).toBe(20)
     expect(hub.skipped).toBe(20 - sentToStalled)
   })
+
+  it('says so when one frame alone is larger than the backlog limit, which no page can get', () => {
+    const oversized: number[] = []
+    const { hub } = make({ backlogBytes: 65_536, onOversized: (n) => oversized.push(n) })
+    const page = new StalledResponse()
+    hub.add(asRes(page))
+    hub.tick({ pad: 'x'.repeat(70_000) })
+    expect(page.chunks.length).toBe(1)
+    expect(hub.skipped).toBe(1)
+    expect(oversized.length).toBe(1)
+    expect(oversized[0]).toBeGreaterThan(70_000)
+  })
 })

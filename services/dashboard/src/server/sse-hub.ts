@@ -29,6 +29,8 @@ export interface SseHubOptions {
   snapshot(maxBytes: number): string
   /** Called when a page is refused because `maxClients` are connected. */
   onRefused?(clients: number): void
+  /** Called when one frame alone is larger than `backlogBytes`, so that no page can get it. */
+  onOversized?(bytes: number): void
   /** Milliseconds between keep-alive comments. Default 15 000. */
   readonly keepAliveMs?: number
 }
@@ -132,6 +134,7 @@ export function createSseHub(options: SseHubOptions): SseHub {
       opening = undefined
       if (frame === undefined || clients.size === 0) return
       const bytes = eventBytes('frame', ++id, JSON.stringify(frame))
+      if (bytes.length > backlogBytes) options.onOversized?.(bytes.length)
       for (const res of clients) {
         if (res.writableLength + bytes.length > backlogBytes) {
           skipped++
