@@ -218,6 +218,7 @@ export function createDashboardService(
         browsers: hub.clients,
         skippedFrames: hub.skipped,
         refusedBrowsers: hub.refused,
+        droppedBrowsers: hub.dropped,
         snapshots: hub.snapshots,
       }
       return `{"stats":${JSON.stringify(stats)},${hub.snapshotJson().slice(1)}`

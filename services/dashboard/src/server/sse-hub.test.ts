@@ -20,6 +20,12 @@ class StalledResponse extends EventEmitter {
     this.writableLength += Buffer.byteLength(chunk)
     return true
   }
+  destroyed = false
+  destroy(): this {
+    this.destroyed = true
+    this.emit('close')
+    return this
+  }
   end(chunk?: string): this {
     if (chunk !== undefined) this.chunks.push(chunk)
     this.ended = true
@@ -124,6 +130,26 @@ describe('SSE hub', () => {
     expect(stalled.writableLength + frameBytes).toBeGreaterThan(backlogBytes)
     expect(reading.chunks.length - 1).toBe(20)
     expect(hub.skipped).toBe(20 - sentToStalled)
+  })
+
+  it('disconnects a page that missed dropAfterSkipped frames in a row, and counts it', () => {
+    const { hub } = make({ backlogBytes: 65_536, dropAfterSkipped: 4 })
+    const stalled = new StalledResponse()
+    const slow = new StalledResponse()
+    hub.add(asRes(stalled))
+    hub.add(asRes(slow))
+    const frame = { pad: 'x'.repeat(40_000) }
+    hub.tick(frame) // both take it
+    hub.tick(frame) // neither has room: each missed one
+    hub.tick(frame) // two in a row
+    slow.drain()
+    hub.tick(frame) // the slow page takes it, and its count starts again; the stalled one: three
+    expect(stalled.destroyed).toBe(false)
+    hub.tick(frame) // the stalled page's fourth in a row; the slow page's first
+    expect(stalled.destroyed).toBe(true)
+    expect(slow.destroyed).toBe(false)
+    expect(hub.clients).toBe(1)
+    expect(hub.dropped).toBe(1)
   })
 
   it('says so when one frame alone is larger than the backlog limit, which no page can get', () => {

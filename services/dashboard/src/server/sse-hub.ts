@@ -10,7 +10,9 @@
  * - At most `maxClients` pages; past that a page gets a 503 that says why, and it is counted.
  * - A page's unsent bytes never exceed `backlogBytes`, from the first byte: the snapshot is cut to half of
  *   it (the other half leaves room for the frames that follow), and a frame that would push a page past
- *   it is not sent to that page (counted; e.g. a background tab or a slow link); its charts show a gap.
+ *   it is not sent to that page (counted; e.g. a stalled link); its charts show a gap. A page that missed
+ *   every frame for `dropAfterSkipped` frames in a row is disconnected (counted), so that a dead peer does
+ *   not hold its place and its backlog until TCP gives up; a live page's EventSource reconnects by itself.
  *
  * A comment line every 15 s keeps proxies from closing an idle stream.
  */
@@ -33,6 +35,8 @@ export interface SseHubOptions {
   onOversized?(bytes: number): void
   /** Milliseconds between keep-alive comments. Default 15 000. */
   readonly keepAliveMs?: number
+  /** Consecutive frames a page may miss before it is disconnected. Default 600 (a minute at 100 ms). */
+  readonly dropAfterSkipped?: number
 }
 
 /** The connected pages. */
@@ -48,6 +52,8 @@ export interface SseHub {
   readonly skipped: number
   /** Pages refused because `maxClients` were connected (cumulative). */
   readonly refused: number
+  /** Pages disconnected after missing `dropAfterSkipped` frames in a row (cumulative). */
+  readonly dropped: number
   /** Snapshots built (at most one per tick). */
   readonly snapshots: number
   /** Ends every stream. */
@@ -76,17 +82,20 @@ function eventBytes(event: string, id: number, json: string, before = ''): Buffe
  */
 export function createSseHub(options: SseHubOptions): SseHub {
   const { backlogBytes, maxClients } = options
-  const clients = new Set<ServerResponse>()
+  /** Each page, with the frames it missed in a row. */
+  const clients = new Map<ServerResponse, { skippedInRow: number }>()
+  const dropAfterSkipped = options.dropAfterSkipped ?? 600
   const snapshotBudget = Math.floor(backlogBytes / 2) - EVENT_OVERHEAD - RETRY.length
   let id = 0
   let skipped = 0
   let refused = 0
+  let dropped = 0
   let snapshots = 0
   let json: string | undefined
   let opening: Buffer | undefined
   const keepAlive = setInterval(() => {
     // A page with bytes still queued is not idle: the comment would only add to its backlog.
-    for (const res of clients) if (res.writableLength === 0) res.write(': keep-alive\n\n')
+    for (const res of clients.keys()) if (res.writableLength === 0) res.write(': keep-alive\n\n')
   }, options.keepAliveMs ?? 15_000)
   keepAlive.unref()
 
@@ -126,7 +135,7 @@ export function createSseHub(options: SseHubOptions): SseHub {
         'x-accel-buffering': 'no',
       })
       res.write(opening)
-      clients.add(res)
+      clients.set(res, { skippedInRow: 0 })
       res.on('close', () => clients.delete(res))
     },
     tick(frame) {
@@ -135,12 +144,18 @@ export function createSseHub(options: SseHubOptions): SseHub {
       if (frame === undefined || clients.size === 0) return
       const bytes = eventBytes('frame', ++id, JSON.stringify(frame))
       if (bytes.length > backlogBytes) options.onOversized?.(bytes.length)
-      for (const res of clients) {
-        if (res.writableLength + bytes.length > backlogBytes) {
-          skipped++
+      for (const [res, page] of clients) {
+        if (res.writableLength + bytes.length <= backlogBytes) {
+          page.skippedInRow = 0
+          res.write(bytes)
           continue
         }
-        res.write(bytes)
+        skipped++
+        if (++page.skippedInRow >= dropAfterSkipped) {
+          dropped++
+          clients.delete(res)
+          res.destroy()
+        }
       }
     },
     snapshotJson,
@@ -153,12 +168,15 @@ export function createSseHub(options: SseHubOptions): SseHub {
     get refused() {
       return refused
     },
+    get dropped() {
+      return dropped
+    },
     get snapshots() {
       return snapshots
     },
     close() {
       clearInterval(keepAlive)
-      for (const res of clients) res.end()
+      for (const res of clients.keys()) res.end()
       clients.clear()
     },
   }
