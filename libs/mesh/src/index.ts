@@ -31,6 +31,8 @@ export {
   MeshUnconfirmedError,
 } from './errors.js'
 export type { ConfigIssue } from './errors.js'
+export { describeStartFailure } from './start-failure.js'
+export type { StartFailure } from './start-failure.js'
 export { silentLogger, createSampledLog } from './logger.js'
 export type { LogFn, MeshLogger } from './logger.js'
 export { topicMatches } from './transport/transport.js'

@@ -6,7 +6,7 @@
  * drain the queues (with a timeout), stop the service, publish `offline`, disconnect.
  *
  * `runService` is what a service's `main.ts` calls; it handles SIGINT/SIGTERM and the exit code (2 on a
- * bad config). `startService` is the same without process signals or `process.exit`, for tests and
+ * refused config). `startService` is the same without process signals or `process.exit`, for tests and
  * in-process use such as `sluice up`.
  */
 import { hostname } from 'node:os'
@@ -15,11 +15,12 @@ import { encodeText, statusTopic, type ServiceStatus } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
 import { pino, type Logger } from 'pino'
 import { loadConfig, type ServiceConfig } from './config.js'
-import { MeshConfigError, MeshConfigFileError, MeshHopError } from './errors.js'
+import { MeshHopError } from './errors.js'
 import { createInboundHop, type InboundHop, type InboundHopSpec } from './hop/inbound-hop.js'
 import { withHopConfig } from './hop/hop-spec.js'
 import { createOutboundHop, type OutboundHop, type OutboundHopSpec } from './hop/outbound-hop.js'
 import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } from './metrics.js'
+import { describeStartFailure, markConfigRefusal } from './start-failure.js'
 import { createMqttTransport } from './transport/mqtt.js'
 import type { AckOutcome, Transport, TransportMessage } from './transport/transport.js'
 
@@ -302,7 +303,12 @@ export async function startService<S extends TObject>(
   // PUBACKs included, so awaiting any round trip before the hops drain could wait forever.
   let impl: ServiceImpl
   try {
-    impl = await def.create(context)
+    try {
+      impl = await def.create(context)
+    } catch (err) {
+      markConfigRefusal(err)
+      throw err
+    }
     await transport.connect()
     const onlineFailed = (err: unknown): void =>
       log.warn({ err }, 'could not publish online status')
@@ -387,8 +393,10 @@ export async function startService<S extends TObject>(
 /**
  * Runs a service as a process: starts it with `argv` (default `process.argv` after the script) and
  * `process.env`, stops it gracefully on
- * SIGINT/SIGTERM (a second signal exits at once), and exits with 0 after a clean stop, 2 on a bad config
- * (every problem printed), 1 on any other failure. A service's `main.ts` is just this call.
+ * SIGINT/SIGTERM (a second signal exits at once), and exits with 0 after a clean stop. A start that fails
+ * prints the failure's message and code (a stack only for an unknown error), and exits with 2 when the
+ * config was refused, 1 on any other failure (`describeStartFailure`). A service's `main.ts` is just this
+ * call.
  *
  * @example
  * ```ts
@@ -417,14 +425,9 @@ export function runService<S extends TObject>(
       process.on('SIGTERM', onSignal)
     },
     (err: unknown) => {
-      if (err instanceof MeshConfigError || err instanceof MeshConfigFileError) {
-        process.stderr.write(`${def.name}: ${err.message}\n`)
-        process.exit(2)
-      }
-      process.stderr.write(
-        `${def.name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      )
-      process.exit(1)
+      const failure = describeStartFailure(def.name, err)
+      process.stderr.write(failure.text)
+      process.exit(failure.exitCode)
     },
   )
 }

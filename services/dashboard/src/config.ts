@@ -3,8 +3,9 @@
  * The dashboard's config: where its HTTP server listens (loopback by default, DESIGN.md §11), who may log
  * in when it listens elsewhere, and the bounds that keep memory flat on the server and in the browser:
  * how often a frame goes to the browsers, how many samples per sensor one frame may carry (more are
- * decimated, keeping each bucket's min and max), how much history a fresh page gets, and how many sensors
- * and service instances are tracked at most.
+ * decimated, keeping each bucket's min and max), how much history a fresh page gets, how many sensors
+ * and service instances are tracked at most and when a quiet sensor is forgotten, and how many browsers
+ * may connect and how far behind each may fall (issue 11).
  */
 import { Type, type Static } from '@sinclair/typebox'
 
@@ -58,11 +59,24 @@ export const DashboardConfigSchema = Type.Object({
   }),
   maxSensors: Type.Integer({ default: 2000, minimum: 1, maximum: 100_000 }),
   maxServices: Type.Integer({ default: 512, minimum: 1, maximum: 100_000 }),
+  sensorExpiryMs: Type.Integer({
+    default: 600_000,
+    minimum: 0,
+    description:
+      'A sensor silent this long is forgotten, history and all (0: never), so sensors that come and go do not add up.',
+  }),
+  maxClients: Type.Integer({
+    default: 64,
+    minimum: 1,
+    maximum: 100_000,
+    description:
+      'Most browser tabs connected at once; more get a 503 that says so (counted as refusedBrowsers).',
+  }),
   clientBacklogBytes: Type.Integer({
     default: 4 * 1024 * 1024,
     minimum: 65_536,
     description:
-      'A browser further behind than this misses frames (counted) instead of growing memory.',
+      'Most unsent bytes per browser: a tab further behind misses frames (counted), and the snapshot a tab starts from is cut to half of it.',
   }),
   devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
     default: ['+'],

@@ -28,12 +28,18 @@ import {
   type ServiceStatus,
   type WindowAggregate,
 } from '@sluice/contract'
-import type { HopDecodeResult, ServiceContext, ServiceImpl } from '@sluice/mesh'
+import {
+  createSampledLog,
+  type HopDecodeResult,
+  type ServiceContext,
+  type ServiceImpl,
+} from '@sluice/mesh'
 import type { DashboardConfigSchema } from './config.js'
 import type { PageConfig } from './protocol.js'
 import { accessPolicy } from './server/access.js'
 import { createHttpServer, type ApiAnswer } from './server/http-server.js'
 import { createLiveState } from './server/live-state.js'
+import { createSnapshotEncoder } from './server/snapshot-json.js'
 import { createSseHub } from './server/sse-hub.js'
 
 /** The running dashboard, as `create` returns it. */
@@ -79,14 +85,34 @@ export function createDashboardService(
     historySamples: config.historySamples,
     maxSensors: config.maxSensors,
     maxServices: config.maxServices,
+    expireAfterMs: config.sensorExpiryMs,
   })
-  const hub = createSseHub({ backlogBytes: config.clientBacklogBytes })
   const pageConfig: PageConfig = {
     prefix,
     frameMs: config.frameMs,
     ringCapacity: config.ringCapacity,
     instance: ctx.instance,
   }
+  const warnRefused = createSampledLog(log, 'warn', 100)
+  const warnOversized = createSampledLog(log, 'warn', 100)
+  const hub = createSseHub({
+    backlogBytes: config.clientBacklogBytes,
+    maxClients: config.maxClients,
+    snapshot: createSnapshotEncoder((share) => live.snapshot(pageConfig, share)),
+    onRefused: (clients) => {
+      warnRefused(
+        { clients, maxClients: config.maxClients },
+        'a browser was refused (503): the dashboard serves maxClients pages already',
+      )
+    },
+    onOversized: (bytes) => {
+      warnOversized(
+        { bytes, clientBacklogBytes: config.clientBacklogBytes },
+        'a frame is larger than clientBacklogBytes, so no browser gets it: raise --clientBacklogBytes, ' +
+          'or lower --maxSamplesPerFrame or --frameMs',
+      )
+    },
+  })
   const now = (): number => Date.now()
 
   // Live monitoring: the newest data matters most, so every inbound hop drops its oldest when full.
@@ -183,12 +209,20 @@ export function createDashboardService(
     port: config.port,
     publicDir: config.publicDir === '' ? DEFAULT_PUBLIC_DIR : config.publicDir,
     credentials,
-    onEvents: (res) => hub.add(res, { event: 'snapshot', data: live.snapshot(pageConfig) }),
+    onEvents: (res) => hub.add(res),
     onRate,
-    state: () => ({
-      ...live.snapshot(pageConfig),
-      stats: { ...live.stats, browsers: hub.clients, skippedFrames: hub.skipped },
-    }),
+    // The snapshot the pages of this tick get, with the counters in front: no second serialisation.
+    state: () => {
+      const stats = {
+        ...live.stats,
+        browsers: hub.clients,
+        skippedFrames: hub.skipped,
+        refusedBrowsers: hub.refused,
+        droppedBrowsers: hub.dropped,
+        snapshots: hub.snapshots,
+      }
+      return `{"stats":${JSON.stringify(stats)},${hub.snapshotJson().slice(1)}`
+    },
   })
 
   let url: string | undefined
@@ -199,10 +233,7 @@ export function createDashboardService(
     },
     async start() {
       url = await http.listen()
-      timer = setInterval(() => {
-        const frame = live.takeFrame(now())
-        if (frame !== undefined) hub.broadcast('frame', frame)
-      }, config.frameMs)
+      timer = setInterval(() => hub.tick(live.takeFrame(now())), config.frameMs)
       log.info({ url }, `dashboard at ${url}`)
     },
     async stop() {

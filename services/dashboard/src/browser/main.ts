@@ -17,6 +17,7 @@ import { createPipelineView } from './pipeline-view.js'
 import { createRateControl } from './rate-control.js'
 import { createSensorList } from './sensor-list.js'
 import { SensorStore, type SensorSeries } from './sensor-store.js'
+import { chooseWindow, sameNames } from './window-select.js'
 
 const MAX_CHARTS = 12
 const AUTO_SELECT = 4
@@ -107,15 +108,18 @@ function autoSelectSensors(): void {
 }
 
 function syncWindowNames(): void {
-  if (windowEl.options.length === store.windowNames.length) return
-  windowEl.replaceChildren(
-    ...store.windowNames.map((n) => {
-      const o = document.createElement('option')
-      o.value = o.textContent = n
-      return o
-    }),
-  )
-  windowName ??= store.windowNames.includes('t5s') ? 't5s' : store.windowNames[0]
+  const names = store.windowNames
+  const shown = Array.from(windowEl.options, (o) => o.value)
+  if (!sameNames(shown, names)) {
+    windowEl.replaceChildren(
+      ...names.map((n) => {
+        const o = document.createElement('option')
+        o.value = o.textContent = n
+        return o
+      }),
+    )
+  }
+  windowName = chooseWindow(names, windowName)
   if (windowName !== undefined) windowEl.value = windowName
 }
 

@@ -40,8 +40,8 @@ export interface HttpServerDeps {
   onEvents(res: ServerResponse): void
   /** Handles a parsed JSON body of `POST /api/rate`. */
   onRate(body: unknown): ApiAnswer
-  /** The body of `GET /api/state`. */
-  state(): unknown
+  /** The body of `GET /api/state`, as JSON. */
+  state(): string
 }
 
 /** The running server. */
@@ -51,10 +51,13 @@ export interface DashboardHttpServer {
   close(): Promise<void>
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
   res.end(text)
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendJsonText(res, status, JSON.stringify(body))
 }
 
 /** The body as text, or `undefined` when it is over {@link MAX_BODY_BYTES} (the rest is discarded). */
@@ -115,7 +118,7 @@ export function createHttpServer(deps: HttpServerDeps): DashboardHttpServer {
       const file = STATIC_FILES[path]
       if (file !== undefined) return serveFile(res, file[0], file[1])
       if (path === '/events') return deps.onEvents(res)
-      if (path === '/api/state') return sendJson(res, 200, deps.state())
+      if (path === '/api/state') return sendJsonText(res, 200, deps.state())
       if (path === '/healthz') return sendJson(res, 200, { ok: true })
     }
     if (req.method === 'POST' && path === '/api/rate') {

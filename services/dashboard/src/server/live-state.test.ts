@@ -54,4 +54,50 @@ describe('live state', () => {
     expect(live.stats).toMatchObject({ sensors: 2, services: 1, overLimit: 4 })
     expect(Object.keys(live.snapshot(config).raw)).toEqual(['a/x', 'b/x'])
   })
+
+  it('forgets a sensor quiet for expireAfterMs, history and all, and counts it', () => {
+    const live = createLiveState({ ...options, maxSensors: 2, expireAfterMs: 1000 })
+    live.addSamples('a/x', samples(0, 5))
+    live.addSamples('b/x', samples(0, 5))
+    live.takeFrame(0)
+    live.addSamples('a/x', samples(5, 1))
+    live.takeFrame(900)
+    // b/x has been quiet for 1 000 ms at the frame of t = 1000; a/x sent at 900.
+    live.addWindow('a/x', 'w5s', {} as never)
+    live.takeFrame(1000)
+    expect(Object.keys(live.snapshot(config).raw)).toEqual(['a/x'])
+    expect(live.stats).toMatchObject({ sensors: 1, expired: 1 })
+    // Its place is free again: a third sensor fits under maxSensors.
+    live.addSamples('c/x', samples(0, 1))
+    expect(live.stats).toMatchObject({ sensors: 2, overLimit: 0 })
+    // Aggregates alone keep a sensor alive.
+    live.addWindow('a/x', 'w5s', {} as never)
+    live.takeFrame(1900)
+    live.takeFrame(2000)
+    expect(Object.keys(live.snapshot(config).raw)).toEqual(['a/x', 'c/x'])
+  })
+
+  it('keeps every sensor for good when expireAfterMs is 0', () => {
+    const live = createLiveState({ ...options, expireAfterMs: 0 })
+    live.addSamples('a/x', samples(0, 5))
+    live.takeFrame(0)
+    live.takeFrame(1e12)
+    expect(live.stats).toMatchObject({ sensors: 1, expired: 0 })
+  })
+
+  it('gives a share of the snapshot: decimated history, the newest aggregates and events', () => {
+    const live = createLiveState({ ...options, historySamples: 100, anomalyHistory: 10 })
+    live.addSamples('a/x', samples(0, 100))
+    for (let k = 0; k < 10; k++) live.addAnomaly('a/x', { ...event, seq: k })
+    const part = live.snapshot(config, 0.2)
+    expect(part.raw['a/x']!.v.length).toBe(20)
+    // Min/max decimation keeps the whole time span.
+    expect(part.raw['a/x']!.t[0]).toBeLessThan(100)
+    expect(part.raw['a/x']!.t.at(-1)).toBeGreaterThan(900)
+    expect(part.anomalies.map((a) => a.ev.seq)).toEqual([8, 9])
+    const none = live.snapshot(config, 0)
+    expect(none.raw).toEqual({})
+    expect(none.anomalies).toEqual([])
+    expect(live.snapshot(config, 1).raw['a/x']!.v.length).toBe(100)
+  })
 })

@@ -4,7 +4,9 @@
  * sensor, the raw samples that arrived since the last frame and a ring of recent history; recent window
  * aggregates and anomaly events; and the last status and metrics of every service instance. `takeFrame`
  * cuts what arrived into one {@link Frame} for the browsers, decimating a sensor that sent more than a
- * frame may carry; `snapshot` is what a page that connects starts from. Pure: no I/O, time passed in.
+ * frame may carry, and forgets a sensor that has been quiet for `expireAfterMs` (its history would
+ * otherwise stay for good: sensors come and go, issue 11); `snapshot` is what a page that connects starts
+ * from, whole or a share of it. Pure: no I/O, time passed in.
  */
 import type { AnomalyEvent, ServiceMetrics, ServiceStatus, WindowAggregate } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
@@ -34,6 +36,11 @@ export interface LiveStateOptions {
   readonly windowHistory?: number
   /** Anomaly events kept for the snapshot (all sensors). Default 512. */
   readonly anomalyHistory?: number
+  /**
+   * A sensor that sent nothing (samples, aggregates or events) for this long is forgotten, history and all,
+   * at the next frame; 0 keeps sensors for good. Default 0.
+   */
+  readonly expireAfterMs?: number
 }
 
 /** Counters of what the live state left out. */
@@ -46,6 +53,8 @@ export interface LiveStateStats {
   readonly overLimit: number
   /** Window aggregates and anomaly events dropped from a full frame. */
   readonly frameOverflow: number
+  /** Sensors forgotten after `expireAfterMs` of silence (cumulative). */
+  readonly expired: number
 }
 
 /** The dashboard server's bounded state. */
@@ -57,7 +66,12 @@ export interface LiveState {
   setMetrics(service: string, instance: string, metrics: ServiceMetrics, now: number): void
   /** Everything since the last frame, or `undefined` when nothing arrived. */
   takeFrame(now: number): Frame | undefined
-  snapshot(config: PageConfig): Snapshot
+  /**
+   * What a page starts from. `share` (0 to 1, default 1) keeps that share of it, so that it fits a size:
+   * each sensor's history min/max-decimated to that share of its samples, and the newest share of the
+   * aggregates and events; at 0 only the config and the services.
+   */
+  snapshot(config: PageConfig, share?: number): Snapshot
   readonly stats: LiveStateStats
 }
 
@@ -80,9 +94,11 @@ class ObjectRing<T> {
     this.head = (this.head + 1) % this.capacity
     return true
   }
-  toArray(): T[] {
+  /** The newest `count` items (all by default), oldest first. */
+  toArray(count = this.size): T[] {
     const out: T[] = []
-    for (let n = 0; n < this.size; n++) out.push(this.items[(this.head + n) % this.capacity]!)
+    for (let n = Math.max(0, this.size - count); n < this.size; n++)
+      out.push(this.items[(this.head + n) % this.capacity]!)
     return out
   }
   clear(): void {
@@ -100,6 +116,10 @@ interface SensorState {
   /** Samples already decimated out of `pending` (a burst between two frames). */
   pendingDecimated: number
   readonly history: SampleRing
+  /** Something arrived since the last frame. */
+  active: boolean
+  /** When the last frame found it active (`now` of `takeFrame`); NaN before its first frame. */
+  lastActive: number
 }
 
 interface MutableServiceRow {
@@ -124,6 +144,7 @@ const emptyColumns = (): SampleColumns => ({ seq: [], t: [], v: [], i: [] })
  */
 export function createLiveState(options: LiveStateOptions): LiveState {
   const { maxSamplesPerFrame, historySamples, maxSensors, maxServices } = options
+  const expireAfterMs = options.expireAfterMs ?? 0
   // A sensor's pending run is decimated once it reaches this, so a burst between two frames stays bounded.
   const pendingCap = Math.max(maxSamplesPerFrame * 8, 256)
   const sensors = new Map<string, SensorState>()
@@ -137,14 +158,22 @@ export function createLiveState(options: LiveStateOptions): LiveState {
   let decimated = 0
   let overLimit = 0
   let frameOverflow = 0
+  let expired = 0
 
   function sensor(key: string): SensorState | undefined {
     let s = sensors.get(key)
     if (s === undefined) {
       if (sensors.size >= maxSensors) return undefined
-      s = { pending: emptyColumns(), pendingDecimated: 0, history: new SampleRing(historySamples) }
+      s = {
+        pending: emptyColumns(),
+        pendingDecimated: 0,
+        history: new SampleRing(historySamples),
+        active: true,
+        lastActive: NaN,
+      }
       sensors.set(key, s)
     }
+    s.active = true
     return s
   }
 
@@ -227,6 +256,14 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       let any = false
       let frameDecimated = 0
       for (const [key, s] of sensors) {
+        if (s.active) {
+          s.active = false
+          s.lastActive = now
+        } else if (expireAfterMs > 0 && !(now - s.lastActive < expireAfterMs)) {
+          sensors.delete(key)
+          expired++
+          continue
+        }
         if (s.pending.v.length === 0) continue
         const cut = decimateMinMax(s.pending, maxSamplesPerFrame)
         frameDecimated += s.pendingDecimated + s.pending.v.length - cut.v.length
@@ -256,19 +293,32 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       changedServices.clear()
       return frame
     },
-    snapshot(config) {
+    snapshot(config, share = 1) {
+      const part = Math.min(1, Math.max(0, share))
       const raw: Record<string, SampleColumns> = {}
-      for (const [key, s] of sensors) raw[key] = s.history.columns()
+      if (part > 0) {
+        for (const [key, s] of sensors) {
+          const all = s.history.columns()
+          raw[key] = part < 1 ? decimateMinMax(all, Math.ceil(all.v.length * part)) : all
+        }
+      }
       return {
         config,
         raw,
-        windows: windowHistory.toArray(),
-        anomalies: anomalyHistory.toArray(),
+        windows: windowHistory.toArray(Math.floor(windowHistory.length * part)),
+        anomalies: anomalyHistory.toArray(Math.floor(anomalyHistory.length * part)),
         services: rows(services.keys()),
       }
     },
     get stats() {
-      return { sensors: sensors.size, services: services.size, decimated, overLimit, frameOverflow }
+      return {
+        sensors: sensors.size,
+        services: services.size,
+        decimated,
+        overLimit,
+        frameOverflow,
+        expired,
+      }
     },
   }
 }
