@@ -13,7 +13,7 @@ export const identifier = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,11}$/)
 
 /** A topic level that may or may not be a valid identifier. */
 export const oddSegment: fc.Arbitrary<string> = fc.oneof(
-  { weight: 6, arbitrary: identifier },
+  { weight: 12, arbitrary: identifier },
   {
     weight: 4,
     arbitrary: fc.constantFrom(
@@ -47,10 +47,10 @@ export const oddTopic: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('sluice/_sys/x/y/metrics', 'sluice/a/b/raw/extra') },
 )
 
-/** A time in ms: mostly around `now` (an hour back to two minutes ahead), sometimes absurd. */
+/** A time in ms: mostly around `now` (ten minutes back to two minutes ahead), sometimes absurd. */
 export function oddTime(now: number): fc.Arbitrary<unknown> {
   return fc.oneof(
-    { weight: 12, arbitrary: fc.integer({ min: -3_600_000, max: 120_000 }).map((d) => now + d) },
+    { weight: 12, arbitrary: fc.integer({ min: -600_000, max: 120_000 }).map((d) => now + d) },
     {
       weight: 2,
       arbitrary: fc.constantFrom(1e19, 1e17, -1, 0, 2 ** 53, 1e13, 1e13 + 1, now + 86_400_000),
@@ -79,7 +79,10 @@ export function oddSample(now: number): fc.Arbitrary<Record<string, unknown>> {
       t: oddTime(now),
       value: oddValue,
       ingest: oddTime(now),
-      dropped: fc.oneof(fc.nat({ max: 1000 }), fc.constantFrom(-1, 'x')),
+      dropped: fc.oneof(
+        { weight: 8, arbitrary: fc.nat({ max: 1000 }) },
+        { weight: 1, arbitrary: fc.constantFrom(-1, 'x') },
+      ),
       extra: fc.string({ maxLength: 4 }),
     },
     { requiredKeys: ['seq', 't', 'value', 'ingest'] },
