@@ -19,6 +19,7 @@ import {
 import { MESSAGE_EXAMPLES } from './asyncapi.js'
 import { InvalidPayloadError } from './errors.js'
 import { MessageIds } from './message-ids.js'
+import { TIME_MS_MAX } from './payloads/common.js'
 import type { AnomalyEvent } from './payloads/anomaly.js'
 import type { ServiceMetrics } from './payloads/metrics.js'
 import {
@@ -69,6 +70,7 @@ describe('payload types', () => {
       t: number
       value: number
       ingest: number
+      dropped?: number
     }>()
     expectTypeOf<Sample>().toExtend<RawSample>()
     expectTypeOf<RawSample>().toExtend<Sample>()
@@ -90,9 +92,9 @@ describe('raw samples', () => {
         fc.array(
           fc.record({
             seq: fc.nat(),
-            t: fc.double({ noNaN: true, noDefaultInfinity: true }),
+            t: fc.double({ min: 0, max: TIME_MS_MAX, noNaN: true }),
             value: fc.double({ noNaN: true, noDefaultInfinity: true }),
-            ingest: fc.double({ noNaN: true, noDefaultInfinity: true }),
+            ingest: fc.double({ min: 0, max: TIME_MS_MAX, noNaN: true }),
           }),
           { minLength: 1, maxLength: 50 },
         ),
@@ -114,13 +116,53 @@ describe('raw samples', () => {
     expect(r).toEqual({ ok: true, value: [{ seq: 1, t: 2, value: 3, ingest: 4 }] })
   })
 
+  it('rejects a time outside 0 … TIME_MS_MAX, lone or in a batch, naming the range', () => {
+    // Issue 11, item 1: t = 1e19 stalled windowing; t = 1e17 poisoned its sensor.
+    for (const t of [1e19, 1e17, -1, TIME_MS_MAX + 1]) {
+      const err = errorOf(decodeRaw(encode({ ...sample, t })))
+      expect(err.issues).toEqual([
+        {
+          path: '/t',
+          message: `expected a time in ms since the epoch, 0 to ${TIME_MS_MAX} (year 2286), got ${t}`,
+        },
+      ])
+      expect(decodeRawSamples(encode({ ...sample, ingest: t })).ok).toBe(false)
+      const batch = { seq: [1, 2], t: [1000, t], value: [1, 2], ingest: [1000, 1000] }
+      expect(errorOf(decodeRawSamples(encodeText(batch))).issues[0]!.path).toBe('/t/1')
+    }
+    expect(decodeRaw(encode({ ...sample, t: TIME_MS_MAX })).ok).toBe(true)
+  })
+
+  it('carries the upstream drop count of a sample or a batch on its first sample', () => {
+    expect(decodeRawSamples(encodeText({ ...sample, dropped: 7 }))).toEqual({
+      ok: true,
+      value: [{ ...sample, dropped: 7 }],
+    })
+    const batch = { seq: [5, 6], t: [10, 11], value: [1, 2], ingest: [12, 13], dropped: 3 }
+    expect(decodeRawSamples(encodeText(batch))).toEqual({
+      ok: true,
+      value: [
+        { seq: 5, t: 10, value: 1, ingest: 12, dropped: 3 },
+        { seq: 6, t: 11, value: 2, ingest: 13 },
+      ],
+    })
+    expect(errorOf(decodeRawSamples(encodeText({ ...batch, dropped: -1 }))).issues).toEqual([
+      { path: '/dropped', message: 'expected an integer ≥ 0, got -1' },
+    ])
+  })
+
   it('rejects NaN and Infinity that reached the wire as null or 1e999', () => {
     const nan = errorOf(decodeRaw(encode({ ...sample, value: Number.NaN })))
     expect(nan.message).toBe(
       'Invalid sluice.v1.raw payload: /value: expected a finite number, got null',
     )
     const inf = errorOf(decodeRaw('{"seq":1,"t":1e999,"value":1,"ingest":1}'))
-    expect(inf.issues).toEqual([{ path: '/t', message: 'expected a finite number, got Infinity' }])
+    expect(inf.issues).toEqual([
+      {
+        path: '/t',
+        message: `expected a time in ms since the epoch, 0 to ${TIME_MS_MAX} (year 2286), got Infinity`,
+      },
+    ])
   })
 
   it('rejects strings, missing fields and bad sequence numbers, naming each field', () => {
@@ -130,7 +172,10 @@ describe('raw samples', () => {
     expect(err.messageId).toBe('sluice.v1.raw')
     expect(err.issues).toEqual([
       { path: '/seq', message: 'expected an integer ≥ 0, got -1' },
-      { path: '/t', message: 'expected a finite number, got string "1000"' },
+      {
+        path: '/t',
+        message: `expected a time in ms since the epoch, 0 to ${TIME_MS_MAX} (year 2286), got string "1000"`,
+      },
       { path: '/value', message: 'missing (required)' },
     ])
     expect(errorOf(decodeRaw('{"seq":1.5,"t":1,"value":1,"ingest":1}')).issues[0]!.path).toBe(
@@ -184,6 +229,7 @@ describe('raw samples', () => {
       fc.double(),
       fc.integer({ min: -5, max: 5 }),
       fc.constant(Number.MAX_SAFE_INTEGER + 2),
+      fc.constantFrom(1e19, 1e17, TIME_MS_MAX, TIME_MS_MAX + 1),
       fc.string({ maxLength: 2 }),
       fc.constant(null),
       fc.boolean(),
@@ -191,7 +237,7 @@ describe('raw samples', () => {
     const field = fc.option(num, { nil: undefined })
     const arr = fc.option(fc.array(num, { minLength: 0, maxLength: 3 }), { nil: undefined })
     const sampleLike = fc.record(
-      { seq: field, t: field, value: field, ingest: field },
+      { seq: field, t: field, value: field, ingest: field, dropped: field },
       { requiredKeys: [] },
     )
     // Batches are mostly well-formed (same length, good numbers) so the rare bad item or length is
@@ -208,7 +254,10 @@ describe('raw samples', () => {
     const batchLike = fc
       .integer({ min: 1, max: 4 })
       .chain((n) =>
-        fc.record({ seq: column(n), t: column(n), value: column(n), ingest: column(n) }),
+        fc.record(
+          { seq: column(n), t: column(n), value: column(n), ingest: column(n), dropped: field },
+          { requiredKeys: ['seq', 't', 'value', 'ingest'] },
+        ),
       )
     fc.assert(
       fc.property(sampleLike, (o) => {
@@ -221,7 +270,8 @@ describe('raw samples', () => {
     fc.assert(
       fc.property(batchLike, (o) => {
         const wire = JSON.parse(JSON.stringify(o)) as Record<string, unknown[]>
-        const lengths = new Set(Object.values(wire).map((a) => a.length))
+        const arrays = [wire.seq, wire.t, wire.value, wire.ingest]
+        const lengths = new Set(arrays.map((a) => (Array.isArray(a) ? a.length : -1)))
         const expected = Value.Check(RawBatchSchema, wire) && lengths.size === 1
         expect(decodeRawBatch(JSON.stringify(o)).ok).toBe(expected)
         // decodeRawSamples has its own one-pass batch path; it must agree too (when seq is an array).

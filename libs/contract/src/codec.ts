@@ -15,6 +15,7 @@ import { MessageIds, type MessageId } from './message-ids.js'
 import { AnomalyEventSchema, type AnomalyEvent } from './payloads/anomaly.js'
 import { ServiceMetricsSchema, type ServiceMetrics } from './payloads/metrics.js'
 import { RateCommandSchema, type RateCommand } from './payloads/rate.js'
+import { isTimeMs, TIME_MS_MAX } from './payloads/common.js'
 import { RAW_BATCH_MAX_SAMPLES, type RawBatch, type RawSample } from './payloads/raw.js'
 import { ServiceStatusSchema, type ServiceStatus } from './payloads/status.js'
 import { WindowAggregateSchema, type WindowAggregate } from './payloads/window.js'
@@ -139,29 +140,46 @@ function isFiniteNumber(v: unknown): v is number {
 
 const COUNT_RULE = 'expected an integer ≥ 0'
 const NUMBER_RULE = 'expected a finite number'
+const TIME_RULE = `expected a time in ms since the epoch, 0 to ${TIME_MS_MAX} (year 2286)`
 const SAMPLE_FIELDS = ['seq', 't', 'value', 'ingest'] as const
+type SampleField = (typeof SAMPLE_FIELDS)[number]
+
+/** Each field's check and the rule it states: seq is a count, t and ingest are times, value any number. */
+const FIELD_RULES: Readonly<Record<SampleField, readonly [(v: unknown) => v is number, string]>> = {
+  seq: [isCount, COUNT_RULE],
+  t: [isTimeMs, TIME_RULE],
+  value: [isFiniteNumber, NUMBER_RULE],
+  ingest: [isTimeMs, TIME_RULE],
+}
+
+/** The optional `dropped` count: absent, or an integer ≥ 0. */
+function droppedIssue(o: Record<string, unknown>): PayloadIssue | undefined {
+  const d = o.dropped
+  if (d === undefined || isCount(d)) return undefined
+  return { path: '/dropped', message: `${COUNT_RULE}, got ${describe(d)}` }
+}
 
 function sampleIssues(o: Record<string, unknown>, max: number): PayloadIssue[] {
   const issues: PayloadIssue[] = []
   for (const field of SAMPLE_FIELDS) {
     if (issues.length >= max) break
     const v = o[field]
-    const ok = field === 'seq' ? isCount(v) : isFiniteNumber(v)
-    if (ok) continue
-    const message =
-      v === undefined
-        ? 'missing (required)'
-        : `${field === 'seq' ? COUNT_RULE : NUMBER_RULE}, got ${describe(v)}`
+    const [check, rule] = FIELD_RULES[field]
+    if (check(v)) continue
+    const message = v === undefined ? 'missing (required)' : `${rule}, got ${describe(v)}`
     issues.push({ path: `/${field}`, message })
   }
+  const d = droppedIssue(o)
+  if (d !== undefined && issues.length < max) issues.push(d)
   return issues
 }
 
 function decodeSampleObject(o: Record<string, unknown>, max: number): DecodeResult<Sample> {
-  const { seq, t, value, ingest } = o
-  if (isCount(seq) && isFiniteNumber(t) && isFiniteNumber(value) && isFiniteNumber(ingest)) {
+  const { seq, t, value, ingest, dropped } = o
+  if (isCount(seq) && isTimeMs(t) && isFiniteNumber(value) && isTimeMs(ingest)) {
     // A fresh object of one shape keeps downstream code monomorphic and drops unknown fields.
-    return { ok: true, value: { seq, t, value, ingest } }
+    if (dropped === undefined) return { ok: true, value: { seq, t, value, ingest } }
+    if (isCount(dropped)) return { ok: true, value: { seq, t, value, ingest, dropped } }
   }
   return reject(MessageIds.raw, sampleIssues(o, max))
 }
@@ -188,14 +206,11 @@ function batchIssues(o: Record<string, unknown>, max: number): PayloadIssue[] {
       })
       continue
     }
-    const check = field === 'seq' ? isCount : isFiniteNumber
+    const [check, rule] = FIELD_RULES[field]
     for (let i = 0; i < arr.length; i++) {
       const v: unknown = arr[i]
       if (!check(v)) {
-        issues.push({
-          path: `/${field}/${i}`,
-          message: `${field === 'seq' ? COUNT_RULE : NUMBER_RULE}, got ${describe(v)}`,
-        })
+        issues.push({ path: `/${field}/${i}`, message: `${rule}, got ${describe(v)}` })
         // One bad item per array is enough to find the producer's bug.
         break
       }
@@ -210,6 +225,8 @@ function batchIssues(o: Record<string, unknown>, max: number): PayloadIssue[] {
       })
     }
   }
+  const d = droppedIssue(o)
+  if (d !== undefined && issues.length < max) issues.push(d)
   return issues
 }
 
@@ -224,18 +241,19 @@ function checkedArray(
 }
 
 function decodeBatchObject(o: Record<string, unknown>, max: number): DecodeResult<RawBatch> {
-  const { seq, t, value, ingest } = o
+  const { seq, t, value, ingest, dropped } = o
   if (Array.isArray(seq)) {
     const n = seq.length
     if (
       n >= 1 &&
       n <= RAW_BATCH_MAX_SAMPLES &&
       checkedArray(seq, isCount, n) &&
-      checkedArray(t, isFiniteNumber, n) &&
+      checkedArray(t, isTimeMs, n) &&
       checkedArray(value, isFiniteNumber, n) &&
-      checkedArray(ingest, isFiniteNumber, n)
+      checkedArray(ingest, isTimeMs, n)
     ) {
-      return { ok: true, value: { seq, t, value, ingest } }
+      if (dropped === undefined) return { ok: true, value: { seq, t, value, ingest } }
+      if (isCount(dropped)) return { ok: true, value: { seq, t, value, ingest, dropped } }
     }
   }
   return reject(MessageIds.rawBatch, batchIssues(o, max))
@@ -317,26 +335,28 @@ export function decodeRawSamples(
  * problem (the slow path then explains it). Same rules as `decodeBatchObject`.
  */
 function samplesFromBatch(o: Record<string, unknown>): Sample[] | undefined {
-  const { seq, t, value, ingest } = o
+  const { seq, t, value, ingest, dropped } = o
   if (!Array.isArray(seq) || !Array.isArray(t) || !Array.isArray(value) || !Array.isArray(ingest)) {
     return undefined
   }
+  if (dropped !== undefined && !isCount(dropped)) return undefined
   const n = seq.length
   if (n < 1 || n > RAW_BATCH_MAX_SAMPLES) return undefined
   if (t.length !== n || value.length !== n || ingest.length !== n) return undefined
   const samples = new Array<Sample>(n)
   for (let i = 0; i < n; i++) {
-    // Number.isSafeInteger / Number.isFinite are false for non-numbers, so no typeof is needed.
     const s = seq[i] as number
-    const ti = t[i] as number
+    const ti: unknown = t[i]
     const v = value[i] as number
-    const g = ingest[i] as number
-    if (!(Number.isSafeInteger(s) && s >= 0 && Number.isFinite(ti) && Number.isFinite(v))) {
+    const g: unknown = ingest[i]
+    // Number.isSafeInteger / Number.isFinite / isTimeMs are false for non-numbers (null, "5").
+    if (!(Number.isSafeInteger(s) && s >= 0 && isTimeMs(ti) && Number.isFinite(v) && isTimeMs(g))) {
       return undefined
     }
-    if (!Number.isFinite(g)) return undefined
     samples[i] = { seq: s, t: ti, value: v, ingest: g }
   }
+  // The upstream drops came before the batch's first sample.
+  if (dropped !== undefined && dropped > 0) samples[0] = { ...samples[0]!, dropped }
   return samples
 }
 

@@ -59,6 +59,7 @@ export {
   toRawBatch,
 } from './payloads/raw.js'
 export type { RawSample, RawBatch } from './payloads/raw.js'
+export { TIME_MS_MAX, IDENTIFIER_MAX_LENGTH, isTimeMs } from './payloads/common.js'
 export { WindowAggregateSchema, WindowKindSchema } from './payloads/window.js'
 export type { WindowAggregate, WindowKind } from './payloads/window.js'
 export {
@@ -85,6 +86,8 @@ export type {
   HopPolicy,
   HopState,
   Dropped,
+  DropReason,
+  HandlerDropReason,
   ProcessMetrics,
 } from './payloads/metrics.js'
 export { RateCommandSchema, RATE_MAX_HZ } from './payloads/rate.js'

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { InvalidIdentifierError, SluiceError } from './errors.js'
+import { IDENTIFIER_MAX_LENGTH } from './payloads/common.js'
 import {
   allFilter,
   anomalyFilter,
@@ -9,6 +10,7 @@ import {
   metricsFilter,
   metricsTopic,
   parseSensorKey,
+  isIdentifier,
   parseTopic,
   rateFilter,
   rateTopic,
@@ -145,6 +147,17 @@ describe('identifier validation', () => {
     expect(err.field).toBe('device')
     expect(err.message).toContain(`Invalid device ${JSON.stringify(device)}`)
     expect(err.message).toContain(why)
+  })
+
+  it('rejects identifiers longer than 128 characters, in builders and in parsed topics', () => {
+    // Issue 11, item 10: a 60 000-character device was taken in and its results silently discarded.
+    expect(isIdentifier('a'.repeat(IDENTIFIER_MAX_LENGTH))).toBe(true)
+    expect(isIdentifier('a'.repeat(IDENTIFIER_MAX_LENGTH + 1))).toBe(false)
+    const long = 'd'.repeat(60_000)
+    expect(() => rawTopic('sluice', long, 'x')).toThrow(/60000 characters, more than 128/)
+    expect(parseTopic('sluice', `sluice/${long}/x/raw`)).toBeNull()
+    for (const bad of ['DEV!', 'dév', ''])
+      expect(parseTopic('sluice', `sluice/${bad}/x/raw`)).toBeNull()
   })
 
   it('names the bad segment for every builder', () => {

@@ -1,7 +1,7 @@
 /**
  * @module topics
  * Every MQTT topic Sluice uses, built and parsed in one place (DESIGN.md §3), so services never spell a
- * topic string themselves. Identifiers match `[a-z0-9][a-z0-9_-]*`: they cannot start with `_`, which keeps
+ * topic string themselves. Identifiers match `[a-z0-9][a-z0-9_-]*` (at most 128 characters): they cannot start with `_`, which keeps
  * the reserved segments `_sys` and `_ctl` unambiguous, and they never contain the MQTT wildcards `+` / `#`
  * or the level separator `/` [MQTT-4.7.1].
  *
@@ -17,11 +17,15 @@
  * The prefix `p` is `sluice` by default; it may have several levels (`site-1/sluice`), each an identifier.
  */
 import { InvalidIdentifierError } from './errors.js'
+import { IDENTIFIER_MAX_LENGTH } from './payloads/common.js'
 
 /** The default topic prefix. */
 export const DEFAULT_PREFIX = 'sluice'
 
-/** What every identifier (device, channel, window name, service, instance, prefix level) must match. */
+/**
+ * What every identifier (device, channel, window name, service, instance, prefix level) must match, with
+ * at most {@link IDENTIFIER_MAX_LENGTH} characters.
+ */
 export const IDENTIFIER_PATTERN = /^[a-z0-9][a-z0-9_-]*$/
 
 /** The reserved level for service status and metrics. */
@@ -59,7 +63,12 @@ export type TopicKind = ParsedTopic['kind']
  * ```
  */
 export function isIdentifier(value: unknown): value is string {
-  return typeof value === 'string' && IDENTIFIER_PATTERN.test(value)
+  // The length first: a 60 000-character device must not cost a regex scan (issue 11, item 10).
+  return (
+    typeof value === 'string' &&
+    value.length <= IDENTIFIER_MAX_LENGTH &&
+    IDENTIFIER_PATTERN.test(value)
+  )
 }
 
 function describeValue(value: unknown): string {
@@ -71,6 +80,8 @@ function describeValue(value: unknown): string {
 
 function explain(value: string): string {
   if (value === '') return 'it is empty'
+  if (value.length > IDENTIFIER_MAX_LENGTH)
+    return `it has ${value.length} characters, more than ${IDENTIFIER_MAX_LENGTH}`
   if (value.includes('/')) return 'it contains "/", the MQTT level separator'
   if (value.includes('+') || value.includes('#')) return 'it contains an MQTT wildcard'
   if (value.startsWith('_')) return 'it starts with "_", which is reserved for _sys and _ctl'
@@ -106,6 +117,7 @@ function suggestIdentifier(value: unknown): string {
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-')
     .replace(/^[_-]+/, '')
+    .slice(0, IDENTIFIER_MAX_LENGTH)
   return s === '' ? 'sensor-1' : s
 }
 

@@ -47,6 +47,15 @@ export const HopConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    maxAheadMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Inbound hops: samples whose event time is more than this far ahead of the clock are ' +
+          'dropped as `future` (default 60 000; 0 = no check, e.g. to replay a recording shifted ' +
+          'into the future).',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -47,7 +47,7 @@ export type {
 } from './transport/transport.js'
 export { createMqttTransport } from './transport/mqtt.js'
 export type { MqttTransportOptions } from './transport/mqtt.js'
-export { createInboundHop } from './hop/inbound-hop.js'
+export { createInboundHop, DEFAULT_MAX_AHEAD_MS } from './hop/inbound-hop.js'
 export type {
   AckMode,
   HandleBatch,

@@ -26,7 +26,7 @@ export interface FakeTransport extends Transport {
   autoAck: boolean
   setConnected(connected: boolean): void
   /** Delivers a message; returns a function telling whether it has been acknowledged. */
-  inject(topic: string, payload: string, qos?: Qos): () => boolean
+  inject(topic: string, payload: string | Uint8Array, qos?: Qos): () => boolean
 }
 
 export function createFakeTransport(): FakeTransport {

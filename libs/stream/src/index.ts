@@ -13,7 +13,14 @@ export { createWindow } from './windows/create-window.js'
 export { createCountWindow } from './windows/count.js'
 export { createTimeWindow } from './windows/time.js'
 export { createSessionWindow } from './windows/session.js'
-export { MAX_PANES_PER_WINDOW, overlap, validateWindowSpec, windowKind } from './windows/spec.js'
+export {
+  MAX_EVENT_TIME_MS,
+  MAX_PANES_PER_WINDOW,
+  isWindowTime,
+  overlap,
+  validateWindowSpec,
+  windowKind,
+} from './windows/spec.js'
 export type {
   CountWindowSpec,
   SessionWindowSpec,
@@ -22,13 +29,7 @@ export type {
 } from './windows/spec.js'
 export type { EmitAggregate, WindowAggregate, WindowKind } from './windows/aggregate.js'
 export type { WindowOperator } from './windows/operator.js'
-export type {
-  AnomalyKind,
-  AnomalyLevel,
-  Baseline,
-  Detection,
-  Detector,
-} from './detect/types.js'
+export type { AnomalyKind, AnomalyLevel, Baseline, Detection, Detector } from './detect/types.js'
 export {
   createRunClassifier,
   DetectErrorCode,
@@ -86,7 +87,12 @@ export type { LatencyHistogram, LatencyPercentiles } from './meter/latency-histo
 export { hopState, littlesLaw, timeToOverflow, utilisation } from './meter/health.js'
 export type { HopState, HopStateThresholds } from './meter/health.js'
 export { createHopMeter } from './meter/hop-meter.js'
-export type { HopMeter, HopMeterOptions, HopMeterSnapshot, HopQueueReading } from './meter/hop-meter.js'
+export type {
+  HopMeter,
+  HopMeterOptions,
+  HopMeterSnapshot,
+  HopQueueReading,
+} from './meter/hop-meter.js'
 export { createSequenceGapTracker, unexplainedLoss } from './meter/sequence-gaps.js'
 export type {
   SequenceGapCounts,

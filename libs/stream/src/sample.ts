@@ -13,4 +13,9 @@ export interface Sample {
   readonly value: number
   /** When the bridge read the line; latency is measured from here. */
   readonly ingest: number
+  /**
+   * Samples of this sensor dropped and counted upstream since the publisher last said so (the raw
+   * payload's `dropped`); a consumer counts them as explained loss. Usually absent.
+   */
+  readonly dropped?: number
 }

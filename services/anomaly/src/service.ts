@@ -37,15 +37,19 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
     filters: config.devices.map((d) => rawFilter(prefix, d)),
-    handle: (key, samples) => {
+    handle: (key, samples, batch) => {
       const before = detectors.refused
       detectors.push(key, samples)
-      if (detectors.refused > before)
+      const refused = detectors.refused - before
+      if (refused > 0) {
+        // Counted by the hop, so the loss shows in the metrics payload (issue 11, item 10).
+        batch.drop('max-sensors', refused)
         warnRefused(
           { sensor: key, refused: detectors.refused, maxSensors: config.maxSensors },
           `more than maxSensors (${config.maxSensors}) sensors: samples of ${key} are refused; raise ` +
             'maxSensors, or split the sensors between instances with --devices',
         )
+      }
     },
   })
   return { start: () => Promise.resolve(), stop: () => Promise.resolve() }

@@ -121,7 +121,13 @@ export function createDashboardService(
     qos: 0,
     queue: { capacity: 50_000, policy: 'drop-oldest' },
     filters: config.devices.map((d) => rawFilter(prefix, d)),
-    handle: (key, samples) => live.addSamples(key, samples),
+    handle: (key, samples, batch) => {
+      const before = live.stats.overLimit
+      live.addSamples(key, samples)
+      // Sensors beyond maxSensors: counted by the hop, so the metrics show them (issue 11, item 10).
+      const refused = live.stats.overLimit - before
+      if (refused > 0) batch.drop('max-sensors', refused)
+    },
   })
   ctx.inbound<{ readonly name: string; readonly agg: WindowAggregate }>({
     name: 'windows',
@@ -135,8 +141,11 @@ export function createDashboardService(
       return r.ok ? [{ name: p.name, agg: r.value }] : r
     },
     ingest: (w) => w.agg.ingestMax,
-    handle: (key, items) => {
+    handle: (key, items, batch) => {
+      const before = live.stats.overLimit
       for (const w of items) live.addWindow(key, w.name, w.agg)
+      const refused = live.stats.overLimit - before
+      if (refused > 0) batch.drop('max-sensors', refused)
     },
   })
   ctx.inbound<AnomalyEvent>({
@@ -150,8 +159,11 @@ export function createDashboardService(
     },
     // Events are sparse in `seq` by nature: gaps between them are not loss.
     seq: () => undefined,
-    handle: (key, events) => {
+    handle: (key, events, batch) => {
+      const before = live.stats.overLimit
       for (const ev of events) live.addAnomaly(key, ev)
+      const refused = live.stats.overLimit - before
+      if (refused > 0) batch.drop('max-sensors', refused)
     },
   })
   ctx.inbound<SysItem>({

@@ -147,6 +147,9 @@ export function createSerialBridgeService(
     async start() {
       await source.start({
         reading,
+        dropped: (device, n) => {
+          for (const channel of source.channels) publisher.countDropped(device, channel, n)
+        },
         congestion: () => publisher.congestion(),
         ...(downstream !== undefined ? { downstream } : {}),
       })

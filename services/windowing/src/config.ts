@@ -61,9 +61,9 @@ export const WindowingConfigSchema = Type.Object({
     minimum: 0,
     default: 5000,
     description:
-      'A sensor silent this long (wall time) has its event time advanced by the silence, so its time ' +
-      'windows and sessions still close; 0 = never. Keep it above any stall of the producer: samples that ' +
-      'come after it are late.',
+      'A sensor silent this long (wall time) has what its time windows and sessions would complete by ' +
+      'then emitted, so its last windows show; 0 = never. Event time does not move: samples that come ' +
+      'later (after an outage) are not late, and the windows they change are emitted again.',
   }),
   maxSensors: Type.Integer({
     minimum: 1,

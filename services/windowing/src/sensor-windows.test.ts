@@ -87,6 +87,47 @@ describe('idle sensors', () => {
   })
 })
 
+describe('an outage upstream (issue 11, item 2)', () => {
+  it('loses no buffered sample to the idle timer: lateness follows the data, not the wall clock', () => {
+    const out: WindowAggregate[] = []
+    const w = createSensorWindows(
+      { t1s: { type: 'time', length: 1000, every: 1000, allowedLateness: 0 } },
+      (_k, a) => out.push(a),
+    )
+    // 100 Hz until the broker goes away at t = 2000 (wall 2000); the bridge buffers from then on.
+    const at = (from: number, to: number): Sample[] =>
+      Array.from({ length: (to - from) / 10 }, (_, i) => {
+        const t = from + i * 10
+        return { seq: t / 10, t, value: 1, ingest: t }
+      })
+    expect(w.push('uno/light', at(1000, 2000), 2000)).toEqual({ refused: 0, late: 0 })
+    // 10 s of outage: the idle timer ticks every second, as it did while disconnected.
+    for (let wall = 3000; wall <= 12_000; wall += 1000) w.advanceIdle(wall, 5000)
+    // The broker is back: the buffered 10 s arrive at once, then live data.
+    expect(w.push('uno/light', at(2000, 12_000), 12_100)).toEqual({ refused: 0, late: 0 })
+    expect(w.push('uno/light', at(12_000, 13_010), 13_010)).toEqual({ refused: 0, late: 0 })
+    const t1s = out.filter((a) => a.window === 't1s')
+    expect(t1s.every((a) => a.late === 0)).toBe(true)
+    // Every second from 1000 to 13 000 is there, complete (the last one emitted is the final one).
+    const last = new Map(t1s.map((a) => [a.start, a.count]))
+    expect([...last.keys()]).toEqual(Array.from({ length: 12 }, (_, i) => 1000 + i * 1000))
+    expect([...last.values()].every((n) => n === 100)).toBe(true)
+  })
+
+  it('reports late samples it lost, once each even when several windows drop them', () => {
+    const w = createSensorWindows(
+      {
+        a: { type: 'time', length: 100, every: 100, allowedLateness: 0 },
+        b: { type: 'time', length: 100, every: 50, allowedLateness: 0 },
+      },
+      () => undefined,
+    )
+    w.push('uno/light', [{ seq: 1, t: 1000, value: 1, ingest: 1000 }])
+    const late = [{ seq: 2, t: 500, value: 1, ingest: 1000 }]
+    expect(w.push('uno/light', late)).toEqual({ refused: 0, late: 1 })
+  })
+})
+
 describe('sensor limit', () => {
   it('keeps state for at most maxSensors sensors and counts the samples it refuses', () => {
     const out: WindowAggregate[] = []
@@ -103,10 +144,12 @@ describe('sensor limit', () => {
       'b/x',
       samples(2, () => 1),
     )
-    w.push(
-      'c/x',
-      samples(4, () => 1),
-    )
+    expect(
+      w.push(
+        'c/x',
+        samples(4, () => 1),
+      ),
+    ).toEqual({ refused: 4, late: 0 })
     expect(w.sensors).toBe(2)
     expect(w.refused).toBe(4)
     expect(out).toHaveLength(2)

@@ -5,22 +5,35 @@
  */
 import {
   createWindow,
+  isWindowTime,
   type Sample,
   type WindowAggregate,
   type WindowOperator,
   type WindowSpec,
 } from '@sluice/stream'
 
+/** What one {@link SensorWindows.push} lost, in samples. */
+export interface PushLoss {
+  /** Refused: the sensor is beyond `maxSensors`. */
+  readonly refused: number
+  /** Behind the watermark of at least one of the sensor's windows, so missing from it. */
+  readonly late: number
+}
+
 /** Every configured window for every sensor seen. */
 export interface SensorWindows {
-  /** Feeds samples of one sensor, in order; `now` is the wall time (ms), for {@link advanceIdle}. */
-  push(key: string, samples: readonly Sample[], now?: number): void
+  /**
+   * Feeds samples of one sensor, in order; `now` is the wall time (ms), for {@link advanceIdle}. Returns
+   * what it lost, for the hop's metrics.
+   */
+  push(key: string, samples: readonly Sample[], now?: number): PushLoss
   /** Emits what every open window holds (at shutdown). */
   flush(): void
   /**
-   * Moves event time on for sensors silent for at least `idleAfterMs` of wall time: each one's last event
-   * time plus the wall time since its last sample (`now`, ms). Closes their time windows and sessions; a
-   * no-op for count windows.
+   * For sensors silent for at least `idleAfterMs` of wall time: emits what their time windows and
+   * sessions would complete by their last event time plus the wall time since their last sample (`now`,
+   * ms), without moving event time, so samples that come later are never late because of it (see
+   * `WindowOperator.advance`). A no-op for count windows.
    */
   advanceIdle(now: number, idleAfterMs: number): void
   /** Sensors seen so far. */
@@ -73,13 +86,21 @@ export function createSensorWindows(
       const s = sensor(key)
       if (s === undefined) {
         refused += samples.length
-        return
+        return { refused: samples.length, late: 0 }
       }
+      let late = 0
       for (const sample of samples) {
-        for (const op of s.ops) op.push(sample, s.emit)
-        if (sample.t > s.lastT) s.lastT = sample.t
+        let wasLate = false
+        for (const op of s.ops) {
+          const before = op.lateCount
+          op.push(sample, s.emit)
+          if (op.lateCount !== before) wasLate = true
+        }
+        if (wasLate) late++
+        if (sample.t > s.lastT && isWindowTime(sample.t)) s.lastT = sample.t
       }
       s.lastWall = now
+      return { refused: 0, late }
     },
     advanceIdle(now, idleAfterMs) {
       for (const s of bySensor.values()) {

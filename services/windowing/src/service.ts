@@ -68,14 +68,17 @@ export function createWindowingService(
     handle: (key, samples, batch) => {
       current = batch
       try {
-        const before = windows.refused
-        windows.push(key, samples)
-        if (windows.refused > before)
+        const loss = windows.push(key, samples)
+        // Counted by the hop, so its metrics show the loss, not only the aggregates' `late`.
+        if (loss.late > 0) batch.drop('late', loss.late)
+        if (loss.refused > 0) {
+          batch.drop('max-sensors', loss.refused)
           warnRefused(
             { sensor: key, refused: windows.refused, maxSensors: config.maxSensors },
             `more than maxSensors (${config.maxSensors}) sensors: samples of ${key} are refused; raise ` +
               'maxSensors, or split the sensors between instances with --devices',
           )
+        }
       } finally {
         current = undefined
       }
@@ -84,9 +87,13 @@ export function createWindowingService(
   let idleTimer: NodeJS.Timeout | undefined
   return {
     start: () => {
+      // While disconnected, silence says nothing about the sensors (their samples wait upstream), so
+      // the idle timer waits too. Its emissions never make data late either way (issue 11, item 2).
       if (config.idleAfterMs > 0)
         idleTimer = setInterval(
-          () => windows.advanceIdle(Date.now(), config.idleAfterMs),
+          () => {
+            if (ctx.transport.connected) windows.advanceIdle(Date.now(), config.idleAfterMs)
+          },
           Math.min(1000, config.idleAfterMs),
         )
       return Promise.resolve()

@@ -6,8 +6,33 @@
  */
 import { Type } from '@sinclair/typebox'
 
-/** Milliseconds since the epoch, possibly fractional. */
-export const TimeMs = (description: string) => Type.Number({ description })
+/**
+ * The latest time a payload may carry: 10^13 ms since the epoch, in November 2286. Times are checked
+ * against `0 … TIME_MS_MAX` (issue 11, item 1): `t = 1e19` once stalled windowing, and anything outside
+ * this range is a broken clock or a bug, never a reading worth keeping. Consumers also refuse samples
+ * too far ahead of their own clock (`maxAheadMs` of an inbound hop), which this range cannot know.
+ */
+export const TIME_MS_MAX = 10_000_000_000_000
+
+/** True when `v` is a time a payload may carry: a number from 0 to {@link TIME_MS_MAX}. */
+export function isTimeMs(v: unknown): v is number {
+  return typeof v === 'number' && v >= 0 && v <= TIME_MS_MAX
+}
+
+/** Milliseconds since the epoch, possibly fractional, from 0 to {@link TIME_MS_MAX}. */
+export const TimeMs = (description?: string) =>
+  Type.Number({
+    minimum: 0,
+    maximum: TIME_MS_MAX,
+    ...(description === undefined ? {} : { description }),
+  })
+
+/**
+ * The start of a time window, which may precede the epoch by up to a window length (a window holding
+ * t = 0 starts before it): `−TIME_MS_MAX … TIME_MS_MAX`.
+ */
+export const WindowTimeMs = (description: string) =>
+  Type.Number({ minimum: -TIME_MS_MAX, maximum: TIME_MS_MAX, description })
 
 /** A non-negative safe integer: counters and sequence numbers. */
 export const Count = (description?: string) =>
@@ -17,6 +42,14 @@ export const Count = (description?: string) =>
     ...(description === undefined ? {} : { description }),
   })
 
+/** The longest identifier (device, channel, window name, service, instance, prefix level). */
+export const IDENTIFIER_MAX_LENGTH = 128
+
 /** An identifier as used in topics. */
 export const Identifier = (description: string) =>
-  Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description })
+  Type.String({
+    pattern: '^[a-z0-9][a-z0-9_-]*$',
+    minLength: 1,
+    maxLength: IDENTIFIER_MAX_LENGTH,
+    description,
+  })

@@ -31,8 +31,8 @@ export const HopStateSchema = Type.Union([
 export type HopState = Static<typeof HopStateSchema>
 
 /**
- * Drop counters by reason. `oldest`, `newest` and `sampled` are the queue policies' drops; hops may add
- * their own reasons (e.g. `late`, `expired`, `spool-evicted`), each a cumulative count.
+ * Drop counters by reason ({@link DropReasons} lists them), each a cumulative count. The schema takes any
+ * lower-case name, so a newer publisher's reason still decodes.
  */
 export const DroppedSchema = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Count(), {
   description:
@@ -42,8 +42,41 @@ export const DroppedSchema = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]
 /** Cumulative drops by reason. */
 export type Dropped = Static<typeof DroppedSchema>
 
-/** The well-known drop reasons of the queue policies. */
-export const DropReasons = { oldest: 'oldest', newest: 'newest', sampled: 'sampled' } as const
+/**
+ * Every reason a drop is counted under (the keys of `dropped`), in one place so that producers and
+ * readers of metrics spell them alike (issue 11, item 10):
+ * - queue policies: `oldest`, `newest`, `sampled`;
+ * - hops: `shutdown` (still queued when the drain deadline passed), `left` (left at the broker for a
+ *   persistent session), `unconfirmed` (handled, but its output was dropped further on), `failed` (the
+ *   transport refused a publish), `handler-error` (the service's handler threw);
+ * - intake: `future` (event time too far ahead of the receiving clock, see `maxAheadMs`);
+ * - decided by the service and told to its hop ({@link HandlerDropReason}): `max-sensors` (a sensor
+ *   beyond the service's `maxSensors`), `late` (behind a time window's watermark);
+ * - edges and sinks: `edge` (the serial bridge, at the device), `evicted` and `spool-failed` (the
+ *   forwarder's spool).
+ */
+export const DropReasons = {
+  oldest: 'oldest',
+  newest: 'newest',
+  sampled: 'sampled',
+  shutdown: 'shutdown',
+  left: 'left',
+  unconfirmed: 'unconfirmed',
+  failed: 'failed',
+  handlerError: 'handler-error',
+  future: 'future',
+  maxSensors: 'max-sensors',
+  late: 'late',
+  edge: 'edge',
+  evicted: 'evicted',
+  spoolFailed: 'spool-failed',
+} as const
+
+/** One drop reason (see {@link DropReasons}). */
+export type DropReason = (typeof DropReasons)[keyof typeof DropReasons]
+
+/** The drop reasons a service decides itself, outside its hops, and reports through its inbound hop. */
+export type HandlerDropReason = typeof DropReasons.maxSensors | typeof DropReasons.late
 
 /** JSON Schema of one hop's metrics. */
 export const HopMetricsSchema = Type.Object(

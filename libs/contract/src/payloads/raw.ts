@@ -13,6 +13,18 @@ import { Count, TimeMs } from './common.js'
 export const RAW_BATCH_MAX_SAMPLES = 10_000
 
 /**
+ * The optional `dropped` field of a raw sample or batch: samples of this sensor that the publisher (the
+ * serial bridge) dropped, and counted in its own metrics, since its previous message of this sensor that
+ * carried the field. A consumer counts them as explained loss, so the sequence gaps they leave are not
+ * reported again as unexplained (issue 11, item 10). Absent means 0.
+ */
+const UpstreamDropped = () =>
+  Count(
+    'Samples of this sensor dropped and counted upstream (by the publisher) since its previous ' +
+      'message that carried this field; their gaps are explained. Absent: 0.',
+  )
+
+/**
  * JSON Schema of one raw sample, `sluice.v1.raw`.
  *
  * @example
@@ -26,6 +38,7 @@ export const RawSampleSchema = Type.Object(
     t: TimeMs('Event time: the device clock if it sends one, otherwise the bridge clock.'),
     value: Type.Number({ description: 'The reading.' }),
     ingest: TimeMs('When the bridge read the line; latency is measured from here.'),
+    dropped: Type.Optional(UpstreamDropped()),
   },
   {
     $id: MessageIds.raw,
@@ -53,7 +66,7 @@ export const RawBatchSchema = Type.Object(
       maxItems: RAW_BATCH_MAX_SAMPLES,
       description: 'Sequence numbers.',
     }),
-    t: Type.Array(Type.Number(), {
+    t: Type.Array(TimeMs(), {
       minItems: 1,
       maxItems: RAW_BATCH_MAX_SAMPLES,
       description: 'Event times (ms).',
@@ -63,11 +76,12 @@ export const RawBatchSchema = Type.Object(
       maxItems: RAW_BATCH_MAX_SAMPLES,
       description: 'Readings.',
     }),
-    ingest: Type.Array(Type.Number(), {
+    ingest: Type.Array(TimeMs(), {
       minItems: 1,
       maxItems: RAW_BATCH_MAX_SAMPLES,
       description: 'Ingest times (ms).',
     }),
+    dropped: Type.Optional(UpstreamDropped()),
   },
   {
     $id: MessageIds.rawBatch,

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { MessageIds } from '../message-ids.js'
-import { Count, Identifier, TimeMs } from './common.js'
+import { Count, Identifier, TimeMs, WindowTimeMs } from './common.js'
 
 /** The window kinds of DESIGN.md §7. */
 export const WindowKindSchema = Type.Union(
@@ -35,7 +35,7 @@ export const WindowAggregateSchema = Type.Object(
   {
     window: Identifier('The window name, as in the topic.'),
     kind: WindowKindSchema,
-    start: TimeMs(
+    start: WindowTimeMs(
       'Window start (event time, ms, inclusive). For count windows, the first sample time.',
     ),
     end: TimeMs('Window end (event time, ms, exclusive). For count windows, the last sample time.'),

@@ -4,7 +4,7 @@
  * `HopMetrics` of `@sluice/contract`). Values JSON cannot carry (ρ = ∞ when a consumer stalls) are
  * omitted, as the contract says, rather than sent as null.
  */
-import type { HopMetrics } from '@sluice/contract'
+import type { DropReason, HopMetrics } from '@sluice/contract'
 import type { BoundedQueue, HopMeter, HopMeterSnapshot, QueueCounters } from '@sluice/stream'
 import type { HopSpecBase } from './hop-spec.js'
 
@@ -23,7 +23,11 @@ export interface HopMetricsInput {
   readonly out: number
   readonly rejected: number
   /** Hop-specific drops beyond the queue's (e.g. `shutdown`, `failed`). */
-  readonly extraDropped?: Readonly<Record<string, number>>
+  readonly extraDropped?: Readonly<Partial<Record<DropReason, number>>>
+  /** Samples taken in without passing through the queue (dropped at intake, say); added to `in`. */
+  readonly extraIn?: number
+  /** Samples out of the queue but not yet out or dropped (the batch being handled); added to `queue.length`. */
+  readonly inFlight?: number
   readonly capacity: number
   readonly snapshot: HopMeterSnapshot
   readonly gaps?: number
@@ -40,11 +44,11 @@ export function toHopMetrics(input: HopMetricsInput): HopMetrics {
     direction: input.direction,
     qos: input.spec.qos,
     policy: input.spec.queue.policy,
-    in: c.arrived,
+    in: c.arrived + (input.extraIn ?? 0),
     out: input.out,
     dropped,
     rejected: input.rejected,
-    queue: { length: c.queued, capacity: input.capacity },
+    queue: { length: c.queued + (input.inFlight ?? 0), capacity: input.capacity },
     lambda: r3(s.lambda),
     mu: r3(s.mu),
     w: r3(s.meanWaitMs),

@@ -1,7 +1,8 @@
 /**
  * @module hop/hop-spec
  * What a hop declares (DESIGN.md §5): its name, QoS and bounded queue (capacity in samples, policy), and
- * how config overrides it: `hops.<name>.qos` and `hops.<name>.queue.*` win over what the service declared,
+ * how config overrides it: `hops.<name>.qos`, `hops.<name>.queue.*` and (inbound) `hops.<name>.maxAheadMs`
+ * win over what the service declared,
  * so an operator can retune a hop without a rebuild.
  */
 import type { QueuePolicy } from '@sluice/stream'
@@ -44,5 +45,7 @@ export function withHopConfig<S extends HopSpecBase>(
       capacity: c.queue?.capacity ?? spec.queue.capacity,
       policy: c.queue?.policy ?? spec.queue.policy,
     },
+    // Inbound hops only (`InboundHopSpec.maxAheadMs`); an outbound hop ignores it.
+    ...(c.maxAheadMs === undefined ? {} : { maxAheadMs: c.maxAheadMs }),
   }
 }

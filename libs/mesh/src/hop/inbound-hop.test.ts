@@ -338,3 +338,175 @@ describe('createInboundHop in handled mode (at least once)', () => {
     expect(confirming).toBe(false)
   })
 })
+
+const message = (topic: string, payload: unknown) => ({
+  topic,
+  payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+  qos: 1 as const,
+  retain: false,
+})
+
+/** in = out + dropped (all reasons but `unconfirmed`, already in out) + queue.length. */
+function balance(m: ReturnType<InboundHop['metrics']>): number {
+  let dropped = 0
+  for (const [reason, n] of Object.entries(m.dropped)) if (reason !== 'unconfirmed') dropped += n
+  return m.in - m.out - dropped - m.queue.length
+}
+
+describe('inbound hop accounting (issue 11, item 10)', () => {
+  it('keeps in = out + dropped + queued at every instant, counting the batch being handled', async () => {
+    const t = createFakeTransport()
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let handling = false
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 3, policy: 'drop-oldest' },
+        maxBatch: 2,
+        handle: async () => {
+          handling = true
+          await gate
+        },
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    const samples = {
+      seq: [1, 2, 3, 4, 5],
+      t: [1, 2, 3, 4, 5],
+      value: [1, 2, 3, 4, 5],
+      ingest: [1, 2, 3, 4, 5],
+    }
+    hop.accept(message('sluice/d/c/raw', samples), () => undefined)
+    expect(balance(hop.metrics())).toBe(0)
+    while (!handling) await tick()
+    // Two samples are with the handler: neither queued nor out yet, and still counted.
+    const m = hop.metrics()
+    expect(m).toMatchObject({ in: 5, out: 0, dropped: { oldest: 2 }, queue: { length: 3 } })
+    expect(balance(m)).toBe(0)
+    release()
+    expect(await hop.drain(1000)).toBe(true)
+    expect(hop.metrics()).toMatchObject({ in: 5, out: 3, queue: { length: 0 } })
+  })
+
+  it('counts what the handler drops itself by reason, not as out, and not as unexplained loss', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 100, policy: 'drop-oldest' },
+        handle: (key, s, batch) => {
+          if (key === 'd/refused') batch.drop('max-sensors', s.length)
+          else batch.drop('late', 1)
+        },
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    hop.accept(message('sluice/d/refused/raw', raw(1)), () => undefined)
+    hop.accept(message('sluice/d/c/raw', raw(1)), () => undefined)
+    hop.accept(message('sluice/d/c/raw', raw(2)), () => undefined)
+    expect(await hop.drain(1000)).toBe(true)
+    const m = hop.metrics()
+    expect(m).toMatchObject({ in: 3, out: 1, dropped: { 'max-sensors': 1, late: 1 } })
+    expect(m.unexplainedLoss).toBe(0)
+    expect(balance(m)).toBe(0)
+  })
+
+  it('counts a failed batch once, as handler-error and not also as out', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 100, policy: 'drop-oldest' },
+        handle: () => {
+          throw new Error('boom')
+        },
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    hop.accept(message('sluice/d/c/raw', raw(1)), () => undefined)
+    expect(await hop.drain(1000)).toBe(true)
+    const m = hop.metrics()
+    expect(m).toMatchObject({ in: 1, out: 0, dropped: { 'handler-error': 1 } })
+    expect(balance(m)).toBe(0)
+  })
+
+  it('rejects and counts messages on topics with invalid identifiers instead of handling them', async () => {
+    const t = createFakeTransport()
+    const keys: string[] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 100, policy: 'drop-oldest' },
+        handle: (key) => void keys.push(key),
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    const acked: string[] = []
+    for (const device of ['DEV!', 'dév', 'd'.repeat(60_000), 'ok']) {
+      hop.accept(message(`sluice/${device}/c/raw`, raw(1)), () => acked.push(device))
+    }
+    expect(acked).toHaveLength(4)
+    expect(await hop.drain(1000)).toBe(true)
+    expect(keys).toEqual(['ok/c'])
+    expect(hop.metrics()).toMatchObject({ in: 1, out: 1, rejected: 3 })
+  })
+
+  it('drops and counts samples too far ahead of its clock, and keeps the rest of the batch', async () => {
+    const t = createFakeTransport()
+    const seen: number[] = []
+    const now = 1_700_000_000_000
+    const spec = {
+      name: 'raw',
+      qos: 0 as const,
+      queue: { capacity: 100, policy: 'drop-oldest' as const },
+      handle: (_k: string, s: { seq: number }[]) => void seen.push(...s.map((x) => x.seq)),
+    }
+    const hop = createInboundHop(spec, { transport: t, prefix: 'sluice', now: () => now })
+    const ts = [now - 5, now + 1e9, now + 59_000, now + 61_000]
+    const batch = { seq: [1, 2, 3, 4], t: ts, value: [0, 0, 0, 0], ingest: [now, now, now, now] }
+    hop.accept(message('sluice/d/c/raw', batch), () => undefined)
+    hop.accept(
+      message('sluice/d/c/raw', { seq: 5, t: now, value: 1, ingest: now }),
+      () => undefined,
+    )
+    expect(await hop.drain(1000)).toBe(true)
+    expect(seen).toEqual([1, 3, 5])
+    const m = hop.metrics()
+    expect(m).toMatchObject({ in: 5, out: 3, dropped: { future: 2 }, gaps: 2, unexplainedLoss: 0 })
+    expect(balance(m)).toBe(0)
+    // 0 turns the check off.
+    const open = createInboundHop(
+      { ...spec, maxAheadMs: 0 },
+      { transport: t, prefix: 'sluice', now: () => now },
+    )
+    open.accept(message('sluice/d/c/raw', batch), () => undefined)
+    expect(await open.drain(1000)).toBe(true)
+    expect(open.metrics()).toMatchObject({ in: 4, out: 4 })
+  })
+
+  it('explains sequence gaps by the drops the publisher declared upstream', async () => {
+    const t = createFakeTransport()
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 100, policy: 'drop-oldest' },
+        handle: () => undefined,
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    hop.accept(message('sluice/d/c/raw', raw(1)), () => undefined)
+    // The bridge dropped (and counted) 3 and 4 before this batch, and says so.
+    const batch = { seq: [5, 6], t: [1, 1], value: [1, 1], ingest: [1, 1], dropped: 3 }
+    hop.accept(message('sluice/d/c/raw', batch), () => undefined)
+    hop.accept(message('sluice/d/x/raw', raw(1)), () => undefined)
+    hop.accept(message('sluice/d/x/raw', raw(4)), () => undefined) // 2 and 3: nobody said
+    expect(await hop.drain(1000)).toBe(true)
+    expect(hop.metrics()).toMatchObject({ gaps: 5, unexplainedLoss: 2 })
+  })
+})

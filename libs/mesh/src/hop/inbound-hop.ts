@@ -25,10 +25,29 @@
  * publishes ahead of the broker.
  *
  * Every delivered item with a sequence number feeds a per-sensor gap tracker; unexplained loss is gaps
- * minus the drops this hop counted (§6). The hop manages its own subscriptions, so an instance can take
- * and give up sensors while it runs (§12).
+ * minus the drops counted before the handler: this hop's, and those the publisher counted upstream and
+ * declared in the payload (`dropped`, issue 11, item 10). The hop manages its own subscriptions, so an
+ * instance can take and give up sensors while it runs (§12).
+ *
+ * **Intake checks** (issue 11, items 1 and 10). With the default key, a message whose topic is not a
+ * Sluice topic with valid identifiers (`DEV!`, `dév`, a 60 000-character device) is `rejected`, not
+ * keyed by its raw topic and silently lost further on. An item whose event time (`t`) is more than
+ * `maxAheadMs` ahead of this hop's clock is dropped as `future`: one broken clock would otherwise hold a
+ * sensor's watermark in the future and make every honest sample after it late, until real time caught
+ * up. The rule bounds that harm to `maxAheadMs`.
+ *
+ * **Accounting.** At every instant `in = out + dropped + queue.length`, where `queue.length` counts the
+ * samples queued and those in the batch the handler holds now, and `dropped` includes what the handler
+ * reported through `batch.drop` (`max-sensors`, `late`). The one exception is `dropped.unconfirmed`:
+ * samples already handled (so in `out`) whose output was dropped further on, counted there too.
  */
-import { decodeRawSamples, parseTopic, sensorKey, type HopMetrics } from '@sluice/contract'
+import {
+  decodeRawSamples,
+  parseTopic,
+  sensorKey,
+  type HandlerDropReason,
+  type HopMetrics,
+} from '@sluice/contract'
 import {
   createBoundedQueue,
   createHopMeter,
@@ -72,6 +91,12 @@ export interface HandleBatch {
    * `confirming`.
    */
   ackAfter(p: PromiseLike<unknown>): void
+  /**
+   * Counts `samples` of this batch as dropped for `reason`, a loss the service decided itself (a sensor
+   * beyond `maxSensors`, samples behind a window's watermark), so it shows in this hop's metrics: in
+   * `dropped` and not in `out`. At most the batch's size is counted.
+   */
+  drop(reason: HandlerDropReason, samples: number): void
 }
 
 /** What a service declares for an inbound hop. `T` is the item type; raw samples by default. */
@@ -88,6 +113,19 @@ export interface InboundHopSpec<T = Sample> extends HopSpecBase {
   readonly seq?: (item: T) => number | undefined
   /** An item's ingest time (ms since the epoch) for latency. Default: its numeric `ingest` field. */
   readonly ingest?: (item: T) => number | undefined
+  /** An item's event time (ms since the epoch), for `maxAheadMs`. Default: its numeric `t` field. */
+  readonly eventTime?: (item: T) => number | undefined
+  /**
+   * Items whose event time is more than this far ahead of the hop's clock are dropped as `future` (see
+   * the module note); 0 turns the check off (e.g. to replay a recording shifted into the future).
+   * Config `hops.<name>.maxAheadMs` overrides it. Default 60 000 (clock skew between hosts is far less).
+   */
+  readonly maxAheadMs?: number
+  /**
+   * Samples the publisher dropped and counted before this item (the raw payload's `dropped`); they are
+   * explained loss. Default: its numeric `dropped` field.
+   */
+  readonly upstreamDropped?: (item: T) => number | undefined
   /** Most samples handed to one `handle` call. Default 512. */
   readonly maxBatch?: number
   /**
@@ -197,11 +235,8 @@ interface Pending<T> {
 /** Drops by an outbound hop's policy: counted there, so the source message is acknowledged. */
 const POLICY_DROPS: ReadonlySet<string> = new Set(['oldest', 'newest', 'sampled'])
 
-/** The batch of `enqueue` mode: nothing to wait for. */
-const UNCONFIRMED_BATCH: HandleBatch = Object.freeze({
-  confirming: false,
-  ackAfter: () => undefined,
-})
+/** The default of {@link InboundHopSpec.maxAheadMs}. */
+export const DEFAULT_MAX_AHEAD_MS = 60_000
 
 const defaultNow = (): number => performance.timeOrigin + performance.now()
 
@@ -262,20 +297,25 @@ export function createInboundHop<T = Sample>(
   const weightOf = spec.weight ?? (() => 1)
   const seqOf = spec.seq ?? ((item: T) => numericField(item, 'seq'))
   const ingestOf = spec.ingest ?? ((item: T) => numericField(item, 'ingest'))
+  const eventTimeOf = spec.eventTime ?? ((item: T) => numericField(item, 't'))
+  const upstreamOf = spec.upstreamDropped ?? ((item: T) => numericField(item, 'dropped'))
+  const maxAheadMs = spec.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS
   const keyCache = new Map<string, string>()
-  const keyOf =
-    spec.key ??
-    ((topic: string): string => {
-      let k = keyCache.get(topic)
-      if (k === undefined) {
-        const p = parseTopic(prefix, topic)
-        k = p !== null && 'channel' in p ? sensorKey(p.device, p.channel) : topic
-        // Topics are per sensor, so the cache is bounded by the sensors seen; cap it anyway.
-        if (keyCache.size < 100_000) keyCache.set(topic, k)
-      }
-      return k
-    })
+  /** The default key: `device/channel` of a sensor topic, the topic of another Sluice topic, else null. */
+  const topicKeyOf = (topic: string): string | null => {
+    let k = keyCache.get(topic)
+    if (k === undefined) {
+      const p = parseTopic(prefix, topic)
+      // Not cached when invalid: junk topics must not fill the cache.
+      if (p === null) return null
+      k = 'channel' in p ? sensorKey(p.device, p.channel) : topic
+      // Topics are per sensor, so the cache is bounded by the sensors seen; cap it anyway.
+      if (keyCache.size < 100_000) keyCache.set(topic, k)
+    }
+    return k
+  }
   const warnRejected = createSampledLog(log, 'warn', 1000)
+  const warnFuture = createSampledLog(log, 'warn', 1000)
   const warnHandler = createSampledLog(log, 'error', 100)
 
   const filters = new Set<string>()
@@ -289,6 +329,14 @@ export function createInboundHop<T = Sample>(
   const pending: Pending<T>[] = []
   let rejected = 0
   let out = 0
+  /** Samples taken in but never offered to the queue (dropped at intake or while waiting for room). */
+  let takenOutside = 0
+  /** Samples of the batch the handler holds now: taken out of the queue, not yet out or dropped. */
+  let inFlight = 0
+  let droppedFuture = 0
+  /** Drops the publisher counted upstream and declared in the payloads (explained gaps). */
+  let upstreamDropped = 0
+  const handlerDrops: Record<HandlerDropReason, number> = { 'max-sensors': 0, late: 0 }
   let droppedShutdown = 0
   let handlerFailed = 0
   let droppedLeft = 0
@@ -430,6 +478,7 @@ export function createInboundHop<T = Sample>(
         entries.push(next)
         samples += next.weight
       }
+      inFlight = samples
       const t0 = now()
       meter.observeLength(t0, queue.length)
       releasePending()
@@ -445,14 +494,23 @@ export function createInboundHop<T = Sample>(
       while (handledMode && unconfirmed >= maxUnconfirmed && pending.length === 0)
         await waitForConfirmations()
       const confirmations: PromiseLike<unknown>[] = []
-      const handleBatch: HandleBatch = handledMode
-        ? { confirming: true, ackAfter: (p) => void confirmations.push(p) }
-        : UNCONFIRMED_BATCH
+      let batchDropped = 0
+      const handleBatch: HandleBatch = {
+        confirming: handledMode,
+        ackAfter: handledMode ? (p) => void confirmations.push(p) : () => undefined,
+        drop: (reason, n) => {
+          const counted = Math.min(Math.max(0, Math.floor(n)), samples - batchDropped)
+          batchDropped += counted
+          handlerDrops[reason] += counted
+        },
+      }
+      let failed = 0
       try {
         const r = spec.handle(key, batch, handleBatch)
         if (r !== undefined) await r
       } catch (err) {
-        handlerFailed += samples
+        failed = samples - batchDropped
+        handlerFailed += failed
         warnHandler(
           { err, hop: spec.name, key, handlerFailed },
           'handler failed; its batch is lost',
@@ -469,7 +527,9 @@ export function createInboundHop<T = Sample>(
         completeBatch(entries, confirmations)
       }
       const t1 = now()
-      out += samples
+      // Each sample is out or dropped, once: the identity in = out + dropped + queued holds.
+      out += samples - batchDropped - failed
+      inFlight = 0
       meter.serve(t1, samples, waitSum / samples, t1 - t0)
       for (const item of batch) {
         const ingest = ingestOf(item)
@@ -510,8 +570,11 @@ export function createInboundHop<T = Sample>(
     }
     for (const p of pending) {
       for (let i = p.index; i < p.entries.length; i++) {
-        if (p.delivery !== undefined) droppedLeft += p.entries[i]!.weight
-        else droppedShutdown += p.entries[i]!.weight
+        const w = p.entries[i]!.weight
+        // Never offered to the queue, so not yet counted as taken in.
+        takenOutside += w
+        if (p.delivery !== undefined) droppedLeft += w
+        else droppedShutdown += w
       }
       if (p.delivery !== undefined) left.add(p.delivery)
       else p.ack()
@@ -587,28 +650,64 @@ export function createInboundHop<T = Sample>(
         ack('leave')
         return
       }
+      let topicKey: string | undefined
+      if (spec.key === undefined) {
+        const k = topicKeyOf(message.topic)
+        if (k === null) {
+          rejected++
+          warnRejected(
+            { hop: spec.name, topic: message.topic.slice(0, 200), rejected },
+            'rejected a message on a topic with an invalid identifier (identifiers match ' +
+              '[a-z0-9][a-z0-9_-]*, at most 128 characters): rename the device or channel',
+          )
+          ack()
+          return
+        }
+        topicKey = k
+      }
       const items = decodeMessage(message)
       if (items === undefined || items.length === 0) {
         ack()
         return
       }
       const t = now()
-      const entries: Entry<T>[] = new Array<Entry<T>>(items.length)
+      const horizon = maxAheadMs > 0 ? t + maxAheadMs : Infinity
       // `handled` mode needs the transport to read on before acknowledging (QoS 1 over MQTT); where it
       // cannot (QoS 2 in mqtt.js), the message is acknowledged on enqueue as before. The delivery is
       // made first so each entry is allocated once, on this per-sample path.
       const delivery: Delivery | undefined =
         handledMode && readOn !== undefined && message.qos > 0
-          ? { outstanding: items.length, samples: 0, ack, confirmations: undefined, batchId: 0 }
+          ? { outstanding: 0, samples: 0, ack, confirmations: undefined, batchId: 0 }
           : undefined
+      const entries: Entry<T>[] = []
       let samples = 0
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!
+      for (const item of items) {
         const weight = weightOf(item)
+        const up = upstreamOf(item)
+        if (up !== undefined && up > 0) upstreamDropped += up
+        const et = eventTimeOf(item)
+        if (et !== undefined && et > horizon) {
+          droppedFuture += weight
+          takenOutside += weight
+          warnFuture(
+            { hop: spec.name, topic: message.topic, t: et, now: t, maxAheadMs, droppedFuture },
+            `dropped a sample ${Math.round(et - t)} ms ahead of this clock (more than maxAheadMs): ` +
+              "check the publisher's clock",
+          )
+          continue
+        }
         samples += weight
-        entries[i] = { key: keyOf(message.topic, item), item, weight, at: t, delivery }
+        const key = topicKey ?? spec.key!(message.topic, item)
+        entries.push({ key, item, weight, at: t, delivery })
       }
-      if (delivery !== undefined) delivery.samples = samples
+      if (entries.length === 0) {
+        ack()
+        return
+      }
+      if (delivery !== undefined) {
+        delivery.outstanding = entries.length
+        delivery.samples = samples
+      }
       const p: Pending<T> = {
         entries,
         index: 0,
@@ -662,18 +761,24 @@ export function createInboundHop<T = Sample>(
         counters,
         out,
         rejected,
+        extraIn: takenOutside,
+        inFlight,
         extraDropped: {
           shutdown: droppedShutdown,
           'handler-error': handlerFailed,
           left: droppedLeft,
           unconfirmed: droppedUnconfirmed,
+          future: droppedFuture,
+          ...handlerDrops,
         },
         capacity: queue.capacity,
         snapshot,
         gaps: g,
+        // Only drops before the gap tracker (which sees what the handler gets) leave gaps.
         unexplainedLoss: unexplainedLoss({
           gaps: g,
-          countedDrops: counters.droppedTotal + droppedShutdown + droppedLeft,
+          countedDrops:
+            counters.droppedTotal + droppedShutdown + droppedLeft + droppedFuture + upstreamDropped,
         }),
       })
       if (filters.size > 0) m.topic = [...filters].join(',')

@@ -34,6 +34,12 @@ export interface OutboundHopSpec extends HopSpecBase {
 export interface OutboundPublishOptions {
   /** Ingest time of the newest sample in the message, for end-to-end latency up to the broker's ack. */
   readonly ingest?: number
+  /**
+   * Called with the message's samples if the hop drops it after taking it (evicted by policy, refused
+   * by the transport, or still queued at shutdown); each drop is counted here too. A publisher uses it to
+   * tell consumers downstream how many samples it dropped (the raw payload's `dropped`).
+   */
+  readonly onDropped?: (samples: number) => void
 }
 
 /** Dependencies of {@link createOutboundHop}. */
@@ -269,6 +275,7 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
       return queue.length
     },
     publish(topic, payload, samples = 1, options = {}) {
+      const onDropped = options.onDropped
       return offer({
         topic,
         payload,
@@ -277,7 +284,11 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
         ingest: options.ingest,
         waited: 0,
         n: ++counter,
-        confirm: undefined,
+        // A drop callback rides on the confirmation's tracking of evictions, failures and shutdown.
+        confirm:
+          onDropped === undefined
+            ? undefined
+            : { resolve: () => undefined, reject: () => onDropped(samples) },
       })
     },
     async publishConfirmed(topic, payload, samples = 1, options = {}) {

@@ -25,8 +25,11 @@ export interface WindowOperator {
   /** Feeds one sample, calling `emit` for each window it completes (or, for a late update, re-emits). */
   push(sample: Sample, emit: EmitAggregate): void
   /**
-   * Advances event time to `t` without a sample (an idle sensor), closing what that closes: time windows
-   * whose end is ≤ `t`, a session silent since `t − gap`. A no-op for count windows and for `t` in the past.
+   * For an idle sensor: emits, once, what event time `t` would complete (time windows whose end is ≤ `t`,
+   * a session silent since `t − gap`) without moving event time, so later samples are judged against the
+   * data's own event time and a stall upstream never makes them late. What was emitted here is emitted
+   * again when the data completes it, unless no sample came in since. A no-op for count windows and for
+   * `t` in the past.
    */
   advance(t: number, emit: EmitAggregate): void
   /** End of stream: emits every window that holds samples not yet emitted, then forgets all state. */

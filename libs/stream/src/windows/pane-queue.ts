@@ -75,6 +75,17 @@ export class PaneQueue {
     if (this.length === 0) this.resetAt(Math.max(pane, this.firstPane))
   }
 
+  /**
+   * Writes the statistics of panes `from … to − 1` (pane indices; those outside the queue count as
+   * empty) into `out`. O(panes in the range): for the rare look-ahead of an idle sensor, not per sample.
+   */
+  aggregateRange(from: number, to: number, out: RunningStats): void {
+    out.reset()
+    const a = Math.max(from, this.firstPane)
+    const b = Math.min(to, this.firstPane + this.length)
+    for (let p = a; p < b; p++) out.merge(this.panes[this.position(p - this.firstPane)]!)
+  }
+
   /** Writes the statistics of every pane in the queue into `out`. */
   aggregate(out: RunningStats): void {
     if (this.front > 0) out.copyFrom(this.suffixes[this.head]!)

@@ -70,4 +70,38 @@ describe('session windows', () => {
     expect(s.out.map(brief)).toEqual([[0, 0, 1, 1, 1]])
     expect(s.out[0]!.std).toBe(0)
   })
+
+  it('keeps a session emitted by advance() open for samples that come later, and emits it again', () => {
+    const s = session(100, 10_000)
+    s.push(0, 1)
+    s.advance(5000) // idle by the wall clock
+    s.advance(6000)
+    s.push(50, 3) // buffered upstream: joins the session, not late
+    s.push(500, 5) // the data's own gap closes it
+    s.flush()
+    expect(s.w.lateCount).toBe(0)
+    expect(s.out.map(brief)).toEqual([
+      [0, 0, 1, 1, 1],
+      [0, 50, 2, 1, 3],
+      [500, 500, 1, 5, 5],
+    ])
+  })
+
+  it('does not emit again a session that advance() emitted and no sample changed', () => {
+    const s = session(100, 10_000)
+    s.push(0, 1)
+    s.advance(5000)
+    s.push(9000, 2)
+    s.flush()
+    expect(s.out.map((a) => a.start)).toEqual([0, 9000])
+  })
+
+  it('rejects an event time beyond ±2^52 ms', () => {
+    const s = session(100, 10_000)
+    s.push(1e19, 1)
+    s.push(0, 2)
+    s.flush()
+    expect(s.w.rejectedCount).toBe(1)
+    expect(s.out.map(brief)).toEqual([[0, 0, 1, 2, 2]])
+  })
 })

@@ -8,14 +8,18 @@
  * - An out-of-order sample with `start ≤ t` joins the open session.
  * - A sample older than the open session's start is **late**: counted and dropped (the session it belonged
  *   to, if any, has already been emitted).
- * - {@link WindowOperator.advance} closes the open session on the same rules when the sensor falls silent.
+ * - {@link WindowOperator.advance} emits the open session on the same rules when the sensor falls silent,
+ *   but keeps it open: only samples move event time, so a sample that comes later (after an outage
+ *   upstream) still joins it, and the session is emitted again when the data closes it, unless it did
+ *   not change (issue 11, item 2).
+ * - Event times beyond ±`MAX_EVENT_TIME_MS` (2^52 ms) are rejected, like non-finite ones.
  * Statistics are O(1) per sample ({@link RunningStats}).
  */
 import type { Sample } from '../sample.js'
 import { RunningStats } from '../stats/running-stats.js'
-import { aggregateFromStats, type EmitAggregate } from './aggregate.js'
+import { aggregateFromStats, type EmitAggregate, type WindowAggregate } from './aggregate.js'
 import type { WindowOperator } from './operator.js'
-import type { SessionWindowSpec } from './spec.js'
+import { isWindowTime, type SessionWindowSpec } from './spec.js'
 
 class SessionWindow implements WindowOperator {
   lateCount = 0
@@ -23,6 +27,8 @@ class SessionWindow implements WindowOperator {
   private readonly gap: number
   private readonly maxDuration: number
   private readonly stats = new RunningStats()
+  /** Samples in the open session when {@link advance} emitted it (−1: it did not). */
+  private provisionalN = -1
 
   constructor(
     readonly name: string,
@@ -35,7 +41,7 @@ class SessionWindow implements WindowOperator {
   push(sample: Sample, emit: EmitAggregate): void {
     const s = this.stats
     const t = sample.t
-    if (t - t !== 0 || sample.value - sample.value !== 0) {
+    if (!isWindowTime(t) || sample.value - sample.value !== 0) {
       this.rejectedCount++
       return
     }
@@ -50,7 +56,10 @@ class SessionWindow implements WindowOperator {
   }
 
   advance(t: number, emit: EmitAggregate): void {
-    if (this.stats.n > 0 && this.endsSession(t)) this.close(emit)
+    const s = this.stats
+    if (s.n === 0 || s.n === this.provisionalN || !isWindowTime(t) || !this.endsSession(t)) return
+    this.provisionalN = s.n
+    emit(this.aggregate())
   }
 
   flush(emit: EmitAggregate): void {
@@ -62,11 +71,18 @@ class SessionWindow implements WindowOperator {
     return t - s.lastT >= this.gap || t - s.firstT >= this.maxDuration
   }
 
-  private close(emit: EmitAggregate): void {
+  private aggregate(): WindowAggregate {
     const s = this.stats
-    const aggregate = aggregateFromStats(s, this.name, 'session', s.firstT, s.lastT, this.lateCount)
-    s.reset()
-    emit(aggregate)
+    return aggregateFromStats(s, this.name, 'session', s.firstT, s.lastT, this.lateCount)
+  }
+
+  private close(emit: EmitAggregate): void {
+    // Emitted by `advance` already, with the same samples: not again.
+    const unchanged = this.stats.n === this.provisionalN
+    const aggregate = this.aggregate()
+    this.stats.reset()
+    this.provisionalN = -1
+    if (!unchanged) emit(aggregate)
   }
 }
 

@@ -42,6 +42,19 @@ export type WindowSpec = CountWindowSpec | TimeWindowSpec | SessionWindowSpec
  */
 export const MAX_PANES_PER_WINDOW = 100_000
 
+/**
+ * The largest event time (in absolute value, ms) a time window or session takes: 2^52 ms, about 142 000
+ * years. Window and pane indices (`t / every`) then stay exact integers, so `index + 1` always moves on;
+ * above 2^53 it does not, and a loop over window indices would never end. Samples outside are rejected
+ * (`rejectedCount`). The contract's `TimeMs` range is far narrower; this guard holds whatever the caller.
+ */
+export const MAX_EVENT_TIME_MS = 2 ** 52
+
+/** True when `t` is an event time windows can take: finite, and within ±{@link MAX_EVENT_TIME_MS}. */
+export function isWindowTime(t: number): boolean {
+  return t >= -MAX_EVENT_TIME_MS && t <= MAX_EVENT_TIME_MS
+}
+
 /** Greatest common divisor of two positive integers. */
 export function gcd(a: number, b: number): number {
   while (b !== 0) {

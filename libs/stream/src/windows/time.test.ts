@@ -140,6 +140,66 @@ describe('time windows', () => {
     expect(tw.out).toHaveLength(1)
   })
 
+  it('rejects an event time beyond ±2^52 ms and goes on windowing the next samples', () => {
+    // Issue 11, item 1: t = 1e19 made the loop over window indices spin forever (w++ is a no-op there).
+    const tw = timeWindow(100, 10, 50)
+    tw.push(1000, 1)
+    tw.push(1e19, 5)
+    tw.push(-1e19, 5)
+    tw.push(1010, 2)
+    tw.push(1100, 3)
+    expect(tw.w.rejectedCount).toBe(2)
+    expect(tw.w.lateCount).toBe(0)
+    expect(tw.out.filter((a) => a.start === 1000).map((a) => a.count)).toEqual([2])
+  })
+
+  it('fires at most length / every windows for a far jump in event time', () => {
+    const tw = timeWindow(100, 10, 0)
+    tw.push(0, 1)
+    tw.push(2 ** 51, 2)
+    tw.push(2 ** 51 + 100, 3)
+    // The ten windows holding t = 0, then the ten holding 2^51: nothing for the empty years between.
+    expect(tw.out).toHaveLength(20)
+  })
+
+  it('emits what an idle advance completes without making later samples late', () => {
+    // Issue 11, item 2: samples buffered during an outage came after the idle timer had moved event time.
+    const tw = timeWindow(100, 100, 0)
+    tw.push(10, 1)
+    tw.push(20, 3)
+    tw.advance(5000) // the wall clock's guess while nothing arrives
+    expect(tw.out.map(brief)).toEqual([[0, 100, 2, 2, 0]])
+    tw.advance(6000) // emitted once only
+    expect(tw.out).toHaveLength(1)
+    tw.push(30, 5) // buffered upstream during the outage: not late
+    tw.push(150, 7)
+    tw.push(250, 9)
+    expect(tw.w.lateCount).toBe(0)
+    expect(tw.out.map(brief)).toEqual([
+      [0, 100, 2, 2, 0],
+      [0, 100, 3, 3, 0],
+      [100, 200, 1, 7, 0],
+    ])
+  })
+
+  it('does not emit a window again when no sample came in since an idle advance emitted it', () => {
+    const tw = timeWindow(100, 50, 0)
+    tw.push(10, 1)
+    tw.advance(1000)
+    expect(tw.out.map(brief)).toEqual([
+      [-50, 50, 1, 1, 0],
+      [0, 100, 1, 1, 0],
+    ])
+    tw.push(2000, 2) // the sensor is back, much later
+    tw.flush()
+    expect(tw.out.map(brief)).toEqual([
+      [-50, 50, 1, 1, 0],
+      [0, 100, 1, 1, 0],
+      [1950, 2050, 1, 2, 0],
+      [2000, 2100, 1, 2, 0],
+    ])
+  })
+
   it('stays exact over a long stream with a huge spike (no cancellation)', () => {
     const tw = timeWindow(1000, 10, 0)
     tw.push(0, 1e12)

@@ -16,6 +16,17 @@
  *    closed window, because they are not behind the watermark.
  * With `allowedLateness` = 0, every out-of-order sample is late and nothing is ever re-emitted.
  *
+ * **Idle sensors** ({@link TimeWindow.advance}). Only samples move event time. `advance(t)` (the wall
+ * clock's guess for a silent sensor) emits, once, the windows that event time `t` would complete, but
+ * moves neither event time nor the watermark: a sample that comes later (say after a broker outage, from
+ * a buffer upstream) is judged against the sensor's own event time, so a stall never makes data late
+ * (issue 11, item 2). Those windows are emitted again when the data completes them, unless no sample
+ * came in since: a consumer keeps the last aggregate per window `(start, end)`.
+ *
+ * **Range.** Event times beyond ±`MAX_EVENT_TIME_MS` (2^52 ms) are rejected (`rejectedCount`): indices of
+ * windows stay exact integers, so no loop over them can stall (issue 11, item 1: `t = 1e19` used to spin
+ * forever). The loops over window indices are bounded by `length / every` per sample in any case.
+ *
  * Cost: windows are built from panes of `gcd(length, every)` ms held in a {@link PaneQueue}, so an in-order
  * sample costs O(1) amortised whatever the window length; an out-of-order one costs O(panes back to the
  * oldest pane of the next window) plus O(1) per already-fired window it updates.
@@ -30,7 +41,7 @@ import {
 } from './aggregate.js'
 import type { WindowOperator } from './operator.js'
 import { PaneQueue } from './pane-queue.js'
-import { gcd, windowKind, type TimeWindowSpec } from './spec.js'
+import { gcd, isWindowTime, windowKind, type TimeWindowSpec } from './spec.js'
 
 /** A window that has fired and is still open for late-but-allowed samples. */
 interface FiredWindow {
@@ -49,6 +60,8 @@ class TimeWindow implements WindowOperator {
   private readonly pane: number
   /** Panes per step of `every`. */
   private readonly panesPerStep: number
+  /** Panes per window. */
+  private readonly panesPerWindow: number
   /** Panes of every window that has not fired yet, from the start of `nextWindow` on. */
   private readonly queue: PaneQueue
   private readonly scratch = new RunningStats()
@@ -58,6 +71,12 @@ class TimeWindow implements WindowOperator {
   private maxT = -Infinity
   /** Index of the oldest window that has not fired: the first whose end is after `maxT`. */
   private nextWindow = 0
+  /** Samples accepted so far (into a pending or a fired window). */
+  private accepted = 0
+  /** Windows below this index were emitted ahead of the data by {@link advance}, … */
+  private provisionalUntil = -Infinity
+  /** … when `accepted` was this: fired later with no sample since, they are not emitted again. */
+  private acceptedAtProvisional = -1
 
   constructor(
     readonly name: string,
@@ -69,12 +88,13 @@ class TimeWindow implements WindowOperator {
     this.lateness = spec.allowedLateness
     this.pane = gcd(spec.length, spec.every)
     this.panesPerStep = spec.every / this.pane
-    this.queue = new PaneQueue(spec.length / this.pane)
+    this.panesPerWindow = spec.length / this.pane
+    this.queue = new PaneQueue(this.panesPerWindow)
   }
 
   push(sample: Sample, emit: EmitAggregate): void {
     const t = sample.t
-    if (t - t !== 0 || sample.value - sample.value !== 0) {
+    if (!isWindowTime(t) || sample.value - sample.value !== 0) {
       this.rejectedCount++
       return
     }
@@ -87,8 +107,9 @@ class TimeWindow implements WindowOperator {
       this.lateCount++
       return
     } else if (t > this.maxT) {
-      this.advance(t, emit)
+      this.advanceTo(t, emit)
     }
+    this.accepted++
     if (t >= this.nextWindow * this.every) {
       this.queue.add(Math.floor(t / this.pane), sample.seq, t, sample.value, sample.ingest)
     }
@@ -101,8 +122,31 @@ class TimeWindow implements WindowOperator {
     }
   }
 
+  /**
+   * Emits, once, each window holding samples that event time `t` would complete, without moving event
+   * time (see the module note). Bounded: at most `length / every + 1` windows hold samples past `maxT`.
+   */
   advance(t: number, emit: EmitAggregate): void {
-    if (!this.started || !(t > this.maxT)) return
+    if (!this.started || !(t > this.maxT) || !isWindowTime(t)) return
+    // The last window ending by t, and the last one that can hold a sample (it starts by maxT).
+    const last = Math.min(
+      Math.floor((t - this.length) / this.every),
+      Math.floor(this.maxT / this.every),
+    )
+    let w = Math.max(this.nextWindow, this.provisionalUntil)
+    if (w > last) return
+    const stats = this.scratch
+    for (; w <= last; w++) {
+      const first = w * this.panesPerStep
+      this.queue.aggregateRange(first, first + this.panesPerWindow, stats)
+      if (stats.n > 0) emit(this.aggregateOf(w, stats))
+    }
+    this.provisionalUntil = w
+    this.acceptedAtProvisional = this.accepted
+  }
+
+  /** Moves event time on to `t` (a sample's): fires what it completes and closes what it passes. */
+  private advanceTo(t: number, emit: EmitAggregate): void {
     this.maxT = t
     this.fireUntil(t, emit)
     this.closeUntil(t - this.lateness)
@@ -115,6 +159,8 @@ class TimeWindow implements WindowOperator {
     this.fired = []
     this.started = false
     this.maxT = -Infinity
+    this.provisionalUntil = -Infinity
+    this.acceptedAtProvisional = -1
     this.queue.resetAt(0)
   }
 
@@ -142,7 +188,9 @@ class TimeWindow implements WindowOperator {
     if (this.queue.count > 0) {
       const stats = this.scratch
       this.queue.aggregate(stats)
-      emit(this.aggregateOf(w, stats))
+      // Already emitted by `advance`, and no sample came in since: the same aggregate again.
+      const unchanged = w < this.provisionalUntil && this.accepted === this.acceptedAtProvisional
+      if (!unchanged) emit(this.aggregateOf(w, stats))
       if (w * this.every + this.length > this.maxT - this.lateness) {
         const kept = new RunningStats()
         kept.copyFrom(stats)

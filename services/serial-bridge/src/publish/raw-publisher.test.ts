@@ -1,5 +1,7 @@
 import { decodeRawSamples } from '@sluice/contract'
+import { createInboundHop, createOutboundHop } from '@sluice/mesh'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createFakeTransport } from '../../../../libs/mesh/test/fake-transport.js'
 import { createRawPublisher, type RawHop } from './raw-publisher.js'
 
 function fakeHop(capacity = 100, accept = true) {
@@ -105,5 +107,82 @@ describe('createRawPublisher', () => {
     ;(hop as { length: number }).length = 50
     const p = createRawPublisher({ hop, prefix: 'sluice', batch: { maxSamples: 1, maxDelayMs: 0 } })
     expect(p.congestion()).toBe(0.25)
+  })
+})
+
+describe('upstream drops told downstream (issue 11, item 10)', () => {
+  it('carries the drops of a sensor to its next message, so a consumer sees no unexplained loss', async () => {
+    const transport = createFakeTransport()
+    const hop = createOutboundHop(
+      { name: 'raw', qos: 1, queue: { capacity: 20, policy: 'drop-oldest' } },
+      { transport },
+    )
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 5, maxDelayMs: 50 },
+    })
+    const push = (from: number, to: number) => {
+      for (let seq = from; seq < to; seq++) {
+        for (const channel of ['light', 'temp'])
+          p.push('uno', channel, { seq, t: seq, value: 1, ingest: seq })
+      }
+    }
+    push(0, 10)
+    // The broker goes away: the hop's queue fills and evicts its oldest messages.
+    transport.setConnected(false)
+    push(10, 100)
+    transport.setConnected(true)
+    push(100, 110)
+    p.flushAll()
+    await new Promise((r) => setImmediate(r))
+    const evicted = hop.metrics().dropped.oldest ?? 0
+
+    expect(evicted).toBeGreaterThan(0)
+    // Every sample the hop dropped is declared by a later message of the same sensor.
+    let declared = 0
+    const consumer = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        queue: { capacity: 10_000, policy: 'block' },
+        handle: () => undefined,
+      },
+      { transport: createFakeTransport(), prefix: 'sluice', now: () => 1000 },
+    )
+    for (const m of transport.published) {
+      const r = decodeRawSamples(m.payload)
+      if (!r.ok) throw r.error
+      declared += r.value[0]!.dropped ?? 0
+      consumer.accept(
+        { topic: m.topic, payload: Buffer.from(m.payload), qos: 1, retain: false },
+        () => undefined,
+      )
+    }
+    expect(declared).toBe(evicted)
+    expect(await consumer.drain(1000)).toBe(true)
+    const m = consumer.metrics()
+    expect(m.gaps).toBe(evicted)
+    expect(m.unexplainedLoss).toBe(0)
+    hop.close()
+  })
+
+  it('carries drops at the edge (a refused message, or counted before the publisher)', () => {
+    const hop = fakeHop()
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 1, maxDelayMs: 50 },
+    })
+    hop.accept = false
+    p.push('uno', 'light', { seq: 1, t: 1, value: 1, ingest: 1 })
+    hop.accept = true
+    p.countDropped('uno', 'light', 2)
+    p.push('uno', 'light', { seq: 4, t: 4, value: 1, ingest: 4 })
+    p.push('uno', 'light', { seq: 5, t: 5, value: 1, ingest: 5 })
+    expect(hop.sent.map((s) => JSON.parse(s.payload) as { dropped?: number })).toEqual([
+      { seq: 4, t: 4, value: 1, ingest: 4, dropped: 3 },
+      { seq: 5, t: 5, value: 1, ingest: 5 },
+    ])
   })
 })

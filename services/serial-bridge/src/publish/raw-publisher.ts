@@ -6,6 +6,10 @@
  * anything larger as a raw batch. When the hop refuses a message (policy `block`, queue full) the bridge
  * cannot stall a serial device, so the samples are dropped at the edge and counted (§5); sources that
  * can wait (the simulator, replay) look at {@link RawPublisher.congestion} and slow down instead.
+ *
+ * Every drop of a sensor's samples (at the edge, or a message its hop evicted or failed to send) is
+ * carried in the `dropped` field of that sensor's next message, so consumers count those sequence gaps
+ * as explained (issue 11, item 10): their unexplained loss is then what nobody counted.
  */
 import { encodeText, rawTopic, toRawBatch } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
@@ -17,7 +21,7 @@ export interface RawHop {
     topic: string,
     payload: string | Uint8Array,
     samples?: number,
-    options?: { ingest?: number },
+    options?: { ingest?: number; onDropped?: (samples: number) => void },
   ): boolean
   readonly length: number
   readonly spec: { readonly queue: { readonly capacity: number } }
@@ -48,6 +52,8 @@ export interface RawPublisherStats {
 export interface RawPublisher {
   /** Adds one sample of one channel; it goes out alone, with a full batch, or at the batch deadline. */
   push(device: string, channel: string, sample: Sample): void
+  /** Counts `n` samples of one channel dropped before the publisher (e.g. at the edge gate). */
+  countDropped(device: string, channel: string, n: number): void
   /** Sends every pending batch now (at shutdown). */
   flushAll(): void
   /** How full the hop's queue is, 0…1. */
@@ -72,6 +78,13 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
   const now = options.now ?? (() => performance.timeOrigin + performance.now())
   const batcher = createBatcher(options.batch)
   const topics = new Map<string, string>()
+  /** Per sensor key: samples dropped since its last message, told to consumers in the next one. */
+  const droppedSince = new Map<string, number>()
+  const addDropped = (key: string, n: number): void => {
+    droppedSince.set(key, (droppedSince.get(key) ?? 0) + n)
+  }
+  // One callback per sensor, made once, so the hop can say which sensor a dropped message was of.
+  const onDropped = new Map<string, (n: number) => void>()
   let timer: NodeJS.Timeout | undefined
   let armedFor = Infinity
   let samples = 0
@@ -82,11 +95,37 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
   const send = (f: Flush): void => {
     const topic = topics.get(f.key)!
     const n = f.samples.length
-    const payload = n === 1 ? encodeText(f.samples[0]!) : encodeText(toRawBatch(f.samples))
+    const dropped = droppedSince.get(f.key)
+    if (dropped !== undefined) droppedSince.delete(f.key)
+    const extra = dropped === undefined ? {} : { dropped }
+    const payload =
+      n === 1
+        ? encodeText({ ...f.samples[0]!, ...extra })
+        : encodeText({ ...toRawBatch(f.samples), ...extra })
     let ingest = f.samples[0]!.ingest
     for (const s of f.samples) if (s.ingest > ingest) ingest = s.ingest
-    if (hop.publish(topic, payload, n, { ingest })) messages++
-    else droppedAtEdge += n
+    // If the hop drops this message later, its samples and the count it carried go to the next one.
+    const lost =
+      dropped === undefined
+        ? onDropped.get(f.key)
+        : (k: number) => {
+            addDropped(f.key, k + dropped)
+          }
+    if (hop.publish(topic, payload, n, { ingest, onDropped: lost })) messages++
+    else {
+      droppedAtEdge += n
+      // This message's own count is lost with it: carry it, and its samples, to the next one.
+      addDropped(f.key, n + (dropped ?? 0))
+    }
+  }
+
+  const register = (device: string, channel: string): string => {
+    const key = `${device}/${channel}`
+    if (!topics.has(key)) {
+      topics.set(key, rawTopic(prefix, device, channel))
+      onDropped.set(key, (k) => addDropped(key, k))
+    }
+    return key
   }
 
   const onTimer = (): void => {
@@ -107,8 +146,7 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
 
   return {
     push(device, channel, sample) {
-      const key = `${device}/${channel}`
-      if (!topics.has(key)) topics.set(key, rawTopic(prefix, device, channel))
+      const key = register(device, channel)
       samples++
       const f = batcher.add(key, sample, now())
       if (f) send(f)
@@ -116,6 +154,9 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
       // re-arms itself when it fires: so only look for the next deadline (a scan of every sensor) when no
       // timer is armed, not once per sample.
       if (timer === undefined) arm()
+    },
+    countDropped(device, channel, n) {
+      if (n > 0) addDropped(register(device, channel), n)
     },
     flushAll() {
       for (const f of batcher.drain()) send(f)

@@ -128,6 +128,7 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
         // An unresponsive device throttled at the edge: keep `edgeHz` lines per second, count the rest.
         if (!gate.admit(governor?.edgeHz, ingest)) {
           edgeDropped += r.values.length
+          sink?.dropped?.(device, 1)
           return
         }
         sink?.reading({ device, seq: r.seq, t: ingest, values: r.values, ingest })

@@ -21,6 +21,11 @@ export interface Reading {
 /** Where a source delivers its readings. */
 export interface SourceSink {
   reading(r: Reading): void
+  /**
+   * A line of `device` was read and dropped before publishing (at the edge gate): one sample of each of
+   * its channels is lost, counted, and told downstream (the raw payload's `dropped`).
+   */
+  dropped?(device: string, samplesPerChannel: number): void
   /** How full the outbound queue is, 0…1: sources that can wait (sim, replay) slow down when high. */
   congestion(): number
   /** A downstream consumer of these readings reported critical (`service/instance hop`), if any. */
