@@ -111,7 +111,7 @@ describe.skipIf(!socat.available)('startLineDevice', () => {
       expect(lines[1]).toBe('# sluice-testkit 1 rate=200 channels=light,temp')
       const samples = lines
         .map((l) => parseLine(l, { channels: 2, requireChecksum: true }))
-        .flatMap((p) => (p.kind === 'sample' ? [p] : []))
+        .flatMap((p) => (p.ok && p.kind === 'sample' ? [p] : []))
       expect(samples.map((s) => s.seq)).toEqual(Array.from({ length: written }, (_, i) => i))
       expect(samples[7]!.values).toEqual(lineDeviceValues(7))
       expect(device.rates()).toEqual([200, 100])
