@@ -165,7 +165,8 @@ describe.skipIf(!ready)('the Pi and the laptop, for real (docs/deploy.md)', () =
   }
 
   async function health(host: NetnsHost, args: readonly string[]): Promise<HealthAnswer> {
-    const env = { ...envFor('ops', 'ops'), SLUICE_INSTANCE: undefined }
+    const env = envFor('ops', 'ops')
+    delete env.SLUICE_INSTANCE
     const r = await pair.run(
       host,
       process.execPath,
