@@ -153,12 +153,18 @@ function installExitHook(path: string): void {
  * `SLUICE_REQUIRE_EXTERNAL=1`.
  */
 export function netnsSupport(
-  options: { env?: NodeJS.ProcessEnv; log?: ((line: string) => void) | null } = {},
+  options: {
+    env?: NodeJS.ProcessEnv
+    log?: ((line: string) => void) | null
+    /** Path of `ip` (default: found by `findProgram`). */
+    ip?: string
+  } = {},
 ): NetnsSupport {
   const env = options.env ?? process.env
   const log =
     options.log === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.log
-  const lookup = findProgram('ip', { env, log: options.log ?? null })
+  const lookup =
+    options.ip === undefined ? findProgram('ip', { env, log: null }) : { path: options.ip }
   const unavailable = (why: string): NetnsSupport => {
     if (externalRequired(env)) {
       throw new NetnsUnavailableError(
