@@ -19,6 +19,11 @@ export interface ClientInternals {
   readonly clean: boolean
   readonly id: string
   readonly conn: Client['conn']
+  /**
+   * Aedes' duplicate filter (lib/client.js `dedupe`): per broker id, the highest `brokerCounter` sent to
+   * this client; a packet with a counter not above it is taken for a duplicate and not sent.
+   */
+  readonly duplicates: Record<string, number>
 }
 
 /** Views an Aedes client through its private delivery surface. */

@@ -157,3 +157,50 @@ describe('persistent sessions', () => {
     again.close()
   })
 })
+
+describe('delivery order with a durable persistence', () => {
+  it('delivers every QoS 1 message to every subscriber, in order, though some wait for their LevelDB write', async () => {
+    const broker = await start({ persistence: { dir: join(dir, 'order') } })
+    // The persistent subscriber makes raw messages wait for LevelDB (Aedes enqueueOffline); the status
+    // messages, which no persistent session wants, are routed at once and overtake them.
+    const windowing = await connect(broker.url, 'sluice-windowing-laptop', false)
+    await windowing.subscribeAsync('sluice/+/+/raw', { qos: 1 })
+    const persistent: string[] = []
+    windowing.on('message', (_t, p) => persistent.push(p.toString()))
+    const observer = await connect(broker.url, 'observer', true)
+    await observer.subscribeAsync('sluice/#', { qos: 1 })
+    const observed: string[] = []
+    observer.on('message', (_t, p) => observed.push(p.toString()))
+    const pub = await connect(broker.url, 'publisher', true)
+    const n = 1000
+    for (let i = 0; i < n; i++) {
+      void pub.publishAsync('sluice/dev/light/raw', `raw ${i}`, { qos: 1 })
+      void pub.publishAsync('sluice/_sys/x/y/metrics', `metrics ${i}`, { qos: 1 })
+      if (i % 10 === 0) await sleep(2)
+    }
+    await waitFor(
+      () => observed.length >= 2 * n && persistent.length >= n,
+      20_000,
+      'every message at both subscribers',
+    ).catch(() => undefined)
+    // Every message, and in order on each topic [MQTT-4.6.0-6]: raw i after raw i−1.
+    const inOrder = Array.from({ length: n }, (_, i) => `raw ${i}`)
+    expect(observed.filter((m) => m.startsWith('raw'))).toEqual(inOrder)
+    expect(observed.filter((m) => m.startsWith('metrics')).length).toBe(n)
+    expect(persistent).toEqual(inOrder)
+  })
+
+  it('sends a message once to a client whose subscriptions overlap', async () => {
+    const broker = await start({ persistence: { dir: join(dir, 'overlap') } })
+    const sub = await connect(broker.url, 'overlapping', true)
+    await sub.subscribeAsync('sluice/#', { qos: 1 })
+    await sub.subscribeAsync('sluice/dev/+/raw', { qos: 1 })
+    const got: string[] = []
+    sub.on('message', (_t, p) => got.push(p.toString()))
+    const pub = await connect(broker.url, 'publisher', true)
+    for (let i = 0; i < 50; i++) await pub.publishAsync('sluice/dev/light/raw', `m${i}`, { qos: 1 })
+    await waitFor(() => got.length >= 50, 5000, '50 messages')
+    await sleep(300)
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`))
+  })
+})

@@ -1,11 +1,12 @@
 /**
  * `sluice health` against our broker with a users file (docs/deploy.md relies on it off loopback): the
  * right credentials, from flags or from SLUICE_USERNAME / SLUICE_PASSWORD as the services take them, pass;
- * a wrong password fails with the reason; `--service` waits for that service's retained online status.
+ * a wrong password fails with the reason; `--service` waits for that service's retained online status and
+ * its metrics, and says so when a service is "online" but silent.
  */
 import { join } from 'node:path'
 import { addUser, startBroker, type RunningBroker } from '@sluice/broker'
-import { statusTopic } from '@sluice/contract'
+import { metricsTopic, statusTopic } from '@sluice/contract'
 import { tempDir, type TempDir } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -56,28 +57,48 @@ describe('sluice health with credentials', () => {
     }
   })
 
-  it("checks a service's retained online status as an authenticated user", async () => {
+  it('checks that a service says online and is heard from, as an authenticated user', async () => {
     const bridge = await mqtt.connectAsync(broker.url, {
       clientId: 'sluice-serial-bridge-pi',
       username: 'bridge',
       password: 'bridge-secret-1',
       reconnectPeriod: 0,
     })
-    await bridge.publishAsync(
-      statusTopic('sluice', 'serial-bridge', 'pi'),
-      JSON.stringify({ state: 'online', version: '0.1.0', host: 'pi', since: Date.now() }),
-      { qos: 1, retain: true },
-    )
-    await bridge.endAsync()
-    const env = { SLUICE_USERNAME: 'ops', SLUICE_PASSWORD: 'correct horse battery' }
-    const args = ['--broker', broker.url, '--service', 'serial-bridge', '--instance', 'pi']
-    expect(await runHealth(args, env)).toBe(0)
+    const status = (state: string) =>
+      JSON.stringify({ state, version: '0.1.0', host: 'pi', since: Date.now() })
+    const metrics = JSON.stringify({ service: 'serial-bridge', instance: 'pi', t: 1, hops: {} })
+    await bridge.publishAsync(statusTopic('sluice', 'serial-bridge', 'pi'), status('online'), {
+      qos: 1,
+      retain: true,
+    })
+    // Metrics every 200 ms, as a live service publishes them every interval.
+    const ticker = setInterval(() => {
+      void bridge.publishAsync(metricsTopic('sluice', 'serial-bridge', 'pi'), metrics, { qos: 0 })
+    }, 200)
+    const env = {
+      SLUICE_BROKER: broker.url,
+      SLUICE_USERNAME: 'ops',
+      SLUICE_PASSWORD: 'correct horse battery',
+    }
+    const args = ['--service', 'serial-bridge', '--instance', 'pi']
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
+      expect(await runHealth(args, env)).toBe(0)
       // Another instance has no online status.
-      expect(await runHealth([...args.slice(0, 5), 'lab', '--timeout', '300'], env)).toBe(1)
+      expect(await runHealth([...args.slice(0, 3), 'lab', '--timeout', '300'], env)).toBe(1)
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toContain('no online status from serial-bridge')
+      // Silent, yet "online" in the retained status: what a host cut off the network looks like until
+      // the broker publishes its last will.
+      clearInterval(ticker)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(await runHealth([...args, '--timeout', '1000'], env)).toBe(1)
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(
+        /serial-bridge\/pi says online \(retained status\) but published no metrics within 1000 ms/,
+      )
     } finally {
+      clearInterval(ticker)
       stderr.mockRestore()
+      await bridge.endAsync()
     }
   })
 })

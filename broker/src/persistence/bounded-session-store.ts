@@ -8,6 +8,9 @@
  * `capacity` of them, counting each refusal. Drop-newest is the only policy the persistence API allows:
  * a stored message can be removed only by its packet id, which it gets when it is sent.
  *
+ * It also keeps the store's writes completing in the order they were asked for (see
+ * `outgoingEnqueueCombi` below), so that a durable store does not reorder messages.
+ *
  * The count is kept in memory; with durable persistence it restarts from zero when the broker does, so
  * after a restart a session may briefly hold up to twice its capacity.
  */
@@ -23,6 +26,7 @@ interface OutgoingPersistence {
   outgoingEnqueue(sub: StoredSubscription, packet: AedesPublishPacket): Promise<unknown>
   outgoingEnqueueCombi(subs: StoredSubscription[], packet: AedesPublishPacket): Promise<unknown>
   outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>
+  outgoingUpdate(client: { id: string }, packet: unknown): Promise<unknown>
 }
 
 /** Counters of one client's session queue. */
@@ -48,6 +52,31 @@ function packetKey(packet: AedesPublishPacket): string {
 }
 
 /**
+ * Returns `inOrder(key, work)`: a promise settled like `work`, but not before the previous call's with the
+ * same key has settled, so that concurrent work completes in call order.
+ */
+function createCompletionOrder(): (
+  key: string,
+  work: Promise<unknown> | undefined,
+) => Promise<unknown> {
+  const last = new Map<string, Promise<unknown>>()
+  return (key, work) => {
+    const before = last.get(key)
+    const done = before === undefined ? Promise.resolve(work) : before.then(() => work)
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    )
+    last.set(key, settled)
+    // Forget a key once its chain is idle, so the map holds only clients with work in flight.
+    void settled.then(() => {
+      if (last.get(key) === settled) last.delete(key)
+    })
+    return done
+  }
+}
+
+/**
  * Wraps a persistence object in place so that each client stores at most `capacity` messages.
  * `isOnline(clientId)` tells whether a live delivery will follow (Aedes routes to connected clients right
  * after storing), so that refusals are remembered only for those and the live path skips them too.
@@ -67,6 +96,7 @@ export function boundSessionStore(
   const enqueue = target.outgoingEnqueue.bind(target)
   const enqueueCombi = target.outgoingEnqueueCombi.bind(target)
   const clear = target.outgoingClearMessageId.bind(target)
+  const update = target.outgoingUpdate.bind(target)
   const stored = new Map<string, number>()
   const dropped = new Map<string, number>()
   const refusals = new Map<string, Set<string>>()
@@ -93,10 +123,17 @@ export function boundSessionStore(
   target.outgoingEnqueue = async (sub, packet) => {
     if (admit(sub.clientId, packet)) await enqueue(sub, packet)
   }
-  target.outgoingEnqueueCombi = async (subs, packet) => {
+  // Aedes routes a QoS>0 packet with persistent subscribers once this write is done (enqueueOffline),
+  // and writes it to a persistent client once its packet id is stored (outgoingUpdate in deliverQoS).
+  // With a durable store those writes finish out of order, which reordered a topic's messages
+  // [MQTT-4.6.0-6] (issue 11, two-host test). So each call completes after the one before it (per client
+  // for outgoingUpdate): the writes still run concurrently, and packets go on in the order they came.
+  const inOrder = createCompletionOrder()
+  target.outgoingEnqueueCombi = (subs, packet) => {
     const admitted = subs.filter((sub) => admit(sub.clientId, packet))
-    if (admitted.length > 0) await enqueueCombi(admitted, packet)
+    return inOrder('', admitted.length > 0 ? enqueueCombi(admitted, packet) : undefined)
   }
+  target.outgoingUpdate = (client, packet) => inOrder(client.id, update(client, packet))
   target.outgoingClearMessageId = async (client, packet) => {
     const removed = await clear(client, packet)
     if (removed !== undefined && removed !== null) {

@@ -17,6 +17,8 @@ export const TestkitErrorCode = {
   RequestFailed: 'SLUICE_ERR_TESTKIT_REQUEST_FAILED',
   /** The broker refused a `collectMessages` subscription (SUBACK return code 0x80). */
   SubscribeRefused: 'SLUICE_ERR_TESTKIT_SUBSCRIBE_REFUSED',
+  /** Network namespaces cannot be made here (no `ip`, or not allowed), or an `ip` step failed. */
+  NetnsUnavailable: 'SLUICE_ERR_TESTKIT_NETNS_UNAVAILABLE',
 } as const
 
 /** One of the codes in {@link TestkitErrorCode}. */
@@ -59,5 +61,13 @@ export class SubscribeRefusedError extends SluiceError {
   override readonly name = 'SubscribeRefusedError'
   constructor(message: string) {
     super(TestkitErrorCode.SubscribeRefused, message)
+  }
+}
+
+/** Network namespaces cannot be created here, or setting up the link between them failed. */
+export class NetnsUnavailableError extends SluiceError {
+  override readonly name = 'NetnsUnavailableError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(TestkitErrorCode.NetnsUnavailable, message, options)
   }
 }

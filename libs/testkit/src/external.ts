@@ -64,6 +64,8 @@ export const KNOWN_PROGRAMS: Readonly<
   chromium: { candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser'], apt: 'chromium' },
   'qemu-system-avr': { candidates: ['/usr/bin/qemu-system-avr'], apt: 'qemu-system-misc' },
   'avr-gcc': { candidates: ['/usr/bin/avr-gcc'], apt: 'gcc-avr avr-libc binutils-avr' },
+  ip: { candidates: ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'], apt: 'iproute2' },
+  openssl: { candidates: ['/usr/bin/openssl'], apt: 'openssl' },
 }
 
 /** True when `SLUICE_REQUIRE_EXTERNAL=1`: missing outside programs fail instead of skipping. */

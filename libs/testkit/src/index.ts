@@ -2,7 +2,8 @@
  * @module @sluice/testkit
  * Test helpers (dev dependency only, DESIGN.md §13): free ports, temporary directories, waiting,
  * collecting MQTT messages, finding outside programs (skip when missing, fail under
- * `SLUICE_REQUIRE_EXTERNAL=1`), and launchers for mosquitto, nats-server, influxd and socat pty pairs.
+ * `SLUICE_REQUIRE_EXTERNAL=1`), launchers for mosquitto, nats-server, influxd and socat pty pairs, a
+ * line-protocol device for a pty, a private TLS CA, and two network namespaces joined by a veth pair.
  * The embedded Sluice broker is started with `startBroker({ port: 0 })` from `@sluice/broker` directly:
  * testkit does not depend on it, which would close a build cycle (broker → mesh → testkit).
  */
@@ -13,6 +14,7 @@ export {
   WaitTimeoutError,
   RequestFailedError,
   SubscribeRefusedError,
+  NetnsUnavailableError,
 } from './errors.js'
 export { freePort } from './free-port.js'
 export { tempDir } from './temp-dir.js'
@@ -42,3 +44,16 @@ export type { InfluxdOptions, RunningInfluxd, InfluxQueryResult } from './influx
 export { createPtyPair, parsePtyPaths } from './socat.js'
 export type { PtyPair, PtyPairOptions } from './socat.js'
 export { setTomlKey, disableArraySections } from './toml.js'
+export { netnsSupport, createNetnsPair } from './netns.js'
+export type {
+  NetnsHost,
+  NetnsPair,
+  NetnsPairOptions,
+  NetnsRunOptions,
+  NetnsRunResult,
+  NetnsSupport,
+} from './netns.js'
+export { createPrivateCa } from './tls.js'
+export type { PrivateCa, PrivateCaOptions } from './tls.js'
+export { startLineDevice, lineDeviceValues } from './line-device.js'
+export type { LineDeviceOptions, RunningLineDevice } from './line-device.js'
