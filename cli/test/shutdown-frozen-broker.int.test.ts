@@ -80,8 +80,8 @@ describe.skipIf(!mosquitto.available)('services asked to stop while the broker i
       outputs.set(s.name, '')
       const keep = (b: Buffer): void =>
         void outputs.set(s.name, outputs.get(s.name)! + b.toString())
-      p.stdout!.on('data', keep)
-      p.stderr!.on('data', keep)
+      p.stdout.on('data', keep)
+      p.stderr.on('data', keep)
       exits.set(s.name, new Promise((resolve) => p.once('exit', (code) => resolve(code))))
     }
     const all = (): string => [...outputs].map(([n, o]) => `--- ${n}\n${o}`).join('\n')
