@@ -9,13 +9,25 @@
  * SLUICE_REQUIRE_EXTERNAL=1.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmdirSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MeshLogger } from '@sluice/mesh'
 import { externalRequired, waitFor } from '@sluice/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSinkHop } from '../src/sink-hop.js'
+import { createFileSink } from '../src/sinks/file.js'
 import { createHttpSink } from '../src/sinks/http.js'
 import { openSpool } from '../src/spool/spool.js'
 import { startHttpReceiver, type HttpReceiver } from './http-receiver.js'
@@ -65,6 +77,45 @@ describe.skipIf('why' in disk)('the spool on a full disk (2 MiB tmpfs)', () => {
     await receiver?.close()
     execFileSync('umount', [dir])
     rmdirSync(dir)
+  })
+
+  it('leaves the file sink with whole lines only when a write does not fit, and retries cleanly', async () => {
+    const path = join(dir, 'file-sink', 'forward.jsonl')
+    const sink = createFileSink({ name: 'file', path, rotateBytes: 64 * 1024 * 1024, keep: 1 })
+    await sink.send(sink.encode({ kind: 'window', topic: 't', payload: { i: -1 } }))
+    // Fill the disk, then free two pages: room for part of the next batch, not all of it.
+    const filler = join(dir, 'filler')
+    const fd = openSync(filler, 'w')
+    const chunk = Buffer.alloc(64 * 1024, 1)
+    try {
+      for (;;) writeSync(fd, chunk)
+    } catch {
+      // ENOSPC: full.
+    } finally {
+      closeSync(fd)
+    }
+    try {
+      truncateSync(filler, Math.max(0, statSync(filler).size - 8192))
+      const batch = Array.from({ length: 1000 }, (_, i) =>
+        sink.encode({ kind: 'window', topic: 't', payload: { i, pad: 'x'.repeat(80) } }),
+      ).flat()
+      await expect(sink.send(batch)).rejects.toMatchObject({ retryable: true })
+      const whole = (): number[] =>
+        readFileSync(path, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => (JSON.parse(l) as { payload: { i: number } }).payload.i)
+      expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true)
+      expect(whole()).toEqual([-1])
+      // Space returns: the retried batch goes in whole, once.
+      unlinkSync(filler)
+      await sink.send(batch)
+      expect(whole()).toEqual([-1, ...Array.from({ length: 1000 }, (_, i) => i)])
+      await sink.close()
+    } finally {
+      if (existsSync(filler)) unlinkSync(filler)
+      if (existsSync(path)) unlinkSync(path)
+    }
   })
 
   it('counts and says what the disk refuses, never sends a torn record, and heals', async () => {
