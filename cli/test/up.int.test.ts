@@ -79,7 +79,14 @@ describe('sluice up', () => {
       { timeout: 20_000 },
     )
     // An independent subscriber: what it sees published, the shutdown flush included, must all reach the
-    // forwarder's file (issue 11, item 3: the forwarder used to stop before windowing flushed).
+    // forwarder's file (issue 11, item 3: the forwarder used to stop before windowing flushed). It
+    // subscribes once the forwarder has (it logs "service started" after its SUBACK), so both see the same.
+    await explain(
+      waitFor(() => /forwarder +info +service started/.test(output), {
+        timeout: 30_000,
+        message: 'the forwarder subscribed',
+      }),
+    )
     const published = await collectMessages(
       url,
       [windowFilter('sluice'), anomalyFilter('sluice')],
@@ -138,7 +145,15 @@ describe('sluice up', () => {
     await published.close().catch(() => undefined)
     const flush = published.messages.filter((m) => m.receivedAt >= stopAskedAt)
     expect(flush.length, 'windows flushed at shutdown').toBeGreaterThan(0)
-    const missing = sent.filter((k) => !forwarded.has(k))
-    expect(missing, `${missing.length} of ${sent.length} not forwarded`).toEqual([])
+    const missing = published.messages
+      .map((m, i) => ({ key: sent[i]!, afterStopMs: m.receivedAt - stopAskedAt }))
+      .filter((m) => !forwarded.has(m.key))
+    expect(
+      missing,
+      `${missing.length} of ${sent.length} not forwarded:\n${missing
+        .slice(0, 5)
+        .map((m) => `${m.afterStopMs} ms after SIGINT: ${m.key}`)
+        .join('\n')}\n--- sluice up output ---\n${output.slice(-6000)}`,
+    ).toEqual([])
   }, 120_000)
 })
