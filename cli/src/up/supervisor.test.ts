@@ -123,4 +123,56 @@ describe('supervisor', () => {
     ]).map((g) => g.map((s) => s.name))
     expect(names).toEqual([['c'], ['a', 'd'], ['e'], ['b']])
   })
+
+  it('starts stage by stage, consumers first, each once the stage before is ready', async () => {
+    // A child is ready a while after it starts, as a service is once it has subscribed.
+    const script =
+      'console.log("up " + process.argv[1]); setTimeout(() => console.log("ready " + process.argv[1]), 300); process.on("SIGTERM", () => process.exit(0)); setInterval(() => {}, 1000)'
+    const child = (name: string, stopStage: number) => ({
+      name,
+      command: process.execPath,
+      args: ['-e', script, name],
+      stopStage,
+    })
+    const sup = new Supervisor([
+      child('source', 0),
+      child('left', 1),
+      child('right', 1),
+      child('sink', 2),
+    ])
+    const lines: string[] = []
+    const ready = new Set<string>()
+    sup.on('output', (_n, line) => {
+      lines.push(line)
+      if (line.startsWith('ready ')) ready.add(line.slice(6))
+    })
+    const late = await sup.startInStages((name) => ready.has(name), 10_000)
+    await sup.stop()
+    expect(late).toEqual([])
+    const at = (l: string): number => lines.indexOf(l)
+    expect(at('ready sink')).toBeLessThan(at('up left'))
+    expect(at('ready sink')).toBeLessThan(at('up right'))
+    expect(Math.max(at('ready left'), at('ready right'))).toBeLessThan(at('up source'))
+  })
+
+  it('starts the next stage anyway when one is not ready in time, and says which', async () => {
+    const sup = new Supervisor([
+      {
+        name: 'source',
+        command: process.execPath,
+        args: ['-e', 'setInterval(() => {}, 1000)'],
+        stopStage: 0,
+      },
+      {
+        name: 'sink',
+        command: process.execPath,
+        args: ['-e', 'setInterval(() => {}, 1000)'],
+        stopStage: 1,
+      },
+    ])
+    const late = await sup.startInStages(() => false, 200)
+    expect(sup.pid('source')).toBeDefined()
+    await sup.stop()
+    expect(late).toEqual(['sink', 'source'])
+  })
 })

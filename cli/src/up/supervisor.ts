@@ -56,7 +56,8 @@ export function stopStages<T extends Pick<ChildSpec, 'stopStage'>>(specs: readon
 }
 
 /**
- * Starts `specs` in order and keeps them running until `stop()`, which stops them stage by stage
+ * Starts `specs` (in order, or stage by stage with {@link Supervisor.startInStages}) and keeps them
+ * running until `stop()`, which stops them stage by stage
  * ({@link stopStages}; SIGTERM, then SIGKILL after `graceMs`), each stage once the one before has exited:
  * so a consumer is still there while what feeds it flushes, in data-flow order.
  */
@@ -66,17 +67,50 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     { proc?: ChildProcess; attempts: number; startedAt: number; timer?: NodeJS.Timeout }
   >()
   #stopping = false
+  #started = false
   readonly #live = new Set<ChildProcess>()
 
   constructor(readonly specs: readonly ChildSpec[]) {
     super()
   }
 
-  /** Starts every child. */
-  start(): void {
-    // Detached children outlive a parent that exits without stopping them: kill what is left on exit.
-    process.once('exit', this.#killAll)
-    for (const spec of this.specs) this.#launch(spec)
+  /** Starts every child, or only the ones named (the others with a later call). */
+  start(names?: readonly string[]): void {
+    if (this.#stopping) return
+    if (!this.#started) {
+      // Detached children outlive a parent that exits without stopping them: kill what is left on exit.
+      process.once('exit', this.#killAll)
+      this.#started = true
+    }
+    for (const spec of this.specs) {
+      if (names !== undefined && !names.includes(spec.name)) continue
+      if (!this.#children.has(spec.name)) this.#launch(spec)
+    }
+  }
+
+  /**
+   * Starts the children stage by stage in the reverse of their stop order (consumers before what feeds
+   * them), each stage once every child of the one before is `ready` (or `timeoutMs` passed, or `stop()`
+   * was called). Resolves with the children that were not ready in time.
+   *
+   * @example
+   * ```ts
+   * const late = await sup.startInStages((name) => started.has(name), 20_000)
+   * ```
+   */
+  async startInStages(ready: (name: string) => boolean, timeoutMs: number): Promise<string[]> {
+    const late: string[] = []
+    for (const stage of stopStages(this.specs).reverse()) {
+      if (this.#stopping) break
+      const names = stage.map((s) => s.name)
+      this.start(names)
+      const deadline = Date.now() + timeoutMs
+      const waiting = (): string[] => names.filter((n) => !ready(n))
+      while (waiting().length > 0 && !this.#stopping && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50))
+      if (!this.#stopping) late.push(...waiting())
+    }
+    return late
   }
 
   readonly #killAll = (): void => {
