@@ -1,8 +1,10 @@
 /**
  * @module commands/up
  * `sluice up`: the one-command default (DESIGN.md §1, §12). Starts the broker, waits for it, starts every
- * service as a child process against it, keeps them running, and shows a live table of every hop from the
- * metrics topics; Ctrl-C stops the producers first, lets the consumers drain, then stops the broker.
+ * service as a child process against it, consumers first (each stage once the one before has subscribed),
+ * keeps them running, and shows a live table of every hop from the metrics topics. Ctrl-C stops them in
+ * data-flow order (the bridge, then windowing and anomaly, then the forwarder and dashboard, then the
+ * broker), each stage once the one before has flushed and exited.
  */
 import { mkdirSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
@@ -14,10 +16,13 @@ import {
   statusFilter,
 } from '@sluice/contract'
 import mqtt from 'mqtt'
-import { formatLogLine, LogTail } from '../up/logs.js'
+import { formatLogLine, LogTail, saysStarted } from '../up/logs.js'
 import { parseUpArgs, planChildren, UP_USAGE, type UpOptions } from '../up/plan.js'
 import { Supervisor } from '../up/supervisor.js'
 import { renderTable, type InstanceView } from '../up/table.js'
+
+/** How long `sluice up` waits for one start stage before starting the next anyway. */
+const START_WAIT_MS = 20_000
 
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -54,13 +59,15 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     name: c.name,
     command: process.execPath,
     args: [...process.execArgv, self, c.command, ...c.args],
+    stopStage: c.stopStage,
   }))
   const tail = new LogTail(12)
   const print = (line: string): void => {
     if (o.table) tail.push(line)
     else process.stdout.write(line + '\n')
   }
-  const brokerSpec = specs[0]!
+  // The broker runs apart: the services start once it listens, and it stops after all of them.
+  const brokerSpec = specs.find((s) => s.name === 'broker')!
   const broker = new Supervisor([brokerSpec])
   let brokerFailure: string | undefined
   // Only the last lines explain a failed start; the broker logs for as long as `sluice up` runs.
@@ -81,12 +88,30 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     process.stderr.write(`sluice up: ${(err as Error).message}\n`)
     return 1
   }
-  const services = new Supervisor(specs.slice(1))
-  services.on('output', (name, line) => print(formatLogLine(name, line)))
+  const stopAsked = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  const services = new Supervisor(specs.filter((s) => s !== brokerSpec))
+  const started = new Set<string>()
+  services.on('output', (name, line) => {
+    if (saysStarted(line)) started.add(name)
+    print(formatLogLine(name, line))
+  })
   services.on('exit', (name, code, signal, again) =>
     print(`${name} exited (${signal ?? code})${again ? ', restarting' : ''}`),
   )
-  services.start()
+  // Consumers first, each stage once the one before has subscribed: nothing published at start is
+  // missed by a consumer that was not listening yet (the forwarder, above all).
+  const starting = services
+    .startInStages((name) => started.has(name), START_WAIT_MS)
+    .then((late) => {
+      if (late.length > 0)
+        print(
+          `sluice up: ${late.join(', ')} did not say "service started" within ${START_WAIT_MS / 1000} s; ` +
+            'started the rest anyway (see the logs above)',
+        )
+    })
 
   const url = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
   const views = new Map<string, InstanceView>()
@@ -126,15 +151,13 @@ export async function runUp(argv: readonly string[]): Promise<number> {
       }, 1000)
     : undefined
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  await stopAsked
   if (timer) clearInterval(timer)
   process.stdout.write(
-    '\nsluice up: stopping (producers first, then consumers drain, then the broker)…\n',
+    '\nsluice up: stopping in data-flow order (bridge, windowing and anomaly, forwarder and dashboard, ' +
+      'then the broker)…\n',
   )
-  await services.stop()
+  await Promise.all([services.stop(), starting])
   client.end(true)
   await broker.stop()
   return 0

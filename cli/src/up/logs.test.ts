@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatLogLine, LogTail } from './logs.js'
+import { formatLogLine, LogTail, saysStarted } from './logs.js'
 
 describe('up logs', () => {
   it('turns a pino line into a short line with its extra fields', () => {
@@ -18,5 +18,14 @@ describe('up logs', () => {
     const t = new LogTail(2)
     for (const l of ['a', 'b', 'c']) t.push(l)
     expect(t.lines).toEqual(['b', 'c'])
+  })
+
+  it('recognises the line a service logs once it has subscribed', () => {
+    expect(saysStarted(JSON.stringify({ level: 30, msg: 'service started', broker: 'x' }))).toBe(
+      true,
+    )
+    expect(saysStarted(JSON.stringify({ level: 30, msg: 'shutting down' }))).toBe(false)
+    expect(saysStarted('service started')).toBe(false)
+    expect(saysStarted('{"msg":')).toBe(false)
   })
 })

@@ -45,3 +45,16 @@ export class LogTail {
     return this.#lines
   }
 }
+
+/**
+ * True for the log line a service writes once it runs and has subscribed (`runService` logs "service
+ * started" after its SUBACKs): from then on it receives everything published to it.
+ */
+export function saysStarted(line: string): boolean {
+  if (!line.startsWith('{')) return false
+  try {
+    return (JSON.parse(line) as { msg?: unknown }).msg === 'service started'
+  } catch {
+    return false
+  }
+}

@@ -32,6 +32,8 @@ export interface RunningMosquitto {
   readonly port: number
   /** The generated config, for debugging. */
   readonly config: string
+  /** Its process id when it runs as a local process (to freeze it with SIGSTOP); not in a container. */
+  readonly pid?: number
   /** Its log so far (empty when it runs in a container). */
   output(): string
   stop(): Promise<void>
@@ -99,6 +101,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
       host: '127.0.0.1',
       port,
       config,
+      pid: proc.pid,
       output: () => proc.output(),
       stop: () => proc.stop(),
     }

@@ -1,7 +1,8 @@
 /**
  * @module errors
- * The forwarder's errors and their codes (STYLE.md, Errors; listed in docs/forwarder.md): a send that
- * failed (retryable or not) and a config the forwarder cannot run with.
+ * The forwarder's errors and their codes (STYLE.md, Errors; listed in docs/errors.md): a send that
+ * failed (retryable or not), a spool the local disk refuses to write, and a config the forwarder cannot
+ * run with.
  */
 import { SluiceError } from '@sluice/contract'
 
@@ -10,7 +11,44 @@ export const ForwarderErrorCode = {
   Send: 'SLUICE_ERR_FORWARD_SEND',
   Rejected: 'SLUICE_ERR_FORWARD_REJECTED',
   Config: 'SLUICE_ERR_FORWARD_CONFIG',
+  SpoolFull: 'SLUICE_ERR_FORWARD_SPOOL_FULL',
+  SpoolWrite: 'SLUICE_ERR_FORWARD_SPOOL_WRITE',
 } as const
+
+/** errno codes that mean "no space left" (on the device, or in the user's quota). */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT'])
+
+/**
+ * The local disk refused a spool write: full (`SLUICE_ERR_FORWARD_SPOOL_FULL`, ENOSPC or EDQUOT) or
+ * failing otherwise (`SLUICE_ERR_FORWARD_SPOOL_WRITE`: read-only, I/O error). The spool is left as it
+ * was before the failed record (never a torn or padded one); the first `appended` records of the call
+ * were spooled, the rest were not. The next append tries again, so the spool heals once space returns.
+ */
+export class SpoolWriteError extends SluiceError {
+  override readonly name = 'SpoolWriteError'
+  /** The errno code of the underlying failure, e.g. `ENOSPC`. */
+  readonly errno: string | undefined
+  constructor(
+    readonly dir: string,
+    readonly appended: number,
+    cause: unknown,
+  ) {
+    const errno = (cause as NodeJS.ErrnoException | undefined)?.code
+    const full = errno !== undefined && NO_SPACE.has(errno)
+    super(
+      full ? ForwarderErrorCode.SpoolFull : ForwarderErrorCode.SpoolWrite,
+      full
+        ? `The disk holding the spool ${dir} is full (${errno}): new records cannot be spooled and are ` +
+            'dropped (counted as dropped.spool-failed). Free space on that disk, or give the forwarder ' +
+            'a smaller spoolMaxBytes or another dataDir; the spool resumes by itself once writes succeed.'
+        : `Cannot write the spool ${dir} (${errno ?? (cause instanceof Error ? cause.message : String(cause))}): ` +
+            'new records are dropped (counted as dropped.spool-failed). Check that the directory is ' +
+            'writable and the disk healthy; the spool resumes by itself once writes succeed.',
+      { cause },
+    )
+    this.errno = errno
+  }
+}
 
 /**
  * A failed send. `retryable` says whether trying again can help (network error, 5xx, 408, 429); when it

@@ -13,11 +13,16 @@ export { createForwarderService, DEFAULT_SINK } from './service.js'
 export { createSinkHop } from './sink-hop.js'
 export type { SinkHop, SinkHopOptions } from './sink-hop.js'
 export { openSpool, Spool } from './spool/spool.js'
-export type { SpoolBatch, SpoolCursor, SpoolOptions, SpoolStats } from './spool/spool.js'
+export type { SpoolBatch, SpoolCursor, SpoolFs, SpoolOptions, SpoolStats } from './spool/spool.js'
 export { encodePoint } from './sinks/line-protocol.js'
 export { INFLUX_SCHEMA, MEASUREMENTS, toPoints } from './sinks/influx-points.js'
 export type { Point } from './sinks/line-protocol.js'
-export { SinkSendError, ForwarderErrorCode, ForwarderConfigError } from './errors.js'
+export {
+  SinkSendError,
+  ForwarderErrorCode,
+  ForwarderConfigError,
+  SpoolWriteError,
+} from './errors.js'
 export type { ForwardItem, Sink } from './sinks/sink.js'
 export { createSink } from './sinks/create-sink.js'
 

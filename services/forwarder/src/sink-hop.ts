@@ -6,11 +6,17 @@
  * on exponential backoff with jitter (honouring `Retry-After`). A record leaves the spool only once the
  * sink has acknowledged it, so a crash or an outage replays it: at least once, idempotent where the sink
  * allows (InfluxDB overwrites a point with the same series and timestamp).
+ *
+ * A local disk that refuses the spool (full, read-only) is the one place the forwarder loses data: the
+ * records that cannot be spooled are counted (`dropped.spool-failed`), the hop is `critical` and says why
+ * (`SLUICE_ERR_FORWARD_SPOOL_FULL`), once when it starts and once when it heals, which it does by itself
+ * at the first append that succeeds.
  */
 import type { HopMetrics } from '@sluice/contract'
 import type { MeshLogger } from '@sluice/mesh'
 import { backoffDelay, createHopMeter, createTokenBucket, type TokenBucket } from '@sluice/stream'
-import { openSpool, type Spool, type SpoolBatch } from './spool/spool.js'
+import { openSpool, type Spool, type SpoolBatch, type SpoolOptions } from './spool/spool.js'
+import { SpoolWriteError } from './errors.js'
 import { SinkSendError, type ForwardItem, type Sink } from './sinks/sink.js'
 
 /** Per-sink delivery settings. */
@@ -25,6 +31,8 @@ export interface SinkHopOptions {
   readonly retryBaseMs: number
   readonly retryMaxMs: number
   readonly log: MeshLogger
+  /** The spool's file operations (default `node:fs`; tests inject a failing disk). */
+  readonly spoolFs?: SpoolOptions['fs']
   /** Longest wait at `stop()` for a send in flight (default 2000 ms); its batch is replayed next time. */
   readonly stopTimeoutMs?: number
   readonly now?: () => number
@@ -60,7 +68,11 @@ export interface SinkCounters {
 export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counters: SinkCounters } {
   const now = o.now ?? Date.now
   const random = o.random ?? Math.random
-  const spool = openSpool({ dir: o.spoolDir, maxBytes: o.spoolMaxBytes })
+  const spool = openSpool({
+    dir: o.spoolDir,
+    maxBytes: o.spoolMaxBytes,
+    ...(o.spoolFs === undefined ? {} : { fs: o.spoolFs }),
+  })
   const bucket: TokenBucket | undefined =
     o.ratePerSecond > 0
       ? createTokenBucket({ ratePerSecond: o.ratePerSecond, burst: o.burst }, now())
@@ -70,6 +82,8 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
   let arrived = 0
   let rejected = 0
   let spoolFailed = 0
+  /** Why the disk refuses the spool, while it does; and `spoolFailed` when it started to. */
+  let spoolRefusal: { message: string; failedBefore: number } | undefined
   let running = false
   /** Why the sender sleeps: an arrival may cut short an idle or linger wait, never a backoff. */
   let waiting: 'idle' | 'linger' | 'rate' | 'backoff' | undefined
@@ -118,6 +132,24 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       counters.refused = true
       return undefined
     }
+  }
+
+  /**
+   * The local disk refused (some of) `count` records: the one place the forwarder loses data, so it is
+   * counted (`dropped.spool-failed`) and said loudly, when it starts and then at a sampled rate.
+   */
+  function refuseSpool(err: unknown, count: number): void {
+    const appended = err instanceof SpoolWriteError ? err.appended : 0
+    if (appended > 0) meter.arrive(now(), appended)
+    spoolFailed += count - appended
+    const message = err instanceof Error ? err.message : String(err)
+    const code = err instanceof SpoolWriteError ? err.code : undefined
+    if (spoolRefusal === undefined || spoolFailed % 1000 < count - appended)
+      o.log.error(
+        { sink: sink.name, code, err, dropped: spoolFailed, dir: o.spoolDir },
+        `${sink.name}: ${message}`,
+      )
+    spoolRefusal ??= { message, failedBefore: spoolFailed - (count - appended) }
   }
 
   async function run(): Promise<void> {
@@ -236,15 +268,15 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       try {
         spool.append(records, t)
       } catch (err) {
-        // The local disk refused the write (full, read-only): the one place the forwarder loses data,
-        // so it is counted (`dropped.spool-failed`) and said loudly, at a sampled rate.
-        spoolFailed += records.length
-        if (spoolFailed === records.length || spoolFailed % 1000 < records.length)
-          o.log.error(
-            { sink: sink.name, err, dropped: spoolFailed, dir: o.spoolDir },
-            `${sink.name}: cannot write to the spool in ${o.spoolDir}; records are dropped until the disk accepts writes again (check free space and permissions)`,
-          )
+        refuseSpool(err, records.length)
         return
+      }
+      if (spoolRefusal !== undefined) {
+        o.log.info(
+          { sink: sink.name, dir: o.spoolDir, dropped: spoolFailed - spoolRefusal.failedBefore },
+          `${sink.name}: the spool in ${o.spoolDir} accepts writes again`,
+        )
+        spoolRefusal = undefined
       }
       avgRecordBytes = avgRecordBytes * 0.9 + (Buffer.byteLength(records[0]!) + 17) * 0.1
       meter.arrive(t, records.length)
@@ -299,8 +331,9 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         length: st.pending,
         capacity,
         arrived,
-        dropped: st.evicted + spoolFailed,
+        dropped: st.evicted + spoolFailed + st.corrupt,
       })
+      const lastError = spoolRefusal?.message ?? counters.lastError
       return {
         direction: 'out',
         topic: `${sink.type}:${sink.name}`,
@@ -308,7 +341,7 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         policy: 'drop-oldest',
         in: arrived,
         out: counters.sent,
-        dropped: { evicted: st.evicted, 'spool-failed': spoolFailed },
+        dropped: { evicted: st.evicted, 'spool-failed': spoolFailed, 'spool-corrupt': st.corrupt },
         rejected,
         queue: { length: st.pending, capacity },
         lambda: snap.lambda,
@@ -317,9 +350,10 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
         l: snap.littlesL,
         lMeasured: snap.meanQueueLength,
         latency: snap.latency,
-        // A sink that refuses our data needs a person; one that is down for a while is only a warning.
+        // A sink that refuses our data, or a disk that refuses the spool, needs a person; a sink that is
+        // down for a while is only a warning.
         state:
-          counters.refused && st.pending > 0
+          (counters.refused && st.pending > 0) || spoolRefusal !== undefined
             ? 'critical'
             : counters.lastError !== undefined && st.pending > 0 && snap.state === 'ok'
               ? 'warning'
@@ -333,7 +367,7 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
           failures: counters.failures,
           evicted: st.evicted,
           tornTails: st.tornTails,
-          ...(counters.lastError === undefined ? {} : { lastError: counters.lastError }),
+          ...(lastError === undefined ? {} : { lastError }),
         },
       }
     },

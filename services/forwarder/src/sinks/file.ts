@@ -1,9 +1,22 @@
 /**
  * @module sinks/file
  * The file sink: JSON Lines (one `{topic, kind, payload}` object a line) with size-based rotation
- * (`forward.jsonl` → `forward.jsonl.1` → … → `.keep`), so a long run never fills the disk.
+ * (`forward.jsonl` → `forward.jsonl.1` → … → `.keep`), so a long run never fills the disk. A batch goes in
+ * whole or not at all: a write the disk cannot finish is cut back, so a retry never lands behind half a
+ * line (issue 11).
  */
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { dirname } from 'node:path'
 import { encodeJsonItem, SinkSendError, type Sink } from './sink.js'
 
@@ -15,6 +28,29 @@ export interface FileSinkOptions {
   readonly rotateBytes: number
   /** Rotated files kept. */
   readonly keep: number
+}
+
+/**
+ * Appends `data` to the file at `path`, whose length is `size`, entirely or not at all: `write` may take
+ * only part of it on a disk filling up, so it loops, and on a failure cuts the file back to `size`.
+ */
+function appendWhole(path: string, data: Buffer, size: number): void {
+  const fd = openSync(path, 'a')
+  try {
+    // A cut that failed last time left a torn line: cut it before appending behind it.
+    if (fstatSync(fd).size > size) ftruncateSync(fd, size)
+    let done = 0
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done)
+  } catch (err) {
+    try {
+      ftruncateSync(fd, size)
+    } catch {
+      // Cannot even cut: the next send cuts first.
+    }
+    throw err
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Creates a JSONL file sink. */
@@ -40,7 +76,7 @@ export function createFileSink(o: FileSinkOptions): Sink {
         const text = records.join('\n') + '\n'
         const bytes = Buffer.byteLength(text)
         if (size > 0 && size + bytes > o.rotateBytes) rotate()
-        appendFileSync(o.path, text)
+        appendWhole(o.path, Buffer.from(text, 'utf8'), size)
         size += bytes
         return Promise.resolve()
       } catch (err) {

@@ -11,24 +11,35 @@
  * the spool. Delivery is at least once: records after the cursor are replayed in order after a restart.
  * When the spool's bytes pass `maxBytes`, whole oldest segments are deleted and the unread records in
  * them are counted as evicted, exactly (records of a batch in flight only once that send fails).
+ *
+ * A full or failing disk (issue 11) never leaves a corrupt record: a write is complete or rolled back to
+ * the last whole record (the file never grows past what the index knows, so a truncation can only cut,
+ * never pad); every record read is checked against its CRC again before it is sent; and a cursor that
+ * cannot be saved stays acknowledged in memory and is saved at the next chance. The caller gets a
+ * {@link SpoolWriteError} per refused append, and the next append simply tries again.
  */
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
+import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
+import { SpoolWriteError } from '../errors.js'
+
+/** The file operations the spool uses: `node:fs` by default, injectable to test failing disks. */
+export type SpoolFs = Pick<
+  typeof nodeFs,
+  | 'closeSync'
+  | 'existsSync'
+  | 'ftruncateSync'
+  | 'mkdirSync'
+  | 'openSync'
+  | 'readFileSync'
+  | 'readSync'
+  | 'readdirSync'
+  | 'renameSync'
+  | 'statSync'
+  | 'unlinkSync'
+  | 'writeFileSync'
+  | 'writeSync'
+>
 
 const MAGIC = 0xa5
 const HEADER = 1 + 4 + 4 + 8
@@ -48,6 +59,8 @@ export interface SpoolOptions {
   readonly maxBytes: number
   /** Size at which the active segment is closed and a new one started (≤ maxBytes / 4). */
   readonly segmentBytes?: number
+  /** File operations (default `node:fs`). */
+  readonly fs?: SpoolFs
 }
 
 /** Counters and gauges for the sink's metrics. */
@@ -60,6 +73,12 @@ export interface SpoolStats {
   readonly evicted: number
   /** Torn or corrupt tails cut off at open. */
   readonly tornTails: number
+  /** Records that failed their check when read, and were dropped instead of sent (cumulative). */
+  readonly corrupt: number
+  /** The last append failed (disk full or failing) and no append has succeeded since. */
+  readonly writeFailing: boolean
+  /** The cursor could not be saved (it holds in memory; a restart would replay from the saved one). */
+  readonly cursorUnsaved: boolean
   /** Append time of the oldest pending record, if any. */
   readonly oldestAppendedAt: number | undefined
 }
@@ -93,17 +112,22 @@ function firstAtOrAfter(xs: readonly number[], x: number): number {
 
 const segName = (n: number): string => `${String(n).padStart(16, '0')}.seg`
 
+/** The length of the whole, intact record at `pos` in `buf`, or undefined if there is none. */
+function recordAt(buf: Buffer, pos: number): number | undefined {
+  if (pos + HEADER > buf.length || buf[pos] !== MAGIC) return undefined
+  const len = buf.readUInt32LE(pos + 1)
+  if (len > SPOOL_MAX_RECORD_BYTES || pos + HEADER + len > buf.length) return undefined
+  const crc = buf.readUInt32LE(pos + 5)
+  if (crc32(buf.subarray(pos + 9, pos + HEADER + len)) !== crc) return undefined
+  return len
+}
+
 /** Scans a segment's bytes; returns the valid records' offsets and where the valid prefix ends. */
 function scan(buf: Buffer): { offsets: number[]; times: number[]; end: number } {
   const offsets: number[] = []
   const times: number[] = []
   let pos = 0
-  while (pos + HEADER <= buf.length) {
-    if (buf[pos] !== MAGIC) break
-    const len = buf.readUInt32LE(pos + 1)
-    if (len > SPOOL_MAX_RECORD_BYTES || pos + HEADER + len > buf.length) break
-    const crc = buf.readUInt32LE(pos + 5)
-    if (crc32(buf.subarray(pos + 9, pos + HEADER + len)) !== crc) break
+  for (let len = recordAt(buf, pos); len !== undefined; len = recordAt(buf, pos)) {
     offsets.push(pos)
     times.push(buf.readDoubleLE(pos + 9))
     pos += HEADER + len
@@ -134,6 +158,7 @@ function frame(payload: Buffer, appendedAt: number): Buffer {
  * spool.ack(batch.next)
  */
 export class Spool {
+  readonly #fs: SpoolFs
   readonly #dir: string
   readonly #maxBytes: number
   readonly #segmentBytes: number
@@ -149,10 +174,16 @@ export class Spool {
    */
   #inFlightEvicted = 0
   #tornTails = 0
+  #corrupt = 0
+  #writeFailing = false
+  #cursorUnsaved = false
+  /** The active file may hold bytes past the index (a rollback failed): cut them before appending. */
+  #activeDirty = false
   /** Bytes `base`… of segment `n`, as last read. */
   #readCache: { n: number; base: number; buf: Buffer } | undefined
 
   constructor(opts: SpoolOptions) {
+    const fs = (this.#fs = opts.fs ?? nodeFs)
     this.#dir = opts.dir
     this.#maxBytes = opts.maxBytes
     this.#segmentBytes = opts.segmentBytes ?? Math.max(4096, Math.floor(opts.maxBytes / 16))
@@ -160,27 +191,28 @@ export class Spool {
       throw new RangeError(
         `spool segmentBytes (${this.#segmentBytes}) must be at most a quarter of maxBytes (${this.#maxBytes})`,
       )
-    mkdirSync(this.#dir, { recursive: true })
-    const names = readdirSync(this.#dir)
+    fs.mkdirSync(this.#dir, { recursive: true })
+    const names = fs
+      .readdirSync(this.#dir)
       .filter((f) => /^\d{16}\.seg$/.test(f))
       .sort()
     for (const name of names) {
       const n = Number(name.slice(0, 16))
       const path = join(this.#dir, name)
-      const buf = readFileSync(path)
+      const buf = fs.readFileSync(path)
       const { offsets, times, end } = scan(buf)
       if (end < buf.length) {
         // A torn tail (crash mid-append) or corruption: keep the valid prefix, cut the rest.
-        const fd = openSync(path, 'r+')
-        ftruncateSync(fd, end)
-        closeSync(fd)
+        const fd = fs.openSync(path, 'r+')
+        fs.ftruncateSync(fd, end)
+        fs.closeSync(fd)
         this.#tornTails++
       }
       this.#segments.push({ n, bytes: end, offsets, times })
     }
     if (this.#segments.length === 0) this.#segments.push({ n: 1, bytes: 0, offsets: [], times: [] })
     const active = this.#segments[this.#segments.length - 1]!
-    this.#fd = openSync(join(this.#dir, segName(active.n)), 'a')
+    this.#fd = fs.openSync(join(this.#dir, segName(active.n)), 'a')
     this.#cursor = this.#loadCursor()
   }
 
@@ -188,9 +220,9 @@ export class Spool {
     const first = this.#segments[0]!
     const path = join(this.#dir, 'cursor.json')
     let c: SpoolCursor = { segment: first.n, offset: 0 }
-    if (existsSync(path)) {
+    if (this.#fs.existsSync(path)) {
       try {
-        const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<SpoolCursor>
+        const parsed = JSON.parse(this.#fs.readFileSync(path, 'utf8')) as Partial<SpoolCursor>
         if (typeof parsed.segment === 'number' && typeof parsed.offset === 'number')
           c = { segment: parsed.segment, offset: parsed.offset }
       } catch {
@@ -208,7 +240,11 @@ export class Spool {
     return this.#segments[this.#segments.length - 1]!
   }
 
-  /** Appends records (each a payload), rolling segments and evicting at the cap. */
+  /**
+   * Appends records (each a payload), rolling segments and evicting at the cap. Throws a
+   * {@link SpoolWriteError} when the disk refuses a write: the records before it are spooled (its
+   * `appended`), the failed one is rolled back, and the rest are not written.
+   */
   append(payloads: readonly (Buffer | string)[], appendedAt: number): void {
     if (payloads.length === 0) return
     const frames: Buffer[] = []
@@ -220,32 +256,78 @@ export class Spool {
         )
       frames.push(frame(buf, appendedAt))
     }
-    for (const f of frames) {
-      let active = this.#active()
-      if (active.bytes > 0 && active.bytes + f.length > this.#segmentBytes) {
-        closeSync(this.#fd)
-        active = { n: active.n + 1, bytes: 0, offsets: [], times: [] }
-        this.#segments.push(active)
-        this.#fd = openSync(join(this.#dir, segName(active.n)), 'a')
+    let appended = 0
+    try {
+      if (this.#activeDirty) this.#rollBackActive()
+      for (const f of frames) {
+        let active = this.#active()
+        if (active.bytes > 0 && active.bytes + f.length > this.#segmentBytes) active = this.#roll()
+        this.#writeWhole(active, f)
+        active.offsets.push(active.bytes)
+        active.times.push(appendedAt)
+        active.bytes += f.length
+        appended++
       }
-      try {
-        writeSync(this.#fd, f)
-      } catch (err) {
-        // A failed write (disk full, I/O error) may have left part of the frame: cut it, so the next
-        // append does not land behind a torn record, which the next open would cut off with everything
-        // after it.
-        try {
-          ftruncateSync(this.#fd, active.bytes)
-        } catch {
-          // The disk refuses even that: the CRC scan at the next open still finds the valid prefix.
-        }
-        throw err
-      }
-      active.offsets.push(active.bytes)
-      active.times.push(appendedAt)
-      active.bytes += f.length
+    } catch (err) {
+      this.#writeFailing = true
+      this.#enforceCap()
+      throw new SpoolWriteError(this.#dir, appended, err)
     }
+    this.#writeFailing = false
     this.#enforceCap()
+    if (this.#cursorUnsaved) this.#saveCursor()
+  }
+
+  /** Starts the next segment. Its file is opened first: on a failure the spool is as it was. */
+  #roll(): Segment {
+    const next: Segment = { n: this.#active().n + 1, bytes: 0, offsets: [], times: [] }
+    const fd = this.#fs.openSync(join(this.#dir, segName(next.n)), 'a')
+    this.#fs.closeSync(this.#fd)
+    this.#fd = fd
+    this.#segments.push(next)
+    this.#activeDirty = false
+    return next
+  }
+
+  /**
+   * Writes a whole frame at the end of the active segment, or nothing: `writeSync` may write only part
+   * of it (a disk filling up), so it loops, and on a failure cuts the file back to the last whole record.
+   */
+  #writeWhole(active: Segment, f: Buffer): void {
+    let done = 0
+    try {
+      while (done < f.length) {
+        const n = this.#fs.writeSync(this.#fd, f, done, f.length - done)
+        if (n <= 0) throw new Error(`spool write made no progress (${done} of ${f.length} bytes)`)
+        done += n
+      }
+    } catch (err) {
+      if (done > 0) {
+        this.#activeDirty = true
+        try {
+          this.#rollBackActive(active)
+        } catch {
+          // Still marked: the next append cuts it first. The write's own error is the one to report.
+        }
+      }
+      throw err
+    }
+  }
+
+  /**
+   * Cuts the active file back to the end of its last whole record. The file is never shorter than
+   * that (the index grows only after a whole write), so this only cuts, never pads with zeros. If the
+   * cut itself fails, the file stays marked and the next append tries it again before writing.
+   */
+  #rollBackActive(active = this.#active()): void {
+    try {
+      this.#fs.ftruncateSync(this.#fd, active.bytes)
+      this.#activeDirty = false
+    } catch {
+      // Marked dirty still: no append lands behind the torn bytes until they are cut.
+    }
+    if (this.#activeDirty)
+      throw new Error(`cannot cut a torn record off ${segName(active.n)} in ${this.#dir}`)
   }
 
   #enforceCap(): void {
@@ -268,7 +350,7 @@ export class Spool {
         this.#saveCursor()
       }
       if (this.#readCache?.n === oldest.n) this.#readCache = undefined
-      unlinkSync(join(this.#dir, segName(oldest.n)))
+      this.#fs.unlinkSync(join(this.#dir, segName(oldest.n)))
     }
   }
 
@@ -291,7 +373,13 @@ export class Spool {
       const { base, buf } = this.#segmentRange(seg, offset)
       while (offset < seg.bytes && records.length < max) {
         const at = offset - base
-        const len = buf.readUInt32LE(at + 1)
+        // Checked again on the way out: whatever happened to the file since, no record that is not
+        // exactly what was appended is ever sent.
+        const len = recordAt(buf.subarray(0, seg.bytes - base), at)
+        if (len === undefined) {
+          this.#dropCorrupt(seg, offset)
+          break
+        }
         appendedAt.push(buf.readDoubleLE(at + 9))
         records.push(Buffer.from(buf.subarray(at + HEADER, at + HEADER + len)))
         offset += HEADER + len
@@ -302,6 +390,27 @@ export class Spool {
     return { records, appendedAt, next }
   }
 
+  /**
+   * A record of `seg` at `offset` failed its check: it and the rest of the segment are dropped unsent and
+   * counted. The active segment is cut there, so the next append follows the last good record.
+   */
+  #dropCorrupt(seg: Segment, offset: number): void {
+    const from = firstAtOrAfter(seg.offsets, offset)
+    this.#corrupt += seg.offsets.length - from
+    seg.offsets.length = from
+    seg.times.length = from
+    seg.bytes = offset
+    this.#readCache = undefined
+    if (seg === this.#active()) {
+      this.#activeDirty = true
+      try {
+        this.#rollBackActive(seg)
+      } catch {
+        // Still marked: the next append cuts it first.
+      }
+    }
+  }
+
   /** Bytes `from`…end of a segment (a cached read, when it covers them). */
   #segmentRange(seg: Segment, from: number): { base: number; buf: Buffer } {
     const c = this.#readCache
@@ -309,22 +418,26 @@ export class Spool {
     // Read only what is not yet acknowledged: the active segment grows with every append, and reading
     // it whole for each batch would cost up to segmentBytes (4 MiB by default) per send.
     const buf = Buffer.allocUnsafe(seg.bytes - from)
-    const fd = openSync(join(this.#dir, segName(seg.n)), 'r')
+    const fd = this.#fs.openSync(join(this.#dir, segName(seg.n)), 'r')
     try {
       let got = 0
       while (got < buf.length) {
-        const n = readSync(fd, buf, got, buf.length - got, from + got)
+        const n = this.#fs.readSync(fd, buf, got, buf.length - got, from + got)
         if (n === 0) throw new Error(`spool segment ${segName(seg.n)} is shorter than its index`)
         got += n
       }
     } finally {
-      closeSync(fd)
+      this.#fs.closeSync(fd)
     }
     this.#readCache = { n: seg.n, base: from, buf }
     return this.#readCache
   }
 
-  /** Acknowledges everything before `next` (from a `read`): persisted, and fully read segments deleted. */
+  /**
+   * Acknowledges everything before `next` (from a `read`): fully read segments are deleted, then the
+   * cursor is saved. It never throws for a cursor the disk refuses: the acknowledgement holds in memory
+   * (`stats().cursorUnsaved`) and the cursor is saved at the next append or acknowledgement.
+   */
   ack(next: SpoolCursor): void {
     // Delivered, including any of it whose segment was evicted during the send.
     this.#inFlightEvicted = 0
@@ -335,16 +448,43 @@ export class Spool {
     while (this.#segments.length > 1 && this.#segments[0]!.n < next.segment) {
       const done = this.#segments.shift()!
       if (this.#readCache?.n === done.n) this.#readCache = undefined
-      unlinkSync(join(this.#dir, segName(done.n)))
+      this.#fs.unlinkSync(join(this.#dir, segName(done.n)))
     }
+    if (this.#writeFailing) this.#reclaimActive()
     this.#saveCursor()
+  }
+
+  /**
+   * On a disk that refuses writes, an active segment whose every record is acknowledged still holds its
+   * space (it would be deleted only once full, which it cannot get): start a fresh segment and delete it,
+   * so the space returns and the spool heals.
+   */
+  #reclaimActive(): void {
+    const active = this.#active()
+    if (active.bytes === 0 || this.#cursor.segment !== active.n) return
+    if (this.#cursor.offset < active.bytes) return
+    try {
+      const fresh = this.#roll()
+      this.#segments.splice(this.#segments.indexOf(active), 1)
+      if (this.#readCache?.n === active.n) this.#readCache = undefined
+      this.#cursor = { segment: fresh.n, offset: 0 }
+      this.#fs.unlinkSync(join(this.#dir, segName(active.n)))
+    } catch {
+      // Not even an empty file can be made: the next acknowledgement tries again.
+    }
   }
 
   #saveCursor(): void {
     const path = join(this.#dir, 'cursor.json')
-    // Write-then-rename, so a crash leaves the old cursor or the new one, never half of one.
-    writeFileSync(`${path}.tmp`, JSON.stringify(this.#cursor))
-    renameSync(`${path}.tmp`, path)
+    // Write-then-rename, so a crash leaves the old cursor or the new one, never half of one. On a full
+    // disk the old one stays: a restart then replays a little (at least once), nothing is lost.
+    try {
+      this.#fs.writeFileSync(`${path}.tmp`, JSON.stringify(this.#cursor))
+      this.#fs.renameSync(`${path}.tmp`, path)
+      this.#cursorUnsaved = false
+    } catch {
+      this.#cursorUnsaved = true
+    }
   }
 
   /** Bytes on disk in all segments. */
@@ -370,19 +510,23 @@ export class Spool {
       pending: pending + this.#inFlightEvicted,
       evicted: this.#evicted,
       tornTails: this.#tornTails,
+      corrupt: this.#corrupt,
+      writeFailing: this.#writeFailing,
+      cursorUnsaved: this.#cursorUnsaved,
       oldestAppendedAt: oldest,
     }
   }
 
   /** Closes the active segment file. */
   close(): void {
-    closeSync(this.#fd)
+    if (this.#cursorUnsaved) this.#saveCursor()
+    this.#fs.closeSync(this.#fd)
   }
 
   /** Size of a segment file on disk (tests). */
   static fileBytes(dir: string, n: number): number {
     const path = join(dir, segName(n))
-    return existsSync(path) ? statSync(path).size : 0
+    return nodeFs.existsSync(path) ? nodeFs.statSync(path).size : 0
   }
 }
 
