@@ -3,10 +3,10 @@
  * data flows from the simulated sensors to windows and anomalies, and SIGINT stops everything cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { decodeStatus, parseTopic } from '@sluice/contract'
+import { anomalyFilter, decodeStatus, parseTopic, windowFilter } from '@sluice/contract'
 import { collectMessages, freePort, tempDir, waitFor, type TempDir } from '@sluice/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 
@@ -27,7 +27,7 @@ describe('sluice up', () => {
     await dir?.remove()
   })
 
-  it('runs the whole pipeline and stops it on SIGINT', async () => {
+  it('runs the whole pipeline, and on SIGINT stops it with every aggregate and event forwarded', async () => {
     dir = await tempDir('sluice-up-')
     const port = await freePort()
     const wsPort = await freePort()
@@ -78,6 +78,15 @@ describe('sluice up', () => {
       },
       { timeout: 20_000 },
     )
+    // An independent subscriber: what it sees published, the shutdown flush included, must all reach the
+    // forwarder's file (issue 11, item 3: the forwarder used to stop before windowing flushed).
+    const published = await collectMessages(
+      url,
+      [windowFilter('sluice'), anomalyFilter('sluice')],
+      {
+        qos: 1,
+      },
+    )
     const seen = await collectMessages(url, ['sluice/#'])
     const topicKinds = (): Set<string> =>
       new Set(
@@ -102,11 +111,34 @@ describe('sluice up', () => {
       expect(online, svc).toContain(svc)
     await seen.close()
 
+    // Enough traffic that aggregates are in flight at every stage when the stop comes.
+    await explain(
+      waitFor(() => published.messages.length >= 100, {
+        timeout: 40_000,
+        message: '100 aggregates or events',
+      }),
+    )
     const exited = new Promise<number | null>((resolve) =>
       proc!.on('exit', (code) => resolve(code)),
     )
+    const stopAskedAt = Date.now()
     proc.kill('SIGINT')
     expect(await exited).toBe(0)
     expect(output).toContain('stopping')
+
+    const key = (topic: string, payload: unknown): string => `${topic} ${JSON.stringify(payload)}`
+    const forwarded = new Set(
+      readFileSync(join(dir.path, 'forward.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { topic: string; payload: unknown })
+        .map((r) => key(r.topic, r.payload)),
+    )
+    const sent = published.messages.map((m) => key(m.topic, JSON.parse(m.payload.toString())))
+    await published.close().catch(() => undefined)
+    const flush = published.messages.filter((m) => m.receivedAt >= stopAskedAt)
+    expect(flush.length, 'windows flushed at shutdown').toBeGreaterThan(0)
+    const missing = sent.filter((k) => !forwarded.has(k))
+    expect(missing, `${missing.length} of ${sent.length} not forwarded`).toEqual([])
   }, 120_000)
 })

@@ -2,7 +2,8 @@
  * @module commands/up
  * `sluice up`: the one-command default (DESIGN.md §1, §12). Starts the broker, waits for it, starts every
  * service as a child process against it, keeps them running, and shows a live table of every hop from the
- * metrics topics; Ctrl-C stops the producers first, lets the consumers drain, then stops the broker.
+ * metrics topics; Ctrl-C stops them in data-flow order (the bridge, then windowing and anomaly, then the
+ * forwarder and dashboard, then the broker), each stage once the one before has flushed and exited.
  */
 import { mkdirSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
@@ -54,13 +55,15 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     name: c.name,
     command: process.execPath,
     args: [...process.execArgv, self, c.command, ...c.args],
+    stopStage: c.stopStage,
   }))
   const tail = new LogTail(12)
   const print = (line: string): void => {
     if (o.table) tail.push(line)
     else process.stdout.write(line + '\n')
   }
-  const brokerSpec = specs[0]!
+  // The broker runs apart: the services start once it listens, and it stops after all of them.
+  const brokerSpec = specs.find((s) => s.name === 'broker')!
   const broker = new Supervisor([brokerSpec])
   let brokerFailure: string | undefined
   // Only the last lines explain a failed start; the broker logs for as long as `sluice up` runs.
@@ -81,7 +84,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     process.stderr.write(`sluice up: ${(err as Error).message}\n`)
     return 1
   }
-  const services = new Supervisor(specs.slice(1))
+  const services = new Supervisor(specs.filter((s) => s !== brokerSpec))
   services.on('output', (name, line) => print(formatLogLine(name, line)))
   services.on('exit', (name, code, signal, again) =>
     print(`${name} exited (${signal ?? code})${again ? ', restarting' : ''}`),
@@ -132,7 +135,8 @@ export async function runUp(argv: readonly string[]): Promise<number> {
   })
   if (timer) clearInterval(timer)
   process.stdout.write(
-    '\nsluice up: stopping (producers first, then consumers drain, then the broker)…\n',
+    '\nsluice up: stopping in data-flow order (bridge, windowing and anomaly, forwarder and dashboard, ' +
+      'then the broker)…\n',
   )
   await services.stop()
   client.end(true)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseUpArgs, planChildren } from './plan.js'
+import { stopStages } from './supervisor.js'
 
 describe('sluice up plan', () => {
   it('starts the broker first and the bridge after its consumers', () => {
@@ -8,6 +9,25 @@ describe('sluice up plan', () => {
     expect(names.indexOf('serial-bridge')).toBeGreaterThan(names.indexOf('windowing'))
     expect(names.indexOf('serial-bridge')).toBeGreaterThan(names.indexOf('anomaly'))
     expect(names).toContain('dashboard')
+  })
+
+  it('stops in data-flow order: bridge, windowing and anomaly, forwarder and dashboard, broker', () => {
+    const stages = stopStages(planChildren(parseUpArgs([], false))).map((g) =>
+      g.map((c) => c.name).sort(),
+    )
+    expect(stages).toEqual([
+      ['serial-bridge'],
+      ['anomaly', 'windowing'],
+      ['dashboard', 'forwarder'],
+      ['broker'],
+    ])
+  })
+
+  it('starts every consumer before what feeds it', () => {
+    const names = planChildren(parseUpArgs([], false)).map((c) => c.name)
+    expect(names.indexOf('forwarder')).toBeLessThan(names.indexOf('windowing'))
+    expect(names.indexOf('forwarder')).toBeLessThan(names.indexOf('anomaly'))
+    expect(names.at(-1)).toBe('serial-bridge')
   })
 
   it('points every service at the broker it starts', () => {

@@ -1,7 +1,9 @@
 /**
  * @module up/plan
  * What `sluice up` runs: the broker first, then every service as its own process pointed at it, with the
- * flags each needs. Pure (flags in, child specs out), so the plan is tested without starting anything, and
+ * flags each needs, consumers before the producers that feed them; and the order it stops them in, which
+ * is the data flow's (bridge, then windowing and anomaly, then forwarder and dashboard, then the broker),
+ * so that every stage still has its consumers while it flushes. Pure (flags in, child specs out), so the plan is tested without starting anything, and
  * the compose file and systemd units can be checked against the same commands.
  */
 import { existsSync } from 'node:fs'
@@ -94,9 +96,19 @@ export interface PlannedChild {
   readonly name: string
   readonly command: string
   readonly args: readonly string[]
+  /** When it stops: stage by stage, lowest first, each once the one before has exited (drained). */
+  readonly stopStage: number
 }
 
-/** The processes `sluice up` starts, in start order (the broker first). */
+/** Stop stages, in data-flow order (issue 11: the forwarder used to stop before windowing flushed). */
+export const STOP_STAGE = {
+  producer: 0,
+  processor: 1,
+  sink: 2,
+  broker: 3,
+} as const
+
+/** The processes `sluice up` starts, in start order (the broker first, the bridge last). */
 export function planChildren(o: UpOptions): PlannedChild[] {
   const broker = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
   const common = (svc: string): string[] => {
@@ -128,15 +140,14 @@ export function planChildren(o: UpOptions): PlannedChild[] {
       name: 'broker',
       command: 'broker',
       args: ['--host', o.host, '--port', String(o.port), '--ws-port', String(o.wsPort)],
+      stopStage: STOP_STAGE.broker,
     },
-    { name: 'windowing', command: 'window', args: common('windowing') },
-    { name: 'anomaly', command: 'anomaly', args: common('anomaly') },
     {
       name: 'forwarder',
       command: 'forward',
       args: [...common('forwarder'), '--dataDir', o.dataDir],
+      stopStage: STOP_STAGE.sink,
     },
-    { name: 'serial-bridge', command: 'bridge', args: [...common('serial-bridge'), ...bridgeArgs] },
   ]
   if (o.dashboard) {
     children.push({
@@ -144,7 +155,28 @@ export function planChildren(o: UpOptions): PlannedChild[] {
       command: 'dashboard',
       // The dashboard subscribes over MQTT like any service and serves the page over SSE (docs/dashboard.md).
       args: [...common('dashboard'), '--port', String(o.dashboardPort)],
+      stopStage: STOP_STAGE.sink,
     })
   }
+  children.push(
+    {
+      name: 'windowing',
+      command: 'window',
+      args: common('windowing'),
+      stopStage: STOP_STAGE.processor,
+    },
+    {
+      name: 'anomaly',
+      command: 'anomaly',
+      args: common('anomaly'),
+      stopStage: STOP_STAGE.processor,
+    },
+    {
+      name: 'serial-bridge',
+      command: 'bridge',
+      args: [...common('serial-bridge'), ...bridgeArgs],
+      stopStage: STOP_STAGE.producer,
+    },
+  )
   return children
 }

@@ -19,6 +19,11 @@ export interface ChildSpec {
   readonly command: string
   readonly args: readonly string[]
   readonly env?: NodeJS.ProcessEnv
+  /**
+   * When `stop()` stops it: children stop stage by stage, lowest first, each stage after every child of
+   * the one before has exited. Default: in reverse start order, one at a time.
+   */
+  readonly stopStage?: number
 }
 
 /** Events: `output` (name, line), `exit` (name, code, signal, willRestart), `start` (name, pid). */
@@ -32,8 +37,28 @@ export interface SupervisorEvents {
 const STABLE_MS = 10_000
 
 /**
- * Starts `specs` in order and keeps them running until `stop()`, which signals them in reverse order
- * (SIGTERM, then SIGKILL after `graceMs`) so producers stop before the consumers that drain them.
+ * The children of `specs` grouped by {@link ChildSpec.stopStage}, lowest stage first; children without a
+ * stage stop one at a time, last started first, after the staged ones.
+ */
+export function stopStages<T extends Pick<ChildSpec, 'stopStage'>>(specs: readonly T[]): T[][] {
+  const staged = new Map<number, T[]>()
+  for (const spec of specs) {
+    if (spec.stopStage === undefined) continue
+    const stage = staged.get(spec.stopStage) ?? []
+    stage.push(spec)
+    staged.set(spec.stopStage, stage)
+  }
+  const unstaged = specs.filter((s) => s.stopStage === undefined).reverse()
+  return [
+    ...[...staged.entries()].sort(([a], [b]) => a - b).map(([, group]) => group),
+    ...unstaged.map((s) => [s]),
+  ]
+}
+
+/**
+ * Starts `specs` in order and keeps them running until `stop()`, which stops them stage by stage
+ * ({@link stopStages}; SIGTERM, then SIGKILL after `graceMs`), each stage once the one before has exited:
+ * so a consumer is still there while what feeds it flushes, in data-flow order.
  */
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #children = new Map<
@@ -97,24 +122,27 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     })
   }
 
-  /** Stops every child, last started first; resolves when all have exited. */
+  /** Stops every child, stage by stage ({@link stopStages}); resolves when all have exited. */
   async stop(graceMs = 8000): Promise<void> {
     this.#stopping = true
-    for (const spec of [...this.specs].reverse()) {
-      const state = this.#children.get(spec.name)
-      if (!state) continue
-      clearTimeout(state.timer)
-      const proc = state.proc
-      if (!proc || proc.exitCode !== null) continue
-      await new Promise<void>((resolve) => {
-        const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs)
-        proc.once('exit', () => {
-          clearTimeout(kill)
-          resolve()
-        })
-        proc.kill('SIGTERM')
-      })
-    }
+    for (const stage of stopStages(this.specs))
+      await Promise.all(stage.map((spec) => this.#stopChild(spec.name, graceMs)))
     process.off('exit', this.#killAll)
+  }
+
+  async #stopChild(name: string, graceMs: number): Promise<void> {
+    const state = this.#children.get(name)
+    if (!state) return
+    clearTimeout(state.timer)
+    const proc = state.proc
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs)
+      proc.once('exit', () => {
+        clearTimeout(kill)
+        resolve()
+      })
+      proc.kill('SIGTERM')
+    })
   }
 }

@@ -87,7 +87,13 @@ export const CommonConfigSchema = Type.Object({
     { default: 'info' },
   ),
   metricsIntervalMs: Type.Integer({ default: 1000, minimum: 50 }),
-  shutdownTimeoutMs: Type.Integer({ default: 5000, minimum: 0 }),
+  shutdownTimeoutMs: Type.Integer({
+    default: 5000,
+    minimum: 0,
+    description:
+      'Bound on the whole graceful stop (drain, flush, offline status, disconnect); what the broker ' +
+      'has not acknowledged by then is left to the last will and the persistent session.',
+  }),
   hops: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), HopConfigSchema, {
     default: {},
   }),

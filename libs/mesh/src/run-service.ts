@@ -95,6 +95,21 @@ export interface ServiceHandle<S extends TObject> {
   kill(): Promise<void>
 }
 
+/**
+ * Waits for `step` for at most `ms`: true if it settled in time (its rejection is rethrown), false if
+ * not (it goes on in the background, its outcome ignored).
+ */
+async function settlesBy(step: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  try {
+    return await Promise.race([step.then(() => true as const), late])
+  } finally {
+    clearTimeout(timer)
+    step.catch(() => undefined)
+  }
+}
+
 function statusPayload(
   state: 'online' | 'offline',
   def: { name: string; version: string },
@@ -323,46 +338,59 @@ export async function startService<S extends TObject>(
   log.info({ broker: common.broker, prefix, group }, 'service started')
 
   let stopped: Promise<StopReport> | undefined
+  // `shutdownTimeoutMs` bounds the whole stop, every step that waits on the broker included: a broker
+  // that stopped answering (host frozen, link cut) keeps a socket that looks connected, and a QoS 1
+  // publish or an UNSUBSCRIBE on it would wait for the keepalive (clean session, ~1.5 × keepalive) or
+  // for the broker's return (persistent session). What cannot be said by the deadline is left to the last
+  // will and the persistent session (issue 11).
   async function stop(): Promise<StopReport> {
     stopping = true
     const deadline = Date.now() + common.shutdownTimeoutMs
     const left = (): number => Math.max(0, deadline - Date.now())
+    const inTime = <T>(step: Promise<T>): Promise<boolean> => settlesBy(step, left())
     // On a persistent session, QoS ≥ 1 hops keep their subscriptions: the broker keeps what arrives
     // while we are down, and delivers it after a restart.
     const hold = common.session === 'persistent'
-    await Promise.all([...inbound.values()].map((h) => h.stopIntake({ hold })))
+    await inTime(Promise.all([...inbound.values()].map((h) => h.stopIntake({ hold }))))
     const inDrained = await Promise.all([...inbound.values()].map((h) => h.drain(left())))
-    try {
-      await impl.stop()
-      for (const hook of shutdownHooks) await hook()
-    } catch (err) {
-      log.error({ err }, 'service stop failed')
-    }
+    const flushed = await inTime(
+      (async () => {
+        await impl.stop()
+        for (const hook of shutdownHooks) await hook()
+      })().catch((err: unknown) => log.error({ err }, 'service stop failed')),
+    )
     const outDrained = await Promise.all([...outbound.values()].map((h) => h.drain(left())))
-    const drained = [...inDrained, ...outDrained].every(Boolean)
+    const drained = flushed && [...inDrained, ...outDrained].every(Boolean)
+    metrics.stop()
+    await inTime(metrics.publishNow())
+    for (const hop of outbound.values()) hop.close()
+    // The retained `offline` status, acknowledged, lets us disconnect cleanly. Otherwise the socket is
+    // dropped, and the broker publishes the will, which says the same, whenever it can.
+    const offline =
+      transport.connected &&
+      left() > 0 &&
+      (await inTime(
+        transport.publish(
+          topic,
+          statusPayload('offline', { name: def.name, version }, instance, Date.now()),
+          { qos: 1, retain: true },
+        ),
+      ).catch((err: unknown) => {
+        log.warn({ err }, 'could not publish offline status')
+        return false
+      }))
     if (!drained)
       log.warn(
         { timeoutMs: common.shutdownTimeoutMs },
         'shutdown timed out; the rest is counted as dropped',
       )
-    metrics.stop()
-    await metrics.publishNow()
-    for (const hop of outbound.values()) hop.close()
-    try {
-      if (transport.connected) {
-        await transport.publish(
-          topic,
-          statusPayload('offline', { name: def.name, version }, instance, Date.now()),
-          {
-            qos: 1,
-            retain: true,
-          },
-        )
-      }
-    } catch (err) {
-      log.warn({ err }, 'could not publish offline status')
-    }
-    await transport.close({ graceful: true })
+    if (!offline)
+      log.warn(
+        { timeoutMs: common.shutdownTimeoutMs },
+        'the broker did not acknowledge the offline status in time; leaving it to the last will',
+      )
+    const closed = offline && (await inTime(transport.close({ graceful: true, timeoutMs: left() })))
+    if (!closed) await transport.close({ graceful: false }).catch(() => undefined)
     log.info({ drained }, 'service stopped')
     return { drained }
   }

@@ -17,6 +17,8 @@ import { Aedes } from 'aedes'
 export interface TestBroker {
   readonly name: string
   readonly url: string
+  /** The broker's process id, when it runs as its own process (to freeze it with SIGSTOP). */
+  readonly pid?: number
   close(): Promise<void>
 }
 
@@ -100,8 +102,11 @@ export const mosquittoKind: BrokerKind = {
     return {
       name: 'mosquitto',
       url: `mqtt://127.0.0.1:${port}`,
+      ...(child.pid === undefined ? {} : { pid: child.pid }),
       async close() {
         if (child.exitCode === null) {
+          // A frozen broker ignores SIGTERM until it runs again.
+          child.kill('SIGCONT')
           const exited = new Promise((resolve) => child.once('exit', resolve))
           child.kill('SIGTERM')
           await exited
