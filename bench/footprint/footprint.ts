@@ -1,10 +1,13 @@
 /**
- * Scenario 6 of issue 7, footprint: `sluice up` as a user starts it (the broker and every service as
- * separate processes, the default simulated sensors: 3 devices × 2 channels at 10 Hz, dashboard on), left
- * to settle, then the RSS and CPU of each of its processes measured from /proc over an idle window. The
- * same again with `NODE_OPTIONS=--max-semi-space-size=1`, which caps V8's young generation (16 MB per
- * semi-space by default on 64-bit, grown on demand and rarely given back), to show how much of each
- * process's RSS that reservation is.
+ * `sluice up` as a user starts it (the default simulated sensors: 3 devices × 2 channels at 10 Hz, the
+ * dashboard on), left to settle for a minute, then the RSS and CPU of its whole process tree measured from
+ * /proc over a window (issue 16: ≤ 200 MB RSS for the tree and ≤ 3 % of one core after 60 s). Variants,
+ * in one run: `--processes` (one process per service, the earlier default: the baseline), the default
+ * (everything in one process), the default with `--max-semi-space-size=1` (V8's young generation capped),
+ * and the default under a Pi-class quota: one core (cgroup v1 `cpu.cfs_quota_us` 100 000 of 100 000) and
+ * 512 MB (`memory.limit_in_bytes`, a Pi Zero 2 W), where every hop's drops are read from the metrics
+ * topics and must stay 0. The quota needs root and a writable cgroup v1 hierarchy; without them that
+ * variant is skipped, and said.
  *
  * Uses the built CLI (`cli/dist/main.js`) when it exists, the sources through tsx otherwise (more memory:
  * tsx and its transform cache live in every process); the command records which.
@@ -12,14 +15,17 @@
  * Run: `node --conditions=sluice-src --import tsx bench/footprint/footprint.ts [--quick]`
  * Writes `bench/results/footprint.json`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { decodeMetrics, metricsFilter, type ServiceMetrics } from '@sluice/contract'
 import { freePort, tempDir } from '@sluice/testkit'
+import mqtt from 'mqtt'
 import { monitorProcesses, repoRoot, sleep, startProcess } from '../lib/procs.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
 const quick = process.argv.includes('--quick')
-const SETTLE_S = quick ? 8 : 15
+// Issue 16 measures after 60 s.
+const SETTLE_S = quick ? 10 : 60
 const MEASURE_S = quick ? 8 : 20
 const dist = join(repoRoot, 'cli/dist/main.js')
 const mode = existsSync(dist) ? 'dist' : 'src'
@@ -47,8 +53,102 @@ function children(pid: number): Map<string, number> {
   return out
 }
 
+/** A cgroup v1 group with a CPU quota of `cores` and a memory limit, or undefined when not permitted. */
+function piCgroup(
+  cores: number,
+  memoryBytes: number,
+): { add(pid: number): void; remove(): void } | undefined {
+  const name = `sluice-bench-pi-${process.pid}`
+  const cpu = `/sys/fs/cgroup/cpu/${name}`
+  const mem = `/sys/fs/cgroup/memory/${name}`
+  try {
+    mkdirSync(cpu)
+    mkdirSync(mem)
+    writeFileSync(join(cpu, 'cpu.cfs_period_us'), '100000')
+    writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(Math.round(cores * 100_000)))
+    writeFileSync(join(mem, 'memory.limit_in_bytes'), String(memoryBytes))
+  } catch (err) {
+    console.log(
+      `pi-class variant skipped: cannot make a cgroup v1 group (${(err as Error).message})`,
+    )
+    for (const d of [cpu, mem]) if (existsSync(d)) rmdirSync(d)
+    return undefined
+  }
+  return {
+    add(pid) {
+      writeFileSync(join(cpu, 'cgroup.procs'), String(pid))
+      writeFileSync(join(mem, 'cgroup.procs'), String(pid))
+    },
+    remove() {
+      for (const d of [cpu, mem]) {
+        try {
+          rmdirSync(d)
+        } catch (err) {
+          console.log(`could not remove ${d}: ${(err as Error).message}`)
+        }
+      }
+    },
+  }
+}
+
+/** Every process in the tree under `pid` (the in-process default has none but `pid` itself). */
+function tree(pid: number, label: string): Map<string, number> {
+  const out = new Map([[label, pid]])
+  for (const [name, child] of children(pid)) out.set(name, child)
+  return out
+}
+
+/** Latest metrics per service instance, from the broker: to sum every hop's drops at the end. */
+async function watchDrops(url: string): Promise<{ total(): number; close(): Promise<void> }> {
+  const latest = new Map<string, ServiceMetrics>()
+  // `sluice up` may still be starting its broker: retry for a while.
+  let client: mqtt.MqttClient | undefined
+  for (let i = 0; client === undefined; i++) {
+    try {
+      client = await mqtt.connectAsync(url, { clientId: `bench-footprint-${process.pid}` })
+    } catch (err) {
+      if (i >= 60) throw err
+      await sleep(500)
+    }
+  }
+  client.on('message', (topic, payload) => {
+    const m = decodeMetrics(payload)
+    if (m.ok) latest.set(topic, m.value)
+  })
+  await client.subscribeAsync(metricsFilter('sluice'), { qos: 0 })
+  return {
+    total() {
+      let n = 0
+      for (const m of latest.values())
+        for (const hop of Object.values(m.hops)) for (const v of Object.values(hop.dropped)) n += v
+      return n
+    },
+    close: () => client.endAsync(),
+  }
+}
+
+interface Variant {
+  readonly label: string
+  readonly flags: readonly string[]
+  readonly nodeOptions?: string
+  readonly pi?: boolean
+}
+
+const VARIANTS: readonly Variant[] = [
+  { label: '--processes', flags: ['--processes'] },
+  { label: 'one process', flags: [] },
+  {
+    label: 'one process, --max-semi-space-size=1',
+    flags: [],
+    nodeOptions: '--max-semi-space-size=1',
+  },
+  { label: 'one process, Pi-class (1 core, 512 MB)', flags: [], pi: true },
+]
+
 const rows: BenchRow[] = []
-for (const variant of ['default', '--max-semi-space-size=1'] as const) {
+for (const variant of VARIANTS) {
+  const cgroup = variant.pi ? piCgroup(1, 512 * 2 ** 20) : undefined
+  if (variant.pi && cgroup === undefined) continue
   const dir = await tempDir('sluice-bench-up-')
   const [port, wsPort, dashPort] = [await freePort(), await freePort(), await freePort()]
   const up = startProcess(
@@ -65,29 +165,41 @@ for (const variant of ['default', '--max-semi-space-size=1'] as const) {
       '--data-dir',
       dir.path,
       '--no-table',
+      ...variant.flags,
     ],
     {
       cwd: dir.path,
-      env: variant === 'default' ? {} : { NODE_OPTIONS: variant },
+      env: variant.nodeOptions === undefined ? {} : { NODE_OPTIONS: variant.nodeOptions },
     },
   )
-  await sleep(SETTLE_S * 1000)
-  const procs = new Map([['sluice up (supervisor)', up.pid], ...children(up.pid)])
+  // Before anything else starts: children inherit the group.
+  cgroup?.add(up.pid)
+  await sleep(3000)
+  const drops = await watchDrops(`mqtt://127.0.0.1:${port}`)
+  await sleep(SETTLE_S * 1000 - 3000)
+  const procs = tree(
+    up.pid,
+    variant.flags.includes('--processes') ? 'sluice up (supervisor)' : 'sluice up',
+  )
   const monitor = monitorProcesses(procs, 1000)
   await sleep(MEASURE_S * 1000)
   const usage = monitor.summary()
   monitor.stop()
-  console.log(`${variant}: ${[...procs.keys()].join(', ')}`)
-  if (procs.size < 3) console.log(up.tail())
+  const dropped = drops.total()
+  await drops.close()
+  console.log(`${variant.label}: ${[...procs.keys()].join(', ')}`)
+  if (variant.flags.includes('--processes') && procs.size < 3) console.log(up.tail())
   await up.stop(15_000)
+  cgroup?.remove()
   await dir.remove()
   let total = 0
   let cpu = 0
   for (const [name, u] of usage) {
     total += u.rssMeanMB
     cpu += u.cpuPercent
+    if (usage.size === 1) continue
     rows.push({
-      case: `${variant}: ${name}`,
+      case: `${variant.label}: ${name}`,
       value: u.rssMeanMB,
       unit: 'MB RSS',
       'cpu %': Math.round(u.cpuPercent * 10) / 10,
@@ -98,12 +210,13 @@ for (const variant of ['default', '--max-semi-space-size=1'] as const) {
     )
   }
   rows.push({
-    case: `${variant}: all ${usage.size} processes`,
+    case: `${variant.label}: all ${usage.size} process${usage.size === 1 ? '' : 'es'}`,
     value: total,
     unit: 'MB RSS',
     'cpu %': Math.round(cpu * 10) / 10,
+    'dropped (all hops)': dropped,
   })
-  console.log(`  total ${total.toFixed(1)} MB, ${cpu.toFixed(1)} % of one core`)
+  console.log(`  total ${total.toFixed(1)} MB, ${cpu.toFixed(1)} % of one core, ${dropped} dropped`)
 }
 writeResult(
   'footprint',

@@ -78,30 +78,30 @@ export function targetsSection(dir: string): string {
   } else row('p99 ingest → anomaly event ≤ 10 ms at 1 000 samples/s', 'no results', undefined)
 
   const fp = load(dir, 'footprint')
+  const fpTarget = '`sluice up` ≤ 200 MB RSS (whole process tree) and ≤ 3 % of a core, after 60 s'
   if (fp) {
-    const svc = fp.results.filter(
-      (r) =>
-        r.case.startsWith('default:') && !r.case.includes('all ') && !r.case.includes('supervisor'),
-    )
-    const worst = svc.reduce<BenchRow | undefined>(
-      (b, r) => (b === undefined || r.value > b.value ? r : b),
-      undefined,
-    )
-    const capped = fp.results.filter(
-      (r) =>
-        r.case.startsWith('--max-semi-space-size=1:') &&
-        !r.case.includes('all ') &&
-        !r.case.includes('supervisor'),
-    )
-    const worstCapped = Math.max(...capped.map((r) => r.value))
+    const total = (label: string) =>
+      fp.results.find((r) => r.case.startsWith(`${label}: all `) && r.unit === 'MB RSS')
+    const one = total('one process')
+    const procs = total('--processes')
     row(
-      'Every service ≤ 80 MB RSS at steady state',
-      `idle under \`sluice up\`: largest ${fmt(worst?.value ?? NaN)} MB (${worst?.case.split(': ')[1] ?? ''}); ` +
-        `${fmt(worstCapped)} MB with --max-semi-space-size=1` +
+      fpTarget,
+      `${fmt(one?.value ?? NaN)} MB, ${fmt(Number(one?.['cpu %']))} % (one process, the default); ` +
+        `${fmt(procs?.value ?? NaN)} MB, ${fmt(Number(procs?.['cpu %']))} % with --processes` +
         (fp.command.includes('from src') ? ' (sources through tsx: the CLI was not built)' : ''),
-      worst === undefined ? undefined : worst.value <= 80,
+      one === undefined ? undefined : one.value <= 200 && Number(one['cpu %']) <= 3,
     )
-  } else row('Every service ≤ 80 MB RSS at steady state', 'no results', undefined)
+    const pi = fp.results.find(
+      (r) => r.case.startsWith('one process, Pi-class') && r.case.includes(': all '),
+    )
+    row(
+      'Pi-class (one core, 512 MB): 3 × 10 Hz with zero drops',
+      pi === undefined
+        ? 'not run (no writable cgroup v1 here)'
+        : `${String(pi['dropped (all hops)'])} dropped; ${fmt(pi.value)} MB, ${String(pi['cpu %'])} % of the core`,
+      pi === undefined ? undefined : pi['dropped (all hops)'] === 0,
+    )
+  } else row(fpTarget, 'no results', undefined)
 
   const ov = load(dir, 'mesh-overload')
   if (ov) {

@@ -4,6 +4,7 @@
  * to know which services exist.
  */
 import { runServiceCommand } from './commands/service.js'
+import { serviceDefinitions } from './services.js'
 
 /** One subcommand. `run` resolves with an exit code, or undefined when the process keeps running. */
 export interface Command {
@@ -12,13 +13,9 @@ export interface Command {
 }
 
 const service =
-  (
-    command: string,
-    summary: string,
-    load: () => Promise<Parameters<typeof runServiceCommand>[2]>,
-  ) =>
+  (command: string, summary: string) =>
   async (argv: readonly string[]): Promise<undefined> => {
-    runServiceCommand(command, summary, await load(), argv)
+    runServiceCommand(command, summary, await serviceDefinitions[command]!(), argv)
     return undefined
   }
 
@@ -68,35 +65,19 @@ export const commands: Readonly<Record<string, Command>> = {
   },
   window: {
     summary: S.window,
-    run: service(
-      'window',
-      S.window,
-      async () => (await import('@sluice/windowing')).windowingService,
-    ),
+    run: service('window', S.window),
   },
   anomaly: {
     summary: S.anomaly,
-    run: service(
-      'anomaly',
-      S.anomaly,
-      async () => (await import('@sluice/anomaly')).anomalyService,
-    ),
+    run: service('anomaly', S.anomaly),
   },
   forward: {
     summary: S.forward,
-    run: service(
-      'forward',
-      S.forward,
-      async () => (await import('@sluice/forwarder')).forwarderService,
-    ),
+    run: service('forward', S.forward),
   },
   dashboard: {
     summary: S.dashboard,
-    run: service(
-      'dashboard',
-      S.dashboard,
-      async () => (await import('@sluice/dashboard')).dashboardService,
-    ),
+    run: service('dashboard', S.dashboard),
   },
   replay: {
     summary: S.replay,

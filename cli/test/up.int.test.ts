@@ -1,6 +1,7 @@
 /**
- * `sluice up` as a user runs it: one command starts the broker and every service as separate processes,
- * data flows from the simulated sensors to windows and anomalies, and SIGINT stops everything cleanly.
+ * `sluice up` as a user runs it: one command starts the broker and every service — inside its own process
+ * by default, one process each with `--processes` — data flows from the simulated sensors to windows and
+ * anomalies, and SIGINT stops everything cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -17,7 +18,10 @@ const entry = existsSync(dist)
   ? [dist]
   : ['--conditions=sluice-src', '--import', 'tsx', join(cliDir, 'src', 'main.ts')]
 
-describe('sluice up', () => {
+describe.each([
+  { mode: 'in one process (default)', flags: [] as string[], oneProcess: true },
+  { mode: 'one process per service (--processes)', flags: ['--processes'], oneProcess: false },
+])('sluice up, $mode', ({ flags, oneProcess }) => {
   let proc: ChildProcess | undefined
   let dir: TempDir | undefined
   let output = ''
@@ -48,6 +52,7 @@ describe('sluice up', () => {
         '50',
         '--sensors',
         '2',
+        ...flags,
       ],
       // From the repository root, so `--import tsx` resolves when the sources are run without a build.
       { cwd: join(cliDir, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
@@ -107,15 +112,21 @@ describe('sluice up', () => {
         message: 'raw, window, status and metrics topics',
       }),
     )
-    const online = new Set(
-      seen.messages
-        .filter((m) => m.topic.endsWith('/status'))
-        .map((m) => [parseTopic('sluice', m.topic), decodeStatus(m.payload)] as const)
-        .filter(([, s]) => s.ok && s.value.state === 'online')
-        .map(([t]) => (t?.kind === 'status' ? t.service : '')),
-    )
+    const statuses = seen.messages
+      .filter((m) => m.topic.endsWith('/status'))
+      .map((m) => [parseTopic('sluice', m.topic), decodeStatus(m.payload)] as const)
+      .flatMap(([t, s]) =>
+        t?.kind === 'status' && s.ok && s.value.state === 'online'
+          ? [{ service: t.service, pid: s.value.pid }]
+          : [],
+      )
+    const online = new Set(statuses.map((s) => s.service))
     for (const svc of ['broker', 'serial-bridge', 'windowing', 'anomaly', 'forwarder'])
       expect(online, svc).toContain(svc)
+    // Each service says which process it runs in.
+    const pids = new Set(statuses.filter((s) => s.service !== 'broker').map((s) => s.pid))
+    if (oneProcess) expect([...pids]).toEqual([proc.pid])
+    else expect(pids.size).toBe(4)
     await seen.close()
 
     // Enough traffic that aggregates are in flight at every stage when the stop comes.

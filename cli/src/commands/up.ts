@@ -1,10 +1,11 @@
 /**
  * @module commands/up
  * `sluice up`: the one-command default (DESIGN.md §1, §12). Starts the broker, waits for it, starts every
- * service as a child process against it, consumers first (each stage once the one before has subscribed),
- * keeps them running, and shows a live table of every hop from the metrics topics. Ctrl-C stops them in
- * data-flow order (the bridge, then windowing and anomaly, then the forwarder and dashboard, then the
- * broker), each stage once the one before has flushed and exited.
+ * service against it — inside this process (`up/in-process.ts`), or each as its own process with
+ * `--processes` — consumers first (each stage once the one before has subscribed), keeps them running,
+ * and shows a live table of every hop from the metrics topics. Ctrl-C stops them in data-flow order (the
+ * bridge, then windowing and anomaly, then the forwarder and dashboard, then the broker), each stage once
+ * the one before has flushed and exited.
  */
 import { mkdirSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
@@ -16,8 +17,17 @@ import {
   statusFilter,
 } from '@sluice/contract'
 import mqtt from 'mqtt'
+import type { ChildSpec, Launcher } from '../up/child.js'
+import { createInProcessLauncher } from '../up/in-process.js'
 import { formatLogLine, LogTail, saysStarted } from '../up/logs.js'
-import { parseUpArgs, planChildren, UP_USAGE, type UpOptions } from '../up/plan.js'
+import {
+  parseUpArgs,
+  planChildren,
+  UP_USAGE,
+  type PlannedChild,
+  type UpOptions,
+} from '../up/plan.js'
+import { inProcessStarters } from '../up/starters.js'
 import { Supervisor } from '../up/supervisor.js'
 import { renderTable, type InstanceView } from '../up/table.js'
 
@@ -46,6 +56,25 @@ async function waitForBroker(o: UpOptions, brokerExited: () => string | undefine
   throw new Error(`the broker did not open ${host}:${o.port} within 15 s`)
 }
 
+/**
+ * The plan as the supervisor's children: `sluice <command> …` run by this very Node with its flags, one
+ * process each, or the subcommands started inside this process.
+ */
+function childrenOf(
+  plan: readonly PlannedChild[],
+  processes: boolean,
+): { specs: ChildSpec[]; launch: Launcher | undefined } {
+  if (!processes) return { specs: [...plan], launch: createInProcessLauncher(inProcessStarters) }
+  const self = process.argv[1]!
+  const specs = plan.map((c) => ({
+    name: c.name,
+    command: process.execPath,
+    args: [...process.execArgv, self, c.command, ...c.args],
+    stopStage: c.stopStage,
+  }))
+  return { specs, launch: undefined }
+}
+
 /** Runs the whole pipeline until SIGINT/SIGTERM. */
 export async function runUp(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -54,13 +83,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
   }
   const o = parseUpArgs(argv, process.stdout.isTTY)
   mkdirSync(o.dataDir, { recursive: true })
-  const self = process.argv[1]!
-  const specs = planChildren(o).map((c) => ({
-    name: c.name,
-    command: process.execPath,
-    args: [...process.execArgv, self, c.command, ...c.args],
-    stopStage: c.stopStage,
-  }))
+  const { specs, launch } = childrenOf(planChildren(o), o.processes)
   const tail = new LogTail(12)
   const print = (line: string): void => {
     if (o.table) tail.push(line)
@@ -68,7 +91,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
   }
   // The broker runs apart: the services start once it listens, and it stops after all of them.
   const brokerSpec = specs.find((s) => s.name === 'broker')!
-  const broker = new Supervisor([brokerSpec])
+  const broker = new Supervisor([brokerSpec], launch)
   let brokerFailure: string | undefined
   // Only the last lines explain a failed start; the broker logs for as long as `sluice up` runs.
   const brokerOutput = new LogTail(3)
@@ -92,7 +115,10 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
-  const services = new Supervisor(specs.filter((s) => s !== brokerSpec))
+  const services = new Supervisor(
+    specs.filter((s) => s !== brokerSpec),
+    launch,
+  )
   const started = new Set<string>()
   services.on('output', (name, line) => {
     if (saysStarted(line)) started.add(name)

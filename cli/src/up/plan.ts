@@ -24,12 +24,15 @@ export interface UpOptions {
   readonly dashboard: boolean
   readonly dashboardPort: number
   readonly table: boolean
+  /** One process per service instead of all of them in this process. */
+  readonly processes: boolean
 }
 
 export const UP_USAGE = `Usage: sluice up [options]
 
-Runs the embedded broker and every service as separate processes on this machine, restarts any that
-crash, and shows a live table per service and hop. Ctrl-C drains and stops everything.
+Runs the embedded broker and every service on this machine — in this one process by default, each
+service with its own MQTT client, hops and metrics — restarts any that crash, and shows a live table per
+service and hop. Ctrl-C drains and stops everything.
 
   --port <n>             broker MQTT port (default 1883)
   --ws-port <n>          broker MQTT-over-WebSocket port, for browser MQTT clients (default 9001)
@@ -41,7 +44,9 @@ crash, and shows a live table per service and hop. Ctrl-C drains and stops every
   --config-dir <dir>     per-service YAML files: <dir>/<service>.yaml, used when present
   --dashboard-port <n>   dashboard HTTP port on 127.0.0.1 (default 8080)
   --no-dashboard         do not start the dashboard
-  --no-table             print logs only (default when stdout is not a terminal)`
+  --no-table             print logs only (default when stdout is not a terminal)
+  --processes            run each service as its own process (as on separate machines) instead of all
+                         of them inside this process`
 
 /** Parses `sluice up` flags; throws with every problem listed. */
 export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions {
@@ -62,6 +67,7 @@ export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions 
       dashboard: { type: 'boolean', default: true },
       'dashboard-port': { type: 'string', default: '8080' },
       table: { type: 'boolean', default: isTty },
+      processes: { type: 'boolean', default: false },
     },
   })
   const problems: string[] = []
@@ -85,6 +91,7 @@ export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions 
     dashboard: values.dashboard,
     dashboardPort: int('dashboard-port', values['dashboard-port'], 0),
     table: values.table,
+    processes: values.processes,
   }
   if (!(rate > 0)) problems.push(`--rate must be a positive number of Hz, got "${values.rate}"`)
   if (problems.length > 0) throw new Error(problems.join('\n'))

@@ -1,29 +1,18 @@
 /**
  * @module up/supervisor
- * Runs each Sluice service as its own child process and restarts any that crash, with exponential backoff
- * that resets once a child has stayed up for a while — so one bad sensor line or a broker hiccup never
- * takes the whole pipeline down, and a child that crashes at once is not restarted in a tight loop.
+ * Keeps each Sluice service running, as a child process or inside this process (see `up/child.ts`), and
+ * restarts any that crash, with exponential backoff that resets once a child has stayed up for a while —
+ * so one bad sensor line or a broker hiccup never takes the whole pipeline down, and a child that crashes
+ * at once is not restarted in a tight loop.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { createInterface } from 'node:readline'
+import { launchProcess, type ChildSpec, type Launcher, type RunningChild } from './child.js'
+
+export type { ChildSpec } from './child.js'
 
 /** How long to wait before restart number `attempt` (1-based): 0.5 s, 1 s, 2 s … capped at `maxMs`. */
 export function restartDelay(attempt: number, baseMs = 500, maxMs = 15_000): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1))
-}
-
-/** One child to keep running. */
-export interface ChildSpec {
-  readonly name: string
-  readonly command: string
-  readonly args: readonly string[]
-  readonly env?: NodeJS.ProcessEnv
-  /**
-   * When `stop()` stops it: children stop stage by stage, lowest first, each stage after every child of
-   * the one before has exited. Default: in reverse start order, one at a time.
-   */
-  readonly stopStage?: number
 }
 
 /** Events: `output` (name, line), `exit` (name, code, signal, willRestart), `start` (name, pid). */
@@ -64,13 +53,17 @@ export function stopStages<T extends Pick<ChildSpec, 'stopStage'>>(specs: readon
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #children = new Map<
     string,
-    { proc?: ChildProcess; attempts: number; startedAt: number; timer?: NodeJS.Timeout }
+    { child?: RunningChild; attempts: number; startedAt: number; timer?: NodeJS.Timeout }
   >()
   #stopping = false
   #started = false
-  readonly #live = new Set<ChildProcess>()
+  readonly #live = new Set<RunningChild>()
 
-  constructor(readonly specs: readonly ChildSpec[]) {
+  /** `launch` starts a child: as its own process by default. */
+  constructor(
+    readonly specs: readonly ChildSpec[],
+    private readonly launch: Launcher = launchProcess,
+  ) {
     super()
   }
 
@@ -114,39 +107,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   readonly #killAll = (): void => {
-    for (const p of this.#live) p.kill('SIGKILL')
+    for (const c of this.#live) c.kill()
   }
 
   /** The pid of a running child, if any. */
   pid(name: string): number | undefined {
-    return this.#children.get(name)?.proc?.pid
+    return this.#children.get(name)?.child?.pid
   }
 
   #launch(spec: ChildSpec): void {
     const state = this.#children.get(spec.name) ?? { attempts: 0, startedAt: 0 }
     this.#children.set(spec.name, state)
-    const proc = spawn(spec.command, [...spec.args], {
-      env: spec.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: Ctrl-C in a terminal signals the whole foreground group, which would stop
-      // the broker at the same moment as the services still draining into it. Only the supervisor gets
-      // it, and stops the children in order.
-      detached: true,
-    })
-    this.#live.add(proc)
-    proc.once('exit', () => this.#live.delete(proc))
-    state.proc = proc
+    const child = this.launch(spec, (line) => this.emit('output', spec.name, line))
+    this.#live.add(child)
+    state.child = child
     state.startedAt = Date.now()
-    if (proc.pid !== undefined) this.emit('start', spec.name, proc.pid)
-    // Whole lines, not chunks: a pipe may split a JSON log line in two, which would then not parse.
-    for (const stream of [proc.stdout, proc.stderr]) {
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        if (line.trim() !== '') this.emit('output', spec.name, line)
-      })
-    }
-    proc.on('error', (err) => this.emit('output', spec.name, `failed to start: ${err.message}`))
-    proc.on('exit', (code, signal) => {
-      state.proc = undefined
+    if (child.pid !== undefined) this.emit('start', spec.name, child.pid)
+    void child.exited.then(({ code, signal }) => {
+      this.#live.delete(child)
+      state.child = undefined
       const willRestart = !this.#stopping
       this.emit('exit', spec.name, code, signal, willRestart)
       if (!willRestart) return
@@ -168,15 +147,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const state = this.#children.get(name)
     if (!state) return
     clearTimeout(state.timer)
-    const proc = state.proc
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs)
-      proc.once('exit', () => {
-        clearTimeout(kill)
-        resolve()
-      })
-      proc.kill('SIGTERM')
-    })
+    const child = state.child
+    if (!child) return
+    const kill = setTimeout(() => child.kill(), graceMs)
+    child.terminate()
+    await child.exited
+    clearTimeout(kill)
   }
 }

@@ -120,7 +120,10 @@ export const SerialBridgeConfigSchema = Type.Object({
     {
       default: {},
       additionalProperties: false,
-      description: 'Flush a raw batch at maxSamples or after maxDelayMs, whichever comes first.',
+      description:
+        'Batch only while the raw hop is busy (messages queued, or maxInFlight unacknowledged); flush ' +
+        'when it is free again, at maxSamples, or after maxDelayMs, whichever comes first. A sample ' +
+        'that finds the hop free goes out at once.',
     },
   ),
   sim: Type.Object(

@@ -37,6 +37,33 @@ describe('createOutboundHop', () => {
     expect(hop.length).toBe(16)
   })
 
+  it('is busy while a message would wait (queued, maxInFlight unacknowledged, or offline); sendable() waits for that', async () => {
+    const t = createFakeTransport()
+    t.autoAck = false
+    const hop = createOutboundHop(
+      { name: 'out', qos: 1, queue: { capacity: 100, policy: 'drop-newest' }, maxInFlight: 2 },
+      { transport: t },
+    )
+    expect(hop.busy).toBe(false)
+    await hop.sendable()
+    hop.publish('a/b', '1')
+    expect(hop.busy).toBe(false) // one in flight, room for another
+    hop.publish('a/b', '2')
+    hop.publish('a/b', '3')
+    expect(hop.busy).toBe(true)
+    let sendable = false
+    void hop.sendable().then(() => (sendable = true))
+    t.published[0]!.resolve()
+    await tick()
+    expect(sendable).toBe(false) // '3' took the slot '1' left: two in flight again
+    t.published[1]!.resolve()
+    await tick()
+    expect(sendable).toBe(true)
+    expect(hop.busy).toBe(false)
+    t.setConnected(false)
+    expect(hop.busy).toBe(true)
+  })
+
   it('pushes back under block: publish returns false when full, ready() resolves once there is room', async () => {
     const t = createFakeTransport()
     t.setConnected(false)

@@ -91,6 +91,14 @@ export interface OutboundHop {
   /** Samples queued now. */
   readonly length: number
   /**
+   * True while a message published now would wait in the queue: messages are queued, `maxInFlight` are
+   * awaiting the broker's acknowledgement, or the transport is down. A publisher that batches lingers
+   * while the hop is busy and sends at once when it is not (see {@link OutboundHop.sendable}).
+   */
+  readonly busy: boolean
+  /** Resolves once the hop is no longer {@link OutboundHop.busy} (at once if it is not). */
+  sendable(): Promise<void>
+  /**
    * Resolves true when everything queued is acknowledged, or false after `timeoutMs` (what is left is
    * counted as dropped, `shutdown`).
    */
@@ -199,6 +207,18 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
     }
   }
   let idleWaiters: (() => void)[] = []
+  let sendableWaiters: (() => void)[] = []
+
+  function isBusy(): boolean {
+    return queue.size > 0 || inFlight >= maxInFlight || !transport.connected
+  }
+
+  function wakeSendable(): void {
+    if (sendableWaiters.length === 0 || isBusy()) return
+    const w = sendableWaiters
+    sendableWaiters = []
+    for (const f of w) f()
+  }
 
   function wakeRoom(): void {
     if (roomWaiters.length === 0 || queue.free === 0) return
@@ -248,6 +268,7 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
       )
     }
     wakeRoom()
+    wakeSendable()
   }
   const offEvent = transport.onEvent((e) => {
     if (e.type === 'connect') pump()
@@ -273,6 +294,13 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
     spec,
     get length() {
       return queue.length
+    },
+    get busy() {
+      return isBusy()
+    },
+    sendable() {
+      if (!isBusy()) return Promise.resolve()
+      return new Promise<void>((resolve) => sendableWaiters.push(resolve))
     },
     publish(topic, payload, samples = 1, options = {}) {
       const onDropped = options.onDropped

@@ -4,17 +4,36 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createFakeTransport } from '../../../../libs/mesh/test/fake-transport.js'
 import { createRawPublisher, type RawHop } from './raw-publisher.js'
 
+/** A hop that is busy while `busy` is set; `settle()` frees it and wakes `sendable()` waiters. */
 function fakeHop(capacity = 100, accept = true) {
   const sent: { topic: string; payload: string; samples: number; ingest: number | undefined }[] = []
-  const hop: RawHop & { sent: typeof sent; accept: boolean } = {
+  let waiters: (() => void)[] = []
+  const hop: RawHop & {
+    sent: typeof sent
+    accept: boolean
+    busy: boolean
+    settle(): Promise<void>
+  } = {
     sent,
     accept,
+    busy: false,
     length: 0,
     spec: { queue: { capacity } },
     publish(topic, payload, samples = 1, options = {}) {
       if (!hop.accept) return false
       sent.push({ topic, payload: String(payload), samples, ingest: options.ingest })
       return true
+    },
+    sendable() {
+      if (!hop.busy) return Promise.resolve()
+      return new Promise<void>((resolve) => waiters.push(resolve))
+    },
+    async settle() {
+      hop.busy = false
+      const w = waiters
+      waiters = []
+      for (const f of w) f()
+      await Promise.resolve()
     },
   }
   return hop
@@ -49,7 +68,7 @@ describe('createRawPublisher', () => {
     ])
   })
 
-  it('batches fast samples into a raw batch, flushed at N or by the deadline timer', async () => {
+  it("sends a fast sensor's samples alone while the hop is free (no batch deadline to wait for)", () => {
     const hop = fakeHop()
     const p = createRawPublisher({
       hop,
@@ -57,19 +76,44 @@ describe('createRawPublisher', () => {
       batch: { maxSamples: 3, maxDelayMs: 50 },
       now: () => clock,
     })
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 4; i++) {
       p.push('bench', 'light', { seq: i, t: clock, value: i, ingest: clock })
       clock += 1
     }
-    // #0 alone (idle sensor), #1-#3 as a full batch, #4-#5 pending.
-    expect(hop.sent.map((m) => m.samples)).toEqual([1, 3])
-    const batch = decodeRawSamples(hop.sent[1]!.payload)
-    expect(batch.ok && batch.value.map((s) => s.seq)).toEqual([1, 2, 3])
-    expect(p.stats()).toMatchObject({ samples: 6, messages: 2, pending: 2 })
+    expect(hop.sent.map((m) => m.samples)).toEqual([1, 1, 1, 1])
+    expect(p.stats()).toMatchObject({ samples: 4, messages: 4, pending: 0 })
+    p.close()
+  })
+
+  it('batches while the hop is busy: flushed at N, when the hop can send again, or by the deadline', async () => {
+    const hop = fakeHop()
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 3, maxDelayMs: 50 },
+      now: () => clock,
+    })
+    hop.busy = true
+    for (let i = 0; i < 5; i++) {
+      p.push('bench', 'light', { seq: i, t: clock, value: i, ingest: clock })
+      clock += 1
+    }
+    // #0-#2 as a full batch, #3-#4 pending until the hop is free.
+    expect(hop.sent.map((m) => m.samples)).toEqual([3])
+    const batch = decodeRawSamples(hop.sent[0]!.payload)
+    expect(batch.ok && batch.value.map((s) => s.seq)).toEqual([0, 1, 2])
+    expect(p.stats()).toMatchObject({ samples: 5, messages: 1, pending: 2 })
+    await hop.settle()
+    expect(hop.sent.map((m) => m.samples)).toEqual([3, 2])
+    expect(hop.sent[1]!.ingest).toBe(1004)
+
+    // Busy for longer than the deadline: the batch goes out at maxDelayMs all the same.
+    hop.busy = true
+    p.push('bench', 'light', { seq: 5, t: clock, value: 5, ingest: clock })
+    expect(hop.sent).toHaveLength(2)
     clock += 60
     await vi.advanceTimersByTimeAsync(60)
-    expect(hop.sent.map((m) => m.samples)).toEqual([1, 3, 2])
-    expect(hop.sent[2]!.ingest).toBe(1005)
+    expect(hop.sent.map((m) => m.samples)).toEqual([3, 2, 1])
     p.close()
   })
 
@@ -94,8 +138,10 @@ describe('createRawPublisher', () => {
       batch: { maxSamples: 100, maxDelayMs: 1000 },
       now: () => clock,
     })
+    hop.busy = true
     for (let i = 0; i < 5; i++)
       p.push('d', i % 2 === 0 ? 'a' : 'b', { seq: i, t: 0, value: 0, ingest: 0 })
+    expect(hop.sent).toHaveLength(0)
     p.flushAll()
     p.close()
     expect(hop.sent.reduce((n, m) => n + m.samples, 0)).toBe(5)

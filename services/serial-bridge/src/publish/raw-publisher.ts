@@ -2,7 +2,9 @@
  * @module publish/raw-publisher
  * The bridge's end of the data path: stamped samples in, raw messages out on
  * `{p}/{device}/{channel}/raw` (DESIGN.md §3, §4), through the batcher and into the outbound hop, whose
- * bounded queue and policy are where backpressure shows. A batch of one goes out as a raw sample object,
+ * bounded queue and policy are where backpressure shows. The batcher lingers only while the hop is busy
+ * (a message published now would wait in its queue): a sample that finds the hop free goes out at once,
+ * and what gathered while it was busy goes out as soon as it can be sent. A batch of one goes out as a raw sample object,
  * anything larger as a raw batch. When the hop refuses a message (policy `block`, queue full) the bridge
  * cannot stall a serial device, so the samples are dropped at the edge and counted (§5); sources that
  * can wait (the simulator, replay) look at {@link RawPublisher.congestion} and slow down instead.
@@ -25,6 +27,10 @@ export interface RawHop {
   ): boolean
   readonly length: number
   readonly spec: { readonly queue: { readonly capacity: number } }
+  /** True while a message published now would have to wait (see the mesh's `OutboundHop.busy`). */
+  readonly busy: boolean
+  /** Resolves once the hop is no longer busy. */
+  sendable(): Promise<void>
 }
 
 /** Options of {@link createRawPublisher}. */
@@ -50,7 +56,10 @@ export interface RawPublisherStats {
 
 /** Publishes stamped samples as raw messages. */
 export interface RawPublisher {
-  /** Adds one sample of one channel; it goes out alone, with a full batch, or at the batch deadline. */
+  /**
+   * Adds one sample of one channel; it goes out alone (the hop is free), with a full batch, when the hop
+   * can send again, or at the batch deadline.
+   */
   push(device: string, channel: string, sample: Sample): void
   /** Counts `n` samples of one channel dropped before the publisher (e.g. at the edge gate). */
   countDropped(device: string, channel: string, n: number): void
@@ -91,6 +100,7 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
   let messages = 0
   let droppedAtEdge = 0
   let closed = false
+  let awaitingSendable = false
 
   const send = (f: Flush): void => {
     const topic = topics.get(f.key)!
@@ -135,6 +145,15 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
     arm()
   }
 
+  const sendWhenSendable = (): void => {
+    if (awaitingSendable || batcher.pending === 0) return
+    awaitingSendable = true
+    void hop.sendable().then(() => {
+      awaitingSendable = false
+      if (!closed) for (const f of batcher.drain()) send(f)
+    })
+  }
+
   const arm = (): void => {
     if (closed) return
     const next = batcher.nextDeadline()
@@ -148,8 +167,9 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
     push(device, channel, sample) {
       const key = register(device, channel)
       samples++
-      const f = batcher.add(key, sample, now())
+      const f = batcher.add(key, sample, now(), hop.busy)
       if (f) send(f)
+      sendWhenSendable()
       // A new batch's deadline (now + maxDelayMs) is never earlier than one already armed, and the timer
       // re-arms itself when it fires: so only look for the next deadline (a scan of every sensor) when no
       // timer is armed, not once per sample.
