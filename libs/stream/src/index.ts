@@ -22,13 +22,7 @@ export type {
 } from './windows/spec.js'
 export type { EmitAggregate, WindowAggregate, WindowKind } from './windows/aggregate.js'
 export type { WindowOperator } from './windows/operator.js'
-export type {
-  AnomalyKind,
-  AnomalyLevel,
-  Baseline,
-  Detection,
-  Detector,
-} from './detect/types.js'
+export type { AnomalyKind, AnomalyLevel, Baseline, Detection, Detector } from './detect/types.js'
 export {
   createRunClassifier,
   DetectErrorCode,
@@ -63,8 +57,39 @@ export type {
   Debouncer,
   DebouncerOptions,
 } from './detect/debounce.js'
-export { createDetector, detectorNames, isDetectorName } from './detect/registry.js'
-export type { DetectorName, DetectorOptionsByName, DetectorSpec } from './detect/registry.js'
+export {
+  createDetector,
+  DEFAULT_LEARNING,
+  detectorNames,
+  isDetectorName,
+} from './detect/registry.js'
+export type {
+  DetectorName,
+  DetectorOptionsByName,
+  DetectorSpec,
+  GatedDetector,
+} from './detect/registry.js'
+export { createLearningGate } from './detect/learning.js'
+export type { LearningGate, LearningOptions, LearningState } from './detect/learning.js'
+export { createEpisodeTracker } from './detect/episodes.js'
+export type {
+  EpisodeEvent,
+  EpisodeOptions,
+  EpisodePhase,
+  EpisodeState,
+  EpisodeTracker,
+} from './detect/episodes.js'
+export {
+  chiSquareToZ,
+  createMultivariateDetector,
+  MULTIVARIATE_THRESHOLDS,
+} from './detect/multivariate.js'
+export type {
+  MultivariateDetection,
+  MultivariateDetector,
+  MultivariateOptions,
+  MultivariateState,
+} from './detect/multivariate.js'
 export { createOrderStatisticTree } from './detect/order-statistics.js'
 export type { OrderStatisticTree } from './detect/order-statistics.js'
 export { createRollingMoments } from './detect/rolling-moments.js'
@@ -86,7 +111,12 @@ export type { LatencyHistogram, LatencyPercentiles } from './meter/latency-histo
 export { hopState, littlesLaw, timeToOverflow, utilisation } from './meter/health.js'
 export type { HopState, HopStateThresholds } from './meter/health.js'
 export { createHopMeter } from './meter/hop-meter.js'
-export type { HopMeter, HopMeterOptions, HopMeterSnapshot, HopQueueReading } from './meter/hop-meter.js'
+export type {
+  HopMeter,
+  HopMeterOptions,
+  HopMeterSnapshot,
+  HopQueueReading,
+} from './meter/hop-meter.js'
 export { createSequenceGapTracker, unexplainedLoss } from './meter/sequence-gaps.js'
 export type {
   SequenceGapCounts,
@@ -95,7 +125,7 @@ export type {
 } from './meter/sequence-gaps.js'
 export { createPrng, seedFrom } from './sim/prng.js'
 export type { Prng } from './sim/prng.js'
-export { createSimulator, planAnomalies, SimErrorCode } from './sim/simulator.js'
+export { createSimulator, planAnomalies, pumpDevice, SimErrorCode } from './sim/simulator.js'
 export type {
   AnomalyPlanOptions,
   AnomalySpec,
@@ -104,6 +134,7 @@ export type {
   SimChannelSpec,
   SimDeviceSpec,
   SimLine,
+  SimLoadSpec,
   Simulator,
   SimulatorOptions,
 } from './sim/simulator.js'
