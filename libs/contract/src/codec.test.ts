@@ -234,7 +234,9 @@ describe('raw samples', () => {
 
 describe('window, anomaly, status, metrics and rate messages', () => {
   it('decodes a v1 anomaly event (no scope, no episode) as well as a v2 one, and checks the episode', () => {
-    const { scope: _scope, episode: _episode, ...v1 } = anomaly
+    const v1: Partial<AnomalyEvent> = { ...anomaly }
+    delete v1.scope
+    delete v1.episode
     expect(anomaly.episode?.phase).toBe('start')
     expect(decodeAnomaly(encode(v1))).toEqual({ ok: true, value: v1 })
     const bad = { ...anomaly, episode: { ...anomaly.episode, phase: 'middle' } }
