@@ -6,8 +6,10 @@
  * `sluice.v2.anomaly` (issue 15) is an **episode** event: a sensor (or, for the multivariate detector, a
  * device) is normal or in an episode, and each event is its `start`, an `update` (a higher peak, a more
  * persistent kind, a channel newly involved) or its `end`, with the duration and the channels involved.
- * Every `sluice.v1.anomaly` field is still there with its v1 meaning (for an `end`, the episode's peak
- * sample), so a v1 reader that ignores unknown fields keeps working; it sees each episode as up to a few
+ * Every `sluice.v1.anomaly` field is still there with its v1 meaning: `seq`, `t`, `value`, `ingest` are the
+ * sample that caused the event (for an `end`, the one that closed the episode), `score`, `level` and
+ * `baseline` its detection (for an `end`, the episode's peak), so a v1 reader that ignores unknown fields
+ * keeps working; it sees each episode as up to a few
  * events instead of one per alerting sample. A device episode travels on the topic of the channel most to
  * blame when it started, with `scope: "device"` and every involved channel in `episode.channels`.
  */
