@@ -10,7 +10,6 @@ import {
   planAnomalies,
   pumpDevice,
   type AnomalySpec,
-  type DetectorSpec,
   type SimDeviceSpec,
 } from '@sluice/stream'
 import { Value } from '@sinclair/typebox/value'
