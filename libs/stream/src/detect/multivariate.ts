@@ -71,9 +71,15 @@ export interface MultivariateOptions {
 export interface MultivariateDetection extends Detection {
   /** Mahalanobis D² against the shrunk correlation. */
   readonly d2: number
-  /** Per-channel contributions zᵢ(R⁻¹z)ᵢ; they sum to `d2`. */
+  /**
+   * Per-channel contributions zᵢ(R⁻¹z)ᵢ, which sum to `d2`; computed only for a point above `unusual`
+   * (empty otherwise: nothing to explain, and the common case stays allocation-free).
+   */
   readonly contributions: Float64Array
-  /** Channel indices, most to blame first: those within 60 % of the largest conditional residual (≤ 3). */
+  /**
+   * Channel indices, most to blame first: those within 60 % of the largest conditional residual (≤ 3);
+   * only for a point above `unusual` (empty otherwise).
+   */
   readonly top: readonly number[]
 }
 
@@ -102,6 +108,8 @@ export interface MultivariateDetector {
   restore(state: MultivariateState): void
   reset(): void
 }
+
+const NOTHING = Object.freeze({ contributions: new Float64Array(0), top: [] as number[] })
 
 /** Default thresholds of the z-equivalent score (5 ≈ a tail probability of 3·10⁻⁷ under Gaussian noise). */
 export const MULTIVARIATE_THRESHOLDS = Object.freeze({ unusual: 3, veryUnusual: 6, alert: 5 })
@@ -243,6 +251,22 @@ export function createMultivariateDetector(
     }
   }
 
+  /** Which channels explain the current point (`z`, `pz`): O(d log d), only for unusual points. */
+  const explain = (): { contributions: Float64Array; top: number[] } => {
+    const contributions = new Float64Array(d)
+    const residual = new Float64Array(d)
+    let best = 0
+    for (let i = 0; i < d; i++) {
+      contributions[i] = z[i]! * pz[i]!
+      residual[i] = Math.abs(pz[i]!) / Math.sqrt(haveInverse ? precision[i * d + i]! : 1)
+      if (residual[i]! > best) best = residual[i]!
+    }
+    const top: number[] = []
+    for (let i = 0; i < d; i++) if (best > 0 && residual[i]! >= 0.6 * best) top.push(i)
+    top.sort((a, b) => residual[b]! - residual[a]!)
+    return { contributions, top: top.slice(0, 3) }
+  }
+
   const quiet = (learning: boolean): MultivariateDetection => ({
     score: 0,
     likelihood: 0,
@@ -253,8 +277,8 @@ export function createMultivariateDetector(
     learning,
     baseline: { mean: d, std: Math.sqrt(2 * d), n },
     d2: 0,
-    contributions: new Float64Array(d),
-    top: [],
+    contributions: NOTHING.contributions,
+    top: NOTHING.top,
   })
 
   return {
@@ -273,21 +297,19 @@ export function createMultivariateDetector(
       sinceRefresh++
       for (let i = 0; i < d; i++) z[i] = (values[i]! - mean[i]!) / stdOf(i)
       let d2 = 0
-      const contributions = new Float64Array(d)
       if (haveInverse) {
         for (let i = 0; i < d; i++) {
           let s = 0
-          for (let j = 0; j < d; j++) s += precision[i * d + j]! * z[j]!
+          const row = i * d
+          for (let j = 0; j < d; j++) s += precision[row + j]! * z[j]!
           pz[i] = s
-          contributions[i] = z[i]! * s
-          d2 += contributions[i]!
+          d2 += z[i]! * s
         }
       } else {
         // Singular even after shrinkage (λ = 0 and collinear channels): fall back to independent channels.
         for (let i = 0; i < d; i++) {
           pz[i] = z[i]!
-          contributions[i] = z[i]! * z[i]!
-          d2 += contributions[i]!
+          d2 += z[i]! * z[i]!
         }
       }
       const score = Math.max(0, chiSquareToZ(d2, d))
@@ -295,14 +317,7 @@ export function createMultivariateDetector(
       learn(values, score > clip ? clip / score : 1)
 
       const alert = !learning && score > thresholds.alert
-      const residual = (i: number): number =>
-        Math.abs(pz[i]!) / Math.sqrt(haveInverse ? precision[i * d + i]! : 1)
-      let best = 0
-      for (let i = 0; i < d; i++) best = Math.max(best, residual(i))
-      const top = Array.from({ length: d }, (_, i) => i)
-        .filter((i) => residual(i) >= 0.6 * best && best > 0)
-        .sort((a, b) => residual(b) - residual(a))
-        .slice(0, 3)
+      const explained = score > thresholds.unusual ? explain() : NOTHING
       const kind = runs.classify(alert, 1)
       return {
         score,
@@ -314,8 +329,8 @@ export function createMultivariateDetector(
         learning,
         baseline: { mean: d, std: Math.sqrt(2 * d), n },
         d2,
-        contributions,
-        top,
+        contributions: explained.contributions,
+        top: explained.top,
       }
     },
     snapshot() {
