@@ -226,6 +226,9 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
       values.detector ?? ['novelty'],
       detectorOptions(values.options, values.set ?? []),
     )
+    if (values.nab && specs.some((s) => s.name === ('multivariate' as string))) {
+      throw new UsageError('--detector multivariate needs a multi-column --csv, not --nab')
+    }
     const dir = resolveNabDir()
     const report: Record<string, ProfileResult[]> = {}
     const honest: Record<string, Honest> = {}
@@ -250,9 +253,6 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
       } else {
         const root = resolve(values.out ?? 'nab-results')
         for (const spec of specs) {
-          if (spec.name === ('multivariate' as string)) {
-            throw new UsageError('--detector multivariate needs a multi-column --csv, not --nab')
-          }
           let detectMs = 0
           const alarms: AlarmFile[] = []
           const scores = await Promise.all(
