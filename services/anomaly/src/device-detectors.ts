@@ -5,7 +5,7 @@
  * joined by `seq` into rows; a row is scored once every channel known for the device has a value for it.
  * A row still incomplete when the device is `joinWindow` sequence numbers further on is dropped and counted
  * (a channel lost a sample), so the join's memory is bounded. When a new channel appears, the device's
- * detector starts again with one more dimension (and learns again).
+ * detector starts again with one more dimension (and learns again), joining from the next seq on.
  *
  * Device episodes are published on the topic of the channel most to blame when the episode started, with
  * `scope: "device"` and the channels involved in `episode.channels`.
@@ -57,6 +57,8 @@ interface Device {
   readonly episodes: EpisodeTracker
   readonly rows: Map<number, Row>
   maxSeq: number
+  /** Rows before this seq are not joined: they began before the last channel was discovered. */
+  joinFrom: number
   /** The topic channel of the open episode. */
   channel: string | undefined
 }
@@ -102,6 +104,7 @@ export function createDeviceDetectors(
   const addChannel = (dev: Device, channel: string): void => {
     dev.channels.push(channel)
     dev.rows.clear()
+    dev.joinFrom = dev.maxSeq + 1
     dev.detector =
       dev.channels.length >= 2
         ? createMultivariateDetector(dev.channels.length, options.detector)
@@ -122,6 +125,7 @@ export function createDeviceDetectors(
           episodes: createEpisodeTracker(options.episodes),
           rows: new Map(),
           maxSeq: Number.NEGATIVE_INFINITY,
+          joinFrom: Number.NEGATIVE_INFINITY,
           channel: undefined,
         }
         byDevice.set(id, dev)
@@ -133,7 +137,7 @@ export function createDeviceDetectors(
       }
       const d = dev.channels.length
       for (const s of samples) {
-        if (!Number.isFinite(s.seq)) continue
+        if (!Number.isFinite(s.seq) || s.seq < dev.joinFrom) continue
         let row = dev.rows.get(s.seq)
         if (row === undefined) {
           if (s.seq <= dev.maxSeq - joinWindow) continue
