@@ -76,7 +76,7 @@ for (const d of [2, 3, 8, 16]) {
   })
   console.log(
     `${`multivariate, ${d} channels`.padEnd(34)} ${Math.round(rate).toLocaleString('en').padStart(18)} ` +
-      `${Math.round(bytes).toString().padStart(8)}`,
+      Math.round(bytes).toString().padStart(8),
   )
 }
 if (gc === undefined) console.log('(no --expose-gc: the bytes per instance are noisy)')

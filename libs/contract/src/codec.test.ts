@@ -234,7 +234,7 @@ describe('raw samples', () => {
 
 describe('window, anomaly, status, metrics and rate messages', () => {
   it('decodes a v1 anomaly event (no scope, no episode) as well as a v2 one, and checks the episode', () => {
-    const v1: Partial<AnomalyEvent> = { ...anomaly }
+    const v1: AnomalyEvent = { ...anomaly }
     delete v1.scope
     delete v1.episode
     expect(anomaly.episode?.phase).toBe('start')
