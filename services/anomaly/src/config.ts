@@ -108,13 +108,17 @@ export const AnomalyConfigSchema = Type.Object({
  * that alerts above 6σ. Not `novelty`, the best on NAB: NAB does not score a file's first 15 % and rewards
  * "never seen before", while on a live machine a sensor that reaches a new level is usually just working
  * (issue 15: precision 0.21 and 72 false alarms per 1 000 normal samples on real recordings). A local
- * baseline with a high threshold flags what is sudden relative to the last seconds, and together with
+ * baseline with a high threshold (and a std never below the sensor's resolution) flags what is sudden
+ * relative to the last seconds, and together with
  * learning, episodes and the multivariate detector it stays silent on clean signals (docs/anomaly.md).
  */
 export const DEFAULT_DETECTOR = {
   name: 'zscore',
   window: 50,
   thresholds: { unusual: 4, veryUnusual: 8, alert: 6 },
+  // Real sensors are quantised: a 50-sample run of one reading has std 0, and one step off it must not
+  // score thousands of σ.
+  stepFloor: true,
 } as const
 
 /** The anomaly service's own settings, as read. */

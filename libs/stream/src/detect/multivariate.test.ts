@@ -78,4 +78,19 @@ describe('createMultivariateDetector', () => {
       expect(b.update(l.t, l.values).score).toBeCloseTo(a.update(l.t, l.values).score, 9)
     }
   })
+
+  it('takes one step of a quantised channel that sat still as one resolution, not an alarm', () => {
+    const d = createMultivariateDetector(2, { learnSamples: 50 })
+    // A counter-like channel that moves in steps of 0.5, and a voltage that sits on 230.0 for long stretches.
+    for (let i = 0; i < 400; i++)
+      d.update(i, [Math.round(Math.sin(i / 9) * 8) / 2, i % 97 === 0 ? 230.1 : 230])
+    const step = d.update(400, [Math.round(Math.sin(400 / 9) * 8) / 2, 230.1])
+    expect(step.alert).toBe(false)
+    const plain = createMultivariateDetector(2, { learnSamples: 50, stepFloor: false })
+    for (let i = 0; i < 400; i++)
+      plain.update(i, [Math.round(Math.sin(i / 9) * 8) / 2, i % 97 === 0 ? 230.1 : 230])
+    expect(plain.update(400, [Math.round(Math.sin(400 / 9) * 8) / 2, 230.1]).score).toBeGreaterThan(
+      step.score,
+    )
+  })
 })

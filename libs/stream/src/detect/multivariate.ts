@@ -65,6 +65,12 @@ export interface MultivariateOptions {
   readonly sustain?: number
   /** Smallest σ of a channel, as a share of |mean| (floor 1e-9). Default 1e-6. */
   readonly minRelStd?: number
+  /**
+   * Floor each channel's σ at the smallest non-zero step it has taken (its resolution), so that a channel
+   * that sat on one value and then moves by one step (a quantised sensor) is one σ away, not thousands.
+   * Default true.
+   */
+  readonly stepFloor?: boolean
 }
 
 /** The verdict on one multi-channel point. */
@@ -94,6 +100,9 @@ export interface MultivariateState {
   readonly precision: number[] | null
   /** Points scored since the inverse was refreshed. */
   readonly sinceRefresh: number
+  /** Per channel, the smallest non-zero step seen (`null`: none yet) and the last value. */
+  readonly step: (number | null)[]
+  readonly last: (number | null)[]
   readonly learning: LearningState
 }
 
@@ -191,6 +200,7 @@ export function createMultivariateDetector(
   const refresh = checkInteger('refresh', options.refresh ?? d, 1)
   const clip = checkNumber('clip', options.clip ?? 4, 0, Number.MAX_VALUE)
   const minRelStd = checkNumber('minRelStd', options.minRelStd ?? 1e-6, 0, 1)
+  const stepFloor = options.stepFloor ?? true
   const thresholds = resolveThresholds(options.thresholds, MULTIVARIATE_THRESHOLDS)
   const gate = createLearningGate(
     options.learnSamples ?? Math.max(100, 20 * d),
@@ -212,9 +222,13 @@ export function createMultivariateDetector(
   let sinceRefresh = Number.POSITIVE_INFINITY
   let haveInverse = false
 
+  // Per channel: the last value and the smallest non-zero step seen (∞ before one).
+  const last = new Float64Array(d).fill(Number.NaN)
+  const step = new Float64Array(d).fill(Number.POSITIVE_INFINITY)
   const stdOf = (i: number): number => {
     const s = Math.sqrt(Math.max(0, cov[i * d + i]!))
-    const floor = Math.max(1e-9, minRelStd * Math.abs(mean[i]!))
+    const resolution = stepFloor && Number.isFinite(step[i]!) ? step[i]! : 0
+    const floor = Math.max(1e-9, minRelStd * Math.abs(mean[i]!), resolution)
     return s > floor ? s : floor
   }
 
@@ -234,6 +248,11 @@ export function createMultivariateDetector(
 
   const learn = (values: ArrayLike<number>, weight: number): void => {
     n++
+    for (let i = 0; i < d; i++) {
+      const move = Math.abs(values[i]! - last[i]!)
+      if (move > 0 && move < step[i]!) step[i] = move
+      last[i] = values[i]!
+    }
     const a = Math.max(1 / n, alpha) * weight
     for (let i = 0; i < d; i++) {
       const di = values[i]! - mean[i]!
@@ -341,6 +360,8 @@ export function createMultivariateDetector(
         cov: Array.from(cov),
         precision: haveInverse ? Array.from(precision) : null,
         sinceRefresh: Number.isFinite(sinceRefresh) ? sinceRefresh : refresh,
+        step: Array.from(step, (v) => (Number.isFinite(v) ? v : null)),
+        last: Array.from(last, (v) => (Number.isNaN(v) ? null : v)),
         learning: gate.snapshot(),
       }
     },
@@ -357,12 +378,16 @@ export function createMultivariateDetector(
       gate.restore(state.learning)
       haveInverse = state.precision !== null
       if (state.precision !== null) precision.set(state.precision)
+      state.step.forEach((v, i) => (step[i] = v ?? Number.POSITIVE_INFINITY))
+      state.last.forEach((v, i) => (last[i] = v ?? Number.NaN))
       sinceRefresh = haveInverse ? state.sinceRefresh : Number.POSITIVE_INFINITY
     },
     reset() {
       n = 0
       mean.fill(0)
       cov.fill(0)
+      last.fill(Number.NaN)
+      step.fill(Number.POSITIVE_INFINITY)
       gate.reset()
       runs.reset()
       sinceRefresh = Number.POSITIVE_INFINITY
