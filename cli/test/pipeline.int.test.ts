@@ -85,6 +85,8 @@ describe('the mesh end to end on the embedded broker', () => {
         overrides: {
           instance: 'e2e',
           detector: { name: 'zscore', thresholds: { unusual: 2, veryUnusual: 3, alert: 4 } },
+          // The first anomaly comes 2 s in: learn for 100 samples (0.5 s), not the default minute.
+          learning: { samples: 100, ms: 0 },
         },
       }),
       await startService(forwarderService, {

@@ -60,3 +60,46 @@ export function formatNabResults(timestamps: readonly string[], scores: ArrayLik
   for (let i = 0; i < timestamps.length; i++) parts[i + 1] = `${timestamps[i]!},${scores[i]!}`
   return parts.join('\n') + '\n'
 }
+
+/** A CSV's timestamp column and every other column, each numeric. */
+export interface MultiSeries {
+  readonly timestamps: string[]
+  readonly names: string[]
+  readonly columns: Float64Array[]
+}
+
+/**
+ * Parses a CSV with a `timestamp` column (or, without one, the row number) and any number of numeric
+ * columns, e.g. one recording of a device's channels. Empty cells are NaN (a detector skips the row).
+ *
+ * @throws RangeError when a cell is not a number.
+ * @example
+ * ```ts
+ * parseCsvColumns('timestamp,current,flow\n1,2.5,60\n').names // ['current', 'flow']
+ * ```
+ */
+export function parseCsvColumns(text: string, source = 'csv'): MultiSeries {
+  const lines = text.split('\n').filter((l) => l.trim() !== '')
+  const header = (lines[0] ?? '')
+    .trim()
+    .split(',')
+    .map((h) => h.trim())
+  const tsCol = header.indexOf('timestamp')
+  const cols = header.map((_, i) => i).filter((i) => i !== tsCol)
+  const rows = lines.length - 1
+  const columns = cols.map(() => new Float64Array(rows))
+  const timestamps = new Array<string>(rows)
+  for (let r = 0; r < rows; r++) {
+    const cells = lines[r + 1]!.split(',')
+    timestamps[r] = tsCol === -1 ? String(r) : (cells[tsCol] ?? '').trim()
+    cols.forEach((c, k) => {
+      const cell = (cells[c] ?? '').trim()
+      const v = cell === '' ? Number.NaN : Number(cell)
+      if (cell !== '' && Number.isNaN(v)) {
+        throw new RangeError(`${source}:${r + 2}: "${header[c]!}" is not a number: "${cell}"`)
+      }
+      columns[k]![r] = v
+    })
+  }
+  return { timestamps, names: cols.map((c) => header[c]!), columns }
+}

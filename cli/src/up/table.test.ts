@@ -109,6 +109,35 @@ describe('sluice up table', () => {
     expect(free[3]!.trim()).toBe('↳ arduino free 40 Hz of 40 Hz (acked 40 Hz)')
   })
 
+  it("adds a line under the anomaly service's detectors: how many are learning, ok or anomalous", () => {
+    const detectors = hop({
+      detectors: {
+        sensors: 6,
+        learning: 2,
+        normal: 3,
+        anomalous: 1,
+        devices: 3,
+        devicesLearning: 3,
+        devicesAnomalous: 0,
+        episodes: 4,
+      },
+    })
+    const lines = renderTable(
+      [
+        {
+          service: 'anomaly',
+          instance: 'a1',
+          metrics: metrics('anomaly', { detectors }),
+          metricsAt: 0,
+        },
+      ],
+      0,
+    )
+    expect(lines.at(-1)).toContain(
+      '↳ 6 sensors: 2 learning, 3 ok, 1 anomalous; 3 devices: 3 learning, 0 ok, 0 anomalous',
+    )
+  })
+
   it('marks an offline service and a service whose metrics stopped', () => {
     const lines = renderTable(
       [

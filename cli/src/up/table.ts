@@ -82,6 +82,25 @@ export function deviceLine(h: HopMetrics): string | undefined {
 }
 
 /**
+ * The line under the anomaly service's `detectors` entry: `↳ 6 sensors: 2 learning, 3 ok, 1 anomalous; 1
+ * device: 1 learning`, so a detector that is silent because it is still learning never reads as "ok".
+ */
+export function detectorLine(h: HopMetrics): string | undefined {
+  const d = h.detectors
+  if (d === undefined) return undefined
+  const parts = [
+    `↳ ${d.sensors} sensors: ${d.learning} learning, ${d.normal} ok, ${d.anomalous} anomalous`,
+  ]
+  if (d.devices > 0) {
+    const ok = d.devices - d.devicesLearning - d.devicesAnomalous
+    parts.push(
+      `${d.devices} devices: ${d.devicesLearning} learning, ${ok} ok, ${d.devicesAnomalous} anomalous`,
+    )
+  }
+  return `${' '.repeat(COLUMNS[0][1] + 1)}${parts.join('; ')}`
+}
+
+/**
  * Renders the table. An instance whose status is offline, or whose metrics are older than `staleMs`, is
  * shown as such, so a stopped service never looks healthy.
  *
@@ -114,8 +133,8 @@ export function renderTable(views: readonly InstanceView[], now: number, staleMs
     const stale = v.metricsAt === undefined || now - v.metricsAt > staleMs
     for (const [name, h] of hops) {
       lines.push(hopRow(label, name, h, stale))
-      const device = deviceLine(h)
-      if (device !== undefined) lines.push(device)
+      const extra = deviceLine(h) ?? detectorLine(h)
+      if (extra !== undefined) lines.push(extra)
     }
   }
   return lines

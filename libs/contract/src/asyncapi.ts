@@ -135,6 +135,17 @@ export const MESSAGE_EXAMPLES: { readonly [K in MessageId]: PayloadById[K] } = {
     kind: 'spike',
     baseline: { mean: 450, std: 12, n: 120 },
     ingest: 1732480000123.9,
+    scope: 'channel',
+    episode: {
+      id: 'arduino-1/light/1732480000123.4',
+      phase: 'start',
+      startT: 1732480000123.4,
+      lastT: 1732480000123.4,
+      durationMs: 0,
+      alerts: 1,
+      peakScore: 6.2,
+      channels: ['light'],
+    },
   },
   [MessageIds.status]: {
     state: 'online',

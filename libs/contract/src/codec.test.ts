@@ -283,6 +283,16 @@ describe('raw samples', () => {
 })
 
 describe('window, anomaly, status, metrics and rate messages', () => {
+  it('decodes a v1 anomaly event (no scope, no episode) as well as a v2 one, and checks the episode', () => {
+    const v1: AnomalyEvent = { ...anomaly }
+    delete v1.scope
+    delete v1.episode
+    expect(anomaly.episode?.phase).toBe('start')
+    expect(decodeAnomaly(encode(v1))).toEqual({ ok: true, value: v1 })
+    const bad = { ...anomaly, episode: { ...anomaly.episode, phase: 'middle' } }
+    expect(decodeAnomaly(encodeText(bad)).ok).toBe(false)
+  })
+
   it('round-trips a valid example of each', () => {
     expect(decodeWindow(encode(windowAggregate))).toEqual({ ok: true, value: windowAggregate })
     expect(decodeAnomaly(encode(anomaly))).toEqual({ ok: true, value: anomaly })

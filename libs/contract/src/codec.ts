@@ -441,7 +441,7 @@ export function decodeWindow(
 }
 
 /**
- * Decodes an anomaly event (`sluice.v1.anomaly`).
+ * Decodes an anomaly event (`sluice.v2.anomaly`; a v1 payload, without `scope` and `episode`, decodes too).
  *
  * @example
  * ```ts

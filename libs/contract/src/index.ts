@@ -67,8 +67,16 @@ export {
   AnomalyEventLevelSchema,
   AnomalyEventKindSchema,
   BaselineSchema,
+  EpisodePhaseSchema,
+  EpisodeSchema,
 } from './payloads/anomaly.js'
-export type { AnomalyEvent, AnomalyEventLevel, AnomalyEventKind } from './payloads/anomaly.js'
+export type {
+  AnomalyEvent,
+  AnomalyEventLevel,
+  AnomalyEventKind,
+  Episode,
+  EpisodePhase,
+} from './payloads/anomaly.js'
 export { ServiceStatusSchema } from './payloads/status.js'
 export type { ServiceStatus } from './payloads/status.js'
 export {

@@ -17,7 +17,7 @@ export const MessageIds = {
   raw: 'sluice.v1.raw',
   rawBatch: 'sluice.v1.raw-batch',
   window: 'sluice.v1.window',
-  anomaly: 'sluice.v1.anomaly',
+  anomaly: 'sluice.v2.anomaly',
   status: 'sluice.v1.status',
   metrics: 'sluice.v1.metrics',
   rate: 'sluice.v1.rate',
@@ -32,7 +32,7 @@ export const RAW_MESSAGE_ID = MessageIds.raw
 export const RAW_BATCH_MESSAGE_ID = MessageIds.rawBatch
 /** `sluice.v1.window`: one window aggregate. */
 export const WINDOW_MESSAGE_ID = MessageIds.window
-/** `sluice.v1.anomaly`: one anomaly event. */
+/** `sluice.v2.anomaly`: one anomaly episode event (start, update or end); extends v1. */
 export const ANOMALY_MESSAGE_ID = MessageIds.anomaly
 /** `sluice.v1.status`: a service instance's retained status. */
 export const STATUS_MESSAGE_ID = MessageIds.status

@@ -17,7 +17,7 @@ export interface PayloadById {
   'sluice.v1.raw': RawSample
   'sluice.v1.raw-batch': RawBatch
   'sluice.v1.window': WindowAggregate
-  'sluice.v1.anomaly': AnomalyEvent
+  'sluice.v2.anomaly': AnomalyEvent
   'sluice.v1.status': ServiceStatus
   'sluice.v1.metrics': ServiceMetrics
   'sluice.v1.rate': RateCommand

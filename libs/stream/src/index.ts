@@ -64,8 +64,39 @@ export type {
   Debouncer,
   DebouncerOptions,
 } from './detect/debounce.js'
-export { createDetector, detectorNames, isDetectorName } from './detect/registry.js'
-export type { DetectorName, DetectorOptionsByName, DetectorSpec } from './detect/registry.js'
+export {
+  createDetector,
+  DEFAULT_LEARNING,
+  detectorNames,
+  isDetectorName,
+} from './detect/registry.js'
+export type {
+  DetectorName,
+  DetectorOptionsByName,
+  DetectorSpec,
+  GatedDetector,
+} from './detect/registry.js'
+export { createLearningGate } from './detect/learning.js'
+export type { LearningGate, LearningOptions, LearningState } from './detect/learning.js'
+export { createEpisodeTracker } from './detect/episodes.js'
+export type {
+  EpisodeEvent,
+  EpisodeOptions,
+  EpisodePhase,
+  EpisodeState,
+  EpisodeTracker,
+} from './detect/episodes.js'
+export {
+  chiSquareToZ,
+  createMultivariateDetector,
+  MULTIVARIATE_THRESHOLDS,
+} from './detect/multivariate.js'
+export type {
+  MultivariateDetection,
+  MultivariateDetector,
+  MultivariateOptions,
+  MultivariateState,
+} from './detect/multivariate.js'
 export { createOrderStatisticTree } from './detect/order-statistics.js'
 export type { OrderStatisticTree } from './detect/order-statistics.js'
 export { createRollingMoments } from './detect/rolling-moments.js'
@@ -101,7 +132,7 @@ export type {
 } from './meter/sequence-gaps.js'
 export { createPrng, seedFrom } from './sim/prng.js'
 export type { Prng } from './sim/prng.js'
-export { createSimulator, planAnomalies, SimErrorCode } from './sim/simulator.js'
+export { createSimulator, planAnomalies, pumpDevice, SimErrorCode } from './sim/simulator.js'
 export type {
   AnomalyPlanOptions,
   AnomalySpec,
@@ -110,6 +141,7 @@ export type {
   SimChannelSpec,
   SimDeviceSpec,
   SimLine,
+  SimLoadSpec,
   Simulator,
   SimulatorOptions,
 } from './sim/simulator.js'

@@ -31,14 +31,24 @@ describe('sensor detectors', () => {
       events.push([k, e]),
     )
     d.push('uno/light', simulated(spikes))
-    expect(events.map(([, e]) => e.seq)).toEqual([600, 1400, 2200])
-    for (const [key, e] of events) {
+    const starts = events.filter(([, e]) => e.episode?.phase === 'start')
+    expect(starts.map(([, e]) => e.seq)).toEqual([600, 1400, 2200])
+    // Each spike is one episode: a start and an end, 20 quiet samples later, lasting 0 ms.
+    const ends = events.filter(([, e]) => e.episode?.phase === 'end')
+    expect(ends.map(([, e]) => [e.seq, e.episode?.durationMs])).toEqual([
+      [620, 0],
+      [1420, 0],
+      [2220, 0],
+    ])
+    for (const [key, e] of starts) {
       expect(key).toBe('uno/light')
       expect(e.detector).toBe('zscore')
       expect(e.kind).toBe('spike')
       expect(e.level).toBe('very-unusual')
       expect(e.score).toBeGreaterThan(e.threshold)
       expect(e.baseline.mean).toBeCloseTo(500, -1)
+      expect(e.scope).toBe('channel')
+      expect(e.episode?.channels).toEqual(['light'])
     }
   })
 

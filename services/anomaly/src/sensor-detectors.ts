@@ -1,27 +1,45 @@
 /**
  * @module sensor-detectors
- * One detector and one debouncer per sensor, made on first sight of the sensor from the service config
- * (with per-sensor overrides). Pure: samples in, anomaly events (DESIGN.md §4) out.
+ * One detector and one episode tracker per sensor, made on first sight of the sensor from the service
+ * config (with per-sensor overrides). Every detector learns first (`learning`) and raises nothing until it
+ * has seen enough; then each sensor is normal or in an episode, and only the episode's start, updates and
+ * end are published (DESIGN.md §8). Pure: samples in, anomaly events (DESIGN.md §4) out.
  */
 import type { AnomalyEvent } from '@sluice/contract'
 import {
-  createDebouncer,
   createDetector,
-  type Debouncer,
-  type DebouncerOptions,
-  type Detector,
+  createEpisodeTracker,
   type DetectorSpec,
+  type EpisodeOptions,
+  type EpisodeTracker,
+  type GatedDetector,
+  type LearningOptions,
   type Sample,
 } from '@sluice/stream'
+import { toAnomalyEvent } from './episode-event.js'
+
+/** How many sensors are in each state now. */
+export interface SensorStates {
+  readonly learning: number
+  readonly normal: number
+  readonly anomalous: number
+}
 
 /** Every sensor's detector state. */
 export interface SensorDetectors {
-  /** Scores samples of one sensor in order; calls `emit` for each debounced event. */
+  /** Scores samples of one sensor in order; calls `emit` for each episode event. */
   push(key: string, samples: readonly Sample[]): void
   readonly sensors: number
   /** Samples refused because they came from a sensor beyond `maxSensors` (cumulative). */
   readonly refused: number
+  /** Episodes started (cumulative). */
+  readonly episodes: number
+  /** Sensors learning, normal and in an episode. */
+  states(): SensorStates
 }
+
+/** Learning applied to every detector whose spec does not set its own. */
+export type LearningDefaults = Required<LearningOptions>
 
 /**
  * Creates the per-sensor detectors.
@@ -32,16 +50,27 @@ export interface SensorDetectors {
 export function createSensorDetectors(
   detector: DetectorSpec,
   overrides: Readonly<Record<string, DetectorSpec>>,
-  debounce: DebouncerOptions,
+  episodes: EpisodeOptions,
   emit: (key: string, event: AnomalyEvent) => void,
   maxSensors = Infinity,
+  learning?: LearningDefaults,
 ): SensorDetectors {
+  const specFor = (key: string): DetectorSpec => {
+    const spec = overrides[key] ?? detector
+    if (learning === undefined) return spec
+    return {
+      ...spec,
+      learnSamples: spec.learnSamples ?? learning.learnSamples,
+      learnMs: spec.learnMs ?? learning.learnMs,
+    }
+  }
   // Build each configured detector once now, so a bad name or option fails at start with a clear error.
-  createDetector(detector)
-  for (const spec of Object.values(overrides)) createDetector(spec)
-  createDebouncer(debounce)
-  const bySensor = new Map<string, { det: Detector; deb: Debouncer }>()
+  createDetector(specFor(''))
+  for (const key of Object.keys(overrides)) createDetector(specFor(key))
+  createEpisodeTracker(episodes)
+  const bySensor = new Map<string, { det: GatedDetector; ep: EpisodeTracker; channel: string }>()
   let refused = 0
+  let started = 0
   return {
     push(key, samples) {
       let s = bySensor.get(key)
@@ -51,26 +80,20 @@ export function createSensorDetectors(
           refused += samples.length
           return
         }
-        s = { det: createDetector(overrides[key] ?? detector), deb: createDebouncer(debounce) }
+        const slash = key.indexOf('/')
+        s = {
+          det: createDetector(specFor(key)),
+          ep: createEpisodeTracker(episodes),
+          channel: key.slice(slash + 1),
+        }
         bySensor.set(key, s)
       }
       for (const sample of samples) {
         const d = s.det.update(sample.t, sample.value)
-        const ev = s.deb.push(sample.t, d)
+        const ev = s.ep.push(sample.t, d, [s.channel])
         if (ev === undefined) continue
-        emit(key, {
-          seq: sample.seq,
-          t: sample.t,
-          value: sample.value,
-          score: d.score,
-          threshold: d.threshold,
-          detector: s.det.name,
-          // An alert threshold set below `unusual` can alert on a "normal" level; report it as unusual.
-          level: d.level === 'normal' ? 'unusual' : d.level,
-          kind: d.kind,
-          baseline: { mean: d.baseline.mean, std: d.baseline.std, n: d.baseline.n },
-          ingest: sample.ingest,
-        })
+        if (ev.phase === 'start') started++
+        emit(key, toAnomalyEvent(ev, s.det.name, 'channel', key, sample))
       }
     },
     get sensors() {
@@ -78,6 +101,18 @@ export function createSensorDetectors(
     },
     get refused() {
       return refused
+    },
+    get episodes() {
+      return started
+    },
+    states() {
+      let learningNow = 0
+      let anomalous = 0
+      for (const s of bySensor.values()) {
+        if (s.det.learning) learningNow++
+        else if (s.ep.active) anomalous++
+      }
+      return { learning: learningNow, normal: bySensor.size - learningNow - anomalous, anomalous }
     },
   }
 }

@@ -1,12 +1,22 @@
 /**
  * @module service
- * The anomaly service: raw samples in, debounced anomaly events out on `{p}/{device}/{channel}/anomaly`
- * (DESIGN.md §1, §4, §8). The detectors live in `@sluice/stream`; this file wires them to the hops.
+ * The anomaly service: raw samples in, anomaly episode events out on `{p}/{device}/{channel}/anomaly`
+ * (DESIGN.md §1, §4, §8): a detector per sensor and, for devices with two or more channels, a
+ * multivariate detector per device. The detectors live in `@sluice/stream`; this file wires them to the
+ * hops and reports how many sensors are learning, normal or in an episode in its metrics.
  */
-import { anomalyTopic, encodeText, parseSensorKey, rawFilter } from '@sluice/contract'
+import {
+  anomalyTopic,
+  encodeText,
+  parseSensorKey,
+  rawFilter,
+  type AnomalyEvent,
+} from '@sluice/contract'
 import { createSampledLog, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
-import type { DetectorSpec } from '@sluice/stream'
+import type { DetectorSpec, MultivariateOptions } from '@sluice/stream'
 import { DEFAULT_DETECTOR, type AnomalyConfigSchema } from './config.js'
+import { createDetectorMetrics } from './detector-metrics.js'
+import { createDeviceDetectors } from './device-detectors.js'
 import { createSensorDetectors } from './sensor-detectors.js'
 
 /** Builds the anomaly service from its runtime context. */
@@ -17,20 +27,35 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
     qos: 1,
     queue: { capacity: 10_000, policy: 'drop-oldest' },
   })
+  const publish = (key: string, event: AnomalyEvent): void => {
+    const sensor = parseSensorKey(key)
+    if (sensor === null) return
+    out.publish(anomalyTopic(prefix, sensor.device, sensor.channel), encodeText(event), 1, {
+      ingest: event.ingest,
+    })
+  }
+  const learning = { learnSamples: config.learning.samples, learnMs: config.learning.ms }
   // The config schema checks the shape; the detector factories check names and options at start.
   const detectors = createSensorDetectors(
     (config.detector ?? DEFAULT_DETECTOR) as DetectorSpec,
     config.sensors as Readonly<Record<string, DetectorSpec>>,
     config.debounce,
-    (key, event) => {
-      const sensor = parseSensorKey(key)
-      if (sensor === null) return
-      out.publish(anomalyTopic(prefix, sensor.device, sensor.channel), encodeText(event), 1, {
-        ingest: event.ingest,
-      })
-    },
+    publish,
     config.maxSensors,
+    learning,
   )
+  const { enabled, ...multivariate } = config.multivariate
+  const devices = enabled
+    ? createDeviceDetectors(
+        {
+          detector: { ...learning, ...(multivariate as MultivariateOptions) },
+          episodes: config.debounce,
+          maxDevices: config.maxSensors,
+        },
+        publish,
+      )
+    : undefined
+  ctx.addMetricsSource(createDetectorMetrics(detectors, devices))
   const warnRefused = createSampledLog(ctx.log, 'warn', 1000)
   ctx.inbound({
     name: 'raw',
@@ -41,6 +66,7 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
       const before = detectors.refused
       detectors.push(key, samples)
       const refused = detectors.refused - before
+      if (refused === 0) devices?.push(key, samples)
       if (refused > 0) {
         // Counted by the hop, so the loss shows in the metrics payload (issue 11, item 10).
         batch.drop('max-sensors', refused)

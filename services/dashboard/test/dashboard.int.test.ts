@@ -64,6 +64,8 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
         window: 100,
         thresholds: { unusual: 2, veryUnusual: 3, alert: 6 },
       },
+      // The first spike comes 5 s in: learn for 50 samples, not the default minute.
+      learning: { samples: 50, ms: 0 },
     })
     dashboard = await startDashboard(broker.url, publicDir)
     // Two simulated devices at 20 Hz; an anomaly every 100 samples, the first of them a spike (~2–4 s in).

@@ -189,6 +189,25 @@ export const HopMetricsSchema = Type.Object(
         },
       ),
     ),
+    detectors: Type.Optional(
+      Type.Object(
+        {
+          sensors: Count('Sensors with a detector.'),
+          learning: Count('Sensors whose detector is still learning (raises nothing yet).'),
+          normal: Count('Sensors learned and normal.'),
+          anomalous: Count('Sensors in an episode now.'),
+          devices: Count('Devices with a multivariate detector (two or more channels).'),
+          devicesLearning: Count('Of those, still learning.'),
+          devicesAnomalous: Count('Of those, in an episode now.'),
+          episodes: Count('Episodes started (cumulative).'),
+        },
+        {
+          description:
+            'Anomaly service only, on its `detectors` entry: how many detectors are learning, normal ' +
+            'or in an episode (DESIGN.md §8).',
+        },
+      ),
+    ),
   },
   { description: 'Metrics of one hop (one subscription or one publication).' },
 )

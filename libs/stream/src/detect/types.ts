@@ -32,6 +32,11 @@ export interface Detection {
    * treats any level above `normal` as an alert.
    */
   readonly alert?: boolean
+  /**
+   * True while the detector is still learning (see `detect/learning`): the point was learned from but
+   * nothing is raised, whatever its score. Detectors built by `createDetector` always set it.
+   */
+  readonly learning?: boolean
 }
 
 /** An online detector for one sensor: bounded memory, O(1) or O(log n) per point. */
@@ -42,4 +47,6 @@ export interface Detector {
   update(t: number, value: number): Detection
   /** Forgets everything learned. */
   reset(): void
+  /** Whether it is still learning (set by `createDetector`, which gates every detector). */
+  readonly learning?: boolean
 }

@@ -96,4 +96,18 @@ describe('createZScoreDetector', () => {
   it('rejects a window below 2 with a coded error', () => {
     expect(() => createZScoreDetector({ window: 1 })).toThrow(/window/)
   })
+
+  it('with stepFloor, takes a one-step move of a quantised signal that sat still as one resolution', () => {
+    const make = (stepFloor: boolean) => createZScoreDetector({ window: 50, stepFloor })
+    for (const [stepFloor, alerts] of [
+      [true, false],
+      [false, true],
+    ] as const) {
+      const d = make(stepFloor)
+      // A 0.1-resolution temperature: a few early ticks, then 60 readings of exactly 21.0.
+      for (let i = 0; i < 10; i++) d.update(i, 21 + (i % 2) * 0.1)
+      for (let i = 10; i < 70; i++) d.update(i, 21)
+      expect(d.update(70, 21.1).alert).toBe(alerts)
+    }
+  })
 })

@@ -30,6 +30,12 @@ export interface ZScoreOptions extends CommonDetectorOptions {
   readonly minSamples?: number
   /** Consecutive same-side alerts after which the kind becomes `shift` instead of `spike`. Default 5. */
   readonly sustain?: number
+  /**
+   * Floor the std at the smallest non-zero step the signal has taken (its resolution), so that a window of
+   * one repeated value (a quantised sensor sitting still) followed by a one-step move scores 1, not
+   * thousands. Default false (the anomaly service's default detector turns it on).
+   */
+  readonly stepFloor?: boolean
 }
 
 /**
@@ -49,6 +55,18 @@ export function createZScoreDetector(options: ZScoreOptions = {}): Detector {
   const { minStd } = options
   const moments = createRollingMoments(window)
   const runs = createRunClassifier(sustain)
+  const stepFloor = options.stepFloor ?? false
+  let last = Number.NaN
+  let step = Number.POSITIVE_INFINITY
+  const floorOf = (mean: number): number | undefined => {
+    if (!stepFloor || !Number.isFinite(step)) return minStd
+    return Math.max(step, minStd ?? 1e-9 * Math.max(1, Math.abs(mean)))
+  }
+  const learnStep = (value: number): void => {
+    const move = Math.abs(value - last)
+    if (move > 0 && move < step) step = move
+    last = value
+  }
 
   return {
     name: 'zscore',
@@ -57,18 +75,24 @@ export function createZScoreDetector(options: ZScoreOptions = {}): Detector {
       const mean = moments.mean
       const std = Math.sqrt(moments.variance)
       if (!Number.isFinite(value) || n < Math.min(minSamples, window)) {
-        if (Number.isFinite(value)) moments.push(value)
+        if (Number.isFinite(value)) {
+          moments.push(value)
+          learnStep(value)
+        }
         return toDetection(0, thresholds, 'spike', mean, std, n)
       }
-      const z = (value - mean) / effectiveStd(std, mean, minStd)
+      const z = (value - mean) / effectiveStd(std, mean, floorOf(mean))
       const score = Math.abs(z)
       const kind = runs.classify(score > thresholds.alert, z)
       moments.push(value)
+      learnStep(value)
       return toDetection(score, thresholds, kind, mean, std, n)
     },
     reset() {
       moments.clear()
       runs.reset()
+      last = Number.NaN
+      step = Number.POSITIVE_INFINITY
     },
   }
 }

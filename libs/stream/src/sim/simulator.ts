@@ -17,7 +17,7 @@ import { createPrng, seedFrom, type Prng } from './prng.js'
 export const SimErrorCode = { InvalidSpec: 'SLUICE_ERR_SIM_INVALID_SPEC' } as const
 
 /** What an injected anomaly does to its channel. */
-export type InjectedAnomalyKind = 'spike' | 'shift' | 'drift'
+export type InjectedAnomalyKind = 'spike' | 'shift' | 'drift' | 'decouple'
 
 /** One anomaly to inject, placed by device sequence number. */
 export interface AnomalySpec {
@@ -27,9 +27,15 @@ export interface AnomalySpec {
   /**
    * `spike`: added to the one sample at `at`. `shift`: added to every sample from `at` on. `drift`: the
    * offset reached after `duration` samples, growing linearly from 0 at `at` and held afterwards.
+   * `decouple`: ignored; for `duration` samples the channel's load term is mirrored around the load's base
+   * (it falls when the load rises), so the channel stays in its range but breaks its relation to the
+   * device's other channels.
    */
   readonly magnitude: number
-  /** `drift` only: samples over which the drift ramps up (default 100). */
+  /**
+   * `drift`: samples over which the drift ramps up (default 100). `decouple`: samples during which the
+   * channel follows its device's load the wrong way round (default 100).
+   */
   readonly duration?: number
 }
 
@@ -52,6 +58,21 @@ export interface SimChannelSpec {
   readonly max?: number
   /** Round to this many decimals (0 gives integers, like `analogRead`); default: no rounding. */
   readonly decimals?: number
+  /** How much of the device's shared `load` this channel carries (default 0: none). */
+  readonly loadGain?: number
+}
+
+/**
+ * A device's shared load: one hidden signal that every channel with a `loadGain` follows, so the channels
+ * are correlated (a pump's current, pressure and flow all rise with its load).
+ */
+export interface SimLoadSpec {
+  /** Sine amplitude of the load around 0 (default 1). */
+  readonly amplitude?: number
+  /** Sine period in ms (default 60 000). */
+  readonly periodMs?: number
+  /** Standard deviation of the load's own noise, shared by all channels (default 0.1). */
+  readonly noiseStd?: number
 }
 
 /** One simulated device: a rate and its channels, all sampled together like one firmware line. */
@@ -61,6 +82,8 @@ export interface SimDeviceSpec {
   readonly channels: readonly SimChannelSpec[]
   /** First sequence number (default 0). */
   readonly startSeq?: number
+  /** A load shared by the channels (see {@link SimChannelSpec.loadGain}). */
+  readonly load?: SimLoadSpec
 }
 
 /** Options of {@link createSimulator}. */
@@ -132,10 +155,14 @@ interface ChannelState {
   settled: number
   spike: number
   readonly drifts: AnomalySpec[]
+  readonly loadGain: number
+  /** Sequence number up to which (exclusive) a `decouple` anomaly mirrors the load term. */
+  decoupleUntil: number
 }
 
 interface DeviceState {
   readonly id: string
+  readonly load: { amplitude: number; omega: number; noiseStd: number; prng: Prng } | undefined
   readonly channels: readonly ChannelState[]
   rateHz: number
   seq: number
@@ -166,6 +193,7 @@ function anomalyOffset(c: ChannelState, seq: number): number {
     const a = list[c.next++]!
     if (a.kind === 'shift') c.settled += a.magnitude
     else if (a.kind === 'drift') c.drifts.push(a)
+    else if (a.kind === 'decouple') c.decoupleUntil = a.at + (a.duration ?? 100)
     else if (a.at === seq) c.spike += a.magnitude
   }
   let off = c.settled + c.spike
@@ -218,6 +246,15 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     }
     return {
       id: d.id,
+      load:
+        d.load === undefined
+          ? undefined
+          : {
+              amplitude: d.load.amplitude ?? 1,
+              omega: (2 * Math.PI) / (d.load.periodMs ?? 60_000),
+              noiseStd: d.load.noiseStd ?? 0.1,
+              prng: createPrng(seedFrom(seed, `${d.id}/_load`)),
+            },
       rateHz: d.rateHz,
       seq: d.startSeq ?? 0,
       nextT: t0,
@@ -239,6 +276,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         settled: 0,
         spike: 0,
         drifts: [],
+        loadGain: c.loadGain ?? 0,
+        decoupleUntil: Number.NEGATIVE_INFINITY,
       })),
     }
   })
@@ -248,7 +287,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const injectedKey = (device: string, channel: string, seq: number): string =>
     `${device}\u0000${channel}\u0000${seq}`
 
-  const valueOf = (c: ChannelState, seq: number, t: number): number => {
+  const valueOf = (c: ChannelState, seq: number, t: number, load: number): number => {
     const dt = t - t0
     let v =
       c.base +
@@ -256,6 +295,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       (c.trend * dt) / 1000 +
       c.noiseStd * c.prng.gaussian()
     if (c.anomalies.length > 0) v += anomalyOffset(c, seq)
+    if (c.loadGain !== 0) v += (seq < c.decoupleUntil ? -1 : 1) * c.loadGain * load
     if (c.spec.min !== undefined && v < c.spec.min) v = c.spec.min
     if (c.spec.max !== undefined && v > c.spec.max) v = c.spec.max
     if (c.scale !== undefined) v = Math.round(v * c.scale) / c.scale
@@ -278,9 +318,14 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       for (const d of devices) {
         while (d.nextT <= now && budget > 0) {
           const values = new Array<number>(d.channels.length)
+          const l = d.load
+          const load =
+            l === undefined
+              ? 0
+              : l.amplitude * Math.sin(l.omega * (d.nextT - t0)) + l.noiseStd * l.prng.gaussian()
           for (let i = 0; i < d.channels.length; i++) {
             const c = d.channels[i]!
-            values[i] = valueOf(c, d.seq, d.nextT)
+            values[i] = valueOf(c, d.seq, d.nextT, load)
             // A plan holds ~1000 anomalies: scanning it for every sample was the bridge's hottest loop
             // (bench/mesh/throughput.ts --cpu-prof).
             if (c.anomalyAt.has(d.seq)) {
@@ -384,7 +429,7 @@ export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
   const prng = createPrng(options.seed)
   const segment = (to - from) / Math.max(1, count)
   const specs: AnomalySpec[] = []
-  const seen: Record<InjectedAnomalyKind, number> = { spike: 0, shift: 0, drift: 0 }
+  const seen: Record<InjectedAnomalyKind, number> = { spike: 0, shift: 0, drift: 0, decouple: 0 }
   for (let i = 0; i < count; i++) {
     const kind = kinds[i % kinds.length] ?? 'spike'
     const lo = from + i * segment + segment / 4
@@ -393,10 +438,52 @@ export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
     seen[kind]++
     const magnitude = sign * (options.magnitude?.[kind] ?? (kind === 'spike' ? 10 : 5))
     specs.push(
-      kind === 'drift'
+      kind === 'drift' || kind === 'decouple'
         ? { kind, at, magnitude, duration: options.driftDuration ?? 100 }
         : { kind, at, magnitude },
     )
   }
   return specs
+}
+
+/**
+ * A simulated pump: `current` (A), `pressure` (bar) and `flow` (l/min) all follow one load (a 60 s cycle
+ * by default), each with its own small noise, so they are strongly correlated. Inject `decouple` anomalies
+ * to break that relation while every channel stays in its range (issue 15).
+ *
+ * @example
+ * ```ts
+ * const sim = createSimulator({ startTime: 0, devices: [pumpDevice('pump', 10, {
+ *   flow: [{ kind: 'decouple', at: 1200, magnitude: 0, duration: 50 }] })] })
+ * ```
+ */
+export function pumpDevice(
+  id: string,
+  rateHz: number,
+  anomalies: Partial<Record<'current' | 'pressure' | 'flow', readonly AnomalySpec[]>> = {},
+  load: SimLoadSpec = {},
+): SimDeviceSpec {
+  const channel = (
+    name: 'current' | 'pressure' | 'flow',
+    base: number,
+    gain: number,
+    noiseStd: number,
+  ): SimChannelSpec => ({
+    name,
+    base,
+    loadGain: gain,
+    noiseStd,
+    decimals: 3,
+    ...(anomalies[name] !== undefined ? { anomalies: anomalies[name] } : {}),
+  })
+  return {
+    id,
+    rateHz,
+    load: { amplitude: 1, periodMs: 60_000, noiseStd: 0.1, ...load },
+    channels: [
+      channel('current', 12, 3, 0.08),
+      channel('pressure', 4, 1, 0.03),
+      channel('flow', 60, 15, 0.4),
+    ],
+  }
 }

@@ -2,13 +2,16 @@
 /**
  * @module browser/chart
  * One sensor's chart, drawn with uPlot (canvas, ~50 KB, built for streaming time series): the raw stream,
- * the mean of one window with a ±std band, and anomaly markers whose score and level show on hover. The
+ * the mean of one window with a ±std band, anomaly episodes shaded as regions (from their start to their
+ * last alert, or to the right edge while open), and a marker at each episode's start whose score and level
+ * show on hover. The
  * data arrays are allocated once per chart and refilled on each draw, so redrawing 10 times a second for
  * hours allocates nothing that lives. The `draw` hook tells the page when the canvas holds the new samples,
  * which is the "render time" of sensor-to-screen latency.
  */
 import type { AnomalyEvent } from '@sluice/contract'
 import uPlot from 'uplot'
+import { episodeRegions, isMarked } from './episode-regions.js'
 import type { SensorSeries } from './sensor-store.js'
 
 /** Options of {@link createSensorChart}. */
@@ -33,6 +36,10 @@ export interface SensorChart {
 }
 
 const ANOMALY_COLOUR = { unusual: '#f59e0b', 'very-unusual': '#dc2626' } as const
+const REGION_FILL = {
+  unusual: 'rgba(245,158,11,0.15)',
+  'very-unusual': 'rgba(220,38,38,0.15)',
+} as const
 
 /**
  * Creates a chart inside `container`.
@@ -93,6 +100,7 @@ export function createSensorChart(options: SensorChartOptions): SensorChart {
       bands: [{ series: [2, 4], fill: 'rgba(16,185,129,0.12)' }],
       axes: [{ stroke: '#64748b' }, { stroke: '#64748b', size: 56 }],
       hooks: {
+        drawAxes: [(u) => shadeEpisodes(u)],
         draw: [
           () => {
             root.dataset.points = String(plot.data[0].length)
@@ -140,6 +148,24 @@ export function createSensorChart(options: SensorChartOptions): SensorChart {
     tip.style.top = `${py - tip.offsetHeight - 8 >= 0 ? py - tip.offsetHeight - 8 : py + 10}px`
   }
 
+  // Behind the series: drawAxes runs before them, so the raw line stays visible over the shading.
+  function shadeEpisodes(u: uPlot): void {
+    const { ctx, bbox } = u
+    let shaded = 0
+    ctx.save()
+    for (const r of episodeRegions(series.anomalies, xRange[1])) {
+      if (r.to < xRange[0] || r.from > xRange[1]) continue
+      const x0 = Math.max(bbox.left, u.valToPos(r.from, 'x', true))
+      const x1 = Math.min(bbox.left + bbox.width, u.valToPos(r.to, 'x', true))
+      ctx.fillStyle = REGION_FILL[r.level]
+      // At least 2 px, so a one-sample spike is still a visible band.
+      ctx.fillRect(x0 - 1, bbox.top, Math.max(2, x1 - x0 + 1), bbox.height)
+      shaded++
+    }
+    ctx.restore()
+    root.dataset.episodes = String(shaded)
+  }
+
   function fillBand(n: number, windowName: string | undefined): void {
     hi.length = mean.length = lo.length = n
     const ring = windowName === undefined ? undefined : series.windows.get(windowName)
@@ -169,6 +195,7 @@ export function createSensorChart(options: SensorChartOptions): SensorChart {
     markEvents.clear()
     if (n === 0) return
     for (const ev of series.anomalies) {
+      if (!isMarked(ev)) continue
       if (ev.t < x[0]! || ev.t > x[n - 1]!) continue
       let a = 0
       let b = n - 1

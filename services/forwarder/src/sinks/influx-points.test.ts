@@ -68,6 +68,27 @@ const items: ForwardItem[] = [
     payload: anomalyEvent(1),
   },
   {
+    kind: 'anomaly',
+    topic: 'sluice/pump/flow/anomaly',
+    device: 'pump',
+    channel: 'flow',
+    payload: {
+      ...anomalyEvent(2),
+      detector: 'multivariate',
+      scope: 'device',
+      episode: {
+        id: 'pump/_device/1000',
+        phase: 'end',
+        startT: 1000,
+        lastT: 4000.5,
+        durationMs: 3000.5,
+        alerts: 12,
+        peakScore: 9.5,
+        channels: ['flow', 'pressure'],
+      },
+    },
+  },
+  {
     kind: 'metrics',
     topic: 'sluice/_sys/forwarder/f1/metrics',
     service: 'forwarder',
@@ -105,6 +126,26 @@ describe('InfluxDB point mapping', () => {
     expect(raw!.timeMs).toBe(rawSample(1).t)
     expect(win!.timeMs).toBe(windowAggregate(1).end)
     expect(an!.timeMs).toBe(anomalyEvent(1).t)
+  })
+
+  it('writes an episode as an annotation stamped at its start, with its end and duration', () => {
+    const points = toPoints(items[3]!)
+    expect(points.map((p) => p.measurement)).toEqual([MEASUREMENTS.anomaly, MEASUREMENTS.episode])
+    const ep = points[1]!
+    expect(ep.timeMs).toBe(1000)
+    expect(ep.tags).toEqual({
+      device: 'pump',
+      channel: 'flow',
+      detector: 'multivariate',
+      scope: 'device',
+    })
+    expect(ep.fields).toMatchObject({
+      end_ms: 4000.5,
+      duration_ms: 3000.5,
+      channels: 'flow,pressure',
+    })
+    // A v1 event (no episode) writes the anomaly point alone.
+    expect(toPoints(items[2]!).map((p) => p.measurement)).toEqual([MEASUREMENTS.anomaly])
   })
 
   it('writes nothing for status messages', () => {

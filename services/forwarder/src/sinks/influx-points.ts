@@ -4,6 +4,12 @@
  * query relies on (documented in docs/forwarder.md and matched by deploy/grafana). Tags are the low-
  * cardinality identifiers (device, channel, window, detector, …); everything measured is a field.
  * Timestamps: raw samples and anomalies at their event time `t`, windows at their `end`, metrics at `t`.
+ *
+ * Anomaly episodes (`sluice.v2.anomaly`) also become one `sluice_episode` point, an annotation with a
+ * duration: stamped at the episode's start, with its end and duration as fields. Its start, updates and
+ * end all write the same series at the same time, so each overwrites the last (InfluxDB keeps one point
+ * per series and timestamp) and the region grows until the end event fixes it; kind and level are fields,
+ * not tags, because they can change while the episode lasts.
  */
 import type { AnomalyEvent, ServiceMetrics, WindowAggregate } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
@@ -15,6 +21,7 @@ export const MEASUREMENTS = {
   raw: 'sluice_raw',
   window: 'sluice_window',
   anomaly: 'sluice_anomaly',
+  episode: 'sluice_episode',
   hop: 'sluice_hop',
   process: 'sluice_process',
 } as const
@@ -54,6 +61,20 @@ export const INFLUX_SCHEMA = {
       baseline_std: 'float',
       baseline_n: 'integer',
       seq: 'integer',
+    },
+  },
+  [MEASUREMENTS.episode]: {
+    tags: ['device', 'channel', 'detector', 'scope'],
+    fields: {
+      end_ms: 'float',
+      duration_ms: 'float',
+      peak_score: 'float',
+      alerts: 'integer',
+      kind: 'string',
+      level: 'string',
+      phase: 'string',
+      channels: 'string',
+      text: 'string',
     },
   },
   [MEASUREMENTS.hop]: {
@@ -102,6 +123,31 @@ export const INFLUX_SCHEMA = {
 >
 
 const int = (n: number): { int: number } => ({ int: Math.round(n) })
+
+/** The `sluice_episode` annotation of a v2 anomaly event (none for a v1 event, which has no episode). */
+function episodePoints(a: AnomalyEvent, sensorTags: { device: string; channel: string }): Point[] {
+  const e = a.episode
+  if (e === undefined) return []
+  const channels = e.channels.join(',')
+  return [
+    {
+      measurement: MEASUREMENTS.episode,
+      tags: { ...sensorTags, detector: a.detector, scope: a.scope ?? 'channel' },
+      fields: {
+        end_ms: e.lastT,
+        duration_ms: e.durationMs,
+        peak_score: e.peakScore,
+        alerts: int(e.alerts),
+        kind: a.kind,
+        level: a.level,
+        phase: e.phase,
+        channels,
+        text: `${a.kind} (${a.detector}, peak ${e.peakScore.toFixed(1)}) on ${channels}`,
+      },
+      timeMs: e.startT,
+    },
+  ]
+}
 
 /** The points for one forwarded item (metrics give one point per hop, plus one for the process). */
 export function toPoints(item: ForwardItem): Point[] {
@@ -158,6 +204,7 @@ export function toPoints(item: ForwardItem): Point[] {
           },
           timeMs: a.t,
         },
+        ...episodePoints(a, sensorTags),
       ]
     }
     case 'metrics': {

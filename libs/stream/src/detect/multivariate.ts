@@ -1,0 +1,397 @@
+/**
+ * @module detect/multivariate
+ * A detector of a device's *joint* behaviour (DESIGN.md §8, issue 15): the channels of one device (one
+ * serial line, one `seq`) move together — a pump's current, pressure and flow rise and fall with its load —
+ * and a fault often shows as a broken relation while every channel stays inside its usual range. Per-channel
+ * detectors cannot see that; the Mahalanobis distance can.
+ *
+ * Online, with forgetting: an exponentially weighted mean and covariance (West, "Updating mean and variance
+ * estimates", CACM 1979, in its exponential form; weights 1/n until n reaches 1/`alpha`, so the start is a
+ * plain average). Each point is standardised per channel, `zᵢ = (xᵢ − μᵢ)/σᵢ`, and scored against the
+ * correlation matrix shrunk towards the identity, `R_λ = (1 − λ)R + λI` (Ledoit & Wolf, "A well-conditioned
+ * estimator for large-dimensional covariance matrices", J. Multivariate Anal. 2004): shrinkage keeps the
+ * inverse finite when two channels are (nearly) collinear or constant, and bounds how much a direction
+ * never seen to vary can weigh. `D² = zᵀ R_λ⁻¹ z`.
+ *
+ * The score is D² mapped to a standard-normal equivalent with the Wilson–Hilferty transform of χ²_d
+ * (`((D²/d)^{1/3} − 1 + 2/(9d)) / √(2/(9d))`), so one threshold means the same tail probability whatever
+ * the number of channels, and the level thresholds read like the z-score detector's.
+ *
+ * Which channels: `D² = Σᵢ zᵢ (R_λ⁻¹z)ᵢ` splits the distance into per-channel contributions; the channels
+ * named are ranked by the conditional residual `(R_λ⁻¹z)ᵢ / √(R_λ⁻¹)ᵢᵢ`, how many σ channel i is from
+ * what the other channels predict for it (the regression of i on the rest), so the channel that disagrees
+ * with the others is named first.
+ *
+ * Learning is robust: a point whose score is above `clip` is learned from with weight `clip/score`, so one
+ * anomaly cannot teach the detector that it is normal, while a lasting change of regime is still absorbed
+ * over a few time constants.
+ *
+ * Cost: O(d²) per point (the standardisation, `R_λ⁻¹z`, the covariance update); the inverse is refreshed
+ * by Cholesky every `refresh` points (default d), O(d³)/d = O(d²) amortised. Memory: O(d²), two d×d
+ * matrices, whatever the length of the stream. State is plain numbers ({@link MultivariateState}).
+ */
+
+import { StreamError } from '../errors.js'
+import { createLearningGate, type LearningState } from './learning.js'
+import {
+  DetectErrorCode,
+  checkInteger,
+  checkNumber,
+  createRunClassifier,
+  likelihoodOf,
+  levelOf,
+  resolveThresholds,
+  type ThresholdOptions,
+} from './levels.js'
+import type { Detection } from './types.js'
+
+/** Options of {@link createMultivariateDetector}. */
+export interface MultivariateOptions {
+  /** Forgetting: the weight of a new point once warmed up; time constant ≈ 1/alpha points. Default 0.002. */
+  readonly alpha?: number
+  /** Shrinkage λ of the correlation matrix towards the identity, in [0, 1]. Default 0.01. */
+  readonly shrinkage?: number
+  /** Points before anything may be raised. Default max(100, 20·d). */
+  readonly learnSamples?: number
+  /** Event time (ms) to span before anything may be raised. Default 0. */
+  readonly learnMs?: number
+  /** Levels and alert on the z-equivalent score. Default unusual 3, very-unusual 6, alert 5. */
+  readonly thresholds?: ThresholdOptions
+  /** Points between refreshes of the inverse. Default d. */
+  readonly refresh?: number
+  /** Points scoring above this are learned from with weight clip/score. Default 4. */
+  readonly clip?: number
+  /** Consecutive alerts after which the kind is `shift`. Default 5. */
+  readonly sustain?: number
+  /** Smallest σ of a channel, as a share of |mean| (floor 1e-9). Default 1e-6. */
+  readonly minRelStd?: number
+  /**
+   * Floor each channel's σ at the smallest non-zero step it has taken (its resolution), so that a channel
+   * that sat on one value and then moves by one step (a quantised sensor) is one σ away, not thousands.
+   * Default true.
+   */
+  readonly stepFloor?: boolean
+}
+
+/** The verdict on one multi-channel point. */
+export interface MultivariateDetection extends Detection {
+  /** Mahalanobis D² against the shrunk correlation. */
+  readonly d2: number
+  /**
+   * Per-channel contributions zᵢ(R⁻¹z)ᵢ, which sum to `d2`; computed only for a point above `unusual`
+   * (empty otherwise: nothing to explain, and the common case stays allocation-free).
+   */
+  readonly contributions: Float64Array
+  /**
+   * Channel indices, most to blame first: those within 60 % of the largest conditional residual (≤ 3);
+   * only for a point above `unusual` (empty otherwise).
+   */
+  readonly top: readonly number[]
+}
+
+/** A multivariate detector's state: plain data. */
+export interface MultivariateState {
+  readonly d: number
+  readonly n: number
+  readonly mean: number[]
+  /** Covariance, row-major d×d. */
+  readonly cov: number[]
+  /** The shrunk inverse correlation in use (refreshed every `refresh` points), or `null` before one. */
+  readonly precision: number[] | null
+  /** Points scored since the inverse was refreshed. */
+  readonly sinceRefresh: number
+  /** Per channel, the smallest non-zero step seen (`null`: none yet) and the last value. */
+  readonly step: (number | null)[]
+  readonly last: (number | null)[]
+  readonly learning: LearningState
+}
+
+/** An online detector over the d channels of one device. */
+export interface MultivariateDetector {
+  readonly name: 'multivariate'
+  readonly channels: number
+  readonly learning: boolean
+  /** Scores one point (one value per channel) against what came before, then learns from it. */
+  update(t: number, values: ArrayLike<number>): MultivariateDetection
+  snapshot(): MultivariateState
+  restore(state: MultivariateState): void
+  reset(): void
+}
+
+const NOTHING = Object.freeze({ contributions: new Float64Array(0), top: [] as number[] })
+
+/** Default thresholds of the z-equivalent score (5 ≈ a tail probability of 3·10⁻⁷ under Gaussian noise). */
+export const MULTIVARIATE_THRESHOLDS = Object.freeze({ unusual: 3, veryUnusual: 6, alert: 5 })
+
+/** The standard-normal equivalent of a χ²_d value (Wilson & Hilferty, PNAS 1931). */
+export function chiSquareToZ(x: number, d: number): number {
+  if (!(x > 0)) return Number.NEGATIVE_INFINITY
+  const v = 2 / (9 * d)
+  return (Math.cbrt(x / d) - (1 - v)) / Math.sqrt(v)
+}
+
+/**
+ * Inverts a symmetric positive definite matrix (row-major, n×n) into `out` by Cholesky (`l`, `inv`: scratch);
+ * returns false when it is not positive definite.
+ */
+function invertSpd(
+  a: Float64Array,
+  n: number,
+  l: Float64Array,
+  inv: Float64Array,
+  out: Float64Array,
+): boolean {
+  // a = L Lᵀ
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * n + j]!
+      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!
+      if (i === j) {
+        if (!(s > 0)) return false
+        l[i * n + i] = Math.sqrt(s)
+      } else {
+        l[i * n + j] = s / l[j * n + j]!
+      }
+    }
+  }
+  // out = (L⁻¹)ᵀ L⁻¹: first L⁻¹ into the upper part of `out`'s rows, column by column.
+  inv.fill(0)
+  for (let j = 0; j < n; j++) {
+    inv[j * n + j] = 1 / l[j * n + j]!
+    for (let i = j + 1; i < n; i++) {
+      let s = 0
+      for (let k = j; k < i; k++) s -= l[i * n + k]! * inv[k * n + j]!
+      inv[i * n + j] = s / l[i * n + i]!
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0
+      for (let k = i; k < n; k++) s += inv[k * n + i]! * inv[k * n + j]!
+      out[i * n + j] = s
+      out[j * n + i] = s
+    }
+  }
+  return true
+}
+
+/**
+ * Creates a multivariate detector over `d` ≥ 2 channels.
+ *
+ * @throws StreamError `SLUICE_ERR_DETECT_INVALID_OPTIONS` on a bad option.
+ * @example
+ * const pump = createMultivariateDetector(3)
+ * const r = pump.update(t, [current, pressure, flow])
+ * if (r.alert) console.log('relation broken, blame channel', r.top[0], 'score', r.score)
+ */
+export function createMultivariateDetector(
+  d: number,
+  options: MultivariateOptions = {},
+): MultivariateDetector {
+  checkInteger('channels', d, 2)
+  const alpha = checkNumber('alpha', options.alpha ?? 0.002, 0, 1)
+  const shrinkage = options.shrinkage ?? 0.01
+  if (!(shrinkage >= 0 && shrinkage <= 1)) {
+    throw new StreamError(
+      DetectErrorCode.InvalidOptions,
+      `Detector option shrinkage must be in [0, 1], got ${String(shrinkage)}`,
+    )
+  }
+  const refresh = checkInteger('refresh', options.refresh ?? d, 1)
+  const clip = checkNumber('clip', options.clip ?? 4, 0, Number.MAX_VALUE)
+  const minRelStd = checkNumber('minRelStd', options.minRelStd ?? 1e-6, 0, 1)
+  const stepFloor = options.stepFloor ?? true
+  const thresholds = resolveThresholds(options.thresholds, MULTIVARIATE_THRESHOLDS)
+  const gate = createLearningGate(
+    options.learnSamples ?? Math.max(100, 20 * d),
+    options.learnMs ?? 0,
+  )
+  const runs = createRunClassifier(checkInteger('sustain', options.sustain ?? 5, 1))
+
+  let n = 0
+  const mean = new Float64Array(d)
+  const cov = new Float64Array(d * d)
+  const precision = new Float64Array(d * d) // R_λ⁻¹
+  const corr = new Float64Array(d * d)
+  const chol = new Float64Array(d * d)
+  const lInv = new Float64Array(d * d)
+  const std = new Float64Array(d)
+  const z = new Float64Array(d)
+  const pz = new Float64Array(d)
+  const delta = new Float64Array(d)
+  let sinceRefresh = Number.POSITIVE_INFINITY
+  let haveInverse = false
+
+  // Per channel: the last value and the smallest non-zero step seen (∞ before one).
+  const last = new Float64Array(d).fill(Number.NaN)
+  const step = new Float64Array(d).fill(Number.POSITIVE_INFINITY)
+  const stdOf = (i: number): number => {
+    const s = Math.sqrt(Math.max(0, cov[i * d + i]!))
+    const resolution = stepFloor && Number.isFinite(step[i]!) ? step[i]! : 0
+    const floor = Math.max(1e-9, minRelStd * Math.abs(mean[i]!), resolution)
+    return s > floor ? s : floor
+  }
+
+  const refreshInverse = (): void => {
+    for (let i = 0; i < d; i++) std[i] = stdOf(i)
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        const r = i === j ? 1 : cov[i * d + j]! / (std[i]! * std[j]!)
+        // Clamp rounding beyond ±1, then shrink towards the identity.
+        const c = r > 1 ? 1 : r < -1 ? -1 : r
+        corr[i * d + j] = i === j ? 1 : (1 - shrinkage) * c
+      }
+    }
+    haveInverse = invertSpd(corr, d, chol, lInv, precision)
+    sinceRefresh = 0
+  }
+
+  const learn = (values: ArrayLike<number>, weight: number): void => {
+    n++
+    for (let i = 0; i < d; i++) {
+      const move = Math.abs(values[i]! - last[i]!)
+      if (move > 0 && move < step[i]!) step[i] = move
+      last[i] = values[i]!
+    }
+    const a = Math.max(1 / n, alpha) * weight
+    for (let i = 0; i < d; i++) {
+      const di = values[i]! - mean[i]!
+      delta[i] = di
+      mean[i] = mean[i]! + a * di
+    }
+    // C ← (1 − a)(C + a δδᵀ); the first point has no spread yet.
+    for (let i = 0; i < d; i++) {
+      const ai = a * delta[i]!
+      for (let j = 0; j <= i; j++) {
+        const v = (1 - a) * (cov[i * d + j]! + ai * delta[j]!)
+        cov[i * d + j] = v
+        cov[j * d + i] = v
+      }
+    }
+  }
+
+  /** Which channels explain the current point (`z`, `pz`): O(d log d), only for unusual points. */
+  const explain = (): { contributions: Float64Array; top: number[] } => {
+    const contributions = new Float64Array(d)
+    const residual = new Float64Array(d)
+    let best = 0
+    for (let i = 0; i < d; i++) {
+      contributions[i] = z[i]! * pz[i]!
+      residual[i] = Math.abs(pz[i]!) / Math.sqrt(haveInverse ? precision[i * d + i]! : 1)
+      if (residual[i]! > best) best = residual[i]!
+    }
+    const top: number[] = []
+    for (let i = 0; i < d; i++) if (best > 0 && residual[i]! >= 0.6 * best) top.push(i)
+    top.sort((a, b) => residual[b]! - residual[a]!)
+    return { contributions, top: top.slice(0, 3) }
+  }
+
+  const quiet = (learning: boolean): MultivariateDetection => ({
+    score: 0,
+    likelihood: 0,
+    threshold: thresholds.unusual,
+    level: 'normal',
+    kind: 'spike',
+    alert: false,
+    learning,
+    baseline: { mean: d, std: Math.sqrt(2 * d), n },
+    d2: 0,
+    contributions: NOTHING.contributions,
+    top: NOTHING.top,
+  })
+
+  return {
+    name: 'multivariate',
+    channels: d,
+    get learning() {
+      return gate.learning
+    },
+    update(t, values) {
+      for (let i = 0; i < d; i++) if (!Number.isFinite(values[i])) return quiet(gate.learning)
+      if (n < 2) {
+        learn(values, 1)
+        return quiet(gate.observe(t))
+      }
+      if (sinceRefresh >= refresh) refreshInverse()
+      sinceRefresh++
+      for (let i = 0; i < d; i++) z[i] = (values[i]! - mean[i]!) / stdOf(i)
+      let d2 = 0
+      if (haveInverse) {
+        for (let i = 0; i < d; i++) {
+          let s = 0
+          const row = i * d
+          for (let j = 0; j < d; j++) s += precision[row + j]! * z[j]!
+          pz[i] = s
+          d2 += z[i]! * s
+        }
+      } else {
+        // Singular even after shrinkage (λ = 0 and collinear channels): fall back to independent channels.
+        for (let i = 0; i < d; i++) {
+          pz[i] = z[i]!
+          d2 += z[i]! * z[i]!
+        }
+      }
+      const score = Math.max(0, chiSquareToZ(d2, d))
+      const learning = gate.observe(t)
+      learn(values, score > clip ? clip / score : 1)
+
+      const alert = !learning && score > thresholds.alert
+      const explained = score > thresholds.unusual ? explain() : NOTHING
+      const kind = runs.classify(alert, 1)
+      return {
+        score,
+        likelihood: learning ? 0 : likelihoodOf(score, thresholds.alert),
+        threshold: thresholds.unusual,
+        level: learning ? 'normal' : levelOf(score, thresholds),
+        kind,
+        alert,
+        learning,
+        baseline: { mean: d, std: Math.sqrt(2 * d), n },
+        d2,
+        contributions: explained.contributions,
+        top: explained.top,
+      }
+    },
+    snapshot() {
+      return {
+        d,
+        n,
+        mean: Array.from(mean),
+        cov: Array.from(cov),
+        precision: haveInverse ? Array.from(precision) : null,
+        sinceRefresh: Number.isFinite(sinceRefresh) ? sinceRefresh : refresh,
+        step: Array.from(step, (v) => (Number.isFinite(v) ? v : null)),
+        last: Array.from(last, (v) => (Number.isNaN(v) ? null : v)),
+        learning: gate.snapshot(),
+      }
+    },
+    restore(state) {
+      if (state.d !== d) {
+        throw new StreamError(
+          DetectErrorCode.InvalidOptions,
+          `A multivariate state for ${state.d} channels cannot be restored into a detector of ${d}`,
+        )
+      }
+      n = state.n
+      mean.set(state.mean)
+      cov.set(state.cov)
+      gate.restore(state.learning)
+      haveInverse = state.precision !== null
+      if (state.precision !== null) precision.set(state.precision)
+      state.step.forEach((v, i) => (step[i] = v ?? Number.POSITIVE_INFINITY))
+      state.last.forEach((v, i) => (last[i] = v ?? Number.NaN))
+      sinceRefresh = haveInverse ? state.sinceRefresh : Number.POSITIVE_INFINITY
+    },
+    reset() {
+      n = 0
+      mean.fill(0)
+      cov.fill(0)
+      last.fill(Number.NaN)
+      step.fill(Number.POSITIVE_INFINITY)
+      gate.reset()
+      runs.reset()
+      sinceRefresh = Number.POSITIVE_INFINITY
+      haveInverse = false
+    },
+  }
+}
