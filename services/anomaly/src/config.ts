@@ -17,7 +17,12 @@ export const AnomalyConfigSchema = Type.Object({
   // into the user's detector (TypeBox's Value.Default), so { name: 'mad' } would inherit novelty's options.
   detector: Type.Optional(
     Type.Object(
-      { name: Type.String({ minLength: 1 }) },
+      {
+        name: Type.String({
+          minLength: 1,
+          description: 'Detector name: novelty, zscore, mad, ewma or cusum.',
+        }),
+      },
       {
         additionalProperties: true,
         description:
@@ -36,8 +41,16 @@ export const AnomalyConfigSchema = Type.Object({
   ),
   debounce: Type.Object(
     {
-      holdoffSamples: Type.Integer({ minimum: 1, default: 20 }),
-      holdoffMs: Type.Number({ minimum: 0, default: 0 }),
+      holdoffSamples: Type.Integer({
+        minimum: 1,
+        default: 20,
+        description: 'An episode ends after this many consecutive normal samples…',
+      }),
+      holdoffMs: Type.Number({
+        minimum: 0,
+        default: 0,
+        description: '…that also span at least this much event time since the last alert.',
+      }),
     },
     { default: {} },
   ),

@@ -56,8 +56,18 @@ export const DashboardConfigSchema = Type.Object({
     maximum: 1_000_000,
     description: 'Raw samples per sensor the browser keeps (its ring buffers).',
   }),
-  maxSensors: Type.Integer({ default: 2000, minimum: 1, maximum: 100_000 }),
-  maxServices: Type.Integer({ default: 512, minimum: 1, maximum: 100_000 }),
+  maxSensors: Type.Integer({
+    default: 2000,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Most sensors the page shows; further ones are ignored (bounds memory).',
+  }),
+  maxServices: Type.Integer({
+    default: 512,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Most service instances the health view tracks (bounds memory).',
+  }),
   clientBacklogBytes: Type.Integer({
     default: 4 * 1024 * 1024,
     minimum: 65_536,
