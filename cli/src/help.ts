@@ -59,9 +59,11 @@ export function serviceHelp(
   summary: string,
   own: TSchema,
   common: TSchema,
+  extra: readonly string[] = [],
 ): string {
   return [
     `Usage: sluice ${command} [--config file.yaml] [--key value …]`,
+    ...extra,
     '',
     summary,
     '',
