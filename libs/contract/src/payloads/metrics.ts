@@ -87,6 +87,13 @@ export const HopMetricsSchema = Type.Object(
     unexplainedLoss: Type.Optional(
       Type.Integer({ description: 'Gaps minus counted drops; should be 0 on QoS 1 hops.' }),
     ),
+    unsequenced: Type.Optional(
+      Count(
+        'Samples without a sequence number (devices publishing directly without seq), cumulative: ' +
+          'their loss cannot be known. gaps and unexplainedLoss cover only sequenced samples, and are ' +
+          'left out while every sample is unsequenced.',
+      ),
+    ),
     sink: Type.Optional(
       Type.Object(
         {
