@@ -3,7 +3,13 @@
  * The anomaly service: raw samples in, debounced anomaly events out on `{p}/{device}/{channel}/anomaly`
  * (DESIGN.md §1, §4, §8). The detectors live in `@sluice/stream`; this file wires them to the hops.
  */
-import { anomalyTopic, encodeText, parseSensorKey, rawFilter } from '@sluice/contract'
+import {
+  anomalyTopic,
+  encodeText,
+  parseSensorKey,
+  deviceRawFilter,
+  rawFilter,
+} from '@sluice/contract'
 import { createSampledLog, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
 import type { DetectorSpec } from '@sluice/stream'
 import { DEFAULT_DETECTOR, type AnomalyConfigSchema } from './config.js'
@@ -36,7 +42,8 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
     name: 'raw',
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
-    filters: config.devices.map((d) => rawFilter(prefix, d)),
+    // Per-channel raw topics, and the device-level topic of devices publishing directly.
+    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
     handle: (key, samples) => {
       const before = detectors.refused
       detectors.push(key, samples)

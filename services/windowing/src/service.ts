@@ -4,7 +4,13 @@
  * publishes each window aggregate on `{p}/{device}/{channel}/window/{name}` (DESIGN.md §1, §4, §7). All the
  * statistics live in `@sluice/stream`; this file only wires them to the hops.
  */
-import { encodeText, parseSensorKey, rawFilter, windowTopic } from '@sluice/contract'
+import {
+  encodeText,
+  parseSensorKey,
+  deviceRawFilter,
+  rawFilter,
+  windowTopic,
+} from '@sluice/contract'
 import {
   createSampledLog,
   type HandleBatch,
@@ -59,7 +65,8 @@ export function createWindowingService(
     name: 'raw',
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
-    filters: config.devices.map((d) => rawFilter(prefix, d)),
+    // Per-channel raw topics, and the device-level topic of devices publishing directly.
+    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
     // In `handled` mode at most 2 × 4000 + 512 samples are handled ahead of the broker's
     // acknowledgements (see the hop), so even a size-1 window (one aggregate per sample) cannot overflow
     // the outbound queue of 10 000 during a burst, such as a persistent session's backlog after a

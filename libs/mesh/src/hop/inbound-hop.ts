@@ -25,10 +25,19 @@
  * publishes ahead of the broker.
  *
  * Every delivered item with a sequence number feeds a per-sensor gap tracker; unexplained loss is gaps
- * minus the drops this hop counted (§6). The hop manages its own subscriptions, so an instance can take
+ * minus the drops this hop counted (§6). An item marked `unsequenced` (a device publishing directly
+ * without `seq`, see the contract's device-forms) is counted apart: its loss cannot be known. By default
+ * the hop decodes raw samples on `{p}/{device}/{channel}/raw` and on the device topic `{p}/{device}/raw`,
+ * where each item carries its `channel` and is keyed by it. The hop manages its own subscriptions, so an instance can take
  * and give up sensors while it runs (§12).
  */
-import { decodeRawSamples, parseTopic, sensorKey, type HopMetrics } from '@sluice/contract'
+import {
+  decodeDeviceRaw,
+  decodeRawSamples,
+  parseTopic,
+  sensorKey,
+  type HopMetrics,
+} from '@sluice/contract'
 import {
   createBoundedQueue,
   createHopMeter,
@@ -84,7 +93,10 @@ export interface InboundHopSpec<T = Sample> extends HopSpecBase {
   readonly weight?: (item: T) => number
   /** The key items are grouped and tracked by. Default: `device/channel` from the topic, else the topic. */
   readonly key?: (topic: string, item: T) => string
-  /** An item's sequence number for gap tracking. Default: its numeric `seq` field, if any. */
+  /**
+   * An item's sequence number for gap tracking. Default: its numeric `seq` field, if any, unless the
+   * item is marked `unsequenced`.
+   */
   readonly seq?: (item: T) => number | undefined
   /** An item's ingest time (ms since the epoch) for latency. Default: its numeric `ingest` field. */
   readonly ingest?: (item: T) => number | undefined
@@ -256,16 +268,40 @@ export function createInboundHop<T = Sample>(
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
   const maxBatch = spec.maxBatch ?? 512
-  const decode =
-    spec.decode ??
-    ((_topic: string, payload: Uint8Array) => decodeRawSamples(payload) as HopDecodeResult<T>)
+  const decode = spec.decode ?? ((topic: string, payload: Uint8Array) => decodeRaw(topic, payload))
   const weightOf = spec.weight ?? (() => 1)
-  const seqOf = spec.seq ?? ((item: T) => numericField(item, 'seq'))
+  const seqOf =
+    spec.seq ??
+    ((item: T) =>
+      (item as { unsequenced?: unknown }).unsequenced === true
+        ? undefined
+        : numericField(item, 'seq'))
   const ingestOf = spec.ingest ?? ((item: T) => numericField(item, 'ingest'))
   const keyCache = new Map<string, string>()
+  /** The device of a device-level raw topic (`{p}/{device}/raw`), else undefined. Cached per topic. */
+  const deviceTopics = new Map<string, string | null>()
+  const deviceOf = (topic: string): string | undefined => {
+    let d = deviceTopics.get(topic)
+    if (d === undefined) {
+      const p = parseTopic(prefix, topic)
+      d = p?.kind === 'device-raw' ? p.device : null
+      if (deviceTopics.size < 100_000) deviceTopics.set(topic, d)
+    }
+    return d ?? undefined
+  }
+  const decodeRaw = (topic: string, payload: Uint8Array): HopDecodeResult<T> => {
+    const receivedAt = now()
+    if (deviceOf(topic) !== undefined)
+      return decodeDeviceRaw(payload, { receivedAt }) as HopDecodeResult<T>
+    return decodeRawSamples(payload, { receivedAt }) as HopDecodeResult<T>
+  }
   const keyOf =
     spec.key ??
-    ((topic: string): string => {
+    ((topic: string, item: T): string => {
+      // A device-topic item names its own channel.
+      const device = deviceOf(topic)
+      const channel = (item as { channel?: unknown }).channel
+      if (device !== undefined && typeof channel === 'string') return sensorKey(device, channel)
       let k = keyCache.get(topic)
       if (k === undefined) {
         const p = parseTopic(prefix, topic)
@@ -288,6 +324,8 @@ export function createInboundHop<T = Sample>(
   const matchCache = new Map<string, boolean>()
   const pending: Pending<T>[] = []
   let rejected = 0
+  /** Items without a sequence number (their loss cannot be known). */
+  let unsequenced = 0
   let out = 0
   let droppedShutdown = 0
   let handlerFailed = 0
@@ -438,6 +476,7 @@ export function createInboundHop<T = Sample>(
       for (const item of batch) {
         const seq = seqOf(item)
         if (seq !== undefined) gaps.observe(key, seq)
+        else if ((item as { unsequenced?: unknown }).unsequenced === true) unsequenced++
       }
       // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
       // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
@@ -655,7 +694,10 @@ export function createInboundHop<T = Sample>(
     },
     metrics(): HopMetrics {
       const { counters, snapshot } = readHopInterval(queue, meter, now())
-      const g = gaps.totals().gaps
+      const totals = gaps.totals()
+      const g = totals.gaps
+      // Only unsequenced samples so far: say so, rather than claim that nothing was lost.
+      const gapsKnown = totals.seen > 0 || unsequenced === 0
       const m = toHopMetrics({
         spec: metricsSpec,
         direction: 'in',
@@ -670,12 +712,17 @@ export function createInboundHop<T = Sample>(
         },
         capacity: queue.capacity,
         snapshot,
-        gaps: g,
-        unexplainedLoss: unexplainedLoss({
-          gaps: g,
-          countedDrops: counters.droppedTotal + droppedShutdown + droppedLeft,
-        }),
+        ...(gapsKnown
+          ? {
+              gaps: g,
+              unexplainedLoss: unexplainedLoss({
+                gaps: g,
+                countedDrops: counters.droppedTotal + droppedShutdown + droppedLeft,
+              }),
+            }
+          : {}),
       })
+      if (unsequenced > 0) m.unsequenced = unsequenced
       if (filters.size > 0) m.topic = [...filters].join(',')
       return m
     },
