@@ -169,6 +169,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
               instance:
                 fromId.role === user.role && fromId.via === 'client-id' ? fromId.instance : '+',
               via: 'password',
+              user: username,
             })
             done(null, true)
           },

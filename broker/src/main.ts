@@ -15,6 +15,8 @@ import type { SubscriberQueuePolicy } from './queue/subscriber-queue.js'
 /** The broker's command-line flags. */
 export const BROKER_USAGE = `Usage: sluice broker [options]
        sluice broker passwd <file> <user> <role>   (reads the password from the first line of stdin)
+         roles: serial-bridge windowing anomaly forwarder dashboard operator admin, and device
+         (user = device id: may publish only {p}/<user>/+/raw and {p}/<user>/raw)
   --host <addr>            listen address (default 127.0.0.1; others need credentials)
   --port <n>               MQTT TCP port (default 1883, 0 = any free port)
   --ws-port <n>            MQTT over WebSocket port, path /mqtt (off by default)
@@ -121,6 +123,11 @@ export async function runBrokerPasswd(
   if (file === undefined || user === undefined || role === undefined || rest.length > 0) {
     throw new InvalidBrokerOptionsError([`passwd takes <file> <user> <role>\n${BROKER_USAGE}`])
   }
+  // A device user's name is its device id: the topics it may publish are named after it (auth/acl).
+  if (role === 'device' && !/^[a-z0-9][a-z0-9_-]*$/.test(user))
+    throw new InvalidBrokerOptionsError([
+      `a device user is named after its device id, and "${user}" is not one ([a-z0-9][a-z0-9_-]*)`,
+    ])
   const lines = createInterface({ input, crlfDelay: Infinity })
   let password: string | undefined
   for await (const line of lines) {

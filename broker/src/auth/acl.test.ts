@@ -48,3 +48,27 @@ describe('publish ACL', () => {
     expect(check('anything', 'admin')('sluice/dev1/temp/raw')).toBe(true)
   })
 })
+
+describe('device role', () => {
+  const device = (user: string | undefined) =>
+    createPublishCheck(
+      { role: 'device', instance: '+', via: 'password', ...(user === undefined ? {} : { user }) },
+      'sluice',
+    )
+
+  it("lets a device user publish only its own device's raw topics", () => {
+    const may = device('esp32-1')
+    expect(may('sluice/esp32-1/temp/raw')).toBe(true)
+    expect(may('sluice/esp32-1/raw')).toBe(true)
+    expect(may('sluice/esp32-2/temp/raw')).toBe(false)
+    expect(may('sluice/esp32-2/raw')).toBe(false)
+    expect(may('sluice/esp32-1/temp/anomaly')).toBe(false)
+    expect(may('sluice/esp32-1/_ctl/rate')).toBe(false)
+  })
+
+  it('gives no raw topic to a device role without a user name that is a device id', () => {
+    expect(device(undefined)('sluice/esp32-1/temp/raw')).toBe(false)
+    expect(device('ESP.32')('sluice/ESP.32/temp/raw')).toBe(false)
+    expect(device('ESP.32')('sluice/+/temp/raw')).toBe(false)
+  })
+})
