@@ -91,6 +91,17 @@ export const CommonConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'Least severe log level written to stdout.' },
   ),
+  prometheusPort: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65_535,
+      description: 'Serve GET /metrics (Prometheus text format) on this port; off when unset.',
+    }),
+  ),
+  prometheusHost: Type.String({
+    default: '127.0.0.1',
+    description: 'Address of the /metrics endpoint (loopback unless told otherwise).',
+  }),
   metricsIntervalMs: Type.Integer({
     default: 1000,
     minimum: 50,

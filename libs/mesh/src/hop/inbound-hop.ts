@@ -326,6 +326,8 @@ export function createInboundHop<T = Sample>(
   let rejected = 0
   /** Items without a sequence number (their loss cannot be known). */
   let unsequenced = 0
+  /** The sensor keys received (bounded), for the `sensors` figure. */
+  const sensorKeys = new Set<string>()
   let out = 0
   let droppedShutdown = 0
   let handlerFailed = 0
@@ -478,6 +480,7 @@ export function createInboundHop<T = Sample>(
         if (seq !== undefined) gaps.observe(key, seq)
         else if ((item as { unsequenced?: unknown }).unsequenced === true) unsequenced++
       }
+      if (sensorKeys.size < 100_000) sensorKeys.add(key)
       // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
       // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
       // for room: the transport reads nothing then, so they could not arrive.
@@ -723,6 +726,7 @@ export function createInboundHop<T = Sample>(
           : {}),
       })
       if (unsequenced > 0) m.unsequenced = unsequenced
+      m.sensors = sensorKeys.size
       if (filters.size > 0) m.topic = [...filters].join(',')
       return m
     },
