@@ -27,7 +27,9 @@ export const BROKER_USAGE = `Usage: sluice broker [options]
   --queue-capacity <n>     each subscriber's outbound queue (default 10000)
   --queue-policy <p>       drop-oldest | drop-newest | sample | block (default drop-oldest)
   --prefix <p>             topic prefix (default sluice)
-  --instance <id>          broker instance id (default main)`
+  --instance <id>          broker instance id (default main)
+  --prometheus-port <n>    serve GET /metrics (Prometheus text format) on this port (off by default)
+  --prometheus-host <addr> address of /metrics (default 127.0.0.1)`
 
 /** Parsed flags, as broker options. */
 export type BrokerArgs = BrokerOptions
@@ -68,6 +70,8 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
         'queue-policy': { type: 'string' },
         prefix: { type: 'string' },
         instance: { type: 'string' },
+        'prometheus-port': { type: 'string' },
+        'prometheus-host': { type: 'string' },
       },
     }))
   } catch (err) {
@@ -102,6 +106,11 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
   }
   if (values.prefix !== undefined) args.prefix = values.prefix
   if (values.instance !== undefined) args.instance = values.instance
+  const promPort = integer('prometheus-port', values['prometheus-port'], problems)
+  const promHost = values['prometheus-host']
+  if (promPort !== undefined)
+    args.prometheus = { port: promPort, ...(promHost === undefined ? {} : { host: promHost }) }
+  else if (promHost !== undefined) problems.push('--prometheus-host needs --prometheus-port')
   if (problems.length > 0) throw new InvalidBrokerOptionsError(problems)
   return args
 }
