@@ -475,10 +475,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const statusTopicName = statusTopic(o.prefix, 'broker', o.instance)
   const metricsTopicName = metricsTopic(o.prefix, 'broker', o.instance)
   await publishInternal(statusTopicName, status('online'), true)
+  // GET /metrics (mesh's prometheus.ts) shows each metrics message's hops, so the two agree.
+  // Imported only when asked for: the broker alone does not load the service runtime.
+  const prometheus =
+    o.prometheus === undefined
+      ? undefined
+      : await (await import('@sluice/mesh')).startPrometheusExporter(o.prometheus)
   const metricsTimer =
     o.metricsIntervalMs > 0
       ? setInterval(() => {
-          void publishInternal(metricsTopicName, metrics(), false)
+          const m = metrics()
+          prometheus?.update({ service: 'broker', instance: o.instance, t: m.t, hops: m.hops })
+          void publishInternal(metricsTopicName, m, false)
         }, o.metricsIntervalMs)
       : undefined
   metricsTimer?.unref()
@@ -492,6 +500,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let closing: Promise<void> | undefined
   async function shutdown(): Promise<void> {
     const closed = servers.map((server) => closeServer(server))
+    await prometheus?.close()
     ws?.wss.close()
     await new Promise<void>((resolve) => {
       broker.close(() => {

@@ -76,6 +76,12 @@ describe('sluice broker passwd', () => {
     await expect(runBrokerPasswd(['f', 'u', 'r'], Readable.from([]))).rejects.toThrow(/stdin/)
   })
 
+  it('refuses a device user whose name is not a device id', async () => {
+    await expect(
+      runBrokerPasswd(['f', 'ESP 32', 'device'], Readable.from(['pw\n'])),
+    ).rejects.toThrow(/device id/)
+  })
+
   it('adds a user with the password read from stdin', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-passwd-cli-'))
     try {

@@ -17,6 +17,8 @@ export const BROKER_USAGE = `Usage: sluice broker [options]
        sluice broker passwd <file> <user> <role> [instance]
                            (reads the password from the first line of stdin; with an instance, the
                            user may connect as sluice-<role>-<instance> only)
+         roles: serial-bridge windowing anomaly forwarder dashboard operator admin, and device
+         (user = device id: may publish only {p}/<user>/+/raw and {p}/<user>/raw)
   --host <addr>            listen address (default 127.0.0.1; any other needs --password-file
                            with at least one user, or --allow-anonymous)
   --port <n>               MQTT TCP port (default 1883, 0 = any free port)
@@ -28,7 +30,9 @@ export const BROKER_USAGE = `Usage: sluice broker [options]
   --queue-capacity <n>     each subscriber's outbound queue (default 10000)
   --queue-policy <p>       drop-oldest | drop-newest | sample | block (default drop-oldest)
   --prefix <p>             topic prefix (default sluice)
-  --instance <id>          broker instance id (default main)`
+  --instance <id>          broker instance id (default main)
+  --prometheus-port <n>    serve GET /metrics (Prometheus text format) on this port (off by default)
+  --prometheus-host <addr> address of /metrics (default 127.0.0.1)`
 
 /** Parsed flags, as broker options. */
 export type BrokerArgs = BrokerOptions
@@ -69,6 +73,8 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
         'queue-policy': { type: 'string' },
         prefix: { type: 'string' },
         instance: { type: 'string' },
+        'prometheus-port': { type: 'string' },
+        'prometheus-host': { type: 'string' },
       },
     }))
   } catch (err) {
@@ -103,6 +109,11 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
   }
   if (values.prefix !== undefined) args.prefix = values.prefix
   if (values.instance !== undefined) args.instance = values.instance
+  const promPort = integer('prometheus-port', values['prometheus-port'], problems)
+  const promHost = values['prometheus-host']
+  if (promPort !== undefined)
+    args.prometheus = { port: promPort, ...(promHost === undefined ? {} : { host: promHost }) }
+  else if (promHost !== undefined) problems.push('--prometheus-host needs --prometheus-port')
   if (problems.length > 0) throw new InvalidBrokerOptionsError(problems)
   return args
 }
@@ -126,6 +137,11 @@ export async function runBrokerPasswd(
       `passwd takes <file> <user> <role> [instance]\n${BROKER_USAGE}`,
     ])
   }
+  // A device user's name is its device id: the topics it may publish are named after it (auth/acl).
+  if (role === 'device' && !/^[a-z0-9][a-z0-9_-]*$/.test(user))
+    throw new InvalidBrokerOptionsError([
+      `a device user is named after its device id, and "${user}" is not one ([a-z0-9][a-z0-9_-]*)`,
+    ])
   const lines = createInterface({ input, crlfDelay: Infinity })
   let password: string | undefined
   for await (const line of lines) {

@@ -77,6 +77,8 @@ export interface BrokerOptions {
   readonly instance?: string
   /** Period of the metrics message. Default 1000 ms; 0 turns it off. */
   readonly metricsIntervalMs?: number
+  /** Serve GET /metrics (Prometheus text format) from each metrics message; host default 127.0.0.1. */
+  readonly prometheus?: { readonly port: number; readonly host?: string }
   /** How long a subscriber's socket may stay full before the broker disconnects it. Default 60 000 ms. */
   readonly drainTimeoutMs?: number
   /** Logger; silent by default. */
@@ -105,6 +107,7 @@ export interface ResolvedBrokerOptions {
   readonly prefix: string
   readonly instance: string
   readonly metricsIntervalMs: number
+  readonly prometheus: { readonly port: number; readonly host: string } | undefined
   readonly drainTimeoutMs: number
   readonly logger: BrokerLogger
 }
@@ -262,6 +265,13 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
       BROKER_DEFAULTS.metricsIntervalMs,
       true,
     ),
+    prometheus:
+      options.prometheus === undefined
+        ? undefined
+        : {
+            port: port('prometheus.port', options.prometheus.port, 0) ?? 0,
+            host: options.prometheus.host ?? '127.0.0.1',
+          },
     drainTimeoutMs: positive(
       'drainTimeoutMs',
       options.drainTimeoutMs,

@@ -59,7 +59,9 @@ export const commands: Readonly<Record<string, Command>> = {
       const bridge = await import('@sluice/serial-bridge')
       // `--list` prints the serial ports and exits, without a broker.
       if (argv.includes('--list')) return bridge.printPortList()
-      runServiceCommand('bridge', S.bridge, bridge.serialBridgeService, argv)
+      runServiceCommand('bridge', S.bridge, bridge.serialBridgeService, argv, [
+        '       sluice bridge --list   (prints the serial ports the bridge can see, and exits)',
+      ])
       return undefined
     },
   },

@@ -5,7 +5,8 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 
-interface SchemaLike {
+/** The parts of a JSON Schema the help reads. */
+export interface SchemaLike {
   type?: string
   description?: string
   default?: unknown
@@ -24,21 +25,32 @@ function typeName(s: SchemaLike): string {
   return s.type ?? 'value'
 }
 
-/** One line per leaf option, `--a.b <type>  description (default …)`. */
-export function describeOptions(schema: TSchema, prefix = ''): string[] {
+/** One leaf option of a config schema: its dotted path and its schema. */
+export interface OptionEntry {
+  readonly path: string
+  readonly schema: SchemaLike
+}
+
+/** Every leaf option of `schema`, nested objects flattened to dotted paths (`governor.high`). */
+export function listOptions(schema: TSchema, prefix = ''): OptionEntry[] {
   const s = schema as SchemaLike
-  const lines: string[] = []
+  const out: OptionEntry[] = []
   for (const [key, prop] of Object.entries(s.properties ?? {})) {
     const path = `${prefix}${key}`
-    if (prop.type === 'object' && prop.properties && !prop.anyOf) {
-      lines.push(...describeOptions(prop as TSchema, `${path}.`))
-      continue
-    }
+    if (prop.type === 'object' && prop.properties && !prop.anyOf)
+      out.push(...listOptions(prop as TSchema, `${path}.`))
+    else out.push({ path, schema: prop })
+  }
+  return out
+}
+
+/** One line per leaf option, `--a.b <type>  description (default …)`. */
+export function describeOptions(schema: TSchema, prefix = ''): string[] {
+  return listOptions(schema, prefix).map(({ path, schema: prop }) => {
     const def = prop.default === undefined ? '' : ` (default ${JSON.stringify(prop.default)})`
     const flag = `  --${path} <${typeName(prop)}>`
-    lines.push(`${flag.padEnd(40)} ${prop.description ?? ''}${def}`.trimEnd())
-  }
-  return lines
+    return `${flag.padEnd(40)} ${prop.description ?? ''}${def}`.trimEnd()
+  })
 }
 
 /** The full help text of a service command. */
@@ -47,9 +59,11 @@ export function serviceHelp(
   summary: string,
   own: TSchema,
   common: TSchema,
+  extra: readonly string[] = [],
 ): string {
   return [
     `Usage: sluice ${command} [--config file.yaml] [--key value …]`,
+    ...extra,
     '',
     summary,
     '',

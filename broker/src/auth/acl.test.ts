@@ -102,12 +102,40 @@ describe('service client ids', () => {
   })
 
   it("gives a password user the credential's instance, else its client id's, else none", () => {
-    expect(identityOfUser('sluice-windowing-laptop', { role: 'windowing' }).instance).toBe('laptop')
-    expect(identityOfUser('tool', { role: 'windowing', instance: 'pi' }).instance).toBe('pi')
-    const none = identityOfUser('tool', { role: 'windowing' })
+    expect(
+      identityOfUser('sluice-windowing-laptop', { user: 'w', role: 'windowing' }).instance,
+    ).toBe('laptop')
+    expect(identityOfUser('tool', { user: 'w', role: 'windowing', instance: 'pi' }).instance).toBe(
+      'pi',
+    )
+    const none = identityOfUser('tool', { user: 'w', role: 'windowing' })
     expect(none.instance).toBeUndefined()
     const may = createPublishCheck(none, 'sluice')
     expect(may('sluice/d/c/window/w5s')).toBe(true)
     expect(may('sluice/_sys/windowing/laptop/status')).toBe(false)
+  })
+})
+
+describe('device role', () => {
+  const device = (user: string | undefined) =>
+    createPublishCheck(
+      { role: 'device', instance: '+', via: 'password', ...(user === undefined ? {} : { user }) },
+      'sluice',
+    )
+
+  it("lets a device user publish only its own device's raw topics", () => {
+    const may = device('esp32-1')
+    expect(may('sluice/esp32-1/temp/raw')).toBe(true)
+    expect(may('sluice/esp32-1/raw')).toBe(true)
+    expect(may('sluice/esp32-2/temp/raw')).toBe(false)
+    expect(may('sluice/esp32-2/raw')).toBe(false)
+    expect(may('sluice/esp32-1/temp/anomaly')).toBe(false)
+    expect(may('sluice/esp32-1/_ctl/rate')).toBe(false)
+  })
+
+  it('gives no raw topic to a device role without a user name that is a device id', () => {
+    expect(device(undefined)('sluice/esp32-1/temp/raw')).toBe(false)
+    expect(device('ESP.32')('sluice/ESP.32/temp/raw')).toBe(false)
+    expect(device('ESP.32')('sluice/+/temp/raw')).toBe(false)
   })
 })

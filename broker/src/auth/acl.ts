@@ -1,9 +1,12 @@
 /**
  * @module auth/acl
  * Who may publish where (DESIGN.md §11: "each service may publish only its own topics"). The rules are
- * data — one table from role to MQTT topic filters, with `{p}` (the prefix), `{role}` and `{instance}`
- * placeholders — so that reading the table is reading the policy. Every role may also publish under its
- * own `{p}/_sys/{role}/{instance}/#` (status and metrics, §3), once the broker knows which instance it is.
+ * data — one table from role to MQTT topic filters, with `{p}` (the prefix), `{role}`, `{instance}` and
+ * `{user}` placeholders — so that reading the table is reading the policy. Every role may also publish
+ * under its own `{p}/_sys/{role}/{instance}/#` (status and metrics, §3), once the broker knows which
+ * instance it is. A `device` user (an ESP32 or a Tasmota publishing straight to MQTT) is named after its
+ * device id and may publish only that device's raw topics; a rule with `{user}` applies only to a
+ * password login whose user name is an identifier.
  *
  * Reading is open for the mesh's own topics (every one of them is meant to be observable), and closed
  * for the topics in {@link READ_RULES}: Aedes' `$SYS/…` announcements name every client id and every
@@ -20,6 +23,8 @@ export const PUBLISH_RULES: Readonly<Record<string, readonly string[]>> = Object
   forwarder: [],
   dashboard: ['{p}/+/_ctl/rate'],
   operator: ['{p}/+/_ctl/rate'],
+  // a device publishing directly: its own per-channel and device-level raw topics (user name = device id)
+  device: ['{p}/{user}/+/raw', '{p}/{user}/raw'],
   // tooling that must publish anywhere (replays, benchmarks, bridging); never the anonymous default
   admin: ['#'],
 })
@@ -58,7 +63,12 @@ export interface Identity {
   readonly instance: string | undefined
   /** How the identity was established. */
   readonly via: 'password' | 'client-id' | 'anonymous'
+  /** The user name of a password login (a `device` user's is its device id). */
+  readonly user?: string
 }
+
+/** What a `{user}` placeholder may stand for: an identifier, never a wildcard or a level separator. */
+const TOPIC_USER = /^[a-z0-9][a-z0-9_-]*$/
 
 /** Tests an MQTT topic against a topic filter (`+` one level, `#` the rest) [MQTT-4.7.1]. */
 export function topicMatches(filter: string, topic: string): boolean {
@@ -106,7 +116,11 @@ export function publishFilters(identity: Identity, prefix: string): string[] {
       .replaceAll('{role}', identity.role)
       .replaceAll('{instance}', instance ?? '')
   const own = instance === undefined ? [] : [OWN_SYS_RULE]
-  return [...(PUBLISH_RULES[identity.role] ?? []), ...own].map(fill)
+  const user =
+    identity.user !== undefined && TOPIC_USER.test(identity.user) ? identity.user : undefined
+  return [...(PUBLISH_RULES[identity.role] ?? []), ...own]
+    .filter((rule) => user !== undefined || !rule.includes('{user}'))
+    .map((rule) => fill(rule).replaceAll('{user}', user ?? ''))
 }
 
 /**
@@ -201,9 +215,9 @@ export function checkClientId(clientId: string, credential: Credential): string 
  */
 export function identityOfUser(
   clientId: string,
-  user: { readonly role: string; readonly instance?: string | undefined },
+  user: { readonly user: string; readonly role: string; readonly instance?: string | undefined },
 ): Identity {
   const service = serviceOfClientId(clientId)
   const fromId = service?.role === user.role ? service.instance : undefined
-  return { role: user.role, instance: user.instance ?? fromId, via: 'password' }
+  return { role: user.role, instance: user.instance ?? fromId, via: 'password', user: user.user }
 }

@@ -10,4 +10,6 @@ import type { AedesPersistence } from 'aedes-persistence'
 const require = createRequire(import.meta.url)
 
 /** Creates an Aedes persistence on a `level` database. */
-export const levelPersistence = require('aedes-persistence-level') as (db: unknown) => AedesPersistence
+export const levelPersistence = require('aedes-persistence-level') as (
+  db: unknown,
+) => AedesPersistence

@@ -7,15 +7,17 @@ import type { TObject } from '@sinclair/typebox'
 import { CommonConfigSchema, runService, type ServiceDefinition } from '@sluice/mesh'
 import { serviceHelp } from '../help.js'
 
-/** Runs `def` with `argv` (the arguments after the subcommand). */
+/** Runs `def` with `argv` (the arguments after the subcommand); `extra` usage lines go in `--help`. */
 export function runServiceCommand<S extends TObject>(
   command: string,
   summary: string,
   def: ServiceDefinition<S>,
   argv: readonly string[],
+  extra: readonly string[] = [],
 ): void {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(serviceHelp(command, summary, def.configSchema, CommonConfigSchema) + '\n')
+    const help = serviceHelp(command, summary, def.configSchema, CommonConfigSchema, extra)
+    process.stdout.write(help + '\n')
     return
   }
   runService(def, argv)

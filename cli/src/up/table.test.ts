@@ -1,6 +1,6 @@
 import type { HopMetrics, ServiceMetrics } from '@sluice/contract'
 import { describe, expect, it } from 'vitest'
-import { compact, renderTable } from './table.js'
+import { compact, count, renderTable } from './table.js'
 
 const hop = (over: Partial<HopMetrics> = {}): HopMetrics => ({
   direction: 'in',
@@ -157,6 +157,29 @@ describe('sluice up table', () => {
     )
     expect(lines.find((l) => l.startsWith('anomaly'))).toContain('offline')
     expect(lines.find((l) => l.startsWith('windowing'))).toContain('stale')
+  })
+
+  it('prints counters as whole numbers: no "0.00" drops', () => {
+    const lines = renderTable(
+      [
+        {
+          service: 'anomaly',
+          instance: 'i1',
+          metrics: metrics('anomaly', {
+            raw: hop({ dropped: {}, rejected: 0, gaps: 3, queue: { length: 5, capacity: 64 } }),
+          }),
+          metricsAt: 0,
+        },
+      ],
+      1000,
+    )
+    const row = lines[2]!
+    expect(row).not.toContain('0.00')
+    expect(row).toContain('5/64 8%')
+    expect(row).toMatch(/ 0 +0 +3 +3\.50 /)
+    expect(count(0)).toBe('0')
+    expect(count(9999)).toBe('9999')
+    expect(count(12_345)).toBe('12.3k')
   })
 
   it('formats numbers compactly', () => {

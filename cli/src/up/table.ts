@@ -46,6 +46,12 @@ export function compact(v: number | undefined): string {
   return v.toFixed(a >= 10 ? 1 : 2)
 }
 
+/** A counter (samples, drops, gaps): a whole number, so 0 is "0" and 7 is "7", compact from 10 000 up. */
+export function count(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '-'
+  return Math.abs(v) >= 1e4 ? compact(v) : String(Math.round(v))
+}
+
 function hopRow(service: string, name: string, h: HopMetrics, stale: boolean): string {
   const dropped = Object.values(h.dropped).reduce((a, b) => a + b, 0)
   const fill = h.queue.capacity > 0 ? Math.round((100 * h.queue.length) / h.queue.capacity) : 0
@@ -57,10 +63,10 @@ function hopRow(service: string, name: string, h: HopMetrics, stale: boolean): s
     compact(h.lambda),
     compact(h.mu),
     h.rho === undefined ? '-' : h.rho.toFixed(2),
-    `${compact(h.queue.length)}/${compact(h.queue.capacity)} ${fill}%`,
-    compact(dropped),
-    compact(h.rejected),
-    compact(h.gaps),
+    `${count(h.queue.length)}/${count(h.queue.capacity)} ${fill}%`,
+    count(dropped),
+    count(h.rejected),
+    count(h.gaps),
     h.latency ? compact(h.latency.p99) : '-',
     stale ? 'stale' : h.state,
   ]
@@ -77,7 +83,7 @@ export function deviceLine(h: HopMetrics): string | undefined {
   const parts = [`↳ ${d.id} ${d.mode}`, `${hz(d.appliedHz)} of ${hz(d.targetHz)}`]
   if (d.ackedHz !== undefined) parts.push(`(acked ${hz(d.ackedHz)})`)
   if (d.pressure !== 'none') parts.push(`pressure: ${d.pressure}`)
-  if (d.edgeDropped > 0) parts.push(`${compact(d.edgeDropped)} dropped at the edge`)
+  if (d.edgeDropped > 0) parts.push(`${count(d.edgeDropped)} dropped at the edge`)
   return `${' '.repeat(COLUMNS[0][1] + 1)}${parts.join(' ')}`
 }
 

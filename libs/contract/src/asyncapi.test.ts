@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ASYNCAPI_CHANNELS, MESSAGE_EXAMPLES, createAsyncApiDocument } from './asyncapi.js'
-import { decodeMessage, encode } from './codec.js'
+import { decodeMessage, decodeRawSamples, encode } from './codec.js'
+import { DEVICE_FORM_EXAMPLES, DeviceFormIds, decodeDeviceRaw } from './device-forms.js'
 import { MessageIds, type MessageId } from './message-ids.js'
 import { parseTopic } from './topics.js'
 
@@ -23,7 +24,7 @@ describe('AsyncAPI document', () => {
       return parsed!.kind
     })
     expect(new Set(kinds)).toEqual(
-      new Set(['raw', 'window', 'anomaly', 'rate', 'status', 'metrics']),
+      new Set(['raw', 'device-raw', 'window', 'anomaly', 'rate', 'status', 'metrics']),
     )
   })
 
@@ -36,6 +37,22 @@ describe('AsyncAPI document', () => {
       expect(doc.components.schemas[id]!.$id).toBe(id)
       expect(decodeMessage(id, encode(MESSAGE_EXAMPLES[id])).ok, id).toBe(true)
     }
+  })
+
+  it('lists every device form, each with a schema and an example the device-topic decoder accepts', () => {
+    const doc = createAsyncApiDocument() as {
+      components: {
+        messages: Record<string, { payload: unknown }>
+        schemas: Record<string, { $id: string }>
+      }
+    }
+    for (const id of Object.values(DeviceFormIds)) {
+      expect(doc.components.schemas[id]!.$id).toBe(id)
+      expect(decodeDeviceRaw(JSON.stringify(DEVICE_FORM_EXAMPLES[id])).ok, id).toBe(true)
+    }
+    expect(decodeRawSamples(JSON.stringify(DEVICE_FORM_EXAMPLES[DeviceFormIds.value])).ok).toBe(
+      true,
+    )
   })
 
   it('contains only JSON (no TypeBox symbols or undefined values)', () => {

@@ -8,6 +8,23 @@
 import { DEFAULT_PREFIX } from './topics.js'
 import { MessageIds, type MessageId } from './message-ids.js'
 import { MessageSchemas, type PayloadById } from './schemas.js'
+import type { TSchema } from '@sinclair/typebox'
+import {
+  DEVICE_FORM_EXAMPLES,
+  DeviceFieldsSchema,
+  DeviceFormIds,
+  DeviceValueSchema,
+  SenmlPackSchema,
+} from './device-forms.js'
+
+/** A device form's message id (what a device publishing directly may send, see device-forms.ts). */
+type DeviceFormId = (typeof DeviceFormIds)[keyof typeof DeviceFormIds]
+
+const DEVICE_FORM_SCHEMAS: { readonly [K in DeviceFormId]: TSchema } = {
+  [DeviceFormIds.value]: DeviceValueSchema,
+  [DeviceFormIds.fields]: DeviceFieldsSchema,
+  [DeviceFormIds.senml]: SenmlPackSchema,
+}
 
 /** One channel of the document: a topic template with its parameters and messages. */
 export interface AsyncApiChannelSpec {
@@ -16,7 +33,7 @@ export interface AsyncApiChannelSpec {
   /** MQTT topic template; `{name}` marks a parameter. */
   readonly address: string
   readonly description: string
-  readonly messages: readonly MessageId[]
+  readonly messages: readonly (MessageId | DeviceFormId)[]
   /** Who publishes to it. */
   readonly publisher: string
   readonly retained: boolean
@@ -31,9 +48,22 @@ export const ASYNCAPI_CHANNELS: readonly AsyncApiChannelSpec[] = [
   {
     key: 'raw',
     address: '{prefix}/{device}/{channel}/raw',
-    description: 'Raw samples of one sensor channel, one at a time or batched at high rates.',
-    messages: [MessageIds.raw, MessageIds.rawBatch],
-    publisher: 'serial-bridge',
+    description:
+      'Raw samples of one sensor channel, one at a time or batched at high rates. A device publishing ' +
+      'directly may send less: a bare number, {"value"} or a SenML pack.',
+    messages: [MessageIds.raw, MessageIds.rawBatch, DeviceFormIds.value, DeviceFormIds.senml],
+    publisher: 'serial-bridge or a device',
+    retained: false,
+    qos: 0,
+  },
+  {
+    key: 'device-raw',
+    address: '{prefix}/{device}/raw',
+    description:
+      'Readings of several channels of one device publishing directly (ESP32, Tasmota, ESPHome): named ' +
+      'numeric fields or a SenML pack, one channel each; a bare number or {"value"} is channel "value".',
+    messages: [DeviceFormIds.fields, DeviceFormIds.senml, DeviceFormIds.value],
+    publisher: 'a device',
     retained: false,
     qos: 0,
   },
@@ -192,7 +222,7 @@ function plainJson(value: unknown): unknown {
 }
 
 /** The key of a message in `components`; message ids are valid component keys (`^[a-zA-Z0-9.\-_]+$`). */
-function componentKey(id: MessageId): string {
+function componentKey(id: MessageId | DeviceFormId): string {
   return id
 }
 
@@ -245,6 +275,18 @@ export function createAsyncApiDocument(options: AsyncApiOptions = {}): Record<st
       contentType: 'application/json',
       payload: { $ref: `#/components/schemas/${id}` },
       examples: [{ name: 'example', payload: MESSAGE_EXAMPLES[id] }],
+    }
+  }
+  for (const id of Object.values(DeviceFormIds)) {
+    const schema = DEVICE_FORM_SCHEMAS[id]
+    schemas[id] = plainJson(schema)
+    messages[componentKey(id)] = {
+      name: id,
+      title: schema.title,
+      summary: schema.description,
+      contentType: 'application/json',
+      payload: { $ref: `#/components/schemas/${id}` },
+      examples: [{ name: 'example', payload: plainJson(DEVICE_FORM_EXAMPLES[id]) }],
     }
   }
   return {

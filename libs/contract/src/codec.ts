@@ -10,6 +10,7 @@
 import type { TSchema, Static } from '@sinclair/typebox'
 import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler'
 import type { Sample } from '@sluice/stream'
+import { decodeChannelForm } from './device-forms.js'
 import { InvalidPayloadError, type PayloadIssue } from './errors.js'
 import { MessageIds, type MessageId } from './message-ids.js'
 import { AnomalyEventSchema, type AnomalyEvent } from './payloads/anomaly.js'
@@ -30,6 +31,10 @@ export type DecodeResult<T> =
 export interface DecodeOptions {
   /** At most this many problems are reported (default 5): enough to fix a producer, cheap to build. */
   readonly maxIssues?: number
+  /** Raw payloads: the receipt time stamped on a device form's missing `t` / `ingest`. Default: now. */
+  readonly receivedAt?: number
+  /** Raw payloads: the topic's channel, checked against SenML record names. */
+  readonly channel?: string
 }
 
 /** What a decoder accepts: the MQTT payload bytes (a Node `Buffer` is a `Uint8Array`) or a string. */
@@ -319,11 +324,14 @@ export function decodeRawSamples(
   const parsed = parseJson(MessageIds.raw, input)
   if (!parsed.ok) return parsed
   const o = parsed.value
-  if (!isObject(o)) return notAnObject(MessageIds.raw, o)
+  // What devices publishing directly send (a bare number, {value}, SenML): device-forms.ts.
+  const device = (): DecodeResult<Sample[]> | undefined =>
+    decodeChannelForm(o, options?.receivedAt ?? Date.now(), options?.channel)
+  if (!isObject(o)) return device() ?? notAnObject(MessageIds.raw, o)
   const max = maxIssuesOf(options)
   if (!Array.isArray(o.seq)) {
     const r = decodeSampleObject(o, max)
-    return r.ok ? { ok: true, value: [r.value] } : r
+    return r.ok ? { ok: true, value: [r.value] } : (device() ?? r)
   }
   const samples = samplesFromBatch(o)
   if (samples !== undefined) return { ok: true, value: samples }

@@ -21,6 +21,8 @@ export {
   assertIdentifier,
   assertPrefix,
   rawTopic,
+  deviceRawTopic,
+  deviceRawFilter,
   windowTopic,
   anomalyTopic,
   rateTopic,
@@ -117,6 +119,24 @@ export {
   decodeMessage,
 } from './codec.js'
 export type { DecodeResult, DecodeOptions, PayloadInput } from './codec.js'
+
+export {
+  DeviceFormIds,
+  DeviceValueSchema,
+  DeviceFieldsSchema,
+  SenmlRecordSchema,
+  SenmlPackSchema,
+  DEVICE_FORM_EXAMPLES,
+  decodeChannelForm,
+  decodeDeviceRaw,
+} from './device-forms.js'
+export type {
+  DeviceSample,
+  DeviceValue,
+  DeviceFields,
+  SenmlPack,
+  DeviceDecodeOptions,
+} from './device-forms.js'
 
 export { createAsyncApiDocument, ASYNCAPI_CHANNELS, MESSAGE_EXAMPLES } from './asyncapi.js'
 export type { AsyncApiChannelSpec, AsyncApiOptions } from './asyncapi.js'

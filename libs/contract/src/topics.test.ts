@@ -16,6 +16,8 @@ import {
   rateTopic,
   rawFilter,
   rawTopic,
+  deviceRawTopic,
+  deviceRawFilter,
   sensorKey,
   statusFilter,
   statusTopic,
@@ -112,9 +114,11 @@ describe('topic builders and parseTopic', () => {
                   ? anomalyTopic('sluice', parsed.device, parsed.channel)
                   : parsed.kind === 'rate'
                     ? rateTopic('sluice', parsed.device)
-                    : parsed.kind === 'status'
-                      ? statusTopic('sluice', parsed.service, parsed.instance)
-                      : metricsTopic('sluice', parsed.service, parsed.instance)
+                    : parsed.kind === 'device-raw'
+                      ? deviceRawTopic('sluice', parsed.device)
+                      : parsed.kind === 'status'
+                        ? statusTopic('sluice', parsed.service, parsed.instance)
+                        : metricsTopic('sluice', parsed.service, parsed.instance)
           expect(rebuilt).toBe(`sluice/${s}`)
         },
       ),
@@ -211,5 +215,18 @@ describe('sensor keys', () => {
     expect(parseSensorKey('a/b/c')).toBeNull()
     expect(parseSensorKey('A/b')).toBeNull()
     expect(() => sensorKey('a', '_ctl')).toThrow(InvalidIdentifierError)
+  })
+})
+
+describe('device-level raw topic', () => {
+  it('builds, filters and parses {p}/{device}/raw', () => {
+    expect(deviceRawTopic('sluice', 'esp32-1')).toBe('sluice/esp32-1/raw')
+    expect(deviceRawFilter('sluice')).toBe('sluice/+/raw')
+    expect(parseTopic('sluice', 'sluice/esp32-1/raw')).toEqual({
+      kind: 'device-raw',
+      device: 'esp32-1',
+    })
+    expect(parseTopic('sluice', 'sluice/_sys/raw')).toBeNull()
+    expect(parseTopic('sluice', 'sluice/esp32-1/light/raw')?.kind).toBe('raw')
   })
 })

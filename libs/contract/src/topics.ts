@@ -8,6 +8,7 @@
  * | kind | topic |
  * |---|---|
  * | raw | `{p}/{device}/{channel}/raw` |
+ * | device-raw | `{p}/{device}/raw` (readings of several channels from a device publishing directly) |
  * | window | `{p}/{device}/{channel}/window/{name}` |
  * | anomaly | `{p}/{device}/{channel}/anomaly` |
  * | rate | `{p}/{device}/_ctl/rate` |
@@ -39,6 +40,7 @@ const ANY = '+'
 /** A topic, parsed back into its parts by {@link parseTopic}. */
 export type ParsedTopic =
   | { readonly kind: 'raw'; readonly device: string; readonly channel: string }
+  | { readonly kind: 'device-raw'; readonly device: string }
   | {
       readonly kind: 'window'
       readonly device: string
@@ -158,6 +160,32 @@ function segmentOrAny(field: string, value: string | undefined): string {
  */
 export function rawTopic(prefix: string, device: string, channel: string): string {
   return `${assertPrefix(prefix)}/${assertIdentifier('device', device)}/${assertIdentifier('channel', channel)}/raw`
+}
+
+/**
+ * The device-level raw topic: a device publishing straight to MQTT sends readings of several channels
+ * here at once (named fields or a SenML pack, see `device-forms.ts`).
+ *
+ * @example
+ * ```ts
+ * deviceRawTopic('sluice', 'esp32-1') // 'sluice/esp32-1/raw'
+ * ```
+ */
+export function deviceRawTopic(prefix: string, device: string): string {
+  return `${assertPrefix(prefix)}/${assertIdentifier('device', device)}/raw`
+}
+
+/**
+ * Subscription filter for device-level raw topics.
+ *
+ * @example
+ * ```ts
+ * deviceRawFilter('sluice')            // 'sluice/+/raw'
+ * deviceRawFilter('sluice', 'esp32-1') // 'sluice/esp32-1/raw'
+ * ```
+ */
+export function deviceRawFilter(prefix: string, device?: string): string {
+  return `${assertPrefix(prefix)}/${segmentOrAny('device', device)}/raw`
 }
 
 /**
@@ -342,6 +370,7 @@ export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
   }
   const parts = topic.slice(p.length + 1).split('/')
   const [a, b, c, d] = parts
+  if (parts.length === 2 && b === 'raw' && isIdentifier(a)) return { kind: 'device-raw', device: a }
   if (a === undefined || b === undefined || c === undefined) return null
   if (a === SYS_SEGMENT) {
     if (parts.length !== 4 || !isIdentifier(b) || !isIdentifier(c)) return null

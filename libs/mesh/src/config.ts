@@ -70,11 +70,16 @@ export const CommonConfigSchema = Type.Object({
     pattern: '^(mqtts?|wss?|tcp|ssl)://',
     description: 'Broker URL: mqtt://host:port, mqtts://, ws:// or wss://.',
   }),
-  username: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
+  username: Type.Optional(
+    Type.String({ description: 'Broker user name (see sluice broker passwd).' }),
+  ),
+  password: Type.Optional(
+    Type.String({ description: 'Broker password; prefer SLUICE_PASSWORD to a flag.' }),
+  ),
   prefix: Type.String({
     default: 'sluice',
     pattern: '^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$',
+    description: 'Topic prefix {p} of every topic ({p}/{device}/{channel}/raw, …).',
   }),
   group: Type.String({
     default: '',
@@ -93,9 +98,24 @@ export const CommonConfigSchema = Type.Object({
   }),
   logLevel: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
+    { default: 'info', description: 'Least severe log level written to stdout.' },
   ),
-  metricsIntervalMs: Type.Integer({ default: 1000, minimum: 50 }),
+  prometheusPort: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65_535,
+      description: 'Serve GET /metrics (Prometheus text format) on this port; off when unset.',
+    }),
+  ),
+  prometheusHost: Type.String({
+    default: '127.0.0.1',
+    description: 'Address of the /metrics endpoint (loopback unless told otherwise).',
+  }),
+  metricsIntervalMs: Type.Integer({
+    default: 1000,
+    minimum: 50,
+    description: 'How often the hop metrics are published ({p}/_sys/{service}/{instance}/metrics).',
+  }),
   shutdownTimeoutMs: Type.Integer({
     default: 5000,
     minimum: 0,
@@ -105,6 +125,8 @@ export const CommonConfigSchema = Type.Object({
   }),
   hops: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), HopConfigSchema, {
     default: {},
+    description:
+      'Per-hop overrides of QoS and queue, keyed by hop name (the --hops.<hop>… flags below).',
   }),
 })
 

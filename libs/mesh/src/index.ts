@@ -5,6 +5,8 @@
  * publishing, and graceful shutdown. A service's `main.ts` is one `runService({ … })` call.
  */
 export { runService, startService } from './run-service.js'
+export { startPrometheusExporter } from './prometheus.js'
+export type { PrometheusExporter, PrometheusExporterOptions } from './prometheus.js'
 export type {
   ServiceContext,
   ServiceDefinition,

@@ -26,6 +26,8 @@ export interface MetricsPublisherOptions {
   /** The hops, read at every interval (hops can come and go). */
   readonly sources: () => Iterable<MetricsSource>
   readonly log?: MeshLogger
+  /** Gets every payload built (e.g. the Prometheus endpoint, so a scrape equals the MQTT message). */
+  readonly onCollect?: (payload: ServiceMetrics) => void
 }
 
 /** A metrics publisher. */
@@ -76,7 +78,7 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
     lastAt = at
     const p99 = loopDelay.percentile(99) / 1e6
     loopDelay.reset()
-    return {
+    const payload: ServiceMetrics = {
       service: options.service,
       instance: options.instance,
       t: Date.now(),
@@ -88,6 +90,8 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
         eventLoopDelayP99: Number.isFinite(p99) ? Math.round(p99 * 1000) / 1000 : 0,
       },
     }
+    options.onCollect?.(payload)
+    return payload
   }
 
   async function publishNow(): Promise<void> {

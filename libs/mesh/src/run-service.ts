@@ -11,7 +11,7 @@
  */
 import { hostname } from 'node:os'
 import type { TObject } from '@sinclair/typebox'
-import { encodeText, statusTopic, type ServiceStatus } from '@sluice/contract'
+import { encodeText, statusTopic, type ServiceMetrics, type ServiceStatus } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
 import { pino, type Logger } from 'pino'
 import { loadConfig, type ServiceConfig } from './config.js'
@@ -20,6 +20,7 @@ import { createInboundHop, type InboundHop, type InboundHopSpec } from './hop/in
 import { withHopConfig } from './hop/hop-spec.js'
 import { createOutboundHop, type OutboundHop, type OutboundHopSpec } from './hop/outbound-hop.js'
 import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } from './metrics.js'
+import { startPrometheusExporter } from './prometheus.js'
 import { describeStartFailure, markConfigRefusal } from './start-failure.js'
 import { createMqttTransport } from './transport/mqtt.js'
 import type { AckOutcome, Transport, TransportMessage } from './transport/transport.js'
@@ -302,6 +303,12 @@ export async function startService<S extends TObject>(
     },
   }
 
+  // GET /metrics from the same payload as the MQTT metrics (prometheus.ts), when a port is set.
+  const prometheus =
+    common.prometheusPort === undefined
+      ? undefined
+      : await startPrometheusExporter({ port: common.prometheusPort, host: common.prometheusHost })
+  if (prometheus !== undefined) shutdownHooks.push(() => prometheus.close())
   const metrics = createMetricsPublisher({
     service: def.name,
     instance,
@@ -310,6 +317,7 @@ export async function startService<S extends TObject>(
     intervalMs: common.metricsIntervalMs,
     sources: () => [...inbound.values(), ...outbound.values(), ...extraSources],
     log: log.child({ component: 'metrics' }),
+    ...(prometheus === undefined ? {} : { onCollect: (m: ServiceMetrics) => prometheus.update(m) }),
   })
 
   // Order matters (DESIGN.md §5). Hops are declared before connecting, paused: a persistent session's
@@ -338,6 +346,7 @@ export async function startService<S extends TObject>(
     for (const hop of inbound.values()) await hop.start()
   } catch (err) {
     await transport.close({ graceful: true }).catch(() => undefined)
+    await prometheus?.close()
     throw err
   }
   metrics.start()

@@ -17,7 +17,12 @@ export const AnomalyConfigSchema = Type.Object({
   // into the user's detector (TypeBox's Value.Default), so { name: 'mad' } would inherit novelty's options.
   detector: Type.Optional(
     Type.Object(
-      { name: Type.String({ minLength: 1 }) },
+      {
+        name: Type.String({
+          minLength: 1,
+          description: 'Detector name: novelty, zscore, mad, ewma or cusum.',
+        }),
+      },
       {
         additionalProperties: true,
         description:

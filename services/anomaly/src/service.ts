@@ -9,6 +9,7 @@ import {
   anomalyTopic,
   encodeText,
   parseSensorKey,
+  deviceRawFilter,
   rawFilter,
   type AnomalyEvent,
 } from '@sluice/contract'
@@ -61,7 +62,8 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
     name: 'raw',
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
-    filters: config.devices.map((d) => rawFilter(prefix, d)),
+    // Per-channel raw topics, and the device-level topic of devices publishing directly.
+    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
     handle: (key, samples, batch) => {
       const before = detectors.refused
       detectors.push(key, samples)

@@ -57,13 +57,24 @@ export const DashboardConfigSchema = Type.Object({
     maximum: 1_000_000,
     description: 'Raw samples per sensor the browser keeps (its ring buffers).',
   }),
-  maxSensors: Type.Integer({ default: 2000, minimum: 1, maximum: 100_000 }),
-  maxServices: Type.Integer({ default: 512, minimum: 1, maximum: 100_000 }),
+  maxSensors: Type.Integer({
+    default: 2000,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Most sensors the page shows; further ones are ignored (bounds memory).',
+  }),
+  maxServices: Type.Integer({
+    default: 512,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Most service instances the health view tracks (bounds memory).',
+  }),
   sensorExpiryMs: Type.Integer({
     default: 600_000,
     minimum: 0,
     description:
-      'A sensor silent this long is forgotten, history and all (0: never), so sensors that come and go do not add up.',
+      'A sensor silent this long is forgotten, history and all (0: never), so sensors that come ' +
+      'and go do not add up.',
   }),
   maxClients: Type.Integer({
     default: 64,

@@ -20,6 +20,7 @@ import {
   metricsFilter,
   parseTopic,
   rateTopic,
+  deviceRawFilter,
   rawFilter,
   statusFilter,
   windowFilter,
@@ -120,7 +121,8 @@ export function createDashboardService(
     name: 'raw',
     qos: 0,
     queue: { capacity: 50_000, policy: 'drop-oldest' },
-    filters: config.devices.map((d) => rawFilter(prefix, d)),
+    // Per-channel raw topics, and the device-level topic of devices publishing directly.
+    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
     handle: (key, samples, batch) => {
       const before = live.stats.overLimit
       live.addSamples(key, samples)

@@ -43,7 +43,12 @@ export const SerialBridgeConfigSchema = Type.Object({
     description: 'Per-channel bounds, e.g. { light: { min: 0, max: 1023 } }.',
   }),
   port: Type.String({ default: '', description: 'Serial port path, e.g. /dev/ttyACM0.' }),
-  baud: Type.Integer({ default: 115200, minimum: 50, maximum: 4_000_000 }),
+  baud: Type.Integer({
+    default: 115200,
+    minimum: 50,
+    maximum: 4_000_000,
+    description: 'Serial baud rate; must match the sketch’s Serial.begin(…).',
+  }),
   resetDelayMs: Type.Integer({
     default: 2000,
     minimum: 0,
@@ -64,16 +69,38 @@ export const SerialBridgeConfigSchema = Type.Object({
   ),
   reconnect: Type.Object(
     {
-      initialMs: Type.Integer({ default: 500, minimum: 1 }),
-      maxMs: Type.Integer({ default: 10_000, minimum: 1 }),
+      initialMs: Type.Integer({
+        default: 500,
+        minimum: 1,
+        description: 'First wait before reopening a missing or unplugged port; doubles each try.',
+      }),
+      maxMs: Type.Integer({
+        default: 10_000,
+        minimum: 1,
+        description: 'Longest wait between two tries to reopen the port.',
+      }),
     },
     { default: {}, additionalProperties: false },
   ),
   mismatch: Type.Object(
     {
-      window: Type.Integer({ default: 25, minimum: 1, maximum: 10_000 }),
-      threshold: Type.Integer({ default: 20, minimum: 1, maximum: 10_000 }),
-      withinMs: Type.Integer({ default: 2000, minimum: 1 }),
+      window: Type.Integer({
+        default: 25,
+        minimum: 1,
+        maximum: 10_000,
+        description: 'How many of the latest lines the baud/format mismatch check looks at.',
+      }),
+      threshold: Type.Integer({
+        default: 20,
+        minimum: 1,
+        maximum: 10_000,
+        description: 'Bad lines among those that report a baud/format mismatch.',
+      }),
+      withinMs: Type.Integer({
+        default: 2000,
+        minimum: 1,
+        description: 'Only lines read within this span count towards a mismatch.',
+      }),
     },
     {
       default: {},
@@ -85,13 +112,43 @@ export const SerialBridgeConfigSchema = Type.Object({
   ),
   governor: Type.Object(
     {
-      enabled: Type.Boolean({ default: true }),
-      high: Type.Number({ default: 0.8, exclusiveMinimum: 0, maximum: 1 }),
-      low: Type.Number({ default: 0.3, minimum: 0, exclusiveMaximum: 1 }),
-      factor: Type.Number({ default: 0.5, exclusiveMinimum: 0, exclusiveMaximum: 1 }),
-      minHz: Type.Number({ default: 1, exclusiveMinimum: 0 }),
-      holdMs: Type.Integer({ default: 2000, minimum: 0 }),
-      ackTimeoutMs: Type.Integer({ default: 3000, minimum: 1 }),
+      enabled: Type.Boolean({
+        default: true,
+        description: 'Lower the device rate under pressure (serial mode); false: never.',
+      }),
+      high: Type.Number({
+        default: 0.8,
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: 'Lower the rate while the raw queue is fuller than this fraction.',
+      }),
+      low: Type.Number({
+        default: 0.3,
+        minimum: 0,
+        exclusiveMaximum: 1,
+        description: 'Raise it again once the queue has stayed emptier than this fraction.',
+      }),
+      factor: Type.Number({
+        default: 0.5,
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        description: 'Each step multiplies (lowering) or divides (raising) the rate by this.',
+      }),
+      minHz: Type.Number({
+        default: 1,
+        exclusiveMinimum: 0,
+        description: 'Never ask the device for less than this rate.',
+      }),
+      holdMs: Type.Integer({
+        default: 2000,
+        minimum: 0,
+        description: 'Least time between two steps, and how long the queue must stay low to raise.',
+      }),
+      ackTimeoutMs: Type.Integer({
+        default: 3000,
+        minimum: 1,
+        description: 'A rate command not acknowledged within this throttles at the edge instead.',
+      }),
       downstream: Type.Boolean({
         default: true,
         description:
@@ -114,8 +171,18 @@ export const SerialBridgeConfigSchema = Type.Object({
   ),
   batch: Type.Object(
     {
-      maxSamples: Type.Integer({ default: 100, minimum: 1, maximum: RAW_BATCH_MAX_SAMPLES }),
-      maxDelayMs: Type.Number({ default: 50, minimum: 0, maximum: 60_000 }),
+      maxSamples: Type.Integer({
+        default: 100,
+        minimum: 1,
+        maximum: RAW_BATCH_MAX_SAMPLES,
+        description: 'Most samples in one raw batch message (1: one message per sample).',
+      }),
+      maxDelayMs: Type.Number({
+        default: 50,
+        minimum: 0,
+        maximum: 60_000,
+        description: 'Longest a sample waits for its batch to fill (0: publish at once).',
+      }),
     },
     {
       default: {},
@@ -128,14 +195,35 @@ export const SerialBridgeConfigSchema = Type.Object({
   ),
   sim: Type.Object(
     {
-      devices: Type.Integer({ default: 1, minimum: 1, maximum: 10_000 }),
-      rateHz: Type.Number({ default: 10, exclusiveMinimum: 0, maximum: 100_000 }),
-      seed: Type.Integer({ default: 1 }),
-      base: Type.Number({ default: 500 }),
-      amplitude: Type.Number({ default: 100 }),
-      periodMs: Type.Number({ default: 60_000, exclusiveMinimum: 0 }),
-      trendPerSecond: Type.Number({ default: 0 }),
-      noiseStd: Type.Number({ default: 5, minimum: 0 }),
+      devices: Type.Integer({
+        default: 1,
+        minimum: 1,
+        maximum: 10_000,
+        description: 'Simulated devices (sim-1, sim-2, … when more than one).',
+      }),
+      rateHz: Type.Number({
+        default: 10,
+        exclusiveMinimum: 0,
+        maximum: 100_000,
+        description: 'Samples per second per device (rateHz overrides it).',
+      }),
+      seed: Type.Integer({
+        default: 1,
+        description: 'Random seed: the same seed gives the same signal.',
+      }),
+      base: Type.Number({ default: 500, description: 'Mean level of the signal.' }),
+      amplitude: Type.Number({ default: 100, description: 'Amplitude of the sine.' }),
+      periodMs: Type.Number({
+        default: 60_000,
+        exclusiveMinimum: 0,
+        description: 'Period of the sine.',
+      }),
+      trendPerSecond: Type.Number({ default: 0, description: 'Linear trend added per second.' }),
+      noiseStd: Type.Number({
+        default: 5,
+        minimum: 0,
+        description: 'Standard deviation of the Gaussian noise.',
+      }),
       anomalyEvery: Type.Integer({
         default: 0,
         minimum: 0,

@@ -77,6 +77,27 @@ export const WindowingConfigSchema = Type.Object({
     minItems: 1,
     description: 'Devices this instance owns (`+` = all); one subscription each.',
   }),
+  homeAssistant: Type.Object(
+    {
+      enabled: Type.Boolean({
+        default: false,
+        description:
+          'Publish Home Assistant MQTT discovery: one retained config per device, window sensors and ' +
+          'an anomaly binary sensor per channel.',
+      }),
+      discoveryPrefix: Type.String({
+        default: 'homeassistant',
+        pattern: '^[a-zA-Z0-9_-]+(/[a-zA-Z0-9_-]+)*$',
+        description: "Home Assistant's discovery prefix (its MQTT integration setting).",
+      }),
+      offDelayS: Type.Integer({
+        default: 60,
+        minimum: 1,
+        description: 'Seconds an anomaly binary sensor stays on after the last event.',
+      }),
+    },
+    { default: {}, additionalProperties: false },
+  ),
 })
 
 /** The windows every sensor gets when the config names none. */

@@ -4,7 +4,14 @@
  * publishes each window aggregate on `{p}/{device}/{channel}/window/{name}` (DESIGN.md §1, §4, §7). All the
  * statistics live in `@sluice/stream`; this file only wires them to the hops.
  */
-import { encodeText, parseSensorKey, rawFilter, windowTopic } from '@sluice/contract'
+import {
+  encodeText,
+  parseSensorKey,
+  deviceRawFilter,
+  rawFilter,
+  statusTopic,
+  windowTopic,
+} from '@sluice/contract'
 import {
   createSampledLog,
   type HandleBatch,
@@ -12,7 +19,49 @@ import {
   type ServiceImpl,
 } from '@sluice/mesh'
 import { DEFAULT_WINDOWS, type WindowingConfigSchema } from './config.js'
+import { deviceDiscovery } from './home-assistant.js'
 import { createSensorWindows } from './sensor-windows.js'
+
+/**
+ * Home Assistant discovery (home-assistant.ts), when enabled: returns what to call with each sensor key
+ * handled; a device's retained config is published again whenever it gains a channel.
+ */
+function createDiscovery(
+  ctx: ServiceContext<typeof WindowingConfigSchema>,
+  windows: readonly string[],
+): ((key: string) => void) | undefined {
+  const ha = ctx.config.homeAssistant
+  if (!ha.enabled) return undefined
+  const out = ctx.outbound({
+    name: 'home-assistant',
+    qos: 1,
+    retain: true,
+    queue: { capacity: 1000, policy: 'drop-oldest' },
+  })
+  const seen = new Set<string>()
+  const channels = new Map<string, string[]>()
+  const status = statusTopic(ctx.prefix, ctx.name, ctx.instance)
+  return (key) => {
+    // Bounded like the windows themselves: by the sensors this instance keeps (maxSensors).
+    if (seen.has(key) || seen.size >= ctx.config.maxSensors) return
+    seen.add(key)
+    const sensor = parseSensorKey(key)
+    if (sensor === null) return
+    const list = [...(channels.get(sensor.device) ?? []), sensor.channel]
+    channels.set(sensor.device, list)
+    const { topic, payload } = deviceDiscovery({
+      discoveryPrefix: ha.discoveryPrefix,
+      prefix: ctx.prefix,
+      device: sensor.device,
+      channels: list,
+      windows,
+      statusTopic: status,
+      version: ctx.version,
+      offDelayS: ha.offDelayS,
+    })
+    out.publish(topic, JSON.stringify(payload), 1)
+  }
+}
 
 /** Builds the windowing service from its runtime context. */
 export function createWindowingService(
@@ -54,12 +103,14 @@ export function createWindowingService(
     },
     config.maxSensors,
   )
+  const announce = createDiscovery(ctx, Object.keys(specs))
   const warnRefused = createSampledLog(ctx.log, 'warn', 1000)
   ctx.inbound({
     name: 'raw',
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
-    filters: config.devices.map((d) => rawFilter(prefix, d)),
+    // Per-channel raw topics, and the device-level topic of devices publishing directly.
+    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
     // In `handled` mode at most 2 × 4000 + 512 samples are handled ahead of the broker's
     // acknowledgements (see the hop), so even a size-1 window (one aggregate per sample) cannot overflow
     // the outbound queue of 10 000 during a burst, such as a persistent session's backlog after a
@@ -67,6 +118,7 @@ export function createWindowingService(
     maxUnconfirmed: 4000,
     handle: (key, samples, batch) => {
       current = batch
+      announce?.(key)
       try {
         const loss = windows.push(key, samples)
         // Counted by the hop, so its metrics show the loss, not only the aggregates' `late`.

@@ -120,6 +120,18 @@ export const HopMetricsSchema = Type.Object(
     unexplainedLoss: Type.Optional(
       Type.Integer({ description: 'Gaps minus counted drops; should be 0 on QoS 1 hops.' }),
     ),
+    sensors: Type.Optional(
+      Count(
+        'Inbound hops: sensors (device/channel keys) received so far, at most 100 000 tracked.',
+      ),
+    ),
+    unsequenced: Type.Optional(
+      Count(
+        'Samples without a sequence number (devices publishing directly without seq), cumulative: ' +
+          'their loss cannot be known. gaps and unexplainedLoss cover only sequenced samples, and are ' +
+          'left out while every sample is unsequenced.',
+      ),
+    ),
     sink: Type.Optional(
       Type.Object(
         {

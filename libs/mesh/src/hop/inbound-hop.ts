@@ -26,8 +26,11 @@
  *
  * Every delivered item with a sequence number feeds a per-sensor gap tracker; unexplained loss is gaps
  * minus the drops counted before the handler: this hop's, and those the publisher counted upstream and
- * declared in the payload (`dropped`, issue 11, item 10). The hop manages its own subscriptions, so an
- * instance can take and give up sensors while it runs (§12).
+ * declared in the payload (`dropped`, issue 11, item 10). An item marked `unsequenced` (a device
+ * publishing directly without `seq`, see the contract's device-forms) is counted apart: its loss cannot be
+ * known. By default the hop decodes raw samples on `{p}/{device}/{channel}/raw` and on the device topic
+ * `{p}/{device}/raw`, where each item carries its `channel` and is keyed by it. The hop manages its own
+ * subscriptions, so an instance can take and give up sensors while it runs (§12).
  *
  * **Intake checks** (issue 11, items 1 and 10). With the default key, a message whose topic is not a
  * Sluice topic with valid identifiers (`DEV!`, `dév`, a 60 000-character device) is `rejected`, not
@@ -42,6 +45,7 @@
  * samples already handled (so in `out`) whose output was dropped further on, counted there too.
  */
 import {
+  decodeDeviceRaw,
   decodeRawSamples,
   parseTopic,
   sensorKey,
@@ -109,7 +113,10 @@ export interface InboundHopSpec<T = Sample> extends HopSpecBase {
   readonly weight?: (item: T) => number
   /** The key items are grouped and tracked by. Default: `device/channel` from the topic, else the topic. */
   readonly key?: (topic: string, item: T) => string
-  /** An item's sequence number for gap tracking. Default: its numeric `seq` field, if any. */
+  /**
+   * An item's sequence number for gap tracking. Default: its numeric `seq` field, if any, unless the
+   * item is marked `unsequenced`.
+   */
   readonly seq?: (item: T) => number | undefined
   /** An item's ingest time (ms since the epoch) for latency. Default: its numeric `ingest` field. */
   readonly ingest?: (item: T) => number | undefined
@@ -291,11 +298,14 @@ export function createInboundHop<T = Sample>(
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
   const maxBatch = spec.maxBatch ?? 512
-  const decode =
-    spec.decode ??
-    ((_topic: string, payload: Uint8Array) => decodeRawSamples(payload) as HopDecodeResult<T>)
+  const decode = spec.decode ?? ((topic: string, payload: Uint8Array) => decodeRaw(topic, payload))
   const weightOf = spec.weight ?? (() => 1)
-  const seqOf = spec.seq ?? ((item: T) => numericField(item, 'seq'))
+  const seqOf =
+    spec.seq ??
+    ((item: T) =>
+      (item as { unsequenced?: unknown }).unsequenced === true
+        ? undefined
+        : numericField(item, 'seq'))
   const ingestOf = spec.ingest ?? ((item: T) => numericField(item, 'ingest'))
   const eventTimeOf = spec.eventTime ?? ((item: T) => numericField(item, 't'))
   const upstreamOf = spec.upstreamDropped ?? ((item: T) => numericField(item, 'dropped'))
@@ -314,6 +324,31 @@ export function createInboundHop<T = Sample>(
     }
     return k
   }
+  /** The device of a device-level raw topic (`{p}/{device}/raw`), else undefined. Cached per topic. */
+  const deviceTopics = new Map<string, string | null>()
+  const deviceOf = (topic: string): string | undefined => {
+    let d = deviceTopics.get(topic)
+    if (d === undefined) {
+      const p = parseTopic(prefix, topic)
+      d = p?.kind === 'device-raw' ? p.device : null
+      if (deviceTopics.size < 100_000) deviceTopics.set(topic, d)
+    }
+    return d ?? undefined
+  }
+  /** The default key of one item: its topic's, or on a device topic the sensor its `channel` names. */
+  const itemKeyOf = (topicKey: string, topic: string, item: T): string => {
+    const device = deviceOf(topic)
+    const channel = (item as { channel?: unknown }).channel
+    return device !== undefined && typeof channel === 'string'
+      ? sensorKey(device, channel)
+      : topicKey
+  }
+  const decodeRaw = (topic: string, payload: Uint8Array): HopDecodeResult<T> => {
+    const receivedAt = now()
+    if (deviceOf(topic) !== undefined)
+      return decodeDeviceRaw(payload, { receivedAt }) as HopDecodeResult<T>
+    return decodeRawSamples(payload, { receivedAt }) as HopDecodeResult<T>
+  }
   const warnRejected = createSampledLog(log, 'warn', 1000)
   const warnFuture = createSampledLog(log, 'warn', 1000)
   const warnHandler = createSampledLog(log, 'error', 100)
@@ -328,6 +363,10 @@ export function createInboundHop<T = Sample>(
   const matchCache = new Map<string, boolean>()
   const pending: Pending<T>[] = []
   let rejected = 0
+  /** Items without a sequence number (their loss cannot be known). */
+  let unsequenced = 0
+  /** The sensor keys received (bounded), for the `sensors` figure. */
+  const sensorKeys = new Set<string>()
   let out = 0
   /** Samples taken in but never offered to the queue (dropped at intake or while waiting for room). */
   let takenOutside = 0
@@ -487,7 +526,9 @@ export function createInboundHop<T = Sample>(
       for (const item of batch) {
         const seq = seqOf(item)
         if (seq !== undefined) gaps.observe(key, seq)
+        else if ((item as { unsequenced?: unknown }).unsequenced === true) unsequenced++
       }
+      if (sensorKeys.size < 100_000) sensorKeys.add(key)
       // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
       // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
       // for room: the transport reads nothing then, so they could not arrive.
@@ -697,7 +738,10 @@ export function createInboundHop<T = Sample>(
           continue
         }
         samples += weight
-        const key = topicKey ?? spec.key!(message.topic, item)
+        const key =
+          topicKey === undefined
+            ? spec.key!(message.topic, item)
+            : itemKeyOf(topicKey, message.topic, item)
         entries.push({ key, item, weight, at: t, delivery })
       }
       if (entries.length === 0) {
@@ -754,7 +798,10 @@ export function createInboundHop<T = Sample>(
     },
     metrics(): HopMetrics {
       const { counters, snapshot } = readHopInterval(queue, meter, now())
-      const g = gaps.totals().gaps
+      const totals = gaps.totals()
+      const g = totals.gaps
+      // Only unsequenced samples so far: say so, rather than claim that nothing was lost.
+      const gapsKnown = totals.seen > 0 || unsequenced === 0
       const m = toHopMetrics({
         spec: metricsSpec,
         direction: 'in',
@@ -773,14 +820,25 @@ export function createInboundHop<T = Sample>(
         },
         capacity: queue.capacity,
         snapshot,
-        gaps: g,
-        // Only drops before the gap tracker (which sees what the handler gets) leave gaps.
-        unexplainedLoss: unexplainedLoss({
-          gaps: g,
-          countedDrops:
-            counters.droppedTotal + droppedShutdown + droppedLeft + droppedFuture + upstreamDropped,
-        }),
+        // Only drops before the gap tracker (which sees what the handler gets) leave gaps; a hop that has
+        // seen only unsequenced samples cannot know its gaps.
+        ...(gapsKnown
+          ? {
+              gaps: g,
+              unexplainedLoss: unexplainedLoss({
+                gaps: g,
+                countedDrops:
+                  counters.droppedTotal +
+                  droppedShutdown +
+                  droppedLeft +
+                  droppedFuture +
+                  upstreamDropped,
+              }),
+            }
+          : {}),
       })
+      if (unsequenced > 0) m.unsequenced = unsequenced
+      m.sensors = sensorKeys.size
       if (filters.size > 0) m.topic = [...filters].join(',')
       return m
     },
