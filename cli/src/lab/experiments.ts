@@ -1,0 +1,16 @@
+/**
+ * @module lab/experiments
+ * Every experiment of `sluice lab`, in the order `docs/lab.md` walks through them.
+ */
+import type { Experiment } from './experiment.js'
+import { backpressureExperiment } from './experiments/backpressure.js'
+
+/** The experiments, by name, in teaching order. */
+export const experiments: readonly Experiment<never>[] = [
+  backpressureExperiment,
+] as unknown as readonly Experiment<never>[]
+
+/** An experiment by name, or undefined. */
+export function findExperiment(name: string): Experiment | undefined {
+  return (experiments as unknown as readonly Experiment[]).find((e) => e.name === name)
+}
