@@ -4,10 +4,14 @@
  */
 import type { Experiment } from './experiment.js'
 import { backpressureExperiment } from './experiments/backpressure.js'
+import { serialExperiment } from './experiments/serial.js'
+import { windowsExperiment } from './experiments/windows.js'
 
 /** The experiments, by name, in teaching order. */
 export const experiments: readonly Experiment<never>[] = [
+  windowsExperiment,
   backpressureExperiment,
+  serialExperiment,
 ] as unknown as readonly Experiment<never>[]
 
 /** An experiment by name, or undefined. */

@@ -115,7 +115,7 @@ async function runPolicy(mesh: LabMesh, p: Params, policy: string): Promise<Poli
     p95: s.p95,
     deviceRate: dev.lambda,
     brokerBacklog: backlog,
-    fill: fill.filter((f) => f.s >= started),
+    fill: fill.filter((f) => f.s >= started && f.s <= started + p.seconds),
   }
 }
 
@@ -164,12 +164,12 @@ async function runOverflow(mesh: LabMesh, p: Params): Promise<OverflowRun> {
     '--replay.time',
     'wall',
   ])
-  const span = (rows[rows.length - 1]!.t - rows[0]!.t) / 1000
-  await sleep(span * 1000 + 500)
+  await sleep(rows[rows.length - 1]!.t - rows[0]!.t + 500)
   await bridge.stop()
   // Stopped without draining what is left: it would take capacity / out seconds.
   await consumer.stop()
   const fill = hopSeries(mesh.metricsOf('window', 'w-overflow'), 'raw', t0)
+  const span = (p.overflowCapacity - p.overflowFill) / (p.overflowIn - p.overflowOut) + 1.5
   const burst = fill.find((f) => f.m.in > 0)
   const full = fill.find((f) => f.m.queue.length >= p.overflowCapacity)
   const drop = fill.find((f) => (f.m.dropped.newest ?? 0) > 0)
@@ -183,7 +183,9 @@ async function runOverflow(mesh: LabMesh, p: Params): Promise<OverflowRun> {
     }),
     fullAfter: full.s - burst.s,
     firstDropAfter: drop.s - burst.s,
-    fill: fill.filter((f) => f.s >= burst.s - 0.2).map((f) => ({ ...f, s: f.s - burst.s })),
+    fill: fill
+      .filter((f) => f.s >= burst.s && f.s <= burst.s + span)
+      .map((f) => ({ ...f, s: f.s - burst.s })),
   }
 }
 
@@ -221,7 +223,7 @@ function overflowPlot(p: Params, o: OverflowRun): string {
         ],
       },
     ],
-    { yMin: p.overflowFill - 10, hLines: [{ y: p.overflowCapacity, label: 'full' }] },
+    { yMin: p.overflowFill - 5, hLines: [{ y: p.overflowCapacity, label: 'full' }] },
   )
 }
 
@@ -284,7 +286,7 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
         `Overflow: ${p.overflowFill} of ${p.overflowCapacity} waiting, ${p.overflowIn} in and ${p.overflowOut} out per second: theory (${p.overflowCapacity} − ${p.overflowFill}) / (${p.overflowIn} − ${p.overflowOut}) = ${round(overflow.expectedSeconds)} s; measured: the first sample refused ${round(overflow.firstDropAfter)} s after the burst (metrics every 50 ms, so ±0.1 s). The queue first touches ${p.overflowCapacity} earlier, after ${round(overflow.fullAfter)} s: samples come and go one at a time, so the length saw-tooths about the straight line of the theory.`,
       ],
       data: {
-        runs: runs.map(({ fill: _fill, ...r }) => r),
+        runs: runs.map((r) => ({ ...r, fill: undefined })),
         overflow: {
           expectedSeconds: overflow.expectedSeconds,
           fullAfter: overflow.fullAfter,
