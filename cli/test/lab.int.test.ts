@@ -28,8 +28,8 @@ const socat = requireProgram('socat', ['/usr/bin/socat'])
 
 async function measure(name: string, params: Params): Promise<Record<string, unknown>> {
   const e = findExperiment(name)!
-  const outcome = await e.run({ ...e.defaults, ...params } as never, () => undefined)
-  return outcome.data as Record<string, unknown>
+  const outcome = await e.run({ ...e.defaults, ...params }, () => undefined)
+  return outcome.data
 }
 
 describe.skipIf(!built)('sluice lab', () => {
