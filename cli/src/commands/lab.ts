@@ -71,7 +71,7 @@ export function formatOutcome(
   files: readonly string[],
 ): string {
   return [
-    `${e.title}`,
+    e.title,
     '',
     formatTable(outcome.table),
     '',
@@ -125,7 +125,7 @@ export async function runLab(argv: readonly string[], io: LabIo = defaultIo): Pr
   const started = Date.now()
   let outcome: LabOutcome
   try {
-    outcome = await e.run(params as never, (line) =>
+    outcome = await e.run(params, (line) =>
       io.err(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}\n`),
     )
   } catch (err) {

@@ -108,7 +108,8 @@ async function runPolicy(mesh: LabMesh, p: Params, policy: string): Promise<Poli
     lambda: s.lambda,
     mu: s.mu,
     dropRate: s.dropRate,
-    expectedDropRate: policy === 'block' ? 0 : steadyDropRate(lambda, p.consumerRate),
+    // 1 − μ/λ with the rates measured here: a busy machine serves a little under the asked rate.
+    expectedDropRate: policy === 'block' ? 0 : steadyDropRate(s.lambda, s.mu),
     meanLength: s.meanLength,
     littlesL: s.littlesL,
     p50: s.p50,
@@ -265,7 +266,7 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
           'λ in/s',
           'μ out/s',
           'dropped',
-          'theory',
+          '1 − μ/λ',
           'mean queue',
           'L=λW',
           'p50 ms',

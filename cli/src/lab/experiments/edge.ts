@@ -10,6 +10,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { lineChart } from '@sluice/plot'
 import type { Experiment, LabOutcome, Progress } from '../experiment.js'
 import { hopSeries } from '../hop-series.js'
@@ -93,14 +94,15 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
       batchSize: p.burst,
       lingerMs: 1000,
     })
-    const common = ['--logLevel', 'warn', '--dataDir', mesh.dir]
+    // Each forwarder its own data directory: a spool is a folder per sink name under it.
+    const common = (dir: string) => ['--logLevel', 'warn', '--dataDir', join(mesh.dir, dir)]
     progress(
       `two forwarders to a webhook limited to ${p.limit} points/s: raw ${p.rateHz} Hz, and ${p.windowMs / 1000} s windows`,
     )
-    await mesh.start('forward', 'raw', [...common], {
+    await mesh.start('forward', 'raw', common('raw'), {
       sinks: [sink('cloud', '/raw', ['sluice/edge-raw/+/raw'])],
     })
-    await mesh.start('forward', 'win', [...common], {
+    await mesh.start('forward', 'win', common('win'), {
       sinks: [sink('cloud', '/win', ['sluice/edge-win/+/window/#'])],
     })
     await mesh.start('window', 'edge', ['--logLevel', 'warn'], {

@@ -429,8 +429,9 @@ export function createInboundHop<T = Sample>(
       if (serviceRate !== undefined) {
         // The sample waits in the queue while the slowed consumer is busy, where the policy sees it.
         const t = now()
-        // Behind by less than one service time: a late timer, caught up on the next sample. More: idle.
-        if (t - nextServiceAt > 1000 / serviceRate) nextServiceAt = t
+        // Behind by up to 250 ms (or one service time): late timers on a busy machine, caught up on the
+        // next samples so the mean rate holds. More: the consumer was idle, and starts afresh.
+        if (t - nextServiceAt > Math.max(1000 / serviceRate, 250)) nextServiceAt = t
         const wait = nextServiceAt - t
         if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait))
         nextServiceAt += 1000 / serviceRate
