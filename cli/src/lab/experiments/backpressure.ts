@@ -46,8 +46,8 @@ export interface PolicyRun {
   readonly p95: number
   /** The bridge's publish rate while it ran (the device's rate). */
   readonly deviceRate: number
-  /** Messages waiting at the broker for the consumer at the end (its own bounded queue). */
-  readonly brokerBacklog: number
+  /** Samples published but not yet taken by the consumer's hop when the run ended. */
+  readonly backlog: number
   readonly fill: readonly HopPoint[]
 }
 
@@ -90,9 +90,11 @@ async function runPolicy(mesh: LabMesh, p: Params, policy: string): Promise<Poli
   ])
   const started = (Date.now() - t0) / 1000
   await sleep(p.seconds * 1000)
-  const clientId = `sluice-windowing-w-${id}`
-  const backlog =
-    mesh.broker.metrics().subscribers.find((s) => s.clientId === clientId)?.queued ?? 0
+  // Published but not yet taken by the consumer's hop: at the broker (this subscriber's own queue) or
+  // in the TCP buffers between them, once the consumer stops reading its socket.
+  const published = mesh.metricsOf('bridge', `b-${id}`).at(-1)?.hops.raw?.out ?? 0
+  const taken = mesh.metricsOf('window', `w-${id}`).at(-1)?.hops.raw?.in ?? 0
+  const backlog = Math.max(0, published - taken)
   await bridge.stop()
   await consumer.stop()
   const fill = hopSeries(mesh.metricsOf('window', `w-${id}`), 'raw', t0)
@@ -115,7 +117,7 @@ async function runPolicy(mesh: LabMesh, p: Params, policy: string): Promise<Poli
     p50: s.p50,
     p95: s.p95,
     deviceRate: dev.lambda,
-    brokerBacklog: backlog,
+    backlog,
     fill: fill.filter((f) => f.s >= started && f.s <= started + p.seconds),
   }
 }
@@ -257,7 +259,7 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
       round(r.p50),
       round(r.p95),
       round(r.deviceRate),
-      r.brokerBacklog,
+      r.backlog,
     ])
     return {
       table: {
@@ -272,7 +274,7 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
           'p50 ms',
           'p95 ms',
           'device/s',
-          'broker backlog',
+          'backlog',
         ],
         rows,
       },
@@ -283,7 +285,7 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
       notes: [
         `Theory: a full queue fed at λ and served at μ sheds 1 − μ/λ of what arrives, whatever the policy (${round(steadyDropRate(p.consumerRate * p.factor, p.consumerRate) * 100)} % here); the policy only chooses which samples.`,
         "Little's law: the mean queue length equals the throughput times the mean wait (L = λW); compare the two columns.",
-        "block drops nothing in the hop: it stops acknowledging, so the backlog waits at the broker in this subscriber's own queue (broker backlog), and latency grows; a simulated device is not slowed (device/s), a serial device is (its bridge sends R<hz>).",
+        "block drops nothing: the hop stops acknowledging and reading, so what it cannot take waits upstream (backlog: published but not taken, at the broker in this subscriber's own queue or in the TCP buffers on the way) and latency grows with it; a simulated device is not slowed (device/s), a serial device is (its bridge sends R<hz>).",
         `Overflow: ${p.overflowFill} of ${p.overflowCapacity} waiting, ${p.overflowIn} in and ${p.overflowOut} out per second: theory (${p.overflowCapacity} − ${p.overflowFill}) / (${p.overflowIn} − ${p.overflowOut}) = ${round(overflow.expectedSeconds)} s; measured: the first sample refused ${round(overflow.firstDropAfter)} s after the burst (metrics every 50 ms, so ±0.1 s). The queue first touches ${p.overflowCapacity} earlier, after ${round(overflow.fullAfter)} s: samples come and go one at a time, so the length saw-tooths about the straight line of the theory.`,
       ],
       data: {

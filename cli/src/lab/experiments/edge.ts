@@ -168,10 +168,12 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
       pointsPerSecond({ everyMs: p.everyMs }),
     )
     const spool = (instance: string) =>
-      hopSeries(mesh.metricsOf('forward', instance), 'cloud', t0).map((h) => ({
-        x: h.s,
-        y: (h.m.sink?.spoolBytes ?? 0) / 1024,
-      }))
+      hopSeries(mesh.metricsOf('forward', instance), 'cloud', t0)
+        .filter((h) => h.s >= 0)
+        .map((h) => ({
+          x: h.s,
+          y: (h.m.sink?.spoolBytes ?? 0) / 1024,
+        }))
     const runs = [raw, win]
     return {
       table: {

@@ -174,12 +174,12 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
         {
           file: 'thresholds.svg',
           svg: lineChart(
-            'Detection rate against false alarms',
+            `Detection rate against false alarms (zscore at z = ${p.zs.join(', ')})`,
             'false alarms per hour',
             'detection rate (%)',
             [
               {
-                name: 'zscore, z = ' + p.zs.join(' / '),
+                name: 'zscore',
                 dots: true,
                 points: zRuns
                   .map((r) => ({ x: r.falseAlarmsPerHour, y: r.detectionRate * 100 }))
