@@ -16,6 +16,7 @@ import { startBroker, type RunningBroker } from '@sluice/broker'
 import { decodeMetrics, metricsTopic, statusTopic, type ServiceMetrics } from '@sluice/contract'
 import mqtt from 'mqtt'
 import { stringify as stringifyYaml } from 'yaml'
+import { LabNotBuiltError, LabTimeoutError } from './errors.js'
 
 /** The `sluice` subcommands a lab starts. */
 export type LabService = 'bridge' | 'window' | 'anomaly' | 'forward'
@@ -116,7 +117,9 @@ export function sluiceMain(): string {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
   const main = join(root, 'dist', 'main.js')
   if (!existsSync(main))
-    throw new Error(`${main} is missing: the lab runs the built services; run pnpm build first`)
+    throw new LabNotBuiltError(
+      `${main} is missing: the lab runs the built services as processes, and they have not been built. Run pnpm build first.`,
+    )
   return main
 }
 
@@ -137,7 +140,12 @@ function waitForOnline(
         return reject(
           new Error(`${topic} exited with ${child.exitCode}:\n${logs.slice(-5).join('\n')}`),
         )
-      if (Date.now() > deadline) return reject(new Error(`${topic}: not online within 30 s`))
+      if (Date.now() > deadline)
+        return reject(
+          new LabTimeoutError(
+            `${topic}: not online within 30 s: the machine may be very busy. Try again, or look at: ${logs.slice(-3).join(' | ')}`,
+          ),
+        )
       setTimeout(check, 20)
     }
     check()
@@ -256,7 +264,10 @@ export async function createLabMesh(options: LabMeshOptions = {}): Promise<LabMe
 export async function until(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!test()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`)
+    if (Date.now() > deadline)
+      throw new LabTimeoutError(
+        `${what}: not within ${timeoutMs / 1000} s; the machine may be very busy: try again, or with smaller parameters`,
+      )
     await new Promise((r) => setTimeout(r, 20))
   }
 }

@@ -9,6 +9,7 @@
 import { decodeRawSamples, rawFilter } from '@sluice/contract'
 import { barChart } from '@sluice/plot'
 import type { Experiment, LabOutcome, Progress } from '../experiment.js'
+import { LabProgramMissingError } from '../errors.js'
 import { createLabMesh, sleep, type LabMesh } from '../mesh.js'
 import { findSocat, openPtyPair, runSerialDevice } from '../serial-device.js'
 import { round } from '../table.js'
@@ -26,11 +27,6 @@ const defaults = {
 }
 
 type Params = typeof defaults
-
-/** Thrown when socat is missing: the experiment cannot run here. */
-export class SocatMissingError extends Error {
-  override readonly name = 'SocatMissingError'
-}
 
 const truncate = (s: string): string => (s.length > 48 ? `${s.slice(0, 48)}…` : s)
 
@@ -139,7 +135,7 @@ function mismatchMessage(logs: readonly string[]): string | undefined {
 async function run(p: Params, progress: Progress): Promise<LabOutcome> {
   const socat = findSocat()
   if (socat === undefined)
-    throw new SocatMissingError(
+    throw new LabProgramMissingError(
       'the serial experiment needs socat for its pty pair, and it is not installed: apt-get install socat',
     )
   const mesh = await createLabMesh({ observe: [rawFilter('sluice')] })
