@@ -117,18 +117,18 @@ describe.skipIf(!built)('sluice lab', () => {
 
   it('the command prints the table and writes the plots where --out says', async () => {
     let text = ''
-    const code = await runLab(
-      ['backpressure', '--policies', 'drop-newest', '--seconds', '2', '--out', out],
-      {
-        out: (t) => (text += t),
-        err: () => undefined,
-      },
-    )
+    const code = await runLab(['thresholds', '--minutes', '5', '--zs', '2,4', '--out', out], {
+      out: (t) => (text += t),
+      err: () => undefined,
+    })
     expect(code).toBe(0)
-    expect(text).toMatch(/drop-newest\s+\d/)
-    const svg = await readFile(join(out, 'backpressure-fill.svg'), 'utf8')
+    expect(text).toMatch(/zscore z=4\s+\d+\/24/)
+    const svg = await readFile(join(out, 'thresholds.svg'), 'utf8')
     expect(svg).toContain('<svg')
-    expect(svg).toContain('95 % (critical)')
+    expect(svg).toContain('default (novelty)')
     expect(await runLab(['nope'], { out: () => undefined, err: () => undefined })).toBe(2)
+    expect(
+      await runLab(['windows', '--sizez', '3'], { out: () => undefined, err: () => undefined }),
+    ).toBe(2)
   }, 120_000)
 })
