@@ -169,5 +169,7 @@ export function lineChart(
     `<text x="14" y="${(top + H - bottom) / 2}" transform="rotate(-90 14 ${(top + H - bottom) / 2})" text-anchor="middle">${escapeXml(yLabel)}</text>`,
     lines,
     `</svg>`,
-  ].join('\n')
+  ]
+    .filter((part) => part !== '')
+    .join('\n')
 }
