@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { BenchResult } from './lib/results.js'
 import { resultsDir } from './lib/results.js'
-import { barChart, formatSi, lineChart, type LineSeries } from './lib/svg.js'
+import { barChart, formatSi, lineChart, type LineSeries } from '@sluice/plot'
 import { targetsSection } from './lib/targets.js'
 
 const benchDir = dirname(fileURLToPath(import.meta.url))

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest'
 import { hopDelta, identityResidual } from './hops.js'
 import { percentiles, type HopSnapshot } from './probe.js'
 import { readProcUsage } from './procs.js'
-import { barChart, lineChart } from './svg.js'
 
 const hop = (over: Partial<HopSnapshot>): HopSnapshot => ({
   in: 0,
@@ -63,31 +62,5 @@ describe('readProcUsage', () => {
 
   it('returns undefined for a process that does not exist', () => {
     expect(readProcUsage(2 ** 22 + 12345)).toBeUndefined()
-  })
-})
-
-describe('charts', () => {
-  it('draws one bar per row of the first unit only', () => {
-    const svg = barChart('t', [
-      { case: 'a', value: 1, unit: 'ms' },
-      { case: 'b', value: 2, unit: 'ms' },
-      { case: 'c', value: 3, unit: 'MB' },
-    ])
-    expect(svg.match(/<rect x=/g)?.length).toBe(2)
-  })
-
-  it('draws one path per series, with the names escaped in the legend', () => {
-    const svg = lineChart('RSS', 's', 'MB', [
-      {
-        name: 'a<b',
-        points: [
-          { x: 0, y: 1 },
-          { x: 1, y: 2 },
-        ],
-      },
-      { name: 'c', points: [{ x: 0, y: 3 }] },
-    ])
-    expect(svg.match(/<path /g)?.length).toBe(2)
-    expect(svg).toContain('a&lt;b')
   })
 })

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchResult, BenchRow } from './results.js'
-import { formatSi } from './svg.js'
+import { formatSi } from '@sluice/plot'
 
 function load(dir: string, name: string): BenchResult | undefined {
   const f = join(dir, `${name}.json`)

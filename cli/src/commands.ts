@@ -28,6 +28,7 @@ const S = {
   forward: 'Forward windows and anomalies to InfluxDB, HTTP, a cloud MQTT broker or files.',
   dashboard: 'Serve the live web dashboard.',
   replay: 'Run a detector over a CSV file or the NAB corpus, and score it.',
+  lab: 'Run a streaming lab experiment on the real services, with a table and SVG plots.',
   bench: 'Run the benchmarks (same as pnpm bench).',
   health: 'Exit 0 when the broker (and optionally a service) is up: for healthchecks.',
 } as const
@@ -84,6 +85,10 @@ export const commands: Readonly<Record<string, Command>> = {
   replay: {
     summary: S.replay,
     run: async (argv) => (await import('./commands/replay.js')).runReplay([...argv]),
+  },
+  lab: {
+    summary: S.lab,
+    run: async (argv) => (await import('./commands/lab.js')).runLab(argv),
   },
   health: {
     summary: S.health,

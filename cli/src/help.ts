@@ -78,5 +78,6 @@ export function serviceHelp(
     '  --hops.<hop>.qos <0|1|2>                 override a hop’s QoS',
     '  --hops.<hop>.queue.capacity <n>          override a hop’s queue capacity (samples)',
     '  --hops.<hop>.queue.policy <p>            drop-oldest | drop-newest | sample | block',
+    '  --hops.<hop>.serviceRate <n>             inbound: at most n samples/s (a consumer slowed on purpose)',
   ].join('\n')
 }

@@ -38,6 +38,14 @@ export const HopConfigSchema = Type.Object(
           '(handled, at least once across a crash; the default on a persistent session).',
       }),
     ),
+    serviceRate: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description:
+          'Inbound hops: hand at most this many samples per second to the service, one at a time (a ' +
+          'consumer slowed on purpose, for labs and tests: `sluice lab backpressure`). Default: no limit.',
+      }),
+    ),
     queue: Type.Optional(
       Type.Object(
         {

@@ -264,9 +264,14 @@ export async function startService<S extends TObject>(
     inbound<T = Sample>(spec: InboundHopSpec<T>): InboundHop<T> {
       ensureNewHop(spec.name)
       const ackOverride = common.hops[spec.name]?.ack
+      const rateOverride = common.hops[spec.name]?.serviceRate
       const hop = createInboundHop(
         withHopConfig(
-          ackOverride === undefined ? spec : { ...spec, ack: ackOverride },
+          {
+            ...spec,
+            ...(ackOverride === undefined ? {} : { ack: ackOverride }),
+            ...(rateOverride === undefined ? {} : { serviceRate: rateOverride }),
+          },
           common.hops,
         ),
         {

@@ -47,6 +47,35 @@ describe('createInboundHop', () => {
     expect(hop.metrics()).toMatchObject({ in: 4, out: 4, gaps: 0, unexplainedLoss: 0 })
   })
 
+  it('hands one sample at a time at most at serviceRate, the rest waiting in the queue under its policy', async () => {
+    const t = createFakeTransport()
+    const calls: { seqs: number[]; at: number }[] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        queue: { capacity: 10, policy: 'drop-oldest' },
+        serviceRate: 100,
+        handle: (_k, samples) =>
+          void calls.push({ seqs: samples.map((s) => s.seq), at: Date.now() }),
+      },
+      { transport: t, prefix: 'sluice' },
+    )
+    for (let seq = 1; seq <= 20; seq++)
+      hop.accept(
+        { topic: 'sluice/d/c/raw', payload: Buffer.from(raw(seq)), qos: 0, retain: false },
+        () => undefined,
+      )
+    expect(await hop.drain(5000)).toBe(true)
+    // 20 arrive at once into 10 places: the 10 oldest are evicted, the newest 10 handled one by one.
+    expect(calls.map((c) => c.seqs)).toEqual(
+      [11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((s) => [s]),
+    )
+    expect(hop.metrics()).toMatchObject({ in: 20, out: 10, dropped: { oldest: 10 } })
+    // 100 samples/s: 9 intervals of 10 ms at least (a loaded machine only makes them longer).
+    expect(calls.at(-1)!.at - calls[0]!.at).toBeGreaterThanOrEqual(85)
+  })
+
   it('groups a batch payload by sensor key and decodes batches into samples', async () => {
     const t = createFakeTransport()
     const calls: [string, number[]][] = []

@@ -136,6 +136,12 @@ export interface InboundHopSpec<T = Sample> extends HopSpecBase {
   /** Most samples handed to one `handle` call. Default 512. */
   readonly maxBatch?: number
   /**
+   * Hands at most this many samples per second to the handler, one sample per call: a consumer slowed
+   * on purpose (config `hops.<name>.serviceRate`), so a lab or a test can show a queue filling and its
+   * policy at work. Samples wait in the queue meanwhile. Default: as fast as the handler goes.
+   */
+  readonly serviceRate?: number
+  /**
    * `enqueue` or `handled` (see {@link AckMode}); config `hops.<name>.ack` overrides it. Default: the
    * runtime's (`handled` on a persistent session, else `enqueue`). Only QoS ≥ 1 hops acknowledge.
    */
@@ -297,7 +303,10 @@ export function createInboundHop<T = Sample>(
   })
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
-  const maxBatch = spec.maxBatch ?? 512
+  const serviceRate = spec.serviceRate
+  const maxBatch = serviceRate === undefined ? (spec.maxBatch ?? 512) : 1
+  /** With `serviceRate`: when the handler may take the next sample (a schedule, so the mean rate holds). */
+  let nextServiceAt = 0
   const decode = spec.decode ?? ((topic: string, payload: Uint8Array) => decodeRaw(topic, payload))
   const weightOf = spec.weight ?? (() => 1)
   const seqOf =
@@ -504,6 +513,17 @@ export function createInboundHop<T = Sample>(
   async function drainLoop(): Promise<void> {
     let handled = 0
     while (queue.size > 0) {
+      if (serviceRate !== undefined) {
+        // The sample waits in the queue while the slowed consumer is busy, where the policy sees it.
+        const t = now()
+        // Behind by up to 250 ms (or one service time): late timers on a busy machine, caught up on the
+        // next samples so the mean rate holds. More: the consumer was idle, and starts afresh.
+        if (t - nextServiceAt > Math.max(1000 / serviceRate, 250)) nextServiceAt = t
+        const wait = nextServiceAt - t
+        if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait))
+        nextServiceAt += 1000 / serviceRate
+        if (queue.size === 0) break
+      }
       const first = queue.poll()!
       const key = first.key
       const batch: T[] = [first.item]
