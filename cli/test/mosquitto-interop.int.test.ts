@@ -87,7 +87,12 @@ describe.skipIf(!available)(
         }),
         await startService(anomalyService, {
           argv,
-          overrides: { instance: 'mq-a', detector: { name: 'zscore', thresholds: { alert: 4 } } },
+          overrides: {
+            instance: 'mq-a',
+            detector: { name: 'zscore', thresholds: { alert: 4 } },
+            // The spike is sample 50 of a 60-sample batch: learn for 30 samples, not the default minute.
+            learning: { samples: 30, ms: 0 },
+          },
         }),
       )
     })
