@@ -156,7 +156,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     gate.loggedIn(client.conn)
     identities.set(client, identity)
     publishChecks.set(client, createPublishCheck(identity, o.prefix))
-    subscribeChecks.set(client, createSubscribeCheck(identity))
+    subscribeChecks.set(client, createSubscribeCheck(identity, o.prefix))
     if (o.maxMessagesPerSecond > 0) {
       limiters.set(client, createRateLimiter(o.maxMessagesPerSecond, o.maxMessagesPerSecond))
     }

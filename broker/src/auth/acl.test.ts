@@ -133,6 +133,21 @@ describe('device role', () => {
     expect(may('sluice/esp32-1/_ctl/rate')).toBe(false)
   })
 
+  it('lets a device user read only its own rate commands', () => {
+    const read = createSubscribeCheck(
+      { role: 'device', instance: '+', via: 'password', user: 'esp32-1' },
+      'sluice',
+    )
+    expect(read('sluice/esp32-1/_ctl/rate')).toBe(true)
+    expect(read('sluice/esp32-2/_ctl/rate')).toBe(false)
+    expect(read('sluice/+/_ctl/rate')).toBe(false)
+    expect(read('sluice/esp32-1/#')).toBe(false)
+    expect(read('#')).toBe(false)
+    expect(read('$SYS/#')).toBe(false)
+    const nameless = createSubscribeCheck({ role: 'device', instance: '+', via: 'password' })
+    expect(nameless('sluice/esp32-1/_ctl/rate')).toBe(false)
+  })
+
   it('gives no raw topic to a device role without a user name that is a device id', () => {
     expect(device(undefined)('sluice/esp32-1/temp/raw')).toBe(false)
     expect(device('ESP.32')('sluice/ESP.32/temp/raw')).toBe(false)

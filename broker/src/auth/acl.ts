@@ -52,6 +52,14 @@ export const READ_RULES: readonly { readonly filter: string; readonly roles: rea
     { filter: '$SYS/#', roles: ['admin'] },
   ])
 
+/**
+ * Role → the only topic filters that role may subscribe to, placeholders filled, taken literally; a role
+ * not listed reads every topic but those {@link READ_RULES} close. A device reads its own rate commands.
+ */
+export const SUBSCRIBE_ONLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  device: ['{p}/{user}/_ctl/rate'],
+})
+
 /** Who a connected client is, for the ACL. */
 export interface Identity {
   readonly role: string
@@ -140,7 +148,8 @@ export function createPublishCheck(identity: Identity, prefix: string): (topic: 
 
 /**
  * Builds the subscribe check for an identity: false for a filter that can match a topic of
- * {@link READ_RULES} that the identity's role may not read.
+ * {@link READ_RULES} that the identity's role may not read, or, for a role in {@link SUBSCRIBE_ONLY}, any
+ * filter but the ones listed there.
  *
  * @example
  * ```ts
@@ -149,7 +158,21 @@ export function createPublishCheck(identity: Identity, prefix: string): (topic: 
  * may('$SYS/#') // false
  * ```
  */
-export function createSubscribeCheck(identity: Identity): (filter: string) => boolean {
+export function createSubscribeCheck(
+  identity: Identity,
+  prefix = 'sluice',
+): (filter: string) => boolean {
+  const only = SUBSCRIBE_ONLY[identity.role]
+  if (only !== undefined) {
+    const user =
+      identity.user !== undefined && TOPIC_USER.test(identity.user) ? identity.user : undefined
+    const allowed = new Set(
+      user === undefined
+        ? []
+        : only.map((rule) => rule.replaceAll('{p}', prefix).replaceAll('{user}', user)),
+    )
+    return (filter) => allowed.has(filter)
+  }
   const closed = READ_RULES.filter((rule) => !rule.roles.includes(identity.role))
   return (filter) => !closed.some((rule) => filtersOverlap(filter, rule.filter))
 }
