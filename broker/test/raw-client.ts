@@ -5,27 +5,10 @@
  * QoS 1 ones, which also stops when the socket is paused — exactly a consumer that stopped reading.
  */
 import { connect, type Socket } from 'node:net'
-
-function encodeLength(n: number): Buffer {
-  const bytes: number[] = []
-  do {
-    let byte = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) byte |= 0x80
-    bytes.push(byte)
-  } while (n > 0)
-  return Buffer.from(bytes)
-}
-
-function str(s: string): Buffer {
-  const b = Buffer.from(s, 'utf8')
-  const len = Buffer.alloc(2)
-  len.writeUInt16BE(b.length)
-  return Buffer.concat([len, b])
-}
+import { encodeRemainingLength, str } from './raw-connect.js'
 
 function packet(type: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([type]), encodeLength(body.length), body])
+  return Buffer.concat([Buffer.from([type]), encodeRemainingLength(body.length), body])
 }
 
 /** A raw subscriber. */

@@ -18,7 +18,8 @@ export function encodeRemainingLength(n: number): Buffer {
   return Buffer.from(bytes)
 }
 
-function str(s: string): Buffer {
+/** A UTF-8 string with its 2-byte length prefix [MQTT-1.5.3]. */
+export function str(s: string): Buffer {
   const b = Buffer.from(s, 'utf8')
   const len = Buffer.alloc(2)
   len.writeUInt16BE(b.length)
