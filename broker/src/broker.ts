@@ -336,6 +336,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   }
 
   const servers: Server[] = []
+  // Set once listening; shutdown() (also on a failed listen) closes it if there is one.
+  let prometheus: { close(): Promise<void> } | undefined = undefined
   let ws: WsListener | undefined
   let tcpPort: number
   let wsPort: number | undefined
@@ -477,15 +479,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   await publishInternal(statusTopicName, status('online'), true)
   // GET /metrics (mesh's prometheus.ts) shows each metrics message's hops, so the two agree.
   // Imported only when asked for: the broker alone does not load the service runtime.
-  const prometheus =
+  const exporter =
     o.prometheus === undefined
       ? undefined
       : await (await import('@sluice/mesh')).startPrometheusExporter(o.prometheus)
+  prometheus = exporter
   const metricsTimer =
     o.metricsIntervalMs > 0
       ? setInterval(() => {
           const m = metrics()
-          prometheus?.update({ service: 'broker', instance: o.instance, t: m.t, hops: m.hops })
+          exporter?.update({ service: 'broker', instance: o.instance, t: m.t, hops: m.hops })
           void publishInternal(metricsTopicName, m, false)
         }, o.metricsIntervalMs)
       : undefined

@@ -23,7 +23,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Sample } from '@sluice/stream'
 import type { DecodeResult, PayloadInput } from './codec.js'
 import { InvalidPayloadError, type PayloadIssue } from './errors.js'
-import { Count, TimeMs } from './payloads/common.js'
+import { Count, isTimeMs, TIME_MS_MAX, TimeMs } from './payloads/common.js'
 import { IDENTIFIER_PATTERN, isIdentifier } from './topics.js'
 
 /** A sample decoded from a device form: which channel (device topic), and whether it had a `seq`. */
@@ -163,8 +163,12 @@ function stampsOf(
   for (const f of ['t', 'ingest'] as const) {
     const v = o[f]
     if (v === undefined) continue
-    if (isFinite(v)) out[f] = v
-    else issues.push({ path: `/${f}`, message: `expected a finite number (or no ${f} at all)` })
+    if (isTimeMs(v)) out[f] = v
+    else
+      issues.push({
+        path: `/${f}`,
+        message: `expected a time in ms since the epoch, 0 to ${TIME_MS_MAX} (or no ${f} at all)`,
+      })
   }
   return out
 }
@@ -255,6 +259,10 @@ function decodeSenml(
         : Math.abs(seconds) < SENML_RELATIVE_BELOW
           ? receivedAt + seconds * 1000
           : seconds * 1000
+    if (!isTimeMs(t))
+      return reject(id, [
+        { path: `${at}/t`, message: `gives a time outside 0 … ${TIME_MS_MAX} ms since the epoch` },
+      ])
     out.push(sample(bv + rec.v, { t }, receivedAt, target))
   }
   return { ok: true, value: out }

@@ -5,7 +5,13 @@
  * upstream. The service must keep running and publishing, and account for every message: each sample
  * taken in is out or dropped (by a named reason) or still queued, and each bad message is rejected.
  */
-import { decodeRawSamples, decodeWindow, parseTopic, type HopMetrics } from '@sluice/contract'
+import {
+  decodeDeviceRaw,
+  decodeRawSamples,
+  decodeWindow,
+  parseTopic,
+  type HopMetrics,
+} from '@sluice/contract'
 import { topicMatches } from '@sluice/mesh'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -45,10 +51,13 @@ describe('windowing intake (issue 11)', () => {
         async (messages) => {
           for (const [topic, payload] of messages) {
             const acked = svc.transport.inject(topic, payload)
-            if (!topicMatches('sluice/+/+/raw', topic)) continue
+            // Per-channel raw topics and the device topic of devices publishing directly.
+            const device = topicMatches('sluice/+/raw', topic)
+            if (!device && !topicMatches('sluice/+/+/raw', topic)) continue
             // What the intake must do with it: reject a bad topic or payload, else take its samples.
-            const decoded = decodeRawSamples(payload)
-            if (parseTopic('sluice', topic)?.kind !== 'raw' || !decoded.ok) expectedRejected++
+            const decoded = device ? decodeDeviceRaw(payload) : decodeRawSamples(payload)
+            const kind = parseTopic('sluice', topic)?.kind
+            if (kind !== (device ? 'device-raw' : 'raw') || !decoded.ok) expectedRejected++
             else expectedIn += decoded.value.length
             expect(acked()).toBe(true)
           }
