@@ -63,16 +63,28 @@ async function publish(target: Target, topic: string, message: string): Promise<
 /** The spike the anomaly test of mosquitto-interop uses: 60 steady readings and one far off at 50. */
 const spikeValues = Array.from({ length: 60 }, (_, i) => (i === 50 ? 90 : 20 + ((i * 7) % 5) * 0.1))
 
-async function startServices(url: string, name: string) {
+/** Windowing and anomaly; with `users`, each logs in as the user named after its service. */
+async function startServices(url: string, name: string, users = false) {
   const argv = ['--broker', url, '--logLevel', 'warn']
+  const login = (svc: string) => (users ? { username: svc, password: `${svc} password` } : {})
   return [
     await startService(windowingService, {
       argv,
-      overrides: { instance: `${name}-w`, windows: { c4: { type: 'count', size: 4, stride: 4 } } },
+      overrides: {
+        instance: `${name}-w`,
+        windows: { c4: { type: 'count', size: 4, stride: 4 } },
+        ...login('windowing'),
+      },
     }),
     await startService(anomalyService, {
       argv,
-      overrides: { instance: `${name}-a`, detector: { name: 'zscore', thresholds: { alert: 4 } } },
+      overrides: {
+        instance: `${name}-a`,
+        detector: { name: 'zscore', thresholds: { alert: 4 } },
+        // The spike is reading 50: learn for 30 readings, not the default minute.
+        learning: { samples: 30, ms: 0 },
+        ...login('anomaly'),
+      },
     }),
   ]
 }
@@ -162,8 +174,11 @@ describe.skipIf(!available)('devices publishing directly, with mosquitto_pub', (
       dir = await tempDir('sluice-device-')
       const passwordFile = join(dir.path, 'passwd')
       await addUser(passwordFile, 'esp-1', 'device password', 'device')
+      // With users configured, a service's client id needs a credential of its role (issue 11, item 6).
+      for (const svc of ['windowing', 'anomaly'])
+        await addUser(passwordFile, svc, `${svc} password`, svc)
       broker = await startBroker({ port: 0, passwordFile })
-      handles.push(...(await startServices(broker.url, 'ours')))
+      handles.push(...(await startServices(broker.url, 'ours', true)))
     })
     afterAll(async () => {
       for (const h of handles) await h.stop()
