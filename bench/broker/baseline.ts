@@ -29,11 +29,12 @@ import {
   type BenchProcess,
 } from '../lib/procs.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
+import { epochMs } from '@sluice/contract'
 
 const quick = process.argv.includes('--quick')
 const RUN_S = quick ? 4 : 6
 
-const now = (): number => performance.timeOrigin + performance.now()
+const now = epochMs
 
 async function startBrokerProcess(kind: 'aedes' | 'sluice', port: number): Promise<BenchProcess> {
   const p =

@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startBroker, silentBrokerLogger } from '@sluice/broker'
-import { encodeText, rawTopic, type RawSample } from '@sluice/contract'
+import { epochMs, encodeText, rawTopic, type RawSample } from '@sluice/contract'
 import { createSimulator } from '@sluice/stream'
 import mqtt from 'mqtt'
 // The dashboard's own test helpers (page build, in-process service, Chromium launch), by path: the bench
@@ -97,7 +97,7 @@ const sim = createSimulator({
 const topics = new Map(devices.map((d) => [d, rawTopic('sluice', d, 'v')]))
 let published = 0
 const tick = setInterval(() => {
-  const ingest = performance.timeOrigin + performance.now()
+  const ingest = epochMs()
   sim.advance(Date.now(), (line) => {
     const sample: RawSample = { seq: line.seq, t: line.t, value: line.values[0]!, ingest }
     client.publish(topics.get(line.device)!, encodeText(sample), { qos: 0 })

@@ -16,7 +16,7 @@
  *   --devices 10 --rate 10000 --batch 100 --qos 1 --seconds 10`
  */
 import { parseArgs } from 'node:util'
-import { encodeText, rawTopic, toRawBatch } from '@sluice/contract'
+import { epochMs, encodeText, rawTopic, toRawBatch } from '@sluice/contract'
 import mqtt from 'mqtt'
 
 const { values } = parseArgs({
@@ -42,7 +42,7 @@ const qos = Number(values.qos) as 0 | 1
 const seconds = Number(values.seconds)
 const maxInflight = Number(values.inflight)
 
-const now = (): number => performance.timeOrigin + performance.now()
+const now = epochMs
 const topics = Array.from({ length: devices }, (_, d) =>
   rawTopic(values.prefix, `${values['device-prefix']}-${d + 1}`, values.channel),
 )

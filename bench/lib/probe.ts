@@ -3,10 +3,11 @@
  * The benchmarks' observer on the broker: one MQTT client that keeps the latest metrics message of every
  * service (DESIGN.md §6) and, when asked, the end-to-end latency of window aggregates (from their
  * `ingestMax`) and anomaly events (from their `ingest`) as they reach a subscriber. Latency is measured on
- * the same clock as the bridge's `ingest` stamp (`performance.timeOrigin + performance.now()`), which
+ * the same clock as the bridge's `ingest` stamp (`epochMs()` from the contract), which
  * agrees across processes of this machine to well under a millisecond.
  */
 import mqtt from 'mqtt'
+import { epochMs } from '@sluice/contract'
 
 /** The parts of a hop's metrics the benchmarks read. */
 export interface HopSnapshot {
@@ -89,7 +90,7 @@ export interface Probe {
   close(): Promise<void>
 }
 
-const now = (): number => performance.timeOrigin + performance.now()
+const now = epochMs
 
 /** Connects a probe to `url`; `latency` subscribes to every window and anomaly topic too. */
 export async function startProbe(

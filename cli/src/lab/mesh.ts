@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startBroker, type RunningBroker } from '@sluice/broker'
-import { decodeMetrics, metricsTopic, statusTopic, type ServiceMetrics } from '@sluice/contract'
+import { epochMs, decodeMetrics, metricsTopic, statusTopic, type ServiceMetrics } from '@sluice/contract'
 import mqtt from 'mqtt'
 import { stringify as stringifyYaml } from 'yaml'
 import { LabNotBuiltError, LabTimeoutError } from './errors.js'
@@ -109,7 +109,7 @@ export interface LabMeshOptions {
   readonly subscriberQueue?: { readonly capacity?: number; readonly policy?: 'drop-oldest' }
 }
 
-const now = (): number => performance.timeOrigin + performance.now()
+const now = epochMs
 
 /** The built `sluice` entry point, which the lab runs its services with. */
 export function sluiceMain(): string {

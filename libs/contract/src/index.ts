@@ -163,3 +163,5 @@ export type {
   RejectedLine,
   ParsedLine,
 } from './line-protocol.js'
+
+export { epochMs } from './clock.js'

@@ -45,6 +45,7 @@
  * samples already handled (so in `out`) whose output was dropped further on, counted there too.
  */
 import {
+  epochMs,
   decodeDeviceRaw,
   decodeRawSamples,
   parseTopic,
@@ -164,7 +165,7 @@ export interface InboundHopDeps {
   /** Topic prefix, for the default key. */
   readonly prefix: string
   readonly log?: MeshLogger
-  /** Clock in ms since the epoch (with a fraction). Default `performance.timeOrigin + performance.now()`. */
+  /** Clock in ms since the epoch (with a fraction). Default `epochMs()` from the contract. */
   readonly now?: () => number
   /**
    * Start with the handler paused: messages are taken and queued (by policy) but nothing is handed on
@@ -251,7 +252,7 @@ const POLICY_DROPS: ReadonlySet<string> = new Set(['oldest', 'newest', 'sampled'
 /** The default of {@link InboundHopSpec.maxAheadMs}. */
 export const DEFAULT_MAX_AHEAD_MS = 60_000
 
-const defaultNow = (): number => performance.timeOrigin + performance.now()
+const defaultNow = epochMs
 
 function anyMatches(filters: Iterable<string>, topic: string): boolean {
   for (const f of filters) if (topicMatches(f, topic)) return true

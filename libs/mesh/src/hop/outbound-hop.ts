@@ -14,7 +14,7 @@
  * once what was made from it is safe at the broker. Evictions are found without a callback from the
  * queue: messages carry a running number, and a confirmed one older than the queue's head was evicted.
  */
-import type { HopMetrics } from '@sluice/contract'
+import { epochMs, type HopMetrics } from '@sluice/contract'
 import { createBoundedQueue, createHopMeter, type BoundedQueue } from '@sluice/stream'
 import { MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
@@ -127,7 +127,7 @@ interface Confirm {
   reject(err: Error): void
 }
 
-const defaultNow = (): number => performance.timeOrigin + performance.now()
+const defaultNow = epochMs
 
 /**
  * Creates an outbound hop. Services get hops from `ctx.outbound(spec)`.

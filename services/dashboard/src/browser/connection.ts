@@ -7,6 +7,7 @@
  * new one after a pause that grows to 10 s. Every (re)connection starts with a snapshot.
  */
 import type { Frame, Snapshot } from '../protocol.js'
+import { epochMs } from '@sluice/contract'
 
 /** What the connection reports. */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting'
@@ -42,7 +43,7 @@ export function connect(url: string, h: ConnectionHandlers): () => void {
       h.onSnapshot(JSON.parse((e as MessageEvent<string>).data) as Snapshot)
     })
     es.addEventListener('frame', (e) => {
-      const at = performance.timeOrigin + performance.now()
+      const at = epochMs()
       h.onFrame(JSON.parse((e as MessageEvent<string>).data) as Frame, at)
     })
     es.onerror = () => {

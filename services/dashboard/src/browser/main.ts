@@ -18,6 +18,7 @@ import { createRateControl } from './rate-control.js'
 import { createSensorList } from './sensor-list.js'
 import { SensorStore, type SensorSeries } from './sensor-store.js'
 import { chooseWindow, sameNames } from './window-select.js'
+import { epochMs } from '@sluice/contract'
 
 const MAX_CHARTS = 12
 const AUTO_SELECT = 4
@@ -29,7 +30,7 @@ function byId<T extends HTMLElement>(id: string, type: abstract new () => T): T 
   return e
 }
 
-const clock = (): number => performance.timeOrigin + performance.now()
+const clock = epochMs
 
 const store = new SensorStore({ ringCapacity: 4096 })
 const selected = new Set<string>()

@@ -13,7 +13,7 @@
  * carried in the `dropped` field of that sensor's next message, so consumers count those sequence gaps
  * as explained (issue 11, item 10): their unexplained loss is then what nobody counted.
  */
-import { encodeText, rawTopic, toRawBatch } from '@sluice/contract'
+import { epochMs, encodeText, rawTopic, toRawBatch } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
 import { createBatcher, type BatcherOptions, type Flush } from './batcher.js'
 
@@ -38,7 +38,7 @@ export interface RawPublisherOptions {
   readonly hop: RawHop
   readonly prefix: string
   readonly batch: BatcherOptions
-  /** Clock in ms (default `performance.timeOrigin + performance.now()`). */
+  /** Clock in ms (default `epochMs()` from the contract). */
   readonly now?: () => number
 }
 
@@ -84,7 +84,7 @@ export interface RawPublisher {
  */
 export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
   const { hop, prefix } = options
-  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const now = options.now ?? epochMs
   const batcher = createBatcher(options.batch)
   const topics = new Map<string, string>()
   /** Per sensor key: samples dropped since its last message, told to consumers in the next one. */

@@ -11,6 +11,7 @@
 import { ReadlineParser } from '@serialport/parser-readline'
 import { SerialPort } from 'serialport'
 import { silentLogger, type BridgeLogger } from '../logger.js'
+import { epochMs } from '@sluice/contract'
 
 /** The part of a `SerialPort` the link uses (tests may inject a fake). */
 export interface SerialPortLike {
@@ -55,7 +56,7 @@ export interface SerialLinkOptions {
   readonly onState?: (state: SerialLinkState) => void
   readonly openPort?: PortFactory
   readonly logger?: BridgeLogger
-  /** Wall clock in ms (default `performance.timeOrigin + performance.now()`, which has a fraction). */
+  /** Wall clock in ms (default `epochMs()` from the contract, which has a fraction). */
   readonly now?: () => number
 }
 
@@ -111,7 +112,7 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
   const initialMs = options.backoff?.initialMs ?? 500
   const maxMs = options.backoff?.maxMs ?? 10_000
   const factor = options.backoff?.factor ?? 2
-  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const now = options.now ?? epochMs
 
   let state: SerialLinkState = 'idle'
   let port: SerialPortLike | undefined

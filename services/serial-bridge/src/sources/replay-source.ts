@@ -10,6 +10,7 @@ import { ReplayFileError } from '../errors.js'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import { parseReplayCsv, replayDueTime, type ReplayData } from '../replay/replay-csv.js'
 import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
+import { epochMs } from '@sluice/contract'
 
 /** Options of {@link createReplaySource}. */
 export interface ReplaySourceOptions {
@@ -49,7 +50,7 @@ const ID = /^[a-z0-9][a-z0-9_-]*$/
  */
 export function createReplaySource(options: ReplaySourceOptions): ReplaySource {
   const log = options.logger ?? silentLogger
-  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const now = options.now ?? epochMs
   let channels: readonly string[] = options.channels ?? []
   let stopped = false
   let running = false

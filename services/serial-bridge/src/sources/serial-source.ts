@@ -10,7 +10,7 @@
  * is critical, and raises it again when that clears; a device that does not answer is throttled at the
  * edge instead (the edge gate), with the drops counted.
  */
-import { formatRateCommand, type ChannelRange } from '@sluice/contract'
+import { epochMs, formatRateCommand, type ChannelRange } from '@sluice/contract'
 import { createLineIntake, type IntakeCounters, type IntakeResult } from '../line/line-intake.js'
 import { describeMismatch, type MismatchDetectorOptions } from '../line/mismatch-detector.js'
 import { silentLogger, type BridgeLogger } from '../logger.js'
@@ -94,7 +94,7 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
   let ackedHz: number | undefined
   let ticker: NodeJS.Timeout | undefined
   const governor = options.governor === false ? undefined : createRateGovernor(options.governor)
-  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const now = options.now ?? epochMs
   if (explicitHz !== undefined) governor?.setTarget(explicitHz, now())
   /** The rate to ask of the device now. */
   const wantedHz = (): number | undefined => governor?.appliedHz ?? explicitHz

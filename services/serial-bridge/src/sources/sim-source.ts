@@ -16,6 +16,7 @@ import {
 } from '@sluice/stream'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
+import { epochMs } from '@sluice/contract'
 
 /** Options of {@link createSimSource}. */
 export interface SimSourceOptions {
@@ -71,7 +72,7 @@ const PLANNED = 1000
  */
 export function createSimSource(options: SimSourceOptions): SimSource {
   const log = options.logger ?? silentLogger
-  const now = options.now ?? (() => performance.timeOrigin + performance.now())
+  const now = options.now ?? epochMs
   const startTime = now()
   const specs: SimDeviceSpec[] = options.devices.map((id, d) => ({
     id,
