@@ -351,7 +351,9 @@ describe.skipIf(!ready)('the Pi and the laptop, for real (docs/deploy.md)', () =
     await pair.cut()
     await new Promise((r) => setTimeout(r, HEALTH_AT_MS))
     // Asked during the outage, answered before the link comes back (each waits at most --timeout).
-    const asked = askHealth().then((answers) => ({ answers, at: Date.now() }))
+    // --timeout 8000, not the default 3 s: on a loaded machine a TLS connect from a fresh process took
+    // longer, and the answer was "connack timeout" instead of what the broker knows.
+    const asked = askHealth(['--timeout', '8000']).then((answers) => ({ answers, at: Date.now() }))
     await new Promise((r) => setTimeout(r, cutAt + OUTAGE_MS - Date.now()))
     const { answers, at } = await asked
     expect(at, 'sluice health answered only after the outage').toBeLessThan(cutAt + OUTAGE_MS)
