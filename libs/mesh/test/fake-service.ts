@@ -33,7 +33,7 @@ export async function startFakeService<S extends TObject>(
     async settle(hop) {
       // While samples are queued, look every 10 ms rather than every turn: collecting costs O(sensors)
       // (the anomaly service's detector states), and a 20 000-sensor test spent its time collecting.
-      for (let quiet = 0, busy = false; ; ) {
+      for (let quiet = 0, busy = false; ;) {
         await new Promise((r) => (busy ? setTimeout(r, 10) : setImmediate(r)))
         const m = handle.metrics.collect().hops[hop]
         if (m === undefined) throw new Error(`no hop ${hop}`)
