@@ -3,8 +3,8 @@
  * Test helpers (dev dependency only, DESIGN.md §13): free ports, temporary directories, waiting,
  * collecting MQTT messages, finding outside programs (skip when missing, fail under
  * `SLUICE_REQUIRE_EXTERNAL=1`), a stock Aedes broker in-process, launchers for mosquitto, influxd and socat
- * pty pairs, a line-protocol device for a pty, a Prometheus text parser, a private TLS CA, and two network
- * namespaces joined by a veth pair.
+ * pty pairs, a line-protocol device for a pty, the dashboard's page with a headless Chromium, a Prometheus
+ * text parser, a private TLS CA, and two network namespaces joined by a veth pair.
  * The embedded Sluice broker is started with `startBroker({ port: 0 })` from `@sluice/broker` directly:
  * testkit does not depend on it, which would close a build cycle (broker → mesh → testkit).
  */
@@ -40,6 +40,8 @@ export { startAedes } from './aedes.js'
 export type { RunningAedes } from './aedes.js'
 export { startMosquitto } from './mosquitto.js'
 export type { MosquittoOptions, RunningMosquitto } from './mosquitto.js'
+export { CHROMIUM_ARGS, buildDashboardPage, launchChromium } from './dashboard-page.js'
+export type { BrowserContext, Page } from './dashboard-page.js'
 export { parsePrometheusText } from './prometheus-text.js'
 export type { PrometheusFamily, PrometheusSample } from './prometheus-text.js'
 export { startInfluxd, influxdConfig } from './influxd.js'
