@@ -11,9 +11,8 @@
  * (the corpus is found at $SLUICE_NAB_DIR or ../shared/datasets/nab).
  */
 import { createDetector, detectorNames, type DetectorSpec } from '@sluice/stream'
-import { loadCorpus } from '../../cli/src/nab/corpus.js'
-import { runDetector, timestampMs } from '../../cli/src/nab/run-detector.js'
-import { labelCorpus, scoreCorpus } from '../../cli/src/nab/score-corpus.js'
+import { labelCorpus, runDetector, scoreCorpus, timestampMs } from '@sluice/nab'
+import { loadCorpus } from '@sluice/nab/files'
 import { opsPerSecond, writeResult, type BenchRow } from '../lib/results.js'
 
 const COMMAND = 'node --expose-gc --conditions=sluice-src --import tsx bench/anomaly/nab.ts'

@@ -22,10 +22,9 @@ import { join } from 'node:path'
 import { startBroker, silentBrokerLogger } from '@sluice/broker'
 import { epochMs, encodeText, rawTopic, type RawSample } from '@sluice/contract'
 import { createSimulator } from '@sluice/stream'
+import { buildDashboardPage, launchChromium } from '@sluice/testkit'
 import mqtt from 'mqtt'
-// The dashboard's own test helpers (page build, in-process service, Chromium launch), by path: the bench
-// package does not list @sluice/dashboard or playwright-core, and they resolve from the dashboard package.
-import { buildPage, launchChromium, startDashboard } from '../../services/dashboard/test/helpers.js'
+import { startDashboard } from '../lib/dashboard.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
 function argument(name: string, fallback: number): number {
@@ -60,7 +59,7 @@ if (!existsSync(CHROMIUM)) {
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-dashboard-'))
 const publicDir = join(dir, 'public')
-await buildPage(publicDir)
+await buildDashboardPage(publicDir)
 const broker = await startBroker({ host: '127.0.0.1', port: 0, logger: silentBrokerLogger })
 const dashboard = await startDashboard(broker.url, publicDir, { instance: 'bench' })
 const browser = await launchChromium(CHROMIUM, join(dir, 'profile'))
@@ -222,6 +221,6 @@ console.log(`wrote ${path}`)
 
 await client.endAsync()
 await browser.close()
-await dashboard.handle.stop()
+await dashboard.stop()
 await broker.close()
 rmSync(dir, { recursive: true, force: true })

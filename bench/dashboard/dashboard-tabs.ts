@@ -24,8 +24,7 @@ import { runInNewContext } from 'node:vm'
 import { startBroker, silentBrokerLogger } from '@sluice/broker'
 import { encodeText, rawTopic } from '@sluice/contract'
 import mqtt from 'mqtt'
-// The dashboard's own test helper (in-process service), by path, as dashboard-browser.ts does.
-import { startDashboard } from '../../services/dashboard/test/helpers.js'
+import { startDashboard } from '../lib/dashboard.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
 function argument(name: string, fallback: number): number {
@@ -179,6 +178,6 @@ function round(x: number): number {
 
 for (const t of tabs) t.destroy()
 await client.endAsync()
-await dashboard.handle.stop()
+await dashboard.stop()
 await broker.close()
 rmSync(dir, { recursive: true, force: true })

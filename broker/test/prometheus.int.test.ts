@@ -2,20 +2,11 @@
  * The broker's GET /metrics (`--prometheus-port`): Prometheus text that a Prometheus text parser reads,
  * carrying the hops of the metrics message the broker publishes over MQTT, with the same counters.
  */
-import { createServer, type AddressInfo } from 'node:net'
 import { decodeMetrics, metricsTopic } from '@sluice/contract'
+import { freePort, parsePrometheusText } from '@sluice/testkit'
 import mqtt from 'mqtt'
-import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { describe, expect, it } from 'vitest'
 import { parseBrokerArgs, startBroker } from '../src/index.js'
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
 
 describe('broker GET /metrics', () => {
   it('takes --prometheus-port and --prometheus-host', () => {
@@ -40,7 +31,7 @@ describe('broker GET /metrics', () => {
       let checked = false
       for (let i = 0; i < 50 && !checked; i++) {
         await new Promise((r) => setTimeout(r, 100))
-        const families = parsePrometheusTextFormat(
+        const families = parsePrometheusText(
           await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
         )
         const t = Number(

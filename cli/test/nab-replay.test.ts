@@ -4,11 +4,16 @@ import { tmpdir } from 'node:os'
 import { join, sep } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runReplay, type ReplayIo } from '../src/commands/replay.js'
-import { loadCorpus, resolveNabDir, type NabCorpus } from '../src/nab/corpus.js'
-import { parseNabCsv } from '../src/nab/csv.js'
-import { runDetector } from '../src/nab/run-detector.js'
-import { alarmFigures, crossValidate } from '../src/nab/evaluate.js'
-import { labelCorpus, scoreCorpus } from '../src/nab/score-corpus.js'
+import {
+  alarmFigures,
+  crossValidate,
+  labelCorpus,
+  parseNabCsv,
+  runDetector,
+  scoreCorpus,
+  type NabCorpus,
+} from '@sluice/nab'
+import { loadCorpus, resolveNabDir } from '@sluice/nab/files'
 
 function capture(): ReplayIo & { stdout: string; stderr: string } {
   const io = {

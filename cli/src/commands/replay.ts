@@ -15,25 +15,30 @@ import {
   type MultivariateOptions,
 } from '@sluice/stream'
 import {
+  alarmFigures,
+  crossValidate,
+  formatNabResults,
+  labelCorpus,
+  parseCsvColumns,
+  parseNabCsv,
+  runDetector,
+  runMultivariate,
+  scoreCorpus,
+  type AlarmFigures,
+  type AlarmFile,
+  type CrossValidated,
+  type NabCorpus,
+  type ProfileResult,
+  type Profiles,
+  type RowLabels,
+} from '@sluice/nab'
+import {
   loadCorpus,
   readResults,
   readThresholds,
   resolveNabDir,
   writeResults,
-  type NabCorpus,
-  type Profiles,
-} from '../nab/corpus.js'
-import { formatNabResults, parseCsvColumns, parseNabCsv } from '../nab/csv.js'
-import {
-  alarmFigures,
-  crossValidate,
-  type AlarmFigures,
-  type AlarmFile,
-  type CrossValidated,
-} from '../nab/evaluate.js'
-import { runDetector, runMultivariate } from '../nab/run-detector.js'
-import { labelCorpus, scoreCorpus, type ProfileResult } from '../nab/score-corpus.js'
-import type { RowLabels } from '../nab/sweeper.js'
+} from '@sluice/nab/files'
 
 /** Where `runReplay` writes; tests pass their own. */
 export interface ReplayIo {

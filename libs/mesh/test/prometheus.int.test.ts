@@ -10,18 +10,15 @@ import {
   rawTopic,
   type ServiceMetrics,
 } from '@sluice/contract'
-import { freePort } from '@sluice/testkit'
+import { freePort, parsePrometheusText, type PrometheusFamily } from '@sluice/testkit'
 import mqtt from 'mqtt'
-import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startService } from '../src/index.js'
 import { aedesKind, type TestBroker } from './brokers.js'
 
-type Families = ReturnType<typeof parsePrometheusTextFormat>
-
 /** The value of one series, found by name and labels. */
 function value(
-  families: Families,
+  families: readonly PrometheusFamily[],
   name: string,
   labels: Record<string, string>,
 ): number | undefined {
@@ -87,14 +84,14 @@ describe('GET /metrics', () => {
       await client.publishAsync(rawTopic('p1', 'dev', 'hum'), '40', { qos: 1 }) // unsequenced
 
       // Scrape until the endpoint shows a payload that came over MQTT with every sample in it.
-      let families: Families = []
+      let families: PrometheusFamily[] = []
       let payload: ServiceMetrics | undefined
       for (let i = 0; i < 50 && payload === undefined; i++) {
         await new Promise((r) => setTimeout(r, 100))
         const res = await fetch(`http://127.0.0.1:${port}/metrics`)
         expect(res.status).toBe(200)
         expect(res.headers.get('content-type')).toContain('text/plain')
-        families = parsePrometheusTextFormat(await res.text())
+        families = parsePrometheusText(await res.text())
         const t = value(families, 'sluice_metrics_time_ms', { service: 'promsvc' })
         const p = payloads.find((m) => m.t === t)
         if (p !== undefined && p.hops.raw!.in === 5) payload = p

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { decodeStatus, statusTopic } from '@sluice/contract'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { brokerKinds, mosquittoKind, type TestBroker } from './brokers.js'
+import { mosquittoKind, type TestBroker } from './brokers.js'
 
 const main = fileURLToPath(new URL('./fixtures/fixture-hops-main.ts', import.meta.url))
 const SHUTDOWN_TIMEOUT_MS = 2000
@@ -17,8 +17,7 @@ const SHUTDOWN_TIMEOUT_MS = 2000
 // took ~46 s (the keepalive noticing the dead socket) and a persistent one waited for the broker forever.
 const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 6000
 
-// Throws under SLUICE_REQUIRE_EXTERNAL=1 when Mosquitto is missing; skips otherwise.
-brokerKinds()
+// brokers.ts throws under SLUICE_REQUIRE_EXTERNAL=1 when Mosquitto is missing; skip otherwise.
 if (mosquittoKind.unavailable !== undefined)
   console.warn(`skipping the frozen-broker shutdown tests: ${mosquittoKind.unavailable}`)
 

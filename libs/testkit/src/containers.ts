@@ -31,7 +31,7 @@ export interface RunningContainer {
  *
  * @example
  * ```ts
- * const c = await startContainer({ image: 'nats:2', containerPort: 4222, command: ['-js'] })
+ * const c = await startContainer({ image: 'influxdb:1.8', containerPort: 8086 })
  * ```
  */
 export async function startContainer(options: StartContainerOptions): Promise<RunningContainer> {

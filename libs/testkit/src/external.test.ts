@@ -46,12 +46,12 @@ describe('requireProgram', () => {
   })
 
   it('falls back to the Docker image when a Docker engine is reachable', () => {
-    const r = findProgram('nats-server', {
+    const r = findProgram('influxd', {
       env: { PATH: '', DOCKER_HOST: 'unix:///nonexistent.sock' },
       log: null,
     })
-    // nats-server may be installed at a Debian candidate path; only a missing one falls back.
-    if (r.path === undefined) expect(r).toMatchObject({ available: true, image: 'nats:2' })
+    // influxd may be installed at a Debian candidate path; only a missing one falls back.
+    if (r.path === undefined) expect(r).toMatchObject({ available: true, image: 'influxdb:1.8' })
     const fake = requireProgram('nope-prog', [], {
       image: 'nope:1',
       env: { PATH: '', DOCKER_HOST: 'tcp://127.0.0.1:2375' },

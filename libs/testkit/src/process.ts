@@ -85,10 +85,10 @@ export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
  *
  * @example
  * ```ts
- * const nats = await startProcess('nats-server', ['-a', '127.0.0.1', '-p', String(port)], {
- *   readyWhen: /Server is ready/,
+ * const socat = await startProcess('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
+ *   readyWhen: /starting data transfer loop/,
  * })
- * afterAll(() => nats.stop())
+ * afterAll(() => socat.stop())
  * ```
  */
 export async function startProcess(
@@ -126,6 +126,8 @@ export async function startProcess(
 
   const stop = async (graceMs = 3000): Promise<void> => {
     if (exitInfo !== undefined || child.exitCode !== null || child.signalCode !== null) return
+    // A process a test froze with SIGSTOP would hold SIGTERM until it runs again.
+    child.kill('SIGCONT')
     child.kill('SIGTERM')
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
     await exited

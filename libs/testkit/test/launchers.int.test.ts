@@ -1,20 +1,38 @@
-import { connect } from 'node:net'
 import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import { ReadStream } from 'node:tty'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectMessages } from '../src/collect-messages.js'
 import { findProgram } from '../src/external.js'
+import { startAedes } from '../src/aedes.js'
 import { startInfluxd, type RunningInfluxd } from '../src/influxd.js'
 import { startMosquitto, type RunningMosquitto } from '../src/mosquitto.js'
-import { startNatsServer } from '../src/nats.js'
 import { createPtyPair } from '../src/socat.js'
 import { waitFor } from '../src/wait-for.js'
 
 const mosquitto = findProgram('mosquitto')
-const nats = findProgram('nats-server')
 const influxd = findProgram('influxd')
 const socat = findProgram('socat')
+
+describe('startAedes', () => {
+  it('round-trips a QoS 1 message on a free port, and stops with a client still connected', async () => {
+    const broker = await startAedes()
+    expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`)
+    const sub = await collectMessages(broker.url, 'sluice/+/+/raw', { qos: 1 })
+    const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
+    await pub.publishAsync('sluice/dev-1/light/raw', '{"seq":1}', { qos: 1 })
+    await sub.waitForCount(1)
+    expect(sub.json()).toEqual([{ seq: 1 }])
+    await sub.close()
+    await broker.stop()
+    await broker.stop()
+    await waitFor(() => !pub.connected, {
+      timeout: 2000,
+      message: 'the client to see the broker gone',
+    })
+    pub.end(true)
+  })
+})
 
 describe.skipIf(!mosquitto.available)('startMosquitto', () => {
   let mosq: RunningMosquitto
@@ -33,35 +51,6 @@ describe.skipIf(!mosquitto.available)('startMosquitto', () => {
     expect(sub.json()).toEqual([{ seq: 1 }])
     await pub.endAsync()
     await sub.close()
-  })
-})
-
-describe.skipIf(!nats.available)('startNatsServer', () => {
-  it('accepts a TCP connection and greets it with an INFO line (JetStream on)', async () => {
-    const server = await startNatsServer({ jetstream: true })
-    try {
-      const info = await new Promise<string>((resolve, reject) => {
-        const socket = connect({ host: server.host, port: server.port })
-        let data = ''
-        socket.on('data', (chunk) => {
-          data += chunk.toString('utf8')
-          if (data.includes('\r\n')) {
-            socket.destroy()
-            resolve(data)
-          }
-        })
-        socket.on('error', reject)
-      })
-      expect(info.startsWith('INFO ')).toBe(true)
-      const json = JSON.parse(info.slice(5, info.indexOf('\r\n'))) as {
-        port: number
-        jetstream?: boolean
-      }
-      expect(json.port).toBe(server.port)
-      expect(json.jetstream).toBe(true)
-    } finally {
-      await server.stop()
-    }
   })
 })
 

@@ -19,23 +19,18 @@ import {
 import {
   collectMessages,
   findProgram,
+  startAedes,
   tempDir,
   waitFor,
   type MessageCollector,
+  type RunningAedes,
   type TempDir,
 } from '@sluice/testkit'
 import mqtt, { type MqttClient } from 'mqtt'
 import { SerialPort } from 'serialport'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SerialSource } from '../src/index.js'
-import {
-  startAedes,
-  startBridge,
-  startLinkedPtys,
-  type LinkedPtys,
-  type RunningBridge,
-  type TestBroker,
-} from './helpers.js'
+import { startBridge, startLinkedPtys, type LinkedPtys, type RunningBridge } from './helpers.js'
 
 const socat = findProgram('socat')
 
@@ -92,7 +87,7 @@ async function startFakeDevice(path: string, hz: number, answers: boolean) {
 
 describe.skipIf(!socat.available)('backpressure from downstream to the device', () => {
   let dir: TempDir
-  let broker: TestBroker
+  let broker: RunningAedes
   let ptys: LinkedPtys
   let bridge: RunningBridge
   let sysMetrics: MessageCollector
@@ -188,7 +183,7 @@ describe.skipIf(!socat.available)('backpressure from downstream to the device', 
     await raw?.close()
     await sysMetrics?.close()
     await ptys?.stop()
-    await broker?.close()
+    await broker?.stop()
     await dir?.remove()
   })
 

@@ -15,15 +15,17 @@ import {
 import type { Sample } from '@sluice/stream'
 import {
   collectMessages,
+  startAedes,
   tempDir,
   waitFor,
   type MessageCollector,
+  type RunningAedes,
   type TempDir,
 } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ReplaySource, SimSource } from '../src/index.js'
-import { startAedes, startBridge, type RunningBridge, type TestBroker } from './helpers.js'
+import { startBridge, type RunningBridge } from './helpers.js'
 
 function samplesByTopic(sub: MessageCollector): Map<string, Sample[]> {
   const out = new Map<string, Sample[]>()
@@ -36,7 +38,7 @@ function samplesByTopic(sub: MessageCollector): Map<string, Sample[]> {
 }
 
 describe('serial bridge: simulator and replay modes', () => {
-  let broker: TestBroker
+  let broker: RunningAedes
   let dir: TempDir
   let bridge: RunningBridge | undefined
   let sub: MessageCollector | undefined
@@ -52,7 +54,7 @@ describe('serial bridge: simulator and replay modes', () => {
     sub = undefined
   })
   afterAll(async () => {
-    await broker.close()
+    await broker.stop()
     await dir.remove()
   })
 

@@ -1,46 +1,17 @@
 /**
  * @module test/helpers
- * What the bridge's integration tests share: stock Aedes in-process on a free port of 127.0.0.1, the bridge
- * started through the real runtime (`startService`) with its log captured, and a socat pty pair with stable
- * link names, so that a "device" can vanish and come back at the same path.
+ * What the bridge's integration tests share (the broker is testkit's `startAedes`): the bridge started
+ * through the real runtime (`startService`) with its log captured, and a socat pty pair with stable link
+ * names, so that a "device" can vanish and come back at the same path.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { startProcess, type RunningProcess } from '@sluice/testkit'
 import { startService, type ServiceHandle } from '@sluice/mesh'
-import { Aedes } from 'aedes'
 import { pino } from 'pino'
 import {
   SerialBridgeConfigSchema,
   createSerialBridgeService,
   type SerialBridge,
 } from '../src/index.js'
-
-/** A running in-process broker. */
-export interface TestBroker {
-  readonly url: string
-  close(): Promise<void>
-}
-
-/** Starts stock Aedes on a free port of 127.0.0.1. */
-export async function startAedes(): Promise<TestBroker> {
-  const aedes = await Aedes.createBroker()
-  const server: Server = createServer(aedes.handle)
-  const sockets = new Set<Socket>()
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.once('close', () => sockets.delete(s))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()))
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
 
 /** One captured log record. */
 export interface LogRecord {

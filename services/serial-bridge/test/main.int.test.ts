@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { startAedes, type RunningAedes } from '@sluice/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAedes, type TestBroker } from './helpers.js'
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 
@@ -29,12 +29,12 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
 }
 
 describe('serial-bridge main', () => {
-  let broker: TestBroker
+  let broker: RunningAedes
   beforeAll(async () => {
     broker = await startAedes()
   })
   afterAll(async () => {
-    await broker.close()
+    await broker.stop()
   })
 
   it('--list explains a missing udevadm and exits 1', async () => {

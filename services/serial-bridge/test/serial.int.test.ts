@@ -12,23 +12,18 @@ import type { Sample } from '@sluice/stream'
 import {
   collectMessages,
   findProgram,
+  startAedes,
   tempDir,
   waitFor,
   type MessageCollector,
+  type RunningAedes,
   type TempDir,
 } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { SerialPort } from 'serialport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SerialSource } from '../src/index.js'
-import {
-  startAedes,
-  startBridge,
-  startLinkedPtys,
-  type LinkedPtys,
-  type RunningBridge,
-  type TestBroker,
-} from './helpers.js'
+import { startBridge, startLinkedPtys, type LinkedPtys, type RunningBridge } from './helpers.js'
 
 const socat = findProgram('socat')
 
@@ -52,7 +47,7 @@ async function openDevice(path: string) {
 
 describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
   let dir: TempDir
-  let broker: TestBroker
+  let broker: RunningAedes
   let ptys: LinkedPtys
   let bridge: RunningBridge
   let sub: MessageCollector
@@ -98,7 +93,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
     await bridge?.stop()
     await sub?.close()
     await ptys?.stop()
-    await broker?.close()
+    await broker?.stop()
     await dir?.remove()
   })
 
@@ -195,7 +190,10 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
       message: 'R20 at the device',
     })
     await device.write('OK R20\n')
-    await waitFor(() => source().ackedHz === 20, { timeout: 10_000, message: 'the acknowledgement' })
+    await waitFor(() => source().ackedHz === 20, {
+      timeout: 10_000,
+      message: 'the acknowledgement',
+    })
     expect(bridge.messages()).toContain('Device acknowledged R20')
     await client.endAsync()
   })
@@ -258,7 +256,7 @@ describe.skipIf(!socat.available)('serial bridge over a socat pty pair', () => {
 
 describe.skipIf(!socat.available)('serial bridge backpressure to the device', () => {
   let dir: TempDir
-  let broker: TestBroker | undefined
+  let broker: RunningAedes | undefined
   let ptys: LinkedPtys
   let bridge: RunningBridge
   let device: Awaited<ReturnType<typeof openDevice>>
@@ -292,14 +290,14 @@ describe.skipIf(!socat.available)('serial bridge backpressure to the device', ()
     await device?.close()
     await bridge?.stop()
     await ptys?.stop()
-    await broker?.close()
+    await broker?.stop()
     await dir?.remove()
   })
 
   it('asks the device to slow down when the raw queue fills, and falls back to edge drops when it does not answer', async () => {
     await device.write('# sluice-fw 1.0 rate=40 channels=light\n')
     // The broker goes away: the raw hop cannot deliver, and its queue (40 samples) fills up.
-    await broker!.close()
+    await broker!.stop()
     broker = undefined
     let text = ''
     for (let seq = 0; seq < 100; seq++) text += formatLine(seq, [seq])

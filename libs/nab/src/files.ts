@@ -1,37 +1,17 @@
 /**
- * @module nab/corpus
- * The file edge of the NAB tooling: finds the corpus (`SLUICE_NAB_DIR`, else `../shared/datasets/nab`
- * beside the repository), reads its labels, profiles, thresholds and data files, and reads or writes
- * results in NAB's layout (`<detector>/<category>/<detector>_<file>.csv`). Everything else is pure.
+ * @module nab/files
+ * The file edge of the NAB tooling, Node only (`@sluice/nab/files`): finds the corpus (`SLUICE_NAB_DIR`,
+ * else `../shared/datasets/nab` beside the repository), reads its labels, profiles, thresholds and data
+ * files, and reads or writes results in NAB's layout (`<detector>/<category>/<detector>_<file>.csv`).
+ * Everything else in `@sluice/nab` is pure.
  */
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { formatNabResults, parseNabCsv, type NabSeries } from './csv.js'
-import type { CostMatrix, WindowLimits } from './sweeper.js'
-
-/** NAB's three application profiles, by name (`standard`, `reward_low_FP_rate`, `reward_low_FN_rate`). */
-export type Profiles = Readonly<Record<string, CostMatrix>>
-
-/** A detector's published threshold per profile (`config/thresholds.json`). */
-export type Thresholds = Readonly<Record<string, Readonly<Record<string, number>>>>
-
-/** One data file of the corpus. */
-export interface DataFile extends NabSeries {
-  /** Path relative to `data/`, e.g. `realKnownCause/nyc_taxi.csv`. */
-  readonly name: string
-  readonly windows: readonly WindowLimits[]
-}
-
-/** The labelled corpus, in the key order of `labels/combined_windows.json`. */
-export interface NabCorpus {
-  readonly dir: string
-  readonly files: readonly DataFile[]
-  readonly profiles: Profiles
-  /** Number of labelled windows in the whole corpus: the perfect detector's raw score per tpWeight. */
-  readonly windowCount: number
-}
+import type { DataFile, NabCorpus, Profiles, Thresholds } from './corpus.js'
+import { formatNabResults, parseNabCsv } from './csv.js'
+import type { CostMatrix } from './sweeper.js'
 
 /** Walks up from `start` to the directory holding `pnpm-workspace.yaml` (the repository root). */
 export function findRepoRoot(start = dirname(fileURLToPath(import.meta.url))): string {

@@ -2,15 +2,13 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  loadCorpus,
-  readResults,
-  readThresholds,
-  resolveNabDir,
+  labelCorpus,
+  scoreCorpus,
   type NabCorpus,
+  type RowLabels,
   type Thresholds,
-} from '../src/nab/corpus.js'
-import { labelCorpus, scoreCorpus } from '../src/nab/score-corpus.js'
-import type { RowLabels } from '../src/nab/sweeper.js'
+} from '../src/index.js'
+import { loadCorpus, readResults, readThresholds, resolveNabDir } from '../src/files.js'
 
 const dir = resolveNabDir()
 const present = existsSync(join(dir, 'labels', 'combined_windows.json'))

@@ -3,11 +3,13 @@
  * and the dashboard itself running in-process: points appear and keep arriving, an injected spike shows as
  * an anomaly marker with its score and level on hover, every service shows online and a stopped one
  * offline, and the rate control changes the observed rate. Screenshots go to $SLUICE_SCREENSHOT_DIR
- * (default: the test's temporary directory).
+ * (default: the test's temporary directory). It runs the whole mesh, so it lives with the CLI's
+ * end-to-end tests rather than in the dashboard package.
  */
 import { join } from 'node:path'
-import { startBroker, silentBrokerLogger, type RunningBroker } from '@sluice/broker'
 import { anomalyService } from '@sluice/anomaly'
+import { startBroker, silentBrokerLogger, type RunningBroker } from '@sluice/broker'
+import { dashboardService } from '@sluice/dashboard'
 import { startService, type ServiceHandle } from '@sluice/mesh'
 import {
   createSerialBridgeService,
@@ -15,26 +17,41 @@ import {
   type SerialBridge,
   type SimSource,
 } from '@sluice/serial-bridge'
-import { requireProgram, tempDir, type TempDir } from '@sluice/testkit'
+import {
+  buildDashboardPage,
+  findProgram,
+  freePort,
+  launchChromium,
+  tempDir,
+  type BrowserContext,
+  type Page,
+  type TempDir,
+} from '@sluice/testkit'
 import { windowingService } from '@sluice/windowing'
-import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildPage, launchChromium, startDashboard, type RunningDashboard } from './helpers.js'
 
-const chromiumBin = requireProgram('chromium', ['/usr/bin/chromium'])
+const chromiumBin = findProgram('chromium')
 
 interface PageDebug {
   stats(): { received: number; sensors: number; charts: string[] }
   markers(key: string): { x: number; y: number; ev: { seq: number; kind: string; value: number } }[]
 }
 declare const window: { sluice: PageDebug }
+// The page's document, as the callbacks below use it in Chromium (the CLI is compiled without the DOM lib).
+declare const document: {
+  querySelector(selector: string): {
+    getAttribute(name: string): string | null
+    readonly textContent: string | null
+  } | null
+}
 
 describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
   let dir: TempDir
   let broker: RunningBroker
   const services: ServiceHandle<never>[] = []
   let windowing: ServiceHandle<never>
-  let dashboard: RunningDashboard
+  let dashboard: ServiceHandle<never>
+  let dashboardUrl: string
   let bridge: SerialBridge | undefined
   let browser: BrowserContext
   let page: Page
@@ -53,7 +70,7 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
     if (!chromiumBin.available) return
     dir = await tempDir('sluice-dashboard-')
     const publicDir = join(dir.path, 'public')
-    await buildPage(publicDir)
+    await buildDashboardPage(publicDir)
     broker = await startBroker({ host: '127.0.0.1', port: 0, logger: silentBrokerLogger })
     windowing = await start(windowingService, 'w1')
     // z-score with a high alert level: the injected 300-unit spike stands out (z ≫ 6), the slow sine does
@@ -67,7 +84,9 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
       // The first spike comes 5 s in: learn for 50 samples, not the default minute.
       learning: { samples: 50, ms: 0 },
     })
-    dashboard = await startDashboard(broker.url, publicDir)
+    const port = await freePort()
+    dashboard = await start(dashboardService, 'd1', { port, publicDir })
+    dashboardUrl = `http://127.0.0.1:${port}/`
     // Two simulated devices at 20 Hz; an anomaly every 100 samples, the first of them a spike (~2–4 s in).
     const bridgeDef = {
       ...serialBridgeService,
@@ -82,12 +101,11 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
       join(dir.path, 'profile'),
     )
     page = await browser.newPage()
-    await page.goto(dashboard.url)
+    await page.goto(dashboardUrl)
   })
 
   afterAll(async () => {
     await browser?.close()
-    await dashboard?.handle.stop()
     for (const h of services.reverse()) await h.stop()
     await broker?.close()
     await dir?.remove()
@@ -180,10 +198,10 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
   })
 
   it('reconnects by itself when the dashboard server restarts', async () => {
-    const port = new URL(dashboard.url).port
-    await dashboard.handle.stop()
+    const port = Number(new URL(dashboardUrl).port)
+    await dashboard.stop()
     await page.waitForSelector('#conn[data-state="reconnecting"]')
-    dashboard = await startDashboard(broker.url, join(dir.path, 'public'), { port: Number(port) })
+    dashboard = await start(dashboardService, 'd1', { port, publicDir: join(dir.path, 'public') })
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 })
     const before = await page.evaluate(() => window.sluice.stats().received)
     await page.waitForFunction((n) => window.sluice.stats().received > n + 20, before)

@@ -11,7 +11,7 @@ import {
   scoreAtThreshold,
   sweepThresholds,
   timestampKey,
-} from '../src/nab/sweeper.js'
+} from './sweeper.js'
 
 const standard = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1, tnWeight: 1 }
 /** 100 rows, one per minute; a window over rows 60‥69; probation = 15 rows. */
