@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { NabCorpusError } from '../errors.js'
 import { formatNabResults, parseNabCsv, type NabSeries } from './csv.js'
 import type { CostMatrix, WindowLimits } from './sweeper.js'
 
@@ -58,7 +59,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8')
   } catch (cause) {
-    throw new Error(
+    throw new NabCorpusError(
       `Cannot read the NAB ${what} at ${path}: is the corpus there? Set SLUICE_NAB_DIR to its directory.`,
       { cause },
     )
