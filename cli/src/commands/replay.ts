@@ -357,7 +357,12 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
       io.err(`${err.message}\n\n${USAGE}`)
       return 2
     }
-    io.err(`sluice replay failed: ${err instanceof Error ? err.message : String(err)}\n`)
+    const { code } = (err ?? {}) as { code?: unknown }
+    const known = typeof code === 'string' && code.startsWith('SLUICE_ERR_')
+    io.err(
+      `sluice replay failed: ${err instanceof Error ? err.message : String(err)}\n` +
+        (known ? `sluice replay: error code ${code} (docs/errors.md)\n` : ''),
+    )
     return 1
   }
 }
