@@ -4,7 +4,7 @@
  * (`SLUICE_ERR_BROKER_<WHAT>`); the message says what happened, why it probably happened and what to do.
  * Every code is listed in `docs/errors.md`.
  */
-import { SluiceError } from '@sluice/contract'
+import { defineError } from '@sluice/contract'
 
 /** Every error code of `@sluice/broker`. */
 export const BrokerErrorCode = {
@@ -24,74 +24,65 @@ export const BrokerErrorCode = {
 export type BrokerErrorCode = (typeof BrokerErrorCode)[keyof typeof BrokerErrorCode]
 
 /** The port is in use: another MQTT broker (Mosquitto, often) is probably running. */
-export class PortInUseError extends SluiceError {
-  override readonly name = 'PortInUseError'
-  readonly port: number
-  readonly host: string
-
-  constructor(host: string, port: number, options?: { cause?: unknown }) {
-    super(
-      BrokerErrorCode.PortInUse,
+export const PortInUseError = defineError(BrokerErrorCode.PortInUse, {
+  name: 'PortInUseError',
+  build: (host: string, port: number, options?: ErrorOptions) => ({
+    message:
       `port ${port} is in use — another MQTT broker such as Mosquitto may be running; use --port, ` +
-        `or point Sluice at it with --broker mqtt://${host}:${port}`,
-      options,
-    )
-    this.port = port
-    this.host = host
-  }
-}
+      `or point Sluice at it with --broker mqtt://${host}:${port}`,
+    fields: { port, host },
+    options,
+  }),
+})
+export type PortInUseError = InstanceType<typeof PortInUseError>
 
 /** A listener failed to start for a reason other than a taken port. */
-export class ListenFailedError extends SluiceError {
-  override readonly name = 'ListenFailedError'
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(BrokerErrorCode.ListenFailed, message, options)
-  }
-}
+export const ListenFailedError = defineError(BrokerErrorCode.ListenFailed, {
+  name: 'ListenFailedError',
+})
+export type ListenFailedError = InstanceType<typeof ListenFailedError>
 
 /** The broker options are invalid; `problems` lists every one of them at once. */
-export class InvalidBrokerOptionsError extends SluiceError {
-  override readonly name = 'InvalidBrokerOptionsError'
-  readonly problems: readonly string[]
+export const InvalidBrokerOptionsError = defineError(BrokerErrorCode.InvalidOptions, {
+  name: 'InvalidBrokerOptionsError',
+  build: (problems: readonly string[]) => ({
+    message: `Invalid broker options:\n- ${problems.join('\n- ')}`,
+    fields: { problems },
+  }),
+})
+export type InvalidBrokerOptionsError = InstanceType<typeof InvalidBrokerOptionsError>
 
-  constructor(problems: readonly string[]) {
-    super(BrokerErrorCode.InvalidOptions, `Invalid broker options:\n- ${problems.join('\n- ')}`)
-    this.problems = problems
-  }
-}
-
-/** The password file cannot be read or parsed. */
-export class PasswordFileError extends SluiceError {
-  override readonly name = 'PasswordFileError'
-  readonly file: string
-
-  constructor(file: string, message: string, options?: { cause?: unknown }) {
-    super(BrokerErrorCode.PasswordFile, `${file}: ${message}`, options)
-    this.file = file
-  }
-}
+/** The password file (`file`) cannot be read or parsed. */
+export const PasswordFileError = defineError(BrokerErrorCode.PasswordFile, {
+  name: 'PasswordFileError',
+  build: (file: string, message: string, options?: ErrorOptions) => ({
+    message: `${file}: ${message}`,
+    fields: { file },
+    options,
+  }),
+})
+export type PasswordFileError = InstanceType<typeof PasswordFileError>
 
 /**
- * The broker would listen beyond loopback, where every client must log in (DESIGN.md §11), but no user
- * is configured and anonymous access was not allowed: it would refuse every client, so it does not start.
+ * The broker would listen beyond loopback (`host`), where every client must log in (DESIGN.md §11), but
+ * no user is configured and anonymous access was not allowed: it would refuse every client, so it does
+ * not start.
  */
-export class NoCredentialsError extends SluiceError {
-  override readonly name = 'NoCredentialsError'
-  readonly host: string
-
-  constructor(host: string, passwordFile: string | undefined) {
+export const NoCredentialsError = defineError(BrokerErrorCode.NoCredentials, {
+  name: 'NoCredentialsError',
+  build: (host: string, passwordFile: string | undefined) => {
     const users =
       passwordFile === undefined
         ? 'no --password-file was given'
         : `the password file ${passwordFile} has no users`
-    super(
-      BrokerErrorCode.NoCredentials,
-      `refusing to listen on ${host}: off loopback every client must log in, and ${users}, so every ` +
+    return {
+      message:
+        `refusing to listen on ${host}: off loopback every client must log in, and ${users}, so every ` +
         `client would be refused. Add users with \`sluice broker passwd <file> <user> <role>\` and pass ` +
         `--password-file <file>; or listen on 127.0.0.1; or pass --allow-anonymous if an open broker is ` +
         `really intended`,
-    )
-    this.host = host
-  }
-}
+      fields: { host },
+    }
+  },
+})
+export type NoCredentialsError = InstanceType<typeof NoCredentialsError>

@@ -21,8 +21,14 @@ if (command === undefined) {
       if (code !== undefined) process.exitCode = code
     },
     (err: unknown) => {
-      process.stderr.write(`sluice ${name}: ${err instanceof Error ? err.message : String(err)}\n`)
-      process.exitCode = 1
+      // A known failure (docs/errors.md) says its code and decides its exit code (2: bad flags).
+      const { code, exitCode } = (err ?? {}) as { code?: unknown; exitCode?: unknown }
+      const known = typeof code === 'string' && code.startsWith('SLUICE_ERR_')
+      process.stderr.write(
+        `sluice ${name}: ${err instanceof Error ? err.message : String(err)}\n` +
+          (known ? `sluice ${name}: error code ${code} (docs/errors.md)\n` : ''),
+      )
+      process.exitCode = known && typeof exitCode === 'number' ? exitCode : 1
     },
   )
 }

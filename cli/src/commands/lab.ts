@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { CliUsageError } from '../errors.js'
 import type { Experiment, LabOutcome } from '../lab/experiment.js'
 import { flagOf, formatParam, parseParams } from '../lab/experiment.js'
 import { experiments, findExperiment } from '../lab/experiments.js'
@@ -116,7 +117,7 @@ export async function runLab(argv: readonly string[], io: LabIo = defaultIo): Pr
   }
   let params
   try {
-    if (out === '') throw new Error('--out needs a directory')
+    if (out === '') throw new CliUsageError('--out needs a directory')
     params = parseParams(e.defaults, args)
   } catch (err) {
     io.err(`sluice lab ${e.name}: ${(err as Error).message}\n\n${experimentHelp(e)}\n`)

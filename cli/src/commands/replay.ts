@@ -39,6 +39,7 @@ import {
   resolveNabDir,
   writeResults,
 } from '@sluice/nab/files'
+import { CliUsageError } from '../errors.js'
 
 /** Where `runReplay` writes; tests pass their own. */
 export interface ReplayIo {
@@ -86,10 +87,6 @@ Examples:
   sluice replay --csv data.csv --detector novelty --out scores.csv
 `
 
-class UsageError extends Error {
-  override readonly name = 'UsageError'
-}
-
 /** Parses `--options` JSON and `--set key=value` flags into detector options. */
 function detectorOptions(
   json: string | undefined,
@@ -101,16 +98,16 @@ function detectorOptions(
     try {
       parsed = JSON.parse(json)
     } catch (cause) {
-      throw new UsageError(`--options is not valid JSON: ${String(cause)}`)
+      throw new CliUsageError(`--options is not valid JSON: ${String(cause)}`)
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new UsageError('--options must be a JSON object, e.g. \'{"window":100}\'')
+      throw new CliUsageError('--options must be a JSON object, e.g. \'{"window":100}\'')
     }
     options = { ...(parsed as Record<string, unknown>) }
   }
   for (const set of sets) {
     const eq = set.indexOf('=')
-    if (eq <= 0) throw new UsageError(`--set expects key=value, got "${set}"`)
+    if (eq <= 0) throw new CliUsageError(`--set expects key=value, got "${set}"`)
     const raw = set.slice(eq + 1)
     const n = Number(raw)
     options[set.slice(0, eq)] =
@@ -124,7 +121,9 @@ function specsFrom(names: readonly string[], options: Record<string, unknown>): 
     // Checked by its own runner (--csv only); carried through as a spec by name.
     if (name === 'multivariate') return { ...options, name } as unknown as DetectorSpec
     if (!isDetectorName(name)) {
-      throw new UsageError(`Unknown detector "${name}"; choose one of ${detectorNames.join(', ')}`)
+      throw new CliUsageError(
+        `Unknown detector "${name}"; choose one of ${detectorNames.join(', ')}`,
+      )
     }
     return { ...options, name }
   })
@@ -220,19 +219,19 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
   }
   try {
     if ((values.csv === undefined) === !values.nab) {
-      throw new UsageError('Give exactly one input: --csv <file> or --nab')
+      throw new CliUsageError('Give exactly one input: --csv <file> or --nab')
     }
     let threshold: number | undefined
     if (values.threshold !== undefined) {
       threshold = Number(values.threshold)
-      if (!Number.isFinite(threshold)) throw new UsageError('--threshold must be a number')
+      if (!Number.isFinite(threshold)) throw new CliUsageError('--threshold must be a number')
     }
     const specs = specsFrom(
       values.detector ?? ['novelty'],
       detectorOptions(values.options, values.set ?? []),
     )
     if (values.nab && specs.some((s) => s.name === ('multivariate' as string))) {
-      throw new UsageError('--detector multivariate needs a multi-column --csv, not --nab')
+      throw new CliUsageError('--detector multivariate needs a multi-column --csv, not --nab')
     }
     const dir = resolveNabDir()
     const report: Record<string, ProfileResult[]> = {}
@@ -300,7 +299,7 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
       delete options.name
       const series = parseCsvColumns(await readFile(path, 'utf8'), path)
       if (series.columns.length < 2) {
-        throw new UsageError(
+        throw new CliUsageError(
           `--detector multivariate needs two or more channel columns; ${path} has ${series.columns.length}`,
         )
       }
@@ -318,7 +317,7 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
       )
     } else {
       const path = resolve(values.csv!)
-      if (specs.length !== 1) throw new UsageError('--csv runs one --detector at a time')
+      if (specs.length !== 1) throw new CliUsageError('--csv runs one --detector at a time')
       const spec = specs[0]!
       const series = parseNabCsv(await readFile(path, 'utf8'), 'value', path)
       const { scores } = runDetector(spec, series.timestamps, series.values)
@@ -330,7 +329,7 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
         const ctx = await corpusContext(dir)
         const index = ctx.corpus.files.findIndex((f) => f.name === name)
         if (index === -1) {
-          throw new UsageError(
+          throw new CliUsageError(
             `--score needs a NAB corpus file under ${join(dir, 'data')}; ${path} is not one`,
           )
         }
@@ -359,11 +358,16 @@ export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promi
     }
     return 0
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof CliUsageError) {
       io.err(`${err.message}\n\n${USAGE}`)
       return 2
     }
-    io.err(`sluice replay failed: ${err instanceof Error ? err.message : String(err)}\n`)
+    const { code } = (err ?? {}) as { code?: unknown }
+    const known = typeof code === 'string' && code.startsWith('SLUICE_ERR_')
+    io.err(
+      `sluice replay failed: ${err instanceof Error ? err.message : String(err)}\n` +
+        (known ? `sluice replay: error code ${code} (docs/errors.md)\n` : ''),
+    )
     return 1
   }
 }

@@ -17,6 +17,7 @@ import {
   statusFilter,
 } from '@sluice/contract'
 import mqtt from 'mqtt'
+import { BrokerNotReadyError } from '../errors.js'
 import type { ChildSpec, Launcher } from '../up/child.js'
 import { createInProcessLauncher } from '../up/in-process.js'
 import { formatLogLine, LogTail, saysStarted } from '../up/logs.js'
@@ -49,11 +50,11 @@ async function waitForBroker(o: UpOptions, brokerExited: () => string | undefine
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline) {
     const failure = brokerExited()
-    if (failure !== undefined) throw new Error(failure)
+    if (failure !== undefined) throw new BrokerNotReadyError(failure)
     if (await portOpen(host, o.port)) return
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new Error(`the broker did not open ${host}:${o.port} within 15 s`)
+  throw new BrokerNotReadyError(`the broker did not open ${host}:${o.port} within 15 s`)
 }
 
 /**
@@ -108,7 +109,8 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     await waitForBroker(o, () => brokerFailure)
   } catch (err) {
     await broker.stop()
-    process.stderr.write(`sluice up: ${(err as Error).message}\n`)
+    const { message, code } = err as BrokerNotReadyError
+    process.stderr.write(`sluice up: ${message}\nsluice up: error code ${code} (docs/errors.md)\n`)
     return 1
   }
   const stopAsked = new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
  * The failures of `sluice lab`, each with its code (listed in docs/errors.md): what happened, why, and
  * what to do.
  */
-import { SluiceError } from '@sluice/contract'
+import { defineError } from '@sluice/contract'
 
 /** Every error code of `sluice lab`. */
 export const LabErrorCode = {
@@ -13,28 +13,26 @@ export const LabErrorCode = {
   NotBuilt: 'SLUICE_ERR_LAB_NOT_BUILT',
   /** A service did not come online, or a measurement did not complete in time. */
   Timeout: 'SLUICE_ERR_LAB_TIMEOUT',
+  /** A service the lab started exited before it came online. */
+  ServiceExited: 'SLUICE_ERR_LAB_SERVICE_EXITED',
 } as const
 
 /** An experiment needs a program that is not installed. */
-export class LabProgramMissingError extends SluiceError {
-  override readonly name = 'LabProgramMissingError'
-  constructor(message: string) {
-    super(LabErrorCode.ProgramMissing, message)
-  }
-}
+export const LabProgramMissingError = defineError(LabErrorCode.ProgramMissing, {
+  name: 'LabProgramMissingError',
+})
+export type LabProgramMissingError = InstanceType<typeof LabProgramMissingError>
 
 /** The lab cannot find the built services. */
-export class LabNotBuiltError extends SluiceError {
-  override readonly name = 'LabNotBuiltError'
-  constructor(message: string) {
-    super(LabErrorCode.NotBuilt, message)
-  }
-}
+export const LabNotBuiltError = defineError(LabErrorCode.NotBuilt, { name: 'LabNotBuiltError' })
+export type LabNotBuiltError = InstanceType<typeof LabNotBuiltError>
 
 /** Something the lab waited for did not happen in time. */
-export class LabTimeoutError extends SluiceError {
-  override readonly name = 'LabTimeoutError'
-  constructor(message: string) {
-    super(LabErrorCode.Timeout, message)
-  }
-}
+export const LabTimeoutError = defineError(LabErrorCode.Timeout, { name: 'LabTimeoutError' })
+export type LabTimeoutError = InstanceType<typeof LabTimeoutError>
+
+/** A service the lab started exited before it came online; the message quotes its last log lines. */
+export const LabServiceExitedError = defineError(LabErrorCode.ServiceExited, {
+  name: 'LabServiceExitedError',
+})
+export type LabServiceExitedError = InstanceType<typeof LabServiceExitedError>

@@ -4,6 +4,7 @@
  * try), and a `run` that measures on the real mesh and returns a table, plots and notes. Parameters are
  * parsed here, once, from `--name value` flags, so every experiment's `--help` and parsing agree.
  */
+import { CliUsageError } from '../errors.js'
 
 /** A parameter value: a number, a comma-separated list of numbers, or a word. */
 export type ParamValue = number | readonly number[] | string
@@ -59,11 +60,11 @@ function parseValue(flag: string, def: ParamValue, raw: string): ParamValue {
   if (typeof def === 'string') return raw
   const numbers = raw.split(',').map((s) => Number(s.trim()))
   if (raw.trim() === '' || numbers.some((n) => !Number.isFinite(n)))
-    throw new Error(
+    throw new CliUsageError(
       `${flag} must be ${typeof def === 'number' ? 'a number' : 'numbers, comma-separated'}, got "${raw}"`,
     )
   if (typeof def === 'number') {
-    if (numbers.length !== 1) throw new Error(`${flag} takes one number, got "${raw}"`)
+    if (numbers.length !== 1) throw new CliUsageError(`${flag} takes one number, got "${raw}"`)
     return numbers[0]!
   }
   return numbers
@@ -102,7 +103,7 @@ export function parseParams<P extends Params>(defaults: P, args: readonly string
       problems.push((err as Error).message)
     }
   }
-  if (problems.length > 0) throw new Error(problems.join('\n'))
+  if (problems.length > 0) throw new CliUsageError(problems.join('\n'))
   return out as P
 }
 

@@ -5,6 +5,7 @@
  * differences between two messages. Pure.
  */
 import type { HopMetrics, ServiceMetrics } from '@sluice/contract'
+import { LabTimeoutError } from './errors.js'
 import { mean } from './table.js'
 
 /** One metrics message of one hop, with its time. */
@@ -58,7 +59,7 @@ export function summarise(series: readonly HopPoint[], from: number, to: number)
   const a = inside[0]
   const b = inside[inside.length - 1]
   if (a === undefined || b === undefined || a === b)
-    throw new Error(`no metrics between ${from} s and ${to} s: the run was too short`)
+    throw new LabTimeoutError(`no metrics between ${from} s and ${to} s: the run was too short`)
   const secs = b.s - a.s
   const arrived = b.m.in - a.m.in
   const dropped = droppedTotal(b.m) - droppedTotal(a.m)

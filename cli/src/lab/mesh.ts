@@ -16,7 +16,7 @@ import { startBroker, type RunningBroker } from '@sluice/broker'
 import { epochMs, decodeMetrics, metricsTopic, statusTopic, type ServiceMetrics } from '@sluice/contract'
 import mqtt from 'mqtt'
 import { stringify as stringifyYaml } from 'yaml'
-import { LabNotBuiltError, LabTimeoutError } from './errors.js'
+import { LabNotBuiltError, LabServiceExitedError, LabTimeoutError } from './errors.js'
 
 /** The `sluice` subcommands a lab starts. */
 export type LabService = 'bridge' | 'window' | 'anomaly' | 'forward'
@@ -138,7 +138,9 @@ function waitForOnline(
       if (online) return resolve()
       if (child.exitCode !== null)
         return reject(
-          new Error(`${topic} exited with ${child.exitCode}:\n${logs.slice(-5).join('\n')}`),
+          new LabServiceExitedError(
+            `${topic} exited with ${child.exitCode}:\n${logs.slice(-5).join('\n')}`,
+          ),
         )
       if (Date.now() > deadline)
         return reject(

@@ -9,6 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { open } from 'node:fs/promises'
+import { LabTimeoutError } from './errors.js'
 import { BITS_PER_BYTE, receiveAtBaud } from './uart.js'
 
 /** socat, if installed: its path, or undefined. */
@@ -35,7 +36,7 @@ export function openPtyPair(socat: string): Promise<PtyPair> {
     let err = ''
     const timer = setTimeout(() => {
       child.kill()
-      reject(new Error(`socat did not link two ptys within 5 s: ${err}`))
+      reject(new LabTimeoutError(`socat did not link two ptys within 5 s: ${err}`))
     }, 5000)
     child.stderr!.on('data', (chunk: Buffer) => {
       err += chunk.toString('utf8')

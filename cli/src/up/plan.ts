@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { CliUsageError } from '../errors.js'
 
 /** `sluice up`'s options. */
 export interface UpOptions {
@@ -48,7 +49,7 @@ service and hop. Ctrl-C drains and stops everything.
   --processes            run each service as its own process (as on separate machines) instead of all
                          of them inside this process`
 
-/** Parses `sluice up` flags; throws with every problem listed. */
+/** Parses `sluice up` flags; throws a `CliUsageError` with every problem listed. */
 export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -94,7 +95,7 @@ export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions 
     processes: values.processes,
   }
   if (!(rate > 0)) problems.push(`--rate must be a positive number of Hz, got "${values.rate}"`)
-  if (problems.length > 0) throw new Error(problems.join('\n'))
+  if (problems.length > 0) throw new CliUsageError(problems.join('\n'))
   return opts
 }
 

@@ -6,11 +6,12 @@
  */
 export {
   SluiceError,
+  defineError,
   ContractErrorCode,
   InvalidIdentifierError,
   InvalidPayloadError,
 } from './errors.js'
-export type { PayloadIssue } from './errors.js'
+export type { PayloadIssue, BuiltError, ErrorSpec, SluiceErrorClass } from './errors.js'
 
 export {
   DEFAULT_PREFIX,

@@ -3,7 +3,7 @@
  * Every failure of `@sluice/mesh`, each with its own class and a stable code (`SLUICE_ERR_MESH_…`, listed in
  * `docs/errors.md`), on the shared `SluiceError` base of `@sluice/contract`.
  */
-import { SluiceError } from '@sluice/contract'
+import { defineError } from '@sluice/contract'
 
 /** Every error code of `@sluice/mesh`. */
 export const MeshErrorCode = {
@@ -29,73 +29,63 @@ export interface ConfigIssue {
 }
 
 /**
- * The configuration is invalid. Lists every problem at once, so one run shows everything to fix.
+ * The configuration is invalid. Lists every problem at once (`issues`), so one run shows everything to
+ * fix. A service that cannot start for it exits with 2: a restart would read the same config.
  *
  * @example
  * ```ts
  * try { loadConfig({ … }) } catch (err) { if (err instanceof MeshConfigError) console.error(err.message) }
  * ```
  */
-export class MeshConfigError extends SluiceError {
-  override readonly name = 'MeshConfigError'
-  readonly issues: readonly ConfigIssue[]
-
-  constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
-    super(
-      MeshErrorCode.Config,
+export const MeshConfigError = defineError(MeshErrorCode.Config, {
+  name: 'MeshConfigError',
+  exitCode: 2,
+  build: (issues: readonly ConfigIssue[], options?: ErrorOptions) => ({
+    message:
       `Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-        issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n') +
-        '\nFix these in the config file (--config), the SLUICE_* environment variables or the flags.',
-      options,
-    )
-    this.issues = issues
-  }
-}
+      issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n') +
+      '\nFix these in the config file (--config), the SLUICE_* environment variables or the flags.',
+    fields: { issues },
+    options,
+  }),
+})
+export type MeshConfigError = InstanceType<typeof MeshConfigError>
 
-/** The config file could not be read or is not valid YAML. */
-export class MeshConfigFileError extends SluiceError {
-  override readonly name = 'MeshConfigFileError'
-  readonly file: string
-
-  constructor(file: string, message: string, options?: { cause?: unknown }) {
-    super(MeshErrorCode.ConfigFile, message, options)
-    this.file = file
-  }
-}
+/** The config file (`file`) could not be read or is not valid YAML. Exits with 2, like a bad config. */
+export const MeshConfigFileError = defineError(MeshErrorCode.ConfigFile, {
+  name: 'MeshConfigFileError',
+  exitCode: 2,
+  build: (file: string, message: string, options?: ErrorOptions) => ({
+    message,
+    fields: { file },
+    options,
+  }),
+})
+export type MeshConfigFileError = InstanceType<typeof MeshConfigFileError>
 
 /** The broker could not be reached, or refused the connection. */
-export class MeshConnectError extends SluiceError {
-  override readonly name = 'MeshConnectError'
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(MeshErrorCode.Connect, message, options)
-  }
-}
+export const MeshConnectError = defineError(MeshErrorCode.Connect, { name: 'MeshConnectError' })
+export type MeshConnectError = InstanceType<typeof MeshConnectError>
 
 /** A hop was misused: declared twice, or used after its service stopped. */
-export class MeshHopError extends SluiceError {
-  override readonly name = 'MeshHopError'
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(MeshErrorCode.Hop, message, options)
-  }
-}
+export const MeshHopError = defineError(MeshErrorCode.Hop, { name: 'MeshHopError' })
+export type MeshHopError = InstanceType<typeof MeshHopError>
 
 /**
  * A confirmed publish (`OutboundHop.publishConfirmed`) never got the broker's acknowledgement: the hop's
  * policy dropped it (`reason` `oldest`, `newest`, `sampled`), the transport failed it (`failed`), or the
  * hop shut down first (`shutdown`). It was counted as dropped by the hop.
  */
-export class MeshUnconfirmedError extends SluiceError {
-  override readonly name = 'MeshUnconfirmedError'
-  readonly reason: 'oldest' | 'newest' | 'sampled' | 'failed' | 'shutdown'
-
-  constructor(
-    reason: MeshUnconfirmedError['reason'],
+export const MeshUnconfirmedError = defineError(MeshErrorCode.Unconfirmed, {
+  name: 'MeshUnconfirmedError',
+  build: (
+    reason: 'oldest' | 'newest' | 'sampled' | 'failed' | 'shutdown',
     message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(MeshErrorCode.Unconfirmed, message, options)
-    this.reason = reason
-  }
-}
+    options?: ErrorOptions,
+  ) => ({
+    message,
+    fields: { reason },
+    options,
+  }),
+})
+export type MeshUnconfirmedError = InstanceType<typeof MeshUnconfirmedError>

@@ -9,10 +9,10 @@
  * The exit code tells a supervisor whether trying again can help: 2 when the configuration was refused,
  * by the runtime's config check or by the service while `create` built itself from it (a dashboard asked
  * to listen beyond loopback without a login, two forwarder sinks with one name), since a restart reads
- * the same config (the systemd units set `RestartPreventExitStatus=2`); 1 for any other failure, such as a
+ * the same config (the systemd units set `RestartPreventExitStatus=2`), told by the error's `exitCode`
+ * (`defineError`) or by {@link markConfigRefusal}; 1 for any other failure, such as a
  * broker that is not up yet or a port in use, which a restart may well fix.
  */
-import { MeshConfigError, MeshConfigFileError } from './errors.js'
 
 /** How a service that could not start ends: what to print on stderr, and the exit code. */
 export interface StartFailure {
@@ -51,10 +51,8 @@ export function describeStartFailure(service: string, err: unknown): StartFailur
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err)
     return { text: `${service}: ${text}\n`, exitCode: 1 }
   }
-  const refused =
-    err instanceof MeshConfigError ||
-    err instanceof MeshConfigFileError ||
-    configRefusals.has(err as Error)
+  // The error's own exit code (2 for `MeshConfigError`, `MeshConfigFileError`; see `defineError`).
+  const refused = (err as { exitCode?: unknown }).exitCode === 2 || configRefusals.has(err as Error)
   return {
     text: `${service}: ${(err as Error).message}\n${service}: error code ${code} (docs/errors.md)\n`,
     exitCode: refused ? 2 : 1,

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url'
 import type { DataFile, NabCorpus, Profiles, Thresholds } from './corpus.js'
 import { formatNabResults, parseNabCsv } from './csv.js'
 import type { CostMatrix } from './sweeper.js'
+import { NabCorpusError } from './errors.js'
+
+export { NabCorpusError, NabErrorCode } from './errors.js'
 
 /** Walks up from `start` to the directory holding `pnpm-workspace.yaml` (the repository root). */
 export function findRepoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
@@ -38,7 +41,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8')
   } catch (cause) {
-    throw new Error(
+    throw new NabCorpusError(
       `Cannot read the NAB ${what} at ${path}: is the corpus there? Set SLUICE_NAB_DIR to its directory.`,
       { cause },
     )

@@ -1,15 +1,30 @@
 /**
  * @module errors
- * The failures of `@sluice/stream`. This package imports nothing of ours, so it cannot extend the
- * contract's `SluiceError`; `StreamError` has the same shape (`name`, a stable `code` of the form
- * `SLUICE_ERR_<AREA>_<WHAT>`, and `cause`), so callers branch on `code` the same way. Every code is listed in
- * `docs/errors.md`.
+ * The failures of `@sluice/stream`, and every code of the package: windows, detectors, simulator. This
+ * package imports nothing of ours (DESIGN.md §2), so it cannot make its errors with the contract's
+ * `defineError` on `SluiceError`; `StreamError` has the same shape (`name`, a stable `code` of the form
+ * `SLUICE_ERR_<AREA>_<WHAT>`, and `cause`), so callers branch on `code` the same way. Every code is listed
+ * in `docs/errors.md`.
  */
 
-/** Every error code of `@sluice/stream` (documented in `docs/errors.md`). */
+/** Every error code of the windows (documented in `docs/errors.md`). */
 export const StreamErrorCode = {
   /** A window spec (count, time or session) has a missing, non-numeric or out-of-range parameter. */
   InvalidWindowSpec: 'SLUICE_ERR_WINDOW_INVALID_SPEC',
+} as const
+
+/** Every error code of the detectors (documented in `docs/errors.md`). */
+export const DetectErrorCode = {
+  /** A detector option or threshold is missing, non-numeric or out of range. */
+  InvalidOptions: 'SLUICE_ERR_DETECT_INVALID_OPTIONS',
+  /** A detector spec names no registered detector. */
+  UnknownDetector: 'SLUICE_ERR_DETECT_UNKNOWN_DETECTOR',
+} as const
+
+/** Every error code of the simulator (documented in `docs/errors.md`). */
+export const SimErrorCode = {
+  /** A device, rate, channel list or anomaly plan is invalid. */
+  InvalidSpec: 'SLUICE_ERR_SIM_INVALID_SPEC',
 } as const
 
 /** One of the codes in {@link StreamErrorCode}. */

@@ -4,7 +4,7 @@
  * and meters. No I/O and no timers of its own: time is always passed in. Browser-safe.
  */
 export type { Sample } from './sample.js'
-export { StreamError, StreamErrorCode } from './errors.js'
+export { DetectErrorCode, SimErrorCode, StreamError, StreamErrorCode } from './errors.js'
 export { batchStats } from './stats/batch-stats.js'
 export type { BatchStats } from './stats/batch-stats.js'
 export { RunningStats, sampleStd } from './stats/running-stats.js'
@@ -32,7 +32,6 @@ export type { WindowOperator } from './windows/operator.js'
 export type { AnomalyKind, AnomalyLevel, Baseline, Detection, Detector } from './detect/types.js'
 export {
   createRunClassifier,
-  DetectErrorCode,
   defaultThresholds,
   effectiveStd,
   isAlert,
@@ -132,7 +131,7 @@ export type {
 } from './meter/sequence-gaps.js'
 export { createPrng, seedFrom } from './sim/prng.js'
 export type { Prng } from './sim/prng.js'
-export { createSimulator, planAnomalies, pumpDevice, SimErrorCode } from './sim/simulator.js'
+export { createSimulator, planAnomalies, pumpDevice } from './sim/simulator.js'
 export type {
   AnomalyPlanOptions,
   AnomalySpec,

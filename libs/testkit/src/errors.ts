@@ -3,7 +3,7 @@
  * Failures of the test helpers, each with its own class and `SLUICE_ERR_TESTKIT_*` code (listed in
  * `docs/errors.md`). Messages say which program or condition, what it printed, and what to do.
  */
-import { SluiceError } from '@sluice/contract'
+import { defineError } from '@sluice/contract'
 
 /** Every error code of `@sluice/testkit`. */
 export const TestkitErrorCode = {
@@ -25,49 +25,37 @@ export const TestkitErrorCode = {
 export type TestkitErrorCode = (typeof TestkitErrorCode)[keyof typeof TestkitErrorCode]
 
 /** An outside program is missing while `SLUICE_REQUIRE_EXTERNAL=1`. */
-export class ProgramMissingError extends SluiceError {
-  override readonly name = 'ProgramMissingError'
-  constructor(message: string) {
-    super(TestkitErrorCode.ProgramMissing, message)
-  }
-}
+export const ProgramMissingError = defineError(TestkitErrorCode.ProgramMissing, {
+  name: 'ProgramMissingError',
+})
+export type ProgramMissingError = InstanceType<typeof ProgramMissingError>
 
 /** A launched program exited before it was ready, or was not ready in time. */
-export class StartFailedError extends SluiceError {
-  override readonly name = 'StartFailedError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(TestkitErrorCode.StartFailed, message, options)
-  }
-}
+export const StartFailedError = defineError(TestkitErrorCode.StartFailed, {
+  name: 'StartFailedError',
+})
+export type StartFailedError = InstanceType<typeof StartFailedError>
 
 /** A `waitFor` condition did not hold in time. */
-export class WaitTimeoutError extends SluiceError {
-  override readonly name = 'WaitTimeoutError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(TestkitErrorCode.WaitTimeout, message, options)
-  }
-}
+export const WaitTimeoutError = defineError(TestkitErrorCode.WaitTimeout, {
+  name: 'WaitTimeoutError',
+})
+export type WaitTimeoutError = InstanceType<typeof WaitTimeoutError>
 
 /** An HTTP request to a launched program failed or answered with an error status. */
-export class RequestFailedError extends SluiceError {
-  override readonly name = 'RequestFailedError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(TestkitErrorCode.RequestFailed, message, options)
-  }
-}
+export const RequestFailedError = defineError(TestkitErrorCode.RequestFailed, {
+  name: 'RequestFailedError',
+})
+export type RequestFailedError = InstanceType<typeof RequestFailedError>
 
 /** The broker refused a subscription (SUBACK 0x80) [MQTT-3.9.3-1]. */
-export class SubscribeRefusedError extends SluiceError {
-  override readonly name = 'SubscribeRefusedError'
-  constructor(message: string) {
-    super(TestkitErrorCode.SubscribeRefused, message)
-  }
-}
+export const SubscribeRefusedError = defineError(TestkitErrorCode.SubscribeRefused, {
+  name: 'SubscribeRefusedError',
+})
+export type SubscribeRefusedError = InstanceType<typeof SubscribeRefusedError>
 
 /** Network namespaces cannot be created here, or setting up the link between them failed. */
-export class NetnsUnavailableError extends SluiceError {
-  override readonly name = 'NetnsUnavailableError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(TestkitErrorCode.NetnsUnavailable, message, options)
-  }
-}
+export const NetnsUnavailableError = defineError(TestkitErrorCode.NetnsUnavailable, {
+  name: 'NetnsUnavailableError',
+})
+export type NetnsUnavailableError = InstanceType<typeof NetnsUnavailableError>

@@ -3,7 +3,7 @@
  * Every failure of the dashboard, each with a stable code (`SLUICE_ERR_DASHBOARD_…`, listed in
  * `docs/errors.md`), on the shared `SluiceError` base.
  */
-import { SluiceError } from '@sluice/contract'
+import { defineError } from '@sluice/contract'
 
 /** Every error code of the dashboard. */
 export const DashboardErrorCode = {
@@ -17,17 +17,13 @@ export const DashboardErrorCode = {
 export type DashboardErrorCode = (typeof DashboardErrorCode)[keyof typeof DashboardErrorCode]
 
 /** The dashboard would be reachable from other machines with nobody asked to log in. */
-export class DashboardInsecureError extends SluiceError {
-  override readonly name = 'DashboardInsecureError'
-  constructor(message: string) {
-    super(DashboardErrorCode.Insecure, message)
-  }
-}
+export const DashboardInsecureError = defineError(DashboardErrorCode.Insecure, {
+  name: 'DashboardInsecureError',
+})
+export type DashboardInsecureError = InstanceType<typeof DashboardInsecureError>
 
 /** The HTTP server could not start listening. */
-export class DashboardListenError extends SluiceError {
-  override readonly name = 'DashboardListenError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(DashboardErrorCode.Listen, message, options)
-  }
-}
+export const DashboardListenError = defineError(DashboardErrorCode.Listen, {
+  name: 'DashboardListenError',
+})
+export type DashboardListenError = InstanceType<typeof DashboardListenError>

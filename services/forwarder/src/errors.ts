@@ -4,7 +4,7 @@
  * failed (retryable or not), a spool the local disk refuses to write, and a config the forwarder cannot
  * run with.
  */
-import { SluiceError } from '@sluice/contract'
+import { defineError } from '@sluice/contract'
 
 /** Error codes of the forwarder. */
 export const ForwarderErrorCode = {
@@ -23,55 +23,57 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT'])
  * failing otherwise (`SLUICE_ERR_FORWARD_SPOOL_WRITE`: read-only, I/O error). The spool is left as it
  * was before the failed record (never a torn or padded one); the first `appended` records of the call
  * were spooled, the rest were not. The next append tries again, so the spool heals once space returns.
+ * `errno` is the errno code of the underlying failure, e.g. `ENOSPC`.
  */
-export class SpoolWriteError extends SluiceError {
-  override readonly name = 'SpoolWriteError'
-  /** The errno code of the underlying failure, e.g. `ENOSPC`. */
-  readonly errno: string | undefined
-  constructor(
-    readonly dir: string,
-    readonly appended: number,
-    cause: unknown,
-  ) {
-    const errno = (cause as NodeJS.ErrnoException | undefined)?.code
-    const full = errno !== undefined && NO_SPACE.has(errno)
-    super(
-      full ? ForwarderErrorCode.SpoolFull : ForwarderErrorCode.SpoolWrite,
-      full
-        ? `The disk holding the spool ${dir} is full (${errno}): new records cannot be spooled and are ` +
+export const SpoolWriteError = defineError(
+  [ForwarderErrorCode.SpoolFull, ForwarderErrorCode.SpoolWrite],
+  {
+    name: 'SpoolWriteError',
+    build: (dir: string, appended: number, cause: unknown) => {
+      const errno = (cause as NodeJS.ErrnoException | undefined)?.code
+      const full = errno !== undefined && NO_SPACE.has(errno)
+      return {
+        code: full ? ForwarderErrorCode.SpoolFull : ForwarderErrorCode.SpoolWrite,
+        message: full
+          ? `The disk holding the spool ${dir} is full (${errno}): new records cannot be spooled and are ` +
             'dropped (counted as dropped.spool-failed). Free space on that disk, or give the forwarder ' +
             'a smaller spoolMaxBytes or another dataDir; the spool resumes by itself once writes succeed.'
-        : `Cannot write the spool ${dir} (${errno ?? (cause instanceof Error ? cause.message : String(cause))}): ` +
+          : `Cannot write the spool ${dir} (${errno ?? (cause instanceof Error ? cause.message : String(cause))}): ` +
             'new records are dropped (counted as dropped.spool-failed). Check that the directory is ' +
             'writable and the disk healthy; the spool resumes by itself once writes succeed.',
-      { cause },
-    )
-    this.errno = errno
-  }
-}
+        fields: { dir, appended, errno },
+        options: { cause },
+      }
+    },
+  },
+)
+export type SpoolWriteError = InstanceType<typeof SpoolWriteError>
 
 /**
- * A failed send. `retryable` says whether trying again can help (network error, 5xx, 408, 429); when it
- * cannot (bad credentials, a 4xx the data itself causes) the sender logs a clear error, keeps the data in
- * the spool and tries again only slowly, so fixing the config later still delivers everything.
+ * A failed send. `retryable` says whether trying again can help (network error, 5xx, 408, 429:
+ * `SLUICE_ERR_FORWARD_SEND`); when it cannot (bad credentials, a 4xx the data itself causes:
+ * `SLUICE_ERR_FORWARD_REJECTED`) the sender logs a clear error, keeps the data in the spool and tries
+ * again only slowly, so fixing the config later still delivers everything.
  */
-export class SinkSendError extends SluiceError {
-  override readonly name = 'SinkSendError'
-  constructor(
+export const SinkSendError = defineError([ForwarderErrorCode.Send, ForwarderErrorCode.Rejected], {
+  name: 'SinkSendError',
+  build: (
     message: string,
-    readonly retryable: boolean,
-    readonly retryAfterMs?: number,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(retryable ? ForwarderErrorCode.Send : ForwarderErrorCode.Rejected, message, options)
-  }
-}
+    retryable: boolean,
+    retryAfterMs?: number,
+    status?: number,
+    options?: ErrorOptions,
+  ) => ({
+    code: retryable ? ForwarderErrorCode.Send : ForwarderErrorCode.Rejected,
+    message,
+    fields: { retryable, retryAfterMs, status },
+    options,
+  }),
+})
+export type SinkSendError = InstanceType<typeof SinkSendError>
 
 /** A forwarder config that cannot run (e.g. two sinks with one name), found at start. */
-export class ForwarderConfigError extends SluiceError {
-  override readonly name = 'ForwarderConfigError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ForwarderErrorCode.Config, message, options)
-  }
-}
+export const ForwarderConfigError = defineError(ForwarderErrorCode.Config, {
+  name: 'ForwarderConfigError',
+})
+export type ForwarderConfigError = InstanceType<typeof ForwarderConfigError>

@@ -5,7 +5,7 @@
  * device, garbled lines) is *not* thrown: the bridge logs it clearly and keeps retrying. These errors are
  * for what the bridge cannot recover from by itself.
  */
-import { SluiceError } from '@sluice/contract'
+import { defineError } from '@sluice/contract'
 
 /** Every error code of the serial bridge. */
 export const BridgeErrorCode = {
@@ -19,19 +19,16 @@ export const BridgeErrorCode = {
 export type BridgeErrorCode = (typeof BridgeErrorCode)[keyof typeof BridgeErrorCode]
 
 /** Listing serial ports failed; the message says why and what to do instead. */
-export class PortListError extends SluiceError {
-  override readonly name = 'PortListError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(BridgeErrorCode.PortList, message, options)
-  }
-}
+export const PortListError = defineError(BridgeErrorCode.PortList, { name: 'PortListError' })
+export type PortListError = InstanceType<typeof PortListError>
 
-/** A replay file cannot be used. */
-export class ReplayFileError extends SluiceError {
-  override readonly name = 'ReplayFileError'
-  readonly file: string
-  constructor(file: string, message: string, options?: { cause?: unknown }) {
-    super(BridgeErrorCode.ReplayFile, message, options)
-    this.file = file
-  }
-}
+/** A replay file (`file`) cannot be used. */
+export const ReplayFileError = defineError(BridgeErrorCode.ReplayFile, {
+  name: 'ReplayFileError',
+  build: (file: string, message: string, options?: ErrorOptions) => ({
+    message,
+    fields: { file },
+    options,
+  }),
+})
+export type ReplayFileError = InstanceType<typeof ReplayFileError>

@@ -8,6 +8,8 @@
  * classic question, measured: a queue of 100 with 95 waiting, 10 in and 8 out per second, overflows when?
  */
 import { join } from 'node:path'
+import { CliUsageError } from '../../errors.js'
+import { LabTimeoutError } from '../errors.js'
 import type { HopPoint } from '../hop-series.js'
 import { hopSeries, summarise } from '../hop-series.js'
 import { lineChart, type LineSeries } from '@sluice/plot'
@@ -177,7 +179,9 @@ async function runOverflow(mesh: LabMesh, p: Params): Promise<OverflowRun> {
   const full = fill.find((f) => f.m.queue.length >= p.overflowCapacity)
   const drop = fill.find((f) => (f.m.dropped.newest ?? 0) > 0)
   if (burst === undefined || full === undefined || drop === undefined)
-    throw new Error('the overflow run did not fill its queue: is the machine very busy? Try again.')
+    throw new LabTimeoutError(
+      'the overflow run did not fill its queue: is the machine very busy? Try again.',
+    )
   return {
     expectedSeconds: timeToOverflow({
       length: p.overflowFill,
@@ -234,7 +238,9 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
   const policies = p.policies.split(',').map((s) => s.trim())
   for (const pol of policies)
     if (!(POLICIES as readonly string[]).includes(pol))
-      throw new Error(`--policies: unknown policy "${pol}"; choose from ${POLICIES.join(', ')}`)
+      throw new CliUsageError(
+        `--policies: unknown policy "${pol}"; choose from ${POLICIES.join(', ')}`,
+      )
   const mesh = await createLabMesh()
   try {
     const runs: PolicyRun[] = []

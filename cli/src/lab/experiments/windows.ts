@@ -9,6 +9,7 @@
 import { join } from 'node:path'
 import { decodeWindow, windowFilter, type WindowAggregate } from '@sluice/contract'
 import { lineChart, type LineSeries } from '@sluice/plot'
+import { CliUsageError } from '../../errors.js'
 import type { Experiment, LabOutcome, Progress } from '../experiment.js'
 import { createLabMesh, until, type LabProcess } from '../mesh.js'
 import { stepSignal, writeRecording } from '../recording.js'
@@ -57,7 +58,8 @@ function configs(p: Params): Config[] {
   const out: Config[] = []
   for (const size of p.sizes)
     for (const overlap of p.overlaps) {
-      if (!(overlap >= 0 && overlap < 1)) throw new Error(`--overlaps: ${overlap} is not in [0, 1)`)
+      if (!(overlap >= 0 && overlap < 1))
+        throw new CliUsageError(`--overlaps: ${overlap} is not in [0, 1)`)
       const stride = strideFor(size, overlap)
       if (!out.some((c) => c.size === size && c.stride === stride))
         out.push({ name: `s${size}-k${stride}`, size, stride })

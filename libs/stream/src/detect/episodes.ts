@@ -13,8 +13,8 @@
  * Pure and time-free: event time comes with each detection.
  */
 
-import { StreamError } from '../errors.js'
-import { DetectErrorCode, checkInteger, isAlert } from './levels.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
+import { checkInteger, isAlert } from './levels.js'
 import type { AnomalyKind, AnomalyLevel, Detection } from './types.js'
 
 /** Options of {@link createEpisodeTracker}. */

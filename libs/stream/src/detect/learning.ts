@@ -8,8 +8,8 @@
  * a sensor over (issue 11) can pass it on and the new owner is not learning again.
  */
 
-import { StreamError } from '../errors.js'
-import { DetectErrorCode, checkInteger } from './levels.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
+import { checkInteger } from './levels.js'
 
 /** How much a detector must see before it may raise anything. Both must be met. */
 export interface LearningOptions {

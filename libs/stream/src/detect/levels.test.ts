@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { StreamError } from '../errors.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
 import {
   createRunClassifier,
-  DetectErrorCode,
   defaultThresholds,
   effectiveStd,
   isAlert,

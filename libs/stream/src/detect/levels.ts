@@ -7,19 +7,8 @@
  * `NaN`. Keeping them in one place makes scores from different detectors comparable.
  */
 
-import { StreamError } from '../errors.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
 import type { AnomalyKind, AnomalyLevel, Detection } from './types.js'
-
-/**
- * Error codes of the detectors (listed in `docs/errors.md`). They live here rather than in `src/errors.ts`'s
- * `StreamErrorCode` only because that file belongs to another part of the package; they may move there.
- */
-export const DetectErrorCode = {
-  /** A detector option or threshold is missing, non-numeric or out of range. */
-  InvalidOptions: 'SLUICE_ERR_DETECT_INVALID_OPTIONS',
-  /** A detector spec names no registered detector. */
-  UnknownDetector: 'SLUICE_ERR_DETECT_UNKNOWN_DETECTOR',
-} as const
 
 function invalidOption(message: string): StreamError {
   return new StreamError(DetectErrorCode.InvalidOptions, message)

@@ -31,10 +31,9 @@
  * matrices, whatever the length of the stream. State is plain numbers ({@link MultivariateState}).
  */
 
-import { StreamError } from '../errors.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
 import { createLearningGate, type LearningState } from './learning.js'
 import {
-  DetectErrorCode,
   checkInteger,
   checkNumber,
   createRunClassifier,

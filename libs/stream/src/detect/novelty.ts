@@ -26,8 +26,8 @@
  * standard profile (docs/anomaly.md).
  */
 
-import { StreamError } from '../errors.js'
-import { DetectErrorCode, checkInteger, checkNumber } from './levels.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
+import { checkInteger, checkNumber } from './levels.js'
 import type { AnomalyKind, Detection, Detector } from './types.js'
 
 /** Options of {@link createNoveltyDetector}. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { StreamError } from '../errors.js'
-import { DetectErrorCode } from './levels.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
 import { createDetector, detectorNames, isDetectorName, type DetectorSpec } from './registry.js'
 
 describe('detector registry', () => {

@@ -6,10 +6,9 @@
  * entry there and one in `factories` below, and the types of both stay checked against each other.
  */
 
-import { StreamError } from '../errors.js'
+import { DetectErrorCode, StreamError } from '../errors.js'
 import { createCusumDetector, type CusumOptions } from './cusum.js'
 import { createEwmaDetector, type EwmaOptions } from './ewma.js'
-import { DetectErrorCode } from './levels.js'
 import { createMadDetector, type MadOptions } from './mad.js'
 import { createNoveltyDetector, type NoveltyOptions } from './novelty.js'
 import { createLearningGate, type LearningOptions, type LearningState } from './learning.js'

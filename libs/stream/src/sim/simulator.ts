@@ -7,14 +7,8 @@
  * in a millisecond and get the same numbers on every run, and the anomaly service's findings can be checked
  * against {@link Simulator.injected}.
  */
-import { StreamError } from '../errors.js'
+import { SimErrorCode, StreamError } from '../errors.js'
 import { createPrng, seedFrom, type Prng } from './prng.js'
-
-/**
- * Error codes of the simulator (thrown as `StreamError`; to be listed in `docs/errors.md`).
- * `SLUICE_ERR_SIM_INVALID_SPEC`: a device, rate, channel list or anomaly plan is invalid.
- */
-export const SimErrorCode = { InvalidSpec: 'SLUICE_ERR_SIM_INVALID_SPEC' } as const
 
 /** What an injected anomaly does to its channel. */
 export type InjectedAnomalyKind = 'spike' | 'shift' | 'drift' | 'decouple'
