@@ -39,6 +39,7 @@ export {
   parseTopic,
   sensorKey,
   parseSensorKey,
+  topicMatches,
 } from './topics.js'
 export type { ParsedTopic, TopicKind, SensorRef } from './topics.js'
 

@@ -50,6 +50,7 @@ import {
   decodeRawSamples,
   parseTopic,
   sensorKey,
+  topicMatches,
   type HandlerDropReason,
   type HopMetrics,
 } from '@sluice/contract'
@@ -63,12 +64,7 @@ import {
 } from '@sluice/stream'
 import { MeshHopError, MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
-import {
-  topicMatches,
-  type AckOutcome,
-  type Transport,
-  type TransportMessage,
-} from '../transport/transport.js'
+import type { AckOutcome, Transport, TransportMessage } from '../transport/transport.js'
 import { readHopInterval, toHopMetrics } from './hop-metrics.js'
 import type { HopSpecBase } from './hop-spec.js'
 
