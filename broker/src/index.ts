@@ -41,13 +41,6 @@ export {
   identityFromClientId,
 } from './auth/acl.js'
 export type { Identity, Credential, AclRule } from './auth/acl.js'
-export { createSubscriberQueue, SUBSCRIBER_QUEUE_POLICIES } from './queue/subscriber-queue.js'
-export type {
-  SubscriberQueue,
-  SubscriberQueuePolicy,
-  SubscriberQueueCounters,
-  OfferOutcome,
-} from './queue/subscriber-queue.js'
 export { WS_PATH } from './listeners/ws.js'
 export { runBroker, runBrokerPasswd, parseBrokerArgs, BROKER_USAGE } from './main.js'
 export type { BrokerArgs } from './main.js'

@@ -20,14 +20,27 @@
  * Accounting is exact per subscriber: `in = out + dropped + deferred + queued`, where `out` counts
  * messages handed to the socket, and `deferred` counts QoS 1/2 messages of a persistent session that left
  * the live queue but stay in the session store, to be sent again when the client reconnects.
+ *
+ * The queue is `libs/stream`'s bounded queue, the one behind every hop: its `onEvict` tells which
+ * message an arrival pushed out (stored or not), and `drain()` what was left when the client went away.
+ * `block` cannot hold the publisher at a shared broker, so here it means "hold up to capacity, then refuse
+ * the newest" (the queue runs as `drop-newest`, and the subscriber's policy is still reported as `block`).
  */
 import type { AedesPublishPacket, Client } from 'aedes'
 import { clientInternals, type DeliverFunction } from '../aedes-internals.js'
-import {
-  createSubscriberQueue,
-  type SubscriberDropCounts,
-  type SubscriberQueuePolicy,
-} from '../queue/subscriber-queue.js'
+import { createBoundedQueue, type QueuePolicy } from '@sluice/stream'
+
+/** Why messages left a subscriber's queue undelivered (the reasons of DESIGN.md §6's `dropped`). */
+export interface SubscriberDropCounts {
+  /** Evicted from the head (drop-oldest, or sample when it keeps an arrival). */
+  readonly oldest: number
+  /** Refused on arrival (drop-newest, block). */
+  readonly newest: number
+  /** Thinned out by the sample policy. */
+  readonly sampled: number
+  /** Left in the queue when it was drained (the subscriber went away). */
+  readonly drained: number
+}
 
 /** Counters of one subscriber's outbox. `in = out + dropped + deferred + queued`. */
 export interface OutboxCounters {
@@ -47,7 +60,7 @@ export interface OutboxCounters {
 export interface SubscriberOutbox {
   readonly clientId: string
   readonly capacity: number
-  readonly policy: SubscriberQueuePolicy
+  readonly policy: QueuePolicy
   counters(): OutboxCounters
   /** Empties the queue when the client goes away, counting what was left (dropped or deferred). */
   close(): void
@@ -56,7 +69,7 @@ export interface SubscriberOutbox {
 /** Options for {@link installOutbox}. */
 export interface OutboxOptions {
   readonly capacity: number
-  readonly policy: SubscriberQueuePolicy
+  readonly policy: QueuePolicy
   /** Deliveries handed to Aedes but not yet written out; bounds what sits in the socket buffer. */
   readonly maxInflight?: number
   /**
@@ -90,7 +103,14 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   const internals = clientInternals(client)
   const original0: DeliverFunction = internals.deliver0
   const originalQoS: DeliverFunction = internals.deliverQoS
-  const queue = createSubscriberQueue<Item>({ capacity: options.capacity, policy: options.policy })
+  // A stored message that leaves the live queue is deferred, not dropped: it stays in the session store.
+  const queue = createBoundedQueue<Item>({
+    capacity: options.capacity,
+    policy: options.policy === 'block' ? 'drop-newest' : options.policy,
+    onEvict: (item) => {
+      countLeaving(item, 'oldest')
+    },
+  })
   const maxInflight = options.maxInflight ?? 256
   // Without a drain timeout Aedes adds one 'drain' listener per waiting write (lib/client.js
   // waitForDrain); allow for all of them so Node does not warn about a leak.
@@ -106,15 +126,11 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   // subscription of this client, at once, so a short memory suffices.
   const recent = new Set<string>()
   const RECENT = 4096
-  const sampling = options.policy === 'sample'
 
-  // A stored message that leaves the live queue is deferred, not dropped: it stays in the session store.
-  function countLeaving(items: readonly Item[], reason: keyof typeof deferredBy): void {
-    for (const item of items) {
-      if (item.stored) {
-        deferred++
-        deferredBy[reason]++
-      }
+  function countLeaving(item: Item, reason: keyof typeof deferredBy): void {
+    if (item.stored) {
+      deferred++
+      deferredBy[reason]++
     }
   }
 
@@ -134,12 +150,9 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
     const stored = !qos0 && !internals.clean && !packet.retain
     if (closed || !firstSight(packet)) return
     if (!qos0 && packet.qos > maxQos) maxQos = packet.qos
-    const outcome = queue.offer({ packet, qos0, stored })
-    countLeaving(outcome.evicted, sampling ? 'sampled' : 'oldest')
-    if (!outcome.accepted && stored) {
-      deferred++
-      deferredBy[sampling ? 'sampled' : 'newest']++
-    }
+    const item: Item = { packet, qos0, stored }
+    const outcome = queue.offer(item)
+    if (!outcome.accepted) countLeaving(item, outcome.reason === 'sampled' ? 'sampled' : 'newest')
     schedulePump()
   }
 
@@ -199,7 +212,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   function close(): void {
     if (closed) return
     closed = true
-    countLeaving(queue.drain(), 'drained')
+    for (const item of queue.drain()) countLeaving(item, 'drained')
   }
 
   return {
@@ -213,12 +226,12 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
       return {
         in: c.arrived,
         out: c.delivered,
-        dropped: c.dropped - deferred,
+        dropped: c.droppedTotal - deferred,
         droppedBy: {
-          oldest: c.droppedBy.oldest - deferredBy.oldest,
-          newest: c.droppedBy.newest - deferredBy.newest,
-          sampled: c.droppedBy.sampled - deferredBy.sampled,
-          drained: c.droppedBy.drained - deferredBy.drained,
+          oldest: c.dropped.oldest - deferredBy.oldest,
+          newest: c.dropped.newest - deferredBy.newest,
+          sampled: c.dropped.sampled - deferredBy.sampled,
+          drained: c.drained - deferredBy.drained,
         },
         deferred,
         queued: c.queued,
