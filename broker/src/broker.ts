@@ -28,7 +28,7 @@ import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js'
 import { closeServer, isLoopbackHost, listen } from './listeners/listen.js'
 import { createTcpListener, type TlsMaterial } from './listeners/tcp.js'
 import { createWsListener, type WsListener } from './listeners/ws.js'
-import { hopState, type BrokerMetrics, type SubscriberMetrics } from './metrics.js'
+import type { BrokerMetrics, SubscriberMetrics } from './metrics.js'
 import type { HopMetrics } from '@sluice/contract'
 import { resolveBrokerOptions, type BrokerOptions } from './options.js'
 import { boundSessionStore } from './persistence/bounded-session-store.js'
@@ -359,12 +359,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw err
   }
 
-  // The counters at the previous snapshot, for the interval rates and the drop rate of each hop.
-  const previous = new WeakMap<
-    SubscriberOutbox,
-    { t: number; in: number; out: number; dropped: number }
-  >()
-
   function metrics(): BrokerMetrics {
     const subscribers: SubscriberMetrics[] = []
     const hops: Record<string, HopMetrics> = {}
@@ -377,25 +371,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       totals.dropped += c.dropped
       totals.deferred += c.deferred
       if (c.in === 0) continue
-      const before = previous.get(outbox) ?? { t: startedAt, in: 0, out: 0, dropped: 0 }
-      previous.set(outbox, { t: now, in: c.in, out: c.out, dropped: c.dropped })
-      const seconds = Math.max(now - before.t, 1) / 1000
-      const lambda = (c.in - before.in) / seconds
-      const mu = (c.out - before.out) / seconds
-      hops[`out:${outbox.clientId}`] = {
-        direction: 'out',
-        qos: c.maxQos,
-        policy: outbox.policy,
-        in: c.in,
-        out: c.out,
-        dropped: { ...c.droppedBy },
-        rejected: 0,
-        queue: { length: c.queued, capacity: outbox.capacity },
-        lambda,
-        mu,
-        ...(mu > 0 ? { rho: lambda / mu } : {}),
-        state: hopState(c.queued, outbox.capacity, c.in - before.in, c.dropped - before.dropped),
-      }
+      hops[`out:${outbox.clientId}`] = outbox.hopMetrics(now)
       subscribers.push({
         clientId: outbox.clientId,
         role: identities.get(client)?.role ?? 'unknown',

@@ -5,7 +5,8 @@
  * subscriber its own queue — length, capacity, and exact in/out/dropped/deferred counters — so that a
  * slow consumer is visible by name, with what it cost itself and nobody else. The message is also a valid
  * `sluice.v1.metrics` message: each subscriber's queue appears as an outbound hop in `hops`, so the
- * dashboard reads the broker like any other service.
+ * dashboard reads the broker like any other service. Those hops are built as every hop's are: a
+ * `libs/stream` hop meter (whose `hopState` is the health rule) read into the contract's `toHopMetrics`.
  */
 import type { HopMetrics } from '@sluice/contract'
 
@@ -87,21 +88,4 @@ export interface BrokerMetrics {
   readonly sessions: readonly SessionMetrics[]
   /** Each subscriber's outbound queue as a hop (`out:<clientId>`), per DESIGN.md §6. */
   readonly hops: Readonly<Record<string, HopMetrics>>
-}
-
-/**
- * A hop's health per DESIGN.md §6: `critical` over 95 % full or over 1 % dropped in the interval,
- * `warning` over 80 % full, otherwise `ok`.
- */
-export function hopState(
-  length: number,
-  capacity: number,
-  arrivedInInterval: number,
-  droppedInInterval: number,
-): HopMetrics['state'] {
-  const fill = capacity > 0 ? length / capacity : 0
-  const dropRate = arrivedInInterval > 0 ? droppedInInterval / arrivedInInterval : 0
-  if (fill > 0.95 || dropRate > 0.01) return 'critical'
-  if (fill > 0.8) return 'warning'
-  return 'ok'
 }

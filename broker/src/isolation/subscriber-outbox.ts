@@ -28,7 +28,8 @@
  */
 import type { AedesPublishPacket, Client } from 'aedes'
 import { clientInternals, type DeliverFunction } from '../aedes-internals.js'
-import { createBoundedQueue, type QueuePolicy } from '@sluice/stream'
+import { toHopMetrics, type HopMetrics } from '@sluice/contract'
+import { createBoundedQueue, createHopMeter, type QueuePolicy } from '@sluice/stream'
 
 /** Why messages left a subscriber's queue undelivered (the reasons of DESIGN.md §6's `dropped`). */
 export interface SubscriberDropCounts {
@@ -62,6 +63,11 @@ export interface SubscriberOutbox {
   readonly capacity: number
   readonly policy: QueuePolicy
   counters(): OutboxCounters
+  /**
+   * The queue as an outbound hop (DESIGN.md §6), closing its meter's interval at `now`. Deferred messages
+   * are `dropped.left`: left at the broker for the persistent session, as an inbound hop counts them.
+   */
+  hopMetrics(now: number): HopMetrics
   /** Empties the queue when the client goes away, counting what was left (dropped or deferred). */
   close(): void
 }
@@ -77,6 +83,8 @@ export interface OutboxOptions {
    * counted there), so the live path must not deliver it: Aedes would fail to find it in the store.
    */
   readonly refusedBySession?: (clientId: string, packet: AedesPublishPacket) => boolean
+  /** The clock of the hop meter (ms). Default `Date.now`. */
+  readonly now?: () => number
 }
 
 interface Item {
@@ -85,6 +93,8 @@ interface Item {
   readonly qos0: boolean
   /** A QoS>0 message of a persistent session: it is also in the session store. */
   readonly stored: boolean
+  /** When it was queued (ms), for the mean wait W. */
+  readonly at: number
 }
 
 /**
@@ -111,6 +121,8 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
       countLeaving(item, 'oldest')
     },
   })
+  const now = options.now ?? Date.now
+  const meter = createHopMeter({ now: now() })
   const maxInflight = options.maxInflight ?? 256
   // Without a drain timeout Aedes adds one 'drain' listener per waiting write (lib/client.js
   // waitForDrain); allow for all of them so Node does not warn about a leak.
@@ -150,9 +162,12 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
     const stored = !qos0 && !internals.clean && !packet.retain
     if (closed || !firstSight(packet)) return
     if (!qos0 && packet.qos > maxQos) maxQos = packet.qos
-    const item: Item = { packet, qos0, stored }
+    const at = now()
+    const item: Item = { packet, qos0, stored, at }
+    meter.arrive(at, 1)
     const outcome = queue.offer(item)
     if (!outcome.accepted) countLeaving(item, outcome.reason === 'sampled' ? 'sampled' : 'newest')
+    meter.observeLength(at, queue.length)
     schedulePump()
   }
 
@@ -171,12 +186,15 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
 
   function pump(): void {
     pumpScheduled = false
+    const t = now()
     while (!closed && inflight < maxInflight && queue.length > 0) {
       if (internals.closed) {
         close()
         return
       }
       const item = queue.poll()!
+      // The socket write is the service; its time is not measured, so μ is the throughput.
+      meter.serve(t, 1, t - item.at, 0)
       inflight++
       // This packet is no duplicate (see firstSight): let Aedes' counter-order filter pass it.
       const id = item.packet.brokerId
@@ -186,6 +204,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
       if (item.qos0) original0(item.packet, onWritten)
       else originalQoS(item.packet, onWritten)
     }
+    meter.observeLength(t, queue.length)
   }
 
   // Releasing the router on the next macrotask, never synchronously: mqemitter starts its next queued
@@ -215,29 +234,50 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
     for (const item of queue.drain()) countLeaving(item, 'drained')
   }
 
+  function counters(): OutboxCounters {
+    const c = queue.counters()
+    return {
+      in: c.arrived,
+      out: c.delivered,
+      dropped: c.droppedTotal - deferred,
+      droppedBy: {
+        oldest: c.dropped.oldest - deferredBy.oldest,
+        newest: c.dropped.newest - deferredBy.newest,
+        sampled: c.dropped.sampled - deferredBy.sampled,
+        drained: c.drained - deferredBy.drained,
+      },
+      deferred,
+      queued: c.queued,
+      inflight,
+      maxQos,
+    }
+  }
+
   return {
     get clientId() {
       return internals.id
     },
     capacity: options.capacity,
     policy: options.policy,
-    counters() {
-      const c = queue.counters()
-      return {
-        in: c.arrived,
-        out: c.delivered,
-        dropped: c.droppedTotal - deferred,
-        droppedBy: {
-          oldest: c.dropped.oldest - deferredBy.oldest,
-          newest: c.dropped.newest - deferredBy.newest,
-          sampled: c.dropped.sampled - deferredBy.sampled,
-          drained: c.drained - deferredBy.drained,
-        },
-        deferred,
-        queued: c.queued,
-        inflight,
-        maxQos,
-      }
+    counters,
+    hopMetrics(at) {
+      const c = counters()
+      const snapshot = meter.snapshot(at, {
+        length: c.queued,
+        capacity: options.capacity,
+        arrived: c.in,
+        dropped: c.dropped,
+      })
+      return toHopMetrics({
+        spec: { qos: c.maxQos, queue: { policy: options.policy } },
+        direction: 'out',
+        counters: { arrived: c.in, queued: c.queued, dropped: c.droppedBy },
+        out: c.out,
+        rejected: 0,
+        extraDropped: { left: c.deferred },
+        capacity: options.capacity,
+        snapshot,
+      })
     },
     close,
   }

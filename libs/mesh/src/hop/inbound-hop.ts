@@ -49,7 +49,9 @@ import {
   decodeDeviceRaw,
   decodeRawSamples,
   parseTopic,
+  readHopInterval,
   sensorKey,
+  toHopMetrics,
   topicMatches,
   type HandlerDropReason,
   type HopMetrics,
@@ -65,7 +67,6 @@ import {
 import { MeshHopError, MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
 import type { AckOutcome, Transport, TransportMessage } from '../transport/transport.js'
-import { readHopInterval, toHopMetrics } from './hop-metrics.js'
 import type { HopSpecBase } from './hop-spec.js'
 
 /** A decoder's answer: the items, or why the payload was rejected (the shape of the contract's codec). */
