@@ -99,21 +99,19 @@ interface Item {
 
 /**
  * Installs a bounded outbox on an Aedes client. Call it before the client subscribes (the broker does it
- * in `preConnect`), because each subscription captures the delivery functions when it is added.
+ * as it hands the connection to Aedes, `connections.ts`), because each subscription captures the delivery
+ * functions when it is added.
  *
  * @example
  * ```ts
- * aedes.preConnect = (client, packet, cb) => {
- *   outboxes.set(client, installOutbox(client, { capacity: 10_000, policy: 'drop-oldest' }))
- *   cb(null, true)
- * }
+ * const client = aedes.handle(socket)
+ * outboxes.set(client, installOutbox(client, { capacity: 10_000, policy: 'drop-oldest' }))
  * ```
  */
 export function installOutbox(client: Client, options: OutboxOptions): SubscriberOutbox {
   const internals = clientInternals(client)
   const original0: DeliverFunction = internals.deliver0
   const originalQoS: DeliverFunction = internals.deliverQoS
-  // A stored message that leaves the live queue is deferred, not dropped: it stays in the session store.
   const queue = createBoundedQueue<Item>({
     capacity: options.capacity,
     policy: options.policy === 'block' ? 'drop-newest' : options.policy,
@@ -139,6 +137,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   const recent = new Set<string>()
   const RECENT = 4096
 
+  // A stored message that leaves the live queue is deferred, not dropped: it stays in the session store.
   function countLeaving(item: Item, reason: keyof typeof deferredBy): void {
     if (item.stored) {
       deferred++
