@@ -4,9 +4,11 @@
  * breaks here and nowhere else. Read from `aedes/lib/client.js` (1.2.0): each client has per-instance
  * `deliver0(packet, cb)` and `deliverQoS(packet, cb)` functions that subscriptions capture when they are
  * added (`lib/handlers/subscribe.js` `addSubs`), and whose callbacks Aedes' router (mqemitter) waits for
- * before it routes further messages — which is why one stalled socket stalls everyone.
+ * before it routes further messages — which is why one stalled socket stalls everyone. Every other
+ * private field the broker touches is here too: the registry of connected clients, the version, the
+ * route step (`aedes.publish`) and each client's packet parser.
  */
-import type { AedesPublishPacket, Client } from 'aedes'
+import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes'
 
 /** The delivery function Aedes keeps per client; `cb` releases the router. */
 export type DeliverFunction = (packet: AedesPublishPacket, cb: () => void) => void
@@ -33,6 +35,41 @@ export function clientInternals(client: Client): ClientInternals {
 
 /** The Aedes version this module was read against (major must match). */
 export const AEDES_MAJOR = 1
+
+/** The version of a running Aedes (`aedes.version`, lib/aedes.js). */
+export function aedesVersion(aedes: Aedes): string {
+  return (aedes as unknown as { version: string }).version
+}
+
+/** True while a client with this id is connected (Aedes' registry `aedes.clients`, lib/aedes.js). */
+export function isClientConnected(aedes: Aedes, clientId: string): boolean {
+  return (aedes as unknown as { clients: Record<string, unknown> }).clients[clientId] !== undefined
+}
+
+/** Aedes' route step: `aedes.publish(packet, client, done)`, called for every PUBLISH a client sends. */
+export type RoutePublish = (
+  packet: PublishPacket,
+  client: Client | null,
+  done: (error?: Error) => void,
+) => void
+
+/**
+ * Replaces Aedes' route step with `wrap(route)`. Aedes calls `publish(packet, client, done)` for client
+ * packets (lib/handlers/publish.js); the broker's own callers use the public `publish(packet, done)`, which
+ * the replacement still accepts.
+ */
+export function wrapRoute(aedes: Aedes, wrap: (route: RoutePublish) => RoutePublish): void {
+  const route = wrap((aedes.publish as unknown as RoutePublish).bind(aedes))
+  const publish = (
+    packet: PublishPacket,
+    client: Client | null | ((error?: Error) => void),
+    done?: (error?: Error) => void,
+  ): void => {
+    if (typeof client === 'function') route(packet, null, client)
+    else route(packet, client, done ?? (() => undefined))
+  }
+  ;(aedes as unknown as { publish: typeof publish }).publish = publish
+}
 
 /** The part of Aedes 1.2's per-client mqtt-packet 9 parser (`client._parser`) that reads a fixed header. */
 interface ParserInternals {

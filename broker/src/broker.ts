@@ -5,34 +5,31 @@
  * per-service publish ACL, TLS, payload/connection/rate limits), subscriber isolation (§5: each subscriber
  * has its own bounded outbound queue, so a stalled consumer only costs itself), bounded persistent
  * sessions, and its own metrics and retained status on `{p}/_sys/broker/{instance}/…` (§6).
+ *
+ * `startBroker` composes the parts: `auth/authenticate` (CONNECT), `auth/authorize` (SUBSCRIBE and
+ * PUBLISH), `routing` (discards), `connections` (gate, packet limit, outboxes), `metrics` and `announce`.
  */
 import { readFile } from 'node:fs/promises'
-import { hostname } from 'node:os'
-import type { IncomingMessage } from 'node:http'
-import type { Server, Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { Aedes, type Client, type PublishPacket } from 'aedes'
+import type { Server } from 'node:net'
+import { Aedes } from 'aedes'
 import memoryPersistence from 'aedes-persistence'
-import { levelPersistence } from './persistence/level-persistence.js'
 import { Level } from 'level'
-import { metricsTopic, statusTopic, type ServiceStatus } from '@sluice/contract'
-import { AEDES_MAJOR, limitPacketSize } from './aedes-internals.js'
-import { createPublishCheck, createSubscribeCheck, type Identity } from './auth/acl.js'
+import { AEDES_MAJOR, aedesVersion, isClientConnected } from './aedes-internals.js'
+import { createAnnouncer } from './announce.js'
 import { createAuthenticator, type LoginRefusal } from './auth/authenticate.js'
+import { createAuthorizer } from './auth/authorize.js'
 import { readPasswordFile, type BrokerUser } from './auth/password-file.js'
+import { createConnections, type Connections } from './connections.js'
 import { ListenFailedError, NoCredentialsError } from './errors.js'
-import { installOutbox, type SubscriberOutbox } from './isolation/subscriber-outbox.js'
-import { createConnectionGate } from './limits/connection-gate.js'
 import { createLoginThrottle } from './limits/login-throttle.js'
-import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js'
 import { closeServer, isLoopbackHost, listen } from './listeners/listen.js'
 import { createTcpListener, type TlsMaterial } from './listeners/tcp.js'
 import { createWsListener, type WsListener } from './listeners/ws.js'
-import { hopState, type BrokerMetrics, type SubscriberMetrics } from './metrics.js'
-import type { HopMetrics } from '@sluice/contract'
-import { resolveBrokerOptions, type BrokerOptions } from './options.js'
+import { createMetricsCollector, type BrokerMetrics } from './metrics.js'
+import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js'
 import { boundSessionStore } from './persistence/bounded-session-store.js'
-import { BROKER_VERSION } from './version.js'
+import { levelPersistence } from './persistence/level-persistence.js'
+import { routeSkippingDiscarded } from './routing.js'
 
 /** A running broker. */
 export interface RunningBroker {
@@ -48,20 +45,6 @@ export interface RunningBroker {
   metrics(): BrokerMetrics
   /** Publishes the offline status, disconnects everyone, closes the listeners and the persistence. */
   close(): Promise<void>
-}
-
-type PublishCallback = (error?: Error) => void
-type RoutePublish = (packet: PublishPacket, client: Client | null, done: PublishCallback) => void
-
-function payloadBytes(payload: PublishPacket['payload']): number {
-  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
-}
-
-/** The remote address of a connection, IPv4-mapped IPv6 addresses as plain IPv4. */
-function remoteAddress(stream: Duplex, req: IncomingMessage | undefined): string {
-  const address =
-    req?.socket.remoteAddress ?? (stream as Partial<Socket>).remoteAddress ?? 'unknown'
-  return address.startsWith('::ffff:') ? address.slice(7) : address
 }
 
 function urlHost(host: string): string {
@@ -82,6 +65,56 @@ async function readTls(tls: { keyFile: string; certFile: string }): Promise<TlsM
   }
 }
 
+/** The broker's users by name, from the password file (none without one). */
+async function loadUsers(passwordFile: string | undefined): Promise<Map<string, BrokerUser>> {
+  const users = new Map<string, BrokerUser>()
+  if (passwordFile !== undefined) {
+    for (const user of await readPasswordFile(passwordFile)) users.set(user.user, user)
+  }
+  return users
+}
+
+/** Aedes' persistence: in memory, or in LevelDB under `persistence.dir` (then `db` is set). */
+async function openPersistence(
+  o: ResolvedBrokerOptions,
+): Promise<{ persistence: object; db: Level<string, Buffer> | undefined }> {
+  if (o.persistence === undefined) {
+    // a CommonJS module whose typings declare an ES default export: the import *is* the factory
+    return { persistence: (memoryPersistence as unknown as () => object)(), db: undefined }
+  }
+  const db = new Level<string, Buffer>(o.persistence.dir, { valueEncoding: 'buffer' })
+  await db.open()
+  return { persistence: levelPersistence(db), db }
+}
+
+/** The listeners a broker runs, filled in as they start (so a failed start closes what is open). */
+interface Listeners {
+  readonly servers: Server[]
+  ws: WsListener | undefined
+}
+
+/** Starts the MQTT TCP listener and, when asked for, the WebSocket one; resolves with their ports. */
+async function startListeners(
+  listeners: Listeners,
+  accept: Connections['accept'],
+  o: ResolvedBrokerOptions,
+  tls: TlsMaterial | undefined,
+): Promise<{ tcpPort: number; wsPort: number | undefined }> {
+  const tcp = createTcpListener(accept, tls, o.connectTimeoutMs)
+  listeners.servers.push(tcp)
+  const tcpPort = await listen(tcp, o.host, o.port, 'MQTT listener')
+  if (o.wsPort === undefined) return { tcpPort, wsPort: undefined }
+  const ws = createWsListener(accept, {
+    tls,
+    maxPacketBytes: o.maxPacketBytes,
+    connectTimeoutMs: o.connectTimeoutMs,
+  })
+  listeners.ws = ws
+  listeners.servers.push(ws.server)
+  const wsPort = await listen(ws.server, o.host, o.wsPort, 'MQTT WebSocket listener')
+  return { tcpPort, wsPort }
+}
+
 /**
  * Starts the broker and resolves once every listener is up.
  *
@@ -98,71 +131,22 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const log = o.logger
   const startedAt = Date.now()
   const requireCredentials = !isLoopbackHost(o.host) && !o.allowAnonymous
-  const users = new Map<string, BrokerUser>()
-  if (o.passwordFile !== undefined) {
-    for (const user of await readPasswordFile(o.passwordFile)) users.set(user.user, user)
-  }
+  const users = await loadUsers(o.passwordFile)
   if (requireCredentials && users.size === 0) throw new NoCredentialsError(o.host, o.passwordFile)
   const tls = o.tls === undefined ? undefined : await readTls(o.tls)
+  const { persistence, db } = await openPersistence(o)
 
-  let db: Level<string, Buffer> | undefined
-  let persistence: object
-  if (o.persistence === undefined) {
-    // a CommonJS module whose typings declare an ES default export: the import *is* the factory
-    persistence = (memoryPersistence as unknown as () => object)()
-  } else {
-    db = new Level<string, Buffer>(o.persistence.dir, { valueEncoding: 'buffer' })
-    await db.open()
-    persistence = levelPersistence(db)
-  }
-
-  // Aedes' registry of connected clients, known once Aedes exists (the store is wrapped before).
-  const registry: { clients?: Record<string, unknown> } = {}
-  const sessions = boundSessionStore(persistence, o.sessionQueueCapacity, (clientId) => {
-    return registry.clients?.[clientId] !== undefined
-  })
-
-  const outboxes = new Map<Client, SubscriberOutbox>()
-  const identities = new WeakMap<Client, Identity>()
-  const publishChecks = new WeakMap<Client, (topic: string) => boolean>()
-  const subscribeChecks = new WeakMap<Client, (filter: string) => boolean>()
-  const addresses = new WeakMap<Duplex, string>()
-  const limiters = new WeakMap<Client, RateLimiter>()
-  const discarded = new WeakSet<object>()
-  const sockets = new Set<Duplex>()
-  const gate = createConnectionGate<Duplex>({
-    maxConnections: o.maxConnections,
-    maxPendingPerAddress: o.maxPendingPerAddress,
-    evict: (stream) => stream.destroy(),
-  })
-  const throttle = createLoginThrottle(o.loginThrottle)
-  const closedTotals = { in: 0, out: 0, dropped: 0, deferred: 0 }
-  const counts = {
-    accepted: 0,
-    refusedLimit: 0,
-    refused: { auth: 0, throttled: 0, clientId: 0 } satisfies Record<LoginRefusal, number>,
-    refusedAddress: 0,
-    evicted: 0,
-    timedOut: 0,
-    oversize: 0,
-    messagesIn: 0,
-    refusedAcl: 0,
-    refusedPayload: 0,
-    refusedRead: 0,
-    throttled: 0,
-  }
-
-  function setIdentity(client: Client, identity: Identity): void {
-    gate.loggedIn(client.conn)
-    identities.set(client, identity)
-    publishChecks.set(client, createPublishCheck(identity, o.prefix))
-    subscribeChecks.set(client, createSubscribeCheck(identity, o.prefix))
-    if (o.maxMessagesPerSecond > 0) {
-      limiters.set(client, createRateLimiter(o.maxMessagesPerSecond, o.maxMessagesPerSecond))
-    }
-  }
-
-  const aedes = await Aedes.createBroker({
+  // The session store is wrapped before Aedes exists; it asks Aedes whether a client is connected.
+  const created: { aedes?: Aedes } = {}
+  const sessions = boundSessionStore(
+    persistence,
+    o.sessionQueueCapacity,
+    (clientId) => created.aedes !== undefined && isClientConnected(created.aedes, clientId),
+  )
+  const connections = createConnections({ ...o, sessions, log })
+  const authorizer = createAuthorizer({ ...o, log })
+  const loginRefusals: Record<LoginRefusal, number> = { auth: 0, throttled: 0, clientId: 0 }
+  const broker = await Aedes.createBroker({
     persistence,
     drainTimeout: o.drainTimeoutMs,
     // Client ids such as `sluice-serial-bridge-<instance>` exceed MQTT 3.1's 23 characters.
@@ -172,311 +156,51 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       users,
       requireCredentials,
       anonymousRole: o.anonymousRole,
-      throttle,
-      addressOf: (client) => addresses.get(client.conn) ?? 'unknown',
-      accepted: setIdentity,
-      refused: (reason) => counts.refused[reason]++,
+      throttle: createLoginThrottle(o.loginThrottle),
+      addressOf: connections.addressOf,
+      accepted: (client, identity) => {
+        connections.loggedIn(client)
+        authorizer.admit(client, identity)
+      },
+      refused: (reason) => loginRefusals[reason]++,
       log,
     }),
-    authorizeSubscribe(client, subscription, callback) {
-      // The read ACL (auth/acl READ_RULES): SUBACK 0x80 for a filter that reaches a closed topic.
-      const may = client === null ? undefined : subscribeChecks.get(client)
-      if (may !== undefined && !may(subscription.topic)) {
-        counts.refusedRead++
-        if (counts.refusedRead % 100 === 1) {
-          log.warn(
-            {
-              clientId: client?.id,
-              filter: subscription.topic,
-              role: identities.get(client)?.role,
-              refused: counts.refusedRead,
-            },
-            'subscription refused by the read ACL',
-          )
-        }
-        callback(null, null)
-        return
-      }
-      callback(null, subscription)
-    },
-    authorizePublish(client, packet, callback) {
-      if (packet.topic.startsWith('$SYS')) {
-        // Aedes' own default (moscajs/aedes#597): clients must not forge broker announcements.
-        callback(new Error('$SYS topic is reserved'))
-        return
-      }
-      if (client === null) {
-        callback(null)
-        return
-      }
-      // [MQTT-3.3.5-2]: an unauthorised PUBLISH is either acknowledged as usual or the connection is
-      // closed. We acknowledge and discard it (counted), so a misconfigured service does not fall into
-      // a reconnect loop; Aedes' route step skips packets marked here.
-      if (payloadBytes(packet.payload) > o.maxPayloadBytes) {
-        counts.refusedPayload++
-        discarded.add(packet)
-        callback(null)
-        return
-      }
-      const may = publishChecks.get(client)
-      if (may !== undefined && !may(packet.topic)) {
-        counts.refusedAcl++
-        discarded.add(packet)
-        if (counts.refusedAcl % 1000 === 1) {
-          log.warn(
-            {
-              clientId: client.id,
-              topic: packet.topic,
-              role: identities.get(client)?.role,
-              refused: counts.refusedAcl,
-            },
-            'publish outside the client ACL discarded',
-          )
-        }
-        callback(null)
-        return
-      }
-      const delay = limiters.get(client)?.take(performance.now()) ?? 0
-      if (delay > 0) {
-        counts.throttled++
-        setTimeout(callback, delay, null)
-        return
-      }
-      callback(null)
-    },
+    authorizeSubscribe: authorizer.authorizeSubscribe,
+    authorizePublish: authorizer.authorizePublish,
   })
-
-  registry.clients = (aedes as unknown as { clients: Record<string, unknown> }).clients
-  const aedesVersion = (aedes as unknown as { version: string }).version
-  if (Number(aedesVersion.split('.')[0]) !== AEDES_MAJOR) {
+  created.aedes = broker
+  if (Number(aedesVersion(broker).split('.')[0]) !== AEDES_MAJOR) {
     log.warn(
-      { aedes: aedesVersion },
+      { aedes: aedesVersion(broker) },
       'Aedes major version differs from the one subscriber isolation was written for',
     )
   }
-
-  // Route step: skip what authorizePublish marked as discarded (see there).
-  const route = (aedes.publish as unknown as RoutePublish).bind(aedes)
-  const routeOrDiscard = (
-    packet: PublishPacket,
-    client: Client | null | PublishCallback,
-    done?: PublishCallback,
-  ) => {
-    const cb = typeof client === 'function' ? client : (done ?? (() => undefined))
-    const from = typeof client === 'function' ? null : client
-    if (discarded.has(packet)) {
-      setImmediate(cb)
-      return
-    }
-    route(packet, from, cb)
-  }
-  ;(aedes as unknown as { publish: typeof routeOrDiscard }).publish = routeOrDiscard
-
-  aedes.on('publish', (_packet, client) => {
-    if (client !== null) counts.messagesIn++
-  })
-  aedes.on('clientError', (client, err) => {
-    log.debug({ clientId: client.id, err }, 'client error')
-  })
-  aedes.on('connectionError', (_client, err) => {
-    // Aedes' connect deadline (lib/client.js): a socket that never sent CONNECT
-    if (err.message === 'connect did not arrive in time') counts.timedOut++
-    log.debug({ err }, 'connection error')
+  routeSkippingDiscarded(broker, authorizer.isDiscarded)
+  connections.attach(broker)
+  const metrics = createMetricsCollector({
+    instance: o.instance,
+    startedAt,
+    aedes: broker,
+    connections,
+    authorizer,
+    sessions,
+    loginRefusals: () => ({ ...loginRefusals }),
   })
 
-  function finishClient(client: Client): void {
-    const outbox = outboxes.get(client)
-    if (outbox === undefined) return
-    outbox.close()
-    const c = outbox.counters()
-    closedTotals.in += c.in
-    closedTotals.out += c.out
-    closedTotals.dropped += c.dropped
-    closedTotals.deferred += c.deferred
-    outboxes.delete(client)
-    if (typeof client.id === 'string') sessions.forgetRefusals(client.id)
-  }
-
-  const broker = aedes
-  function accept(stream: Duplex, req?: IncomingMessage): void {
-    const address = remoteAddress(stream, req)
-    const admission = gate.admit(stream, address)
-    if (!admission.admitted) {
-      if (admission.reason === 'limit') counts.refusedLimit++
-      else counts.refusedAddress++
-      stream.destroy()
-      return
-    }
-    counts.evicted += admission.evicted
-    counts.accepted++
-    sockets.add(stream)
-    addresses.set(stream, address)
-    const client = broker.handle(stream, req)
-    limitPacketSize(client, o.maxPacketBytes, (cmd, length) => {
-      counts.oversize++
-      log.warn(
-        { address, clientId: client.id, cmd, length, maxPacketBytes: o.maxPacketBytes },
-        'connection closed: packet over the size limit',
-      )
-    })
-    // The outbox goes in before the client can subscribe: subscriptions capture the delivery functions.
-    outboxes.set(
-      client,
-      installOutbox(client, {
-        capacity: o.subscriberQueue.capacity,
-        policy: o.subscriberQueue.policy,
-        refusedBySession: (clientId, packet) => sessions.refused(clientId, packet),
-      }),
-    )
-    stream.once('close', () => {
-      sockets.delete(stream)
-      gate.closed(stream)
-      finishClient(client)
-    })
-  }
-
-  const servers: Server[] = []
+  const listeners: Listeners = { servers: [], ws: undefined }
   // Set once listening; shutdown() (also on a failed listen) closes it if there is one.
   let prometheus: { close(): Promise<void> } | undefined = undefined
-  let ws: WsListener | undefined
-  let tcpPort: number
-  let wsPort: number | undefined
+  let ports: { tcpPort: number; wsPort: number | undefined }
   try {
-    const tcp = createTcpListener(accept, tls, o.connectTimeoutMs)
-    servers.push(tcp)
-    tcpPort = await listen(tcp, o.host, o.port, 'MQTT listener')
-    if (o.wsPort !== undefined) {
-      ws = createWsListener(accept, {
-        tls,
-        maxPacketBytes: o.maxPacketBytes,
-        connectTimeoutMs: o.connectTimeoutMs,
-      })
-      servers.push(ws.server)
-      wsPort = await listen(ws.server, o.host, o.wsPort, 'MQTT WebSocket listener')
-    }
+    ports = await startListeners(listeners, connections.accept, o, tls)
   } catch (err) {
     await shutdown()
     throw err
   }
+  const { tcpPort, wsPort } = ports
 
-  // The counters at the previous snapshot, for the interval rates and the drop rate of each hop.
-  const previous = new WeakMap<
-    SubscriberOutbox,
-    { t: number; in: number; out: number; dropped: number }
-  >()
-
-  function metrics(): BrokerMetrics {
-    const subscribers: SubscriberMetrics[] = []
-    const hops: Record<string, HopMetrics> = {}
-    const totals = { ...closedTotals }
-    const now = Date.now()
-    for (const [client, outbox] of outboxes) {
-      const c = outbox.counters()
-      totals.in += c.in
-      totals.out += c.out
-      totals.dropped += c.dropped
-      totals.deferred += c.deferred
-      if (c.in === 0) continue
-      const before = previous.get(outbox) ?? { t: startedAt, in: 0, out: 0, dropped: 0 }
-      previous.set(outbox, { t: now, in: c.in, out: c.out, dropped: c.dropped })
-      const seconds = Math.max(now - before.t, 1) / 1000
-      const lambda = (c.in - before.in) / seconds
-      const mu = (c.out - before.out) / seconds
-      hops[`out:${outbox.clientId}`] = {
-        direction: 'out',
-        qos: c.maxQos,
-        policy: outbox.policy,
-        in: c.in,
-        out: c.out,
-        dropped: { ...c.droppedBy },
-        rejected: 0,
-        queue: { length: c.queued, capacity: outbox.capacity },
-        lambda,
-        mu,
-        ...(mu > 0 ? { rho: lambda / mu } : {}),
-        state: hopState(c.queued, outbox.capacity, c.in - before.in, c.dropped - before.dropped),
-      }
-      subscribers.push({
-        clientId: outbox.clientId,
-        role: identities.get(client)?.role ?? 'unknown',
-        policy: outbox.policy,
-        capacity: outbox.capacity,
-        queued: c.queued,
-        in: c.in,
-        out: c.out,
-        dropped: c.dropped,
-        deferred: c.deferred,
-        inflight: c.inflight,
-      })
-    }
-    return {
-      service: 'broker',
-      instance: o.instance,
-      t: now,
-      uptimeMs: now - startedAt,
-      clients: broker.connectedClients,
-      connections: {
-        open: gate.open,
-        accepted: counts.accepted,
-        pending: gate.pending,
-        refused: {
-          limit: counts.refusedLimit,
-          ...counts.refused,
-          address: counts.refusedAddress,
-          evicted: counts.evicted,
-          timeout: counts.timedOut,
-          oversize: counts.oversize,
-        },
-      },
-      messages: {
-        in: counts.messagesIn,
-        out: totals.out,
-        dropped: totals.dropped + sessions.droppedTotal,
-        deferred: totals.deferred,
-        refused: { acl: counts.refusedAcl, payload: counts.refusedPayload },
-        subscriptionsRefused: counts.refusedRead,
-        throttled: counts.throttled,
-      },
-      subscribers,
-      sessions: sessions.counters(),
-      hops,
-    }
-  }
-
-  function publishInternal(topic: string, payload: unknown, retain: boolean): Promise<void> {
-    return new Promise<void>((resolve) => {
-      broker.publish(
-        {
-          cmd: 'publish',
-          topic,
-          payload: Buffer.from(JSON.stringify(payload)),
-          qos: 0,
-          retain,
-          dup: false,
-        },
-        (err) => {
-          if (err !== undefined && err !== null) log.warn({ err, topic }, 'internal publish failed')
-          resolve()
-        },
-      )
-    })
-  }
-
-  const sinceOnline = Date.now()
-  function status(state: 'online' | 'offline'): ServiceStatus {
-    return {
-      state,
-      version: BROKER_VERSION,
-      host: hostname(),
-      since: state === 'online' ? sinceOnline : Date.now(),
-      service: 'broker',
-      instance: o.instance,
-      pid: process.pid,
-    }
-  }
-  const statusTopicName = statusTopic(o.prefix, 'broker', o.instance)
-  const metricsTopicName = metricsTopic(o.prefix, 'broker', o.instance)
-  await publishInternal(statusTopicName, status('online'), true)
+  const announce = createAnnouncer(broker, { ...o, log })
+  await announce.online()
   // GET /metrics (mesh's prometheus.ts) shows each metrics message's hops, so the two agree.
   // Imported only when asked for: the broker alone does not load the service runtime.
   const exporter =
@@ -484,15 +208,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       ? undefined
       : await (await import('@sluice/mesh')).startPrometheusExporter(o.prometheus)
   prometheus = exporter
-  const metricsTimer =
-    o.metricsIntervalMs > 0
-      ? setInterval(() => {
-          const m = metrics()
-          exporter?.update({ service: 'broker', instance: o.instance, t: m.t, hops: m.hops })
-          void publishInternal(metricsTopicName, m, false)
-        }, o.metricsIntervalMs)
-      : undefined
-  metricsTimer?.unref()
+  announce.startMetrics(metrics, exporter)
 
   const scheme = tls === undefined ? '' : 's'
   log.info(
@@ -502,15 +218,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   let closing: Promise<void> | undefined
   async function shutdown(): Promise<void> {
-    const closed = servers.map((server) => closeServer(server))
+    const closed = listeners.servers.map((server) => closeServer(server))
     await prometheus?.close()
-    ws?.wss.close()
+    listeners.ws?.wss.close()
     await new Promise<void>((resolve) => {
       broker.close(() => {
         resolve()
       })
     })
-    for (const socket of sockets) socket.destroy()
+    connections.destroyAll()
     await Promise.all(closed)
     const p = persistence as { destroy?: () => Promise<void> | undefined }
     if (db !== undefined && typeof p.destroy === 'function') await p.destroy()
@@ -524,8 +240,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     metrics,
     close() {
       closing ??= (async () => {
-        if (metricsTimer !== undefined) clearInterval(metricsTimer)
-        await publishInternal(statusTopicName, status('offline'), true)
+        await announce.offline()
         await shutdown()
         log.info({}, 'broker closed')
       })()

@@ -27,9 +27,9 @@ export {
 export type { BrokerUser } from './auth/password-file.js'
 export {
   PUBLISH_RULES,
-  OWN_SYS_RULE,
+  SUBSCRIBE_ONLY,
+  ownSysRule,
   SERVICE_ROLES,
-  topicMatches,
   publishFilters,
   createPublishCheck,
   createSubscribeCheck,
@@ -40,14 +40,7 @@ export {
   serviceOfClientId,
   identityFromClientId,
 } from './auth/acl.js'
-export type { Identity, Credential } from './auth/acl.js'
-export { createSubscriberQueue, SUBSCRIBER_QUEUE_POLICIES } from './queue/subscriber-queue.js'
-export type {
-  SubscriberQueue,
-  SubscriberQueuePolicy,
-  SubscriberQueueCounters,
-  OfferOutcome,
-} from './queue/subscriber-queue.js'
+export type { Identity, Credential, AclRule } from './auth/acl.js'
 export { WS_PATH } from './listeners/ws.js'
 export { runBroker, runBrokerPasswd, parseBrokerArgs, BROKER_USAGE } from './main.js'
 export type { BrokerArgs } from './main.js'

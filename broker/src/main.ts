@@ -10,7 +10,7 @@ import { addUser } from './auth/password-file.js'
 import { startBroker, type RunningBroker } from './broker.js'
 import { InvalidBrokerOptionsError } from './errors.js'
 import type { BrokerLogger, BrokerOptions } from './options.js'
-import type { SubscriberQueuePolicy } from './queue/subscriber-queue.js'
+import type { QueuePolicy } from '@sluice/stream'
 
 /** The broker's command-line flags. */
 export const BROKER_USAGE = `Usage: sluice broker [options]
@@ -100,7 +100,7 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
     args.tls = { keyFile: key, certFile: cert }
   }
   const capacity = integer('queue-capacity', values['queue-capacity'], problems)
-  const policy = values['queue-policy'] as SubscriberQueuePolicy | undefined
+  const policy = values['queue-policy'] as QueuePolicy | undefined
   if (capacity !== undefined || policy !== undefined) {
     args.subscriberQueue = {
       ...(capacity === undefined ? {} : { capacity }),

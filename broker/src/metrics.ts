@@ -5,9 +5,15 @@
  * subscriber its own queue — length, capacity, and exact in/out/dropped/deferred counters — so that a
  * slow consumer is visible by name, with what it cost itself and nobody else. The message is also a valid
  * `sluice.v1.metrics` message: each subscriber's queue appears as an outbound hop in `hops`, so the
- * dashboard reads the broker like any other service.
+ * dashboard reads the broker like any other service. Those hops are built as every hop's are: a
+ * `libs/stream` hop meter (whose `hopState` is the health rule) read into the contract's `toHopMetrics`.
  */
 import type { HopMetrics } from '@sluice/contract'
+import type { Aedes } from 'aedes'
+import type { Authorizer } from './auth/authorize.js'
+import type { LoginRefusal } from './auth/authenticate.js'
+import type { Connections } from './connections.js'
+import type { BoundedSessionStore } from './persistence/bounded-session-store.js'
 
 /** One subscriber's outbound queue. `in = out + dropped + deferred + queued`. */
 export interface SubscriberMetrics {
@@ -89,19 +95,93 @@ export interface BrokerMetrics {
   readonly hops: Readonly<Record<string, HopMetrics>>
 }
 
+/** Where {@link createMetricsCollector} reads the broker's counters. */
+export interface MetricsSources {
+  readonly instance: string
+  /** When the broker started (ms since the epoch). */
+  readonly startedAt: number
+  readonly aedes: Aedes
+  readonly connections: Connections
+  readonly authorizer: Authorizer
+  readonly sessions: BoundedSessionStore
+  /** Logins refused, by reason. */
+  readonly loginRefusals: () => Readonly<Record<LoginRefusal, number>>
+}
+
 /**
- * A hop's health per DESIGN.md §6: `critical` over 95 % full or over 1 % dropped in the interval,
- * `warning` over 80 % full, otherwise `ok`.
+ * Returns the broker's `metrics()`: a snapshot of its counters, and for each subscriber that was sent
+ * anything its queue as a hop (each call closes that hop's meter interval).
+ *
+ * @example
+ * ```ts
+ * const metrics = createMetricsCollector({ instance: 'b1', startedAt: Date.now(), aedes, … })
+ * metrics().messages.in // PUBLISH packets accepted from clients
+ * ```
  */
-export function hopState(
-  length: number,
-  capacity: number,
-  arrivedInInterval: number,
-  droppedInInterval: number,
-): HopMetrics['state'] {
-  const fill = capacity > 0 ? length / capacity : 0
-  const dropRate = arrivedInInterval > 0 ? droppedInInterval / arrivedInInterval : 0
-  if (fill > 0.95 || dropRate > 0.01) return 'critical'
-  if (fill > 0.8) return 'warning'
-  return 'ok'
+export function createMetricsCollector(s: MetricsSources): () => BrokerMetrics {
+  let messagesIn = 0
+  s.aedes.on('publish', (_packet, client) => {
+    if (client !== null) messagesIn++
+  })
+  return () => {
+    const subscribers: SubscriberMetrics[] = []
+    const hops: Record<string, HopMetrics> = {}
+    const totals = { ...s.connections.closedTotals() }
+    const now = Date.now()
+    for (const [client, outbox] of s.connections.outboxes) {
+      const c = outbox.counters()
+      totals.in += c.in
+      totals.out += c.out
+      totals.dropped += c.dropped
+      totals.deferred += c.deferred
+      if (c.in === 0) continue
+      hops[`out:${outbox.clientId}`] = outbox.hopMetrics(now)
+      subscribers.push({
+        clientId: outbox.clientId,
+        role: s.authorizer.roleOf(client) ?? 'unknown',
+        policy: outbox.policy,
+        capacity: outbox.capacity,
+        queued: c.queued,
+        in: c.in,
+        out: c.out,
+        dropped: c.dropped,
+        deferred: c.deferred,
+        inflight: c.inflight,
+      })
+    }
+    const conn = s.connections.counts()
+    const authz = s.authorizer.counts()
+    return {
+      service: 'broker',
+      instance: s.instance,
+      t: now,
+      uptimeMs: now - s.startedAt,
+      clients: s.aedes.connectedClients,
+      connections: {
+        open: s.connections.open,
+        accepted: conn.accepted,
+        pending: s.connections.pending,
+        refused: {
+          limit: conn.limit,
+          ...s.loginRefusals(),
+          address: conn.address,
+          evicted: conn.evicted,
+          timeout: conn.timeout,
+          oversize: conn.oversize,
+        },
+      },
+      messages: {
+        in: messagesIn,
+        out: totals.out,
+        dropped: totals.dropped + s.sessions.droppedTotal,
+        deferred: totals.deferred,
+        refused: { acl: authz.acl, payload: authz.payload },
+        subscriptionsRefused: authz.read,
+        throttled: authz.throttled,
+      },
+      subscribers,
+      sessions: s.sessions.counters(),
+      hops,
+    }
+  }
 }

@@ -6,7 +6,10 @@
  */
 import { assertIdentifier, assertPrefix, DEFAULT_PREFIX } from '@sluice/contract'
 import { InvalidBrokerOptionsError } from './errors.js'
-import { SUBSCRIBER_QUEUE_POLICIES, type SubscriberQueuePolicy } from './queue/subscriber-queue.js'
+import {
+  QUEUE_POLICIES as SUBSCRIBER_QUEUE_POLICIES,
+  type QueuePolicy as SubscriberQueuePolicy,
+} from '@sluice/stream'
 
 /** A log method, as in pino: `(obj, msg)` or `(msg)`. */
 export interface BrokerLogFn {

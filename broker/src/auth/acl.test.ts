@@ -6,19 +6,8 @@ import {
   filtersOverlap,
   identityFromClientId,
   identityOfUser,
-  topicMatches,
+  publishFilters,
 } from './acl.js'
-
-describe('topicMatches', () => {
-  it('matches + as exactly one level and # as the rest', () => {
-    expect(topicMatches('a/+/c', 'a/b/c')).toBe(true)
-    expect(topicMatches('a/+/c', 'a/b/x/c')).toBe(false)
-    expect(topicMatches('a/#', 'a/b/c')).toBe(true)
-    expect(topicMatches('a/#', 'a')).toBe(true) // [MQTT-4.7.1-2]: # includes the parent level
-    expect(topicMatches('a/b', 'a/b/c')).toBe(false)
-    expect(topicMatches('a/b/c', 'a/b')).toBe(false)
-  })
-})
 
 describe('publish ACL', () => {
   const check = (clientId: string, role = 'operator') =>
@@ -45,6 +34,17 @@ describe('publish ACL', () => {
     expect(check('sluice-dashboard-d1')('sluice/dev1/_ctl/rate')).toBe(true)
     expect(check('mosquitto_pub-123')('sluice/dev1/_ctl/rate')).toBe(true)
     expect(check('mosquitto_pub-123')('sluice/dev1/temp/raw')).toBe(false)
+  })
+
+  it('builds the filters with the prefix, and an anonymous client gets every instance of its role', () => {
+    expect(
+      publishFilters({ role: 'serial-bridge', instance: 'pi1', via: 'client-id' }, 'site/sluice'),
+    ).toEqual(['site/sluice/+/+/raw', 'site/sluice/_sys/serial-bridge/pi1/#'])
+    const anonymous = identityFromClientId('mosquitto_pub-1', 'operator')
+    expect(publishFilters(anonymous, 'sluice')).toEqual([
+      'sluice/+/_ctl/rate',
+      'sluice/_sys/operator/+/#',
+    ])
   })
 
   it('uses the fallback role for client ids that name no service', () => {

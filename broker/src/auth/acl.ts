@@ -1,12 +1,13 @@
 /**
  * @module auth/acl
  * Who may publish where (DESIGN.md §11: "each service may publish only its own topics"). The rules are
- * data — one table from role to MQTT topic filters, with `{p}` (the prefix), `{role}`, `{instance}` and
- * `{user}` placeholders — so that reading the table is reading the policy. Every role may also publish
- * under its own `{p}/_sys/{role}/{instance}/#` (status and metrics, §3), once the broker knows which
- * instance it is. A `device` user (an ESP32 or a Tasmota publishing straight to MQTT) is named after its
- * device id and may publish only that device's raw topics; a rule with `{user}` applies only to a
- * password login whose user name is an identifier.
+ * one table from role to MQTT topic filters, each built by the contract's topic and filter builders
+ * (`rawFilter`, `rateFilter`, …, §3) from the prefix and, for a `device`, its user name — so that reading
+ * the table is reading the policy, and a topic the contract renames is renamed here too. Every role may
+ * also publish under its own `{p}/_sys/{role}/{instance}/#` (status and metrics, §3), once the broker knows
+ * which instance it is. A `device` user (an ESP32 or a Tasmota publishing straight to MQTT) is named after
+ * its device id and may publish only that device's raw topics; those rules apply only to a password login
+ * whose user name is an identifier.
  *
  * Reading is open for the mesh's own topics (every one of them is meant to be observable), and closed
  * for the topics in {@link READ_RULES}: Aedes' `$SYS/…` announcements name every client id and every
@@ -15,22 +16,46 @@
  * Service client ids (`sluice-<service>-<instance>`) are bound to credentials: see {@link checkClientId}.
  */
 
+import {
+  anomalyFilter,
+  deviceRawFilter,
+  isIdentifier,
+  rateFilter,
+  rawFilter,
+  sysFilter,
+  topicMatches,
+  windowFilter,
+} from '@sluice/contract'
+
+/**
+ * Builds the topic filters of one role from the topic prefix and, for roles named after a device, the
+ * user name (an identifier, or `undefined` when the login has none: such rules then give nothing).
+ */
+export type AclRule = (prefix: string, user: string | undefined) => readonly string[]
+
 /** Role → topic filters that role may publish to (besides its own `_sys` subtree). */
-export const PUBLISH_RULES: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  'serial-bridge': ['{p}/+/+/raw'],
-  windowing: ['{p}/+/+/window/+'],
-  anomaly: ['{p}/+/+/anomaly'],
-  forwarder: [],
-  dashboard: ['{p}/+/_ctl/rate'],
-  operator: ['{p}/+/_ctl/rate'],
+export const PUBLISH_RULES: Readonly<Record<string, AclRule>> = Object.freeze({
+  'serial-bridge': (p) => [rawFilter(p)],
+  windowing: (p) => [windowFilter(p)],
+  anomaly: (p) => [anomalyFilter(p)],
+  forwarder: () => [],
+  dashboard: (p) => [rateFilter(p)],
+  operator: (p) => [rateFilter(p)],
   // a device publishing directly: its own per-channel and device-level raw topics (user name = device id)
-  device: ['{p}/{user}/+/raw', '{p}/{user}/raw'],
+  device: (p, user) => (user === undefined ? [] : [rawFilter(p, user), deviceRawFilter(p, user)]),
   // tooling that must publish anywhere (replays, benchmarks, bridging); never the anonymous default
-  admin: ['#'],
+  admin: () => ['#'],
 })
 
-/** The rule every role gets: its own status and metrics subtree. */
-export const OWN_SYS_RULE = '{p}/_sys/{role}/{instance}/#'
+/**
+ * The rule every role gets: its own status and metrics subtree, `{p}/_sys/{role}/{instance}/#`
+ * (`instance` `+` for an anonymous client that names no service). Nothing when the role or instance is no
+ * identifier, since no service can publish there.
+ */
+export function ownSysRule(prefix: string, role: string, instance: string): readonly string[] {
+  if (!isIdentifier(role) || (instance !== '+' && !isIdentifier(instance))) return []
+  return [sysFilter(prefix, role, instance)]
+}
 
 /** The roles that are Sluice services (their client ids identify them on loopback). */
 export const SERVICE_ROLES: readonly string[] = Object.freeze([
@@ -53,11 +78,11 @@ export const READ_RULES: readonly { readonly filter: string; readonly roles: rea
   ])
 
 /**
- * Role → the only topic filters that role may subscribe to, placeholders filled, taken literally; a role
- * not listed reads every topic but those {@link READ_RULES} close. A device reads its own rate commands.
+ * Role → the only topic filters that role may subscribe to, taken literally; a role not listed reads every
+ * topic but those {@link READ_RULES} close. A device reads its own rate commands.
  */
-export const SUBSCRIBE_ONLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  device: ['{p}/{user}/_ctl/rate'],
+export const SUBSCRIBE_ONLY: Readonly<Record<string, AclRule>> = Object.freeze({
+  device: (p, user) => (user === undefined ? [] : [rateFilter(p, user)]),
 })
 
 /** Who a connected client is, for the ACL. */
@@ -75,20 +100,9 @@ export interface Identity {
   readonly user?: string
 }
 
-/** What a `{user}` placeholder may stand for: an identifier, never a wildcard or a level separator. */
-const TOPIC_USER = /^[a-z0-9][a-z0-9_-]*$/
-
-/** Tests an MQTT topic against a topic filter (`+` one level, `#` the rest) [MQTT-4.7.1]. */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/')
-  const t = topic.split('/')
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i]
-    if (level === '#') return true
-    if (i >= t.length) return false
-    if (level !== '+' && level !== t[i]) return false
-  }
-  return f.length === t.length
+/** The user name of an identity when it can name a topic level (an identifier), else `undefined`. */
+function topicUser(identity: Identity): string | undefined {
+  return identity.user !== undefined && isIdentifier(identity.user) ? identity.user : undefined
 }
 
 /**
@@ -115,20 +129,11 @@ export function filtersOverlap(a: string, b: string): boolean {
   return true
 }
 
-/** The filters an identity may publish to, with placeholders filled in. Unknown roles get only `_sys`. */
+/** The filters an identity may publish to. Unknown roles get only `_sys`. */
 export function publishFilters(identity: Identity, prefix: string): string[] {
-  const instance = identity.instance
-  const fill = (rule: string) =>
-    rule
-      .replaceAll('{p}', prefix)
-      .replaceAll('{role}', identity.role)
-      .replaceAll('{instance}', instance ?? '')
-  const own = instance === undefined ? [] : [OWN_SYS_RULE]
-  const user =
-    identity.user !== undefined && TOPIC_USER.test(identity.user) ? identity.user : undefined
-  return [...(PUBLISH_RULES[identity.role] ?? []), ...own]
-    .filter((rule) => user !== undefined || !rule.includes('{user}'))
-    .map((rule) => fill(rule).replaceAll('{user}', user ?? ''))
+  const own =
+    identity.instance === undefined ? [] : ownSysRule(prefix, identity.role, identity.instance)
+  return [...(PUBLISH_RULES[identity.role]?.(prefix, topicUser(identity)) ?? []), ...own]
 }
 
 /**
@@ -164,13 +169,7 @@ export function createSubscribeCheck(
 ): (filter: string) => boolean {
   const only = SUBSCRIBE_ONLY[identity.role]
   if (only !== undefined) {
-    const user =
-      identity.user !== undefined && TOPIC_USER.test(identity.user) ? identity.user : undefined
-    const allowed = new Set(
-      user === undefined
-        ? []
-        : only.map((rule) => rule.replaceAll('{p}', prefix).replaceAll('{user}', user)),
-    )
+    const allowed = new Set(only(prefix, topicUser(identity)))
     return (filter) => allowed.has(filter)
   }
   const closed = READ_RULES.filter((rule) => !rule.roles.includes(identity.role))

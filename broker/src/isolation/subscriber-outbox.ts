@@ -20,14 +20,28 @@
  * Accounting is exact per subscriber: `in = out + dropped + deferred + queued`, where `out` counts
  * messages handed to the socket, and `deferred` counts QoS 1/2 messages of a persistent session that left
  * the live queue but stay in the session store, to be sent again when the client reconnects.
+ *
+ * The queue is `libs/stream`'s bounded queue, the one behind every hop: its `onEvict` tells which
+ * message an arrival pushed out (stored or not), and `drain()` what was left when the client went away.
+ * `block` cannot hold the publisher at a shared broker, so here it means "hold up to capacity, then refuse
+ * the newest" (the queue runs as `drop-newest`, and the subscriber's policy is still reported as `block`).
  */
 import type { AedesPublishPacket, Client } from 'aedes'
 import { clientInternals, type DeliverFunction } from '../aedes-internals.js'
-import {
-  createSubscriberQueue,
-  type SubscriberDropCounts,
-  type SubscriberQueuePolicy,
-} from '../queue/subscriber-queue.js'
+import { toHopMetrics, type HopMetrics } from '@sluice/contract'
+import { createBoundedQueue, createHopMeter, type QueuePolicy } from '@sluice/stream'
+
+/** Why messages left a subscriber's queue undelivered (the reasons of DESIGN.md §6's `dropped`). */
+export interface SubscriberDropCounts {
+  /** Evicted from the head (drop-oldest, or sample when it keeps an arrival). */
+  readonly oldest: number
+  /** Refused on arrival (drop-newest, block). */
+  readonly newest: number
+  /** Thinned out by the sample policy. */
+  readonly sampled: number
+  /** Left in the queue when it was drained (the subscriber went away). */
+  readonly drained: number
+}
 
 /** Counters of one subscriber's outbox. `in = out + dropped + deferred + queued`. */
 export interface OutboxCounters {
@@ -47,8 +61,13 @@ export interface OutboxCounters {
 export interface SubscriberOutbox {
   readonly clientId: string
   readonly capacity: number
-  readonly policy: SubscriberQueuePolicy
+  readonly policy: QueuePolicy
   counters(): OutboxCounters
+  /**
+   * The queue as an outbound hop (DESIGN.md §6), closing its meter's interval at `now`. Deferred messages
+   * are `dropped.left`: left at the broker for the persistent session, as an inbound hop counts them.
+   */
+  hopMetrics(now: number): HopMetrics
   /** Empties the queue when the client goes away, counting what was left (dropped or deferred). */
   close(): void
 }
@@ -56,7 +75,7 @@ export interface SubscriberOutbox {
 /** Options for {@link installOutbox}. */
 export interface OutboxOptions {
   readonly capacity: number
-  readonly policy: SubscriberQueuePolicy
+  readonly policy: QueuePolicy
   /** Deliveries handed to Aedes but not yet written out; bounds what sits in the socket buffer. */
   readonly maxInflight?: number
   /**
@@ -64,6 +83,8 @@ export interface OutboxOptions {
    * counted there), so the live path must not deliver it: Aedes would fail to find it in the store.
    */
   readonly refusedBySession?: (clientId: string, packet: AedesPublishPacket) => boolean
+  /** The clock of the hop meter (ms). Default `Date.now`. */
+  readonly now?: () => number
 }
 
 interface Item {
@@ -72,25 +93,34 @@ interface Item {
   readonly qos0: boolean
   /** A QoS>0 message of a persistent session: it is also in the session store. */
   readonly stored: boolean
+  /** When it was queued (ms), for the mean wait W. */
+  readonly at: number
 }
 
 /**
  * Installs a bounded outbox on an Aedes client. Call it before the client subscribes (the broker does it
- * in `preConnect`), because each subscription captures the delivery functions when it is added.
+ * as it hands the connection to Aedes, `connections.ts`), because each subscription captures the delivery
+ * functions when it is added.
  *
  * @example
  * ```ts
- * aedes.preConnect = (client, packet, cb) => {
- *   outboxes.set(client, installOutbox(client, { capacity: 10_000, policy: 'drop-oldest' }))
- *   cb(null, true)
- * }
+ * const client = aedes.handle(socket)
+ * outboxes.set(client, installOutbox(client, { capacity: 10_000, policy: 'drop-oldest' }))
  * ```
  */
 export function installOutbox(client: Client, options: OutboxOptions): SubscriberOutbox {
   const internals = clientInternals(client)
   const original0: DeliverFunction = internals.deliver0
   const originalQoS: DeliverFunction = internals.deliverQoS
-  const queue = createSubscriberQueue<Item>({ capacity: options.capacity, policy: options.policy })
+  const queue = createBoundedQueue<Item>({
+    capacity: options.capacity,
+    policy: options.policy === 'block' ? 'drop-newest' : options.policy,
+    onEvict: (item) => {
+      countLeaving(item, 'oldest')
+    },
+  })
+  const now = options.now ?? Date.now
+  const meter = createHopMeter({ now: now() })
   const maxInflight = options.maxInflight ?? 256
   // Without a drain timeout Aedes adds one 'drain' listener per waiting write (lib/client.js
   // waitForDrain); allow for all of them so Node does not warn about a leak.
@@ -106,15 +136,12 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   // subscription of this client, at once, so a short memory suffices.
   const recent = new Set<string>()
   const RECENT = 4096
-  const sampling = options.policy === 'sample'
 
   // A stored message that leaves the live queue is deferred, not dropped: it stays in the session store.
-  function countLeaving(items: readonly Item[], reason: keyof typeof deferredBy): void {
-    for (const item of items) {
-      if (item.stored) {
-        deferred++
-        deferredBy[reason]++
-      }
+  function countLeaving(item: Item, reason: keyof typeof deferredBy): void {
+    if (item.stored) {
+      deferred++
+      deferredBy[reason]++
     }
   }
 
@@ -134,12 +161,12 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
     const stored = !qos0 && !internals.clean && !packet.retain
     if (closed || !firstSight(packet)) return
     if (!qos0 && packet.qos > maxQos) maxQos = packet.qos
-    const outcome = queue.offer({ packet, qos0, stored })
-    countLeaving(outcome.evicted, sampling ? 'sampled' : 'oldest')
-    if (!outcome.accepted && stored) {
-      deferred++
-      deferredBy[sampling ? 'sampled' : 'newest']++
-    }
+    const at = now()
+    const item: Item = { packet, qos0, stored, at }
+    meter.arrive(at, 1)
+    const outcome = queue.offer(item)
+    if (!outcome.accepted) countLeaving(item, outcome.reason === 'sampled' ? 'sampled' : 'newest')
+    meter.observeLength(at, queue.length)
     schedulePump()
   }
 
@@ -158,12 +185,15 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
 
   function pump(): void {
     pumpScheduled = false
+    const t = now()
     while (!closed && inflight < maxInflight && queue.length > 0) {
       if (internals.closed) {
         close()
         return
       }
       const item = queue.poll()!
+      // The socket write is the service; its time is not measured, so μ is the throughput.
+      meter.serve(t, 1, t - item.at, 0)
       inflight++
       // This packet is no duplicate (see firstSight): let Aedes' counter-order filter pass it.
       const id = item.packet.brokerId
@@ -173,6 +203,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
       if (item.qos0) original0(item.packet, onWritten)
       else originalQoS(item.packet, onWritten)
     }
+    meter.observeLength(t, queue.length)
   }
 
   // Releasing the router on the next macrotask, never synchronously: mqemitter starts its next queued
@@ -199,7 +230,26 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   function close(): void {
     if (closed) return
     closed = true
-    countLeaving(queue.drain(), 'drained')
+    for (const item of queue.drain()) countLeaving(item, 'drained')
+  }
+
+  function counters(): OutboxCounters {
+    const c = queue.counters()
+    return {
+      in: c.arrived,
+      out: c.delivered,
+      dropped: c.droppedTotal - deferred,
+      droppedBy: {
+        oldest: c.dropped.oldest - deferredBy.oldest,
+        newest: c.dropped.newest - deferredBy.newest,
+        sampled: c.dropped.sampled - deferredBy.sampled,
+        drained: c.drained - deferredBy.drained,
+      },
+      deferred,
+      queued: c.queued,
+      inflight,
+      maxQos,
+    }
   }
 
   return {
@@ -208,23 +258,25 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
     },
     capacity: options.capacity,
     policy: options.policy,
-    counters() {
-      const c = queue.counters()
-      return {
-        in: c.arrived,
-        out: c.delivered,
-        dropped: c.dropped - deferred,
-        droppedBy: {
-          oldest: c.droppedBy.oldest - deferredBy.oldest,
-          newest: c.droppedBy.newest - deferredBy.newest,
-          sampled: c.droppedBy.sampled - deferredBy.sampled,
-          drained: c.droppedBy.drained - deferredBy.drained,
-        },
-        deferred,
-        queued: c.queued,
-        inflight,
-        maxQos,
-      }
+    counters,
+    hopMetrics(at) {
+      const c = counters()
+      const snapshot = meter.snapshot(at, {
+        length: c.queued,
+        capacity: options.capacity,
+        arrived: c.in,
+        dropped: c.dropped,
+      })
+      return toHopMetrics({
+        spec: { qos: c.maxQos, queue: { policy: options.policy } },
+        direction: 'out',
+        counters: { arrived: c.in, queued: c.queued, dropped: c.droppedBy },
+        out: c.out,
+        rejected: 0,
+        extraDropped: { left: c.deferred },
+        capacity: options.capacity,
+        snapshot,
+      })
     },
     close,
   }

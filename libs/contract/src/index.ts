@@ -40,6 +40,7 @@ export {
   parseTopic,
   sensorKey,
   parseSensorKey,
+  topicMatches,
 } from './topics.js'
 export type { ParsedTopic, TopicKind, SensorRef } from './topics.js'
 
@@ -101,6 +102,8 @@ export type {
   HandlerDropReason,
   ProcessMetrics,
 } from './payloads/metrics.js'
+export { toHopMetrics, readHopInterval } from './hop-metrics.js'
+export type { HopMetricsInput, HopMetricsSpec, HopMetricsCounters } from './hop-metrics.js'
 export { RateCommandSchema, RATE_MAX_HZ } from './payloads/rate.js'
 export type { RateCommand } from './payloads/rate.js'
 export { MessageSchemas } from './schemas.js'

@@ -22,6 +22,7 @@ import {
   statusFilter,
   statusTopic,
   sysFilter,
+  topicMatches,
   windowFilter,
   windowTopic,
 } from './topics.js'
@@ -196,6 +197,8 @@ describe('subscription filters', () => {
     expect(statusFilter('sluice')).toBe('sluice/_sys/+/+/status')
     expect(metricsFilter('sluice', 'windowing')).toBe('sluice/_sys/windowing/+/metrics')
     expect(sysFilter('sluice')).toBe('sluice/_sys/#')
+    expect(sysFilter('sluice', 'windowing', 'w1')).toBe('sluice/_sys/windowing/w1/#')
+    expect(sysFilter('sluice', 'windowing')).toBe('sluice/_sys/windowing/+/#')
     expect(allFilter('sluice')).toBe('sluice/#')
     expect(() => rawFilter('sluice', '#')).toThrow(InvalidIdentifierError)
   })
@@ -228,5 +231,35 @@ describe('device-level raw topic', () => {
     })
     expect(parseTopic('sluice', 'sluice/_sys/raw')).toBeNull()
     expect(parseTopic('sluice', 'sluice/esp32-1/light/raw')?.kind).toBe('raw')
+  })
+})
+
+describe('topicMatches', () => {
+  it('matches + as exactly one level and # as the rest, parent level included [MQTT-4.7.1]', () => {
+    expect(topicMatches('sluice/+/+/raw', 'sluice/d/c/raw')).toBe(true)
+    expect(topicMatches('sluice/+/+/raw', 'sluice/d/c/window/w')).toBe(false)
+    expect(topicMatches('a/+/c', 'a/b/x/c')).toBe(false)
+    expect(topicMatches('sluice/#', 'sluice/d/c/raw')).toBe(true)
+    expect(topicMatches('sluice/#', 'sluice')).toBe(true)
+    expect(topicMatches('sluice/d/c/raw', 'sluice/d/c/raw')).toBe(true)
+    expect(topicMatches('sluice/d/c', 'sluice/d/c/raw')).toBe(false)
+    expect(topicMatches('a/b/c', 'a/b')).toBe(false)
+  })
+
+  it('does not match $ topics with a leading wildcard [MQTT-4.7.2-1], and strips $share', () => {
+    expect(topicMatches('#', '$SYS/broker')).toBe(false)
+    expect(topicMatches('+/broker', '$SYS/broker')).toBe(false)
+    expect(topicMatches('$SYS/#', '$SYS/broker')).toBe(true)
+    expect(topicMatches('$share/g/sluice/+/+/raw', 'sluice/d/c/raw')).toBe(true)
+  })
+
+  it('matches what the builders build against the filters the builders build', () => {
+    expect(topicMatches(rawFilter('sluice'), rawTopic('sluice', 'd', 'c'))).toBe(true)
+    expect(
+      topicMatches(sysFilter('sluice', 'anomaly', 'a1'), metricsTopic('sluice', 'anomaly', 'a1')),
+    ).toBe(true)
+    expect(
+      topicMatches(sysFilter('sluice', 'anomaly', 'a1'), statusTopic('sluice', 'anomaly', 'a2')),
+    ).toBe(false)
   })
 })

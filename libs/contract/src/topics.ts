@@ -329,15 +329,18 @@ export function metricsFilter(prefix: string, service?: string, instance?: strin
 }
 
 /**
- * Subscription filter for everything under `_sys` (status and metrics of every service).
+ * Subscription filter for everything under `_sys` (status and metrics of every service), or, with a
+ * service (and instance, `+` when omitted), under that service's own `_sys` subtree.
  *
  * @example
  * ```ts
- * sysFilter('sluice') // 'sluice/_sys/#'
+ * sysFilter('sluice')                    // 'sluice/_sys/#'
+ * sysFilter('sluice', 'windowing', 'w1') // 'sluice/_sys/windowing/w1/#'
  * ```
  */
-export function sysFilter(prefix: string): string {
-  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/#`
+export function sysFilter(prefix: string, service?: string, instance?: string): string {
+  if (service === undefined) return `${assertPrefix(prefix)}/${SYS_SEGMENT}/#`
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${segmentOrAny('service', service)}/${segmentOrAny('instance', instance)}/#`
 }
 
 /**
@@ -428,4 +431,35 @@ export function parseSensorKey(key: string): SensorRef | null {
   const device = key.slice(0, slash)
   const channel = key.slice(slash + 1)
   return isIdentifier(device) && isIdentifier(channel) ? { device, channel } : null
+}
+
+/**
+ * True when `topic` matches the MQTT filter `filter` [MQTT-4.7]: `+` matches one level, a trailing `#`
+ * any number (including none, [MQTT-4.7.1-2]); filters starting with a wildcard do not match `$` topics
+ * [MQTT-4.7.2-1]. A shared subscription `$share/{group}/{filter}` matches as its filter. The one topic
+ * matcher of Sluice: hops route with it, and the broker's ACL checks with it.
+ *
+ * @example
+ * ```ts
+ * topicMatches('sluice/+/+/raw', 'sluice/dev1/temp/raw') // true
+ * topicMatches('sluice/#', 'sluice') // true
+ * topicMatches('#', '$SYS/broker') // false
+ * ```
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  let f = filter
+  if (f.startsWith('$share/')) {
+    const rest = f.indexOf('/', 7)
+    f = rest < 0 ? '' : f.slice(rest + 1)
+  }
+  if (topic.startsWith('$') && (f.startsWith('+') || f.startsWith('#'))) return false
+  const fl = f.split('/')
+  const tl = topic.split('/')
+  for (let i = 0; i < fl.length; i++) {
+    const part = fl[i]!
+    if (part === '#') return true
+    if (i >= tl.length) return false
+    if (part !== '+' && part !== tl[i]) return false
+  }
+  return fl.length === tl.length
 }

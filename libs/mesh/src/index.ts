@@ -37,7 +37,6 @@ export { describeStartFailure } from './start-failure.js'
 export type { StartFailure } from './start-failure.js'
 export { silentLogger, createSampledLog } from './logger.js'
 export type { LogFn, MeshLogger } from './logger.js'
-export { topicMatches } from './transport/transport.js'
 export type {
   AckOutcome,
   MessageHandler,

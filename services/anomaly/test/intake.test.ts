@@ -5,8 +5,13 @@
  * account for every message: each sample taken in is out, dropped by a named reason, or still queued,
  * and each bad message is rejected.
  */
-import { decodeDeviceRaw, decodeRawSamples, parseTopic, type HopMetrics } from '@sluice/contract'
-import { topicMatches } from '@sluice/mesh'
+import {
+  decodeDeviceRaw,
+  decodeRawSamples,
+  parseTopic,
+  topicMatches,
+  type HopMetrics,
+} from '@sluice/contract'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { oddPayload, oddTopic } from '../../../libs/contract/test/fuzz-arbitraries.js'

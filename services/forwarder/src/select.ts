@@ -14,9 +14,9 @@ import {
   parseTopic,
   rawFilter,
   statusFilter,
+  topicMatches,
   windowFilter,
 } from '@sluice/contract'
-import { topicMatches } from '@sluice/mesh'
 import type { ForwardItem } from './sinks/sink.js'
 
 const KINDS = ['raw', 'window', 'anomaly', 'metrics', 'status'] as const

@@ -12,7 +12,7 @@
  * (`SLUICE_ERR_FORWARD_SPOOL_FULL`), once when it starts and once when it heals, which it does by itself
  * at the first append that succeeds.
  */
-import type { HopMetrics } from '@sluice/contract'
+import { toHopMetrics, type HopMetrics } from '@sluice/contract'
 import type { MeshLogger } from '@sluice/mesh'
 import { backoffDelay, createHopMeter, createTokenBucket, type TokenBucket } from '@sluice/stream'
 import { openSpool, type Spool, type SpoolBatch, type SpoolOptions } from './spool/spool.js'
@@ -335,21 +335,22 @@ export function createSinkHop(sink: Sink, o: SinkHopOptions): SinkHop & { counte
       })
       const lastError = spoolRefusal?.message ?? counters.lastError
       return {
-        direction: 'out',
-        topic: `${sink.type}:${sink.name}`,
-        qos: 1,
-        policy: 'drop-oldest',
-        in: arrived,
-        out: counters.sent,
-        dropped: { evicted: st.evicted, 'spool-failed': spoolFailed, 'spool-corrupt': st.corrupt },
-        rejected,
-        queue: { length: st.pending, capacity },
-        lambda: snap.lambda,
-        mu: snap.mu,
-        w: snap.meanWaitMs,
-        l: snap.littlesL,
-        lMeasured: snap.meanQueueLength,
-        latency: snap.latency,
+        // The spool is the queue: bounded in bytes, it evicts its oldest records (drop-oldest).
+        ...toHopMetrics({
+          spec: { qos: 1, queue: { policy: 'drop-oldest' } },
+          direction: 'out',
+          topic: `${sink.type}:${sink.name}`,
+          counters: { arrived, queued: st.pending },
+          out: counters.sent,
+          rejected,
+          extraDropped: {
+            evicted: st.evicted,
+            'spool-failed': spoolFailed,
+            'spool-corrupt': st.corrupt,
+          },
+          capacity,
+          snapshot: snap,
+        }),
         // A sink that refuses our data, or a disk that refuses the spool, needs a person; a sink that is
         // down for a while is only a warning.
         state:

@@ -48,11 +48,7 @@ export { createEdgeGate } from './publish/edge-gate.js'
 export type { EdgeGate } from './publish/edge-gate.js'
 export { createDeviceMetrics } from './publish/device-metrics.js'
 export type { DeviceBackpressure, DeviceMetricsSource } from './publish/device-metrics.js'
-export {
-  createDownstreamPressure,
-  downstreamHopSpec,
-  filterMatches,
-} from './handlers/downstream.js'
+export { createDownstreamPressure, downstreamHopSpec } from './handlers/downstream.js'
 export type { DownstreamPressure, DownstreamPressureOptions } from './handlers/downstream.js'
 export { createRawPublisher } from './publish/raw-publisher.js'
 export type {

@@ -10,9 +10,9 @@ import {
   decodeRawSamples,
   decodeWindow,
   parseTopic,
+  topicMatches,
   type HopMetrics,
 } from '@sluice/contract'
-import { topicMatches } from '@sluice/mesh'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { oddPayload, oddTopic } from '../../../libs/contract/test/fuzz-arbitraries.js'

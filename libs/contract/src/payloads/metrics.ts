@@ -52,8 +52,8 @@ export type Dropped = Static<typeof DroppedSchema>
  * - intake: `future` (event time too far ahead of the receiving clock, see `maxAheadMs`);
  * - decided by the service and told to its hop ({@link HandlerDropReason}): `max-sensors` (a sensor
  *   beyond the service's `maxSensors`), `late` (behind a time window's watermark);
- * - edges and sinks: `edge` (the serial bridge, at the device), `evicted` and `spool-failed` (the
- *   forwarder's spool).
+ * - edges and sinks: `edge` (the serial bridge, at the device), `evicted`, `spool-failed` and
+ *   `spool-corrupt` (the forwarder's spool).
  */
 export const DropReasons = {
   oldest: 'oldest',
@@ -70,6 +70,7 @@ export const DropReasons = {
   edge: 'edge',
   evicted: 'evicted',
   spoolFailed: 'spool-failed',
+  spoolCorrupt: 'spool-corrupt',
 } as const
 
 /** One drop reason (see {@link DropReasons}). */

@@ -49,7 +49,10 @@ import {
   decodeDeviceRaw,
   decodeRawSamples,
   parseTopic,
+  readHopInterval,
   sensorKey,
+  toHopMetrics,
+  topicMatches,
   type HandlerDropReason,
   type HopMetrics,
 } from '@sluice/contract'
@@ -63,13 +66,7 @@ import {
 } from '@sluice/stream'
 import { MeshHopError, MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
-import {
-  topicMatches,
-  type AckOutcome,
-  type Transport,
-  type TransportMessage,
-} from '../transport/transport.js'
-import { readHopInterval, toHopMetrics } from './hop-metrics.js'
+import type { AckOutcome, Transport, TransportMessage } from '../transport/transport.js'
 import type { HopSpecBase } from './hop-spec.js'
 
 /** A decoder's answer: the items, or why the payload was rejected (the shape of the contract's codec). */

@@ -14,12 +14,11 @@
  * once what was made from it is safe at the broker. Evictions are found without a callback from the
  * queue: messages carry a running number, and a confirmed one older than the queue's head was evicted.
  */
-import { epochMs, type HopMetrics } from '@sluice/contract'
+import { epochMs, readHopInterval, toHopMetrics, type HopMetrics } from '@sluice/contract'
 import { createBoundedQueue, createHopMeter, type BoundedQueue } from '@sluice/stream'
 import { MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
 import type { Transport } from '../transport/transport.js'
-import { readHopInterval, toHopMetrics } from './hop-metrics.js'
 import type { HopSpecBase } from './hop-spec.js'
 
 /** What a service declares for an outbound hop. */

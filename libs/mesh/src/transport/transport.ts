@@ -79,32 +79,3 @@ export interface Transport {
    */
   close(options?: { readonly graceful?: boolean; readonly timeoutMs?: number }): Promise<void>
 }
-
-/**
- * True when `topic` matches the MQTT filter `filter` [MQTT-4.7]: `+` matches one level, a trailing `#`
- * any number (including none); filters starting with a wildcard do not match `$` topics [MQTT-4.7.2-1].
- * A shared subscription `$share/{group}/{filter}` matches as its filter.
- *
- * @example
- * ```ts
- * topicMatches('sluice/+/+/raw', 'sluice/dev1/temp/raw') // true
- * topicMatches('sluice/#', 'sluice') // true
- * ```
- */
-export function topicMatches(filter: string, topic: string): boolean {
-  let f = filter
-  if (f.startsWith('$share/')) {
-    const rest = f.indexOf('/', 7)
-    f = rest < 0 ? '' : f.slice(rest + 1)
-  }
-  if (topic.startsWith('$') && (f.startsWith('+') || f.startsWith('#'))) return false
-  const fl = f.split('/')
-  const tl = topic.split('/')
-  for (let i = 0; i < fl.length; i++) {
-    const part = fl[i]!
-    if (part === '#') return true
-    if (i >= tl.length) return false
-    if (part !== '+' && part !== tl[i]) return false
-  }
-  return fl.length === tl.length
-}

@@ -103,10 +103,16 @@ describe('createBoundedQueue', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...QUEUE_POLICIES),
-        fc.integer({ min: 1, max: 12 }),
+        // past 16 the ring starts smaller than its capacity and grows
+        fc.integer({ min: 1, max: 40 }),
         fc.array(op, { maxLength: 200 }),
         (policy, capacity, ops) => {
-          const q = createBoundedQueue<number>({ capacity, policy })
+          const evicted: number[] = []
+          const q = createBoundedQueue<number>({
+            capacity,
+            policy,
+            onEvict: (item) => evicted.push(item),
+          })
           const model: { id: number; w: number }[] = []
           let id = 0
           for (const o of ops) {
@@ -116,7 +122,13 @@ describe('createBoundedQueue', () => {
               const item = id++
               const r = q.offer(item, o.weight)
               if (r.accepted) {
-                for (let e = r.evicted; e > 0;) e -= model.shift()!.w
+                const expected: number[] = []
+                for (let e = r.evicted; e > 0;) {
+                  const m = model.shift()!
+                  expected.push(m.id)
+                  e -= m.w
+                }
+                expect(evicted.splice(0)).toEqual(expected)
                 model.push({ id: item, w: o.weight })
               }
               const used = model.reduce((s, m) => s + m.w, 0)
@@ -133,5 +145,37 @@ describe('createBoundedQueue', () => {
         },
       ),
     )
+  })
+
+  it('hands each evicted item to onEvict, and drain() returns what is left as drained', () => {
+    const evicted: [number, number][] = []
+    const q = createBoundedQueue<number>({
+      capacity: 3,
+      policy: 'drop-oldest',
+      onEvict: (item, weight) => evicted.push([item, weight]),
+    })
+    q.offer(1, 2)
+    q.offer(2)
+    q.offer(3, 2)
+    expect(evicted).toEqual([[1, 2]])
+    expect(q.drain()).toEqual([2, 3])
+    expect(q.length).toBe(0)
+    expect(q.counters()).toMatchObject({
+      arrived: 5,
+      delivered: 0,
+      dropped: { oldest: 2, newest: 0, sampled: 0 },
+      drained: 3,
+      droppedTotal: 5,
+      queued: 0,
+    })
+  })
+
+  it('grows its ring up to the capacity and stays FIFO across the wrap', () => {
+    const q = createBoundedQueue<number>({ capacity: 100, policy: 'drop-oldest' })
+    for (let i = 0; i < 10; i++) q.offer(i)
+    for (let i = 0; i < 5; i++) q.poll()
+    for (let i = 10; i < 150; i++) q.offer(i)
+    expect(q.length).toBe(100)
+    expect(drain(q)).toEqual(Array.from({ length: 100 }, (_, i) => i + 50))
   })
 })

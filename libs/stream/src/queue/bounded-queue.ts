@@ -5,6 +5,11 @@
  * policies for a full queue: `drop-oldest`, `drop-newest`, `sample` and `block`. Its counters are exact,
  * so `arrived = delivered + dropped + queued` holds at every instant, which is what lets a hop tell counted
  * drops apart from unexplained loss (§6). Nothing in Sluice may grow without a limit, and this is the limit.
+ *
+ * The ring starts small and doubles up to its capacity, so an idle queue (a broker subscriber that gets
+ * nothing, say) costs a few slots rather than a full-capacity array. A caller that must know *which* items
+ * were evicted (the broker, whose evicted messages may still live in a persistent session) passes
+ * `onEvict`; `drain()` empties the queue and hands back what was left, counted as `drained`.
  */
 
 /** What a full queue does with the next arrival (DESIGN.md §5). */
@@ -34,10 +39,12 @@ export interface QueueCounters {
   readonly arrived: number
   readonly delivered: number
   readonly dropped: DropCounts
-  /** `dropped.oldest + dropped.newest + dropped.sampled`. */
+  /** `dropped.oldest + dropped.newest + dropped.sampled + drained`. */
   readonly droppedTotal: number
   /** Samples in the queue now (= `length`). */
   readonly queued: number
+  /** Samples removed undelivered by {@link BoundedQueue.drain} (part of `droppedTotal`). */
+  readonly drained: number
 }
 
 /** The outcome of {@link BoundedQueue.offer}. */
@@ -50,7 +57,7 @@ export type OfferResult =
   | { readonly accepted: false; readonly reason: 'full' }
 
 /** Options for {@link createBoundedQueue}. */
-export interface BoundedQueueOptions {
+export interface BoundedQueueOptions<T = unknown> {
   /** Capacity in samples (≥ 1). */
   readonly capacity: number
   readonly policy: QueuePolicy
@@ -60,6 +67,11 @@ export interface BoundedQueueOptions {
    * Default 1024.
    */
   readonly maxSampleEvery?: number
+  /**
+   * Called with each item evicted from the head to make room for an arrival (drop-oldest, or sample
+   * when it keeps an arrival), before the arrival is queued; the item is counted as `dropped.oldest`.
+   */
+  readonly onEvict?: (item: T, weight: number) => void
 }
 
 /** A bounded FIFO of items weighted in samples. */
@@ -86,6 +98,8 @@ export interface BoundedQueue<T> {
   peek(): T | undefined
   /** The weight of the oldest item, or 0 when empty. */
   peekWeight(): number
+  /** Empties the queue and returns its items, oldest first, counting their samples as `drained`. */
+  drain(): T[]
   /** A snapshot of the counters. */
   counters(): QueueCounters
 }
@@ -113,7 +127,7 @@ function evictedResult(evicted: number): OfferResult {
  * q.counters() // { arrived: 3, delivered: 1, dropped: { oldest: 1, newest: 0, sampled: 0 }, queued: 1, … }
  * ```
  */
-export function createBoundedQueue<T>(options: BoundedQueueOptions): BoundedQueue<T> {
+export function createBoundedQueue<T>(options: BoundedQueueOptions<T>): BoundedQueue<T> {
   const capacity = options.capacity
   if (!Number.isInteger(capacity) || capacity < 1) {
     throw new RangeError(`queue capacity must be an integer ≥ 1, got ${String(capacity)}`)
@@ -122,8 +136,11 @@ export function createBoundedQueue<T>(options: BoundedQueueOptions): BoundedQueu
   if (!QUEUE_POLICIES.includes(policy)) {
     throw new RangeError(`unknown queue policy ${policy as string}`)
   }
-  return new RingQueue<T>(capacity, policy, options.maxSampleEvery ?? 1024)
+  return new RingQueue<T>(capacity, policy, options.maxSampleEvery ?? 1024, options.onEvict)
 }
+
+/** Item slots a queue starts with; it doubles them as it fills, up to its capacity. */
+const INITIAL_SLOTS = 16
 
 const BLOCK = 0
 const DROP_NEWEST = 1
@@ -139,9 +156,10 @@ class RingQueue<T> implements BoundedQueue<T> {
   readonly policy: QueuePolicy
   private readonly mode: number
   private readonly maxSampleEvery: number
-  // Item slots: at most `capacity` items, since every item weighs at least one sample.
-  private readonly items: (T | undefined)[]
-  private readonly weights: Uint32Array
+  private readonly onEvict: ((item: T, weight: number) => void) | undefined
+  // Item slots, grown by doubling up to `capacity` items (every item weighs at least one sample).
+  private items: (T | undefined)[]
+  private weights: Uint32Array
   private head = 0
   private count = 0
   private used = 0
@@ -150,11 +168,17 @@ class RingQueue<T> implements BoundedQueue<T> {
   private droppedOldest = 0
   private droppedNewest = 0
   private droppedSampled = 0
+  private drained = 0
   // `sample` policy: keep one in every k arrivals while full.
   private k = 1
   private sinceKept = 0
 
-  constructor(capacity: number, policy: QueuePolicy, maxSampleEvery: number) {
+  constructor(
+    capacity: number,
+    policy: QueuePolicy,
+    maxSampleEvery: number,
+    onEvict: ((item: T, weight: number) => void) | undefined,
+  ) {
     this.capacity = capacity
     this.policy = policy
     this.mode =
@@ -166,8 +190,10 @@ class RingQueue<T> implements BoundedQueue<T> {
             ? DROP_OLDEST
             : SAMPLE
     this.maxSampleEvery = maxSampleEvery
-    this.items = new Array<T | undefined>(capacity).fill(undefined)
-    this.weights = new Uint32Array(capacity)
+    this.onEvict = onEvict
+    const slots = Math.min(capacity, INITIAL_SLOTS)
+    this.items = new Array<T | undefined>(slots).fill(undefined)
+    this.weights = new Uint32Array(slots)
   }
 
   get length(): number {
@@ -248,6 +274,15 @@ class RingQueue<T> implements BoundedQueue<T> {
     return this.count === 0 ? 0 : this.weights[this.head]!
   }
 
+  drain(): T[] {
+    const out: T[] = []
+    while (this.count > 0) {
+      out.push(this.items[this.head] as T)
+      this.drained += this.evictHead()
+    }
+    return out
+  }
+
   counters(): QueueCounters {
     return {
       arrived: this.arrived,
@@ -257,8 +292,9 @@ class RingQueue<T> implements BoundedQueue<T> {
         newest: this.droppedNewest,
         sampled: this.droppedSampled,
       },
-      droppedTotal: this.droppedOldest + this.droppedNewest + this.droppedSampled,
+      droppedTotal: this.droppedOldest + this.droppedNewest + this.droppedSampled + this.drained,
       queued: this.used,
+      drained: this.drained,
     }
   }
 
@@ -266,24 +302,50 @@ class RingQueue<T> implements BoundedQueue<T> {
     const h = this.head
     const w = this.weights[h]!
     this.items[h] = undefined
-    this.head = h + 1 === this.capacity ? 0 : h + 1
+    this.head = h + 1 === this.items.length ? 0 : h + 1
     this.count--
     this.used -= w
     return w
   }
 
   private push(item: T, weight: number): void {
+    if (this.count === this.items.length) this.grow()
     let tail = this.head + this.count
-    if (tail >= this.capacity) tail -= this.capacity
+    if (tail >= this.items.length) tail -= this.items.length
     this.items[tail] = item
     this.weights[tail] = weight
     this.count++
     this.used += weight
   }
 
+  /** Doubles the item slots (up to `capacity`), unrolling the ring to start at slot 0. */
+  private grow(): void {
+    const slots = Math.min(this.capacity, this.items.length * 2)
+    const items = new Array<T | undefined>(slots).fill(undefined)
+    const weights = new Uint32Array(slots)
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) % this.items.length
+      items[i] = this.items[from]
+      weights[i] = this.weights[from]!
+    }
+    this.items = items
+    this.weights = weights
+    this.head = 0
+  }
+
   private makeRoom(weight: number): number {
     let evicted = 0
-    while (this.capacity - this.used < weight) evicted += this.evictHead()
+    const onEvict = this.onEvict
+    while (this.capacity - this.used < weight) {
+      if (onEvict === undefined) {
+        evicted += this.evictHead()
+      } else {
+        const item = this.items[this.head] as T
+        const w = this.evictHead()
+        evicted += w
+        onEvict(item, w)
+      }
+    }
     this.droppedOldest += evicted
     return evicted
   }

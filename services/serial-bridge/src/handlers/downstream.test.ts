@@ -1,6 +1,6 @@
 import type { HopMetrics, ServiceMetrics } from '@sluice/contract'
 import { describe, expect, it } from 'vitest'
-import { createDownstreamPressure, downstreamHopSpec, filterMatches } from './downstream.js'
+import { createDownstreamPressure, downstreamHopSpec } from './downstream.js'
 
 function hop(
   state: HopMetrics['state'],
@@ -36,19 +36,6 @@ const tracker = () =>
     channels: () => ['light', 'temp'],
     ttlMs: 3000,
   })
-
-describe('filterMatches', () => {
-  it('matches + on one level and # on the rest, as MQTT does', () => {
-    expect(filterMatches('sluice/+/+/raw', 'sluice/arduino/light/raw')).toBe(true)
-    expect(filterMatches('sluice/arduino/#', 'sluice/arduino/light/raw')).toBe(true)
-    expect(filterMatches('sluice/#', 'sluice/arduino/light/raw')).toBe(true)
-    expect(filterMatches('sluice/arduino/light/raw', 'sluice/arduino/light/raw')).toBe(true)
-    expect(filterMatches('sluice/+/raw', 'sluice/arduino/light/raw')).toBe(false)
-    expect(filterMatches('sluice/other/+/raw', 'sluice/arduino/light/raw')).toBe(false)
-    expect(filterMatches('sluice/+/+/raw/x', 'sluice/arduino/light/raw')).toBe(false)
-    expect(filterMatches('$share/windowing/sluice/+/+/raw', 'sluice/arduino/light/raw')).toBe(true)
-  })
-})
 
 describe('createDownstreamPressure', () => {
   it('names a critical consumer of our raw topics while its report is fresh', () => {

@@ -8,21 +8,14 @@
  * critical must not hold the device down forever) the governor sees full pressure. A later report of the
  * same instance without a critical consumer of ours clears it at once.
  */
-import { decodeMetrics, metricsFilter, rawTopic, type ServiceMetrics } from '@sluice/contract'
-import { topicMatches, type InboundHopSpec } from '@sluice/mesh'
-
-/**
- * Whether an MQTT topic filter matches a topic: the mesh's {@link topicMatches}, kept under this name for
- * the package's API. Delegating matters beyond the duplicate: it also reads a shared subscription
- * (`$share/{group}/{filter}`, DESIGN.md §12) in a consumer's hop as the filter it is.
- * New code can call `topicMatches` from `@sluice/mesh` directly.
- *
- * @example
- * ```ts
- * filterMatches('sluice/+/+/raw', 'sluice/arduino/light/raw') // true
- * ```
- */
-export const filterMatches: (filter: string, topic: string) => boolean = topicMatches
+import {
+  decodeMetrics,
+  metricsFilter,
+  rawTopic,
+  topicMatches,
+  type ServiceMetrics,
+} from '@sluice/contract'
+import type { InboundHopSpec } from '@sluice/mesh'
 
 /** Options of {@link createDownstreamPressure}. */
 export interface DownstreamPressureOptions {

@@ -1,28 +1,50 @@
 /**
- * @module hop/hop-metrics
- * Turns a hop's queue counters and meter snapshot into the metrics payload of one hop (DESIGN.md §6,
- * `HopMetrics` of `@sluice/contract`). Values JSON cannot carry (ρ = ∞ when a consumer stalls) are
- * omitted, as the contract says, rather than sent as null.
+ * @module hop-metrics
+ * The one builder of a hop's metrics payload (DESIGN.md §6, {@link HopMetrics}): from what the hop declares
+ * (QoS, policy), its counters and one interval of its `libs/stream` hop meter. Mesh hops, the forwarder's
+ * sink hops and the broker's subscriber queues all publish through it, so every hop rounds, omits and names
+ * its fields alike. Values JSON cannot carry (ρ = ∞ when a consumer stalls) are omitted, as the contract
+ * says, rather than sent as null. It reads the stream library's types only, so the contract stays
+ * browser-safe and free of stream code.
  */
-import type { DropReason, HopMetrics } from '@sluice/contract'
-import type { BoundedQueue, HopMeter, HopMeterSnapshot, QueueCounters } from '@sluice/stream'
-import type { HopSpecBase } from './hop-spec.js'
+import type {
+  BoundedQueue,
+  DropCounts,
+  HopMeter,
+  HopMeterSnapshot,
+  QueueCounters,
+} from '@sluice/stream'
+import type { DropReason, HopMetrics, HopPolicy } from './payloads/metrics.js'
 
 /** Rounds to 3 decimals: metrics are for people and dashboards, not for bit-exact comparison. */
 function r3(x: number): number {
   return Math.round(x * 1000) / 1000
 }
 
+/** What a hop declares, as far as its metrics tell (a mesh `HopSpecBase` is one). */
+export interface HopMetricsSpec {
+  readonly qos: HopMetrics['qos']
+  readonly queue: { readonly policy: HopPolicy }
+}
+
+/** A hop's cumulative counters, in samples (a stream `QueueCounters` is one). */
+export interface HopMetricsCounters {
+  readonly arrived: number
+  readonly queued: number
+  /** The queue policy's drops, published with zeros; omit for a hop without a bounded queue. */
+  readonly dropped?: DropCounts
+}
+
 /** The inputs of {@link toHopMetrics}. */
 export interface HopMetricsInput {
-  readonly spec: HopSpecBase
+  readonly spec: HopMetricsSpec
   readonly direction: 'in' | 'out'
   readonly topic?: string
-  readonly counters: QueueCounters
-  /** Samples passed on (to the handler, or acknowledged by the broker). */
+  readonly counters: HopMetricsCounters
+  /** Samples passed on (to the handler, to the socket, or acknowledged by the broker or sink). */
   readonly out: number
   readonly rejected: number
-  /** Hop-specific drops beyond the queue's (e.g. `shutdown`, `failed`). */
+  /** Hop-specific drops beyond the queue's (e.g. `shutdown`, `failed`); zeros are left out. */
   readonly extraDropped?: Readonly<Partial<Record<DropReason, number>>>
   /** Samples taken in without passing through the queue (dropped at intake, say); added to `in`. */
   readonly extraIn?: number
@@ -34,7 +56,24 @@ export interface HopMetricsInput {
   readonly unexplainedLoss?: number
 }
 
-/** Builds one hop's metrics payload. */
+/**
+ * Builds one hop's metrics payload.
+ *
+ * @example
+ * ```ts
+ * const { counters, snapshot } = readHopInterval(queue, meter, Date.now())
+ * const m = toHopMetrics({
+ *   spec: { qos: 1, queue: { policy: 'drop-oldest' } },
+ *   direction: 'in',
+ *   counters,
+ *   out: 120,
+ *   rejected: 0,
+ *   capacity: queue.capacity,
+ *   snapshot,
+ * })
+ * m.state // 'ok'
+ * ```
+ */
 export function toHopMetrics(input: HopMetricsInput): HopMetrics {
   const s = input.snapshot
   const c = input.counters
@@ -68,7 +107,12 @@ export function toHopMetrics(input: HopMetricsInput): HopMetrics {
 
 /**
  * Reads a hop's queue counters and closes its meter's interval at `now`: the common first half of every
- * hop's `metrics()`, before {@link toHopMetrics}.
+ * queue-backed hop's `metrics()`, before {@link toHopMetrics}.
+ *
+ * @example
+ * ```ts
+ * const { counters, snapshot } = readHopInterval(queue, meter, Date.now())
+ * ```
  */
 export function readHopInterval(
   queue: BoundedQueue<unknown>,
