@@ -35,7 +35,7 @@ export const sensorIntakeConfigFields = {
 
 /** What a per-sensor intake is declared with. */
 export interface SensorIntakeSpec extends Omit<
-  InboundHopSpec<Sample>,
+  InboundHopSpec,
   'name' | 'filters' | 'handle' | 'key' | 'decode'
 > {
   /** The hop's name. Default `raw`. */
