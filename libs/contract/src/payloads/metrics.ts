@@ -54,7 +54,8 @@ export type Dropped = Static<typeof DroppedSchema>
  * - decided by the service and told to its hop ({@link HandlerDropReason}): `max-sensors` (a sensor
  *   beyond the service's `maxSensors`), `late` (behind a time window's watermark);
  * - edges and sinks: `edge` (the serial bridge, at the device), `evicted` and `spool-failed` (the
- *   forwarder's spool).
+ *   forwarder's spool);
+ * - detectors: `join-incomplete` (the anomaly service's per-device rows never completed in time).
  */
 export type DropReason =
   | QueueDropReason
@@ -69,6 +70,7 @@ export type DropReason =
   | 'edge'
   | 'evicted'
   | 'spool-failed'
+  | 'join-incomplete'
 
 /** The drop reasons a service decides itself, outside its hops, and reports through its inbound hop. */
 export type HandlerDropReason = Extract<DropReason, 'max-sensors' | 'late'>
