@@ -89,7 +89,6 @@ export {
   HopPolicySchema,
   HopStateSchema,
   DroppedSchema,
-  DropReasons,
   ProcessMetricsSchema,
 } from './payloads/metrics.js'
 export type {

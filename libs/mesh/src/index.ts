@@ -57,6 +57,8 @@ export type {
   InboundHopDeps,
   InboundHopSpec,
 } from './hop/inbound-hop.js'
+export { createSensorIntake, sensorIntakeConfigFields } from './hop/sensor-intake.js'
+export type { SensorIntake, SensorIntakeContext, SensorIntakeSpec } from './hop/sensor-intake.js'
 export { createOutboundHop } from './hop/outbound-hop.js'
 export type {
   OutboundHop,

@@ -9,21 +9,22 @@
  * refused config). `startService` is the same without process signals or `process.exit`, for tests and
  * in-process use such as `sluice up`.
  */
-import { hostname } from 'node:os'
 import type { TObject } from '@sinclair/typebox'
-import { encodeText, statusTopic, type ServiceMetrics, type ServiceStatus } from '@sluice/contract'
+import { statusTopic, type ServiceMetrics } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
 import { pino, type Logger } from 'pino'
-import { loadConfig, type ServiceConfig } from './config.js'
-import { MeshHopError } from './errors.js'
-import { createInboundHop, type InboundHop, type InboundHopSpec } from './hop/inbound-hop.js'
-import { withHopConfig } from './hop/hop-spec.js'
-import { createOutboundHop, type OutboundHop, type OutboundHopSpec } from './hop/outbound-hop.js'
+import { loadConfig, type CommonConfig, type ServiceConfig } from './config.js'
+import type { InboundHop, InboundHopSpec } from './hop/inbound-hop.js'
+import { createMessageRouter } from './hop/message-router.js'
+import type { OutboundHop, OutboundHopSpec } from './hop/outbound-hop.js'
 import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } from './metrics.js'
-import { startPrometheusExporter } from './prometheus.js'
+import { startPrometheusExporter, type PrometheusExporter } from './prometheus.js'
+import { createServiceHops } from './service-hops.js'
+import { statusPayload, type StatusSubject } from './service-status.js'
+import { stopGracefully } from './service-stop.js'
 import { describeStartFailure, markConfigRefusal } from './start-failure.js'
 import { createMqttTransport } from './transport/mqtt.js'
-import type { AckOutcome, Transport, TransportMessage } from './transport/transport.js'
+import type { Transport } from './transport/transport.js'
 
 /** What `create` returns: the service's own start and stop. */
 export interface ServiceImpl {
@@ -97,37 +98,54 @@ export interface ServiceHandle<S extends TObject> {
   kill(): Promise<void>
 }
 
-/**
- * Waits for `step` for at most `ms`: true if it settled in time (its rejection is rethrown), false if
- * not (it goes on in the background, its outcome ignored).
- */
-async function settlesBy(step: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
-  try {
-    return await Promise.race([step.then(() => true as const), late])
-  } finally {
-    clearTimeout(timer)
-    step.catch(() => undefined)
-  }
+/** The transport `startService` makes when it is given none: MQTT, with the `offline` status as will. */
+function createServiceTransport(
+  common: CommonConfig,
+  subject: StatusSubject,
+  statusTopic: string,
+  log: Logger,
+): Transport {
+  return createMqttTransport({
+    url: common.broker,
+    // `sluice-<service>-<instance>`: how our broker recognises a service on loopback and applies its ACL.
+    clientId: `sluice-${subject.name}-${subject.instance}`,
+    clean: common.session !== 'persistent',
+    will: {
+      topic: statusTopic,
+      payload: statusPayload('offline', subject, Date.now()),
+      qos: 1,
+      retain: true,
+    },
+    ...(common.username !== undefined ? { username: common.username } : {}),
+    ...(common.password !== undefined ? { password: common.password } : {}),
+    log: log.child({ component: 'transport' }),
+  })
 }
 
-function statusPayload(
-  state: 'online' | 'offline',
-  def: { name: string; version: string },
-  instance: string,
-  since: number,
-): string {
-  const status: ServiceStatus = {
-    state,
-    version: def.version,
-    host: hostname(),
-    since,
-    service: def.name,
-    instance,
-    pid: process.pid,
-  }
-  return encodeText(status)
+/** The metrics publisher of a service, with its Prometheus exporter when a port is set. */
+async function createServiceMetrics(
+  common: CommonConfig,
+  subject: StatusSubject,
+  transport: Transport,
+  sources: () => MetricsSource[],
+  log: Logger,
+): Promise<{ metrics: MetricsPublisher; prometheus: PrometheusExporter | undefined }> {
+  // GET /metrics from the same payload as the MQTT metrics (prometheus.ts), when a port is set.
+  const prometheus =
+    common.prometheusPort === undefined
+      ? undefined
+      : await startPrometheusExporter({ port: common.prometheusPort, host: common.prometheusHost })
+  const metrics = createMetricsPublisher({
+    service: subject.name,
+    instance: subject.instance,
+    prefix: common.prefix,
+    transport,
+    intervalMs: common.metricsIntervalMs,
+    sources,
+    log: log.child({ component: 'metrics' }),
+    ...(prometheus === undefined ? {} : { onCollect: (m: ServiceMetrics) => prometheus.update(m) }),
+  })
+  return { metrics, prometheus }
 }
 
 /**
@@ -154,103 +172,19 @@ export async function startService<S extends TObject>(
   })
   const common = config as ServiceConfig<TObject>
   const { prefix, group, instance } = common
+  const subject: StatusSubject = { name: def.name, version, instance }
   const log =
     options.logger?.child({ svc: def.name, version, instance }) ??
     pino({ level: common.logLevel, base: { svc: def.name, version, instance } })
   const topic = statusTopic(prefix, def.name, instance)
-  const startedAt = Date.now()
-  const transport =
-    options.transport ??
-    createMqttTransport({
-      url: common.broker,
-      // `sluice-<service>-<instance>`: how our broker recognises a service on loopback and applies its ACL.
-      clientId: `sluice-${def.name}-${instance}`,
-      clean: common.session !== 'persistent',
-      will: {
-        topic,
-        payload: statusPayload('offline', { name: def.name, version }, instance, startedAt),
-        qos: 1,
-        retain: true,
-      },
-      ...(common.username !== undefined ? { username: common.username } : {}),
-      ...(common.password !== undefined ? { password: common.password } : {}),
-      log: log.child({ component: 'transport' }),
-    })
-
-  const inbound = new Map<string, InboundHop<never>>()
-  const outbound = new Map<string, OutboundHop>()
+  const transport = options.transport ?? createServiceTransport(common, subject, topic, log)
+  const publishStatus = (state: 'online' | 'offline'): Promise<void> =>
+    transport.publish(topic, statusPayload(state, subject, Date.now()), { qos: 1, retain: true })
+  const hops = createServiceHops(def.name, common, transport, log)
   const shutdownHooks: (() => void | Promise<void>)[] = []
   const extraSources: MetricsSource[] = []
-  let started = false
   let stopping = false
-
-  function publishOnline(): Promise<void> {
-    return transport.publish(
-      topic,
-      statusPayload('online', { name: def.name, version }, instance, Date.now()),
-      {
-        qos: 1,
-        retain: true,
-      },
-    )
-  }
-
-  function route(
-    message: TransportMessage,
-    ack: (outcome?: AckOutcome) => void,
-    readOn?: () => void,
-  ): void {
-    let matched: InboundHop<never>[] | undefined
-    let first: InboundHop<never> | undefined
-    for (const hop of inbound.values()) {
-      if (!hop.matches(message.topic)) continue
-      if (first === undefined) first = hop
-      else (matched ??= [first]).push(hop)
-    }
-    if (first === undefined) {
-      ack()
-      return
-    }
-    if (matched === undefined) {
-      first.accept(message, ack, readOn)
-      return
-    }
-    // Several hops want it: acknowledge once every one of them has taken it, and read on once every one
-    // of them has read on or settled it.
-    // If any of them leaves it at the broker, leave it: it comes back to all of them after a restart.
-    let left = matched.length
-    let unread = matched.length
-    let leave = false
-    for (const hop of matched) {
-      let read = false
-      const readOnce = (): void => {
-        if (read) return
-        read = true
-        if (--unread === 0) readOn?.()
-      }
-      hop.accept(
-        message,
-        (outcome) => {
-          if (outcome === 'leave') leave = true
-          readOnce()
-          if (--left === 0) ack(leave ? 'leave' : 'taken')
-        },
-        readOn === undefined ? undefined : readOnce,
-      )
-    }
-  }
-
-  transport.onMessage(route)
-
-  function ensureNewHop(name: string): void {
-    if (inbound.has(name) || outbound.has(name)) {
-      throw new MeshHopError(
-        `Hop ${name} is declared twice in service ${def.name}; hop names must be unique.`,
-      )
-    }
-    if (stopping)
-      throw new MeshHopError(`Service ${def.name} is stopping: hop ${name} cannot be added.`)
-  }
+  transport.onMessage(createMessageRouter(() => hops.inbound.values()))
 
   const context: ServiceContext<S> = {
     name: def.name,
@@ -261,69 +195,19 @@ export async function startService<S extends TObject>(
     prefix,
     group,
     instance,
-    inbound<T = Sample>(spec: InboundHopSpec<T>): InboundHop<T> {
-      ensureNewHop(spec.name)
-      const ackOverride = common.hops[spec.name]?.ack
-      const rateOverride = common.hops[spec.name]?.serviceRate
-      const hop = createInboundHop(
-        withHopConfig(
-          {
-            ...spec,
-            ...(ackOverride === undefined ? {} : { ack: ackOverride }),
-            ...(rateOverride === undefined ? {} : { serviceRate: rateOverride }),
-          },
-          common.hops,
-        ),
-        {
-          transport,
-          prefix,
-          log: log.child({ hop: spec.name }),
-          paused: !started,
-          // At least once across a crash where the broker keeps what we have not acknowledged.
-          defaultAck: common.session === 'persistent' ? 'handled' : 'enqueue',
-        },
-      )
-      inbound.set(spec.name, hop as unknown as InboundHop<never>)
-      if (started) {
-        hop
-          .start()
-          .catch((err: unknown) => log.error({ err, hop: spec.name }, 'hop could not subscribe'))
-      }
-      return hop
-    },
-    outbound(spec: OutboundHopSpec): OutboundHop {
-      ensureNewHop(spec.name)
-      const hop = createOutboundHop(withHopConfig(spec, common.hops), {
-        transport,
-        log: log.child({ hop: spec.name }),
-      })
-      outbound.set(spec.name, hop)
-      return hop
-    },
-    addMetricsSource(source) {
-      extraSources.push(source)
-    },
-    onShutdown(fn) {
-      shutdownHooks.push(fn)
-    },
+    inbound: (spec) => hops.addInbound(spec),
+    outbound: (spec) => hops.addOutbound(spec),
+    addMetricsSource: (source) => void extraSources.push(source),
+    onShutdown: (fn) => void shutdownHooks.push(fn),
   }
-
-  // GET /metrics from the same payload as the MQTT metrics (prometheus.ts), when a port is set.
-  const prometheus =
-    common.prometheusPort === undefined
-      ? undefined
-      : await startPrometheusExporter({ port: common.prometheusPort, host: common.prometheusHost })
-  if (prometheus !== undefined) shutdownHooks.push(() => prometheus.close())
-  const metrics = createMetricsPublisher({
-    service: def.name,
-    instance,
-    prefix,
+  const { metrics, prometheus } = await createServiceMetrics(
+    common,
+    subject,
     transport,
-    intervalMs: common.metricsIntervalMs,
-    sources: () => [...inbound.values(), ...outbound.values(), ...extraSources],
-    log: log.child({ component: 'metrics' }),
-    ...(prometheus === undefined ? {} : { onCollect: (m: ServiceMetrics) => prometheus.update(m) }),
-  })
+    () => [...hops.inbound.values(), ...hops.outbound.values(), ...extraSources],
+    log,
+  )
+  if (prometheus !== undefined) shutdownHooks.push(() => prometheus.close())
 
   // Order matters (DESIGN.md §5). Hops are declared before connecting, paused: a persistent session's
   // backlog arrives right after CONNACK and must find its hop, not be acknowledged into the void. The
@@ -340,15 +224,13 @@ export async function startService<S extends TObject>(
     await transport.connect()
     const onlineFailed = (err: unknown): void =>
       log.warn({ err }, 'could not publish online status')
-    publishOnline().catch(onlineFailed)
+    publishStatus('online').catch(onlineFailed)
     transport.onEvent((e) => {
       // After a reconnect the broker may have published our will: say online again.
-      if (e.type === 'connect' && !stopping) publishOnline().catch(onlineFailed)
+      if (e.type === 'connect' && !stopping) publishStatus('online').catch(onlineFailed)
     })
     await impl.start()
-    started = true
-    for (const hop of inbound.values()) hop.resume()
-    for (const hop of inbound.values()) await hop.start()
+    await hops.start()
   } catch (err) {
     await transport.close({ graceful: true }).catch(() => undefined)
     await prometheus?.close()
@@ -358,75 +240,29 @@ export async function startService<S extends TObject>(
   log.info({ broker: common.broker, prefix, group }, 'service started')
 
   let stopped: Promise<StopReport> | undefined
-  // `shutdownTimeoutMs` bounds the whole stop, every step that waits on the broker included: a broker
-  // that stopped answering (host frozen, link cut) keeps a socket that looks connected, and a QoS 1
-  // publish or an UNSUBSCRIBE on it would wait for the keepalive (clean session, ~1.5 × keepalive) or
-  // for the broker's return (persistent session). What cannot be said by the deadline is left to the last
-  // will and the persistent session (issue 11).
-  async function stop(): Promise<StopReport> {
-    stopping = true
-    const deadline = Date.now() + common.shutdownTimeoutMs
-    const left = (): number => Math.max(0, deadline - Date.now())
-    const inTime = <T>(step: Promise<T>): Promise<boolean> => settlesBy(step, left())
-    // On a persistent session, QoS ≥ 1 hops keep their subscriptions: the broker keeps what arrives
-    // while we are down, and delivers it after a restart.
-    const hold = common.session === 'persistent'
-    await inTime(Promise.all([...inbound.values()].map((h) => h.stopIntake({ hold }))))
-    const inDrained = await Promise.all([...inbound.values()].map((h) => h.drain(left())))
-    const flushed = await inTime(
-      (async () => {
-        await impl.stop()
-        for (const hook of shutdownHooks) await hook()
-      })().catch((err: unknown) => log.error({ err }, 'service stop failed')),
-    )
-    const outDrained = await Promise.all([...outbound.values()].map((h) => h.drain(left())))
-    const drained = flushed && [...inDrained, ...outDrained].every(Boolean)
-    metrics.stop()
-    await inTime(metrics.publishNow())
-    for (const hop of outbound.values()) hop.close()
-    // The retained `offline` status, acknowledged, lets us disconnect cleanly. Otherwise the socket is
-    // dropped, and the broker publishes the will, which says the same, whenever it can.
-    const offline =
-      transport.connected &&
-      left() > 0 &&
-      (await inTime(
-        transport.publish(
-          topic,
-          statusPayload('offline', { name: def.name, version }, instance, Date.now()),
-          { qos: 1, retain: true },
-        ),
-      ).catch((err: unknown) => {
-        log.warn({ err }, 'could not publish offline status')
-        return false
-      }))
-    if (!drained)
-      log.warn(
-        { timeoutMs: common.shutdownTimeoutMs },
-        'shutdown timed out; the rest is counted as dropped',
-      )
-    if (!offline)
-      log.warn(
-        { timeoutMs: common.shutdownTimeoutMs },
-        'the broker did not acknowledge the offline status in time; leaving it to the last will',
-      )
-    const closed = offline && (await inTime(transport.close({ graceful: true, timeoutMs: left() })))
-    if (!closed) await transport.close({ graceful: false }).catch(() => undefined)
-    log.info({ drained }, 'service stopped')
-    return { drained }
-  }
-
   return {
     context,
     config,
     metrics,
     stop() {
-      stopped ??= stop()
+      stopping = true
+      stopped ??= stopGracefully({
+        common,
+        hops,
+        impl,
+        shutdownHooks,
+        metrics,
+        transport,
+        log,
+        publishOffline: () => publishStatus('offline'),
+      })
       return stopped
     },
     async kill() {
       stopping = true
+      hops.stopping()
       metrics.stop()
-      for (const hop of outbound.values()) hop.close()
+      for (const hop of hops.outbound.values()) hop.close()
       await transport.close({ graceful: false })
     },
   }

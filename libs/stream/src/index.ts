@@ -105,9 +105,9 @@ export type {
   BoundedQueue,
   BoundedQueueOptions,
   DropCounts,
-  DropReason,
   OfferResult,
   QueueCounters,
+  QueueDropReason,
   QueuePolicy,
 } from './queue/bounded-queue.js'
 export { createRateMeter } from './meter/rate-meter.js'

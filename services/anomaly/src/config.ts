@@ -4,6 +4,7 @@
  * options), per-sensor overrides, and the debouncing that turns alerts into events.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { sensorIntakeConfigFields } from '@sluice/mesh'
 
 /** A detector by registry name with its options (checked by the detector's factory at start). */
 export const DetectorConfigSchema = Type.Object(
@@ -94,18 +95,7 @@ export const AnomalyConfigSchema = Type.Object({
         'learnSamples, learnMs; see createMultivariateDetector); learning defaults to `learning`.',
     },
   ),
-  maxSensors: Type.Integer({
-    minimum: 1,
-    default: 10_000,
-    description:
-      'Most sensors this instance keeps state for; samples of further sensors are refused, counted and ' +
-      'logged (state is per sensor, so this bounds memory).',
-  }),
-  devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
-    default: ['+'],
-    minItems: 1,
-    description: 'Devices this instance owns (`+` = all).',
-  }),
+  ...sensorIntakeConfigFields,
 })
 
 /**

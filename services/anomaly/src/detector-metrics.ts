@@ -5,7 +5,7 @@
  * shows "learning" rather than "ok" while detectors are still silent by design. It is not a queue, so its
  * queue figures are 0; `in` counts sensors and `out` episodes started.
  */
-import type { HopMetrics } from '@sluice/contract'
+import type { DropReason, HopMetrics } from '@sluice/contract'
 import type { MetricsSource } from '@sluice/mesh'
 import type { DeviceDetectors } from './device-detectors.js'
 import type { SensorDetectors } from './sensor-detectors.js'
@@ -25,13 +25,15 @@ export function createDetectorMetrics(
     metrics(): HopMetrics {
       const s = sensors.states()
       const d = devices?.states() ?? { learning: 0, normal: 0, anomalous: 0 }
+      const dropped: Partial<Record<DropReason, number>> =
+        devices === undefined ? {} : { 'join-incomplete': devices.incomplete }
       return {
         direction: 'in',
         qos: 1,
         policy: 'drop-oldest',
         in: sensors.sensors,
         out: sensors.episodes + (devices?.episodes ?? 0),
-        dropped: devices === undefined ? {} : { 'join-incomplete': devices.incomplete },
+        dropped,
         rejected: 0,
         queue: { length: 0, capacity: 0 },
         state: 'ok',

@@ -48,14 +48,7 @@ function run(devices: SimDeviceSpec[], seconds: number, seed: number) {
   const events: [string, AnomalyEvent][] = []
   const emit = (key: string, e: AnomalyEvent) => events.push([key, e])
   const learning = { learnSamples: config.learning.samples, learnMs: config.learning.ms }
-  const sensors = createSensorDetectors(
-    DEFAULT_DETECTOR,
-    {},
-    config.debounce,
-    emit,
-    Infinity,
-    learning,
-  )
+  const sensors = createSensorDetectors(DEFAULT_DETECTOR, {}, config.debounce, emit, learning)
   const multi = createDeviceDetectors({ detector: learning, episodes: config.debounce }, emit)
   const start = Date.UTC(2026, 0, 1, 7)
   const sim = createSimulator({ seed, startTime: start, devices })

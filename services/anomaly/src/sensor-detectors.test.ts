@@ -74,14 +74,3 @@ describe('sensor detectors', () => {
     )
   })
 })
-
-describe('sensor limit', () => {
-  it('keeps detectors for at most maxSensors sensors and counts the samples it refuses', () => {
-    const d = createSensorDetectors(zscore, {}, {}, () => undefined, 1)
-    const s = simulated([])
-    d.push('uno/light', s.slice(0, 10))
-    d.push('uno/temp', s.slice(0, 10))
-    expect(d.sensors).toBe(1)
-    expect(d.refused).toBe(10)
-  })
-})

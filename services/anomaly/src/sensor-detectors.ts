@@ -29,9 +29,8 @@ export interface SensorStates {
 export interface SensorDetectors {
   /** Scores samples of one sensor in order; calls `emit` for each episode event. */
   push(key: string, samples: readonly Sample[]): void
+  /** Sensors seen (bounded before, by the service's intake: `maxSensors`). */
   readonly sensors: number
-  /** Samples refused because they came from a sensor beyond `maxSensors` (cumulative). */
-  readonly refused: number
   /** Episodes started (cumulative). */
   readonly episodes: number
   /** Sensors learning, normal and in an episode. */
@@ -52,7 +51,6 @@ export function createSensorDetectors(
   overrides: Readonly<Record<string, DetectorSpec>>,
   episodes: EpisodeOptions,
   emit: (key: string, event: AnomalyEvent) => void,
-  maxSensors = Infinity,
   learning?: LearningDefaults,
 ): SensorDetectors {
   const specFor = (key: string): DetectorSpec => {
@@ -69,17 +67,11 @@ export function createSensorDetectors(
   for (const key of Object.keys(overrides)) createDetector(specFor(key))
   createEpisodeTracker(episodes)
   const bySensor = new Map<string, { det: GatedDetector; ep: EpisodeTracker; channel: string }>()
-  let refused = 0
   let started = 0
   return {
     push(key, samples) {
       let s = bySensor.get(key)
       if (s === undefined) {
-        // Detector state is per sensor, so the number of sensors is what bounds this service's memory.
-        if (bySensor.size >= maxSensors) {
-          refused += samples.length
-          return
-        }
         const slash = key.indexOf('/')
         s = {
           det: createDetector(specFor(key)),
@@ -98,9 +90,6 @@ export function createSensorDetectors(
     },
     get sensors() {
       return bySensor.size
-    },
-    get refused() {
-      return refused
     },
     get episodes() {
       return started

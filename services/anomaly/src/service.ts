@@ -5,15 +5,8 @@
  * multivariate detector per device. The detectors live in `@sluice/stream`; this file wires them to the
  * hops and reports how many sensors are learning, normal or in an episode in its metrics.
  */
-import {
-  anomalyTopic,
-  encodeText,
-  parseSensorKey,
-  deviceRawFilter,
-  rawFilter,
-  type AnomalyEvent,
-} from '@sluice/contract'
-import { createSampledLog, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
+import { anomalyTopic, encodeText, parseSensorKey, type AnomalyEvent } from '@sluice/contract'
+import { createSensorIntake, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
 import type { DetectorSpec, MultivariateOptions } from '@sluice/stream'
 import { DEFAULT_DETECTOR, type AnomalyConfigSchema } from './config.js'
 import { createDetectorMetrics } from './detector-metrics.js'
@@ -42,7 +35,6 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
     config.sensors as Readonly<Record<string, DetectorSpec>>,
     config.debounce,
     publish,
-    config.maxSensors,
     learning,
   )
   const { enabled, ...multivariate } = config.multivariate
@@ -57,27 +49,15 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
       )
     : undefined
   ctx.addMetricsSource(createDetectorMetrics(detectors, devices))
-  const warnRefused = createSampledLog(ctx.log, 'warn', 1000)
-  ctx.inbound({
-    name: 'raw',
+  // Sensors beyond `maxSensors` are refused there, and counted on the hop as `max-sensors`.
+  createSensorIntake(ctx, {
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
-    // Per-channel raw topics, and the device-level topic of devices publishing directly.
-    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
-    handle: (key, samples, batch) => {
-      const before = detectors.refused
+    devices: config.devices,
+    maxSensors: config.maxSensors,
+    handle: (key, samples) => {
       detectors.push(key, samples)
-      const refused = detectors.refused - before
-      if (refused === 0) devices?.push(key, samples)
-      if (refused > 0) {
-        // Counted by the hop, so the loss shows in the metrics payload (issue 11, item 10).
-        batch.drop('max-sensors', refused)
-        warnRefused(
-          { sensor: key, refused: detectors.refused, maxSensors: config.maxSensors },
-          `more than maxSensors (${config.maxSensors}) sensors: samples of ${key} are refused; raise ` +
-            'maxSensors, or split the sensors between instances with --devices',
-        )
-      }
+      devices?.push(key, samples)
     },
   })
   return { start: () => Promise.resolve(), stop: () => Promise.resolve() }

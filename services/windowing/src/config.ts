@@ -5,6 +5,7 @@
  * `sluice up` shows live statistics with no config at all.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { sensorIntakeConfigFields } from '@sluice/mesh'
 
 const Positive = (description: string, def?: number) =>
   Type.Number({ exclusiveMinimum: 0, description, ...(def === undefined ? {} : { default: def }) })
@@ -65,18 +66,7 @@ export const WindowingConfigSchema = Type.Object({
       'then emitted, so its last windows show; 0 = never. Event time does not move: samples that come ' +
       'later (after an outage) are not late, and the windows they change are emitted again.',
   }),
-  maxSensors: Type.Integer({
-    minimum: 1,
-    default: 10_000,
-    description:
-      'Most sensors this instance keeps state for; samples of further sensors are refused, counted and ' +
-      'logged (state is per sensor, so this bounds memory).',
-  }),
-  devices: Type.Array(Type.String({ pattern: '^([a-z0-9][a-z0-9_-]*|\\+)$' }), {
-    default: ['+'],
-    minItems: 1,
-    description: 'Devices this instance owns (`+` = all); one subscription each.',
-  }),
+  ...sensorIntakeConfigFields,
   homeAssistant: Type.Object(
     {
       enabled: Type.Boolean({

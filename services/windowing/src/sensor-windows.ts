@@ -1,7 +1,8 @@
 /**
  * @module sensor-windows
  * The windows of every sensor: one operator per (sensor, window name), made on first sight of the sensor.
- * Pure, so the service's behaviour is tested without a broker.
+ * Pure, so the service's behaviour is tested without a broker. How many sensors it is given is bounded
+ * before it, by the service's intake (`maxSensors`, `createSensorIntake` of `@sluice/mesh`).
  */
 import {
   createWindow,
@@ -14,8 +15,6 @@ import {
 
 /** What one {@link SensorWindows.push} lost, in samples. */
 export interface PushLoss {
-  /** Refused: the sensor is beyond `maxSensors`. */
-  readonly refused: number
   /** Behind the watermark of at least one of the sensor's windows, so missing from it. */
   readonly late: number
 }
@@ -38,8 +37,6 @@ export interface SensorWindows {
   advanceIdle(now: number, idleAfterMs: number): void
   /** Sensors seen so far. */
   readonly sensors: number
-  /** Samples refused because they came from a sensor beyond `maxSensors` (cumulative). */
-  readonly refused: number
 }
 
 /**
@@ -52,7 +49,6 @@ export interface SensorWindows {
 export function createSensorWindows(
   specs: Readonly<Record<string, WindowSpec>>,
   emit: (key: string, aggregate: WindowAggregate) => void,
-  maxSensors = Infinity,
 ): SensorWindows {
   const entries = Object.entries(specs)
   // Validate every spec once at start, so a bad window fails the service at boot, not at the first sample.
@@ -65,12 +61,9 @@ export function createSensorWindows(
     lastWall: number
   }
   const bySensor = new Map<string, SensorState>()
-  let refused = 0
-  // Window state is per sensor, so the number of sensors is what bounds this service's memory.
-  const sensor = (key: string): SensorState | undefined => {
+  const sensor = (key: string): SensorState => {
     let s = bySensor.get(key)
     if (s === undefined) {
-      if (bySensor.size >= maxSensors) return undefined
       s = {
         ops: entries.map(([name, spec]) => createWindow(name, spec)),
         emit: (a) => emit(key, a),
@@ -84,10 +77,6 @@ export function createSensorWindows(
   return {
     push(key, samples, now = Date.now()) {
       const s = sensor(key)
-      if (s === undefined) {
-        refused += samples.length
-        return { refused: samples.length, late: 0 }
-      }
       let late = 0
       for (const sample of samples) {
         let wasLate = false
@@ -100,7 +89,7 @@ export function createSensorWindows(
         if (sample.t > s.lastT && isWindowTime(sample.t)) s.lastT = sample.t
       }
       s.lastWall = now
-      return { refused: 0, late }
+      return { late }
     },
     advanceIdle(now, idleAfterMs) {
       for (const s of bySensor.values()) {
@@ -114,9 +103,6 @@ export function createSensorWindows(
     },
     get sensors() {
       return bySensor.size
-    },
-    get refused() {
-      return refused
     },
   }
 }

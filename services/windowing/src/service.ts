@@ -4,16 +4,9 @@
  * publishes each window aggregate on `{p}/{device}/{channel}/window/{name}` (DESIGN.md §1, §4, §7). All the
  * statistics live in `@sluice/stream`; this file only wires them to the hops.
  */
+import { encodeText, parseSensorKey, statusTopic, windowTopic } from '@sluice/contract'
 import {
-  encodeText,
-  parseSensorKey,
-  deviceRawFilter,
-  rawFilter,
-  statusTopic,
-  windowTopic,
-} from '@sluice/contract'
-import {
-  createSampledLog,
+  createSensorIntake,
   type HandleBatch,
   type ServiceContext,
   type ServiceImpl,
@@ -91,26 +84,21 @@ export function createWindowingService(
     }
     return topic
   }
-  const windows = createSensorWindows(
-    specs,
-    (key, agg) => {
-      const topic = topicOf(key, agg.window)
-      if (topic === null) return
-      const options = { ingest: agg.ingestMax }
-      if (current?.confirming === true) {
-        current.ackAfter(out.publishConfirmed(topic, encodeText(agg), 1, options))
-      } else out.publish(topic, encodeText(agg), 1, options)
-    },
-    config.maxSensors,
-  )
+  const windows = createSensorWindows(specs, (key, agg) => {
+    const topic = topicOf(key, agg.window)
+    if (topic === null) return
+    const options = { ingest: agg.ingestMax }
+    if (current?.confirming === true) {
+      current.ackAfter(out.publishConfirmed(topic, encodeText(agg), 1, options))
+    } else out.publish(topic, encodeText(agg), 1, options)
+  })
   const announce = createDiscovery(ctx, Object.keys(specs))
-  const warnRefused = createSampledLog(ctx.log, 'warn', 1000)
-  ctx.inbound({
-    name: 'raw',
+  // Sensors beyond `maxSensors` are refused there, and counted on the hop as `max-sensors`.
+  createSensorIntake(ctx, {
     qos: 1,
     queue: { capacity: 20_000, policy: 'drop-oldest' },
-    // Per-channel raw topics, and the device-level topic of devices publishing directly.
-    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
+    devices: config.devices,
+    maxSensors: config.maxSensors,
     // In `handled` mode at most 2 × 4000 + 512 samples are handled ahead of the broker's
     // acknowledgements (see the hop), so even a size-1 window (one aggregate per sample) cannot overflow
     // the outbound queue of 10 000 during a burst, such as a persistent session's backlog after a
@@ -120,17 +108,9 @@ export function createWindowingService(
       current = batch
       announce?.(key)
       try {
-        const loss = windows.push(key, samples)
+        const { late } = windows.push(key, samples)
         // Counted by the hop, so its metrics show the loss, not only the aggregates' `late`.
-        if (loss.late > 0) batch.drop('late', loss.late)
-        if (loss.refused > 0) {
-          batch.drop('max-sensors', loss.refused)
-          warnRefused(
-            { sensor: key, refused: windows.refused, maxSensors: config.maxSensors },
-            `more than maxSensors (${config.maxSensors}) sensors: samples of ${key} are refused; raise ` +
-              'maxSensors, or split the sensors between instances with --devices',
-          )
-        }
+        if (late > 0) batch.drop('late', late)
       } finally {
         current = undefined
       }

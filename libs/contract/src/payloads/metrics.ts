@@ -6,6 +6,7 @@
  * health `state`. Fields a hop kind cannot measure are omitted rather than sent as null.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import type { QueueDropReason } from '@sluice/stream'
 import { MessageIds } from '../message-ids.js'
 import { Count, Identifier, TimeMs } from './common.js'
 
@@ -31,7 +32,7 @@ export const HopStateSchema = Type.Union([
 export type HopState = Static<typeof HopStateSchema>
 
 /**
- * Drop counters by reason ({@link DropReasons} lists them), each a cumulative count. The schema takes any
+ * Drop counters by reason ({@link DropReason} lists them), each a cumulative count. The schema takes any
  * lower-case name, so a newer publisher's reason still decodes.
  */
 export const DroppedSchema = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Count(), {
@@ -44,8 +45,8 @@ export type Dropped = Static<typeof DroppedSchema>
 
 /**
  * Every reason a drop is counted under (the keys of `dropped`), in one place so that producers and
- * readers of metrics spell them alike (issue 11, item 10):
- * - queue policies: `oldest`, `newest`, `sampled`;
+ * readers of metrics spell them alike (issue 11, item 10; issue 12):
+ * - queue policies ({@link QueueDropReason} of `@sluice/stream`): `oldest`, `newest`, `sampled`;
  * - hops: `shutdown` (still queued when the drain deadline passed), `left` (left at the broker for a
  *   persistent session), `unconfirmed` (handled, but its output was dropped further on), `failed` (the
  *   transport refused a publish), `handler-error` (the service's handler threw);
@@ -53,31 +54,27 @@ export type Dropped = Static<typeof DroppedSchema>
  * - decided by the service and told to its hop ({@link HandlerDropReason}): `max-sensors` (a sensor
  *   beyond the service's `maxSensors`), `late` (behind a time window's watermark);
  * - edges and sinks: `edge` (the serial bridge, at the device), `evicted`, `spool-failed` and
- *   `spool-corrupt` (the forwarder's spool).
+ *   `spool-corrupt` (the forwarder's spool);
+ * - detectors: `join-incomplete` (the anomaly service's per-device rows never completed in time).
  */
-export const DropReasons = {
-  oldest: 'oldest',
-  newest: 'newest',
-  sampled: 'sampled',
-  shutdown: 'shutdown',
-  left: 'left',
-  unconfirmed: 'unconfirmed',
-  failed: 'failed',
-  handlerError: 'handler-error',
-  future: 'future',
-  maxSensors: 'max-sensors',
-  late: 'late',
-  edge: 'edge',
-  evicted: 'evicted',
-  spoolFailed: 'spool-failed',
-  spoolCorrupt: 'spool-corrupt',
-} as const
-
-/** One drop reason (see {@link DropReasons}). */
-export type DropReason = (typeof DropReasons)[keyof typeof DropReasons]
+export type DropReason =
+  | QueueDropReason
+  | 'shutdown'
+  | 'left'
+  | 'unconfirmed'
+  | 'failed'
+  | 'handler-error'
+  | 'future'
+  | 'max-sensors'
+  | 'late'
+  | 'edge'
+  | 'evicted'
+  | 'spool-failed'
+  | 'spool-corrupt'
+  | 'join-incomplete'
 
 /** The drop reasons a service decides itself, outside its hops, and reports through its inbound hop. */
-export type HandlerDropReason = typeof DropReasons.maxSensors | typeof DropReasons.late
+export type HandlerDropReason = Extract<DropReason, 'max-sensors' | 'late'>
 
 /** JSON Schema of one hop's metrics. */
 export const HopMetricsSchema = Type.Object(

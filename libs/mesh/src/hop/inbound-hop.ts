@@ -46,28 +46,22 @@
  */
 import {
   epochMs,
-  decodeDeviceRaw,
-  decodeRawSamples,
-  parseTopic,
   readHopInterval,
-  sensorKey,
   toHopMetrics,
-  topicMatches,
   type HandlerDropReason,
   type HopMetrics,
 } from '@sluice/contract'
-import {
-  createBoundedQueue,
-  createHopMeter,
-  createSequenceGapTracker,
-  unexplainedLoss,
-  type BoundedQueue,
-  type Sample,
-} from '@sluice/stream'
-import { MeshHopError, MeshUnconfirmedError } from '../errors.js'
-import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
+import { unexplainedLoss, type Sample } from '@sluice/stream'
+import { silentLogger, type MeshLogger } from '../logger.js'
 import type { AckOutcome, Transport, TransportMessage } from '../transport/transport.js'
+import { createAckLedger } from './ack-ledger.js'
+import { createInboundCounters, type InboundCounters } from './inbound-counters.js'
+import { createInboundDecoder } from './inbound-decode.js'
+import { createInboundDrain, type InboundDrain } from './inbound-drain.js'
 import type { HopSpecBase } from './hop-spec.js'
+import { createHopSubscriptions, type HopSubscriptions } from './hop-subscriptions.js'
+
+export { DEFAULT_MAX_AHEAD_MS } from './inbound-decode.js'
 
 /** A decoder's answer: the items, or why the payload was rejected (the shape of the contract's codec). */
 export type HopDecodeResult<T> =
@@ -213,58 +207,56 @@ export interface InboundHop<T = Sample> {
   metrics(): HopMetrics
 }
 
-/** One message in `handled` mode: acknowledged once nothing of it is outstanding. */
-interface Delivery {
-  /** Items not yet handled. */
-  outstanding: number
-  /** Samples the message carries (set once its items are weighed). */
-  samples: number
-  readonly ack: (outcome?: AckOutcome) => void
-  /** What the handler asked to wait for, over every batch that held its items. */
-  confirmations: PromiseLike<unknown>[] | undefined
-  /** The last batch that added confirmations (so one batch adds them once). */
-  batchId: number
-}
-
-interface Entry<T> {
-  readonly key: string
-  readonly item: T
-  readonly weight: number
-  readonly at: number
-  readonly delivery: Delivery | undefined
-}
-
-interface Pending<T> {
-  readonly entries: Entry<T>[]
-  index: number
-  readonly ack: (outcome?: AckOutcome) => void
-  /** `handled` mode: the acknowledgement follows the delivery; `readOn` is called once it is queued. */
-  readonly delivery: Delivery | undefined
-  readonly readOn: (() => void) | undefined
-}
-
-/** Drops by an outbound hop's policy: counted there, so the source message is acknowledged. */
-const POLICY_DROPS: ReadonlySet<string> = new Set(['oldest', 'newest', 'sampled'])
-
-/** The default of {@link InboundHopSpec.maxAheadMs}. */
-export const DEFAULT_MAX_AHEAD_MS = 60_000
-
-const defaultNow = epochMs
-
-function anyMatches(filters: Iterable<string>, topic: string): boolean {
-  for (const f of filters) if (topicMatches(f, topic)) return true
-  return false
-}
-
-function numericField(item: unknown, field: string): number | undefined {
-  if (typeof item !== 'object' || item === null) return undefined
-  const v = (item as Record<string, unknown>)[field]
-  return typeof v === 'number' ? v : undefined
+/** The hop's metrics payload from its parts (see the module note on accounting). */
+function inboundMetrics<T>(
+  spec: HopSpecBase,
+  drain: InboundDrain<T>,
+  counters: InboundCounters,
+  subscriptions: HopSubscriptions,
+  now: number,
+): HopMetrics {
+  const { counters: queued, snapshot } = readHopInterval(drain.queue, drain.meter, now)
+  const totals = drain.gaps.totals()
+  const g = totals.gaps
+  const d = counters.dropped
+  // Only unsequenced samples so far: say so, rather than claim that nothing was lost.
+  const gapsKnown = totals.seen > 0 || counters.unsequenced === 0
+  const m = toHopMetrics({
+    spec,
+    direction: 'in',
+    counters: queued,
+    out: counters.out,
+    rejected: counters.rejected,
+    extraIn: counters.takenOutside,
+    inFlight: counters.inFlight,
+    extraDropped: d,
+    capacity: drain.queue.capacity,
+    snapshot,
+    // Only drops before the gap tracker (which sees what the handler gets) leave gaps; a hop that has
+    // seen only unsequenced samples cannot know its gaps.
+    ...(gapsKnown
+      ? {
+          gaps: g,
+          unexplainedLoss: unexplainedLoss({
+            gaps: g,
+            countedDrops:
+              queued.droppedTotal + d.shutdown + d.left + d.future + counters.upstreamDropped,
+          }),
+        }
+      : {}),
+  })
+  if (counters.unsequenced > 0) m.unsequenced = counters.unsequenced
+  m.sensors = drain.sensorKeys.size
+  const filters = subscriptions.filters
+  if (filters.length > 0) m.topic = filters.join(',')
+  return m
 }
 
 /**
  * Creates an inbound hop (call `start()` to subscribe). Services get hops from `ctx.inbound(spec)`,
- * which also routes messages and publishes the metrics.
+ * which also routes messages and publishes the metrics. The hop is composed of its decoding
+ * (inbound-decode.ts), its queue and drain loop (inbound-drain.ts), its acknowledgement ledger
+ * (ack-ledger.ts) and its subscriptions (hop-subscriptions.ts).
  *
  * @example
  * ```ts
@@ -280,585 +272,79 @@ export function createInboundHop<T = Sample>(
   deps: InboundHopDeps,
 ): InboundHop<T> {
   const log = deps.log ?? silentLogger
-  const now = deps.now ?? defaultNow
-  const { transport, prefix } = deps
+  const now = deps.now ?? epochMs
   const handledMode = spec.qos > 0 && (spec.ack ?? deps.defaultAck ?? 'enqueue') === 'handled'
   // In `handled` mode every queued item belongs to a message the broker still holds for us: evicting it
   // would turn a redeliverable message into a loss, so the queue only ever refuses (block).
   const maxUnconfirmed = spec.maxUnconfirmed ?? spec.queue.capacity
   // And it holds at most `maxUnconfirmed`: while a message waits for room the drain loop must run
-  // without waiting for confirmations (see below), so what the handler may have published ahead of the
-  // broker stays under 2 × maxUnconfirmed + maxBatch samples whatever the broker sends.
+  // without waiting for confirmations (see the drain loop), so what the handler may have published
+  // ahead of the broker stays under 2 × maxUnconfirmed + maxBatch samples whatever the broker sends.
   const metricsSpec: HopSpecBase = handledMode
     ? {
         ...spec,
         queue: { capacity: Math.min(spec.queue.capacity, maxUnconfirmed), policy: 'block' },
       }
     : spec
-  const queue: BoundedQueue<Entry<T>> = createBoundedQueue({
-    capacity: metricsSpec.queue.capacity,
-    policy: metricsSpec.queue.policy,
+  const counters = createInboundCounters()
+  const ledger = createAckLedger(handledMode, maxUnconfirmed, counters)
+  const decoder = createInboundDecoder(spec, { prefix: deps.prefix, now, log, counters })
+  const drain = createInboundDrain(spec, {
+    queue: metricsSpec.queue,
+    decoder,
+    ledger,
+    counters,
+    now,
+    log,
+    paused: deps.paused ?? false,
   })
-  const meter = createHopMeter({ now: now() })
-  const gaps = createSequenceGapTracker()
-  const serviceRate = spec.serviceRate
-  const maxBatch = serviceRate === undefined ? (spec.maxBatch ?? 512) : 1
-  /** With `serviceRate`: when the handler may take the next sample (a schedule, so the mean rate holds). */
-  let nextServiceAt = 0
-  const decode = spec.decode ?? ((topic: string, payload: Uint8Array) => decodeRaw(topic, payload))
-  const weightOf = spec.weight ?? (() => 1)
-  const seqOf =
-    spec.seq ??
-    ((item: T) =>
-      (item as { unsequenced?: unknown }).unsequenced === true
-        ? undefined
-        : numericField(item, 'seq'))
-  const ingestOf = spec.ingest ?? ((item: T) => numericField(item, 'ingest'))
-  const eventTimeOf = spec.eventTime ?? ((item: T) => numericField(item, 't'))
-  const upstreamOf = spec.upstreamDropped ?? ((item: T) => numericField(item, 'dropped'))
-  const maxAheadMs = spec.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS
-  const keyCache = new Map<string, string>()
-  /** The default key: `device/channel` of a sensor topic, the topic of another Sluice topic, else null. */
-  const topicKeyOf = (topic: string): string | null => {
-    let k = keyCache.get(topic)
-    if (k === undefined) {
-      const p = parseTopic(prefix, topic)
-      // Not cached when invalid: junk topics must not fill the cache.
-      if (p === null) return null
-      k = 'channel' in p ? sensorKey(p.device, p.channel) : topic
-      // Topics are per sensor, so the cache is bounded by the sensors seen; cap it anyway.
-      if (keyCache.size < 100_000) keyCache.set(topic, k)
-    }
-    return k
-  }
-  /** The device of a device-level raw topic (`{p}/{device}/raw`), else undefined. Cached per topic. */
-  const deviceTopics = new Map<string, string | null>()
-  const deviceOf = (topic: string): string | undefined => {
-    let d = deviceTopics.get(topic)
-    if (d === undefined) {
-      const p = parseTopic(prefix, topic)
-      d = p?.kind === 'device-raw' ? p.device : null
-      if (deviceTopics.size < 100_000) deviceTopics.set(topic, d)
-    }
-    return d ?? undefined
-  }
-  /** The default key of one item: its topic's, or on a device topic the sensor its `channel` names. */
-  const itemKeyOf = (topicKey: string, topic: string, item: T): string => {
-    const device = deviceOf(topic)
-    const channel = (item as { channel?: unknown }).channel
-    return device !== undefined && typeof channel === 'string'
-      ? sensorKey(device, channel)
-      : topicKey
-  }
-  const decodeRaw = (topic: string, payload: Uint8Array): HopDecodeResult<T> => {
-    const receivedAt = now()
-    if (deviceOf(topic) !== undefined)
-      return decodeDeviceRaw(payload, { receivedAt }) as HopDecodeResult<T>
-    return decodeRawSamples(payload, { receivedAt }) as HopDecodeResult<T>
-  }
-  const warnRejected = createSampledLog(log, 'warn', 1000)
-  const warnFuture = createSampledLog(log, 'warn', 1000)
-  const warnHandler = createSampledLog(log, 'error', 100)
-
-  const filters = new Set<string>()
-  // Filters given up recently still match: messages already in flight from the broker are taken and
-  // counted, not silently lost. Bounded: the oldest are forgotten.
-  const retired = new Set<string>()
-  for (const f of spec.filters ?? []) filters.add(f)
-  // `matches` runs for every message and every hop (the runtime's routing): remember the answer per
-  // topic until the filters change. Topics are per sensor; capped like the key cache.
-  const matchCache = new Map<string, boolean>()
-  const pending: Pending<T>[] = []
-  let rejected = 0
-  /** Items without a sequence number (their loss cannot be known). */
-  let unsequenced = 0
-  /** The sensor keys received (bounded), for the `sensors` figure. */
-  const sensorKeys = new Set<string>()
-  let out = 0
-  /** Samples taken in but never offered to the queue (dropped at intake or while waiting for room). */
-  let takenOutside = 0
-  /** Samples of the batch the handler holds now: taken out of the queue, not yet out or dropped. */
-  let inFlight = 0
-  let droppedFuture = 0
-  /** Drops the publisher counted upstream and declared in the payloads (explained gaps). */
-  let upstreamDropped = 0
-  const handlerDrops: Record<HandlerDropReason, number> = { 'max-sensors': 0, late: 0 }
-  let droppedShutdown = 0
-  let handlerFailed = 0
-  let droppedLeft = 0
-  let droppedUnconfirmed = 0
-  /** `handled` mode: samples handled whose confirmations are still pending. */
-  let unconfirmed = 0
-  let unconfirmedWaiter: (() => void) | undefined
-  let batchCounter = 0
-  let draining = false
+  const subscriptions = createHopSubscriptions(spec.name, spec.qos, deps.transport, spec.filters)
   let holding = false
-  let paused = deps.paused ?? false
-  let idleWaiters: (() => void)[] = []
-
-  function decodeMessage(message: TransportMessage): readonly T[] | undefined {
-    let r: HopDecodeResult<T>
-    try {
-      r = decode(message.topic, message.payload)
-    } catch (err) {
-      r = { ok: false, error: err as Error }
-    }
-    if (Array.isArray(r)) return r as readonly T[]
-    const res = r as Exclude<HopDecodeResult<T>, readonly T[]>
-    if (res.ok) return res.value
-    rejected++
-    warnRejected({ hop: spec.name, topic: message.topic, err: res.error }, 'rejected a bad payload')
-    return undefined
-  }
-
-  /** Offers entries from `p.index` on; false when the block policy ran out of room. */
-  function offerFrom(p: Pending<T>): boolean {
-    const t = now()
-    let accepted = 0
-    while (p.index < p.entries.length) {
-      const e = p.entries[p.index]!
-      const r = queue.offer(e, e.weight)
-      if (!r.accepted && r.reason === 'full') break
-      accepted += e.weight
-      p.index++
-    }
-    if (accepted > 0) {
-      meter.arrive(t, accepted)
-      meter.observeLength(t, queue.length)
-      scheduleDrain()
-    }
-    return p.index === p.entries.length
-  }
-
-  function releasePending(): void {
-    while (pending.length > 0) {
-      const p = pending[0]!
-      if (!offerFrom(p)) return
-      pending.shift()
-      // In `handled` mode the acknowledgement follows the delivery; only reading resumes now.
-      if (p.readOn !== undefined) p.readOn()
-      else p.ack()
-    }
-  }
-
-  /**
-   * Acknowledges a handled delivery once its confirmations settle. If one was dropped by its outbound
-   * hop's policy, the loss is already counted there and the message is acknowledged (counted here as
-   * `unconfirmed`): left unacknowledged it would hold one of the broker's in-flight slots until the
-   * next reconnect, and a few of those stall the session. Any other failure (the connection, a
-   * shutdown) leaves it at the broker, which delivers it again after the reconnect or restart.
-   */
-  function settleDelivery(d: Delivery): void {
-    const c = d.confirmations
-    if (c === undefined) {
-      d.ack('taken')
-      return
-    }
-    void Promise.allSettled(c).then((results) => {
-      let outcome: AckOutcome = 'taken'
-      for (const r of results) {
-        if (r.status === 'fulfilled') continue
-        const reason: unknown = r.reason
-        if (reason instanceof MeshUnconfirmedError && POLICY_DROPS.has(reason.reason)) continue
-        outcome = 'leave'
-      }
-      // Handled, so no gap here: counted as `unconfirmed` (not in this hop's explained drops).
-      if (results.some((r) => r.status === 'rejected')) droppedUnconfirmed += d.samples
-      d.ack(outcome)
-    })
-  }
-
-  /** Marks a batch's entries handled, ties its confirmations to their deliveries, settles the done ones. */
-  function completeBatch(
-    entries: readonly Entry<T>[],
-    confirmations: PromiseLike<unknown>[],
-  ): void {
-    const id = ++batchCounter
-    for (const e of entries) {
-      const d = e.delivery
-      if (d === undefined) continue
-      if (confirmations.length > 0 && d.batchId !== id) {
-        d.batchId = id
-        if (d.confirmations === undefined) d.confirmations = [...confirmations]
-        else d.confirmations.push(...confirmations)
-      }
-      if (--d.outstanding === 0) settleDelivery(d)
-    }
-  }
-
-  function waitForConfirmations(): Promise<void> {
-    return new Promise<void>((resolve) => (unconfirmedWaiter = resolve))
-  }
-
-  function wakeConfirmationWaiter(): void {
-    const w = unconfirmedWaiter
-    unconfirmedWaiter = undefined
-    w?.()
-  }
-
-  function scheduleDrain(): void {
-    if (draining || paused) return
-    draining = true
-    setImmediate(() => {
-      drainLoop().catch((err: unknown) => {
-        // drainLoop catches handler errors itself; anything here is a bug in the hop.
-        log.error({ err, hop: spec.name }, 'drain loop failed')
-        draining = false
-      })
-    })
-  }
-
-  async function drainLoop(): Promise<void> {
-    let handled = 0
-    while (queue.size > 0) {
-      if (serviceRate !== undefined) {
-        // The sample waits in the queue while the slowed consumer is busy, where the policy sees it.
-        const t = now()
-        // Behind by up to 250 ms (or one service time): late timers on a busy machine, caught up on the
-        // next samples so the mean rate holds. More: the consumer was idle, and starts afresh.
-        if (t - nextServiceAt > Math.max(1000 / serviceRate, 250)) nextServiceAt = t
-        const wait = nextServiceAt - t
-        if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait))
-        nextServiceAt += 1000 / serviceRate
-        if (queue.size === 0) break
-      }
-      const first = queue.poll()!
-      const key = first.key
-      const batch: T[] = [first.item]
-      const entries: Entry<T>[] = [first]
-      let samples = first.weight
-      for (;;) {
-        const next = queue.peek()
-        if (next === undefined || next.key !== key || samples + next.weight > maxBatch) break
-        queue.poll()
-        batch.push(next.item)
-        entries.push(next)
-        samples += next.weight
-      }
-      inFlight = samples
-      const t0 = now()
-      meter.observeLength(t0, queue.length)
-      releasePending()
-      let waitSum = 0
-      for (const e of entries) waitSum += (t0 - e.at) * e.weight
-      for (const item of batch) {
-        const seq = seqOf(item)
-        if (seq !== undefined) gaps.observe(key, seq)
-        else if ((item as { unsequenced?: unknown }).unsequenced === true) unsequenced++
-      }
-      if (sensorKeys.size < 100_000) sensorKeys.add(key)
-      // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
-      // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
-      // for room: the transport reads nothing then, so they could not arrive.
-      while (handledMode && unconfirmed >= maxUnconfirmed && pending.length === 0)
-        await waitForConfirmations()
-      const confirmations: PromiseLike<unknown>[] = []
-      let batchDropped = 0
-      const handleBatch: HandleBatch = {
-        confirming: handledMode,
-        ackAfter: handledMode ? (p) => void confirmations.push(p) : () => undefined,
-        drop: (reason, n) => {
-          const counted = Math.min(Math.max(0, Math.floor(n)), samples - batchDropped)
-          batchDropped += counted
-          handlerDrops[reason] += counted
-        },
-      }
-      let failed = 0
-      try {
-        const r = spec.handle(key, batch, handleBatch)
-        if (r !== undefined) await r
-      } catch (err) {
-        failed = samples - batchDropped
-        handlerFailed += failed
-        warnHandler(
-          { err, hop: spec.name, key, handlerFailed },
-          'handler failed; its batch is lost',
-        )
-      }
-      if (handledMode) {
-        if (confirmations.length > 0) {
-          unconfirmed += samples
-          void Promise.allSettled(confirmations).then(() => {
-            unconfirmed -= samples
-            wakeConfirmationWaiter()
-          })
-        }
-        completeBatch(entries, confirmations)
-      }
-      const t1 = now()
-      // Each sample is out or dropped, once: the identity in = out + dropped + queued holds.
-      out += samples - batchDropped - failed
-      inFlight = 0
-      meter.serve(t1, samples, waitSum / samples, t1 - t0)
-      for (const item of batch) {
-        const ingest = ingestOf(item)
-        if (ingest !== undefined) meter.recordLatency(t1 - ingest)
-      }
-      // A synchronous handler would otherwise keep the loop (and the socket) to itself.
-      if (++handled % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve))
-    }
-    draining = false
-    releasePending()
-    if (queue.size === 0 && pending.length === 0) {
-      const waiters = idleWaiters
-      idleWaiters = []
-      for (const w of waiters) w()
-    }
-  }
-
-  function retire(filter: string): void {
-    matchCache.clear()
-    retired.delete(filter)
-    retired.add(filter)
-    if (retired.size > 256) {
-      const oldest = retired.values().next().value
-      if (oldest !== undefined) retired.delete(oldest)
-    }
-  }
-
-  function dropRemaining(): void {
-    // In `handled` mode what was not handled is left at the broker (redelivered after a restart).
-    const left = new Set<Delivery>()
-    for (;;) {
-      const e = queue.poll()
-      if (e === undefined) break
-      if (e.delivery !== undefined) {
-        droppedLeft += e.weight
-        left.add(e.delivery)
-      } else droppedShutdown += e.weight
-    }
-    for (const p of pending) {
-      for (let i = p.index; i < p.entries.length; i++) {
-        const w = p.entries[i]!.weight
-        // Never offered to the queue, so not yet counted as taken in.
-        takenOutside += w
-        if (p.delivery !== undefined) droppedLeft += w
-        else droppedShutdown += w
-      }
-      if (p.delivery !== undefined) left.add(p.delivery)
-      else p.ack()
-    }
-    pending.length = 0
-    for (const d of left) {
-      d.outstanding = -1
-      d.ack('leave')
-    }
-  }
 
   return {
     name: spec.name,
     spec,
     ackMode: handledMode ? 'handled' : 'enqueue',
     get filters() {
-      return [...filters]
+      return subscriptions.filters
     },
-    async start() {
-      for (const f of spec.filters ?? []) {
-        try {
-          await transport.subscribe(f, spec.qos)
-        } catch (err) {
-          throw new MeshHopError(
-            `Hop ${spec.name} could not subscribe to ${f}: ${(err as Error).message}`,
-            {
-              cause: err,
-            },
-          )
-        }
-      }
-    },
-    resume() {
-      paused = false
-      scheduleDrain()
-    },
-    async subscribe(filter: string) {
-      if (filters.has(filter)) return
-      filters.add(filter)
-      retired.delete(filter)
-      matchCache.clear()
-      try {
-        await transport.subscribe(filter, spec.qos)
-      } catch (err) {
-        filters.delete(filter)
-        matchCache.clear()
-        throw new MeshHopError(
-          `Hop ${spec.name} could not subscribe to ${filter}: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        )
-      }
-    },
-    async unsubscribe(filter: string) {
-      if (!filters.delete(filter)) return
-      retire(filter)
-      await transport.unsubscribe(filter)
-    },
-    matches(topic: string): boolean {
-      const cached = matchCache.get(topic)
-      if (cached !== undefined) return cached
-      const m = anyMatches(filters, topic) || anyMatches(retired, topic)
-      if (matchCache.size < 100_000) matchCache.set(topic, m)
-      return m
-    },
-    accept(
-      message: TransportMessage,
-      ack: (outcome?: AckOutcome) => void,
-      readOn?: () => void,
-    ): void {
+    start: () => subscriptions.start(),
+    resume: () => drain.resume(),
+    subscribe: (filter) => subscriptions.subscribe(filter),
+    unsubscribe: (filter) => subscriptions.unsubscribe(filter),
+    matches: (topic) => subscriptions.matches(topic),
+    accept(message: TransportMessage, ack: (outcome?: AckOutcome) => void, readOn?: () => void) {
       if (holding) {
         ack('leave')
         return
       }
-      let topicKey: string | undefined
-      if (spec.key === undefined) {
-        const k = topicKeyOf(message.topic)
-        if (k === null) {
-          rejected++
-          warnRejected(
-            { hop: spec.name, topic: message.topic.slice(0, 200), rejected },
-            'rejected a message on a topic with an invalid identifier (identifiers match ' +
-              '[a-z0-9][a-z0-9_-]*, at most 128 characters): rename the device or channel',
-          )
-          ack()
-          return
-        }
-        topicKey = k
-      }
-      const items = decodeMessage(message)
-      if (items === undefined || items.length === 0) {
-        ack()
-        return
-      }
-      const t = now()
-      const horizon = maxAheadMs > 0 ? t + maxAheadMs : Infinity
-      // `handled` mode needs the transport to read on before acknowledging (QoS 1 over MQTT); where it
-      // cannot (QoS 2 in mqtt.js), the message is acknowledged on enqueue as before. The delivery is
-      // made first so each entry is allocated once, on this per-sample path.
-      const delivery: Delivery | undefined =
-        handledMode && readOn !== undefined && message.qos > 0
-          ? { outstanding: 0, samples: 0, ack, confirmations: undefined, batchId: 0 }
-          : undefined
-      const entries: Entry<T>[] = []
-      let samples = 0
-      for (const item of items) {
-        const weight = weightOf(item)
-        const up = upstreamOf(item)
-        if (up !== undefined && up > 0) upstreamDropped += up
-        const et = eventTimeOf(item)
-        if (et !== undefined && et > horizon) {
-          droppedFuture += weight
-          takenOutside += weight
-          warnFuture(
-            { hop: spec.name, topic: message.topic, t: et, now: t, maxAheadMs, droppedFuture },
-            `dropped a sample ${Math.round(et - t)} ms ahead of this clock (more than maxAheadMs): ` +
-              "check the publisher's clock",
-          )
-          continue
-        }
-        samples += weight
-        const key =
-          topicKey === undefined
-            ? spec.key!(message.topic, item)
-            : itemKeyOf(topicKey, message.topic, item)
-        entries.push({ key, item, weight, at: t, delivery })
-      }
-      if (entries.length === 0) {
+      // The delivery is made first so each entry is allocated once, on this per-sample path.
+      const delivery = ledger.open(message.qos, ack, readOn !== undefined)
+      const entries = decoder.entriesOf(message, delivery)
+      if (entries === undefined || entries.length === 0) {
         ack()
         return
       }
       if (delivery !== undefined) {
         delivery.outstanding = entries.length
-        delivery.samples = samples
+        for (const e of entries) delivery.samples += e.weight
       }
-      const p: Pending<T> = {
+      drain.enqueue({
         entries,
         index: 0,
         ack,
         delivery,
         readOn: delivery === undefined ? undefined : readOn,
-      }
-      // Keep arrival order: while earlier messages wait for room, this one waits behind them, and the
-      // transport reads nothing more (as under `block`).
-      if (pending.length === 0 && offerFrom(p)) {
-        if (p.readOn !== undefined) p.readOn()
-        else ack()
-        return
-      }
-      pending.push(p)
-      // A drain loop waiting for confirmations would wait forever now: let it go on.
-      wakeConfirmationWaiter()
+      })
     },
     async stopIntake(options = {}) {
       if (options.hold === true && spec.qos > 0) {
         holding = true
         return
       }
-      const all = [...filters]
-      filters.clear()
-      for (const f of all) retire(f)
-      await Promise.allSettled(all.map((f) => transport.unsubscribe(f)))
+      await subscriptions.unsubscribeAll()
     },
-    drain(timeoutMs: number): Promise<boolean> {
-      if (queue.size === 0 && pending.length === 0 && !draining) return Promise.resolve(true)
-      return new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          idleWaiters = idleWaiters.filter((w) => w !== onIdle)
-          dropRemaining()
-          resolve(false)
-        }, timeoutMs)
-        const onIdle = (): void => {
-          clearTimeout(timer)
-          resolve(true)
-        }
-        idleWaiters.push(onIdle)
-        scheduleDrain()
-      })
-    },
-    metrics(): HopMetrics {
-      const { counters, snapshot } = readHopInterval(queue, meter, now())
-      const totals = gaps.totals()
-      const g = totals.gaps
-      // Only unsequenced samples so far: say so, rather than claim that nothing was lost.
-      const gapsKnown = totals.seen > 0 || unsequenced === 0
-      const m = toHopMetrics({
-        spec: metricsSpec,
-        direction: 'in',
-        counters,
-        out,
-        rejected,
-        extraIn: takenOutside,
-        inFlight,
-        extraDropped: {
-          shutdown: droppedShutdown,
-          'handler-error': handlerFailed,
-          left: droppedLeft,
-          unconfirmed: droppedUnconfirmed,
-          future: droppedFuture,
-          ...handlerDrops,
-        },
-        capacity: queue.capacity,
-        snapshot,
-        // Only drops before the gap tracker (which sees what the handler gets) leave gaps; a hop that has
-        // seen only unsequenced samples cannot know its gaps.
-        ...(gapsKnown
-          ? {
-              gaps: g,
-              unexplainedLoss: unexplainedLoss({
-                gaps: g,
-                countedDrops:
-                  counters.droppedTotal +
-                  droppedShutdown +
-                  droppedLeft +
-                  droppedFuture +
-                  upstreamDropped,
-              }),
-            }
-          : {}),
-      })
-      if (unsequenced > 0) m.unsequenced = unsequenced
-      m.sensors = sensorKeys.size
-      if (filters.size > 0) m.topic = [...filters].join(',')
-      return m
-    },
+    drain: (timeoutMs) => drain.drain(timeoutMs),
+    metrics: () => inboundMetrics(metricsSpec, drain, counters, subscriptions, now()),
   }
 }

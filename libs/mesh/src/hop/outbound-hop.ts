@@ -14,7 +14,13 @@
  * once what was made from it is safe at the broker. Evictions are found without a callback from the
  * queue: messages carry a running number, and a confirmed one older than the queue's head was evicted.
  */
-import { epochMs, readHopInterval, toHopMetrics, type HopMetrics } from '@sluice/contract'
+import {
+  epochMs,
+  readHopInterval,
+  toHopMetrics,
+  type DropReason,
+  type HopMetrics,
+} from '@sluice/contract'
 import { createBoundedQueue, createHopMeter, type BoundedQueue } from '@sluice/stream'
 import { MeshUnconfirmedError } from '../errors.js'
 import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
@@ -175,7 +181,7 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
   }
 
   /** Rejects the confirmed messages the queue evicted: those older than its head (or all, if empty). */
-  function rejectEvicted(reason: 'oldest' | 'sampled'): void {
+  function rejectEvicted(reason: Extract<DropReason, 'oldest' | 'sampled'>): void {
     const head = queue.peek()
     while (confirmingHead < confirming.length) {
       const m = confirming[confirmingHead]!

@@ -23,15 +23,14 @@ export const QUEUE_POLICIES: readonly QueuePolicy[] = [
   'block',
 ]
 
-/** Why samples left the queue without being delivered. */
-export type DropReason = 'oldest' | 'newest' | 'sampled'
+/**
+ * Why samples left the queue without being delivered: its policy's drops. `@sluice/contract`'s
+ * `DropReason`, the union of every reason a hop reports, includes these.
+ */
+export type QueueDropReason = 'oldest' | 'newest' | 'sampled'
 
 /** Drop counts by reason, in samples. */
-export interface DropCounts {
-  readonly oldest: number
-  readonly newest: number
-  readonly sampled: number
-}
+export type DropCounts = Readonly<Record<QueueDropReason, number>>
 
 /** A consistent snapshot of the queue's counters, all in samples. */
 export interface QueueCounters {
@@ -52,7 +51,7 @@ export type OfferResult =
   /** The item is queued; `evicted` samples were dropped from the head to make room (drop-oldest/sample). */
   | { readonly accepted: true; readonly evicted: number }
   /** The item was counted as arrived and dropped for `reason`. */
-  | { readonly accepted: false; readonly reason: 'newest' | 'sampled' }
+  | { readonly accepted: false; readonly reason: Exclude<QueueDropReason, 'oldest'> }
   /** `block` policy: no room; the item was NOT counted. Wait for room (`free`) and offer it again. */
   | { readonly accepted: false; readonly reason: 'full' }
 

@@ -1,0 +1,110 @@
+/**
+ * @module hop/hop-subscriptions
+ * The subscriptions of one inbound hop: the filters it holds, subscribing and unsubscribing them on the
+ * transport, and whether a topic is the hop's. An instance takes and gives up sensors while it runs
+ * (DESIGN.md §12), so the filters change at run time; a filter given up recently still matches for a
+ * while, so that messages already in flight from the broker are taken and counted, not silently lost.
+ */
+import { MeshHopError } from '../errors.js'
+import { topicMatches } from '@sluice/contract'
+import type { Qos, Transport } from '../transport/transport.js'
+
+/** The subscriptions of one inbound hop (see the module note). */
+export interface HopSubscriptions {
+  /** The filters subscribed now. */
+  readonly filters: readonly string[]
+  /** Subscribes to the initial filters on the transport (they match from creation on). */
+  start(): Promise<void>
+  /** Adds a subscription; a no-op if it is held already. */
+  subscribe(filter: string): Promise<void>
+  /** Drops a subscription; a no-op if it is not held. */
+  unsubscribe(filter: string): Promise<void>
+  /** Drops every subscription (their messages in flight still match for a while). */
+  unsubscribeAll(): Promise<void>
+  /** True if a filter held now, or given up recently, matches `topic`. */
+  matches(topic: string): boolean
+}
+
+/** Filters given up and still matched; the oldest are forgotten beyond this. */
+const MAX_RETIRED = 256
+/** Topics whose answer `matches` remembers (topics are per sensor). */
+const MAX_CACHED_TOPICS = 100_000
+
+function anyMatches(filters: Iterable<string>, topic: string): boolean {
+  for (const f of filters) if (topicMatches(f, topic)) return true
+  return false
+}
+
+/** Creates the subscriptions of the hop `hop`, starting with `initial` (subscribed by `start()`). */
+export function createHopSubscriptions(
+  hop: string,
+  qos: Qos,
+  transport: Transport,
+  initial: readonly string[] = [],
+): HopSubscriptions {
+  const filters = new Set<string>(initial)
+  const retired = new Set<string>()
+  // `matches` runs for every message and every hop (the runtime's routing): remember the answer per
+  // topic until the filters change.
+  const matchCache = new Map<string, boolean>()
+
+  const subscribeOn = async (filter: string): Promise<void> => {
+    try {
+      await transport.subscribe(filter, qos)
+    } catch (err) {
+      throw new MeshHopError(
+        `Hop ${hop} could not subscribe to ${filter}: ${(err as Error).message}`,
+        { cause: err },
+      )
+    }
+  }
+  const retire = (filter: string): void => {
+    matchCache.clear()
+    retired.delete(filter)
+    retired.add(filter)
+    if (retired.size > MAX_RETIRED) {
+      const oldest = retired.values().next().value
+      if (oldest !== undefined) retired.delete(oldest)
+    }
+  }
+
+  return {
+    get filters() {
+      return [...filters]
+    },
+    async start() {
+      for (const f of initial) await subscribeOn(f)
+    },
+    async subscribe(filter) {
+      if (filters.has(filter)) return
+      filters.add(filter)
+      retired.delete(filter)
+      matchCache.clear()
+      try {
+        await subscribeOn(filter)
+      } catch (err) {
+        filters.delete(filter)
+        matchCache.clear()
+        throw err
+      }
+    },
+    async unsubscribe(filter) {
+      if (!filters.delete(filter)) return
+      retire(filter)
+      await transport.unsubscribe(filter)
+    },
+    async unsubscribeAll() {
+      const all = [...filters]
+      filters.clear()
+      for (const f of all) retire(f)
+      await Promise.allSettled(all.map((f) => transport.unsubscribe(f)))
+    },
+    matches(topic) {
+      const cached = matchCache.get(topic)
+      if (cached !== undefined) return cached
+      const m = anyMatches(filters, topic) || anyMatches(retired, topic)
+      if (matchCache.size < MAX_CACHED_TOPICS) matchCache.set(topic, m)
+      return m
+    },
+  }
+}

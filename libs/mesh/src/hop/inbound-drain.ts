@@ -1,0 +1,375 @@
+/**
+ * @module hop/inbound-drain
+ * The queue and drain loop of an inbound hop: entries are offered to a bounded queue with the hop's
+ * policy, and a loop hands batches of one sensor key at a time to the service's handler, sync or async
+ * (DESIGN.md §5). A message whose entries do not fit under `block` (or in `handled` mode) waits, in
+ * arrival order, until the loop makes room; meanwhile the transport reads nothing more. Each batch feeds
+ * the hop's meter (arrivals, service, wait, latency from `ingest`) and its per-sensor gap tracker (§6).
+ */
+import {
+  createBoundedQueue,
+  createHopMeter,
+  createSequenceGapTracker,
+  type BoundedQueue,
+  type HopMeter,
+  type SequenceGapTracker,
+} from '@sluice/stream'
+import { createSampledLog, type MeshLogger } from '../logger.js'
+import type { AckOutcome } from '../transport/transport.js'
+import type { AckLedger, Delivery } from './ack-ledger.js'
+import type { Entry, InboundDecoder } from './inbound-decode.js'
+import type { InboundCounters } from './inbound-counters.js'
+import type { HandleBatch, InboundHopSpec } from './inbound-hop.js'
+import type { HopQueueSpec } from './hop-spec.js'
+
+/** A message whose entries are offered to the queue, from `index` on, as room allows. */
+export interface Pending<T> {
+  readonly entries: Entry<T>[]
+  index: number
+  readonly ack: (outcome?: AckOutcome) => void
+  /** `handled` mode: the acknowledgement follows the delivery; `readOn` is called once it is queued. */
+  readonly delivery: Delivery | undefined
+  readonly readOn: (() => void) | undefined
+}
+
+/** The queue and drain loop of one inbound hop. */
+export interface InboundDrain<T> {
+  readonly queue: BoundedQueue<Entry<T>>
+  readonly meter: HopMeter
+  readonly gaps: SequenceGapTracker
+  /** The sensor keys handed to the handler (bounded), for the `sensors` figure. */
+  readonly sensorKeys: ReadonlySet<string>
+  /** Offers a message's entries; settles it (acknowledges or reads on) once all are queued. */
+  enqueue(p: Pending<T>): void
+  /** Starts handing batches to the handler, if it was paused. */
+  resume(): void
+  /**
+   * Resolves true when the queue is empty and no handler runs, or false after `timeoutMs`: what is
+   * left then is counted as dropped (`shutdown`, or `left` at the broker in `handled` mode).
+   */
+  drain(timeoutMs: number): Promise<boolean>
+}
+
+/** Most sensor keys remembered for the `sensors` figure. */
+const MAX_SENSOR_KEYS = 100_000
+
+/**
+ * With a `serviceRate`: a wait for each sample's turn, on a schedule so that the mean rate holds.
+ * Without one: no wait.
+ */
+function createServicePacer(
+  serviceRate: number | undefined,
+  now: () => number,
+): () => Promise<void> {
+  if (serviceRate === undefined) return () => Promise.resolve()
+  let nextServiceAt = 0
+  return async () => {
+    // The sample waits in the queue while the slowed consumer is busy, where the policy sees it.
+    const t = now()
+    // Behind by up to 250 ms (or one service time): late timers on a busy machine, caught up on the
+    // next samples so the mean rate holds. More: the consumer was idle, and starts afresh.
+    if (t - nextServiceAt > Math.max(1000 / serviceRate, 250)) nextServiceAt = t
+    const wait = nextServiceAt - t
+    if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait))
+    nextServiceAt += 1000 / serviceRate
+  }
+}
+
+/** Takes the next batch: queued entries of the first one's key, up to `maxBatch` samples. */
+function takeBatch<T>(
+  queue: BoundedQueue<Entry<T>>,
+  maxBatch: number,
+): { entries: Entry<T>[]; samples: number } {
+  const first = queue.poll()!
+  const entries: Entry<T>[] = [first]
+  let samples = first.weight
+  for (;;) {
+    const next = queue.peek()
+    if (next === undefined || next.key !== first.key || samples + next.weight > maxBatch) break
+    queue.poll()
+    entries.push(next)
+    samples += next.weight
+  }
+  return { entries, samples }
+}
+
+/**
+ * Hands one batch to the handler; returns the samples it dropped (through `batch.drop`) or lost (it
+ * threw, counted as `handler-error`), and the confirmations it asked to wait for.
+ */
+async function handleBatch<T>(
+  spec: InboundHopSpec<T>,
+  ctx: {
+    readonly confirming: boolean
+    readonly counters: InboundCounters
+    readonly warnHandler: (obj: object, msg: string) => void
+  },
+  key: string,
+  batch: T[],
+  samples: number,
+): Promise<{ lost: number; confirmations: PromiseLike<unknown>[] }> {
+  const { counters } = ctx
+  const confirmations: PromiseLike<unknown>[] = []
+  let dropped = 0
+  const handle: HandleBatch = {
+    confirming: ctx.confirming,
+    ackAfter: ctx.confirming ? (p) => void confirmations.push(p) : () => undefined,
+    drop: (reason, n) => {
+      const counted = Math.min(Math.max(0, Math.floor(n)), samples - dropped)
+      dropped += counted
+      counters.dropped[reason] += counted
+    },
+  }
+  try {
+    const r = spec.handle(key, batch, handle)
+    if (r !== undefined) await r
+  } catch (err) {
+    counters.dropped['handler-error'] += samples - dropped
+    ctx.warnHandler(
+      { err, hop: spec.name, key, handlerFailed: counters.dropped['handler-error'] },
+      'handler failed; its batch is lost',
+    )
+    return { lost: samples, confirmations }
+  }
+  return { lost: dropped, confirmations }
+}
+
+/**
+ * At the drain deadline: counts what is left as dropped (`shutdown`), and leaves the messages of
+ * `handled` mode at the broker (`left`), which delivers them again after a restart.
+ */
+function dropRemaining<T>(
+  queue: BoundedQueue<Entry<T>>,
+  pending: Pending<T>[],
+  counters: InboundCounters,
+  ledger: AckLedger,
+): void {
+  const left = new Set<Delivery>()
+  for (;;) {
+    const e = queue.poll()
+    if (e === undefined) break
+    if (e.delivery !== undefined) {
+      counters.dropped.left += e.weight
+      left.add(e.delivery)
+    } else counters.dropped.shutdown += e.weight
+  }
+  for (const p of pending) {
+    for (let i = p.index; i < p.entries.length; i++) {
+      const w = p.entries[i]!.weight
+      // Never offered to the queue, so not yet counted as taken in.
+      counters.takenOutside += w
+      if (p.delivery !== undefined) counters.dropped.left += w
+      else counters.dropped.shutdown += w
+    }
+    if (p.delivery !== undefined) left.add(p.delivery)
+    else p.ack()
+  }
+  pending.length = 0
+  ledger.leave(left)
+}
+
+/**
+ * The messages waiting for room (under `block`, or in `handled` mode), in arrival order: while earlier
+ * messages wait, a new one waits behind them, and the transport reads nothing more.
+ */
+function createAdmission<T>(
+  queue: BoundedQueue<Entry<T>>,
+  meter: HopMeter,
+  now: () => number,
+  onQueued: () => void,
+) {
+  const pending: Pending<T>[] = []
+  /** Offers entries from `p.index` on; false when the block policy ran out of room. */
+  const offerFrom = (p: Pending<T>): boolean => {
+    const t = now()
+    let accepted = 0
+    while (p.index < p.entries.length) {
+      const e = p.entries[p.index]!
+      const r = queue.offer(e, e.weight)
+      if (!r.accepted && r.reason === 'full') break
+      accepted += e.weight
+      p.index++
+    }
+    if (accepted > 0) {
+      meter.arrive(t, accepted)
+      meter.observeLength(t, queue.length)
+      onQueued()
+    }
+    return p.index === p.entries.length
+  }
+  /** Settles a message once all its entries are queued. */
+  const settle = (p: Pending<T>): void => {
+    // In `handled` mode the acknowledgement follows the delivery; only reading resumes now.
+    if (p.readOn !== undefined) p.readOn()
+    else p.ack()
+  }
+  return {
+    pending,
+    /** Queues a message's entries, or keeps it waiting (false). */
+    admit(p: Pending<T>): boolean {
+      if (pending.length === 0 && offerFrom(p)) {
+        settle(p)
+        return true
+      }
+      pending.push(p)
+      return false
+    },
+    /** Queues waiting messages, in order, as far as there is room. */
+    release(): void {
+      while (pending.length > 0) {
+        const p = pending[0]!
+        if (!offerFrom(p)) return
+        pending.shift()
+        settle(p)
+      }
+    },
+  }
+}
+
+/** Feeds the gap tracker and the `sensors` figure with a batch about to be handled. */
+function observeBatch<T>(
+  key: string,
+  batch: readonly T[],
+  into: {
+    readonly decoder: InboundDecoder<T>
+    readonly gaps: SequenceGapTracker
+    readonly counters: InboundCounters
+    readonly sensorKeys: Set<string>
+  },
+): void {
+  for (const item of batch) {
+    const seq = into.decoder.seqOf(item)
+    if (seq !== undefined) into.gaps.observe(key, seq)
+    else if ((item as { unsequenced?: unknown }).unsequenced === true) into.counters.unsequenced++
+  }
+  if (into.sensorKeys.size < MAX_SENSOR_KEYS) into.sensorKeys.add(key)
+}
+
+/** What {@link createInboundDrain} works with: the hop's other parts. */
+export interface InboundDrainDeps<T> {
+  /** The queue in force (in `handled` mode, `block` whatever the spec says). */
+  readonly queue: HopQueueSpec
+  readonly decoder: InboundDecoder<T>
+  readonly ledger: AckLedger
+  readonly counters: InboundCounters
+  readonly now: () => number
+  readonly log: MeshLogger
+  /** Start with the handler paused (see the hop's `resume`). */
+  readonly paused: boolean
+}
+
+/** Creates the queue and drain loop of one inbound hop. */
+export function createInboundDrain<T>(
+  spec: InboundHopSpec<T>,
+  deps: InboundDrainDeps<T>,
+): InboundDrain<T> {
+  const { decoder, ledger, counters, now, log } = deps
+  const queue = createBoundedQueue<Entry<T>>(deps.queue)
+  const meter = createHopMeter({ now: now() })
+  const gaps = createSequenceGapTracker()
+  const sensorKeys = new Set<string>()
+  const admission = createAdmission(queue, meter, now, () => scheduleDrain())
+  const { pending } = admission
+  const maxBatch = spec.serviceRate === undefined ? (spec.maxBatch ?? 512) : 1
+  const paceService = createServicePacer(spec.serviceRate, now)
+  let draining = false
+  let paused = deps.paused
+  let idleWaiters: (() => void)[] = []
+  const warnHandler = createSampledLog(log, 'error', 100)
+
+  function scheduleDrain(): void {
+    if (draining || paused) return
+    draining = true
+    setImmediate(() => {
+      drainLoop().catch((err: unknown) => {
+        // drainLoop catches handler errors itself; anything here is a bug in the hop.
+        log.error({ err, hop: spec.name }, 'drain loop failed')
+        draining = false
+      })
+    })
+  }
+
+  /** Takes, handles and accounts for one batch. */
+  async function serveBatch(): Promise<void> {
+    const { entries, samples } = takeBatch(queue, maxBatch)
+    const key = entries[0]!.key
+    const batch = entries.map((e) => e.item)
+    counters.inFlight = samples
+    const t0 = now()
+    meter.observeLength(t0, queue.length)
+    admission.release()
+    let waitSum = 0
+    for (const e of entries) waitSum += (t0 - e.at) * e.weight
+    observeBatch(key, batch, { decoder, gaps, counters, sensorKeys })
+    // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
+    // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
+    // for room: the transport reads nothing then, so they could not arrive.
+    await ledger.waitForRoom(() => pending.length === 0)
+    const { lost, confirmations } = await handleBatch(
+      spec,
+      { confirming: ledger.handledMode, counters, warnHandler },
+      key,
+      batch,
+      samples,
+    )
+    ledger.completeBatch(entries, samples, confirmations)
+    const t1 = now()
+    // Each sample is out or dropped, once: the identity in = out + dropped + queued holds.
+    counters.out += samples - lost
+    counters.inFlight = 0
+    meter.serve(t1, samples, waitSum / samples, t1 - t0)
+    for (const item of batch) {
+      const ingest = decoder.ingestOf(item)
+      if (ingest !== undefined) meter.recordLatency(t1 - ingest)
+    }
+  }
+
+  async function drainLoop(): Promise<void> {
+    let served = 0
+    while (queue.size > 0) {
+      await paceService()
+      if (queue.size === 0) break
+      await serveBatch()
+      // A synchronous handler would otherwise keep the loop (and the socket) to itself.
+      if (++served % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    draining = false
+    admission.release()
+    if (queue.size === 0 && pending.length === 0) {
+      const waiters = idleWaiters
+      idleWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  return {
+    queue,
+    meter,
+    gaps,
+    sensorKeys,
+    enqueue(p) {
+      // A drain loop waiting for confirmations would wait forever while a message waits: let it go on.
+      if (!admission.admit(p)) ledger.wake()
+    },
+    resume() {
+      paused = false
+      scheduleDrain()
+    },
+    drain(timeoutMs) {
+      if (queue.size === 0 && pending.length === 0 && !draining) return Promise.resolve(true)
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          idleWaiters = idleWaiters.filter((w) => w !== onIdle)
+          dropRemaining(queue, pending, counters, ledger)
+          resolve(false)
+        }, timeoutMs)
+        const onIdle = (): void => {
+          clearTimeout(timer)
+          resolve(true)
+        }
+        idleWaiters.push(onIdle)
+        scheduleDrain()
+      })
+    },
+  }
+}
