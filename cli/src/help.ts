@@ -18,9 +18,10 @@ export interface SchemaLike {
 
 function typeName(s: SchemaLike): string {
   if (s.anyOf)
-    return s.anyOf
-      .map((a) => (a.const !== undefined ? JSON.stringify(a.const) : typeName(a)))
-      .join('|')
+    // A union of objects (a detector spec by name) is one `object`, not `object|object|…`.
+    return [
+      ...new Set(s.anyOf.map((a) => (a.const !== undefined ? JSON.stringify(a.const) : typeName(a)))),
+    ].join('|')
   if (s.patternProperties) return 'map'
   return s.type ?? 'value'
 }

@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { HopPolicySchema } from '@sluice/contract'
 import { MeshConfigError, MeshConfigFileError, type ConfigIssue } from './errors.js'
@@ -419,8 +419,14 @@ function defaultEntry(schema: TSchema, value: unknown): unknown {
   return value
 }
 
+/** A JSON pointer (`/sensors/pump~1temp/window`) as a dotted path (`sensors.pump/temp.window`). */
 function pointerToPath(pointer: string): string {
-  return pointer === '' ? '/' : pointer.slice(1).replace(/\//g, '.')
+  if (pointer === '') return '/'
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.')
 }
 
 /** A union of literals reads better as its list of allowed values than as "Expected union value". */
@@ -430,6 +436,58 @@ function describeError(schema: TSchema, message: string): string {
     return `expected one of ${anyOf.map((s) => JSON.stringify(s.const)).join(', ')}`
   }
   return message
+}
+
+interface ObjectSchemaLike {
+  readonly type?: unknown
+  readonly title?: unknown
+  readonly properties?: Record<string, { const?: unknown }>
+}
+
+/**
+ * The property that tells the branches of a union of objects apart (a literal in every branch, such as a
+ * detector spec's `name`), or undefined when the union is not discriminated.
+ */
+function discriminator(branches: readonly ObjectSchemaLike[]): string | undefined {
+  const first = branches[0]?.properties
+  if (first === undefined) return undefined
+  return Object.keys(first).find((key) =>
+    branches.every((b) => b.type === 'object' && b.properties?.[key]?.const !== undefined),
+  )
+}
+
+function issue(path: string, message: string, value: unknown): ConfigIssue {
+  return {
+    path: pointerToPath(path),
+    message: `${message} (got ${JSON.stringify(value) ?? 'nothing'})`,
+  }
+}
+
+/**
+ * The problems one TypeBox error stands for. A discriminated union (`{ name: 'zscore', … }` among the
+ * detectors) reports the errors of the branch its value names, or the names it may take, rather than
+ * "Expected union value"; an unexpected property names the object (its `title`) and its known keys.
+ */
+function issuesOf(e: ValueError): ConfigIssue[] {
+  const branches = (e.schema as { anyOf?: ObjectSchemaLike[] }).anyOf ?? []
+  const key = e.type === ValueErrorType.Union ? discriminator(branches) : undefined
+  if (key !== undefined) {
+    const keyPath = `${e.path}/${key}`
+    const chosen = e.errors
+      .map((it) => [...it])
+      .filter((errs) => !errs.some((x) => x.path === keyPath))
+    if (chosen.length === 1) return chosen[0]!.flatMap(issuesOf)
+    const names = branches.map((b) => JSON.stringify(b.properties?.[key]?.const)).join(', ')
+    const value = (e.value as Record<string, unknown> | undefined)?.[key]
+    return [issue(keyPath, `expected one of ${names}`, value)]
+  }
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) {
+    const object = e.schema as ObjectSchemaLike
+    const of = typeof object.title === 'string' ? ` of ${object.title}` : ''
+    const known = Object.keys(object.properties ?? {}).join(', ')
+    return [issue(e.path, `unknown option${of}; known: ${known}`, e.value)]
+  }
+  return [issue(e.path, describeError(e.schema, e.message), e.value)]
 }
 
 /** A host name made into a valid identifier (lower-case, anything else becomes `-`). */
@@ -473,14 +531,10 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Se
   merged = Value.Default(fieldDefaults, merged) as Json
   fillMapDefaults(schema, merged)
   merged = Value.Default(fieldDefaults, merged) as Json
-  for (const e of Value.Errors(schema, merged)) {
-    const path = pointerToPath(e.path)
+  for (const found of [...Value.Errors(schema, merged)].flatMap(issuesOf)) {
     // TypeBox reports a union twice (once per branch); one line per path and message is enough.
-    if (!issues.some((i) => i.path === path && i.message === e.message)) {
-      issues.push({
-        path,
-        message: `${describeError(e.schema, e.message)} (got ${JSON.stringify(e.value) ?? 'nothing'})`,
-      })
+    if (!issues.some((i) => i.path === found.path && i.message === found.message)) {
+      issues.push(found)
     }
   }
   if (issues.length > 0) throw new MeshConfigError(issues)
