@@ -499,18 +499,30 @@ function hostIdentifier(): string {
   return h === '' ? 'host' : h
 }
 
+/** Where {@link loadOptions} reads from: {@link LoadConfigOptions} without the service. */
+export interface LoadOptionsOptions<S extends TObject> {
+  /** The schema (with defaults). */
+  readonly schema: S
+  readonly argv?: readonly string[]
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly file?: string
+  readonly overrides?: Record<string, unknown>
+}
+
 /**
- * Reads, merges, converts, validates and freezes a service's config.
+ * Reads, merges, converts, validates and freezes options against any schema: the one loader behind every
+ * service's config ({@link loadConfig}) and the commands that are not services (`sluice up`, `sluice
+ * broker`). A YAML file (`--config`), then `SLUICE_*` variables, then flags; every problem at once.
  *
+ * @throws MeshConfigError listing every problem; MeshConfigFileError when the file cannot be read.
  * @example
  * ```ts
- * const schema = Type.Object({ windowMs: Type.Integer({ default: 5000, minimum: 1 }) })
- * const config = loadConfig({ schema, service: 'windowing', argv: process.argv.slice(2), env: process.env })
- * config.broker // 'mqtt://127.0.0.1:1883' unless overridden
+ * const schema = Type.Object({ port: Type.Integer({ default: 1883 }) })
+ * loadOptions({ schema, argv: ['--port', '2883'] }).port // 2883
  * ```
  */
-export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): ServiceConfig<S> {
-  const schema = Type.Composite([CommonConfigSchema, options.schema])
+export function loadOptions<S extends TObject>(options: LoadOptionsOptions<S>): Static<S> {
+  const { schema } = options
   const args = parseArgv(options.argv ?? [])
   const file = args.configFile ?? options.file
   const fromFile = file === undefined ? {} : readConfigFile(file)
@@ -538,7 +550,26 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Se
     }
   }
   if (issues.length > 0) throw new MeshConfigError(issues)
-  if (merged.group === '') merged.group = options.service
-  if (merged.instance === '') merged.instance = `${hostIdentifier()}-${process.pid}`
-  return deepFreeze(merged) as ServiceConfig<S>
+  return deepFreeze(merged)
+}
+
+/**
+ * Reads, merges, converts, validates and freezes a service's config: {@link loadOptions} over the
+ * service's schema and the common one, with the group and instance filled in.
+ *
+ * @example
+ * ```ts
+ * const schema = Type.Object({ windowMs: Type.Integer({ default: 5000, minimum: 1 }) })
+ * const config = loadConfig({ schema, service: 'windowing', argv: process.argv.slice(2), env: process.env })
+ * config.broker // 'mqtt://127.0.0.1:1883' unless overridden
+ * ```
+ */
+export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): ServiceConfig<S> {
+  const schema = Type.Composite([CommonConfigSchema, options.schema])
+  const loaded = loadOptions({ ...options, schema }) as Json
+  return deepFreeze({
+    ...loaded,
+    group: loaded.group === '' ? options.service : loaded.group,
+    instance: loaded.instance === '' ? `${hostIdentifier()}-${process.pid}` : loaded.instance,
+  }) as ServiceConfig<S>
 }
