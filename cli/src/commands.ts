@@ -52,21 +52,17 @@ export const commands: Readonly<Record<string, Command>> = {
   broker: {
     summary: S.broker,
     up: { name: 'broker', stage: 'broker' },
-    run: async (argv) => {
-      const { runBroker, BROKER_USAGE, BROKER_VERSION } = await import('@sluice/broker')
-      if (argv.includes('--help') || argv.includes('-h')) {
-        process.stdout.write(`${S.broker}\n\n${BROKER_USAGE}\n`)
-        return 0
-      }
-      // pino JSON on stdout like every service (STYLE.md, Logging); `sluice up` pretty-prints it
-      const { pino } = await import('pino')
-      const logger = pino({
-        level: process.env.SLUICE_LOG_LEVEL ?? 'info',
-        base: { svc: 'broker', version: BROKER_VERSION },
-      })
-      await runBroker(argv, { logger })
-      return 0
-    },
+    run: async (argv) =>
+      (await import('./commands/broker.js')).runBrokerCommand(argv, S.broker, async () => {
+        const { BROKER_VERSION } = await import('@sluice/broker')
+        // pino JSON on stdout like every service (STYLE.md, Logging); `sluice up` pretty-prints it
+        const { pino } = await import('pino')
+        const logger = pino({
+          level: process.env.SLUICE_LOG_LEVEL ?? 'info',
+          base: { svc: 'broker', version: BROKER_VERSION },
+        })
+        return { logger }
+      }),
   },
   bridge: {
     summary: S.bridge,
