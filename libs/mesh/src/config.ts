@@ -478,7 +478,10 @@ function issuesOf(e: ValueError): ConfigIssue[] {
       .filter((errs) => !errs.some((x) => x.path === keyPath))
     if (chosen.length === 1) return chosen[0]!.flatMap(issuesOf)
     const names = branches.map((b) => JSON.stringify(b.properties?.[key]?.const)).join(', ')
-    const value = (e.value as Record<string, unknown> | undefined)?.[key]
+    if (typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) {
+      return [issue(e.path, `expected an object whose ${key} is one of ${names}`, e.value)]
+    }
+    const value = (e.value as Record<string, unknown>)[key]
     return [issue(keyPath, `expected one of ${names}`, value)]
   }
   if (e.type === ValueErrorType.ObjectAdditionalProperties) {
