@@ -1,15 +1,28 @@
 /**
  * @module commands
- * The table of `sluice` subcommands: name, one-line summary, and a lazy runner. `sluice up` also uses it
- * to know which services exist.
+ * The table of `sluice` subcommands: name, one-line summary, a lazy runner, and for those `sluice up`
+ * runs, their part in it (`up`): `up/plan.ts` plans its children from this table, so a subcommand with
+ * an `up` role is started by `sluice up`, and one without is not.
  */
 import { runServiceCommand } from './commands/service.js'
 import { serviceDefinitions } from './services.js'
+
+/**
+ * A subcommand's part in `sluice up`: the name of its child (its config file is `<name>.yaml` in
+ * `--config-dir`) and its stage. Children start by stage, the broker first and producers last (consumers
+ * before what feeds them), and stop in the reverse order, the data flow's (issue 11).
+ */
+export interface UpRole {
+  readonly name: string
+  readonly stage: 'broker' | 'sink' | 'processor' | 'producer'
+}
 
 /** One subcommand. `run` resolves with an exit code, or undefined when the process keeps running. */
 export interface Command {
   readonly summary: string
   run(argv: readonly string[]): Promise<number | undefined>
+  /** Set when `sluice up` runs this subcommand. */
+  readonly up?: UpRole
 }
 
 const service =
@@ -38,24 +51,22 @@ export const commands: Readonly<Record<string, Command>> = {
   up: { summary: S.up, run: async (argv) => (await import('./commands/up.js')).runUp(argv) },
   broker: {
     summary: S.broker,
-    run: async (argv) => {
-      const { runBroker, BROKER_USAGE, BROKER_VERSION } = await import('@sluice/broker')
-      if (argv.includes('--help') || argv.includes('-h')) {
-        process.stdout.write(`${S.broker}\n\n${BROKER_USAGE}\n`)
-        return 0
-      }
-      // pino JSON on stdout like every service (STYLE.md, Logging); `sluice up` pretty-prints it
-      const { pino } = await import('pino')
-      const logger = pino({
-        level: process.env.SLUICE_LOG_LEVEL ?? 'info',
-        base: { svc: 'broker', version: BROKER_VERSION },
-      })
-      await runBroker(argv, { logger })
-      return 0
-    },
+    up: { name: 'broker', stage: 'broker' },
+    run: async (argv) =>
+      (await import('./commands/broker.js')).runBrokerCommand(argv, S.broker, async () => {
+        const { BROKER_VERSION } = await import('@sluice/broker')
+        // pino JSON on stdout like every service (STYLE.md, Logging); `sluice up` pretty-prints it
+        const { pino } = await import('pino')
+        const logger = pino({
+          level: process.env.SLUICE_LOG_LEVEL ?? 'info',
+          base: { svc: 'broker', version: BROKER_VERSION },
+        })
+        return { logger }
+      }),
   },
   bridge: {
     summary: S.bridge,
+    up: { name: 'serial-bridge', stage: 'producer' },
     run: async (argv) => {
       const bridge = await import('@sluice/serial-bridge')
       // `--list` prints the serial ports and exits, without a broker.
@@ -68,18 +79,22 @@ export const commands: Readonly<Record<string, Command>> = {
   },
   window: {
     summary: S.window,
+    up: { name: 'windowing', stage: 'processor' },
     run: service('window', S.window),
   },
   anomaly: {
     summary: S.anomaly,
+    up: { name: 'anomaly', stage: 'processor' },
     run: service('anomaly', S.anomaly),
   },
   forward: {
     summary: S.forward,
+    up: { name: 'forwarder', stage: 'sink' },
     run: service('forward', S.forward),
   },
   dashboard: {
     summary: S.dashboard,
+    up: { name: 'dashboard', stage: 'sink' },
     run: service('dashboard', S.dashboard),
   },
   replay: {

@@ -6,7 +6,7 @@ import { serialBridgeService } from '@sluice/serial-bridge'
 import { windowingService } from '@sluice/windowing'
 import { Type } from '@sinclair/typebox'
 import { describe, expect, it } from 'vitest'
-import { describeOptions, listOptions } from './help.js'
+import { describeOptions, describeVariants, listOptions } from './help.js'
 
 const schemas = {
   common: CommonConfigSchema,
@@ -37,4 +37,15 @@ describe('service --help', () => {
       expect(bare).toEqual([])
     })
   }
+})
+
+describe('service --help of a registry-made option', () => {
+  it('lists the settings of every sink type and every detector, each once', () => {
+    const forward = describeVariants(forwarderService.configSchema).join('\n')
+    expect(forward).toContain('sinks, by type:')
+    expect(forward).toMatch(/type: http .*\n(.*\n)*? {4}hmacSecret <string>/)
+    const anomaly = describeVariants(anomalyService.configSchema).join('\n')
+    expect(anomaly).toMatch(/name: zscore\n(.*\n)*? {4}window <integer>/)
+    expect(anomaly).toContain('sensors: each entry as detector above.')
+  })
 })

@@ -14,13 +14,17 @@ export interface SchemaLike {
   anyOf?: SchemaLike[]
   const?: unknown
   patternProperties?: Record<string, SchemaLike>
+  items?: SchemaLike
 }
 
 function typeName(s: SchemaLike): string {
   if (s.anyOf)
-    return s.anyOf
-      .map((a) => (a.const !== undefined ? JSON.stringify(a.const) : typeName(a)))
-      .join('|')
+    // A union of objects (a detector spec by name) is one `object`, not `object|object|…`.
+    return [
+      ...new Set(
+        s.anyOf.map((a) => (a.const !== undefined ? JSON.stringify(a.const) : typeName(a))),
+      ),
+    ].join('|')
   if (s.patternProperties) return 'map'
   return s.type ?? 'value'
 }
@@ -46,11 +50,72 @@ export function listOptions(schema: TSchema, prefix = ''): OptionEntry[] {
 
 /** One line per leaf option, `--a.b <type>  description (default …)`. */
 export function describeOptions(schema: TSchema, prefix = ''): string[] {
-  return listOptions(schema, prefix).map(({ path, schema: prop }) => {
-    const def = prop.default === undefined ? '' : ` (default ${JSON.stringify(prop.default)})`
-    const flag = `  --${path} <${typeName(prop)}>`
-    return `${flag.padEnd(40)} ${prop.description ?? ''}${def}`.trimEnd()
-  })
+  return listOptions(schema, prefix).map(({ path, schema: prop }) =>
+    optionLine(`  --${path} <${typeName(prop)}>`, prop),
+  )
+}
+
+function optionLine(flag: string, prop: SchemaLike): string {
+  const def = prop.default === undefined ? '' : ` (default ${JSON.stringify(prop.default)})`
+  return `${flag.padEnd(40)} ${prop.description ?? ''}${def}`.trimEnd()
+}
+
+/**
+ * A union of objects told apart by a literal property (a sink by `type`, a detector by `name`), as the
+ * value of an option, the entries of its list or of its map; undefined when it is not one.
+ */
+function discriminatedUnion(prop: SchemaLike): { key: string; branches: SchemaLike[] } | undefined {
+  const union = prop.items ?? Object.values(prop.patternProperties ?? {})[0] ?? prop
+  const branches = union.anyOf
+  const first = branches?.[0]?.properties
+  if (branches === undefined || first === undefined) return undefined
+  const key = Object.keys(first).find((k) =>
+    branches.every((b) => b.properties?.[k]?.const !== undefined),
+  )
+  return key === undefined ? undefined : { key, branches }
+}
+
+/**
+ * The settings of each kind of a discriminated option (`sinks` by type, `detector` by name), from the
+ * schema the registry made: those every kind has once, then each kind's own.
+ */
+export function describeVariants(schema: TSchema): string[] {
+  const out: string[] = []
+  const described = new Map<string, string>()
+  for (const { path, schema: prop } of listOptions(schema)) {
+    const union = discriminatedUnion(prop)
+    if (union === undefined) continue
+    const { key, branches } = union
+    // `sensors` holds the same kinds of detector as `detector`: list them once.
+    const kinds = `${key}:${branches.map((b) => String(b.properties?.[key]?.const)).join(',')}`
+    const same = described.get(kinds)
+    if (same !== undefined) {
+      out.push('', `${path}: each entry as ${same} above.`)
+      continue
+    }
+    described.set(kinds, path)
+    const keys = branches.map((b) => Object.keys(b.properties ?? {}).filter((k) => k !== key))
+    const shared = keys[0]?.filter((k) => keys.every((ks) => ks.includes(k))) ?? []
+    out.push('', `${path}, by ${key}:`)
+    if (shared.length > 0) {
+      out.push(`  every ${key}:`)
+      for (const k of shared) {
+        const sub = branches[0]?.properties?.[k] ?? {}
+        out.push(optionLine(`    ${k} <${typeName(sub)}>`, sub))
+      }
+    }
+    for (const branch of branches) {
+      const name = String(branch.properties?.[key]?.const)
+      out.push(
+        `  ${key}: ${name}${branch.description === undefined ? '' : `  ${branch.description}`}`,
+      )
+      for (const [k, sub] of Object.entries(branch.properties ?? {})) {
+        if (k !== key && !shared.includes(k))
+          out.push(optionLine(`    ${k} <${typeName(sub)}>`, sub))
+      }
+    }
+  }
+  return out
 }
 
 /** The full help text of a service command. */
@@ -72,6 +137,7 @@ export function serviceHelp(
     '',
     'Service options:',
     ...describeOptions(own),
+    ...describeVariants(own),
     '',
     'Common options:',
     ...describeOptions(common),

@@ -82,7 +82,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     process.stdout.write(UP_USAGE + '\n')
     return 0
   }
-  const o = parseUpArgs(argv, process.stdout.isTTY)
+  const o = parseUpArgs(argv, process.stdout.isTTY, process.env)
   mkdirSync(o.dataDir, { recursive: true })
   const { specs, launch } = childrenOf(planChildren(o), o.processes)
   const tail = new LogTail(12)

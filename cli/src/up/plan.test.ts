@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseUpArgs, planChildren } from './plan.js'
+import { commands } from '../commands.js'
+import { parseUpArgs, planChildren, UP_USAGE, UpOptionsSchema } from './plan.js'
 import { stopStages } from './supervisor.js'
 
 describe('sluice up plan', () => {
@@ -54,5 +55,32 @@ describe('sluice up plan', () => {
 
   it('lists every bad flag at once', () => {
     expect(() => parseUpArgs(['--port', 'x', '--rate', '0'], false)).toThrow(/--port[\s\S]*--rate/)
+  })
+
+  it('plans exactly the subcommands of the command table that have an up role', () => {
+    const planned = planChildren(parseUpArgs([], false)).map((c) => c.command)
+    const withRole = Object.entries(commands)
+      .filter(([, c]) => c.up !== undefined)
+      .map(([name]) => name)
+    expect([...planned].sort()).toEqual([...withRole].sort())
+  })
+
+  it('documents every option in --help, generated from the schema (--host included)', () => {
+    for (const key of Object.keys(UpOptionsSchema.properties))
+      expect(UP_USAGE).toContain(`--${key} `)
+    expect(UP_USAGE).toContain('--no-dashboard')
+    expect(UP_USAGE).toContain('--no-table')
+  })
+
+  it('reads the options from SLUICE_* variables too, flags winning', () => {
+    const o = parseUpArgs(['--port', '2883'], false, {
+      SLUICE_WS_PORT: '9101',
+      SLUICE_PORT: '1999',
+    })
+    expect(o).toMatchObject({ port: 2883, wsPort: 9101, table: false })
+  })
+
+  it('refuses an unknown flag, as before', () => {
+    expect(() => parseUpArgs(['--sensor', '5'], false)).toThrow(/--sensor: unknown option/)
   })
 })

@@ -1,17 +1,86 @@
 /**
  * @module up/plan
- * What `sluice up` runs: the broker first, then every service as its own process pointed at it, with the
- * flags each needs, consumers before the producers that feed them; and the order it stops them in, which
+ * What `sluice up` runs: the subcommands of the command table (`commands.ts`) that have an `up` role, the
+ * broker first, then every service pointed at it, with the flags each needs, consumers before the
+ * producers that feed them; and the order it stops them in, which
  * is the data flow's (bridge, then windowing and anomaly, then forwarder and dashboard, then the broker),
  * so that every stage still has its consumers while it flushes. Pure (flags in, child specs out), so the plan is tested without starting anything, and
  * the compose file and systemd units can be checked against the same commands.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { CliUsageError } from '../errors.js'
+import { Type, type Static } from '@sinclair/typebox'
+import { loadOptions, MeshConfigError } from '@sluice/mesh'
+import { commands } from '../commands.js'
+import { describeOptions } from '../help.js'
 
-/** `sluice up`'s options. */
+/** `sluice up`'s options: flags (`--ws-port`), `SLUICE_WS_PORT`, or a YAML file (`--config up.yaml`). */
+export const UpOptionsSchema = Type.Object({
+  host: Type.String({
+    default: '127.0.0.1',
+    description:
+      'broker address (0.0.0.0: every interface, which needs credentials; see sluice broker --help)',
+  }),
+  port: Type.Integer({
+    minimum: 0,
+    maximum: 65_535,
+    default: 1883,
+    description: 'broker MQTT port',
+  }),
+  'ws-port': Type.Integer({
+    minimum: 0,
+    maximum: 65_535,
+    default: 9001,
+    description: 'broker MQTT-over-WebSocket port, for browser MQTT clients',
+  }),
+  serial: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'read a real device on this serial port instead of simulating sensors',
+    }),
+  ),
+  baud: Type.Integer({ minimum: 50, default: 115_200, description: 'serial baud rate' }),
+  sensors: Type.Integer({
+    minimum: 1,
+    default: 3,
+    description: 'simulated devices, each with a light and a temp channel',
+  }),
+  rate: Type.Number({
+    exclusiveMinimum: 0,
+    default: 10,
+    description: 'simulated sample rate per device (Hz)',
+  }),
+  'data-dir': Type.String({ default: 'sluice-data', description: 'where the forwarder writes' }),
+  'config-dir': Type.Optional(
+    Type.String({
+      description: 'per-service YAML files: <dir>/<service>.yaml, used when present',
+    }),
+  ),
+  dashboard: Type.Boolean({
+    default: true,
+    description: 'start the dashboard (--no-dashboard: do not)',
+  }),
+  'dashboard-port': Type.Integer({
+    minimum: 0,
+    maximum: 65_535,
+    default: 8080,
+    description: 'dashboard HTTP port on 127.0.0.1',
+  }),
+  table: Type.Optional(
+    Type.Boolean({
+      description:
+        'show the live table (--no-table: logs only; default: when stdout is a terminal)',
+    }),
+  ),
+  processes: Type.Boolean({
+    default: false,
+    description:
+      'run each service as its own process (as on separate machines) instead of all of them inside ' +
+      'this process',
+  }),
+})
+
+/** `sluice up`'s options, resolved. */
 export interface UpOptions {
   readonly host: string
   readonly port: number
@@ -29,74 +98,50 @@ export interface UpOptions {
   readonly processes: boolean
 }
 
-export const UP_USAGE = `Usage: sluice up [options]
+/** `sluice up --help`, generated from {@link UpOptionsSchema} as every service's help is. */
+export const UP_USAGE = [
+  'Usage: sluice up [--config up.yaml] [options]',
+  '',
+  'Runs the embedded broker and every service on this machine — in this one process by default, each',
+  'service with its own MQTT client, hops and metrics — restarts any that crash, and shows a live table per',
+  'service and hop. Ctrl-C drains and stops everything.',
+  '',
+  'Options are read from the YAML file, then SLUICE_* environment variables (SLUICE_WS_PORT), then flags.',
+  '',
+  ...describeOptions(UpOptionsSchema),
+].join('\n')
 
-Runs the embedded broker and every service on this machine — in this one process by default, each
-service with its own MQTT client, hops and metrics — restarts any that crash, and shows a live table per
-service and hop. Ctrl-C drains and stops everything.
-
-  --port <n>             broker MQTT port (default 1883)
-  --ws-port <n>          broker MQTT-over-WebSocket port, for browser MQTT clients (default 9001)
-  --serial <path>        read a real device on this serial port instead of simulating sensors
-  --baud <n>             serial baud rate (default 115200)
-  --sensors <n>          simulated devices, each with a light and a temp channel (default 3)
-  --rate <hz>            simulated sample rate per device (default 10)
-  --data-dir <dir>       where the forwarder writes (default ./sluice-data)
-  --config-dir <dir>     per-service YAML files: <dir>/<service>.yaml, used when present
-  --dashboard-port <n>   dashboard HTTP port on 127.0.0.1 (default 8080)
-  --no-dashboard         do not start the dashboard
-  --no-table             print logs only (default when stdout is not a terminal)
-  --processes            run each service as its own process (as on separate machines) instead of all
-                         of them inside this process`
-
-/** Parses `sluice up` flags; throws a `CliUsageError` with every problem listed. */
-export function parseUpArgs(argv: readonly string[], isTty: boolean): UpOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowNegative: true,
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '1883' },
-      'ws-port': { type: 'string', default: '9001' },
-      serial: { type: 'string' },
-      baud: { type: 'string', default: '115200' },
-      sensors: { type: 'string', default: '3' },
-      rate: { type: 'string', default: '10' },
-      'data-dir': { type: 'string', default: 'sluice-data' },
-      'config-dir': { type: 'string' },
-      dashboard: { type: 'boolean', default: true },
-      'dashboard-port': { type: 'string', default: '8080' },
-      table: { type: 'boolean', default: isTty },
-      processes: { type: 'boolean', default: false },
-    },
-  })
-  const problems: string[] = []
-  const int = (name: string, v: string, min: number): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min)
-      problems.push(`--${name} must be an integer ≥ ${min}, got "${v}"`)
-    return n
+/**
+ * Parses `sluice up`'s options with the services' config loader (`loadOptions`); throws a
+ * `MeshConfigError` with every problem listed, each named by its flag.
+ */
+export function parseUpArgs(
+  argv: readonly string[],
+  isTty: boolean,
+  env: Readonly<Record<string, string | undefined>> = {},
+): UpOptions {
+  let v: Static<typeof UpOptionsSchema>
+  try {
+    v = loadOptions({ schema: UpOptionsSchema, argv, env })
+  } catch (err) {
+    if (!(err instanceof MeshConfigError)) throw err
+    throw new MeshConfigError(err.issues.map((i) => ({ ...i, path: `--${i.path}` })))
   }
-  const rate = Number(values.rate)
-  const opts: UpOptions = {
-    host: values.host,
-    port: int('port', values.port, 0),
-    wsPort: int('ws-port', values['ws-port'], 0),
-    ...(values.serial === undefined ? {} : { serial: values.serial }),
-    baud: int('baud', values.baud, 50),
-    sensors: int('sensors', values.sensors, 1),
-    rate,
-    dataDir: values['data-dir'],
-    ...(values['config-dir'] === undefined ? {} : { configDir: values['config-dir'] }),
-    dashboard: values.dashboard,
-    dashboardPort: int('dashboard-port', values['dashboard-port'], 0),
-    table: values.table,
-    processes: values.processes,
+  return {
+    host: v.host,
+    port: v.port,
+    wsPort: v['ws-port'],
+    ...(v.serial === undefined ? {} : { serial: v.serial }),
+    baud: v.baud,
+    sensors: v.sensors,
+    rate: v.rate,
+    dataDir: v['data-dir'],
+    ...(v['config-dir'] === undefined ? {} : { configDir: v['config-dir'] }),
+    dashboard: v.dashboard,
+    dashboardPort: v['dashboard-port'],
+    table: v.table ?? isTty,
+    processes: v.processes,
   }
-  if (!(rate > 0)) problems.push(`--rate must be a positive number of Hz, got "${values.rate}"`)
-  if (problems.length > 0) throw new CliUsageError(problems.join('\n'))
-  return opts
 }
 
 /** One process of the plan: the `sluice` subcommand and its arguments. */
@@ -116,75 +161,64 @@ export const STOP_STAGE = {
   broker: 3,
 } as const
 
-/** The processes `sluice up` starts, in start order (the broker first, the bridge last). */
+/** The arguments of each child beyond `--broker` and `--config`; undefined leaves the child out. */
+function ownArgs(command: string, o: UpOptions): readonly string[] | undefined {
+  switch (command) {
+    case 'broker':
+      return ['--host', o.host, '--port', String(o.port), '--ws-port', String(o.wsPort)]
+    case 'forward':
+      return ['--dataDir', o.dataDir]
+    case 'dashboard':
+      // The dashboard subscribes over MQTT like any service and serves the page over SSE (docs/dashboard.md).
+      return o.dashboard ? ['--port', String(o.dashboardPort)] : undefined
+    case 'bridge':
+      return o.serial === undefined
+        ? [
+            '--mode',
+            'sim',
+            '--channels',
+            'light,temp',
+            '--sim.devices',
+            String(o.sensors),
+            '--sim.rateHz',
+            String(o.rate),
+            // An injected spike, shift or drift every ~2 minutes at 10 Hz, so the anomaly path has work to show.
+            '--sim.anomalyEvery',
+            String(Math.max(100, Math.round(o.rate * 120))),
+          ]
+        : ['--mode', 'serial', '--port', o.serial, '--baud', String(o.baud)]
+    default:
+      return []
+  }
+}
+
+/**
+ * The processes `sluice up` starts, in start order: every subcommand of the command table with an `up`
+ * role, by stage (the broker first, then the sinks, the processors, and the bridge last), each service
+ * pointed at the broker (and at `<config-dir>/<name>.yaml` when present).
+ */
 export function planChildren(o: UpOptions): PlannedChild[] {
   const broker = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
-  const common = (svc: string): string[] => {
-    const file = o.configDir === undefined ? undefined : join(o.configDir, `${svc}.yaml`)
+  const connect = (name: string): string[] => {
+    const file = o.configDir === undefined ? undefined : join(o.configDir, `${name}.yaml`)
     return [
       '--broker',
       broker,
       ...(file !== undefined && existsSync(file) ? ['--config', file] : []),
     ]
   }
-  const bridgeArgs =
-    o.serial === undefined
-      ? [
-          '--mode',
-          'sim',
-          '--channels',
-          'light,temp',
-          '--sim.devices',
-          String(o.sensors),
-          '--sim.rateHz',
-          String(o.rate),
-          // An injected spike, shift or drift every ~2 minutes at 10 Hz, so the anomaly path has work to show.
-          '--sim.anomalyEvery',
-          String(Math.max(100, Math.round(o.rate * 120))),
-        ]
-      : ['--mode', 'serial', '--port', o.serial, '--baud', String(o.baud)]
-  const children: PlannedChild[] = [
-    {
-      name: 'broker',
-      command: 'broker',
-      args: ['--host', o.host, '--port', String(o.port), '--ws-port', String(o.wsPort)],
-      stopStage: STOP_STAGE.broker,
-    },
-    {
-      name: 'forwarder',
-      command: 'forward',
-      args: [...common('forwarder'), '--dataDir', o.dataDir],
-      stopStage: STOP_STAGE.sink,
-    },
-  ]
-  if (o.dashboard) {
+  const children: PlannedChild[] = []
+  for (const [command, { up }] of Object.entries(commands)) {
+    if (up === undefined) continue
+    const own = ownArgs(command, o)
+    if (own === undefined) continue
     children.push({
-      name: 'dashboard',
-      command: 'dashboard',
-      // The dashboard subscribes over MQTT like any service and serves the page over SSE (docs/dashboard.md).
-      args: [...common('dashboard'), '--port', String(o.dashboardPort)],
-      stopStage: STOP_STAGE.sink,
+      name: up.name,
+      command,
+      args: up.stage === 'broker' ? own : [...connect(up.name), ...own],
+      stopStage: STOP_STAGE[up.stage],
     })
   }
-  children.push(
-    {
-      name: 'windowing',
-      command: 'window',
-      args: common('windowing'),
-      stopStage: STOP_STAGE.processor,
-    },
-    {
-      name: 'anomaly',
-      command: 'anomaly',
-      args: common('anomaly'),
-      stopStage: STOP_STAGE.processor,
-    },
-    {
-      name: 'serial-bridge',
-      command: 'bridge',
-      args: [...common('serial-bridge'), ...bridgeArgs],
-      stopStage: STOP_STAGE.producer,
-    },
-  )
-  return children
+  // Sort is stable: within a stage, the table's order.
+  return children.sort((a, b) => b.stopStage - a.stopStage)
 }

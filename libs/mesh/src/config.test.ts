@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Type } from '@sinclair/typebox'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadConfig } from './config.js'
+import { loadConfig, loadOptions } from './config.js'
 import { MeshConfigError, MeshConfigFileError } from './errors.js'
 
 const schema = Type.Object({
@@ -165,5 +165,38 @@ describe('loadConfig', () => {
       argv: ['--windows.t1.type', 'time', '--windows.t1.length', '1000'],
     })
     expect(c.windows).toEqual({ t1: { type: 'time', length: 1000, allowedLateness: 0 } })
+  })
+
+  it('reports a discriminated union by the branch its value names', () => {
+    const schema = Type.Object({
+      sink: Type.Union([
+        Type.Object(
+          { type: Type.Literal('file'), path: Type.Optional(Type.String()) },
+          { additionalProperties: false, title: 'sink file' },
+        ),
+        Type.Object(
+          { type: Type.Literal('http'), url: Type.String() },
+          { additionalProperties: false, title: 'sink http' },
+        ),
+      ]),
+    })
+    const problems = (overrides: Record<string, unknown>): string => {
+      try {
+        loadOptions({ schema, overrides })
+      } catch (err) {
+        return (err as Error).message
+      }
+      return ''
+    }
+    expect(problems({ sink: { type: 'file', pth: 'x' } })).toContain(
+      'sink.pth: unknown option of sink file; known: type, path (got "x")',
+    )
+    expect(problems({ sink: { type: 'kafka' } })).toContain(
+      'sink.type: expected one of "file", "http" (got "kafka")',
+    )
+    expect(problems({ sink: 'file' })).toContain(
+      'sink: expected an object whose type is one of "file", "http"',
+    )
+    expect(problems({ sink: { type: 'http' } })).toContain('sink.url')
   })
 })

@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { HopPolicySchema } from '@sluice/contract'
 import { MeshConfigError, MeshConfigFileError, type ConfigIssue } from './errors.js'
@@ -419,8 +419,14 @@ function defaultEntry(schema: TSchema, value: unknown): unknown {
   return value
 }
 
+/** A JSON pointer (`/sensors/pump~1temp/window`) as a dotted path (`sensors.pump/temp.window`). */
 function pointerToPath(pointer: string): string {
-  return pointer === '' ? '/' : pointer.slice(1).replace(/\//g, '.')
+  if (pointer === '') return '/'
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.')
 }
 
 /** A union of literals reads better as its list of allowed values than as "Expected union value". */
@@ -432,6 +438,61 @@ function describeError(schema: TSchema, message: string): string {
   return message
 }
 
+interface ObjectSchemaLike {
+  readonly type?: unknown
+  readonly title?: unknown
+  readonly properties?: Record<string, { const?: unknown }>
+}
+
+/**
+ * The property that tells the branches of a union of objects apart (a literal in every branch, such as a
+ * detector spec's `name`), or undefined when the union is not discriminated.
+ */
+function discriminator(branches: readonly ObjectSchemaLike[]): string | undefined {
+  const first = branches[0]?.properties
+  if (first === undefined) return undefined
+  return Object.keys(first).find((key) =>
+    branches.every((b) => b.type === 'object' && b.properties?.[key]?.const !== undefined),
+  )
+}
+
+function issue(path: string, message: string, value: unknown): ConfigIssue {
+  return {
+    path: pointerToPath(path),
+    message: `${message} (got ${JSON.stringify(value) ?? 'nothing'})`,
+  }
+}
+
+/**
+ * The problems one TypeBox error stands for. A discriminated union (`{ name: 'zscore', … }` among the
+ * detectors) reports the errors of the branch its value names, or the names it may take, rather than
+ * "Expected union value"; an unexpected property names the object (its `title`) and its known keys.
+ */
+function issuesOf(e: ValueError): ConfigIssue[] {
+  const branches = (e.schema as { anyOf?: ObjectSchemaLike[] }).anyOf ?? []
+  const key = e.type === ValueErrorType.Union ? discriminator(branches) : undefined
+  if (key !== undefined) {
+    const keyPath = `${e.path}/${key}`
+    const chosen = e.errors
+      .map((it) => [...it])
+      .filter((errs) => !errs.some((x) => x.path === keyPath))
+    if (chosen.length === 1) return chosen[0]!.flatMap(issuesOf)
+    const names = branches.map((b) => JSON.stringify(b.properties?.[key]?.const)).join(', ')
+    if (typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) {
+      return [issue(e.path, `expected an object whose ${key} is one of ${names}`, e.value)]
+    }
+    const value = (e.value as Record<string, unknown>)[key]
+    return [issue(keyPath, `expected one of ${names}`, value)]
+  }
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) {
+    const object = e.schema as ObjectSchemaLike
+    const of = typeof object.title === 'string' ? ` of ${object.title}` : ''
+    const known = Object.keys(object.properties ?? {}).join(', ')
+    return [issue(e.path, `unknown option${of}; known: ${known}`, e.value)]
+  }
+  return [issue(e.path, describeError(e.schema, e.message), e.value)]
+}
+
 /** A host name made into a valid identifier (lower-case, anything else becomes `-`). */
 function hostIdentifier(): string {
   const h = hostname()
@@ -441,18 +502,30 @@ function hostIdentifier(): string {
   return h === '' ? 'host' : h
 }
 
+/** Where {@link loadOptions} reads from: {@link LoadConfigOptions} without the service. */
+export interface LoadOptionsOptions<S extends TObject> {
+  /** The schema (with defaults). */
+  readonly schema: S
+  readonly argv?: readonly string[]
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly file?: string
+  readonly overrides?: Record<string, unknown>
+}
+
 /**
- * Reads, merges, converts, validates and freezes a service's config.
+ * Reads, merges, converts, validates and freezes options against any schema: the one loader behind every
+ * service's config ({@link loadConfig}) and the commands that are not services (`sluice up`, `sluice
+ * broker`). A YAML file (`--config`), then `SLUICE_*` variables, then flags; every problem at once.
  *
+ * @throws MeshConfigError listing every problem; MeshConfigFileError when the file cannot be read.
  * @example
  * ```ts
- * const schema = Type.Object({ windowMs: Type.Integer({ default: 5000, minimum: 1 }) })
- * const config = loadConfig({ schema, service: 'windowing', argv: process.argv.slice(2), env: process.env })
- * config.broker // 'mqtt://127.0.0.1:1883' unless overridden
+ * const schema = Type.Object({ port: Type.Integer({ default: 1883 }) })
+ * loadOptions({ schema, argv: ['--port', '2883'] }).port // 2883
  * ```
  */
-export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): ServiceConfig<S> {
-  const schema = Type.Composite([CommonConfigSchema, options.schema])
+export function loadOptions<S extends TObject>(options: LoadOptionsOptions<S>): Static<S> {
+  const { schema } = options
   const args = parseArgv(options.argv ?? [])
   const file = args.configFile ?? options.file
   const fromFile = file === undefined ? {} : readConfigFile(file)
@@ -473,18 +546,33 @@ export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): Se
   merged = Value.Default(fieldDefaults, merged) as Json
   fillMapDefaults(schema, merged)
   merged = Value.Default(fieldDefaults, merged) as Json
-  for (const e of Value.Errors(schema, merged)) {
-    const path = pointerToPath(e.path)
+  for (const found of [...Value.Errors(schema, merged)].flatMap(issuesOf)) {
     // TypeBox reports a union twice (once per branch); one line per path and message is enough.
-    if (!issues.some((i) => i.path === path && i.message === e.message)) {
-      issues.push({
-        path,
-        message: `${describeError(e.schema, e.message)} (got ${JSON.stringify(e.value) ?? 'nothing'})`,
-      })
+    if (!issues.some((i) => i.path === found.path && i.message === found.message)) {
+      issues.push(found)
     }
   }
   if (issues.length > 0) throw new MeshConfigError(issues)
-  if (merged.group === '') merged.group = options.service
-  if (merged.instance === '') merged.instance = `${hostIdentifier()}-${process.pid}`
-  return deepFreeze(merged) as ServiceConfig<S>
+  return deepFreeze(merged)
+}
+
+/**
+ * Reads, merges, converts, validates and freezes a service's config: {@link loadOptions} over the
+ * service's schema and the common one, with the group and instance filled in.
+ *
+ * @example
+ * ```ts
+ * const schema = Type.Object({ windowMs: Type.Integer({ default: 5000, minimum: 1 }) })
+ * const config = loadConfig({ schema, service: 'windowing', argv: process.argv.slice(2), env: process.env })
+ * config.broker // 'mqtt://127.0.0.1:1883' unless overridden
+ * ```
+ */
+export function loadConfig<S extends TObject>(options: LoadConfigOptions<S>): ServiceConfig<S> {
+  const schema = Type.Composite([CommonConfigSchema, options.schema])
+  const loaded = loadOptions({ ...options, schema }) as Json
+  return deepFreeze({
+    ...loaded,
+    group: loaded.group === '' ? options.service : loaded.group,
+    instance: loaded.instance === '' ? `${hostIdentifier()}-${process.pid}` : loaded.instance,
+  }) as ServiceConfig<S>
 }

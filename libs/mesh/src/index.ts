@@ -17,13 +17,20 @@ export type {
 } from './run-service.js'
 export {
   loadConfig,
+  loadOptions,
   deepFreeze,
   CommonConfigSchema,
   HopConfigSchema,
   QosSchema,
   QueuePolicySchema,
 } from './config.js'
-export type { CommonConfig, HopConfig, LoadConfigOptions, ServiceConfig } from './config.js'
+export type {
+  CommonConfig,
+  HopConfig,
+  LoadConfigOptions,
+  LoadOptionsOptions,
+  ServiceConfig,
+} from './config.js'
 export {
   MeshErrorCode,
   MeshConfigError,

@@ -67,10 +67,14 @@ export {
   createDetector,
   DEFAULT_LEARNING,
   detectorNames,
+  detectorOptionSchemas,
   isDetectorName,
 } from './detect/registry.js'
 export type {
   DetectorName,
+  DetectorOptionSchema,
+  DetectorOptionSchemas,
+  DetectorOptionType,
   DetectorOptionsByName,
   DetectorSpec,
   GatedDetector,

@@ -3,13 +3,68 @@
  * The anomaly service's config (DESIGN.md §8): which detector every sensor gets (by registry name, with its
  * options), per-sensor overrides, and the debouncing that turns alerts into events.
  */
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 import { sensorIntakeConfigFields } from '@sluice/mesh'
+import {
+  detectorNames,
+  detectorOptionSchemas,
+  type DetectorName,
+  type DetectorOptionSchema,
+  type DetectorSpec,
+} from '@sluice/stream'
 
-/** A detector by registry name with its options (checked by the detector's factory at start). */
-export const DetectorConfigSchema = Type.Object(
-  { name: Type.String({ minLength: 1, description: 'Registered detector name, e.g. zscore.' }) },
-  { additionalProperties: true },
+const ThresholdsSchema = Type.Object(
+  {
+    unusual: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    veryUnusual: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    alert: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+)
+
+/** The config schema of one option the detector registry declares. */
+function optionSchema(option: DetectorOptionSchema): TSchema {
+  const { description } = option
+  switch (option.type) {
+    case 'number':
+      return Type.Number({ description })
+    case 'integer':
+      return Type.Integer({ description })
+    case 'boolean':
+      return Type.Boolean({ description })
+    case 'thresholds':
+      return Type.Object(ThresholdsSchema.properties, { additionalProperties: false, description })
+  }
+}
+
+/**
+ * One detector's spec, `{ name, …options }`, with exactly the options its registry entry declares: a
+ * typo (`windw`) is refused at start, naming the detector (the `title`) and its options.
+ */
+function detectorSpecSchema(name: DetectorName): TSchema {
+  const options = Object.entries(detectorOptionSchemas(name)).map(
+    ([key, option]) => [key, Type.Optional(optionSchema(option))] as const,
+  )
+  return Type.Object(
+    { name: Type.Literal(name), ...Object.fromEntries(options) },
+    { additionalProperties: false, title: `detector ${name}` },
+  )
+}
+
+/** The union of every registered detector's spec schema, typed as the registry's `DetectorSpec`. */
+function detectorSpecsSchema(description: string): TUnsafe<DetectorSpec> {
+  // Unsafe keeps the union's kind (TypeBox validates it as the union) and gives it the spec's static type.
+  return Type.Unsafe<DetectorSpec>(
+    Type.Union(detectorNames.map(detectorSpecSchema), { description }),
+  )
+}
+
+/**
+ * A detector by registry name with its options, checked against the options the registry declares for
+ * that detector (out-of-range values are still the factory's to refuse, at start).
+ */
+export const DetectorConfigSchema = detectorSpecsSchema(
+  `A detector by name (${detectorNames.join(', ')}) with its options.`,
 )
 
 /** The anomaly service's own settings. */
@@ -17,20 +72,10 @@ export const AnomalyConfigSchema = Type.Object({
   // Optional with the default applied by the service: a schema default for an open object would be merged
   // into the user's detector (TypeBox's Value.Default), so { name: 'mad' } would inherit novelty's options.
   detector: Type.Optional(
-    Type.Object(
-      {
-        name: Type.String({
-          minLength: 1,
-          description: 'Detector name: novelty, zscore, mad, ewma or cusum.',
-        }),
-      },
-      {
-        additionalProperties: true,
-        description:
-          'Detector for every sensor, by registry name with its options (default: DEFAULT_DETECTOR, a ' +
-          'rolling z-score over 50 samples alerting above 6σ; novelty, mad, ewma and cusum are available ' +
-          'by name).',
-      },
+    detectorSpecsSchema(
+      'Detector for every sensor, by registry name with its options (default: DEFAULT_DETECTOR, a ' +
+        `rolling z-score over 50 samples alerting above 6σ; ${detectorNames.join(', ')} are ` +
+        'available by name).',
     ),
   ),
   sensors: Type.Record(

@@ -7,7 +7,7 @@
  */
 import { anomalyTopic, encodeText, parseSensorKey, type AnomalyEvent } from '@sluice/contract'
 import { createSensorIntake, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
-import type { DetectorSpec, MultivariateOptions } from '@sluice/stream'
+import type { MultivariateOptions } from '@sluice/stream'
 import { DEFAULT_DETECTOR, type AnomalyConfigSchema } from './config.js'
 import { createDetectorMetrics } from './detector-metrics.js'
 import { createDeviceDetectors } from './device-detectors.js'
@@ -29,10 +29,11 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
     })
   }
   const learning = { learnSamples: config.learning.samples, learnMs: config.learning.ms }
-  // The config schema checks the shape; the detector factories check names and options at start.
+  // The config schema checks names and option names against the detector registry; the detector
+  // factories check the values' ranges at start.
   const detectors = createSensorDetectors(
-    (config.detector ?? DEFAULT_DETECTOR) as DetectorSpec,
-    config.sensors as Readonly<Record<string, DetectorSpec>>,
+    config.detector ?? DEFAULT_DETECTOR,
+    config.sensors,
     config.debounce,
     publish,
     learning,

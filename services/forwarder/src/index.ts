@@ -24,7 +24,9 @@ export {
   SpoolWriteError,
 } from './errors.js'
 export type { ForwardItem, Sink } from './sinks/sink.js'
-export { createSink } from './sinks/create-sink.js'
+export { createSink, findSinkType, sinkTypes } from './sinks/registry.js'
+export { defineSink, DeliverySettings } from './sinks/define-sink.js'
+export type { SinkEnv, SinkSchema, SinkType } from './sinks/define-sink.js'
 
 /** The forwarder service, as `runService` and `sluice forward` run it. */
 export const forwarderService: ServiceDefinition<typeof ForwarderConfigSchema> = {

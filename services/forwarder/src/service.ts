@@ -10,7 +10,7 @@ import type { ForwarderConfigSchema, SinkConfig } from './config.js'
 import { createSelector, decodeForwardItem, selectionFilter } from './select.js'
 import { ForwarderConfigError } from './errors.js'
 import { createSinkHop, type SinkHop } from './sink-hop.js'
-import { createSink } from './sinks/create-sink.js'
+import { createSink } from './sinks/registry.js'
 import type { ForwardItem } from './sinks/sink.js'
 
 /** With no sinks configured: windows and anomalies to `<dataDir>/forward.jsonl`. */

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { DetectErrorCode, StreamError } from '../errors.js'
-import { createDetector, detectorNames, isDetectorName, type DetectorSpec } from './registry.js'
+import {
+  createDetector,
+  detectorNames,
+  detectorOptionSchemas,
+  isDetectorName,
+  type DetectorSpec,
+} from './registry.js'
 
 describe('detector registry', () => {
   it('lists the built-in detectors first, in registration order', () => {
@@ -56,5 +62,25 @@ describe('detector registry', () => {
     expect(() => createDetector({ name: 'ewma', alpha: 2 })).toThrow(
       expect.objectContaining({ code: DetectErrorCode.InvalidOptions }) as Error,
     )
+  })
+
+  it('declares the options of every detector, the learning options included', () => {
+    for (const name of detectorNames) {
+      const options = detectorOptionSchemas(name)
+      expect(options).toHaveProperty('learnSamples')
+      expect(options).toHaveProperty('learnMs')
+      expect(options).toHaveProperty('minSamples')
+    }
+    expect(Object.keys(detectorOptionSchemas('zscore'))).toContain('window')
+    expect(detectorOptionSchemas('zscore').stepFloor?.type).toBe('boolean')
+    expect(Object.keys(detectorOptionSchemas('cusum'))).not.toContain('window')
+  })
+
+  it('refuses an option the detector does not declare, naming it and the valid ones', () => {
+    const spec = JSON.parse('{"name":"zscore","windw":60}') as DetectorSpec
+    expect(() => createDetector(spec)).toThrow(
+      expect.objectContaining({ code: DetectErrorCode.InvalidOptions }) as Error,
+    )
+    expect(() => createDetector(spec)).toThrow(/"windw" of detector zscore: its options are .*window/)
   })
 })

@@ -17,7 +17,9 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
+import { Type } from '@sinclair/typebox'
+import { defineSink } from './define-sink.js'
 import { encodeJsonItem, SinkSendError, type Sink } from './sink.js'
 
 /** File sink settings. */
@@ -97,3 +99,27 @@ export function createFileSink(o: FileSinkOptions): Sink {
     close: () => Promise.resolve(),
   }
 }
+
+/** The file sink's declaration: its settings and its factory. */
+export const fileSinkType = defineSink({
+  type: 'file',
+  summary: 'JSON Lines ({topic, kind, payload} a line), rotated by size.',
+  settings: {
+    path: Type.Optional(
+      Type.String({ description: 'JSONL file (default <dataDir>/<name>.jsonl).' }),
+    ),
+    rotateBytes: Type.Integer({
+      minimum: 1024,
+      default: 16 * 1024 * 1024,
+      description: 'Rotate when a write would make the file larger than this.',
+    }),
+    keep: Type.Integer({ minimum: 0, default: 5, description: 'Rotated files kept.' }),
+  },
+  create: (c, env) =>
+    createFileSink({
+      name: c.name,
+      path: c.path ?? join(env.dataDir, `${c.name}.jsonl`),
+      rotateBytes: c.rotateBytes,
+      keep: c.keep,
+    }),
+})

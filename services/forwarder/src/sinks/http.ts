@@ -7,6 +7,8 @@
  * check the batch came from us and was not altered.
  */
 import { createHash, createHmac } from 'node:crypto'
+import { Type } from '@sinclair/typebox'
+import { defineSink } from './define-sink.js'
 import { postWithRetryInfo } from './http-post.js'
 import { encodeJsonItem, type Sink } from './sink.js'
 
@@ -45,3 +47,21 @@ export function createHttpSink(o: HttpSinkOptions): Sink {
     close: () => Promise.resolve(),
   }
 }
+
+/** The webhook sink's declaration: its settings and its factory. */
+export const httpSinkType = defineSink({
+  type: 'http',
+  summary: 'HTTP webhook: one JSON POST per batch, with an Idempotency-Key and an optional HMAC.',
+  settings: {
+    url: Type.String({ pattern: '^https?://', description: 'The webhook URL.' }),
+    headers: Type.Record(Type.String(), Type.String(), {
+      default: {},
+      description: 'Extra request headers.',
+    }),
+    hmacSecret: Type.Optional(
+      Type.String({ description: 'Signs each body: X-Sluice-Signature: sha256=<hex>.' }),
+    ),
+    timeoutMs: Type.Integer({ minimum: 1, default: 10_000, description: 'Per request.' }),
+  },
+  create: (c) => createHttpSink(c),
+})

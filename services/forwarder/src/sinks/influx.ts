@@ -10,6 +10,8 @@ import { encodePoint } from './line-protocol.js'
 import { toPoints } from './influx-points.js'
 import { postWithRetryInfo } from './http-post.js'
 import { ForwarderConfigError } from '../errors.js'
+import { Type } from '@sinclair/typebox'
+import { defineSink } from './define-sink.js'
 import type { ForwardItem, Sink } from './sink.js'
 
 /** InfluxDB sink settings. */
@@ -89,3 +91,28 @@ export function createInfluxSink(o: InfluxSinkOptions): Sink {
     close: () => Promise.resolve(),
   }
 }
+
+/** The InfluxDB sink's declaration: its settings and its factory. */
+export const influxSinkType = defineSink({
+  type: 'influx',
+  summary: 'InfluxDB line protocol over HTTP: the v1 /write, v2 and v3 token APIs.',
+  settings: {
+    url: Type.String({
+      pattern: '^https?://',
+      description: 'InfluxDB base URL, e.g. http://127.0.0.1:8086',
+    }),
+    apiVersion: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], {
+      default: 1,
+      description: 'Write API: 1 (/write), 2 (/api/v2/write) or 3 (/api/v3/write_lp).',
+    }),
+    database: Type.Optional(Type.String({ description: 'v1 database / v3 database.' })),
+    retentionPolicy: Type.Optional(Type.String({ description: 'v1 retention policy.' })),
+    username: Type.Optional(Type.String({ description: 'v1 user (HTTP Basic auth).' })),
+    password: Type.Optional(Type.String({ description: 'v1 password.' })),
+    org: Type.Optional(Type.String({ description: 'v2 organisation.' })),
+    bucket: Type.Optional(Type.String({ description: 'v2 bucket.' })),
+    token: Type.Optional(Type.String({ description: 'v2/v3 API token.' })),
+    timeoutMs: Type.Integer({ minimum: 1, default: 10_000, description: 'Per request.' }),
+  },
+  create: (c) => createInfluxSink(c),
+})

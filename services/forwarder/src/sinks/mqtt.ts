@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { Type } from '@sinclair/typebox'
+import { defineSink } from './define-sink.js'
 import { SinkSendError, type ForwardItem, type Sink } from './sink.js'
 
 /** Cloud MQTT sink settings. */
@@ -163,3 +165,33 @@ export function createMqttSink(o: MqttSinkOptions): Sink {
     },
   }
 }
+
+/** The cloud MQTT sink's declaration: its settings and its factory. */
+export const mqttSinkType = defineSink({
+  type: 'mqtt',
+  summary: 'A cloud MQTT broker (TLS, credentials): republishes each message, optionally prefixed.',
+  settings: {
+    url: Type.String({ pattern: '^(mqtts?|wss?)://', description: 'The remote broker.' }),
+    username: Type.Optional(Type.String({ description: 'Remote broker user name.' })),
+    password: Type.Optional(Type.String({ description: 'Remote broker password.' })),
+    clientId: Type.Optional(Type.String({ description: 'MQTT client id (default: random).' })),
+    qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
+      default: 1,
+      description: 'QoS of the republished messages.',
+    }),
+    topicPrefix: Type.Optional(Type.String({ description: 'Prepended to every forwarded topic.' })),
+    caFile: Type.Optional(Type.String({ description: "CA that signed the broker's certificate." })),
+    certFile: Type.Optional(Type.String({ description: 'Client certificate (mutual TLS).' })),
+    keyFile: Type.Optional(Type.String({ description: 'Client key (mutual TLS).' })),
+    rejectUnauthorized: Type.Boolean({
+      default: true,
+      description: "Verify the broker's TLS certificate.",
+    }),
+    timeoutMs: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: 'Longest wait for a batch to be acknowledged.',
+    }),
+  },
+  create: (c) => createMqttSink(c),
+})
