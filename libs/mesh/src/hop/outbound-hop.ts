@@ -14,18 +14,13 @@
  * once what was made from it is safe at the broker. Evictions are found without a callback from the
  * queue: messages carry a running number, and a confirmed one older than the queue's head was evicted.
  */
-import {
-  epochMs,
-  readHopInterval,
-  toHopMetrics,
-  type DropReason,
-  type HopMetrics,
-} from '@sluice/contract'
+import { epochMs, readHopInterval, toHopMetrics, type HopMetrics } from '@sluice/contract'
 import { createBoundedQueue, createHopMeter, type BoundedQueue } from '@sluice/stream'
-import { MeshUnconfirmedError } from '../errors.js'
-import { createSampledLog, silentLogger, type MeshLogger } from '../logger.js'
+import { silentLogger, type MeshLogger } from '../logger.js'
 import type { Transport } from '../transport/transport.js'
 import type { HopSpecBase } from './hop-spec.js'
+import { createConfirmations, type Confirm, type OutMessage } from './outbound-confirm.js'
+import { createOutboundPump } from './outbound-pump.js'
 
 /** What a service declares for an outbound hop. */
 export interface OutboundHopSpec extends HopSpecBase {
@@ -114,24 +109,6 @@ export interface OutboundHop {
   close(): void
 }
 
-interface OutMessage {
-  readonly topic: string
-  readonly payload: string | Uint8Array
-  readonly weight: number
-  readonly at: number
-  readonly ingest: number | undefined
-  /** Time spent in our queue, set when handed to the transport. */
-  waited: number
-  /** Running number, to tell evicted confirmed messages (older than the queue's head). */
-  readonly n: number
-  readonly confirm: Confirm | undefined
-}
-
-interface Confirm {
-  resolve(): void
-  reject(err: Error): void
-}
-
 const defaultNow = epochMs
 
 /**
@@ -144,154 +121,56 @@ const defaultNow = epochMs
  * ```
  */
 export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps): OutboundHop {
-  const log = deps.log ?? silentLogger
   const now = deps.now ?? defaultNow
-  const { transport } = deps
   const queue: BoundedQueue<OutMessage> = createBoundedQueue({
     capacity: spec.queue.capacity,
     policy: spec.queue.policy,
   })
   const meter = createHopMeter({ now: now() })
-  const maxInFlight = spec.maxInFlight ?? 64
-  const retain = spec.retain ?? false
-  const warnFailed = createSampledLog(log, 'warn', 100)
-  let inFlight = 0
-  let out = 0
-  let failed = 0
-  let droppedShutdown = 0
-  let closed = false
-  let roomWaiters: (() => void)[] = []
-  let counter = 0
-  /** Confirmed messages still in the queue, oldest first. */
-  const confirming: OutMessage[] = []
-  let confirmingHead = 0
-
-  function unconfirmed(
-    m: OutMessage,
-    reason: MeshUnconfirmedError['reason'],
-    cause?: unknown,
-  ): void {
-    m.confirm?.reject(
-      new MeshUnconfirmedError(
-        reason,
-        `Hop ${spec.name} did not deliver a message to ${m.topic} (${reason}).`,
-        cause === undefined ? undefined : { cause },
-      ),
-    )
-  }
-
-  /** Rejects the confirmed messages the queue evicted: those older than its head (or all, if empty). */
-  function rejectEvicted(reason: Extract<DropReason, 'oldest' | 'sampled'>): void {
-    const head = queue.peek()
-    while (confirmingHead < confirming.length) {
-      const m = confirming[confirmingHead]!
-      if (head !== undefined && m.n >= head.n) break
-      confirming[confirmingHead++] = undefined as unknown as OutMessage
-      unconfirmed(m, reason)
-    }
-    compactConfirming()
-  }
-
-  /**
-   * Takes `m` off the confirmed list when the pump hands it on: evictions are rejected when they happen,
-   * so the oldest confirmed message left is the one the queue yields first.
-   */
-  function handOn(m: OutMessage): void {
-    if (confirming[confirmingHead] !== m) return
-    confirming[confirmingHead++] = undefined as unknown as OutMessage
-    compactConfirming()
-  }
-
-  function compactConfirming(): void {
-    if (confirmingHead > 1024 && confirmingHead * 2 > confirming.length) {
-      confirming.splice(0, confirmingHead)
-      confirmingHead = 0
-    } else if (confirmingHead === confirming.length) {
-      confirming.length = 0
-      confirmingHead = 0
-    }
-  }
-  let idleWaiters: (() => void)[] = []
-  let sendableWaiters: (() => void)[] = []
-
-  function isBusy(): boolean {
-    return queue.size > 0 || inFlight >= maxInFlight || !transport.connected
-  }
-
-  function wakeSendable(): void {
-    if (sendableWaiters.length === 0 || isBusy()) return
-    const w = sendableWaiters
-    sendableWaiters = []
-    for (const f of w) f()
-  }
-
-  function wakeRoom(): void {
-    if (roomWaiters.length === 0 || queue.free === 0) return
-    const w = roomWaiters
-    roomWaiters = []
-    for (const f of w) f()
-  }
-
-  function checkIdle(): void {
-    if (queue.size > 0 || inFlight > 0 || idleWaiters.length === 0) return
-    const w = idleWaiters
-    idleWaiters = []
-    for (const f of w) f()
-  }
-
-  function settle(m: OutMessage, ok: boolean, err?: unknown): void {
-    inFlight--
-    const t = now()
-    if (ok) {
-      m.confirm?.resolve()
-      out += m.weight
-      // Busy time is not measurable per message with several in flight: μ is then the throughput.
-      meter.serve(t, m.weight, m.waited, 0)
-      if (m.ingest !== undefined) meter.recordLatency(t - m.ingest)
-    } else {
-      failed += m.weight
-      unconfirmed(m, 'failed', err)
-      warnFailed({ err, hop: spec.name, topic: m.topic, failed }, 'publish failed; message dropped')
-    }
-    pump()
-    checkIdle()
-  }
-
-  function pump(): void {
-    if (closed) return
-    while (inFlight < maxInFlight && queue.size > 0 && transport.connected) {
-      const m = queue.poll()!
-      if (m.confirm !== undefined) handOn(m)
-      const t = now()
-      meter.observeLength(t, queue.length)
-      inFlight++
-      // W is the time in our queue; the time in flight shows up in the latency instead.
-      m.waited = t - m.at
-      transport.publish(m.topic, m.payload, { qos: spec.qos, retain }).then(
-        () => settle(m, true),
-        (err: unknown) => settle(m, false, err),
-      )
-    }
-    wakeRoom()
-    wakeSendable()
-  }
-  const offEvent = transport.onEvent((e) => {
-    if (e.type === 'connect') pump()
+  const confirmations = createConfirmations(spec.name, queue)
+  const pump = createOutboundPump(spec, {
+    transport: deps.transport,
+    queue,
+    meter,
+    confirmations,
+    now,
+    log: deps.log ?? silentLogger,
   })
+  let droppedShutdown = 0
+  let counter = 0
+
+  function message(
+    topic: string,
+    payload: string | Uint8Array,
+    samples: number,
+    ingest: number | undefined,
+    confirm: Confirm | undefined,
+  ): OutMessage {
+    return { topic, payload, weight: samples, at: now(), ingest, waited: 0, n: ++counter, confirm }
+  }
 
   function offer(m: OutMessage): boolean {
     const r = queue.offer(m, m.weight)
     if (!r.accepted && r.reason === 'full') return false
-    if (!r.accepted) unconfirmed(m, r.reason)
+    if (!r.accepted) confirmations.unconfirmed(m, r.reason)
     else {
-      if (r.evicted > 0 && confirming.length > confirmingHead)
-        rejectEvicted(spec.queue.policy === 'sample' ? 'sampled' : 'oldest')
-      if (m.confirm !== undefined) confirming.push(m)
+      if (r.evicted > 0 && confirmations.pending)
+        confirmations.rejectEvicted(spec.queue.policy === 'sample' ? 'sampled' : 'oldest')
+      if (m.confirm !== undefined) confirmations.track(m)
     }
     meter.arrive(m.at, m.weight)
     meter.observeLength(m.at, queue.length)
-    pump()
+    pump.pump()
     return true
+  }
+
+  /** Counts what is still queued as dropped at shutdown and rejects its confirmations. */
+  function dropQueued(): void {
+    for (let m = queue.poll(); m !== undefined; m = queue.poll()) {
+      droppedShutdown += m.weight
+      confirmations.unconfirmed(m, 'shutdown')
+    }
+    confirmations.clear()
   }
 
   const hop: OutboundHop = {
@@ -301,47 +180,27 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
       return queue.length
     },
     get busy() {
-      return isBusy()
+      return pump.busy
     },
-    sendable() {
-      if (!isBusy()) return Promise.resolve()
-      return new Promise<void>((resolve) => sendableWaiters.push(resolve))
-    },
+    sendable: () => pump.sendable(),
     publish(topic, payload, samples = 1, options = {}) {
       const onDropped = options.onDropped
-      return offer({
-        topic,
-        payload,
-        weight: samples,
-        at: now(),
-        ingest: options.ingest,
-        waited: 0,
-        n: ++counter,
-        // A drop callback rides on the confirmation's tracking of evictions, failures and shutdown.
-        confirm:
-          onDropped === undefined
-            ? undefined
-            : { resolve: () => undefined, reject: () => onDropped(samples) },
-      })
+      // A drop callback rides on the confirmation's tracking of evictions, failures and shutdown.
+      const confirm =
+        onDropped === undefined
+          ? undefined
+          : { resolve: () => undefined, reject: () => onDropped(samples) }
+      return offer(message(topic, payload, samples, options.ingest, confirm))
     },
     async publishConfirmed(topic, payload, samples = 1, options = {}) {
       let confirm!: Confirm
       const acked = new Promise<void>((resolve, reject) => (confirm = { resolve, reject }))
       for (;;) {
-        const m: OutMessage = {
-          topic,
-          payload,
-          weight: samples,
-          at: now(),
-          ingest: options.ingest,
-          waited: 0,
-          n: ++counter,
-          confirm,
-        }
+        const m = message(topic, payload, samples, options.ingest, confirm)
         if (offer(m)) break
         await hop.ready()
-        if (closed) {
-          unconfirmed(m, 'shutdown')
+        if (pump.closed) {
+          confirmations.unconfirmed(m, 'shutdown')
           break
         }
       }
@@ -351,34 +210,14 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
       while (!hop.publish(topic, payload, samples, options)) {
         await hop.ready()
         // Closed while full: nothing will make room; the message was never taken (not counted).
-        if (closed) return
+        if (pump.closed) return
       }
     },
-    ready() {
-      // A closed hop takes nothing more: resolve at once so a waiting publisher sees `closed` and stops.
-      if (queue.free > 0 || closed) return Promise.resolve()
-      return new Promise<void>((resolve) => roomWaiters.push(resolve))
-    },
+    ready: () => pump.ready(),
     drain(timeoutMs: number): Promise<boolean> {
-      pump()
-      if (queue.size === 0 && inFlight === 0) return Promise.resolve(true)
-      return new Promise<boolean>((resolve) => {
-        const onIdle = (): void => {
-          clearTimeout(timer)
-          resolve(true)
-        }
-        const timer = setTimeout(() => {
-          idleWaiters = idleWaiters.filter((w) => w !== onIdle)
-          for (let m = queue.poll(); m !== undefined; m = queue.poll()) {
-            droppedShutdown += m.weight
-            unconfirmed(m, 'shutdown')
-          }
-          confirming.length = 0
-          confirmingHead = 0
-          resolve(false)
-        }, timeoutMs)
-        idleWaiters.push(onIdle)
-      })
+      pump.pump()
+      if (queue.size === 0 && pump.inFlight === 0) return Promise.resolve(true)
+      return pump.whenIdle(timeoutMs, dropQueued)
     },
     metrics(): HopMetrics {
       const { counters, snapshot } = readHopInterval(queue, meter, now())
@@ -386,20 +225,14 @@ export function createOutboundHop(spec: OutboundHopSpec, deps: OutboundHopDeps):
         spec,
         direction: 'out',
         counters,
-        out,
+        out: pump.out,
         rejected: 0,
-        extraDropped: { failed, shutdown: droppedShutdown },
+        extraDropped: { failed: pump.failed, shutdown: droppedShutdown },
         capacity: queue.capacity,
         snapshot,
       })
     },
-    close() {
-      closed = true
-      offEvent()
-      const w = roomWaiters
-      roomWaiters = []
-      for (const f of w) f()
-    },
+    close: () => pump.close(),
   }
   return hop
 }
