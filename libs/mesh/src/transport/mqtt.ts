@@ -14,15 +14,8 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { MeshConnectError } from '../errors.js'
 import { silentLogger, type MeshLogger } from '../logger.js'
-import type {
-  AckOutcome,
-  MessageHandler,
-  PublishOptions,
-  Qos,
-  Transport,
-  TransportEvent,
-  TransportMessage,
-} from './transport.js'
+import { createMqttFlowControl } from './mqtt-flow-control.js'
+import type { MessageHandler, PublishOptions, Qos, Transport, TransportEvent } from './transport.js'
 
 /** Options for {@link createMqttTransport}. */
 export interface MqttTransportOptions {
@@ -49,16 +42,77 @@ export interface MqttTransportOptions {
   readonly log?: MeshLogger
 }
 
-/** A QoS 1 acknowledgement owed, in arrival order; `outcome` is set once the message is settled. */
-interface DeferredAck {
-  readonly messageId: number
-  readonly generation: number
-  outcome: AckOutcome | undefined
+/** The mqtt.js options for `options`: no QoS 0 offline queue, resubscribe, connect on demand. */
+function clientOptions(options: MqttTransportOptions): IClientOptions {
+  const opts: IClientOptions = {
+    clientId: options.clientId,
+    clean: options.clean ?? true,
+    keepalive: options.keepalive ?? 30,
+    reconnectPeriod: options.reconnectPeriod ?? 1000,
+    connectTimeout: options.connectTimeout ?? 10_000,
+    queueQoSZero: false,
+    resubscribe: true,
+    manualConnect: true,
+  }
+  if (options.username !== undefined) opts.username = options.username
+  if (options.password !== undefined) opts.password = options.password
+  if (options.will !== undefined) {
+    opts.will = {
+      topic: options.will.topic,
+      payload: Buffer.from(options.will.payload),
+      qos: options.will.qos,
+      retain: options.will.retain,
+    }
+  }
+  return opts
 }
 
-/** The one mqtt.js internal used: how its publish handler writes a PUBACK. */
-interface MqttInternals {
-  _sendPacket(packet: { cmd: 'puback'; messageId: number }): void
+/** Connects `c`; resolves on the first connection, or ends it and rejects on the first error. */
+function connectFirst(c: MqttClient, url: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onConnect = (): void => {
+      c.off('error', onError)
+      resolve()
+    }
+    const onError = (err: Error): void => {
+      c.off('connect', onConnect)
+      c.end(true)
+      reject(
+        new MeshConnectError(
+          `Cannot connect to the broker at ${url}: ${err.message}. Check --broker, and that the broker runs and accepts this client's credentials.`,
+          { cause: err },
+        ),
+      )
+    }
+    c.once('connect', onConnect)
+    c.once('error', onError)
+    c.connect()
+  })
+}
+
+/** Ends `c`: gracefully (waiting a bounded time for unacknowledged publishes) or as a crash would. */
+async function endClient(
+  c: MqttClient,
+  closeOptions: { readonly graceful?: boolean; readonly timeoutMs?: number },
+): Promise<void> {
+  if (closeOptions.graceful ?? true) {
+    // mqtt.js' graceful end waits for every unacknowledged publish, forever if the broker never
+    // answers: wait a bounded time, then end by force.
+    if (Object.keys(c.outgoing).length > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, closeOptions.timeoutMs ?? 2000)
+        c.once('outgoingEmpty', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+    await c.endAsync(Object.keys(c.outgoing).length > 0)
+  } else {
+    // Drop the socket without DISCONNECT, as a crash would, so the broker fires the will.
+    c.stream.destroy()
+    await c.endAsync(true)
+  }
 }
 
 /**
@@ -77,25 +131,10 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
   const listeners = new Set<(e: TransportEvent) => void>()
   let handler: MessageHandler = (_m, ack) => ack()
   let client: MqttClient | undefined
-  // Deferred QoS 1 acknowledgements, in arrival order; `generation` counts connections, so an
-  // acknowledgement owed on a connection that has dropped is never sent on the next one (its packet id
-  // may name another message there; the broker delivers ours again anyway).
-  const deferred: DeferredAck[] = []
-  let generation = 0
-
-  function flushDeferred(): void {
-    const c = client
-    while (deferred.length > 0) {
-      const head = deferred[0]!
-      if (head.generation === generation && head.outcome === undefined) return
-      deferred.shift()
-      if (head.generation !== generation || head.outcome === 'leave' || c?.connected !== true)
-        continue
-      // mqtt.js has no public call to acknowledge later; `_sendPacket` writes a PUBACK as its own
-      // publish handler does (handlers/publish.js).
-      ;(c as unknown as MqttInternals)._sendPacket({ cmd: 'puback', messageId: head.messageId })
-    }
-  }
+  const flow = createMqttFlowControl(
+    () => client,
+    () => handler,
+  )
 
   function emit(e: TransportEvent): void {
     for (const l of listeners) l(e)
@@ -113,86 +152,11 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       return client?.connected ?? false
     },
     connect(): Promise<void> {
-      const opts: IClientOptions = {
-        clientId: options.clientId,
-        clean: options.clean ?? true,
-        keepalive: options.keepalive ?? 30,
-        reconnectPeriod: options.reconnectPeriod ?? 1000,
-        connectTimeout: options.connectTimeout ?? 10_000,
-        queueQoSZero: false,
-        resubscribe: true,
-        manualConnect: true,
-      }
-      if (options.username !== undefined) opts.username = options.username
-      if (options.password !== undefined) opts.password = options.password
-      if (options.will !== undefined) {
-        opts.will = {
-          topic: options.will.topic,
-          payload: Buffer.from(options.will.payload),
-          qos: options.will.qos,
-          retain: options.will.retain,
-        }
-      }
-      const c = mqtt.connect(options.url, opts)
+      const c = mqtt.connect(options.url, clientOptions(options))
       client = c
-      // [MQTT-4.3.2] The PUBACK goes out when `done` is called: deferring it is our flow control.
-      c.handleMessage = (packet, done) => {
-        const message: TransportMessage = {
-          topic: packet.topic,
-          payload:
-            typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
-          qos: packet.qos,
-          retain: packet.retain,
-        }
-        let called = false
-        let read = false
-        // A QoS 1 message gets a place in the ordered acknowledgements when it must wait behind earlier
-        // deferred ones, or when its handler reads on before acknowledging it.
-        const messageId = packet.messageId
-        let slot: DeferredAck | undefined =
-          packet.qos === 1 && messageId !== undefined && deferred.length > 0
-            ? { messageId, generation, outcome: undefined }
-            : undefined
-        if (slot !== undefined) deferred.push(slot)
-        // mqtt.js sends no PUBACK when the callback gets an error, and reads the next packet all the
-        // same (handlers/publish.js, client.js `nextTickWork`): the message stays unacknowledged at the
-        // broker, which redelivers it to a persistent session [MQTT-4.4.0-1].
-        const readOnNow = (): void => {
-          if (read) return
-          read = true
-          done(new Error('acknowledgement deferred'))
-        }
-        const readOn =
-          packet.qos === 1 && messageId !== undefined
-            ? (): void => {
-                if (read || called) return
-                if (slot === undefined) {
-                  slot = { messageId, generation, outcome: undefined }
-                  deferred.push(slot)
-                }
-                readOnNow()
-              }
-            : undefined
-        handler(
-          message,
-          (outcome) => {
-            if (called) return
-            called = true
-            if (slot === undefined) {
-              if (outcome === 'leave') done(new Error('left unacknowledged for redelivery'))
-              else done()
-              return
-            }
-            slot.outcome = outcome ?? 'taken'
-            readOnNow()
-            flushDeferred()
-          },
-          readOn,
-        )
-      }
+      c.handleMessage = flow.handleMessage
       c.on('connect', () => {
-        generation++
-        flushDeferred()
+        flow.connected()
         log.debug({ clientId: options.clientId }, 'connected')
         emit({ type: 'connect' })
       })
@@ -202,25 +166,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
         log.warn({ err: error }, 'mqtt error')
         emit({ type: 'error', error })
       })
-      return new Promise<void>((resolve, reject) => {
-        const onConnect = (): void => {
-          c.off('error', onError)
-          resolve()
-        }
-        const onError = (err: Error): void => {
-          c.off('connect', onConnect)
-          c.end(true)
-          reject(
-            new MeshConnectError(
-              `Cannot connect to the broker at ${options.url}: ${err.message}. Check --broker, and that the broker runs and accepts this client's credentials.`,
-              { cause: err },
-            ),
-          )
-        }
-        c.once('connect', onConnect)
-        c.once('error', onError)
-        c.connect()
-      })
+      return connectFirst(c, options.url)
     },
     async subscribe(filter: string, qos: Qos): Promise<void> {
       const granted = await requireClient().subscribeAsync(filter, { qos })
@@ -260,24 +206,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     async close(closeOptions = {}): Promise<void> {
       const c = client
       if (c === undefined) return
-      if (closeOptions.graceful ?? true) {
-        // mqtt.js' graceful end waits for every unacknowledged publish, forever if the broker never
-        // answers: wait a bounded time, then end by force.
-        if (Object.keys(c.outgoing).length > 0) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, closeOptions.timeoutMs ?? 2000)
-            c.once('outgoingEmpty', () => {
-              clearTimeout(timer)
-              resolve()
-            })
-          })
-        }
-        await c.endAsync(Object.keys(c.outgoing).length > 0)
-      } else {
-        // Drop the socket without DISCONNECT, as a crash would, so the broker fires the will.
-        c.stream.destroy()
-        await c.endAsync(true)
-      }
+      await endClient(c, closeOptions)
     },
   }
 }
