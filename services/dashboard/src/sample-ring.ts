@@ -4,18 +4,18 @@
  * first. The page keeps one per sensor, and the server one per sensor as the history a new page starts
  * from. Memory is allocated once per sensor, so a page or a server left running for days holds the same
  * amount as after a minute. Samples not newer than the last one are ignored, which makes replaying a
- * snapshot over data already shown harmless. Pure (no DOM, no Node), so both sides share it.
+ * snapshot over data already shown harmless. Its positions are the shared {@link RingSlots}. Pure (no DOM,
+ * no Node), so both sides share it.
  */
 import type { SampleColumns } from './protocol.js'
+import { RingSlots } from './ring-slots.js'
 
 /** A fixed-capacity ring of raw samples, oldest first. */
-export class SampleRing {
+export class SampleRing extends RingSlots {
   readonly seq: Float64Array
   readonly t: Float64Array
   readonly v: Float64Array
   readonly i: Float64Array
-  private head = 0
-  private size = 0
 
   /**
    * @example
@@ -24,21 +24,12 @@ export class SampleRing {
    * ring.push(1, 1000, 450, 1000.4)
    * ```
    */
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
+    super(capacity)
     this.seq = new Float64Array(capacity)
     this.t = new Float64Array(capacity)
     this.v = new Float64Array(capacity)
     this.i = new Float64Array(capacity)
-  }
-
-  /** Samples held. */
-  get length(): number {
-    return this.size
-  }
-
-  /** Physical index of the `k`-th oldest sample. */
-  index(k: number): number {
-    return (this.head + k) % this.capacity
   }
 
   /** Event time of the newest sample, or `-Infinity` when empty. */
@@ -54,13 +45,11 @@ export class SampleRing {
   /** Appends a sample; returns false (keeping nothing) when it is not newer than the newest, or at capacity 0. */
   push(seq: number, t: number, v: number, i: number): boolean {
     if (this.capacity === 0 || !(t > this.lastT)) return false
-    const k = this.index(this.size)
+    const k = this.append()
     this.seq[k] = seq
     this.t[k] = t
     this.v[k] = v
     this.i[k] = i
-    if (this.size < this.capacity) this.size++
-    else this.head = (this.head + 1) % this.capacity
     return true
   }
 

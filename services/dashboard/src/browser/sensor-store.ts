@@ -7,35 +7,26 @@
  */
 import type { AnomalyEvent } from '@sluice/contract'
 import type { Frame, SampleColumns, ServiceRow, Snapshot } from '../protocol.js'
+import { RingSlots } from '../ring-slots.js'
 import { SampleRing } from '../sample-ring.js'
 
 /** Window aggregates of one window name, as parallel rings. */
-export class WindowRing {
+export class WindowRing extends RingSlots {
   readonly end: Float64Array
   readonly mean: Float64Array
   readonly std: Float64Array
-  private head = 0
-  private size = 0
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
+    super(capacity)
     this.end = new Float64Array(capacity)
     this.mean = new Float64Array(capacity)
     this.std = new Float64Array(capacity)
   }
-  get length(): number {
-    return this.size
-  }
-  index(k: number): number {
-    return (this.head + k) % this.capacity
-  }
   /** Appends an aggregate; a re-emitted window (same or earlier end, e.g. a late update) replaces the last. */
   push(end: number, mean: number, std: number): void {
-    let k: number
-    if (this.size > 0 && end <= this.end[this.index(this.size - 1)]!) k = this.index(this.size - 1)
-    else {
-      k = this.index(this.size)
-      if (this.size < this.capacity) this.size++
-      else this.head = (this.head + 1) % this.capacity
-    }
+    const k =
+      this.size > 0 && end <= this.end[this.index(this.size - 1)]!
+        ? this.index(this.size - 1)
+        : this.append()
     this.end[k] = end
     this.mean[k] = mean
     this.std[k] = std
