@@ -8,37 +8,16 @@
  * why the server fans out rather than each browser connecting to the broker.
  */
 import { fileURLToPath } from 'node:url'
-import {
-  anomalyFilter,
-  decodeAnomaly,
-  decodeMetrics,
-  decodeRate,
-  decodeStatus,
-  decodeWindow,
-  encodeText,
-  isIdentifier,
-  metricsFilter,
-  parseTopic,
-  rateTopic,
-  deviceRawFilter,
-  rawFilter,
-  statusFilter,
-  windowFilter,
-  type AnomalyEvent,
-  type ServiceMetrics,
-  type ServiceStatus,
-  type WindowAggregate,
-} from '@sluice/contract'
-import {
-  createSampledLog,
-  type HopDecodeResult,
-  type ServiceContext,
-  type ServiceImpl,
-} from '@sluice/mesh'
+import { createSampledLog, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
 import type { DashboardConfigSchema } from './config.js'
+import { subscribeAnomalies } from './handlers/anomalies.js'
+import { createRateHandler } from './handlers/rate.js'
+import { subscribeRaw } from './handlers/raw.js'
+import { subscribeSys } from './handlers/sys.js'
+import { subscribeWindows } from './handlers/windows.js'
 import type { PageConfig } from './protocol.js'
 import { accessPolicy } from './server/access.js'
-import { createHttpServer, type ApiAnswer } from './server/http-server.js'
+import { createHttpServer } from './server/http-server.js'
 import { createLiveState } from './server/live-state.js'
 import { createSnapshotEncoder } from './server/snapshot-json.js'
 import { createSseHub } from './server/sse-hub.js'
@@ -47,24 +26,6 @@ import { createSseHub } from './server/sse-hub.js'
 export interface DashboardService extends ServiceImpl {
   /** The page's URL once started (`http://127.0.0.1:8080/`). */
   readonly url: string | undefined
-}
-
-type SysItem =
-  | {
-      readonly kind: 'status'
-      readonly service: string
-      readonly instance: string
-      readonly status: ServiceStatus
-    }
-  | {
-      readonly kind: 'metrics'
-      readonly service: string
-      readonly instance: string
-      readonly metrics: ServiceMetrics
-    }
-
-function notOurs(topic: string): { ok: false; error: Error } {
-  return { ok: false, error: new Error(`not a topic this hop takes: ${topic}`) }
 }
 
 /** The built page, beside the compiled code (`src/` and `dist/` are both one level below the package). */
@@ -117,106 +78,11 @@ export function createDashboardService(
   const now = (): number => Date.now()
 
   // Live monitoring: the newest data matters most, so every inbound hop drops its oldest when full.
-  ctx.inbound({
-    name: 'raw',
-    qos: 0,
-    queue: { capacity: 50_000, policy: 'drop-oldest' },
-    // Per-channel raw topics, and the device-level topic of devices publishing directly.
-    filters: config.devices.flatMap((d) => [rawFilter(prefix, d), deviceRawFilter(prefix, d)]),
-    handle: (key, samples, batch) => {
-      const before = live.stats.overLimit
-      live.addSamples(key, samples)
-      // Sensors beyond maxSensors: counted by the hop, so the metrics show them (issue 11, item 10).
-      const refused = live.stats.overLimit - before
-      if (refused > 0) batch.drop('max-sensors', refused)
-    },
-  })
-  ctx.inbound<{ readonly name: string; readonly agg: WindowAggregate }>({
-    name: 'windows',
-    qos: 0,
-    queue: { capacity: 10_000, policy: 'drop-oldest' },
-    filters: config.devices.map((d) => windowFilter(prefix, d)),
-    decode: (topic, payload) => {
-      const p = parseTopic(prefix, topic)
-      if (p?.kind !== 'window') return notOurs(topic)
-      const r = decodeWindow(payload)
-      return r.ok ? [{ name: p.name, agg: r.value }] : r
-    },
-    ingest: (w) => w.agg.ingestMax,
-    handle: (key, items, batch) => {
-      const before = live.stats.overLimit
-      for (const w of items) live.addWindow(key, w.name, w.agg)
-      const refused = live.stats.overLimit - before
-      if (refused > 0) batch.drop('max-sensors', refused)
-    },
-  })
-  ctx.inbound<AnomalyEvent>({
-    name: 'anomalies',
-    qos: 1,
-    queue: { capacity: 2_000, policy: 'drop-oldest' },
-    filters: config.devices.map((d) => anomalyFilter(prefix, d)),
-    decode: (_topic, payload) => {
-      const r = decodeAnomaly(payload)
-      return r.ok ? [r.value] : r
-    },
-    // Events are sparse in `seq` by nature: gaps between them are not loss.
-    seq: () => undefined,
-    handle: (key, events, batch) => {
-      const before = live.stats.overLimit
-      for (const ev of events) live.addAnomaly(key, ev)
-      const refused = live.stats.overLimit - before
-      if (refused > 0) batch.drop('max-sensors', refused)
-    },
-  })
-  ctx.inbound<SysItem>({
-    name: 'sys',
-    qos: 1,
-    queue: { capacity: 5_000, policy: 'drop-oldest' },
-    filters: [statusFilter(prefix), metricsFilter(prefix)],
-    decode: (topic, payload): HopDecodeResult<SysItem> => {
-      const p = parseTopic(prefix, topic)
-      if (p?.kind === 'status') {
-        const r = decodeStatus(payload)
-        return r.ok
-          ? [{ kind: 'status', service: p.service, instance: p.instance, status: r.value }]
-          : r
-      }
-      if (p?.kind === 'metrics') {
-        const r = decodeMetrics(payload)
-        return r.ok
-          ? [{ kind: 'metrics', service: p.service, instance: p.instance, metrics: r.value }]
-          : r
-      }
-      return notOurs(topic)
-    },
-    seq: () => undefined,
-    ingest: () => undefined,
-    handle: (_key, items) => {
-      for (const it of items) {
-        if (it.kind === 'status') live.setStatus(it.service, it.instance, it.status, now())
-        else live.setMetrics(it.service, it.instance, it.metrics, now())
-      }
-    },
-  })
-  const rateOut = ctx.outbound({
-    name: 'rate',
-    qos: 1,
-    queue: { capacity: 100, policy: 'drop-oldest' },
-  })
-
-  function onRate(body: unknown): ApiAnswer {
-    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-    if (!isIdentifier(b.device)) {
-      return { status: 400, body: { error: 'device must be an identifier like "sim-1"' } }
-    }
-    const payload = encodeText({ hz: b.hz as number })
-    const r = decodeRate(payload)
-    if (!r.ok) return { status: 400, body: { error: r.error.message } }
-    const topic = rateTopic(prefix, b.device)
-    rateOut.publish(topic, encodeText(r.value))
-    log.info({ device: b.device, hz: r.value.hz }, 'rate command sent')
-    return { status: 202, body: { ok: true, topic, hz: r.value.hz } }
-  }
+  subscribeRaw(ctx, live)
+  subscribeWindows(ctx, live)
+  subscribeAnomalies(ctx, live)
+  subscribeSys(ctx, live, now)
+  const onRate = createRateHandler(ctx)
 
   const http = createHttpServer({
     host: config.host,
