@@ -6,21 +6,14 @@
  * cuts what arrived into one {@link Frame} for the browsers, decimating a sensor that sent more than a
  * frame may carry, and forgets a sensor that has been quiet for `expireAfterMs` (its history would
  * otherwise stay for good: sensors come and go, issue 11); `snapshot` is what a page that connects starts
- * from, whole or a share of it. Pure: no I/O, time passed in.
+ * from, whole or a share of it. The sensors are kept by server/live-sensors, the service instances by
+ * server/live-services. Pure: no I/O, time passed in.
  */
 import type { AnomalyEvent, ServiceMetrics, ServiceStatus, WindowAggregate } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
-import type {
-  AnomalyUpdate,
-  Frame,
-  PageConfig,
-  SampleColumns,
-  ServiceRow,
-  Snapshot,
-  WindowUpdate,
-} from '../protocol.js'
-import { SampleRing } from '../sample-ring.js'
-import { decimateMinMax } from './decimate.js'
+import type { AnomalyUpdate, Frame, PageConfig, Snapshot, WindowUpdate } from '../protocol.js'
+import { createLiveServices } from './live-services.js'
+import { createLiveSensors } from './live-sensors.js'
 
 /** Bounds of {@link createLiveState}. */
 export interface LiveStateOptions {
@@ -111,27 +104,6 @@ class ObjectRing<T> {
   }
 }
 
-interface SensorState {
-  pending: SampleColumns
-  /** Samples already decimated out of `pending` (a burst between two frames). */
-  pendingDecimated: number
-  readonly history: SampleRing
-  /** Something arrived since the last frame. */
-  active: boolean
-  /** When the last frame found it active (`now` of `takeFrame`); NaN before its first frame. */
-  lastActive: number
-}
-
-interface MutableServiceRow {
-  service: string
-  instance: string
-  status?: ServiceStatus
-  metrics?: ServiceMetrics
-  seenAt: number
-}
-
-const emptyColumns = (): SampleColumns => ({ seq: [], t: [], v: [], i: [] })
-
 /**
  * Creates the dashboard server's bounded state.
  *
@@ -143,88 +115,27 @@ const emptyColumns = (): SampleColumns => ({ seq: [], t: [], v: [], i: [] })
  * ```
  */
 export function createLiveState(options: LiveStateOptions): LiveState {
-  const { maxSamplesPerFrame, historySamples, maxSensors, maxServices } = options
-  const expireAfterMs = options.expireAfterMs ?? 0
-  // A sensor's pending run is decimated once it reaches this, so a burst between two frames stays bounded.
-  const pendingCap = Math.max(maxSamplesPerFrame * 8, 256)
-  const sensors = new Map<string, SensorState>()
-  const services = new Map<string, MutableServiceRow>()
-  const changedServices = new Set<string>()
+  const sensors = createLiveSensors({
+    maxSamplesPerFrame: options.maxSamplesPerFrame,
+    historySamples: options.historySamples,
+    maxSensors: options.maxSensors,
+    expireAfterMs: options.expireAfterMs ?? 0,
+  })
+  const services = createLiveServices(options.maxServices)
   const windowHistory = new ObjectRing<WindowUpdate>(options.windowHistory ?? 4096)
   const anomalyHistory = new ObjectRing<AnomalyUpdate>(options.anomalyHistory ?? 512)
   // The frame's own lists are bounded like the histories; an overflowing frame loses its oldest entries.
   const pendingWindows = new ObjectRing<WindowUpdate>(options.windowHistory ?? 4096)
   const pendingAnomalies = new ObjectRing<AnomalyUpdate>(options.anomalyHistory ?? 512)
-  let decimated = 0
   let overLimit = 0
   let frameOverflow = 0
-  let expired = 0
-
-  function sensor(key: string): SensorState | undefined {
-    let s = sensors.get(key)
-    if (s === undefined) {
-      if (sensors.size >= maxSensors) return undefined
-      s = {
-        pending: emptyColumns(),
-        pendingDecimated: 0,
-        history: new SampleRing(historySamples),
-        active: true,
-        lastActive: NaN,
-      }
-      sensors.set(key, s)
-    }
-    s.active = true
-    return s
-  }
-
-  function serviceRow(
-    service: string,
-    instance: string,
-    now: number,
-  ): MutableServiceRow | undefined {
-    const id = `${service}/${instance}`
-    let row = services.get(id)
-    if (row === undefined) {
-      if (services.size >= maxServices) return undefined
-      row = { service, instance, seenAt: now }
-      services.set(id, row)
-    }
-    row.seenAt = now
-    changedServices.add(id)
-    return row
-  }
-
-  function rows(ids: Iterable<string>): ServiceRow[] {
-    const out: ServiceRow[] = []
-    for (const id of ids) {
-      const r = services.get(id)
-      if (r !== undefined) out.push({ ...r })
-    }
-    return out
-  }
 
   return {
     addSamples(key, samples) {
-      const s = sensor(key)
-      if (s === undefined) {
-        overLimit += samples.length
-        return
-      }
-      for (const x of samples) {
-        const p = s.pending
-        p.seq.push(x.seq)
-        p.t.push(x.t)
-        p.v.push(x.value)
-        p.i.push(x.ingest)
-        s.history.push(x.seq, x.t, x.value, x.ingest)
-        if (p.v.length >= pendingCap) {
-          s.pending = decimateMinMax(p, maxSamplesPerFrame)
-          s.pendingDecimated += p.v.length - s.pending.v.length
-        }
-      }
+      if (!sensors.addSamples(key, samples)) overLimit += samples.length
     },
     addWindow(key, name, agg) {
-      if (sensor(key) === undefined) {
+      if (!sensors.touch(key)) {
         overLimit++
         return
       }
@@ -233,7 +144,7 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       if (pendingWindows.push(u)) frameOverflow++
     },
     addAnomaly(key, ev) {
-      if (sensor(key) === undefined) {
+      if (!sensors.touch(key)) {
         overLimit++
         return
       }
@@ -242,42 +153,22 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       if (pendingAnomalies.push(u)) frameOverflow++
     },
     setStatus(service, instance, status, now) {
-      const row = serviceRow(service, instance, now)
+      const row = services.row(service, instance, now)
       if (row === undefined) overLimit++
       else row.status = status
     },
     setMetrics(service, instance, metrics, now) {
-      const row = serviceRow(service, instance, now)
+      const row = services.row(service, instance, now)
       if (row === undefined) overLimit++
       else row.metrics = metrics
     },
     takeFrame(now) {
-      const raw: Record<string, SampleColumns> = {}
-      let any = false
-      let frameDecimated = 0
-      for (const [key, s] of sensors) {
-        if (s.active) {
-          s.active = false
-          s.lastActive = now
-        } else if (expireAfterMs > 0 && !(now - s.lastActive < expireAfterMs)) {
-          sensors.delete(key)
-          expired++
-          continue
-        }
-        if (s.pending.v.length === 0) continue
-        const cut = decimateMinMax(s.pending, maxSamplesPerFrame)
-        frameDecimated += s.pendingDecimated + s.pending.v.length - cut.v.length
-        raw[key] = cut
-        s.pending = emptyColumns()
-        s.pendingDecimated = 0
-        any = true
-      }
-      decimated += frameDecimated
+      const { raw, decimated } = sensors.cutFrame(now)
       if (
-        !any &&
+        Object.keys(raw).length === 0 &&
         pendingWindows.length === 0 &&
         pendingAnomalies.length === 0 &&
-        changedServices.size === 0
+        !services.changed
       )
         return undefined
       const frame: Frame = {
@@ -285,39 +176,31 @@ export function createLiveState(options: LiveStateOptions): LiveState {
         raw,
         windows: pendingWindows.toArray(),
         anomalies: pendingAnomalies.toArray(),
-        services: rows(changedServices),
-        decimated: frameDecimated,
+        services: services.takeChanged(),
+        decimated,
       }
       pendingWindows.clear()
       pendingAnomalies.clear()
-      changedServices.clear()
       return frame
     },
     snapshot(config, share = 1) {
       const part = Math.min(1, Math.max(0, share))
-      const raw: Record<string, SampleColumns> = {}
-      if (part > 0) {
-        for (const [key, s] of sensors) {
-          const all = s.history.columns()
-          raw[key] = part < 1 ? decimateMinMax(all, Math.ceil(all.v.length * part)) : all
-        }
-      }
       return {
         config,
-        raw,
+        raw: sensors.history(part),
         windows: windowHistory.toArray(Math.floor(windowHistory.length * part)),
         anomalies: anomalyHistory.toArray(Math.floor(anomalyHistory.length * part)),
-        services: rows(services.keys()),
+        services: services.all(),
       }
     },
     get stats() {
       return {
         sensors: sensors.size,
         services: services.size,
-        decimated,
+        decimated: sensors.decimated,
         overLimit,
         frameOverflow,
-        expired,
+        expired: sensors.expired,
       }
     },
   }
