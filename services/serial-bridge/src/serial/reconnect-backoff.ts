@@ -12,13 +12,13 @@ import type { BackoffOptions } from './serial-link.js'
 export interface ReconnectBackoff {
   /** Counts a failed attempt because of `problem`, logs it, and returns the delay before the next one. */
   next(problem: string): number
-  /** Notes that the port went down at `t`, unless it already was. */
-  markDown(t: number): void
+  /** Notes that the port went down now, unless it already was. */
+  markDown(): void
   /**
-   * Starts again from the initial delay (after a successful open at `t`); returns how long the port was
-   * down (0 when it never was).
+   * Starts again from the initial delay (after a successful open); returns how long the port was down
+   * (0 when it never was).
    */
-  reset(t: number): number
+  reset(): number
 }
 
 /** Creates a {@link ReconnectBackoff} for the port at `path`. */
@@ -26,6 +26,7 @@ export function createReconnectBackoff(
   path: string,
   backoff: BackoffOptions | undefined,
   log: BridgeLogger,
+  now: () => number,
 ): ReconnectBackoff {
   const initialMs = backoff?.initialMs ?? 500
   const maxMs = backoff?.maxMs ?? 10_000
@@ -49,11 +50,11 @@ export function createReconnectBackoff(
       }
       return delay
     },
-    markDown(t) {
-      if (downSince === 0) downSince = t
+    markDown() {
+      if (downSince === 0) downSince = now()
     },
-    reset(t) {
-      const wasDown = downSince > 0 ? t - downSince : 0
+    reset() {
+      const wasDown = downSince > 0 ? now() - downSince : 0
       attempt = 0
       lastProblem = ''
       downSince = 0

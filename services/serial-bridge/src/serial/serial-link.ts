@@ -110,7 +110,7 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
   const openPort = options.openPort ?? defaultPortFactory
   const resetDelayMs = options.resetDelayMs ?? 2000
   const now = options.now ?? epochMs
-  const backoff = createReconnectBackoff(path, options.backoff, log)
+  const backoff = createReconnectBackoff(path, options.backoff, log, now)
   const reader = createLineReader({
     maxLineBytes: options.maxLineBytes ?? 1024,
     onLine: options.onLine,
@@ -163,7 +163,7 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
       if (p !== port) return
       reader.begin()
       opens++
-      const wasDown = backoff.reset(now())
+      const wasDown = backoff.reset()
       log.info(
         { port: path, baudRate, discardedBytes: reader.discarded, opens },
         describeOpened(path, baudRate, opens, wasDown),
@@ -189,7 +189,7 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
       isStopped: () => state === 'stopped',
       data: onData,
       failed: (problem) => {
-        backoff.markDown(now())
+        backoff.markDown()
         scheduleRetry(problem)
       },
       opened: () => {
