@@ -7,7 +7,12 @@
  * their own modules.
  */
 import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
-import { resolveBridgeConfig, type SerialBridgeConfigSchema } from './config.js'
+import {
+  resolveBridgeConfig,
+  type ResolvedBridgeConfig,
+  type SerialBridgeConfig,
+  type SerialBridgeConfigSchema,
+} from './config.js'
 import { createDownstreamPressure, downstreamHopSpec } from './handlers/downstream.js'
 import { createRateHandler, rateHopSpec } from './handlers/rate.js'
 import type { BridgeLogger } from './logger.js'
@@ -31,6 +36,58 @@ export interface SerialBridge extends ServiceImpl {
   readonly publisher: RawPublisher
 }
 
+/** The bridge's source for its mode; the serial source is also returned as such, for its metrics. */
+function createBridgeSource(
+  config: SerialBridgeConfig,
+  resolved: ResolvedBridgeConfig,
+  deps: SerialBridgeDeps,
+  log: BridgeLogger,
+): { source: BridgeSource; serial?: SerialSource } {
+  const [device] = resolved.devices as [string]
+  switch (config.mode) {
+    case 'serial': {
+      const serial = createSerialSource({
+        device,
+        port: config.port,
+        baudRate: config.baud,
+        channels: resolved.channels,
+        ranges: config.ranges,
+        requireChecksum: config.checksum === 'required',
+        resetDelayMs: config.resetDelayMs,
+        backoff: config.reconnect,
+        mismatch: config.mismatch,
+        governor: config.governor.enabled ? config.governor : false,
+        ...(config.rateHz !== undefined ? { rateHz: config.rateHz } : {}),
+        ...(deps.openPort !== undefined ? { openPort: deps.openPort } : {}),
+        logger: log,
+      })
+      return { source: serial, serial }
+    }
+    case 'sim':
+      return {
+        source: createSimSource({
+          ...config.sim,
+          rateHz: config.rateHz ?? config.sim.rateHz,
+          devices: resolved.devices,
+          channels: resolved.channels,
+          logger: log,
+        }),
+      }
+    case 'replay':
+      return {
+        source: createReplaySource({
+          device,
+          file: config.replay.file,
+          ...(resolved.channels.length > 0 ? { channels: resolved.channels } : {}),
+          speed: config.replay.speed,
+          time: config.replay.time,
+          loop: config.replay.loop,
+          logger: log,
+        }),
+      }
+  }
+}
+
 /**
  * Builds the serial bridge from its runtime context.
  *
@@ -46,49 +103,8 @@ export function createSerialBridgeService(
   const { config, prefix } = ctx
   const resolved = resolveBridgeConfig(config)
   const log = ctx.log.child({ component: config.mode }) as unknown as BridgeLogger
-  const [device] = resolved.devices as [string]
 
-  let source: BridgeSource
-  let serial: SerialSource | undefined
-  switch (config.mode) {
-    case 'serial':
-      source = serial = createSerialSource({
-        device,
-        port: config.port,
-        baudRate: config.baud,
-        channels: resolved.channels,
-        ranges: config.ranges,
-        requireChecksum: config.checksum === 'required',
-        resetDelayMs: config.resetDelayMs,
-        backoff: config.reconnect,
-        mismatch: config.mismatch,
-        governor: config.governor.enabled ? config.governor : false,
-        ...(config.rateHz !== undefined ? { rateHz: config.rateHz } : {}),
-        ...(deps.openPort !== undefined ? { openPort: deps.openPort } : {}),
-        logger: log,
-      })
-      break
-    case 'sim':
-      source = createSimSource({
-        ...config.sim,
-        rateHz: config.rateHz ?? config.sim.rateHz,
-        devices: resolved.devices,
-        channels: resolved.channels,
-        logger: log,
-      })
-      break
-    case 'replay':
-      source = createReplaySource({
-        device,
-        file: config.replay.file,
-        ...(resolved.channels.length > 0 ? { channels: resolved.channels } : {}),
-        speed: config.replay.speed,
-        time: config.replay.time,
-        loop: config.replay.loop,
-        logger: log,
-      })
-      break
-  }
+  const { source, serial } = createBridgeSource(config, resolved, deps, log)
 
   // Raw samples: QoS 1 so that loss after the bridge is visible as unexplained loss (§6), drop-oldest
   // because live monitoring wants the newest data; both can be changed under `hops.raw`.

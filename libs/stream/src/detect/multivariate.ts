@@ -32,6 +32,7 @@
  */
 
 import { DetectErrorCode, StreamError } from '../errors.js'
+import { createCorrelationModel } from './correlation-model.js'
 import { createLearningGate, type LearningState } from './learning.js'
 import {
   checkInteger,
@@ -130,51 +131,6 @@ export function chiSquareToZ(x: number, d: number): number {
 }
 
 /**
- * Inverts a symmetric positive definite matrix (row-major, n×n) into `out` by Cholesky (`l`, `inv`: scratch);
- * returns false when it is not positive definite.
- */
-function invertSpd(
-  a: Float64Array,
-  n: number,
-  l: Float64Array,
-  inv: Float64Array,
-  out: Float64Array,
-): boolean {
-  // a = L Lᵀ
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j]!
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!
-      if (i === j) {
-        if (!(s > 0)) return false
-        l[i * n + i] = Math.sqrt(s)
-      } else {
-        l[i * n + j] = s / l[j * n + j]!
-      }
-    }
-  }
-  // out = (L⁻¹)ᵀ L⁻¹: first L⁻¹ into the upper part of `out`'s rows, column by column.
-  inv.fill(0)
-  for (let j = 0; j < n; j++) {
-    inv[j * n + j] = 1 / l[j * n + j]!
-    for (let i = j + 1; i < n; i++) {
-      let s = 0
-      for (let k = j; k < i; k++) s -= l[i * n + k]! * inv[k * n + j]!
-      inv[i * n + j] = s / l[i * n + i]!
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0
-      for (let k = i; k < n; k++) s += inv[k * n + i]! * inv[k * n + j]!
-      out[i * n + j] = s
-      out[j * n + i] = s
-    }
-  }
-  return true
-}
-
-/**
  * Creates a multivariate detector over `d` ≥ 2 channels.
  *
  * @throws StreamError `SLUICE_ERR_DETECT_INVALID_OPTIONS` on a bad option.
@@ -207,83 +163,7 @@ export function createMultivariateDetector(
   )
   const runs = createRunClassifier(checkInteger('sustain', options.sustain ?? 5, 1))
 
-  let n = 0
-  const mean = new Float64Array(d)
-  const cov = new Float64Array(d * d)
-  const precision = new Float64Array(d * d) // R_λ⁻¹
-  const corr = new Float64Array(d * d)
-  const chol = new Float64Array(d * d)
-  const lInv = new Float64Array(d * d)
-  const std = new Float64Array(d)
-  const z = new Float64Array(d)
-  const pz = new Float64Array(d)
-  const delta = new Float64Array(d)
-  let sinceRefresh = Number.POSITIVE_INFINITY
-  let haveInverse = false
-
-  // Per channel: the last value and the smallest non-zero step seen (∞ before one).
-  const last = new Float64Array(d).fill(Number.NaN)
-  const step = new Float64Array(d).fill(Number.POSITIVE_INFINITY)
-  const stdOf = (i: number): number => {
-    const s = Math.sqrt(Math.max(0, cov[i * d + i]!))
-    const resolution = stepFloor && Number.isFinite(step[i]!) ? step[i]! : 0
-    const floor = Math.max(1e-9, minRelStd * Math.abs(mean[i]!), resolution)
-    return s > floor ? s : floor
-  }
-
-  const refreshInverse = (): void => {
-    for (let i = 0; i < d; i++) std[i] = stdOf(i)
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        const r = i === j ? 1 : cov[i * d + j]! / (std[i]! * std[j]!)
-        // Clamp rounding beyond ±1, then shrink towards the identity.
-        const c = r > 1 ? 1 : r < -1 ? -1 : r
-        corr[i * d + j] = i === j ? 1 : (1 - shrinkage) * c
-      }
-    }
-    haveInverse = invertSpd(corr, d, chol, lInv, precision)
-    sinceRefresh = 0
-  }
-
-  const learn = (values: ArrayLike<number>, weight: number): void => {
-    n++
-    for (let i = 0; i < d; i++) {
-      const move = Math.abs(values[i]! - last[i]!)
-      if (move > 0 && move < step[i]!) step[i] = move
-      last[i] = values[i]!
-    }
-    const a = Math.max(1 / n, alpha) * weight
-    for (let i = 0; i < d; i++) {
-      const di = values[i]! - mean[i]!
-      delta[i] = di
-      mean[i] = mean[i]! + a * di
-    }
-    // C ← (1 − a)(C + a δδᵀ); the first point has no spread yet.
-    for (let i = 0; i < d; i++) {
-      const ai = a * delta[i]!
-      for (let j = 0; j <= i; j++) {
-        const v = (1 - a) * (cov[i * d + j]! + ai * delta[j]!)
-        cov[i * d + j] = v
-        cov[j * d + i] = v
-      }
-    }
-  }
-
-  /** Which channels explain the current point (`z`, `pz`): O(d log d), only for unusual points. */
-  const explain = (): { contributions: Float64Array; top: number[] } => {
-    const contributions = new Float64Array(d)
-    const residual = new Float64Array(d)
-    let best = 0
-    for (let i = 0; i < d; i++) {
-      contributions[i] = z[i]! * pz[i]!
-      residual[i] = Math.abs(pz[i]!) / Math.sqrt(haveInverse ? precision[i * d + i]! : 1)
-      if (residual[i]! > best) best = residual[i]!
-    }
-    const top: number[] = []
-    for (let i = 0; i < d; i++) if (best > 0 && residual[i]! >= 0.6 * best) top.push(i)
-    top.sort((a, b) => residual[b]! - residual[a]!)
-    return { contributions, top: top.slice(0, 3) }
-  }
+  const model = createCorrelationModel(d, { alpha, shrinkage, refresh, minRelStd, stepFloor })
 
   const quiet = (learning: boolean): MultivariateDetection => ({
     score: 0,
@@ -293,7 +173,7 @@ export function createMultivariateDetector(
     kind: 'spike',
     alert: false,
     learning,
-    baseline: { mean: d, std: Math.sqrt(2 * d), n },
+    baseline: { mean: d, std: Math.sqrt(2 * d), n: model.n },
     d2: 0,
     contributions: NOTHING.contributions,
     top: NOTHING.top,
@@ -307,35 +187,17 @@ export function createMultivariateDetector(
     },
     update(t, values) {
       for (let i = 0; i < d; i++) if (!Number.isFinite(values[i])) return quiet(gate.learning)
-      if (n < 2) {
-        learn(values, 1)
+      if (model.n < 2) {
+        model.learn(values, 1)
         return quiet(gate.observe(t))
       }
-      if (sinceRefresh >= refresh) refreshInverse()
-      sinceRefresh++
-      for (let i = 0; i < d; i++) z[i] = (values[i]! - mean[i]!) / stdOf(i)
-      let d2 = 0
-      if (haveInverse) {
-        for (let i = 0; i < d; i++) {
-          let s = 0
-          const row = i * d
-          for (let j = 0; j < d; j++) s += precision[row + j]! * z[j]!
-          pz[i] = s
-          d2 += z[i]! * s
-        }
-      } else {
-        // Singular even after shrinkage (λ = 0 and collinear channels): fall back to independent channels.
-        for (let i = 0; i < d; i++) {
-          pz[i] = z[i]!
-          d2 += z[i]! * z[i]!
-        }
-      }
+      const d2 = model.distance(values)
       const score = Math.max(0, chiSquareToZ(d2, d))
       const learning = gate.observe(t)
-      learn(values, score > clip ? clip / score : 1)
+      model.learn(values, score > clip ? clip / score : 1)
 
       const alert = !learning && score > thresholds.alert
-      const explained = score > thresholds.unusual ? explain() : NOTHING
+      const explained = score > thresholds.unusual ? model.explain() : NOTHING
       const kind = runs.classify(alert, 1)
       return {
         score,
@@ -345,24 +207,14 @@ export function createMultivariateDetector(
         kind,
         alert,
         learning,
-        baseline: { mean: d, std: Math.sqrt(2 * d), n },
+        baseline: { mean: d, std: Math.sqrt(2 * d), n: model.n },
         d2,
         contributions: explained.contributions,
         top: explained.top,
       }
     },
     snapshot() {
-      return {
-        d,
-        n,
-        mean: Array.from(mean),
-        cov: Array.from(cov),
-        precision: haveInverse ? Array.from(precision) : null,
-        sinceRefresh: Number.isFinite(sinceRefresh) ? sinceRefresh : refresh,
-        step: Array.from(step, (v) => (Number.isFinite(v) ? v : null)),
-        last: Array.from(last, (v) => (Number.isNaN(v) ? null : v)),
-        learning: gate.snapshot(),
-      }
+      return { ...model.snapshot(), learning: gate.snapshot() }
     },
     restore(state) {
       if (state.d !== d) {
@@ -371,26 +223,13 @@ export function createMultivariateDetector(
           `A multivariate state for ${state.d} channels cannot be restored into a detector of ${d}`,
         )
       }
-      n = state.n
-      mean.set(state.mean)
-      cov.set(state.cov)
+      model.restore(state)
       gate.restore(state.learning)
-      haveInverse = state.precision !== null
-      if (state.precision !== null) precision.set(state.precision)
-      state.step.forEach((v, i) => (step[i] = v ?? Number.POSITIVE_INFINITY))
-      state.last.forEach((v, i) => (last[i] = v ?? Number.NaN))
-      sinceRefresh = haveInverse ? state.sinceRefresh : Number.POSITIVE_INFINITY
     },
     reset() {
-      n = 0
-      mean.fill(0)
-      cov.fill(0)
-      last.fill(Number.NaN)
-      step.fill(Number.POSITIVE_INFINITY)
+      model.reset()
       gate.reset()
       runs.reset()
-      sinceRefresh = Number.POSITIVE_INFINITY
-      haveInverse = false
     },
   }
 }

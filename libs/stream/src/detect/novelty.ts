@@ -28,6 +28,7 @@
 
 import { DetectErrorCode, StreamError } from '../errors.js'
 import { checkInteger, checkNumber } from './levels.js'
+import { createNoveltyMap, NOVELTY_LEVELS } from './novelty-map.js'
 import type { AnomalyKind, Detection, Detector } from './types.js'
 
 /** Options of {@link createNoveltyDetector}. */
@@ -54,8 +55,7 @@ export interface NoveltyOptions {
   readonly alpha?: number
 }
 
-/** Likelihood of each novelty, strongest first. */
-export const NOVELTY_LEVELS = Object.freeze({ excursion: 1, newValue: 0.95, newContext: 0.9 })
+export { NOVELTY_LEVELS }
 
 /** Largest likelihood of a point that brings no novelty, or is inside a refractory period. */
 const QUIET_CAP = 0.4
@@ -71,30 +71,13 @@ function checkBins(name: string, value: number): number {
   return value
 }
 
-/**
- * Re-projects a visited-slice bit map from the range `[oldMin, oldMin + oldSpan]` onto
- * `[newMin, newMin + newSpan]`: each visited old slice marks the new slice that holds its centre. (Marking
- * every new slice an old one overlaps would over-mark a little more at each widening, until the map says
- * "seen" where the signal never went; the centre rule tracks exact visited-slice bookkeeping closely.)
- */
-function reproject(
-  mask: number,
-  bins: number,
-  oldMin: number,
-  oldSpan: number,
-  newMin: number,
-  newSpan: number,
-): number {
-  let out = 0
-  const oldWidth = oldSpan / bins
-  const scale = bins / newSpan
-  for (let j = 0; j < bins; j++) {
-    if ((mask & (1 << j)) === 0) continue
-    const centre = oldMin + (j + 0.5) * oldWidth
-    const k = Math.floor((centre - newMin) * scale)
-    out |= 1 << (k < 0 ? 0 : k >= bins ? bins - 1 : k)
-  }
-  return out
+/** The kind of anomaly each novelty suggests. */
+function kindOf(novelty: number): AnomalyKind {
+  return novelty === NOVELTY_LEVELS.newValue
+    ? 'shift'
+    : novelty === NOVELTY_LEVELS.newContext
+      ? 'drift'
+      : 'spike'
 }
 
 /**
@@ -126,38 +109,11 @@ export function createNoveltyDetector(options: NoveltyOptions = {}): Detector {
   const alert = checkNumber('alert', options.alert ?? 0.9, 0, 1)
   const alpha = checkNumber('alpha', options.alpha ?? 0.01, 0, 1)
 
+  const seen = createNoveltyMap({ bins, contextBins, phases, tolerance, maxContextRate })
   let n = 0
-  let min = 0
-  let max = 0
-  let visited = 0
-  const contexts = new Uint32Array(Math.max(phases, 1))
-  let contextEvents = 0
   let sinceAlert = Number.POSITIVE_INFINITY
   let mean = 0
   let variance = 0
-
-  const sliceOf = (value: number, slices: number): number => {
-    const span = max - min
-    if (span <= 0) return 0
-    const s = Math.floor(((value - min) / span) * slices)
-    return s < 0 ? 0 : s >= slices ? slices - 1 : s
-  }
-
-  /** Widens the seen range to include `value`, re-projecting the visited maps. */
-  const widen = (value: number): void => {
-    const newMin = Math.min(min, value)
-    const newMax = Math.max(max, value)
-    const oldSpan = max - min
-    const newSpan = newMax - newMin
-    if (oldSpan > 0) {
-      visited = reproject(visited, bins, min, oldSpan, newMin, newSpan)
-      for (let p = 0; p < contexts.length; p++) {
-        contexts[p] = reproject(contexts[p]!, contextBins, min, oldSpan, newMin, newSpan)
-      }
-    }
-    min = newMin
-    max = newMax
-  }
 
   const phaseOf = (t: number): number => {
     if (phases === 0 || !Number.isFinite(t)) return 0
@@ -180,38 +136,9 @@ export function createNoveltyDetector(options: NoveltyOptions = {}): Detector {
           baseline,
         }
       }
-      let novelty = 0
-      let kind: AnomalyKind = 'spike'
       const phase = phaseOf(t)
-      if (n === 0) {
-        min = value
-        max = value
-      } else {
-        const span = max - min
-        const margin = span * tolerance
-        if (value > max + margin || value < min - margin) {
-          // A flat signal so far (span 0) that moves is an excursion too.
-          novelty = NOVELTY_LEVELS.excursion
-          kind = 'spike'
-        }
-        if (value > max || value < min) widen(value)
-        const slice = 1 << sliceOf(value, bins)
-        if (novelty === 0 && (visited & slice) === 0 && span > 0) {
-          novelty = NOVELTY_LEVELS.newValue
-          kind = 'shift'
-        }
-        if (phases > 0 && span > 0) {
-          const c = 1 << sliceOf(value, contextBins)
-          if ((contexts[phase]! & c) === 0) {
-            // Only once new contexts have become rare: early on, every phase of the day is new.
-            if (novelty === 0 && (contextEvents + 1) / (n + 1) < maxContextRate) {
-              novelty = NOVELTY_LEVELS.newContext
-              kind = 'drift'
-            }
-            contextEvents++
-          }
-        }
-      }
+      let novelty = seen.novelty(value, phase, n)
+      const kind = kindOf(novelty)
       if (n < minSamples) novelty = 0
 
       const std = Math.sqrt(variance)
@@ -222,8 +149,7 @@ export function createNoveltyDetector(options: NoveltyOptions = {}): Detector {
       sinceAlert++
 
       // Learn only after scoring, so there is no look-ahead.
-      visited |= 1 << sliceOf(value, bins)
-      if (phases > 0) contexts[phase]! |= 1 << sliceOf(value, contextBins)
+      seen.learn(value, phase)
       n++
       if (n === 1) mean = value
       const d = value - mean
@@ -247,11 +173,7 @@ export function createNoveltyDetector(options: NoveltyOptions = {}): Detector {
     },
     reset() {
       n = 0
-      min = 0
-      max = 0
-      visited = 0
-      contexts.fill(0)
-      contextEvents = 0
+      seen.reset()
       sinceAlert = Number.POSITIVE_INFINITY
       mean = 0
       variance = 0

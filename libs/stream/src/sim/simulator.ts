@@ -206,30 +206,12 @@ function anomalyOffset(c: ChannelState, seq: number): number {
   return off
 }
 
-/**
- * Creates a simulator. Deterministic: the same options give the same lines for the same sequence of calls.
- *
- * @example
- * ```ts
- * const sim = createSimulator({
- *   startTime: Date.parse('2026-01-01T00:00:00Z'),
- *   seed: 7,
- *   devices: [{ id: 'bench', rateHz: 10, channels: [
- *     { name: 'light', base: 500, amplitude: 100, noiseStd: 5, decimals: 0,
- *       anomalies: [{ kind: 'spike', at: 300, magnitude: 200 }] },
- *     { name: 'temp', base: 21, amplitude: 0.5, noiseStd: 0.05, decimals: 2 },
- *   ] }],
- * })
- * for (const line of sim.advance(Date.parse('2026-01-01T00:01:00Z'))) console.log(line.seq, line.values)
- * sim.injected() // [{ device: 'bench', channel: 'light', kind: 'spike', seq: 300, magnitude: 200, t: … }]
- * ```
- */
-export function createSimulator(options: SimulatorOptions): Simulator {
+/** Validates the device specs and builds each device's and channel's state, at `startTime`. */
+function createDeviceStates(options: SimulatorOptions): DeviceState[] {
   const seed = options.seed ?? 1
-  const maxLines = options.maxLinesPerAdvance ?? 100_000
   const t0 = options.startTime
   const ids = new Set<string>()
-  const devices: DeviceState[] = options.devices.map((d) => {
+  return options.devices.map((d) => {
     if (ids.has(d.id)) {
       throw new StreamError(SimErrorCode.InvalidSpec, `simulated device '${d.id}' is defined twice`)
     }
@@ -275,26 +257,83 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       })),
     }
   })
+}
+
+/** The key under which the event time of an injected anomaly is remembered. */
+function injectedKey(device: string, channel: string, seq: number): string {
+  return `${device}\u0000${channel}\u0000${seq}`
+}
+
+/** The value of channel `c` at sequence number `seq`, `dt` ms after the start, under the device's `load`. */
+function channelValue(c: ChannelState, seq: number, dt: number, load: number): number {
+  let v =
+    c.base +
+    c.amplitude * Math.sin(c.omega * dt + c.phase) +
+    (c.trend * dt) / 1000 +
+    c.noiseStd * c.prng.gaussian()
+  if (c.anomalies.length > 0) v += anomalyOffset(c, seq)
+  if (c.loadGain !== 0) v += (seq < c.decoupleUntil ? -1 : 1) * c.loadGain * load
+  if (c.spec.min !== undefined && v < c.spec.min) v = c.spec.min
+  if (c.spec.max !== undefined && v > c.spec.max) v = c.spec.max
+  if (c.scale !== undefined) v = Math.round(v * c.scale) / c.scale
+  return v
+}
+
+/** The device's shared load at `dt` ms after the start (0 without one). */
+function loadOf(d: DeviceState, dt: number): number {
+  const l = d.load
+  return l === undefined ? 0 : l.amplitude * Math.sin(l.omega * dt) + l.noiseStd * l.prng.gaussian()
+}
+
+/** Every planned anomaly, with the event time of those already reached (`seenT`). */
+function listInjected(
+  devices: readonly DeviceState[],
+  seenT: ReadonlyMap<string, number>,
+): InjectedAnomaly[] {
+  const list: InjectedAnomaly[] = []
+  for (const d of devices) {
+    for (const c of d.channels) {
+      for (const a of c.anomalies) {
+        const t = seenT.get(injectedKey(d.id, c.spec.name, a.at))
+        list.push({
+          device: d.id,
+          channel: c.spec.name,
+          kind: a.kind,
+          seq: a.at,
+          magnitude: a.magnitude,
+          ...(a.duration !== undefined ? { duration: a.duration } : {}),
+          ...(t !== undefined ? { t } : {}),
+        })
+      }
+    }
+  }
+  return list
+}
+
+/**
+ * Creates a simulator. Deterministic: the same options give the same lines for the same sequence of calls.
+ *
+ * @example
+ * ```ts
+ * const sim = createSimulator({
+ *   startTime: Date.parse('2026-01-01T00:00:00Z'),
+ *   seed: 7,
+ *   devices: [{ id: 'bench', rateHz: 10, channels: [
+ *     { name: 'light', base: 500, amplitude: 100, noiseStd: 5, decimals: 0,
+ *       anomalies: [{ kind: 'spike', at: 300, magnitude: 200 }] },
+ *     { name: 'temp', base: 21, amplitude: 0.5, noiseStd: 0.05, decimals: 2 },
+ *   ] }],
+ * })
+ * for (const line of sim.advance(Date.parse('2026-01-01T00:01:00Z'))) console.log(line.seq, line.values)
+ * sim.injected() // [{ device: 'bench', channel: 'light', kind: 'spike', seq: 300, magnitude: 200, t: … }]
+ * ```
+ */
+export function createSimulator(options: SimulatorOptions): Simulator {
+  const maxLines = options.maxLinesPerAdvance ?? 100_000
+  const t0 = options.startTime
+  const devices = createDeviceStates(options)
   const byId = new Map(devices.map((d) => [d.id, d]))
   const seenT = new Map<string, number>()
-
-  const injectedKey = (device: string, channel: string, seq: number): string =>
-    `${device}\u0000${channel}\u0000${seq}`
-
-  const valueOf = (c: ChannelState, seq: number, t: number, load: number): number => {
-    const dt = t - t0
-    let v =
-      c.base +
-      c.amplitude * Math.sin(c.omega * dt + c.phase) +
-      (c.trend * dt) / 1000 +
-      c.noiseStd * c.prng.gaussian()
-    if (c.anomalies.length > 0) v += anomalyOffset(c, seq)
-    if (c.loadGain !== 0) v += (seq < c.decoupleUntil ? -1 : 1) * c.loadGain * load
-    if (c.spec.min !== undefined && v < c.spec.min) v = c.spec.min
-    if (c.spec.max !== undefined && v > c.spec.max) v = c.spec.max
-    if (c.scale !== undefined) v = Math.round(v * c.scale) / c.scale
-    return v
-  }
 
   const getDevice = (id: string): DeviceState => {
     const d = byId.get(id)
@@ -312,14 +351,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       for (const d of devices) {
         while (d.nextT <= now && budget > 0) {
           const values = new Array<number>(d.channels.length)
-          const l = d.load
-          const load =
-            l === undefined
-              ? 0
-              : l.amplitude * Math.sin(l.omega * (d.nextT - t0)) + l.noiseStd * l.prng.gaussian()
+          const load = loadOf(d, d.nextT - t0)
           for (let i = 0; i < d.channels.length; i++) {
             const c = d.channels[i]!
-            values[i] = valueOf(c, d.seq, d.nextT, load)
+            values[i] = channelValue(c, d.seq, d.nextT - t0, load)
             // A plan holds ~1000 anomalies: scanning it for every sample was the bridge's hottest loop
             // (bench/mesh/throughput.ts --cpu-prof).
             if (c.anomalyAt.has(d.seq)) {
@@ -356,24 +391,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       return min
     },
     injected() {
-      const list: InjectedAnomaly[] = []
-      for (const d of devices) {
-        for (const c of d.channels) {
-          for (const a of c.anomalies) {
-            const t = seenT.get(injectedKey(d.id, c.spec.name, a.at))
-            list.push({
-              device: d.id,
-              channel: c.spec.name,
-              kind: a.kind,
-              seq: a.at,
-              magnitude: a.magnitude,
-              ...(a.duration !== undefined ? { duration: a.duration } : {}),
-              ...(t !== undefined ? { t } : {}),
-            })
-          }
-        }
-      }
-      return list
+      return listInjected(devices, seenT)
     },
   }
 }

@@ -8,10 +8,11 @@
  * missing at start. Every state change is logged once, in words an operator can act on; retries in between
  * are debug-level so an unplugged board does not flood the log.
  */
-import { ReadlineParser } from '@serialport/parser-readline'
 import { SerialPort } from 'serialport'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import { epochMs } from '@sluice/contract'
+import { createLineReader } from './line-reader.js'
+import { createReconnectBackoff, formatMs } from './reconnect-backoff.js'
 
 /** The part of a `SerialPort` the link uses (tests may inject a fake). */
 export interface SerialPortLike {
@@ -108,40 +109,24 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
   const log = options.logger ?? silentLogger
   const openPort = options.openPort ?? defaultPortFactory
   const resetDelayMs = options.resetDelayMs ?? 2000
-  const maxLineBytes = options.maxLineBytes ?? 1024
-  const initialMs = options.backoff?.initialMs ?? 500
-  const maxMs = options.backoff?.maxMs ?? 10_000
-  const factor = options.backoff?.factor ?? 2
   const now = options.now ?? epochMs
+  const backoff = createReconnectBackoff(path, options.backoff, log, now)
+  const reader = createLineReader({
+    maxLineBytes: options.maxLineBytes ?? 1024,
+    onLine: options.onLine,
+    onOverlong: options.onOverlong,
+    now,
+  })
 
   let state: SerialLinkState = 'idle'
   let port: SerialPortLike | undefined
-  let parser: ReadlineParser | undefined
   let timer: NodeJS.Timeout | undefined
-  let attempt = 0
   let opens = 0
-  let lastProblem = ''
-  let downSince = 0
-  // Reading state of the current connection.
-  let skipToNewline = false
-  let sinceNewline = 0
-  let discarded = 0
-  let lastDiscarded = 0x0a
 
   const setState = (s: SerialLinkState): void => {
     if (state === s) return
     state = s
     options.onState?.(s)
-  }
-
-  const newParser = (): ReadlineParser => {
-    // latin1 maps each byte to one character, so garbage stays visible as bytes above 0x7F for the
-    // mismatch detector (utf8 would fold it into U+FFFD) and the checksum is computed over the bytes.
-    const p = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' })
-    p.on('data', (line: string) => {
-      options.onLine(line, now())
-    })
-    return p
   }
 
   /** Lets go of the port, its parser and any timer; resolves once the port is closed. */
@@ -150,101 +135,38 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
     port = undefined
     if (timer) clearTimeout(timer)
     timer = undefined
-    parser?.removeAllListeners()
-    parser?.destroy()
-    parser = undefined
-    if (p === undefined) return Promise.resolve()
-    p.removeAllListeners()
-    // A vanished port may still report errors; they are expected and must not crash the process.
-    p.on('error', () => undefined)
-    if (!p.isOpen) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      p.close(() => {
-        resolve()
-      })
-    })
+    reader.close()
+    return p === undefined ? Promise.resolve() : releasePort(p)
   }
 
   const scheduleRetry = (problem: string): void => {
     if (state === 'stopped') return
     void dispose()
-    const delay = Math.min(maxMs, initialMs * factor ** attempt)
-    attempt++
-    if (problem !== lastProblem) {
-      // Log each distinct problem once; the repeated retries of an unplugged board go to debug.
-      log.warn(
-        { port: path, retryInMs: delay },
-        `${problem}. Retrying in ${formatMs(delay)}, with backoff up to ${formatMs(maxMs)}.`,
-      )
-      lastProblem = problem
-    } else {
-      log.debug({ port: path, retryInMs: delay, attempt }, `retrying ${path}`)
-    }
+    const delay = backoff.next(problem)
     setState('waiting')
     timer = setTimeout(tryOpen, delay)
   }
 
   const onData = (chunk: Buffer): void => {
-    if (state === 'settling') {
-      discarded += chunk.length
-      lastDiscarded = chunk[chunk.length - 1] ?? lastDiscarded
-      return
-    }
-    if (state !== 'open' || parser === undefined) return
-    let data = chunk
-    if (skipToNewline) {
-      const nl = data.indexOf(0x0a)
-      if (nl < 0) return
-      data = data.subarray(nl + 1)
-      skipToNewline = false
-      sinceNewline = 0
-    }
-    // Bound the parser's buffer: ReadlineParser keeps everything until a delimiter, and a baud mismatch
-    // can go on for long without producing one. (A long line inside one chunk is bounded by the chunk
-    // size and rejected as too long by the line parser.)
-    const last = data.lastIndexOf(0x0a)
-    if (last < 0) {
-      sinceNewline += data.length
-      if (sinceNewline > maxLineBytes) {
-        options.onOverlong?.(sinceNewline, now())
-        parser.removeAllListeners()
-        parser.destroy()
-        parser = newParser()
-        skipToNewline = true
-        sinceNewline = 0
-        return
-      }
-    } else {
-      sinceNewline = data.length - last - 1
-    }
-    parser.write(data)
+    if (state === 'settling') reader.discard(chunk)
+    else if (state === 'open') reader.feed(chunk)
   }
 
   const onOpened = (p: SerialPortLike): void => {
     if (p !== port) return
     setState('settling')
-    discarded = 0
-    lastDiscarded = 0x0a
+    reader.settle()
     // Drop whatever the OS buffered before we opened.
     p.flush(() => undefined)
     timer = setTimeout(() => {
       timer = undefined
       if (p !== port) return
-      parser = newParser()
-      sinceNewline = 0
-      // If the board was mid-line when the wait ended (a sketch that does not reset on open), the next
-      // bytes finish a line whose start we threw away: skip to the next line break.
-      skipToNewline = discarded > 0 && lastDiscarded !== 0x0a
+      reader.begin()
       opens++
-      const wasDown = downSince > 0 ? now() - downSince : 0
-      attempt = 0
-      lastProblem = ''
-      downSince = 0
+      const wasDown = backoff.reset()
       log.info(
-        { port: path, baudRate, discardedBytes: discarded, opens },
-        opens === 1
-          ? `Port ${path} open at ${baudRate} baud; reading lines`
-          : `Port ${path} is back after ${formatMs(wasDown)}; reading lines again`,
+        { port: path, baudRate, discardedBytes: reader.discarded, opens },
+        describeOpened(path, baudRate, opens, wasDown),
       )
       setState('open')
     }, resetDelayMs)
@@ -262,30 +184,17 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
       return
     }
     port = p
-    p.on('data', onData)
-    p.on('error', (err) => {
-      if (p !== port) return
-      if (downSince === 0) downSince = now()
-      scheduleRetry(describePortError(path, err))
-    })
-    p.on('close', (err) => {
-      if (p !== port || state === 'stopped') return
-      if (downSince === 0) downSince = now()
-      const why = err ? ` (${err.message})` : ''
-      scheduleRetry(`Port ${path} closed${why}: the device was unplugged or reset`)
-    })
-    p.open((err) => {
-      if (p !== port) {
-        // Stopped (or given up) while opening: do not leak the descriptor that just opened.
-        if (!err && p.isOpen) p.close(() => undefined)
-        return
-      }
-      if (err) {
-        if (downSince === 0) downSince = now()
-        scheduleRetry(describePortError(path, err))
-        return
-      }
-      onOpened(p)
+    watchPort(p, path, {
+      isCurrent: () => p === port,
+      isStopped: () => state === 'stopped',
+      data: onData,
+      failed: (problem) => {
+        backoff.markDown()
+        scheduleRetry(problem)
+      },
+      opened: () => {
+        onOpened(p)
+      },
     })
   }
 
@@ -297,8 +206,7 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
       return opens
     },
     start() {
-      if (state !== 'idle') return
-      tryOpen()
+      if (state === 'idle') tryOpen()
     },
     stop() {
       if (state === 'stopped') return Promise.resolve()
@@ -313,6 +221,60 @@ export function createSerialLink(options: SerialLinkOptions): SerialLink {
   }
 }
 
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`
+/** Lets go of a port: stops listening to it and closes it if open; resolves once it is closed. */
+function releasePort(p: SerialPortLike): Promise<void> {
+  p.removeAllListeners()
+  // A vanished port may still report errors; they are expected and must not crash the process.
+  p.on('error', () => undefined)
+  if (!p.isOpen) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    p.close(() => {
+      resolve()
+    })
+  })
+}
+
+/** What the log says when a port opens: the first time, or back after `wasDown` ms. */
+function describeOpened(path: string, baudRate: number, opens: number, wasDown: number): string {
+  return opens === 1
+    ? `Port ${path} open at ${baudRate} baud; reading lines`
+    : `Port ${path} is back after ${formatMs(wasDown)}; reading lines again`
+}
+
+/** What {@link watchPort} tells the link about one port. */
+interface PortEvents {
+  /** Whether this port is still the link's current one (not replaced or let go). */
+  readonly isCurrent: () => boolean
+  readonly isStopped: () => boolean
+  readonly data: (chunk: Buffer) => void
+  /** The port failed to open, failed, or closed, for the reason given. */
+  readonly failed: (problem: string) => void
+  /** The port opened. */
+  readonly opened: () => void
+}
+
+/** Listens to a port's data, errors and closing, and opens it; events of a port no longer current are ignored. */
+function watchPort(p: SerialPortLike, path: string, events: PortEvents): void {
+  p.on('data', events.data)
+  p.on('error', (err) => {
+    if (!events.isCurrent()) return
+    events.failed(describePortError(path, err))
+  })
+  p.on('close', (err) => {
+    if (!events.isCurrent() || events.isStopped()) return
+    const why = err ? ` (${err.message})` : ''
+    events.failed(`Port ${path} closed${why}: the device was unplugged or reset`)
+  })
+  p.open((err) => {
+    if (!events.isCurrent()) {
+      // Stopped (or given up) while opening: do not leak the descriptor that just opened.
+      if (!err && p.isOpen) p.close(() => undefined)
+      return
+    }
+    if (err) {
+      events.failed(describePortError(path, err))
+      return
+    }
+    events.opened()
+  })
 }

@@ -38,6 +38,58 @@ const CHUNK = 500
 const ID = /^[a-z0-9][a-z0-9_-]*$/
 
 /**
+ * Reads and parses the replay file, resolves the channel names (the file's value columns unless
+ * configured) and logs what will be replayed.
+ *
+ * @throws ReplayFileError when the file cannot be read or parsed, or has another number of value columns
+ *   than channels configured.
+ */
+async function loadReplay(
+  options: ReplaySourceOptions,
+  log: BridgeLogger,
+): Promise<{ data: ReplayData; channels: readonly string[] }> {
+  let text: string
+  try {
+    text = await readFile(options.file, 'utf8')
+  } catch (err) {
+    throw new ReplayFileError(
+      options.file,
+      `Cannot read replay file ${options.file}: ${(err as Error).message}. Check --replay.file.`,
+      { cause: err },
+    )
+  }
+  const data = parseReplayCsv(text, options.file)
+  let channels = options.channels ?? []
+  if (options.channels === undefined || options.channels.length === 0) {
+    channels = data.valueColumns.map((c, i) => (ID.test(c) ? c : `v${i + 1}`))
+  } else if (options.channels.length !== data.valueColumns.length) {
+    throw new ReplayFileError(
+      options.file,
+      `${options.file} has ${data.valueColumns.length} value column(s) (${data.valueColumns.join(', ')}) ` +
+        `but ${options.channels.length} channel(s) are configured (${options.channels.join(', ')}).`,
+    )
+  }
+  if (data.skipped > 0) {
+    log.warn(
+      { file: options.file, skipped: data.skipped, problems: data.problems },
+      `Replay file ${options.file}: skipped ${data.skipped} unusable row(s), e.g. ${data.problems[0] ?? ''}`,
+    )
+  }
+  log.info(
+    {
+      file: options.file,
+      rows: data.records.length,
+      format: data.format,
+      channels,
+      speed: options.speed,
+    },
+    `Replaying ${data.records.length} rows of ${options.file} ` +
+      (options.speed === 0 ? 'as fast as possible' : `at ${options.speed}× the recorded pace`),
+  )
+  return { data, channels }
+}
+
+/**
  * Creates a replay source.
  *
  * @example
@@ -125,43 +177,8 @@ export function createReplaySource(options: ReplaySourceOptions): ReplaySource {
     },
     done,
     async start(sink) {
-      let text: string
-      try {
-        text = await readFile(options.file, 'utf8')
-      } catch (err) {
-        throw new ReplayFileError(
-          options.file,
-          `Cannot read replay file ${options.file}: ${(err as Error).message}. Check --replay.file.`,
-          { cause: err },
-        )
-      }
-      const data = parseReplayCsv(text, options.file)
-      if (options.channels === undefined || options.channels.length === 0) {
-        channels = data.valueColumns.map((c, i) => (ID.test(c) ? c : `v${i + 1}`))
-      } else if (options.channels.length !== data.valueColumns.length) {
-        throw new ReplayFileError(
-          options.file,
-          `${options.file} has ${data.valueColumns.length} value column(s) (${data.valueColumns.join(', ')}) ` +
-            `but ${options.channels.length} channel(s) are configured (${options.channels.join(', ')}).`,
-        )
-      }
-      if (data.skipped > 0) {
-        log.warn(
-          { file: options.file, skipped: data.skipped, problems: data.problems },
-          `Replay file ${options.file}: skipped ${data.skipped} unusable row(s), e.g. ${data.problems[0] ?? ''}`,
-        )
-      }
-      log.info(
-        {
-          file: options.file,
-          rows: data.records.length,
-          format: data.format,
-          channels,
-          speed: options.speed,
-        },
-        `Replaying ${data.records.length} rows of ${options.file} ` +
-          (options.speed === 0 ? 'as fast as possible' : `at ${options.speed}× the recorded pace`),
-      )
+      const { data, channels: names } = await loadReplay(options, log)
+      channels = names
       const t0 = now()
       running = true
       run(data, sink).then(

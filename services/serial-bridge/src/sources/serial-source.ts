@@ -11,11 +11,10 @@
  * edge instead (the edge gate), with the drops counted.
  */
 import { epochMs, formatRateCommand, type ChannelRange } from '@sluice/contract'
-import { createLineIntake, type IntakeCounters, type IntakeResult } from '../line/line-intake.js'
-import { describeMismatch, type MismatchDetectorOptions } from '../line/mismatch-detector.js'
+import { createLineIntake, type IntakeCounters } from '../line/line-intake.js'
+import type { MismatchDetectorOptions } from '../line/mismatch-detector.js'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import type { DeviceBackpressure } from '../publish/device-metrics.js'
-import { createEdgeGate } from '../publish/edge-gate.js'
 import {
   createRateGovernor,
   type RateGovernor,
@@ -27,6 +26,8 @@ import {
   type PortFactory,
   type SerialLink,
 } from '../serial/serial-link.js'
+import { createGovernorLoop } from './governor-loop.js'
+import { createSerialLineHandler } from './serial-line-handler.js'
 import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
 
 /** Options of {@link createSerialSource}. */
@@ -91,7 +92,6 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
   let sink: SourceSink | undefined
   // The operator's rate (config or rate command); the governor may ask for less under pressure.
   let explicitHz = options.rateHz
-  let ackedHz: number | undefined
   let ticker: NodeJS.Timeout | undefined
   const governor = options.governor === false ? undefined : createRateGovernor(options.governor)
   const now = options.now ?? epochMs
@@ -99,81 +99,19 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
   /** The rate to ask of the device now. */
   const wantedHz = (): number | undefined => governor?.appliedHz ?? explicitHz
   const high = options.governor === false ? 0.8 : (options.governor?.high ?? 0.8)
-  const gate = createEdgeGate()
-  let samplesIn = 0
-  let edgeDropped = 0
-  let pressure: DeviceBackpressure['pressure'] = 'none'
-  const context = { port: options.port, baudRate: options.baudRate, channels }
-
-  const handle = (r: IntakeResult, ingest: number): void => {
-    if (r.mismatch?.kind === 'suspected') {
-      log.error(
-        {
-          port: options.port,
-          cause: r.mismatch.cause,
-          badLines: r.mismatch.badLines,
-          reason: r.mismatch.reason,
-        },
-        describeMismatch(r.mismatch, context),
-      )
-    } else if (r.mismatch?.kind === 'recovered') {
-      log.info(
-        { port: options.port, badLines: r.mismatch.badLines },
-        `Port ${options.port} gives good lines again (${r.mismatch.badLines} bad lines in that episode were dropped)`,
-      )
-    }
-    switch (r.kind) {
-      case 'sample':
-        samplesIn += r.values.length
-        // An unresponsive device throttled at the edge: keep `edgeHz` lines per second, count the rest.
-        if (!gate.admit(governor?.edgeHz, ingest)) {
-          edgeDropped += r.values.length
-          sink?.dropped?.(device, 1)
-          return
-        }
-        sink?.reading({ device, seq: r.seq, t: ingest, values: r.values, ingest })
-        return
-      case 'info': {
-        const i = r.info
-        log.info(
-          { port: options.port, device, info: i.text },
-          `Device on ${options.port} says: ${i.text}`,
-        )
-        // Without a rate from the operator, the device's own rate is the ceiling the governor restores.
-        if (explicitHz === undefined && i.rateHz !== undefined) governor?.setTarget(i.rateHz, now())
-        if (i.channels !== undefined && i.channels.join(',') !== channels.join(',')) {
-          log.warn(
-            { device, announced: i.channels, configured: channels },
-            `Device announces channels ${i.channels.join(',')} but the bridge is configured for ` +
-              `${channels.join(',')}: values are published under the configured names, in order. ` +
-              `Set --channels ${i.channels.join(',')} if that is wrong.`,
-          )
-        }
-        return
-      }
-      case 'ack':
-        if (r.hz !== undefined) {
-          ackedHz = r.hz
-          governor?.acknowledged(r.hz)
-        }
-        log.info({ device, command: r.command }, `Device acknowledged ${r.command}`)
-        return
-      case 'device-error':
-        log.warn({ device, text: r.text }, `Device reported an error: ${r.text}`)
-        return
-      case 'rejected': {
-        if (r.reason === 'empty') return
-        const n = intake.counters.rejected
-        if (n % logEvery === 1 || logEvery === 1) {
-          log.warn(
-            { device, reason: r.reason, detail: r.detail, rejected: n },
-            `rejected a line from ${options.port}: ${r.detail}`,
-          )
-        }
-        return
-      }
-    }
-  }
+  const lines = createSerialLineHandler({
+    device,
+    port: options.port,
+    baudRate: options.baudRate,
+    channels,
+    intake,
+    governor,
+    log,
+    logEvery,
+    now,
+    explicitHz: () => explicitHz,
+    sink: () => sink,
+  })
 
   const sendRate = (): RateOutcome => {
     const hz = wantedHz()
@@ -181,47 +119,6 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
     return link.write(formatRateCommand(hz)) ? 'sent' : 'pending'
   }
 
-  const govern = (): void => {
-    if (governor === undefined || sink === undefined || link.state !== 'open') return
-    const fill = sink.congestion()
-    // A critical consumer downstream is full pressure, whatever our own queue says.
-    const downstream = sink.downstream?.()
-    pressure = downstream !== undefined ? 'downstream' : fill > high ? 'queue' : 'none'
-    const before = governor.appliedHz
-    const r = governor.update(downstream !== undefined ? 1 : fill, now())
-    if (r === undefined) return
-    if ('kind' in r) {
-      log.warn(
-        { device, hz: r.hz },
-        `${device} did not acknowledge R${r.hz}: it cannot be slowed down, so the bridge keeps at most ` +
-          `${r.hz} of its lines per second and drops the rest at the edge (counted in the device hop)`,
-      )
-      return
-    }
-    const cause =
-      downstream !== undefined
-        ? `${downstream} is critical`
-        : `Outbound queue ${Math.round(fill * 100)}% full`
-    const fields = { device, hz: r.hz, was: before, fill, downstream, direction: r.direction }
-    if (r.via === 'edge') {
-      log.info(
-        fields,
-        r.direction === 'lower'
-          ? `${cause}: ${device} does not answer, so the bridge keeps ${r.hz} of its lines per second`
-          : `${cause}: pressure cleared, the bridge keeps ${r.hz} of ${device}'s lines per second` +
-              (r.hz >= (governor.targetHz ?? Infinity) ? ' (all of them)' : ''),
-      )
-      return
-    }
-    link.write(formatRateCommand(r.hz))
-    log.info(
-      fields,
-      r.direction === 'lower'
-        ? `${cause}: asked ${device} to slow down from ${before} to ${r.hz} Hz`
-        : `${cause}: pressure cleared, asked ${device} for ${r.hz} Hz again ` +
-            `(target ${governor.targetHz})`,
-    )
-  }
   const link = createSerialLink({
     path: options.port,
     baudRate: options.baudRate,
@@ -230,9 +127,9 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
     ...(options.openPort !== undefined ? { openPort: options.openPort } : {}),
     logger: log,
     now,
-    onLine: (line, ingest) => handle(intake.accept(line, ingest), ingest),
+    onLine: (line, ingest) => lines.handle(intake.accept(line, ingest), ingest),
     onOverlong: (bytes, ingest) =>
-      handle(
+      lines.handle(
         intake.rejectUnread('too-long', `${bytes} bytes without a line break`, ingest),
         ingest,
       ),
@@ -248,6 +145,11 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
     },
   })
 
+  const loop =
+    governor === undefined
+      ? undefined
+      : createGovernorLoop({ device, governor, link, high, log, now, sink: () => sink })
+
   return {
     channels,
     link,
@@ -255,31 +157,31 @@ export function createSerialSource(options: SerialSourceOptions): SerialSource {
       return intake.counters
     },
     get ackedHz() {
-      return ackedHz
+      return lines.ackedHz
     },
     governor,
     get edgeDropped() {
-      return edgeDropped
+      return lines.edgeDropped
     },
     backpressure() {
       const mode = governor?.unresponsive ? 'edge' : governor?.throttled ? 'throttled' : 'free'
       return {
         id: device,
         mode,
-        pressure,
+        pressure: loop?.pressure ?? 'none',
         targetHz: governor?.targetHz ?? explicitHz,
         appliedHz: governor?.appliedHz ?? explicitHz,
-        ackedHz,
+        ackedHz: lines.ackedHz,
         commands: governor?.steps ?? 0,
-        samplesIn,
-        edgeDropped,
+        samplesIn: lines.samplesIn,
+        edgeDropped: lines.edgeDropped,
         rejected: intake.counters.rejected,
       }
     },
     start(s) {
       sink = s
       link.start()
-      if (governor !== undefined) ticker = setInterval(govern, options.governEveryMs ?? 250)
+      if (loop !== undefined) ticker = setInterval(loop.tick, options.governEveryMs ?? 250)
       return Promise.resolve()
     },
     async stop() {
