@@ -26,7 +26,12 @@ import { closeServer, isLoopbackHost, listen } from './listeners/listen.js'
 import { createTcpListener, type TlsMaterial } from './listeners/tcp.js'
 import { createWsListener, type WsListener } from './listeners/ws.js'
 import { createMetricsCollector, type BrokerMetrics } from './metrics.js'
-import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js'
+import {
+  resolveBrokerOptions,
+  type BrokerLogger,
+  type BrokerOptions,
+  type ResolvedBrokerOptions,
+} from './options.js'
 import { boundSessionStore } from './persistence/bounded-session-store.js'
 import { levelPersistence } from './persistence/level-persistence.js'
 import { routeSkippingDiscarded } from './routing.js'
@@ -115,6 +120,15 @@ async function startListeners(
   return { tcpPort, wsPort }
 }
 
+/** Warns when Aedes' major version is not the one whose internals subscriber isolation patches. */
+function warnOnAedesMajor(aedes: Aedes, log: BrokerLogger): void {
+  if (Number(aedesVersion(aedes).split('.')[0]) === AEDES_MAJOR) return
+  log.warn(
+    { aedes: aedesVersion(aedes) },
+    'Aedes major version differs from the one subscriber isolation was written for',
+  )
+}
+
 /**
  * Starts the broker and resolves once every listener is up.
  *
@@ -169,12 +183,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     authorizePublish: authorizer.authorizePublish,
   })
   created.aedes = broker
-  if (Number(aedesVersion(broker).split('.')[0]) !== AEDES_MAJOR) {
-    log.warn(
-      { aedes: aedesVersion(broker) },
-      'Aedes major version differs from the one subscriber isolation was written for',
-    )
-  }
+  warnOnAedesMajor(broker, log)
   routeSkippingDiscarded(broker, authorizer.isDiscarded)
   connections.attach(broker)
   const metrics = createMetricsCollector({

@@ -4,53 +4,8 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { readPasswordFile, verifyPassword } from './auth/password-file.js'
-import { InvalidBrokerOptionsError } from './errors.js'
-import { parseBrokerArgs, runBrokerPasswd } from './main.js'
+import { runBrokerPasswd } from './main.js'
 import { resolveBrokerOptions } from './options.js'
-
-describe('parseBrokerArgs', () => {
-  it('maps the flags to broker options', () => {
-    expect(
-      parseBrokerArgs([
-        '--host',
-        '0.0.0.0',
-        '--port',
-        '0',
-        '--ws-port',
-        '9001',
-        '--password-file',
-        '/etc/sluice/passwd',
-        '--allow-anonymous',
-        '--persistence-dir',
-        '/var/lib/sluice',
-        '--queue-policy',
-        'drop-newest',
-      ]),
-    ).toEqual({
-      host: '0.0.0.0',
-      port: 0,
-      wsPort: 9001,
-      passwordFile: '/etc/sluice/passwd',
-      allowAnonymous: true,
-      persistence: { dir: '/var/lib/sluice' },
-      subscriberQueue: { policy: 'drop-newest' },
-    })
-  })
-
-  it('lists every problem at once', () => {
-    try {
-      parseBrokerArgs(['--port', 'x', '--tls-key', 'k'])
-      expect.unreachable()
-    } catch (err) {
-      expect(err).toBeInstanceOf(InvalidBrokerOptionsError)
-      expect((err as InvalidBrokerOptionsError).problems).toHaveLength(2)
-    }
-  })
-
-  it('rejects an unknown flag', () => {
-    expect(() => parseBrokerArgs(['--nope'])).toThrow(InvalidBrokerOptionsError)
-  })
-})
 
 describe('resolveBrokerOptions', () => {
   it('defaults to loopback, port 1883 and a bounded drop-oldest queue, frozen', () => {

@@ -142,6 +142,37 @@ export const BROKER_DEFAULTS = Object.freeze({
 })
 
 /**
+ * The checks of {@link resolveBrokerOptions}: each returns the value given (or the fallback) and adds
+ * what is wrong with it to `problems`, so that every problem is listed at once.
+ */
+function optionChecks(problems: string[]) {
+  return {
+    port: (name: string, value: number | undefined, fallback: number | undefined) => {
+      if (value === undefined) return fallback
+      if (!Number.isInteger(value) || value < 0 || value > 65535) {
+        problems.push(`${name} must be an integer from 0 to 65535, got ${String(value)}`)
+      }
+      return value
+    },
+    positive: (name: string, value: number | undefined, fallback: number, zeroOk = false) => {
+      if (value === undefined) return fallback
+      if (!Number.isInteger(value) || value < (zeroOk ? 0 : 1)) {
+        problems.push(`${name} must be an integer ≥ ${zeroOk ? 0 : 1}, got ${String(value)}`)
+      }
+      return value
+    },
+    identifier: (name: string, value: string, check: (v: string) => string) => {
+      try {
+        check(value)
+      } catch (err) {
+        problems.push(`${name}: ${(err as Error).message}`)
+      }
+      return value
+    },
+  }
+}
+
+/**
  * Fills in defaults and validates; throws {@link InvalidBrokerOptionsError} listing every problem.
  *
  * @example
@@ -151,28 +182,7 @@ export const BROKER_DEFAULTS = Object.freeze({
  */
 export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
   const problems: string[] = []
-  const port = (name: string, value: number | undefined, fallback: number | undefined) => {
-    if (value === undefined) return fallback
-    if (!Number.isInteger(value) || value < 0 || value > 65535) {
-      problems.push(`${name} must be an integer from 0 to 65535, got ${String(value)}`)
-    }
-    return value
-  }
-  const positive = (name: string, value: number | undefined, fallback: number, zeroOk = false) => {
-    if (value === undefined) return fallback
-    if (!Number.isInteger(value) || value < (zeroOk ? 0 : 1)) {
-      problems.push(`${name} must be an integer ≥ ${zeroOk ? 0 : 1}, got ${String(value)}`)
-    }
-    return value
-  }
-  const identifier = (name: string, value: string, check: (v: string) => string) => {
-    try {
-      check(value)
-    } catch (err) {
-      problems.push(`${name}: ${(err as Error).message}`)
-    }
-    return value
-  }
+  const { port, positive, identifier } = optionChecks(problems)
   const policy = options.subscriberQueue?.policy ?? BROKER_DEFAULTS.subscriberQueuePolicy
   if (!SUBSCRIBER_QUEUE_POLICIES.includes(policy)) {
     problems.push(

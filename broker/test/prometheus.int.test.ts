@@ -6,12 +6,12 @@ import { decodeMetrics, metricsTopic } from '@sluice/contract'
 import { freePort, parsePrometheusText } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { describe, expect, it } from 'vitest'
-import { parseBrokerArgs, startBroker } from '../src/index.js'
+import { parseBrokerFlags, startBroker } from '../src/index.js'
 
 describe('broker GET /metrics', () => {
   it('takes --prometheus-port and --prometheus-host', () => {
-    expect(parseBrokerArgs(['--prometheus-port', '9464'])).toEqual({ prometheus: { port: 9464 } })
-    expect(() => parseBrokerArgs(['--prometheus-host', '0.0.0.0'])).toThrow(
+    expect(parseBrokerFlags(['--prometheus-port', '9464'])).toEqual({ prometheus: { port: 9464 } })
+    expect(() => parseBrokerFlags(['--prometheus-host', '0.0.0.0'])).toThrow(
       /needs --prometheus-port/,
     )
   })

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readdirSync } from 'node:fs'
-import { parseBrokerFlags as parseBrokerArgs } from '../src/commands/broker.js'
+import { parseBrokerFlags } from '@sluice/broker'
 import { loadConfig, type ServiceDefinition } from '@sluice/mesh'
 import type { TObject } from '@sinclair/typebox'
 import { parse } from 'yaml'
@@ -125,7 +125,7 @@ describe('docker-compose.yml', () => {
       const [cmd, ...args] = s.command ?? []
       expect(cmd && commands[cmd], `${name}: sluice ${cmd}`).toBeTruthy()
       if (cmd === 'broker') {
-        expect(() => parseBrokerArgs(args)).not.toThrow()
+        expect(() => parseBrokerFlags(args)).not.toThrow()
         return
       }
       const argv = args.map((a, i) => (args[i - 1] === '--config' ? hostPath(s, a) : a))
@@ -200,7 +200,7 @@ describe('deploy/systemd units', () => {
     expect(cmd && commands[cmd], `${file}: sluice ${cmd}`).toBeTruthy()
     if (cmd === 'broker') {
       expect(args).toEqual(['$SLUICE_BROKER_FLAGS'])
-      expect(() => parseBrokerArgs(env.SLUICE_BROKER_FLAGS!.split(/\s+/))).not.toThrow()
+      expect(() => parseBrokerFlags(env.SLUICE_BROKER_FLAGS!.split(/\s+/))).not.toThrow()
       return
     }
     const config = flagValue(args, '--config')

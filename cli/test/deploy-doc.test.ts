@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PUBLISH_RULES } from '@sluice/broker'
-import { parseBrokerFlags as parseBrokerArgs } from '../src/commands/broker.js'
+import { parseBrokerFlags, PUBLISH_RULES } from '@sluice/broker'
 import { dashboardService } from '@sluice/dashboard'
 import { loadConfig } from '@sluice/mesh'
 import { serialBridgeService } from '@sluice/serial-bridge'
@@ -22,7 +21,7 @@ describe('docs/deploy.md', () => {
   it('gives the broker flags it accepts: all interfaces, a users file and TLS', () => {
     const line = /^SLUICE_BROKER_FLAGS=(.*)$/m.exec(blocks)?.[1]
     expect(line).toBeDefined()
-    const args = parseBrokerArgs(line!.split(/\s+/))
+    const args = parseBrokerFlags(line!.split(/\s+/))
     expect(args).toMatchObject({
       host: '0.0.0.0',
       passwordFile: '/etc/sluice/passwd',

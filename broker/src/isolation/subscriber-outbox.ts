@@ -27,9 +27,15 @@
  * the newest" (the queue runs as `drop-newest`, and the subscriber's policy is still reported as `block`).
  */
 import type { AedesPublishPacket, Client } from 'aedes'
-import { clientInternals, type DeliverFunction } from '../aedes-internals.js'
+import { clientInternals, type ClientInternals, type DeliverFunction } from '../aedes-internals.js'
 import { toHopMetrics, type HopMetrics } from '@sluice/contract'
-import { createBoundedQueue, createHopMeter, type QueuePolicy } from '@sluice/stream'
+import {
+  createBoundedQueue,
+  createHopMeter,
+  type HopMeter,
+  type QueueCounters,
+  type QueuePolicy,
+} from '@sluice/stream'
 
 /** Why messages left a subscriber's queue undelivered (the reasons of DESIGN.md §6's `dropped`). */
 export interface SubscriberDropCounts {
@@ -98,6 +104,96 @@ interface Item {
 }
 
 /**
+ * The duplicate filter of one client: true the first time a packet is seen (packets without a broker
+ * identity always pass). It remembers the identities of the packets taken lately, oldest first: the same
+ * packet arrives once per matching subscription of this client, at once, so a short memory suffices.
+ */
+function createDuplicateFilter(remember = 4096): (packet: AedesPublishPacket) => boolean {
+  const recent = new Set<string>()
+  return (packet) => {
+    if (packet.brokerId === undefined || packet.brokerId === '') return true
+    const key = `${packet.brokerId}:${packet.brokerCounter}`
+    if (recent.has(key)) return false
+    recent.add(key)
+    if (recent.size > remember) recent.delete(recent.values().next().value!)
+    return true
+  }
+}
+
+/** The queue's counters as the subscriber's: the stored messages that left it are deferred, not dropped. */
+function outboxCounters(
+  c: QueueCounters,
+  deferredBy: Readonly<Record<keyof SubscriberDropCounts, number>>,
+  inflight: number,
+  maxQos: 0 | 1 | 2,
+): OutboxCounters {
+  const deferred = deferredBy.oldest + deferredBy.newest + deferredBy.sampled + deferredBy.drained
+  return {
+    in: c.arrived,
+    out: c.delivered,
+    dropped: c.droppedTotal - deferred,
+    droppedBy: {
+      oldest: c.dropped.oldest - deferredBy.oldest,
+      newest: c.dropped.newest - deferredBy.newest,
+      sampled: c.dropped.sampled - deferredBy.sampled,
+      drained: c.drained - deferredBy.drained,
+    },
+    deferred,
+    queued: c.queued,
+    inflight,
+    maxQos,
+  }
+}
+
+/** The outbox as an outbound hop, its meter's interval closed at `at` (see {@link SubscriberOutbox}). */
+function outboxHopMetrics(
+  c: OutboxCounters,
+  meter: HopMeter,
+  options: OutboxOptions,
+  at: number,
+): HopMetrics {
+  const snapshot = meter.snapshot(at, {
+    length: c.queued,
+    capacity: options.capacity,
+    arrived: c.in,
+    dropped: c.dropped,
+  })
+  return toHopMetrics({
+    spec: { qos: c.maxQos, queue: { policy: options.policy } },
+    direction: 'out',
+    counters: { arrived: c.in, queued: c.queued, dropped: c.droppedBy },
+    out: c.out,
+    rejected: 0,
+    extraDropped: { left: c.deferred },
+    capacity: options.capacity,
+    snapshot,
+  })
+}
+
+/**
+ * Replaces the client's delivery functions with `enqueue`, QoS 0 apart, leaving out the QoS>0 messages
+ * the session store refused for a persistent client (`refusedBySession` counted them already).
+ */
+function routeIntoOutbox(
+  internals: ClientInternals,
+  enqueue: (packet: AedesPublishPacket, qos0: boolean) => void,
+  refusedBySession: OutboxOptions['refusedBySession'],
+): void {
+  // Releasing the router on the next macrotask, never synchronously: mqemitter starts its next queued
+  // message from inside this callback, and a synchronous release would recurse once per queued message.
+  internals.deliver0 = function deliverToOutbox0(packet, cb) {
+    enqueue(packet, true)
+    setImmediate(cb)
+  }
+  internals.deliverQoS = function deliverToOutboxQoS(packet, cb) {
+    if (packet.qos === 0) enqueue(packet, true)
+    else if (internals.clean || refusedBySession?.(internals.id, packet) !== true)
+      enqueue(packet, false)
+    setImmediate(cb)
+  }
+}
+
+/**
  * Installs a bounded outbox on an Aedes client. Call it before the client subscribes (the broker does it
  * as it hands the connection to Aedes, `connections.ts`), because each subscription captures the delivery
  * functions when it is added.
@@ -127,32 +223,20 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   const conn = internals.conn
   conn.setMaxListeners(Math.max(conn.getMaxListeners(), maxInflight + 64))
   let inflight = 0
-  let deferred = 0
-  const deferredBy = { oldest: 0, newest: 0, sampled: 0, drained: 0 }
+  const deferredBy: Record<keyof SubscriberDropCounts, number> = {
+    oldest: 0,
+    newest: 0,
+    sampled: 0,
+    drained: 0,
+  }
   let maxQos: 0 | 1 | 2 = 0
   let pumpScheduled = false
   let closed = false
-  // Identities of the packets taken lately, oldest first: the same packet arrives once per matching
-  // subscription of this client, at once, so a short memory suffices.
-  const recent = new Set<string>()
-  const RECENT = 4096
+  const firstSight = createDuplicateFilter()
 
   // A stored message that leaves the live queue is deferred, not dropped: it stays in the session store.
   function countLeaving(item: Item, reason: keyof typeof deferredBy): void {
-    if (item.stored) {
-      deferred++
-      deferredBy[reason]++
-    }
-  }
-
-  /** True the first time a packet is seen (packets without a broker identity always pass). */
-  function firstSight(packet: AedesPublishPacket): boolean {
-    if (packet.brokerId === undefined || packet.brokerId === '') return true
-    const key = `${packet.brokerId}:${packet.brokerCounter}`
-    if (recent.has(key)) return false
-    recent.add(key)
-    if (recent.size > RECENT) recent.delete(recent.values().next().value!)
-    return true
+    if (item.stored) deferredBy[reason]++
   }
 
   function enqueue(packet: AedesPublishPacket, qos0: boolean): void {
@@ -206,26 +290,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
     meter.observeLength(t, queue.length)
   }
 
-  // Releasing the router on the next macrotask, never synchronously: mqemitter starts its next queued
-  // message from inside this callback, and a synchronous release would recurse once per queued message.
-  internals.deliver0 = function deliverToOutbox0(packet, cb) {
-    enqueue(packet, true)
-    setImmediate(cb)
-  }
-  internals.deliverQoS = function deliverToOutboxQoS(packet, cb) {
-    if (packet.qos === 0) {
-      enqueue(packet, true)
-    } else if (
-      !internals.clean &&
-      options.refusedBySession !== undefined &&
-      options.refusedBySession(internals.id, packet)
-    ) {
-      // counted by the session store already
-    } else {
-      enqueue(packet, false)
-    }
-    setImmediate(cb)
-  }
+  routeIntoOutbox(internals, enqueue, options.refusedBySession)
 
   function close(): void {
     if (closed) return
@@ -234,22 +299,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
   }
 
   function counters(): OutboxCounters {
-    const c = queue.counters()
-    return {
-      in: c.arrived,
-      out: c.delivered,
-      dropped: c.droppedTotal - deferred,
-      droppedBy: {
-        oldest: c.dropped.oldest - deferredBy.oldest,
-        newest: c.dropped.newest - deferredBy.newest,
-        sampled: c.dropped.sampled - deferredBy.sampled,
-        drained: c.drained - deferredBy.drained,
-      },
-      deferred,
-      queued: c.queued,
-      inflight,
-      maxQos,
-    }
+    return outboxCounters(queue.counters(), deferredBy, inflight, maxQos)
   }
 
   return {
@@ -259,25 +309,7 @@ export function installOutbox(client: Client, options: OutboxOptions): Subscribe
     capacity: options.capacity,
     policy: options.policy,
     counters,
-    hopMetrics(at) {
-      const c = counters()
-      const snapshot = meter.snapshot(at, {
-        length: c.queued,
-        capacity: options.capacity,
-        arrived: c.in,
-        dropped: c.dropped,
-      })
-      return toHopMetrics({
-        spec: { qos: c.maxQos, queue: { policy: options.policy } },
-        direction: 'out',
-        counters: { arrived: c.in, queued: c.queued, dropped: c.droppedBy },
-        out: c.out,
-        rejected: 0,
-        extraDropped: { left: c.deferred },
-        capacity: options.capacity,
-        snapshot,
-      })
-    },
+    hopMetrics: (at) => outboxHopMetrics(counters(), meter, options, at),
     close,
   }
 }

@@ -179,6 +179,194 @@ async function corpusContext(dir: string): Promise<CorpusContext> {
   return { corpus, labels: labelCorpus(corpus) }
 }
 
+const FLAGS = {
+  csv: { type: 'string' },
+  nab: { type: 'boolean', default: false },
+  detector: { type: 'string', multiple: true },
+  options: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  score: { type: 'boolean', default: false },
+  threshold: { type: 'string' },
+  reference: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const
+
+/** `sluice replay`'s flags, as parsed. */
+type ReplayFlags = ReturnType<typeof parseArgs<{ options: typeof FLAGS }>>['values']
+
+/** One replay, its flags checked: what every input's runner needs. */
+interface Replay {
+  readonly flags: ReplayFlags
+  readonly specs: DetectorSpec[]
+  readonly threshold: number | undefined
+  /** The NAB directory. */
+  readonly dir: string
+  readonly io: ReplayIo
+  /** NAB's three scores per detector (or reference), to print. */
+  readonly report: Record<string, ProfileResult[]>
+  /** What `--nab --score` adds per detector. */
+  readonly honest: Record<string, Honest>
+}
+
+/** Checks the flags that go together; throws {@link CliUsageError}. */
+function checkReplay(flags: ReplayFlags, io: ReplayIo): Replay {
+  if ((flags.csv === undefined) === !flags.nab) {
+    throw new CliUsageError('Give exactly one input: --csv <file> or --nab')
+  }
+  let threshold: number | undefined
+  if (flags.threshold !== undefined) {
+    threshold = Number(flags.threshold)
+    if (!Number.isFinite(threshold)) throw new CliUsageError('--threshold must be a number')
+  }
+  const specs = specsFrom(
+    flags.detector ?? ['novelty'],
+    detectorOptions(flags.options, flags.set ?? []),
+  )
+  if (flags.nab && specs.some((s) => s.name === ('multivariate' as string))) {
+    throw new CliUsageError('--detector multivariate needs a multi-column --csv, not --nab')
+  }
+  return { flags, specs, threshold, dir: resolveNabDir(), io, report: {}, honest: {} }
+}
+
+/** `--nab --reference <name>`: scores NAB's published results at their published thresholds. */
+async function scoreReference(r: Replay, ctx: CorpusContext, name: string): Promise<void> {
+  const root = join(r.dir, 'reference-results')
+  const scores = await Promise.all(ctx.corpus.files.map((f) => readResults(root, name, f.name)))
+  const published = (await readThresholds(r.dir))[name]
+  const fixed = fixedThresholds(ctx.corpus.profiles, r.threshold, published)
+  r.report[name] = scoreCorpus(
+    ctx.corpus.profiles,
+    ctx.labels,
+    scores,
+    ctx.corpus.windowCount,
+    fixed,
+  )
+}
+
+/** `--nab`: runs each detector over the corpus, writes its results and, with `--score`, scores them. */
+async function replayCorpus(r: Replay, ctx: CorpusContext): Promise<void> {
+  const root = resolve(r.flags.out ?? 'nab-results')
+  for (const spec of r.specs) {
+    let detectMs = 0
+    const alarms: AlarmFile[] = []
+    const scores = await Promise.all(
+      ctx.corpus.files.map(async (f) => {
+        const run = runDetector(spec, f.timestamps, f.values)
+        detectMs += run.detectMs
+        alarms.push({ ...f, alerts: run.alerts })
+        await writeResults(root, spec.name, f, run.scores)
+        return run.scores
+      }),
+    )
+    const points = ctx.corpus.files.reduce((s, f) => s + f.values.length, 0)
+    r.io.err(
+      `${spec.name}: ${points} points in ${detectMs.toFixed(0)} ms ` +
+        `(${Math.round(points / (detectMs / 1000))} points/s), results in ${join(root, spec.name)}\n`,
+    )
+    if (!r.flags.score) continue
+    const { labels } = ctx
+    const { profiles, windowCount } = ctx.corpus
+    r.report[spec.name] = scoreCorpus(
+      profiles,
+      labels,
+      scores,
+      windowCount,
+      fixedThresholds(profiles, r.threshold),
+    )
+    r.honest[spec.name] = {
+      crossValidated: crossValidate(profiles, labels, scores, windowCount),
+      alarms: alarmFigures(alarms),
+    }
+  }
+}
+
+/** `--csv <file> --detector multivariate`: one detector over every channel column. */
+async function replayMultivariate(r: Replay, spec: DetectorSpec): Promise<void> {
+  const path = resolve(r.flags.csv!)
+  const options: MultivariateOptions & { name?: string } = { ...spec }
+  delete options.name
+  const series = parseCsvColumns(await readFile(path, 'utf8'), path)
+  if (series.columns.length < 2) {
+    throw new CliUsageError(
+      `--detector multivariate needs two or more channel columns; ${path} has ${series.columns.length}`,
+    )
+  }
+  const run = runMultivariate(options, series.timestamps, series.names, series.columns)
+  const lines = ['timestamp,anomaly_score,alert,channels']
+  for (let i = 0; i < series.timestamps.length; i++) {
+    lines.push(`${series.timestamps[i]!},${run.scores[i]!},${run.alerts[i]!},${run.blamed[i]!}`)
+  }
+  const text = `${lines.join('\n')}\n`
+  if (r.flags.out === undefined) r.io.out(text)
+  else await writeFile(resolve(r.flags.out), text)
+  const alerts = run.alerts.reduce((a, b) => a + b, 0)
+  r.io.err(
+    `multivariate over ${series.names.join(', ')}: ${series.timestamps.length} rows, ${alerts} alerting\n`,
+  )
+}
+
+/** `--csv <file>`: one detector over one file and, with `--score`, scored when it is a corpus file. */
+async function replayCsv(r: Replay): Promise<void> {
+  const path = resolve(r.flags.csv!)
+  if (r.specs.length !== 1) throw new CliUsageError('--csv runs one --detector at a time')
+  const spec = r.specs[0]!
+  const series = parseNabCsv(await readFile(path, 'utf8'), 'value', path)
+  const { scores } = runDetector(spec, series.timestamps, series.values)
+  const text = formatNabResults(series.timestamps, scores)
+  if (r.flags.out === undefined) r.io.out(text)
+  else await writeFile(resolve(r.flags.out), text)
+  if (!r.flags.score) return
+  const name = relative(join(r.dir, 'data'), path).split(sep).join('/')
+  const ctx = await corpusContext(r.dir)
+  const index = ctx.corpus.files.findIndex((f) => f.name === name)
+  if (index === -1) {
+    throw new CliUsageError(
+      `--score needs a NAB corpus file under ${join(r.dir, 'data')}; ${path} is not one`,
+    )
+  }
+  const labels = [ctx.labels[index]!]
+  const windowCount = ctx.corpus.files[index]!.windows.length
+  const fixed = fixedThresholds(ctx.corpus.profiles, r.threshold)
+  r.report[spec.name] = scoreCorpus(ctx.corpus.profiles, labels, [scores], windowCount, fixed)
+}
+
+/** Prints the scores: as JSON with `--json`, else one line per detector (and its honest figures). */
+function printReport(r: Replay): void {
+  const entries = Object.entries(r.report)
+  if (r.flags.json) {
+    const merged = Object.fromEntries(
+      entries.map(([name, results]) => [
+        name,
+        r.honest[name] === undefined ? results : { profiles: results, ...r.honest[name] },
+      ]),
+    )
+    r.io.out(`${JSON.stringify(merged, null, 2)}\n`)
+    return
+  }
+  for (const [name, results] of entries) {
+    r.io.out(formatScores(name, results))
+    const h = r.honest[name]
+    if (h !== undefined) r.io.out(formatHonest(h))
+  }
+}
+
+/** Runs the replay the flags ask for, then prints its scores. */
+async function replay(r: Replay): Promise<void> {
+  const first = r.specs[0]!
+  if (r.flags.nab) {
+    const ctx = await corpusContext(r.dir)
+    if (r.flags.reference !== undefined) await scoreReference(r, ctx, r.flags.reference)
+    else await replayCorpus(r, ctx)
+  } else if (r.specs.length === 1 && first.name === ('multivariate' as string)) {
+    await replayMultivariate(r, first)
+  } else {
+    await replayCsv(r)
+  }
+  printReport(r)
+}
+
 /**
  * Runs `sluice replay`. Returns the process exit code: 0 on success, 1 when a run failed, 2 on a usage
  * error (the message says which flag).
@@ -189,173 +377,19 @@ async function corpusContext(dir: string): Promise<CorpusContext> {
  * ```
  */
 export async function runReplay(argv: string[], io: ReplayIo = defaultIo): Promise<number> {
-  let values
+  let flags: ReplayFlags
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        csv: { type: 'string' },
-        nab: { type: 'boolean', default: false },
-        detector: { type: 'string', multiple: true },
-        options: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        score: { type: 'boolean', default: false },
-        threshold: { type: 'string' },
-        reference: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values
+    flags = parseArgs({ args: argv, strict: true, allowPositionals: false, options: FLAGS }).values
   } catch (err) {
     io.err(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
     return 2
   }
-  if (values.help) {
+  if (flags.help) {
     io.out(USAGE)
     return 0
   }
   try {
-    if ((values.csv === undefined) === !values.nab) {
-      throw new CliUsageError('Give exactly one input: --csv <file> or --nab')
-    }
-    let threshold: number | undefined
-    if (values.threshold !== undefined) {
-      threshold = Number(values.threshold)
-      if (!Number.isFinite(threshold)) throw new CliUsageError('--threshold must be a number')
-    }
-    const specs = specsFrom(
-      values.detector ?? ['novelty'],
-      detectorOptions(values.options, values.set ?? []),
-    )
-    if (values.nab && specs.some((s) => s.name === ('multivariate' as string))) {
-      throw new CliUsageError('--detector multivariate needs a multi-column --csv, not --nab')
-    }
-    const dir = resolveNabDir()
-    const report: Record<string, ProfileResult[]> = {}
-    const honest: Record<string, Honest> = {}
-
-    if (values.nab) {
-      const ctx = await corpusContext(dir)
-      if (values.reference !== undefined) {
-        const name = values.reference
-        const root = join(dir, 'reference-results')
-        const scores = await Promise.all(
-          ctx.corpus.files.map((f) => readResults(root, name, f.name)),
-        )
-        const published = (await readThresholds(dir))[name]
-        const fixed = fixedThresholds(ctx.corpus.profiles, threshold, published)
-        report[name] = scoreCorpus(
-          ctx.corpus.profiles,
-          ctx.labels,
-          scores,
-          ctx.corpus.windowCount,
-          fixed,
-        )
-      } else {
-        const root = resolve(values.out ?? 'nab-results')
-        for (const spec of specs) {
-          let detectMs = 0
-          const alarms: AlarmFile[] = []
-          const scores = await Promise.all(
-            ctx.corpus.files.map(async (f) => {
-              const run = runDetector(spec, f.timestamps, f.values)
-              detectMs += run.detectMs
-              alarms.push({ ...f, alerts: run.alerts })
-              await writeResults(root, spec.name, f, run.scores)
-              return run.scores
-            }),
-          )
-          const points = ctx.corpus.files.reduce((s, f) => s + f.values.length, 0)
-          io.err(
-            `${spec.name}: ${points} points in ${detectMs.toFixed(0)} ms ` +
-              `(${Math.round(points / (detectMs / 1000))} points/s), results in ${join(root, spec.name)}\n`,
-          )
-          if (values.score) {
-            report[spec.name] = scoreCorpus(
-              ctx.corpus.profiles,
-              ctx.labels,
-              scores,
-              ctx.corpus.windowCount,
-              fixedThresholds(ctx.corpus.profiles, threshold),
-            )
-            honest[spec.name] = {
-              crossValidated: crossValidate(
-                ctx.corpus.profiles,
-                ctx.labels,
-                scores,
-                ctx.corpus.windowCount,
-              ),
-              alarms: alarmFigures(alarms),
-            }
-          }
-        }
-      }
-    } else if (specs.length === 1 && specs[0]!.name === ('multivariate' as string)) {
-      const path = resolve(values.csv!)
-      const options: MultivariateOptions & { name?: string } = { ...specs[0]! }
-      delete options.name
-      const series = parseCsvColumns(await readFile(path, 'utf8'), path)
-      if (series.columns.length < 2) {
-        throw new CliUsageError(
-          `--detector multivariate needs two or more channel columns; ${path} has ${series.columns.length}`,
-        )
-      }
-      const run = runMultivariate(options, series.timestamps, series.names, series.columns)
-      const lines = ['timestamp,anomaly_score,alert,channels']
-      for (let i = 0; i < series.timestamps.length; i++) {
-        lines.push(`${series.timestamps[i]!},${run.scores[i]!},${run.alerts[i]!},${run.blamed[i]!}`)
-      }
-      const text = `${lines.join('\n')}\n`
-      if (values.out === undefined) io.out(text)
-      else await writeFile(resolve(values.out), text)
-      const alerts = run.alerts.reduce((a, b) => a + b, 0)
-      io.err(
-        `multivariate over ${series.names.join(', ')}: ${series.timestamps.length} rows, ${alerts} alerting\n`,
-      )
-    } else {
-      const path = resolve(values.csv!)
-      if (specs.length !== 1) throw new CliUsageError('--csv runs one --detector at a time')
-      const spec = specs[0]!
-      const series = parseNabCsv(await readFile(path, 'utf8'), 'value', path)
-      const { scores } = runDetector(spec, series.timestamps, series.values)
-      const text = formatNabResults(series.timestamps, scores)
-      if (values.out === undefined) io.out(text)
-      else await writeFile(resolve(values.out), text)
-      if (values.score) {
-        const name = relative(join(dir, 'data'), path).split(sep).join('/')
-        const ctx = await corpusContext(dir)
-        const index = ctx.corpus.files.findIndex((f) => f.name === name)
-        if (index === -1) {
-          throw new CliUsageError(
-            `--score needs a NAB corpus file under ${join(dir, 'data')}; ${path} is not one`,
-          )
-        }
-        const labels = [ctx.labels[index]!]
-        const windowCount = ctx.corpus.files[index]!.windows.length
-        const fixed = fixedThresholds(ctx.corpus.profiles, threshold)
-        report[spec.name] = scoreCorpus(ctx.corpus.profiles, labels, [scores], windowCount, fixed)
-      }
-    }
-
-    const entries = Object.entries(report)
-    if (values.json) {
-      const merged = Object.fromEntries(
-        entries.map(([name, results]) => [
-          name,
-          honest[name] === undefined ? results : { profiles: results, ...honest[name] },
-        ]),
-      )
-      io.out(`${JSON.stringify(merged, null, 2)}\n`)
-    } else {
-      for (const [name, results] of entries) {
-        io.out(formatScores(name, results))
-        const h = honest[name]
-        if (h !== undefined) io.out(formatHonest(h))
-      }
-    }
+    await replay(checkReplay(flags, io))
     return 0
   } catch (err) {
     if (err instanceof CliUsageError) {

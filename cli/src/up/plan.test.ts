@@ -1,3 +1,4 @@
+import { MeshConfigError } from '@sluice/mesh'
 import { describe, expect, it } from 'vitest'
 import { commands } from '../commands.js'
 import { parseUpArgs, planChildren, UP_USAGE, UpOptionsSchema } from './plan.js'
@@ -82,5 +83,23 @@ describe('sluice up plan', () => {
 
   it('refuses an unknown flag, as before', () => {
     expect(() => parseUpArgs(['--sensor', '5'], false)).toThrow(/--sensor: unknown option/)
+  })
+
+  it('refuses positional words, naming them, with exit code 2', () => {
+    for (const [argv, named] of [
+      [['foo'], '"foo"'],
+      [['--port', '2883', 'foo', 'bar'], '"foo", "bar"'],
+      [['--', '--serial', 'x'], '"--serial", "x"'],
+    ] as const) {
+      try {
+        parseUpArgs(argv, false)
+        expect.unreachable(argv.join(' '))
+      } catch (err) {
+        expect(err).toBeInstanceOf(MeshConfigError)
+        expect((err as MeshConfigError).exitCode).toBe(2)
+        expect((err as Error).message).toContain(`/: unexpected argument`)
+        expect((err as Error).message).toContain(named)
+      }
+    }
   })
 })

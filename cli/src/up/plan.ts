@@ -113,7 +113,8 @@ export const UP_USAGE = [
 
 /**
  * Parses `sluice up`'s options with the services' config loader (`loadOptions`); throws a
- * `MeshConfigError` with every problem listed, each named by its flag.
+ * `MeshConfigError` (exit 2) with every problem listed, each named by its flag, and any positional word
+ * (`sluice up foo`, `sluice up -- --serial x`) named too: `sluice up` takes none.
  */
 export function parseUpArgs(
   argv: readonly string[],
@@ -122,10 +123,13 @@ export function parseUpArgs(
 ): UpOptions {
   let v: Static<typeof UpOptionsSchema>
   try {
-    v = loadOptions({ schema: UpOptionsSchema, argv, env })
+    v = loadOptions({ schema: UpOptionsSchema, argv, env, refusePositionals: true })
   } catch (err) {
     if (!(err instanceof MeshConfigError)) throw err
-    throw new MeshConfigError(err.issues.map((i) => ({ ...i, path: `--${i.path}` })))
+    // An issue about the whole command line (a positional word) keeps its path: it names no flag.
+    throw new MeshConfigError(
+      err.issues.map((i) => (i.path === '/' ? i : { ...i, path: `--${i.path}` })),
+    )
   }
   return {
     host: v.host,

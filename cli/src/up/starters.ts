@@ -1,7 +1,7 @@
 /**
  * @module up/starters
  * What each `sluice` subcommand that `sluice up` runs is, when it runs inside `sluice up`'s process
- * (`up/in-process.ts`): the broker through `startBroker` with `sluice broker`'s own flag loader, each service through the mesh's `startService`
+ * (`up/in-process.ts`): the broker through `startBroker` with the broker's own flag parser (`parseBrokerFlags`), each service through the mesh's `startService`
  * with the same arguments its process would get. Loaded lazily, like the subcommands themselves.
  */
 import { startService } from '@sluice/mesh'
@@ -9,8 +9,7 @@ import { serviceDefinitions } from '../services.js'
 import type { InProcessStarter, StarterLookup } from './in-process.js'
 
 const startBrokerHere: InProcessStarter = async (args, logger) => {
-  const { startBroker } = await import('@sluice/broker')
-  const { parseBrokerFlags } = await import('../commands/broker.js')
+  const { parseBrokerFlags, startBroker } = await import('@sluice/broker')
   const broker = await startBroker({ ...parseBrokerFlags(args), logger })
   return { stop: () => broker.close(), kill: () => broker.close() }
 }

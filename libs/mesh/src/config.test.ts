@@ -200,3 +200,32 @@ describe('loadConfig', () => {
     expect(problems({ sink: { type: 'http' } })).toContain('sink.url')
   })
 })
+
+describe('loadOptions on the command line', () => {
+  function issues(options: Parameters<typeof loadOptions>[0]): readonly { path: string }[] {
+    try {
+      loadOptions(options)
+    } catch (err) {
+      return (err as MeshConfigError).issues
+    }
+    return []
+  }
+
+  it('refuses positional words when asked, naming them (everything after -- is one)', () => {
+    expect(loadOptions({ schema, argv: ['foo', '--windowMs', '5'] }).windowMs).toBe(5)
+    expect(issues({ schema, argv: ['foo', '--windowMs', '5'], refusePositionals: true })).toEqual([
+      { path: '/', message: expect.stringContaining('unexpected argument "foo"') as unknown },
+    ])
+    expect(issues({ schema, argv: ['--', '--windowMs', '5'], refusePositionals: true })).toEqual([
+      { path: '/', message: expect.stringContaining('"--windowMs", "5"') as unknown },
+    ])
+  })
+
+  it('lists the cross-option checks with the schema problems, at once', () => {
+    const check = (v: Readonly<Record<string, unknown>>) =>
+      v.verbose === true ? [{ path: 'verbose', message: 'needs a quiet friend' }] : []
+    expect(
+      issues({ schema, argv: ['--windowMs', '0', '--verbose'], check }).map((i) => i.path),
+    ).toEqual(['windowMs', 'verbose'])
+  })
+})

@@ -203,19 +203,29 @@ interface ParsedArgv {
   readonly values: Json
   readonly configFile: string | undefined
   readonly issues: ConfigIssue[]
+  /** The words that are neither a flag nor its value, and every word after `--`. */
+  readonly positionals: string[]
 }
 
 /**
  * Parses `--key value`, `--key=value`, `--a.b.c value`, a bare `--flag` (true) and `--no-flag` (false).
- * Positional arguments are left to the caller (a CLI subcommand, for instance).
+ * Positional arguments (and everything after `--`) are collected for the caller to use or refuse.
  */
 function parseArgv(argv: readonly string[]): ParsedArgv {
   const values: Json = {}
   const issues: ConfigIssue[] = []
+  const positionals: string[] = []
   let configFile: string | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
-    if (!arg.startsWith('--') || arg === '--') continue
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1))
+      break
+    }
+    if (!arg.startsWith('--')) {
+      positionals.push(arg)
+      continue
+    }
     let key = arg.slice(2)
     let value: unknown
     const eq = key.indexOf('=')
@@ -237,7 +247,21 @@ function parseArgv(argv: readonly string[]): ParsedArgv {
     }
     setPath(values, key.split('.'), value)
   }
-  return { values, configFile, issues }
+  return { values, configFile, issues, positionals }
+}
+
+/** The issue for positional words a command does not take (`sluice up foo`). */
+function positionalIssue(positionals: readonly string[]): ConfigIssue[] {
+  if (positionals.length === 0) return []
+  const words = positionals.map((w) => JSON.stringify(w)).join(', ')
+  return [
+    {
+      path: '/',
+      message:
+        `unexpected argument${positionals.length === 1 ? '' : 's'} ${words}: this command takes ` +
+        'only options (--key value)',
+    },
+  ]
 }
 
 function normaliseName(s: string): string {
@@ -510,6 +534,17 @@ export interface LoadOptionsOptions<S extends TObject> {
   readonly env?: Readonly<Record<string, string | undefined>>
   readonly file?: string
   readonly overrides?: Record<string, unknown>
+  /**
+   * Refuse positional words (`sluice up foo`, anything after `--`) with a problem naming them. By
+   * default they are left to the caller (a service's subcommand words, for instance).
+   */
+  readonly refusePositionals?: boolean
+  /**
+   * Rules across options that the schema cannot say (two flags that go together), each broken one an
+   * issue. Run on the merged values even when they break the schema, so its problems are listed with
+   * the schema's (after them): read each value as `unknown`.
+   */
+  readonly check?: (values: Readonly<Record<string, unknown>>) => readonly ConfigIssue[]
 }
 
 /**
@@ -534,6 +569,7 @@ export function loadOptions<S extends TObject>(options: LoadOptionsOptions<S>): 
     ...args.issues,
     ...unknownKeys(schema, fromFile, `file ${file ?? ''}`),
     ...unknownKeys(schema, args.values, 'flags'),
+    ...(options.refusePositionals === true ? positionalIssue(args.positionals) : []),
   ]
   let merged = deepMerge(
     deepMerge(deepMerge(fromFile, fromEnv), args.values),
@@ -552,6 +588,7 @@ export function loadOptions<S extends TObject>(options: LoadOptionsOptions<S>): 
       issues.push(found)
     }
   }
+  if (options.check !== undefined) issues.push(...options.check(merged))
   if (issues.length > 0) throw new MeshConfigError(issues)
   return deepFreeze(merged)
 }

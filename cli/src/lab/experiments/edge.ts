@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { lineChart } from '@sluice/plot'
 import type { Experiment, LabOutcome, Progress } from '../experiment.js'
 import { hopSeries } from '../hop-series.js'
-import { createLabMesh, sleep } from '../mesh.js'
+import { createLabMesh, sleep, type LabMesh } from '../mesh.js'
 import { round } from '../table.js'
 import { pointsPerSecond, secondsBeforeLimit } from '../theory.js'
 
@@ -80,88 +80,165 @@ export interface EdgeRun {
   readonly oldestAgeS: number
 }
 
+type Webhook = Awaited<ReturnType<typeof startWebhook>>
+
+/**
+ * Starts the two paths to the webhook: raw samples straight to a forwarder, and windows computed at the
+ * edge to another. Returns when the bridges started (ms), the zero of the spool's time axis.
+ */
+async function startEdgePaths(
+  mesh: LabMesh,
+  hook: Webhook,
+  p: Params,
+  progress: Progress,
+): Promise<number> {
+  const sink = (name: string, path: string, topics: string[]) => ({
+    type: 'http',
+    name,
+    url: `${hook.url}${path}`,
+    topics,
+    ratePerSecond: p.limit,
+    burst: p.burst,
+    batchSize: p.burst,
+    lingerMs: 1000,
+  })
+  // Each forwarder its own data directory: a spool is a folder per sink name under it.
+  const common = (dir: string) => ['--logLevel', 'warn', '--dataDir', join(mesh.dir, dir)]
+  progress(
+    `two forwarders to a webhook limited to ${p.limit} points/s: raw ${p.rateHz} Hz, and ${p.windowMs / 1000} s windows`,
+  )
+  await mesh.start('forward', 'raw', common('raw'), {
+    sinks: [sink('cloud', '/raw', ['sluice/edge-raw/+/raw'])],
+  })
+  await mesh.start('forward', 'win', common('win'), {
+    sinks: [sink('cloud', '/win', ['sluice/edge-win/+/window/#'])],
+  })
+  await mesh.start('window', 'edge', ['--logLevel', 'warn'], {
+    devices: ['edge-win'],
+    windows: { agg: { type: 'time', length: p.windowMs, every: p.everyMs } },
+  })
+  const t0 = Date.now()
+  for (const device of ['edge-raw', 'edge-win'])
+    await mesh.start('bridge', device, [
+      '--logLevel',
+      'warn',
+      '--mode',
+      'sim',
+      '--device',
+      device,
+      '--sim.rateHz',
+      String(p.rateHz),
+    ])
+  return t0
+}
+
+/** One path's numbers, measured at the webhook (`path`) and in its forwarder's metrics (`instance`). */
+function measurePath(
+  ctx: { mesh: LabMesh; hook: Webhook; p: Params; t0: number },
+  label: string,
+  instance: string,
+  path: string,
+  offered: number,
+): EdgeRun {
+  const { mesh, hook, p, t0 } = ctx
+  const r = hook.received.get(path)!
+  // Delivery rate after the first burst of tokens: from the first post to the last.
+  const tl = r.timeline
+  const first = tl[0]
+  const last = tl[tl.length - 1]
+  const secs =
+    first !== undefined && last !== undefined && last.at > first.at
+      ? (last.at - first.at) / 1000
+      : p.seconds
+  const delivered =
+    first !== undefined && last !== undefined && tl.length >= 5
+      ? (last.points - first.points) / secs
+      : r.points / p.seconds
+  const bytesPerPoint = r.points > 0 ? r.bytes / r.points : 0
+  const series = hopSeries(mesh.metricsOf('forward', instance), 'cloud', t0)
+  const sinkNow = series[series.length - 1]?.m.sink
+  return {
+    label,
+    offered,
+    delivered,
+    bytesPerPoint,
+    bytesPerHour: delivered * bytesPerPoint * 3600,
+    offeredBytesPerHour: offered * bytesPerPoint * 3600,
+    spoolBytes: sinkNow?.spoolBytes ?? 0,
+    oldestAgeS: (sinkNow?.oldestAgeMs ?? 0) / 1000,
+  }
+}
+
+/** The table, the spool plot and the notes of the two paths. */
+function edgeOutcome(
+  p: Params,
+  raw: EdgeRun,
+  win: EdgeRun,
+  spool: (instance: string) => { x: number; y: number }[],
+): LabOutcome {
+  const runs = [raw, win]
+  return {
+    table: {
+      columns: [
+        'path',
+        'offered pts/s',
+        'delivered pts/s',
+        'B/point',
+        'MB/hour sent',
+        'MB/hour offered',
+        'spool KiB',
+        'oldest unsent s',
+      ],
+      rows: runs.map((r) => [
+        r.label,
+        round(r.offered),
+        round(r.delivered),
+        round(r.bytesPerPoint),
+        round(r.bytesPerHour / 1e6),
+        round(r.offeredBytesPerHour / 1e6),
+        round(r.spoolBytes / 1024),
+        round(r.oldestAgeS),
+      ]),
+    },
+    plots: [
+      {
+        file: 'edge-spool.svg',
+        svg: lineChart(
+          `Forwarder spool with a ${p.limit} points/s limit`,
+          'seconds',
+          'KiB spooled',
+          [
+            { name: raw.label, points: spool('raw') },
+            { name: win.label, points: spool('win') },
+          ],
+        ),
+      },
+    ],
+    notes: [
+      `The token bucket lets the first ${p.burst} points through at once (the burst), then ${p.limit}/s; at ${p.rateHz} points/s the raw path is over the limit after ${round(secondsBeforeLimit(p.rateHz, p.limit, p.burst))} s and the spool grows by ${p.rateHz - p.limit} points/s: the cloud gets everything, later and later (oldest unsent), until the spool's cap evicts the oldest.`,
+      `Aggregating at the edge: ${round(raw.offered / win.offered)}:1 fewer points (${p.rateHz} Hz × ${p.everyMs / 1000} s per window), and ${round(raw.offeredBytesPerHour / Math.max(1, win.offeredBytesPerHour))}:1 fewer bytes, since a window point (mean, std, min, max, …) is bigger than a raw one. A window emitted every ${p.rateHz / 20 >= 1 ? round(20000 / p.rateHz) : 0} ms would be 20:1.`,
+    ],
+    data: { runs },
+  }
+}
+
 async function run(p: Params, progress: Progress): Promise<LabOutcome> {
   const hook = await startWebhook(['/raw', '/win'])
   const mesh = await createLabMesh()
   try {
-    const sink = (name: string, path: string, topics: string[]) => ({
-      type: 'http',
-      name,
-      url: `${hook.url}${path}`,
-      topics,
-      ratePerSecond: p.limit,
-      burst: p.burst,
-      batchSize: p.burst,
-      lingerMs: 1000,
-    })
-    // Each forwarder its own data directory: a spool is a folder per sink name under it.
-    const common = (dir: string) => ['--logLevel', 'warn', '--dataDir', join(mesh.dir, dir)]
-    progress(
-      `two forwarders to a webhook limited to ${p.limit} points/s: raw ${p.rateHz} Hz, and ${p.windowMs / 1000} s windows`,
-    )
-    await mesh.start('forward', 'raw', common('raw'), {
-      sinks: [sink('cloud', '/raw', ['sluice/edge-raw/+/raw'])],
-    })
-    await mesh.start('forward', 'win', common('win'), {
-      sinks: [sink('cloud', '/win', ['sluice/edge-win/+/window/#'])],
-    })
-    await mesh.start('window', 'edge', ['--logLevel', 'warn'], {
-      devices: ['edge-win'],
-      windows: { agg: { type: 'time', length: p.windowMs, every: p.everyMs } },
-    })
-    const t0 = Date.now()
-    await mesh.start('bridge', 'edge-raw', [
-      '--logLevel',
-      'warn',
-      '--mode',
-      'sim',
-      '--device',
-      'edge-raw',
-      '--sim.rateHz',
-      String(p.rateHz),
-    ])
-    await mesh.start('bridge', 'edge-win', [
-      '--logLevel',
-      'warn',
-      '--mode',
-      'sim',
-      '--device',
-      'edge-win',
-      '--sim.rateHz',
-      String(p.rateHz),
-    ])
+    const t0 = await startEdgePaths(mesh, hook, p, progress)
     progress(`running ${p.seconds} s`)
     await sleep(p.seconds * 1000)
-    const measure = (label: string, instance: string, path: string, offered: number): EdgeRun => {
-      const r = hook.received.get(path)!
-      // Delivery rate after the first burst of tokens: from the first post to the last.
-      const tl = r.timeline
-      const first = tl[0]
-      const last = tl[tl.length - 1]
-      const secs =
-        first !== undefined && last !== undefined && last.at > first.at
-          ? (last.at - first.at) / 1000
-          : p.seconds
-      const delivered =
-        first !== undefined && last !== undefined && tl.length >= 5
-          ? (last.points - first.points) / secs
-          : r.points / p.seconds
-      const bytesPerPoint = r.points > 0 ? r.bytes / r.points : 0
-      const series = hopSeries(mesh.metricsOf('forward', instance), 'cloud', t0)
-      const sinkNow = series[series.length - 1]?.m.sink
-      return {
-        label,
-        offered,
-        delivered,
-        bytesPerPoint,
-        bytesPerHour: delivered * bytesPerPoint * 3600,
-        offeredBytesPerHour: offered * bytesPerPoint * 3600,
-        spoolBytes: sinkNow?.spoolBytes ?? 0,
-        oldestAgeS: (sinkNow?.oldestAgeMs ?? 0) / 1000,
-      }
-    }
-    const raw = measure(`raw ${p.rateHz} Hz`, 'raw', '/raw', pointsPerSecond({ rateHz: p.rateHz }))
-    const win = measure(
+    const ctx = { mesh, hook, p, t0 }
+    const raw = measurePath(
+      ctx,
+      `raw ${p.rateHz} Hz`,
+      'raw',
+      '/raw',
+      pointsPerSecond({ rateHz: p.rateHz }),
+    )
+    const win = measurePath(
+      ctx,
       `${p.windowMs / 1000} s windows every ${p.everyMs / 1000} s`,
       'win',
       '/win',
@@ -174,50 +251,7 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
           x: h.s,
           y: (h.m.sink?.spoolBytes ?? 0) / 1024,
         }))
-    const runs = [raw, win]
-    return {
-      table: {
-        columns: [
-          'path',
-          'offered pts/s',
-          'delivered pts/s',
-          'B/point',
-          'MB/hour sent',
-          'MB/hour offered',
-          'spool KiB',
-          'oldest unsent s',
-        ],
-        rows: runs.map((r) => [
-          r.label,
-          round(r.offered),
-          round(r.delivered),
-          round(r.bytesPerPoint),
-          round(r.bytesPerHour / 1e6),
-          round(r.offeredBytesPerHour / 1e6),
-          round(r.spoolBytes / 1024),
-          round(r.oldestAgeS),
-        ]),
-      },
-      plots: [
-        {
-          file: 'edge-spool.svg',
-          svg: lineChart(
-            `Forwarder spool with a ${p.limit} points/s limit`,
-            'seconds',
-            'KiB spooled',
-            [
-              { name: raw.label, points: spool('raw') },
-              { name: win.label, points: spool('win') },
-            ],
-          ),
-        },
-      ],
-      notes: [
-        `The token bucket lets the first ${p.burst} points through at once (the burst), then ${p.limit}/s; at ${p.rateHz} points/s the raw path is over the limit after ${round(secondsBeforeLimit(p.rateHz, p.limit, p.burst))} s and the spool grows by ${p.rateHz - p.limit} points/s: the cloud gets everything, later and later (oldest unsent), until the spool's cap evicts the oldest.`,
-        `Aggregating at the edge: ${round(raw.offered / win.offered)}:1 fewer points (${p.rateHz} Hz × ${p.everyMs / 1000} s per window), and ${round(raw.offeredBytesPerHour / Math.max(1, win.offeredBytesPerHour))}:1 fewer bytes, since a window point (mean, std, min, max, …) is bigger than a raw one. A window emitted every ${p.rateHz / 20 >= 1 ? round(20000 / p.rateHz) : 0} ms would be 20:1.`,
-      ],
-      data: { runs },
-    }
+    return edgeOutcome(p, raw, win, spool)
   } finally {
     await mesh.close()
     await new Promise((r) => hook.server.close(r))

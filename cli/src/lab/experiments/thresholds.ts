@@ -12,7 +12,7 @@ import { anomalyFilter } from '@sluice/contract'
 import { createSimulator, planAnomalies, type AnomalySpec } from '@sluice/stream'
 import { lineChart } from '@sluice/plot'
 import type { Experiment, LabOutcome, Progress } from '../experiment.js'
-import { createLabMesh, until } from '../mesh.js'
+import { createLabMesh, until, type LabMesh } from '../mesh.js'
 import { writeRecording, type RecordedRow } from '../recording.js'
 import { round } from '../table.js'
 
@@ -65,7 +65,13 @@ export function scoreEvents(
 
 const channelOf = (z: number): string => `z${String(z).replace('.', '_')}`
 
-async function run(p: Params, progress: Progress): Promise<LabOutcome> {
+/** The recording: a simulated sensor with the planned anomalies, one copy of it per detector setting. */
+function simulateRecording(p: Params): {
+  samples: number
+  plan: AnomalySpec[]
+  channels: string[]
+  rows: RecordedRow[]
+} {
   const samples = Math.round(p.minutes * 60 * p.rateHz)
   const warmup = Math.min(600, Math.floor(samples / 10))
   const plan = planAnomalies({
@@ -101,6 +107,88 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
   const rows: RecordedRow[] = sim
     .advance(t0 + ((samples - 1) * 1000) / p.rateHz)
     .map((l) => ({ seq: l.seq, t: l.t, values: channels.map(() => l.values[0]!) }))
+  return { samples, plan, channels, rows }
+}
+
+/** Each detector setting's events (one channel each), scored against the plan. */
+function scoreChannels(
+  p: Params,
+  observed: LabMesh['observed'],
+  channels: readonly string[],
+  plan: readonly AnomalySpec[],
+): ThresholdRun[] {
+  return channels.map((ch, i) => {
+    const seqs = observed
+      .filter((m) => m.topic === `sluice/th/${ch}/anomaly`)
+      .map((m) => (m.json as { seq?: number }).seq ?? -1)
+    const s = scoreEvents(seqs, plan)
+    return {
+      detector: i < p.zs.length ? `zscore z=${p.zs[i]}` : 'default (novelty)',
+      detected: s.detected,
+      injected: plan.length,
+      detectionRate: s.detected / plan.length,
+      falseAlarms: s.falseAlarms,
+      falseAlarmsPerHour: s.falseAlarms / (p.minutes / 60),
+    }
+  })
+}
+
+/** The table, the trade-off plot and the notes. */
+function thresholdsOutcome(
+  p: Params,
+  runs: ThresholdRun[],
+  plan: readonly AnomalySpec[],
+  samples: number,
+): LabOutcome {
+  const zRuns = runs.slice(0, p.zs.length)
+  return {
+    table: {
+      columns: ['detector', 'detected', 'detection rate', 'false alarms', 'false alarms/hour'],
+      rows: runs.map((r) => [
+        r.detector,
+        `${r.detected}/${r.injected}`,
+        `${round(r.detectionRate * 100)} %`,
+        r.falseAlarms,
+        round(r.falseAlarmsPerHour),
+      ]),
+    },
+    plots: [
+      {
+        file: 'thresholds.svg',
+        svg: lineChart(
+          `Detection rate against false alarms (zscore at z = ${p.zs.join(', ')})`,
+          'false alarms per hour',
+          'detection rate (%)',
+          [
+            {
+              name: 'zscore',
+              dots: true,
+              points: zRuns
+                .map((r) => ({ x: r.falseAlarmsPerHour, y: r.detectionRate * 100 }))
+                .sort((a, b) => a.x - b.x),
+            },
+            {
+              name: 'default (novelty)',
+              dots: true,
+              points: runs
+                .slice(p.zs.length)
+                .map((r) => ({ x: r.falseAlarmsPerHour, y: r.detectionRate * 100 })),
+            },
+          ],
+          { yMax: 105 },
+        ),
+      },
+    ],
+    notes: [
+      `Injected: ${plan.length} anomalies (spikes of ${p.spike}, shifts of ${p.shift}, drifts of ${p.drift}, in turn) on noise σ ${p.noise}; an event counts as a detection within ${detectionWindow({ kind: 'spike', at: 0, magnitude: 0 })} samples of a spike, 200 of a shift, the ramp + 200 of a drift; any other event is a false alarm.`,
+      'A lower threshold finds more and cries wolf more often: on Gaussian noise |z| > 2 happens 4.6 % of the time, |z| > 3 0.27 %, |z| > 4 0.006 % (the debounce then merges neighbours into one event).',
+    ],
+    data: { runs, samples },
+  }
+}
+
+async function run(p: Params, progress: Progress): Promise<LabOutcome> {
+  const { samples, plan, channels, rows } = simulateRecording(p)
   const mesh = await createLabMesh({ observe: [anomalyFilter('sluice', 'th')] })
   try {
     const file = join(mesh.dir, 'th.csv')
@@ -144,65 +232,7 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
       `the anomaly service handling all ${samples * channels.length} samples`,
     )
     await anomaly.stop()
-    const runs: ThresholdRun[] = channels.map((ch, i) => {
-      const seqs = mesh.observed
-        .filter((m) => m.topic === `sluice/th/${ch}/anomaly`)
-        .map((m) => (m.json as { seq?: number }).seq ?? -1)
-      const s = scoreEvents(seqs, plan)
-      return {
-        detector: i < p.zs.length ? `zscore z=${p.zs[i]}` : 'default (novelty)',
-        detected: s.detected,
-        injected: plan.length,
-        detectionRate: s.detected / plan.length,
-        falseAlarms: s.falseAlarms,
-        falseAlarmsPerHour: s.falseAlarms / (p.minutes / 60),
-      }
-    })
-    const zRuns = runs.slice(0, p.zs.length)
-    return {
-      table: {
-        columns: ['detector', 'detected', 'detection rate', 'false alarms', 'false alarms/hour'],
-        rows: runs.map((r) => [
-          r.detector,
-          `${r.detected}/${r.injected}`,
-          `${round(r.detectionRate * 100)} %`,
-          r.falseAlarms,
-          round(r.falseAlarmsPerHour),
-        ]),
-      },
-      plots: [
-        {
-          file: 'thresholds.svg',
-          svg: lineChart(
-            `Detection rate against false alarms (zscore at z = ${p.zs.join(', ')})`,
-            'false alarms per hour',
-            'detection rate (%)',
-            [
-              {
-                name: 'zscore',
-                dots: true,
-                points: zRuns
-                  .map((r) => ({ x: r.falseAlarmsPerHour, y: r.detectionRate * 100 }))
-                  .sort((a, b) => a.x - b.x),
-              },
-              {
-                name: 'default (novelty)',
-                dots: true,
-                points: runs
-                  .slice(p.zs.length)
-                  .map((r) => ({ x: r.falseAlarmsPerHour, y: r.detectionRate * 100 })),
-              },
-            ],
-            { yMax: 105 },
-          ),
-        },
-      ],
-      notes: [
-        `Injected: ${plan.length} anomalies (spikes of ${p.spike}, shifts of ${p.shift}, drifts of ${p.drift}, in turn) on noise σ ${p.noise}; an event counts as a detection within ${detectionWindow({ kind: 'spike', at: 0, magnitude: 0 })} samples of a spike, 200 of a shift, the ramp + 200 of a drift; any other event is a false alarm.`,
-        'A lower threshold finds more and cries wolf more often: on Gaussian noise |z| > 2 happens 4.6 % of the time, |z| > 3 0.27 %, |z| > 4 0.006 % (the debounce then merges neighbours into one event).',
-      ],
-      data: { runs, samples },
-    }
+    return thresholdsOutcome(p, scoreChannels(p, mesh.observed, channels, plan), plan, samples)
   } finally {
     await mesh.close()
   }
