@@ -4,7 +4,7 @@
  */
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { BrokerMetrics, BrokerOptions } from '../src/index.js'
+import type { BrokerMetrics, BrokerOptions } from '../src/internal.js'
 
 /** A broker running in a child process. */
 export interface BrokerProcess {

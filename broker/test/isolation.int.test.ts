@@ -8,7 +8,7 @@
  * pre-encoded packets, so that the test's own work does not eat the broker's CPU on a small machine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SubscriberMetrics } from '../src/index.js'
+import type { SubscriberMetrics } from '../src/internal.js'
 import { startBrokerProcess, type BrokerProcess } from './broker-process.js'
 import {
   connectRaw,

@@ -6,7 +6,7 @@ import { decodeMetrics, metricsTopic } from '@sluice/contract'
 import { freePort, parsePrometheusText } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { describe, expect, it } from 'vitest'
-import { parseBrokerFlags, startBroker } from '../src/index.js'
+import { parseBrokerFlags, startBroker } from '../src/internal.js'
 
 describe('broker GET /metrics', () => {
   it('takes --prometheus-port and --prometheus-host', () => {

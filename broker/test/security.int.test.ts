@@ -15,7 +15,7 @@ import {
   PortInUseError,
   startBroker,
   type RunningBroker,
-} from '../src/index.js'
+} from '../src/internal.js'
 import { connectRaw } from './raw-client.js'
 import { sleep, waitFor } from './helpers.js'
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startBroker, type BrokerOptions, type RunningBroker } from '../src/index.js'
+import { startBroker, type BrokerOptions, type RunningBroker } from '../src/internal.js'
 import { sleep, waitFor } from './helpers.js'
 import { connectRaw } from './raw-client.js'
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { requireProgram } from '@sluice/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import { firmwareSourceDirs } from '../src/index.js'
+import { firmwareSourceDirs } from '../src/internal.js'
 
 const run = promisify(execFile)
 const gxx = requireProgram('avr-g++', ['/usr/bin/avr-g++'])

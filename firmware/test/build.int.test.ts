@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { findProgram } from '@sluice/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import { FirmwareBuildError, ToolMissingError, buildFirmware } from '../src/index.js'
+import { FirmwareBuildError, ToolMissingError, buildFirmware } from '../src/internal.js'
 
 const avrGcc = findProgram('avr-gcc')
 const EM_AVR = 83 // ELF e_machine for Atmel AVR (System V ABI, ELF header)

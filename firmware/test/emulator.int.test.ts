@@ -9,8 +9,8 @@ import {
   syntheticAnomaly,
   syntheticBaseline,
   syntheticValues,
-} from '../src/index.js'
-import type { RunningEmulator } from '../src/index.js'
+} from '../src/internal.js'
+import type { RunningEmulator } from '../src/internal.js'
 import { openSerialLines } from './serial-lines.js'
 import type { ReceivedLine, SerialLines } from './serial-lines.js'
 

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { requireProgram } from '@sluice/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import { firmwareSourceDirs, syntheticLight, syntheticTempTenths } from '../src/index.js'
+import { firmwareSourceDirs, syntheticLight, syntheticTempTenths } from '../src/internal.js'
 
 const run = promisify(execFile)
 // The C synthetic sensor compiles on the host too (PROGMEM is AVR-only), so it can be checked against its

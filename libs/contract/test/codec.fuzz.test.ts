@@ -16,7 +16,7 @@ import {
   isTimeMs,
   parseLine,
   parseTopic,
-} from '../src/index.js'
+} from '../src/internal.js'
 import { oddPayload, oddTopic, serialGarbage } from './fuzz-arbitraries.js'
 
 const NOW = 1_764_000_000_000

@@ -15,7 +15,7 @@ import {
   type InboundHop,
   type OutboundHop,
   type ServiceHandle,
-} from '../src/index.js'
+} from '../src/internal.js'
 import { brokerKinds, type TestBroker } from './brokers.js'
 
 const schema = Type.Object({})

@@ -15,29 +15,16 @@
  * const scores = corpus.files.map((f) => runDetector({ name: 'zscore' }, f.timestamps, f.values).scores)
  * const results = scoreCorpus(corpus.profiles, labelCorpus(corpus), scores, corpus.windowCount)
  * ```
+ *
+ * The public surface: only the names other packages (or this package's `main.ts`) import, checked by
+ * `cli/test/surfaces.test.ts`. Internals live in their module files; this package's tests reach them
+ * there or through `internal.ts` (index plus internals, as nats.js's `mod.ts` / `internal_mod.ts`).
  */
-export {
-  MAX_TP,
-  OUTSIDE,
-  PROBATIONARY,
-  PROBATION_PERCENT,
-  labelRows,
-  normalizeScore,
-  optimizeThreshold,
-  probationaryLength,
-  scaledSigmoid,
-  scoreAtThreshold,
-  sweepThresholds,
-  timestampKey,
-} from './sweeper.js'
 export { formatNabResults, parseCsvColumns, parseNabCsv } from './csv.js'
 export { labelCorpus, scoreCorpus } from './score-corpus.js'
-export { alarmFigures, crossValidate, splitHalves } from './evaluate.js'
+export { alarmFigures, crossValidate } from './evaluate.js'
 export { runDetector, runMultivariate, timestampMs } from './run-detector.js'
-
-export type { CostMatrix, RowLabels, ThresholdScore, WindowLimits } from './sweeper.js'
-export type { MultiSeries, NabSeries } from './csv.js'
-export type { DataFile, NabCorpus, Profiles, Thresholds } from './corpus.js'
+export type { RowLabels } from './sweeper.js'
+export type { NabCorpus, Profiles } from './corpus.js'
 export type { ProfileResult } from './score-corpus.js'
 export type { AlarmFigures, AlarmFile, CrossValidated } from './evaluate.js'
-export type { DetectorRun, MultivariateRun } from './run-detector.js'

@@ -7,7 +7,7 @@ import {
   type NabCorpus,
   type RowLabels,
   type Thresholds,
-} from '../src/index.js'
+} from '../src/internal.js'
 import { loadCorpus, readResults, readThresholds, resolveNabDir } from '../src/files.js'
 
 const dir = resolveNabDir()

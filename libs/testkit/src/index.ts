@@ -7,58 +7,36 @@
  * text parser, a private TLS CA, and two network namespaces joined by a veth pair.
  * The embedded Sluice broker is started with `startBroker({ port: 0 })` from `@sluice/broker` directly:
  * testkit does not depend on it, which would close a build cycle (broker → mesh → testkit).
+ *
+ * The public surface: only the names other packages (or this package's `main.ts`) import, checked by
+ * `cli/test/surfaces.test.ts`. Internals live in their module files; this package's tests reach them
+ * there or through `internal.ts` (index plus internals, as nats.js's `mod.ts` / `internal_mod.ts`).
  */
-export {
-  TestkitErrorCode,
-  ProgramMissingError,
-  StartFailedError,
-  WaitTimeoutError,
-  RequestFailedError,
-  SubscribeRefusedError,
-  NetnsUnavailableError,
-} from './errors.js'
 export { freePort } from './free-port.js'
 export { tempDir } from './temp-dir.js'
 export type { TempDir } from './temp-dir.js'
 export { waitFor } from './wait-for.js'
-export type { WaitForOptions } from './wait-for.js'
 export { collectMessages } from './collect-messages.js'
-export type { CollectedMessage, CollectOptions, MessageCollector } from './collect-messages.js'
-export {
-  requireProgram,
-  findProgram,
-  externalRequired,
-  dockerAvailable,
-  KNOWN_PROGRAMS,
-} from './external.js'
-export type { ProgramLookup, RequireProgramOptions } from './external.js'
-export { startContainer } from './containers.js'
-export type { StartContainerOptions, RunningContainer } from './containers.js'
-export { startProcess, canConnect } from './process.js'
-export type { StartProcessOptions, RunningProcess, ReadyWhen } from './process.js'
+export type { MessageCollector } from './collect-messages.js'
+export { requireProgram, findProgram, externalRequired, KNOWN_PROGRAMS } from './external.js'
+export type { ProgramLookup } from './external.js'
+export { startProcess } from './process.js'
+export type { RunningProcess } from './process.js'
 export { startAedes } from './aedes.js'
 export type { RunningAedes } from './aedes.js'
 export { startMosquitto } from './mosquitto.js'
-export type { MosquittoOptions, RunningMosquitto } from './mosquitto.js'
-export { CHROMIUM_ARGS, buildDashboardPage, launchChromium } from './dashboard-page.js'
+export type { RunningMosquitto } from './mosquitto.js'
+export { buildDashboardPage, launchChromium } from './dashboard-page.js'
 export type { BrowserContext, Page } from './dashboard-page.js'
 export { parsePrometheusText } from './prometheus-text.js'
-export type { PrometheusFamily, PrometheusSample } from './prometheus-text.js'
-export { startInfluxd, influxdConfig } from './influxd.js'
-export type { InfluxdOptions, RunningInfluxd, InfluxQueryResult } from './influxd.js'
-export { createPtyPair, parsePtyPaths } from './socat.js'
-export type { PtyPair, PtyPairOptions } from './socat.js'
-export { setTomlKey, disableArraySections } from './toml.js'
+export type { PrometheusFamily } from './prometheus-text.js'
+export { influxdConfig } from './influxd.js'
+export { createPtyPair } from './socat.js'
+export type { PtyPair } from './socat.js'
+export { setTomlKey } from './toml.js'
 export { netnsSupport, createNetnsPair } from './netns.js'
-export type {
-  NetnsHost,
-  NetnsPair,
-  NetnsPairOptions,
-  NetnsRunOptions,
-  NetnsRunResult,
-  NetnsSupport,
-} from './netns.js'
+export type { NetnsHost, NetnsPair, NetnsRunResult } from './netns.js'
 export { createPrivateCa } from './tls.js'
-export type { PrivateCa, PrivateCaOptions } from './tls.js'
-export { startLineDevice, lineDeviceValues } from './line-device.js'
-export type { LineDeviceOptions, RunningLineDevice } from './line-device.js'
+export type { PrivateCa } from './tls.js'
+export { startLineDevice } from './line-device.js'
+export type { RunningLineDevice } from './line-device.js'

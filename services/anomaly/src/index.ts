@@ -1,19 +1,14 @@
 /**
  * @module @sluice/anomaly
  * The anomaly service: raw samples in, anomaly episode events out (DESIGN.md §8).
+ *
+ * The public surface: only the names other packages (or this package's `main.ts`) import, checked by
+ * `cli/test/surfaces.test.ts`. Internals live in their module files; this package's tests reach them
+ * there or through `internal.ts` (index plus internals, as nats.js's `mod.ts` / `internal_mod.ts`).
  */
 import type { ServiceDefinition } from '@sluice/mesh'
 import { AnomalyConfigSchema } from './config.js'
 import { createAnomalyService } from './service.js'
-
-export { AnomalyConfigSchema, DEFAULT_DETECTOR, DetectorConfigSchema } from './config.js'
-export type { AnomalyConfig } from './config.js'
-export { createAnomalyService } from './service.js'
-export { createSensorDetectors } from './sensor-detectors.js'
-export type { LearningDefaults, SensorDetectors, SensorStates } from './sensor-detectors.js'
-export { createDeviceDetectors } from './device-detectors.js'
-export type { DeviceDetectorOptions, DeviceDetectors } from './device-detectors.js'
-export { toAnomalyEvent } from './episode-event.js'
 
 /** The anomaly service, as `runService` and `sluice anomaly` run it. */
 export const anomalyService: ServiceDefinition<typeof AnomalyConfigSchema> = {

@@ -4,7 +4,7 @@
  * (The page build and Chromium are testkit's `buildDashboardPage` and `launchChromium`.)
  */
 import { startService, type ServiceHandle } from '@sluice/mesh'
-import { dashboardService, type DashboardService } from '../src/index.js'
+import { dashboardService, type DashboardService } from '../src/internal.js'
 import type { DashboardConfigSchema } from '../src/config.js'
 
 /** A dashboard started through the real runtime. */

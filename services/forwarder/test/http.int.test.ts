@@ -10,7 +10,7 @@ import { startService } from '@sluice/mesh'
 import { collectMessages, freePort, tempDir, waitFor, type TempDir } from '@sluice/testkit'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ForwarderConfigError, forwarderService } from '../src/index.js'
+import { ForwarderConfigError, forwarderService } from '../src/internal.js'
 import { anomalyEvent, httpSink } from './helpers.js'
 import { startHttpReceiver } from './http-receiver.js'
 

@@ -2,85 +2,21 @@
  * @module @sluice/serial-bridge
  * The serial bridge: reads an Arduino (or simulates sensors, or replays a CSV recording) and publishes raw
  * samples (DESIGN.md §10). The service definition for `runService` / `sluice bridge`, and its parts.
+ *
+ * The public surface: only the names other packages (or this package's `main.ts`) import, checked by
+ * `cli/test/surfaces.test.ts`. Internals live in their module files; this package's tests reach them
+ * there or through `internal.ts` (index plus internals, as nats.js's `mod.ts` / `internal_mod.ts`).
  */
 import type { ServiceDefinition } from '@sluice/mesh'
 import { SerialBridgeConfigSchema } from './config.js'
 import { createSerialBridgeService } from './service.js'
 
-export {
-  SerialBridgeConfigSchema,
-  ChannelRangeSchema,
-  resolveBridgeConfig,
-  deviceIdFromFile,
-} from './config.js'
-export type { SerialBridgeConfig, ResolvedBridgeConfig } from './config.js'
+export { resolveBridgeConfig } from './config.js'
 export { createSerialBridgeService } from './service.js'
-export type { SerialBridge, SerialBridgeDeps } from './service.js'
-export { BridgeErrorCode, PortListError, ReplayFileError } from './errors.js'
+export type { SerialBridge } from './service.js'
 export { createLineIntake } from './line/line-intake.js'
-export type {
-  IntakeCounters,
-  IntakeResult,
-  LineIntake,
-  LineIntakeOptions,
-} from './line/line-intake.js'
-export {
-  createMismatchDetector,
-  describeMismatch,
-  COMMON_BAUD_RATES,
-} from './line/mismatch-detector.js'
-export type {
-  LineVerdict,
-  MismatchDetector,
-  MismatchDetectorOptions,
-  MismatchEvent,
-} from './line/mismatch-detector.js'
-export { createBatcher } from './publish/batcher.js'
-export type { Batcher, BatcherOptions, Flush } from './publish/batcher.js'
-export { createRateGovernor } from './publish/rate-governor.js'
-export type {
-  GovernorNotice,
-  RateGovernor,
-  RateGovernorOptions,
-  RateStep,
-} from './publish/rate-governor.js'
-export { createEdgeGate } from './publish/edge-gate.js'
-export type { EdgeGate } from './publish/edge-gate.js'
-export { createDeviceMetrics } from './publish/device-metrics.js'
-export type { DeviceBackpressure, DeviceMetricsSource } from './publish/device-metrics.js'
-export { createDownstreamPressure, downstreamHopSpec } from './handlers/downstream.js'
-export type { DownstreamPressure, DownstreamPressureOptions } from './handlers/downstream.js'
-export { createRawPublisher } from './publish/raw-publisher.js'
-export type {
-  RawHop,
-  RawPublisher,
-  RawPublisherOptions,
-  RawPublisherStats,
-} from './publish/raw-publisher.js'
-export { parseReplayCsv, parseReplayTime, replayDueTime } from './replay/replay-csv.js'
-export type { ReplayData, ReplayRecord } from './replay/replay-csv.js'
-export { createSerialLink, describePortError } from './serial/serial-link.js'
-export type {
-  BackoffOptions,
-  PortFactory,
-  SerialLink,
-  SerialLinkOptions,
-  SerialLinkState,
-  SerialPortLike,
-} from './serial/serial-link.js'
-export { listPorts, formatPortList, serialDeviceFiles, printPortList } from './serial/list-ports.js'
-export type { ListPortsDeps, PortEntry } from './serial/list-ports.js'
-export { createSerialSource } from './sources/serial-source.js'
-export type { SerialSource, SerialSourceOptions } from './sources/serial-source.js'
-export { createSimSource } from './sources/sim-source.js'
-export type { SimSource, SimSourceOptions } from './sources/sim-source.js'
-export { createReplaySource } from './sources/replay-source.js'
-export type { ReplaySource, ReplaySourceOptions } from './sources/replay-source.js'
-export type { BridgeSource, RateOutcome, Reading, SourceSink } from './sources/source.js'
-export { createRateHandler, decodeRateRequest, rateHopSpec } from './handlers/rate.js'
-export type { RateRequest } from './handlers/rate.js'
-export { silentLogger } from './logger.js'
-export type { BridgeLogger, LogFn } from './logger.js'
+export { printPortList } from './serial/list-ports.js'
+export type { SimSource } from './sources/sim-source.js'
 
 /** The serial bridge, as `runService` and `sluice bridge` run it. */
 export const serialBridgeService: ServiceDefinition<typeof SerialBridgeConfigSchema> = {

@@ -29,7 +29,7 @@ import {
 import mqtt, { type MqttClient } from 'mqtt'
 import { SerialPort } from 'serialport'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { SerialSource } from '../src/index.js'
+import type { SerialSource } from '../src/internal.js'
 import { startBridge, startLinkedPtys, type LinkedPtys, type RunningBridge } from './helpers.js'
 
 const socat = findProgram('socat')

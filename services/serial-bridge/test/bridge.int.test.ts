@@ -24,7 +24,7 @@ import {
 } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { ReplaySource, SimSource } from '../src/index.js'
+import type { ReplaySource, SimSource } from '../src/internal.js'
 import { startBridge, type RunningBridge } from './helpers.js'
 
 function samplesByTopic(sub: MessageCollector): Map<string, Sample[]> {

@@ -30,7 +30,7 @@ import type { Sample } from '@sluice/stream'
 import { collectMessages, findProgram, waitFor, type MessageCollector } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SerialSource } from '../src/index.js'
+import type { SerialSource } from '../src/internal.js'
 import { startBridge, type RunningBridge } from './helpers.js'
 
 // Each logs why it skips when missing, or throws (fails the suite) under SLUICE_REQUIRE_EXTERNAL=1.

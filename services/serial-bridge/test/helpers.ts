@@ -11,7 +11,7 @@ import {
   SerialBridgeConfigSchema,
   createSerialBridgeService,
   type SerialBridge,
-} from '../src/index.js'
+} from '../src/internal.js'
 
 /** One captured log record. */
 export interface LogRecord {

@@ -22,7 +22,7 @@ import {
 import mqtt from 'mqtt'
 import { SerialPort } from 'serialport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SerialSource } from '../src/index.js'
+import type { SerialSource } from '../src/internal.js'
 import { startBridge, startLinkedPtys, type LinkedPtys, type RunningBridge } from './helpers.js'
 
 const socat = findProgram('socat')
