@@ -159,6 +159,8 @@ class RingQueue<T> implements BoundedQueue<T> {
   // Item slots, grown by doubling up to `capacity` items (every item weighs at least one sample).
   private items: (T | undefined)[]
   private weights: Uint32Array
+  // `items.length`, kept as a number so the hot paths read one field.
+  private slots: number
   private head = 0
   private count = 0
   private used = 0
@@ -193,6 +195,7 @@ class RingQueue<T> implements BoundedQueue<T> {
     const slots = Math.min(capacity, INITIAL_SLOTS)
     this.items = new Array<T | undefined>(slots).fill(undefined)
     this.weights = new Uint32Array(slots)
+    this.slots = slots
   }
 
   get length(): number {
@@ -301,16 +304,16 @@ class RingQueue<T> implements BoundedQueue<T> {
     const h = this.head
     const w = this.weights[h]!
     this.items[h] = undefined
-    this.head = h + 1 === this.items.length ? 0 : h + 1
+    this.head = h + 1 === this.slots ? 0 : h + 1
     this.count--
     this.used -= w
     return w
   }
 
   private push(item: T, weight: number): void {
-    if (this.count === this.items.length) this.grow()
+    if (this.count === this.slots) this.grow()
     let tail = this.head + this.count
-    if (tail >= this.items.length) tail -= this.items.length
+    if (tail >= this.slots) tail -= this.slots
     this.items[tail] = item
     this.weights[tail] = weight
     this.count++
@@ -319,26 +322,28 @@ class RingQueue<T> implements BoundedQueue<T> {
 
   /** Doubles the item slots (up to `capacity`), unrolling the ring to start at slot 0. */
   private grow(): void {
-    const slots = Math.min(this.capacity, this.items.length * 2)
+    const slots = Math.min(this.capacity, this.slots * 2)
     const items = new Array<T | undefined>(slots).fill(undefined)
     const weights = new Uint32Array(slots)
     for (let i = 0; i < this.count; i++) {
-      const from = (this.head + i) % this.items.length
+      const from = (this.head + i) % this.slots
       items[i] = this.items[from]
       weights[i] = this.weights[from]!
     }
     this.items = items
     this.weights = weights
+    this.slots = slots
     this.head = 0
   }
 
   private makeRoom(weight: number): number {
     let evicted = 0
     const onEvict = this.onEvict
-    while (this.capacity - this.used < weight) {
-      if (onEvict === undefined) {
-        evicted += this.evictHead()
-      } else {
+    // Two loops rather than a test per eviction: the common case (no callback) stays as tight as it was.
+    if (onEvict === undefined) {
+      while (this.capacity - this.used < weight) evicted += this.evictHead()
+    } else {
+      while (this.capacity - this.used < weight) {
         const item = this.items[this.head] as T
         const w = this.evictHead()
         evicted += w
