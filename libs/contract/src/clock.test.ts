@@ -30,4 +30,21 @@ describe('epochMs', () => {
     expect(later).toBeGreaterThanOrEqual(Date.now() - 0.001)
     expect(later).toBeLessThan(Date.now() + 1)
   })
+
+  it('never goes back when the wall clock lags the monotonic one by under a second, so intervals are ≥ 0', async () => {
+    const { epochMs } = await import('./clock.js')
+    const real = Date.now.bind(Date)
+    let lag = 0
+    vi.spyOn(Date, 'now').mockImplementation(() => real() - lag)
+    let prev = epochMs()
+    for (let i = 0; i < 2000; i++) {
+      lag = i % 7 === 0 ? 0.9 * (i % 3) : lag // the wall clock slews back by up to 1.8 ms now and then
+      const t = epochMs()
+      expect(t).toBeGreaterThanOrEqual(prev)
+      prev = t
+    }
+    // a real step back (a second or more) is followed
+    lag = 5000
+    expect(epochMs()).toBeLessThan(prev - 4000)
+  })
 })

@@ -49,4 +49,14 @@ describe('createHopMeter', () => {
       0,
     )
   })
+
+  it('counts a negative wait (a wall clock stepped back between two readings) as no wait', () => {
+    const m = createHopMeter({ now: 0 })
+    m.arrive(100, 2)
+    m.serve(200, 1, -0.5, -0.1)
+    m.serve(300, 1, 4, 1)
+    const s = m.snapshot(1000, { length: 0, capacity: 10, arrived: 2, dropped: 0 })
+    expect(s.meanWaitMs).toBe(2)
+    expect(s.littlesL).toBeGreaterThanOrEqual(0)
+  })
 })

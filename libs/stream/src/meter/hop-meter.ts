@@ -112,8 +112,9 @@ export function createHopMeter(options: HopMeterOptions): HopMeter {
     },
     serve(now, count, waitMs, busyMs) {
       served.record(now, count)
-      busy.record(now, busyMs)
-      waitSum += waitMs * count
+      // A wall clock stepped back between two readings makes a difference negative: no time passed.
+      busy.record(now, Math.max(0, busyMs))
+      waitSum += Math.max(0, waitMs) * count
       servedInInterval += count
     },
     observeLength(now, length) {
