@@ -3,7 +3,13 @@
  * Every failure of `@sluice/mesh`, each with its own class and a stable code (`SLUICE_ERR_MESH_…`, listed in
  * `docs/errors.md`), on the shared `SluiceError` base of `@sluice/contract`.
  */
-import { defineError } from '@sluice/contract'
+import { defineError, type DropReason } from '@sluice/contract'
+
+/** Why a confirmed publish was never acknowledged: the outbound hop's own drop reasons. */
+export type UnconfirmedReason = Extract<
+  DropReason,
+  'oldest' | 'newest' | 'sampled' | 'failed' | 'shutdown'
+>
 
 /** Every error code of `@sluice/mesh`. */
 export const MeshErrorCode = {
@@ -78,11 +84,7 @@ export type MeshHopError = InstanceType<typeof MeshHopError>
  */
 export const MeshUnconfirmedError = defineError(MeshErrorCode.Unconfirmed, {
   name: 'MeshUnconfirmedError',
-  build: (
-    reason: 'oldest' | 'newest' | 'sampled' | 'failed' | 'shutdown',
-    message: string,
-    options?: ErrorOptions,
-  ) => ({
+  build: (reason: UnconfirmedReason, message: string, options?: ErrorOptions) => ({
     message,
     fields: { reason },
     options,
