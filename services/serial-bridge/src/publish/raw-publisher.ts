@@ -167,7 +167,8 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
     push(device, channel, sample) {
       const key = register(device, channel)
       samples++
-      const f = batcher.add(key, sample, now(), hop.busy)
+      // The source stamped `ingest` with this clock as it read the sample: no second reading per sample.
+      const f = batcher.add(key, sample, sample.ingest, hop.busy)
       if (f) send(f)
       sendWhenSendable()
       // A new batch's deadline (now + maxDelayMs) is never earlier than one already armed, and the timer
