@@ -9,6 +9,8 @@ const fill: Record<string, string> = {
   prefix: 'sluice',
   device: 'dev-1',
   channel: 'light',
+  to: 'w2',
+  chunk: '0',
   name: 'w5s',
   service: 'windowing',
   instance: 'w1',
@@ -24,7 +26,18 @@ describe('AsyncAPI document', () => {
       return parsed!.kind
     })
     expect(new Set(kinds)).toEqual(
-      new Set(['raw', 'device-raw', 'window', 'anomaly', 'rate', 'status', 'metrics']),
+      new Set([
+        'raw',
+        'device-raw',
+        'window',
+        'anomaly',
+        'rate',
+        'status',
+        'metrics',
+        'sensors',
+        'handover',
+        'progress',
+      ]),
     )
   })
 

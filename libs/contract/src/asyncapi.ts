@@ -105,6 +105,37 @@ export const ASYNCAPI_CHANNELS: readonly AsyncApiChannelSpec[] = [
     qos: 1,
   },
   {
+    key: 'sensors',
+    address: '{prefix}/_sys/{service}/{instance}/sensors/{device}',
+    description:
+      'Retained sensor registry: the channels of one device its publisher knows of. The members of a ' +
+      'group assign the sensors they find here (DESIGN.md §12).',
+    messages: [MessageIds.sensors],
+    publisher: 'serial-bridge, or a lone group member that discovered a device',
+    retained: true,
+    qos: 1,
+  },
+  {
+    key: 'handover',
+    address: '{prefix}/_sys/{service}/{instance}/handover/{to}',
+    description:
+      'The state of one unit (sensor or device), from its old owner to its new owner {to}.',
+    messages: [MessageIds.handover],
+    publisher: 'windowing, anomaly',
+    retained: false,
+    qos: 1,
+  },
+  {
+    key: 'progress',
+    address: '{prefix}/_sys/{service}/{instance}/progress/{chunk}',
+    description:
+      'Retained: the last sequence number handled per owned sensor, so a crash can be counted exactly.',
+    messages: [MessageIds.progress],
+    publisher: 'windowing, anomaly',
+    retained: true,
+    qos: 1,
+  },
+  {
     key: 'metrics',
     address: '{prefix}/_sys/{service}/{instance}/metrics',
     description: 'Hop metrics of one service instance, every second.',
@@ -126,6 +157,8 @@ const PARAMETERS: Readonly<Record<string, { description: string; default?: strin
   name: { description: 'Window name, an identifier ([a-z0-9][a-z0-9_-]*).' },
   service: { description: 'Service name, an identifier ([a-z0-9][a-z0-9_-]*).' },
   instance: { description: 'Instance id, an identifier ([a-z0-9][a-z0-9_-]*).' },
+  to: { description: 'The instance a handover is addressed to, an identifier.' },
+  chunk: { description: 'A checkpoint chunk number (0, 1, …).' },
 }
 
 /** One valid example per message, embedded in the document (and decoded by a test). */
@@ -185,6 +218,27 @@ export const MESSAGE_EXAMPLES: { readonly [K in MessageId]: PayloadById[K] } = {
     service: 'windowing',
     instance: 'w1',
     pid: 4242,
+  },
+  [MessageIds.sensors]: {
+    device: 'pump-1',
+    channels: ['current', 'pressure', 'flow'],
+    t: 1732480000000,
+  },
+  [MessageIds.handover]: {
+    group: 'windowing',
+    from: 'w1',
+    to: 'w2',
+    unit: 'pump-1/current',
+    generation: 7,
+    positions: { 'pump-1/current': 1234 },
+    state: { windows: {} },
+    t: 1732480000000,
+  },
+  [MessageIds.progress]: {
+    group: 'windowing',
+    instance: 'w1',
+    positions: { 'pump-1/current': 1234 },
+    t: 1732480000000,
   },
   [MessageIds.metrics]: {
     service: 'windowing',

@@ -19,6 +19,14 @@ import { RateCommandSchema, type RateCommand } from './payloads/rate.js'
 import { isTimeMs, TIME_MS_MAX } from './payloads/common.js'
 import { RAW_BATCH_MAX_SAMPLES, type RawBatch, type RawSample } from './payloads/raw.js'
 import { ServiceStatusSchema, type ServiceStatus } from './payloads/status.js'
+import {
+  HandoverSchema,
+  ProgressSchema,
+  SensorsRecordSchema,
+  type Handover,
+  type Progress,
+  type SensorsRecord,
+} from './payloads/group.js'
 import { WindowAggregateSchema, type WindowAggregate } from './payloads/window.js'
 import type { Payload, PayloadById } from './schemas.js'
 
@@ -431,6 +439,9 @@ const anomalyDecoder = compiledDecoder(MessageIds.anomaly, AnomalyEventSchema)
 const statusDecoder = compiledDecoder(MessageIds.status, ServiceStatusSchema)
 const metricsDecoder = compiledDecoder(MessageIds.metrics, ServiceMetricsSchema)
 const rateDecoder = compiledDecoder(MessageIds.rate, RateCommandSchema)
+const sensorsDecoder = compiledDecoder(MessageIds.sensors, SensorsRecordSchema)
+const handoverDecoder = compiledDecoder(MessageIds.handover, HandoverSchema)
+const progressDecoder = compiledDecoder(MessageIds.progress, ProgressSchema)
 
 /**
  * Decodes a window aggregate (`sluice.v1.window`).
@@ -512,6 +523,54 @@ export function decodeRate(
   return rateDecoder(input, options)
 }
 
+/**
+ * Decodes a sensor registry record (`sluice.v1.sensors`).
+ *
+ * @example
+ * ```ts
+ * const r = decodeSensors(bytes)
+ * if (r.ok) for (const c of r.value.channels) known.add(`${r.value.device}/${c}`)
+ * ```
+ */
+export function decodeSensors(
+  input: PayloadInput,
+  options?: DecodeOptions,
+): DecodeResult<SensorsRecord> {
+  return sensorsDecoder(input, options)
+}
+
+/**
+ * Decodes a handover (`sluice.v1.handover`).
+ *
+ * @example
+ * ```ts
+ * const r = decodeHandover(bytes)
+ * if (r.ok) restore(r.value.unit, r.value.state)
+ * ```
+ */
+export function decodeHandover(
+  input: PayloadInput,
+  options?: DecodeOptions,
+): DecodeResult<Handover> {
+  return handoverDecoder(input, options)
+}
+
+/**
+ * Decodes a progress checkpoint (`sluice.v1.progress`).
+ *
+ * @example
+ * ```ts
+ * const r = decodeProgress(bytes)
+ * if (r.ok) Object.assign(lastSeen, r.value.positions)
+ * ```
+ */
+export function decodeProgress(
+  input: PayloadInput,
+  options?: DecodeOptions,
+): DecodeResult<Progress> {
+  return progressDecoder(input, options)
+}
+
 const decoders: {
   readonly [K in MessageId]: (
     input: PayloadInput,
@@ -525,6 +584,9 @@ const decoders: {
   [MessageIds.status]: decodeStatus,
   [MessageIds.metrics]: decodeMetrics,
   [MessageIds.rate]: decodeRate,
+  [MessageIds.sensors]: decodeSensors,
+  [MessageIds.handover]: decodeHandover,
+  [MessageIds.progress]: decodeProgress,
 }
 
 /**

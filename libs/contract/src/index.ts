@@ -30,6 +30,12 @@ export {
   statusFilter,
   metricsFilter,
   sysFilter,
+  sensorsTopic,
+  sensorsFilter,
+  handoverTopic,
+  handoverFilter,
+  progressTopic,
+  progressFilter,
   parseTopic,
   sensorKey,
   parseSensorKey,
@@ -41,6 +47,7 @@ export type { RawSample, RawBatch } from './payloads/raw.js'
 export type { WindowAggregate } from './payloads/window.js'
 export type { AnomalyEvent } from './payloads/anomaly.js'
 export type { ServiceStatus } from './payloads/status.js'
+export type { SensorsRecord, Handover, Progress, GroupMetrics } from './payloads/group.js'
 export { HopPolicySchema } from './payloads/metrics.js'
 export type {
   ServiceMetrics,
@@ -58,6 +65,9 @@ export {
   decodeStatus,
   decodeMetrics,
   decodeRate,
+  decodeSensors,
+  decodeHandover,
+  decodeProgress,
 } from './codec.js'
 export { decodeDeviceRaw } from './device-forms.js'
 export { MESSAGE_EXAMPLES } from './asyncapi.js'

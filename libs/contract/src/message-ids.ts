@@ -21,6 +21,9 @@ export const MessageIds = {
   status: 'sluice.v1.status',
   metrics: 'sluice.v1.metrics',
   rate: 'sluice.v1.rate',
+  sensors: 'sluice.v1.sensors',
+  handover: 'sluice.v1.handover',
+  progress: 'sluice.v1.progress',
 } as const
 
 /** One of the values of {@link MessageIds}. */

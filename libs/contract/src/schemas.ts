@@ -10,6 +10,14 @@ import { ServiceMetricsSchema, type ServiceMetrics } from './payloads/metrics.js
 import { RateCommandSchema, type RateCommand } from './payloads/rate.js'
 import { RawBatchSchema, RawSampleSchema, type RawBatch, type RawSample } from './payloads/raw.js'
 import { ServiceStatusSchema, type ServiceStatus } from './payloads/status.js'
+import {
+  HandoverSchema,
+  ProgressSchema,
+  SensorsRecordSchema,
+  type Handover,
+  type Progress,
+  type SensorsRecord,
+} from './payloads/group.js'
 import { WindowAggregateSchema, type WindowAggregate } from './payloads/window.js'
 
 /** The payload type of each message id. */
@@ -21,6 +29,9 @@ export interface PayloadById {
   'sluice.v1.status': ServiceStatus
   'sluice.v1.metrics': ServiceMetrics
   'sluice.v1.rate': RateCommand
+  'sluice.v1.sensors': SensorsRecord
+  'sluice.v1.handover': Handover
+  'sluice.v1.progress': Progress
 }
 
 /** Any payload Sluice publishes. */
@@ -43,4 +54,7 @@ export const MessageSchemas: { readonly [K in MessageId]: TSchema } = {
   [MessageIds.status]: ServiceStatusSchema,
   [MessageIds.metrics]: ServiceMetricsSchema,
   [MessageIds.rate]: RateCommandSchema,
+  [MessageIds.sensors]: SensorsRecordSchema,
+  [MessageIds.handover]: HandoverSchema,
+  [MessageIds.progress]: ProgressSchema,
 }

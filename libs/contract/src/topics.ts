@@ -51,6 +51,16 @@ export type ParsedTopic =
   | { readonly kind: 'rate'; readonly device: string }
   | { readonly kind: 'status'; readonly service: string; readonly instance: string }
   | { readonly kind: 'metrics'; readonly service: string; readonly instance: string }
+  | GroupTopic
+
+/** A group message's topic, parsed (`{p}/_sys/{service}/{instance}/{kind}/{id}`). */
+export interface GroupTopic {
+  readonly kind: 'sensors' | 'handover' | 'progress'
+  readonly service: string
+  readonly instance: string
+  /** The device (`sensors`), the addressee (`handover`) or the chunk (`progress`). */
+  readonly id: string
+}
 
 /** The `kind` of a {@link ParsedTopic}. */
 export type TopicKind = ParsedTopic['kind']
@@ -248,6 +258,100 @@ export function metricsTopic(prefix: string, service: string, instance: string):
   return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${assertIdentifier('service', service)}/${assertIdentifier('instance', instance)}/metrics`
 }
 
+/** `{p}/_sys/{service}/{instance}/{kind}/{id}`: a group message in the publisher's own `_sys` subtree. */
+function groupTopic(
+  prefix: string,
+  service: string,
+  instance: string,
+  kind: string,
+  id: string,
+): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${assertIdentifier('service', service)}/${assertIdentifier('instance', instance)}/${kind}/${assertIdentifier(kind, id)}`
+}
+
+/**
+ * The retained sensor registry record of one device, as one publisher knows it (DESIGN.md §12): the
+ * members of a group assign the sensors they find there.
+ *
+ * @example
+ * ```ts
+ * sensorsTopic('sluice', 'serial-bridge', 'b1', 'pump-1') // 'sluice/_sys/serial-bridge/b1/sensors/pump-1'
+ * ```
+ */
+export function sensorsTopic(
+  prefix: string,
+  service: string,
+  instance: string,
+  device: string,
+): string {
+  return groupTopic(prefix, service, instance, 'sensors', device)
+}
+
+/**
+ * Subscription filter for every sensor registry record, whoever published it.
+ *
+ * @example
+ * ```ts
+ * sensorsFilter('sluice') // 'sluice/_sys/+/+/sensors/+'
+ * ```
+ */
+export function sensorsFilter(prefix: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/+/+/sensors/+`
+}
+
+/**
+ * The topic an instance hands a unit's state to instance `to` on, in its own subtree.
+ *
+ * @example
+ * ```ts
+ * handoverTopic('sluice', 'windowing', 'w1', 'w2') // 'sluice/_sys/windowing/w1/handover/w2'
+ * ```
+ */
+export function handoverTopic(prefix: string, service: string, from: string, to: string): string {
+  return groupTopic(prefix, service, from, 'handover', to)
+}
+
+/**
+ * Subscription filter for the handovers addressed to instance `to` of a service.
+ *
+ * @example
+ * ```ts
+ * handoverFilter('sluice', 'windowing', 'w2') // 'sluice/_sys/windowing/+/handover/w2'
+ * ```
+ */
+export function handoverFilter(prefix: string, service: string, to: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${assertIdentifier('service', service)}/+/handover/${assertIdentifier('instance', to)}`
+}
+
+/**
+ * One retained progress checkpoint chunk of an instance (chunk = a small number).
+ *
+ * @example
+ * ```ts
+ * progressTopic('sluice', 'windowing', 'w1', 0) // 'sluice/_sys/windowing/w1/progress/0'
+ * ```
+ */
+export function progressTopic(
+  prefix: string,
+  service: string,
+  instance: string,
+  chunk: number,
+): string {
+  return groupTopic(prefix, service, instance, 'progress', String(chunk))
+}
+
+/**
+ * Subscription filter for the progress checkpoints of every instance of a service.
+ *
+ * @example
+ * ```ts
+ * progressFilter('sluice', 'windowing') // 'sluice/_sys/windowing/+/progress/+'
+ * ```
+ */
+export function progressFilter(prefix: string, service: string): string {
+  return `${assertPrefix(prefix)}/${SYS_SEGMENT}/${assertIdentifier('service', service)}/+/progress/+`
+}
+
 /**
  * Subscription filter for raw topics; an omitted (or `'+'`) segment matches any value.
  *
@@ -376,7 +480,13 @@ export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
   if (parts.length === 2 && b === 'raw' && isIdentifier(a)) return { kind: 'device-raw', device: a }
   if (a === undefined || b === undefined || c === undefined) return null
   if (a === SYS_SEGMENT) {
-    if (parts.length !== 4 || !isIdentifier(b) || !isIdentifier(c)) return null
+    if (!isIdentifier(b) || !isIdentifier(c)) return null
+    if (parts.length === 5) {
+      const id = parts[4]
+      const group = d === 'sensors' || d === 'handover' || d === 'progress'
+      return group && isIdentifier(id) ? { kind: d, service: b, instance: c, id } : null
+    }
+    if (parts.length !== 4) return null
     if (d === 'status') return { kind: 'status', service: b, instance: c }
     if (d === 'metrics') return { kind: 'metrics', service: b, instance: c }
     return null

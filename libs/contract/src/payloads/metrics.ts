@@ -9,6 +9,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { QueueDropReason } from '@sluice/stream'
 import { MessageIds } from '../message-ids.js'
 import { Count, Identifier, TimeMs } from './common.js'
+import { GroupMetricsSchema } from './group.js'
 
 /** The queue policies of DESIGN.md §5. */
 export const HopPolicySchema = Type.Union([
@@ -55,7 +56,8 @@ export type Dropped = Static<typeof DroppedSchema>
  *   beyond the service's `maxSensors`), `late` (behind a time window's watermark);
  * - edges and sinks: `edge` (the serial bridge, at the device), `evicted`, `spool-failed` and
  *   `spool-corrupt` (the forwarder's spool);
- * - detectors: `join-incomplete` (the anomaly service's per-device rows never completed in time).
+ * - detectors: `join-incomplete` (the anomaly service's per-device rows never completed in time);
+ * - groups: `handover` (samples of a sensor another instance of the group owns now: it takes them).
  */
 export type DropReason =
   | QueueDropReason
@@ -72,9 +74,10 @@ export type DropReason =
   | 'spool-failed'
   | 'spool-corrupt'
   | 'join-incomplete'
+  | 'handover'
 
 /** The drop reasons a service decides itself, outside its hops, and reports through its inbound hop. */
-export type HandlerDropReason = Extract<DropReason, 'max-sensors' | 'late'>
+export type HandlerDropReason = Extract<DropReason, 'max-sensors' | 'late' | 'handover'>
 
 /** JSON Schema of one hop's metrics. */
 export const HopMetricsSchema = Type.Object(
@@ -259,6 +262,7 @@ export const ServiceMetricsSchema = Type.Object(
       description: 'Metrics per hop, keyed by hop name.',
     }),
     process: Type.Optional(ProcessMetricsSchema),
+    group: Type.Optional(GroupMetricsSchema),
   },
   {
     $id: MessageIds.metrics,

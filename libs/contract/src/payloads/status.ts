@@ -25,6 +25,19 @@ export const ServiceStatusSchema = Type.Object(
     service: Type.Optional(Identifier('Service name.')),
     instance: Type.Optional(Identifier('Instance id.')),
     pid: Type.Optional(Count('Process id.')),
+    group: Type.Optional(Identifier('The group the instance shares sensors in (DESIGN.md §12).')),
+    weight: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'Its share of the group, relative to the others.',
+      }),
+    ),
+    epoch: Type.Optional(
+      TimeMs(
+        'When this incarnation of the instance started: a record with an older epoch than one already ' +
+          'seen is a stale retained message, not a member.',
+      ),
+    ),
   },
   {
     $id: MessageIds.status,

@@ -9,7 +9,7 @@ import type { DropReason } from '@sluice/contract'
 /** The drop reasons an inbound hop counts itself, beyond its queue's policy. */
 export type InboundDropReason = Extract<
   DropReason,
-  'shutdown' | 'handler-error' | 'left' | 'unconfirmed' | 'future' | 'max-sensors' | 'late'
+  'shutdown' | 'handler-error' | 'left' | 'unconfirmed' | 'future' | 'max-sensors' | 'late' | 'handover'
 >
 
 /** The mutable counters of one inbound hop (cumulative). */
@@ -47,6 +47,7 @@ export function createInboundCounters(): InboundCounters {
       future: 0,
       'max-sensors': 0,
       late: 0,
+      handover: 0,
     },
   }
 }
