@@ -47,6 +47,7 @@ export type { RawSample, RawBatch } from './payloads/raw.js'
 export type { WindowAggregate } from './payloads/window.js'
 export type { AnomalyEvent } from './payloads/anomaly.js'
 export type { ServiceStatus } from './payloads/status.js'
+export type { GroupTopic } from './topics.js'
 export type { SensorsRecord, Handover, Progress, GroupMetrics } from './payloads/group.js'
 export { HopPolicySchema } from './payloads/metrics.js'
 export type {

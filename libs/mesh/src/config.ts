@@ -92,7 +92,17 @@ export const CommonConfigSchema = Type.Object({
   group: Type.String({
     default: '',
     pattern: '^([a-z0-9][a-z0-9_-]*)?$',
-    description: 'Scale-out group; defaults to the service name.',
+    description:
+      'Scale-out group; defaults to the service name. Instances of a service in the same group share ' +
+      'the sensors between them (docs/scale-out.md).',
+  }),
+  weight: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 1000,
+    default: 1,
+    description:
+      "This instance's share of its group, relative to the others' (a laptop at 3 takes three times " +
+      "a Pi's share at 1).",
   }),
   instance: Type.String({
     default: '',
@@ -131,6 +141,53 @@ export const CommonConfigSchema = Type.Object({
       'Bound on the whole graceful stop (drain, flush, offline status, disconnect); what the broker ' +
       'has not acknowledged by then is left to the last will and the persistent session.',
   }),
+  scaleOut: Type.Object(
+    {
+      settleMs: Type.Integer({
+        minimum: 0,
+        maximum: 60_000,
+        default: 500,
+        description:
+          'A change of the group’s members is acted on once it has held this long (instances started ' +
+          'together cause one rebalance).',
+      }),
+      graceMs: Type.Integer({
+        minimum: 0,
+        maximum: 600_000,
+        default: 10_000,
+        description:
+          'After this instance reconnects (a broker restart), a member not heard from again is kept ' +
+          'this long before its sensors move.',
+      }),
+      overlapMs: Type.Integer({
+        minimum: 0,
+        maximum: 60_000,
+        default: 1000,
+        description:
+          'On a move, the old owner keeps taking the sensor this long after the new owner subscribed, ' +
+          'so no sample falls between them; the new owner drops the duplicates (counted as overlap).',
+      }),
+      handoverTimeoutMs: Type.Integer({
+        minimum: 0,
+        maximum: 600_000,
+        default: 5000,
+        description:
+          'How long a new owner waits for the old owner’s state before it starts the sensor fresh.',
+      }),
+      checkpointMs: Type.Integer({
+        minimum: 100,
+        maximum: 600_000,
+        default: 2000,
+        description:
+          'How often each member publishes its retained progress checkpoint (the last sequence number ' +
+          'per owned sensor), from which a crash’s loss is counted.',
+      }),
+    },
+    {
+      default: {},
+      description: 'Timing of the group’s membership and handovers (docs/scale-out.md).',
+    },
+  ),
   hops: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), HopConfigSchema, {
     default: {},
     description:

@@ -6,7 +6,13 @@
  * while connected: a metrics message that cannot go out now is stale by the next interval anyway.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { encodeText, metricsTopic, type HopMetrics, type ServiceMetrics } from '@sluice/contract'
+import {
+  encodeText,
+  metricsTopic,
+  type GroupMetrics,
+  type HopMetrics,
+  type ServiceMetrics,
+} from '@sluice/contract'
 import { createSampledLog, silentLogger, type MeshLogger } from './logger.js'
 import type { Transport } from './transport/transport.js'
 
@@ -25,6 +31,8 @@ export interface MetricsPublisherOptions {
   readonly intervalMs: number
   /** The hops, read at every interval (hops can come and go). */
   readonly sources: () => Iterable<MetricsSource>
+  /** The `group` section (who owns what), when the service shares work in a group. */
+  readonly group?: () => GroupMetrics | undefined
   readonly log?: MeshLogger
   /** Gets every payload built (e.g. the Prometheus endpoint, so a scrape equals the MQTT message). */
   readonly onCollect?: (payload: ServiceMetrics) => void
@@ -90,6 +98,8 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
         eventLoopDelayP99: Number.isFinite(p99) ? Math.round(p99 * 1000) / 1000 : 0,
       },
     }
+    const group = options.group?.()
+    if (group !== undefined) payload.group = group
     options.onCollect?.(payload)
     return payload
   }

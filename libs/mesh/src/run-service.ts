@@ -10,10 +10,11 @@
  * in-process use such as `sluice up`.
  */
 import type { TObject } from '@sinclair/typebox'
-import { statusTopic, type ServiceMetrics } from '@sluice/contract'
+import { statusTopic, type GroupMetrics, type ServiceMetrics } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
 import { pino, type Logger } from 'pino'
 import { loadConfig, type CommonConfig, type ServiceConfig } from './config.js'
+import { createGroupRuntime, type GroupRuntime } from './group/group-runtime.js'
 import type { InboundHop, InboundHopSpec } from './hop/inbound-hop.js'
 import { createMessageRouter } from './hop/message-router.js'
 import type { OutboundHop, OutboundHopSpec } from './hop/outbound-hop.js'
@@ -46,6 +47,22 @@ export interface ServiceContext<S extends TObject> {
   readonly prefix: string
   readonly group: string
   readonly instance: string
+  /** This instance's share of its group (config `weight`). */
+  readonly weight: number
+  /** When this incarnation started (ms since the epoch): the epoch of its member record. */
+  readonly epoch: number
+  /**
+   * This instance's group runtime (members, control messages), made on the first call: a service
+   * that shares work between instances calls it while it is created (DESIGN.md §12).
+   */
+  joinGroup(): GroupRuntime
+  /** Reports the `group` section of the metrics (who owns what), read at every interval. */
+  reportGroup(fn: () => GroupMetrics | undefined): void
+  /**
+   * Runs `fn` first thing on a graceful stop, before intake stops (e.g. handing work to the rest of
+   * the group). It shares the stop's deadline.
+   */
+  onStopping(fn: () => Promise<void>): void
   /**
    * Declares an inbound hop (config `hops.<name>` overrides its qos and queue). Its handler runs once the
    * service has started; it subscribes right after.
@@ -128,6 +145,7 @@ async function createServiceMetrics(
   subject: StatusSubject,
   transport: Transport,
   sources: () => MetricsSource[],
+  group: () => GroupMetrics | undefined,
   log: Logger,
 ): Promise<{ metrics: MetricsPublisher; prometheus: PrometheusExporter | undefined }> {
   // GET /metrics from the same payload as the MQTT metrics (prometheus.ts), when a port is set.
@@ -142,6 +160,7 @@ async function createServiceMetrics(
     transport,
     intervalMs: common.metricsIntervalMs,
     sources,
+    group,
     log: log.child({ component: 'metrics' }),
     ...(prometheus === undefined ? {} : { onCollect: (m: ServiceMetrics) => prometheus.update(m) }),
   })
@@ -172,17 +191,43 @@ export async function startService<S extends TObject>(
   })
   const common = config as ServiceConfig<TObject>
   const { prefix, group, instance } = common
-  const subject: StatusSubject = { name: def.name, version, instance }
+  const subject: StatusSubject = {
+    name: def.name,
+    version,
+    instance,
+    group,
+    weight: common.weight,
+    epoch: Date.now(),
+  }
   const log =
     options.logger?.child({ svc: def.name, version, instance }) ??
     pino({ level: common.logLevel, base: { svc: def.name, version, instance } })
   const topic = statusTopic(prefix, def.name, instance)
   const transport = options.transport ?? createServiceTransport(common, subject, topic, log)
-  const publishStatus = (state: 'online' | 'offline'): Promise<void> =>
-    transport.publish(topic, statusPayload(state, subject, Date.now()), { qos: 1, retain: true })
+  const publishStatus = (state: 'online' | 'offline', leaving = false): Promise<void> =>
+    transport.publish(topic, statusPayload(state, subject, Date.now(), leaving), {
+      qos: 1,
+      retain: true,
+    })
   const hops = createServiceHops(def.name, common, transport, log)
   const shutdownHooks: (() => void | Promise<void>)[] = []
+  const stoppingHooks: (() => Promise<void>)[] = []
   const extraSources: MetricsSource[] = []
+  let groupRuntime: GroupRuntime | undefined
+  let groupMetrics: () => GroupMetrics | undefined = () => undefined
+  const joinGroup = (): GroupRuntime =>
+    (groupRuntime ??= createGroupRuntime({
+      prefix,
+      service: def.name,
+      group,
+      self: { instance, weight: common.weight, epoch: subject.epoch },
+      transport,
+      settleMs: common.scaleOut.settleMs,
+      graceMs: common.scaleOut.graceMs,
+      log: log.child({ component: 'group' }),
+      inbound: (spec) => hops.addInbound(spec),
+      publishOffline: () => publishStatus('offline', true),
+    }))
   let stopping = false
   transport.onMessage(createMessageRouter(() => hops.inbound.values()))
 
@@ -195,6 +240,11 @@ export async function startService<S extends TObject>(
     prefix,
     group,
     instance,
+    weight: common.weight,
+    epoch: subject.epoch,
+    joinGroup,
+    reportGroup: (fn) => (groupMetrics = fn),
+    onStopping: (fn) => void stoppingHooks.push(fn),
     inbound: (spec) => hops.addInbound(spec),
     outbound: (spec) => hops.addOutbound(spec),
     addMetricsSource: (source) => void extraSources.push(source),
@@ -205,6 +255,7 @@ export async function startService<S extends TObject>(
     subject,
     transport,
     () => [...hops.inbound.values(), ...hops.outbound.values(), ...extraSources],
+    () => groupMetrics(),
     log,
   )
   if (prometheus !== undefined) shutdownHooks.push(() => prometheus.close())
@@ -221,6 +272,8 @@ export async function startService<S extends TObject>(
       markConfigRefusal(err)
       throw err
     }
+    groupRuntime?.open()
+    if (groupRuntime !== undefined) shutdownHooks.push(() => groupRuntime?.close())
     await transport.connect()
     const onlineFailed = (err: unknown): void =>
       log.warn({ err }, 'could not publish online status')
@@ -250,6 +303,7 @@ export async function startService<S extends TObject>(
         common,
         hops,
         impl,
+        stoppingHooks,
         shutdownHooks,
         metrics,
         transport,
@@ -261,6 +315,7 @@ export async function startService<S extends TObject>(
     async kill() {
       stopping = true
       hops.stopping()
+      groupRuntime?.close()
       metrics.stop()
       for (const hop of hops.outbound.values()) hop.close()
       await transport.close({ graceful: false })

@@ -35,6 +35,8 @@ export interface StoppingService {
   readonly common: CommonConfig
   readonly hops: ServiceHops
   readonly impl: ServiceImpl
+  /** Run first, before intake stops (a group member hands its work over). */
+  readonly stoppingHooks: readonly (() => Promise<void>)[]
   readonly shutdownHooks: readonly (() => void | Promise<void>)[]
   readonly metrics: MetricsPublisher
   readonly transport: Transport
@@ -55,6 +57,11 @@ export async function stopGracefully(s: StoppingService): Promise<StopReport> {
   // On a persistent session, QoS ≥ 1 hops keep their subscriptions: the broker keeps what arrives
   // while we are down, and delivers it after a restart.
   const hold = common.session === 'persistent'
+  await inTime(
+    (async () => {
+      for (const hook of s.stoppingHooks) await hook()
+    })().catch((err: unknown) => log.error({ err }, 'handing work over at stop failed')),
+  )
   await inTime(Promise.all(inbound.map((h) => h.stopIntake({ hold }))))
   const inDrained = await Promise.all(inbound.map((h) => h.drain(left())))
   const flushed = await inTime(

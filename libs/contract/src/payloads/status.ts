@@ -32,6 +32,13 @@ export const ServiceStatusSchema = Type.Object(
         description: 'Its share of the group, relative to the others.',
       }),
     ),
+    leaving: Type.Optional(
+      Type.Boolean({
+        description:
+          'On an offline status: a graceful leave, whose units come to their new owners with their ' +
+          'state (a last will never says so).',
+      }),
+    ),
     epoch: Type.Optional(
       TimeMs(
         'When this incarnation of the instance started: a record with an older epoch than one already ' +

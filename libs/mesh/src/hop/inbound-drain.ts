@@ -39,6 +39,13 @@ export interface InboundDrain<T> {
   readonly gaps: SequenceGapTracker
   /** The sensor keys handed to the handler (bounded), for the `sensors` figure. */
   readonly sensorKeys: ReadonlySet<string>
+  /** Forgets a sensor key: its gap tracking starts afresh with its next sample. */
+  forgetKey(key: string): void
+  /**
+   * Resolves true once every sample queued now has been handed on or dropped (the queue is FIFO), or
+   * false after `timeoutMs`.
+   */
+  caughtUp(timeoutMs: number): Promise<boolean>
   /** Offers a message's entries; settles it (acknowledges or reads on) once all are queued. */
   enqueue(p: Pending<T>): void
   /** Starts handing batches to the handler, if it was paused. */
@@ -347,6 +354,23 @@ export function createInboundDrain<T>(
     meter,
     gaps,
     sensorKeys,
+    forgetKey(key) {
+      gaps.forget(key)
+      sensorKeys.delete(key)
+    },
+    async caughtUp(timeoutMs) {
+      const target = queue.counters().arrived
+      const deadline = now() + timeoutMs
+      const passed = (): boolean => {
+        const c = queue.counters()
+        return c.delivered + c.droppedTotal >= target && counters.inFlight === 0
+      }
+      while (!passed()) {
+        if (now() >= deadline) return false
+        await new Promise<void>((resolve) => setTimeout(resolve, 5))
+      }
+      return true
+    },
     enqueue(p) {
       // A drain loop waiting for confirmations would wait forever while a message waits: let it go on.
       if (!admission.admit(p)) ledger.wake()

@@ -185,6 +185,16 @@ export interface InboundHop<T = Sample> {
   /** True if this hop subscribed to a filter matching `topic`. */
   matches(topic: string): boolean
   /**
+   * Forgets a sensor this instance gave up (DESIGN.md §12): its gap tracking starts afresh if it comes
+   * back, so what another instance handled meanwhile is not counted as a gap here.
+   */
+  forgetSensor(key: string): void
+  /**
+   * Resolves true once every sample queued now has been handed to the handler or dropped, or false
+   * after `timeoutMs` (a handover waits for it before it takes a sensor's state).
+   */
+  caughtUp(timeoutMs: number): Promise<boolean>
+  /**
    * Takes one message from the transport; `ack` is called once the message is settled. In `handled`
    * mode `readOn` (see the transport's `MessageHandler`) is called as soon as the message is taken.
    */
@@ -313,6 +323,8 @@ export function createInboundHop<T = Sample>(
     subscribe: (filter) => subscriptions.subscribe(filter),
     unsubscribe: (filter) => subscriptions.unsubscribe(filter),
     matches: (topic) => subscriptions.matches(topic),
+    forgetSensor: (key) => drain.forgetKey(key),
+    caughtUp: (timeoutMs) => drain.caughtUp(timeoutMs),
     accept(message: TransportMessage, ack: (outcome?: AckOutcome) => void, readOn?: () => void) {
       if (holding) {
         ack('leave')

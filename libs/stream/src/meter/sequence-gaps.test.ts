@@ -49,4 +49,14 @@ describe('createSequenceGapTracker', () => {
     expect(unexplainedLoss({ gaps: 12, countedDrops: 10 })).toBe(2)
     expect(unexplainedLoss({ gaps: 3, countedDrops: 10 })).toBe(0)
   })
+
+  it('forgets a key on request: its next sample starts afresh, and the totals keep its counts', () => {
+    const t = createSequenceGapTracker()
+    for (const seq of [1, 2, 4]) t.observe('a/x', seq)
+    t.forget('a/x')
+    t.observe('a/x', 100)
+    expect(t.get('a/x')).toEqual({ seen: 1, gaps: 0, duplicates: 0, reordered: 0, resets: 0 })
+    expect(t.totals().gaps).toBe(1)
+    expect(t.totals().seen).toBe(4)
+  })
 })

@@ -39,6 +39,11 @@ export interface SequenceGapTracker {
   get(key: string): SequenceGapCounts
   /** Totals over all keys. */
   totals(): SequenceGapCounts
+  /**
+   * Stops tracking `key`, keeping its counts in the totals: its next sample starts afresh (a sensor this
+   * consumer gave up and may take back later, when its numbering has moved on elsewhere).
+   */
+  forget(key: string): void
   /** Keys tracked now. */
   readonly keys: number
 }
@@ -84,20 +89,25 @@ export function createSequenceGapTracker(
     }
   }
 
+  function forget(key: string): void {
+    const old = states.get(key)
+    if (old === undefined) return
+    forgotten.seen += old.seen
+    forgotten.gaps += old.gaps
+    forgotten.duplicates += old.duplicates
+    forgotten.reordered += old.reordered
+    forgotten.resets += old.resets
+    states.delete(key)
+  }
+
   return {
+    forget,
     observe(key: string, seq: number): void {
       let s = states.get(key)
       if (s === undefined) {
         if (states.size >= maxKeys) {
-          const [oldKey, old] = states.entries().next().value ?? []
-          if (oldKey !== undefined && old !== undefined) {
-            forgotten.seen += old.seen
-            forgotten.gaps += old.gaps
-            forgotten.duplicates += old.duplicates
-            forgotten.reordered += old.reordered
-            forgotten.resets += old.resets
-            states.delete(oldKey)
-          }
+          const oldKey = states.keys().next().value
+          if (oldKey !== undefined) forget(oldKey)
         }
         s = {
           last: seq,
