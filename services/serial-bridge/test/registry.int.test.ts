@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { startBroker, silentBrokerLogger } from '@sluice/broker'
 import { decodeSensors, sensorsFilter, sensorsTopic, type SensorsRecord } from '@sluice/contract'
 import {
   collectMessages,
@@ -96,6 +97,31 @@ describe('serial bridge: sensor registry', () => {
     const again = await retainedRecords(broker.url, 2)
     expect([...again.values()].map((r) => r.device).sort()).toEqual(['sim-1', 'sim-2'])
     expect(bridge.bridge.registry.announced).toEqual(['light', 'temp'])
+  })
+
+  it("is let through by the Sluice broker's ACL: the bridge's own _sys subtree", async () => {
+    const sluiceBroker = await startBroker({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentBrokerLogger,
+    })
+    try {
+      bridge = await startBridge({
+        broker: sluiceBroker.url,
+        instance: 'reg-acl',
+        mode: 'sim',
+        channels: 'current,pressure,flow',
+        sim: { devices: 1, rateHz: 10 },
+      })
+      const records = await retainedRecords(sluiceBroker.url, 1)
+      expect(
+        records.get(sensorsTopic('sluice', 'serial-bridge', 'reg-acl', 'sim'))?.channels,
+      ).toEqual(['current', 'pressure', 'flow'])
+    } finally {
+      await bridge?.stop()
+      bridge = undefined
+      await sluiceBroker.close()
+    }
   })
 
   it('announces a replayed device with the channels of its file header', async () => {
