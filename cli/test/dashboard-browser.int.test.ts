@@ -2,11 +2,12 @@
  * The dashboard in real Chromium, against the Sluice broker with the simulator bridge, windowing, anomaly
  * and the dashboard itself running in-process: points appear and keep arriving, an injected spike shows as
  * an anomaly marker with its score and level on hover, every service shows online and a stopped one
- * offline, and the rate control changes the observed rate. Screenshots go to $SLUICE_SCREENSHOT_DIR
+ * offline, a group's ownership as its members report it, and the rate control changes the observed rate. Screenshots go to $SLUICE_SCREENSHOT_DIR
  * (default: the test's temporary directory). It runs the whole mesh, so it lives with the CLI's
  * end-to-end tests rather than in the dashboard package.
  */
 import { join } from 'node:path'
+import { encodeText, metricsTopic, type ServiceMetrics } from '@sluice/contract'
 import { anomalyService } from '@sluice/anomaly'
 import { startBroker, silentBrokerLogger, type RunningBroker } from '@sluice/broker'
 import { dashboardService } from '@sluice/dashboard'
@@ -28,6 +29,7 @@ import {
   type TempDir,
 } from '@sluice/testkit'
 import { windowingService } from '@sluice/windowing'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const chromiumBin = findProgram('chromium')
@@ -176,6 +178,56 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
     )
     await page.waitForSelector('#service-rows tr[data-service="anomaly/a1"][data-state="online"]')
     await page.screenshot({ path: join(shots(), 'dashboard-offline.png') })
+  })
+
+  it('shows who owns what in a group: members, units owned, handovers, overlap and lost', async () => {
+    // Two members' metrics as a group's instances publish them (issue 13), each under its own client id
+    // so that the broker's ACL lets it publish its own `_sys` topics.
+    const report = (instance: string, owned: number): ServiceMetrics => ({
+      service: 'windowing',
+      instance,
+      t: Date.now(),
+      hops: {},
+      group: {
+        group: 'windowing',
+        generation: 5,
+        members: [
+          { instance: 'g1', weight: 1 },
+          { instance: 'g2', weight: 1 },
+        ],
+        units: 4,
+        owned,
+        rebalances: 1,
+        handovers: { sent: 1, received: 2, fresh: 0 },
+        lastHandoverMs: 120,
+        overlap: 3,
+        lost: 0,
+      },
+    })
+    for (const [instance, owned] of [
+      ['g1', 1],
+      ['g2', 3],
+    ] as const) {
+      const client = await mqtt.connectAsync(broker.url, {
+        clientId: `sluice-windowing-${instance}`,
+        reconnectPeriod: 0,
+      })
+      await client.publishAsync(
+        metricsTopic('sluice', 'windowing', instance),
+        encodeText(report(instance, owned)),
+        { qos: 1 },
+      )
+      await client.endAsync()
+    }
+    const member = '#group-rows tr[data-member="windowing/windowing/g2"]'
+    await page.waitForSelector(member)
+    expect(await page.locator(`${member} td.fill`).textContent()).toBe('3/4')
+    const heading = page.locator('#group-rows tr[data-group="windowing/windowing"]')
+    expect(await heading.getAttribute('data-state')).toBe('settled')
+    expect(await heading.textContent()).toContain(
+      'windowing: 2 members · 4/4 units owned · generation 5 · 1 rebalance',
+    )
+    await page.screenshot({ path: join(shots(), 'dashboard-groups.png') })
   })
 
   it('changes the observed sampling rate of a device with the rate control', async () => {

@@ -1,7 +1,7 @@
 import { MeshConfigError } from '@sluice/mesh'
 import { describe, expect, it } from 'vitest'
 import { commands } from '../commands.js'
-import { parseUpArgs, planChildren, UP_USAGE, UpOptionsSchema } from './plan.js'
+import { parseUpArgs, planChildren, STOP_STAGE, UP_USAGE, UpOptionsSchema } from './plan.js'
 import { stopStages } from './supervisor.js'
 
 describe('sluice up plan', () => {
@@ -101,5 +101,59 @@ describe('sluice up plan', () => {
         expect((err as Error).message).toContain(named)
       }
     }
+  })
+})
+
+describe('sluice up --windowing N --anomaly N', () => {
+  const named = (argv: readonly string[]) =>
+    planChildren(parseUpArgs(argv, false)).filter(
+      (c) => c.command === 'window' || c.command === 'anomaly',
+    )
+
+  it('starts one windowing and one anomaly with their default instance ids by default', () => {
+    const plan = named([])
+    expect(plan.map((c) => c.name)).toEqual(['windowing', 'anomaly'])
+    for (const c of plan) expect(c.args).not.toContain('--instance')
+  })
+
+  it('starts N instances of each, with their own ids, in the same stage and default group', () => {
+    const plan = named(['--windowing', '3', '--anomaly', '2'])
+    expect(plan.map((c) => c.name)).toEqual([
+      'windowing-1',
+      'windowing-2',
+      'windowing-3',
+      'anomaly-1',
+      'anomaly-2',
+    ])
+    for (const c of plan) {
+      expect(c.args.slice(-2)).toEqual(['--instance', c.name])
+      // The group defaults to the service name: the same for every instance of a service.
+      expect(c.args).not.toContain('--group')
+      expect(c.stopStage).toBe(STOP_STAGE.processor)
+    }
+  })
+
+  it('runs every instance as its own process with --processes, as the supervisor gets the plan', () => {
+    const o = parseUpArgs(['--windowing', '2', '--processes'], false)
+    expect(o.processes).toBe(true)
+    expect(planChildren(o).filter((c) => c.command === 'window')).toHaveLength(2)
+  })
+
+  it('refuses a count that is not a whole number from 1 to 16, naming the flag', () => {
+    for (const [value, said] of [
+      ['0', /--windowing: .*greater or equal to 1/],
+      ['17', /--windowing: .*less or equal to 16/],
+      ['2.5', /--windowing: expected a whole number of instances, 1–16 \(got 2\.5\)/],
+      ['two', /--windowing: .*\(got "two"\)/],
+    ] as const)
+      expect(() => parseUpArgs(['--windowing', value], false), value).toThrow(said)
+    expect(() => parseUpArgs(['--anomaly', '0', '--windowing', '99'], false)).toThrow(
+      /--windowing[\s\S]*--anomaly|--anomaly[\s\S]*--windowing/,
+    )
+  })
+
+  it('describes both in --help', () => {
+    expect(UP_USAGE).toMatch(/--windowing <number> +windowing instances \(1–16\)/)
+    expect(UP_USAGE).toMatch(/--anomaly <number> +anomaly instances \(1–16\)/)
   })
 })

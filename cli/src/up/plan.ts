@@ -14,6 +14,15 @@ import { loadOptions, MeshConfigError } from '@sluice/mesh'
 import { commands } from '../commands.js'
 import { describeOptions } from '../help.js'
 
+/** The most instances of one service `sluice up` starts (`--windowing`, `--anomaly`). */
+export const MAX_INSTANCES = 16
+
+/**
+ * An instance count is a `Number` with `multipleOf: 1`, not an `Integer`: the config loader converts
+ * `--windowing 2.5` to an integer by truncating it, which would start 2 without a word.
+ */
+const INSTANCES_OPTION = { minimum: 1, maximum: MAX_INSTANCES, multipleOf: 1, default: 1 } as const
+
 /** `sluice up`'s options: flags (`--ws-port`), `SLUICE_WS_PORT`, or a YAML file (`--config up.yaml`). */
 export const UpOptionsSchema = Type.Object({
   host: Type.String({
@@ -72,6 +81,15 @@ export const UpOptionsSchema = Type.Object({
         'show the live table (--no-table: logs only; default: when stdout is a terminal)',
     }),
   ),
+  windowing: Type.Number({
+    ...INSTANCES_OPTION,
+    description:
+      'windowing instances (1–16), one group sharing the sensors: windowing-1 … windowing-N',
+  }),
+  anomaly: Type.Number({
+    ...INSTANCES_OPTION,
+    description: 'anomaly instances (1–16), one group sharing the sensors: anomaly-1 … anomaly-N',
+  }),
   processes: Type.Boolean({
     default: false,
     description:
@@ -94,6 +112,10 @@ export interface UpOptions {
   readonly dashboard: boolean
   readonly dashboardPort: number
   readonly table: boolean
+  /** Windowing instances, in one group (issue 13). */
+  readonly windowing: number
+  /** Anomaly instances, in one group (issue 13). */
+  readonly anomaly: number
   /** One process per service instead of all of them in this process. */
   readonly processes: boolean
 }
@@ -110,6 +132,14 @@ export const UP_USAGE = [
   '',
   ...describeOptions(UpOptionsSchema),
 ].join('\n')
+
+/** An issue's message, with TypeBox's "multiple of 1" said as what an instance count must be. */
+function plain(message: string): string {
+  const got = /\(got .*\)$/.exec(message)?.[0] ?? ''
+  return /multiple of 1\b/.test(message)
+    ? `expected a whole number of instances, 1–${MAX_INSTANCES} ${got}`.trim()
+    : message
+}
 
 /**
  * Parses `sluice up`'s options with the services' config loader (`loadOptions`); throws a
@@ -128,7 +158,9 @@ export function parseUpArgs(
     if (!(err instanceof MeshConfigError)) throw err
     // An issue about the whole command line (a positional word) keeps its path: it names no flag.
     throw new MeshConfigError(
-      err.issues.map((i) => (i.path === '/' ? i : { ...i, path: `--${i.path}` })),
+      err.issues.map((i) =>
+        i.path === '/' ? i : { ...i, path: `--${i.path}`, message: plain(i.message) },
+      ),
     )
   }
   return {
@@ -144,6 +176,8 @@ export function parseUpArgs(
     dashboard: v.dashboard,
     dashboardPort: v['dashboard-port'],
     table: v.table ?? isTty,
+    windowing: v.windowing,
+    anomaly: v.anomaly,
     processes: v.processes,
   }
 }
@@ -216,13 +250,25 @@ export function planChildren(o: UpOptions): PlannedChild[] {
     if (up === undefined) continue
     const own = ownArgs(command, o)
     if (own === undefined) continue
-    children.push({
-      name: up.name,
-      command,
-      args: up.stage === 'broker' ? own : [...connect(up.name), ...own],
-      stopStage: STOP_STAGE[up.stage],
-    })
+    const args = up.stage === 'broker' ? own : [...connect(up.name), ...own]
+    for (const instance of instanceIds(up.name, o))
+      children.push({
+        name: instance ?? up.name,
+        command,
+        args: instance === undefined ? args : [...args, '--instance', instance],
+        stopStage: STOP_STAGE[up.stage],
+      })
   }
   // Sort is stable: within a stage, the table's order.
   return children.sort((a, b) => b.stopStage - a.stopStage)
+}
+
+/**
+ * The instance ids of a service: `[undefined]` (one instance, with its default id, as before) unless
+ * `--windowing` or `--anomaly` asks for more: then `<name>-1` … `<name>-N`, all in the service's default
+ * group (its name), so that they share the sensors (DESIGN.md §12, issue 13).
+ */
+function instanceIds(name: string, o: UpOptions): readonly (string | undefined)[] {
+  const n = name === 'windowing' ? o.windowing : name === 'anomaly' ? o.anomaly : 1
+  return n === 1 ? [undefined] : Array.from({ length: n }, (_, i) => `${name}-${i + 1}`)
 }

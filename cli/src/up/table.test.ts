@@ -1,4 +1,4 @@
-import type { HopMetrics, ServiceMetrics } from '@sluice/contract'
+import type { GroupMetrics, HopMetrics, ServiceMetrics } from '@sluice/contract'
 import { describe, expect, it } from 'vitest'
 import { compact, count, renderTable } from './table.js'
 
@@ -136,6 +136,69 @@ describe('sluice up table', () => {
     expect(lines.at(-1)).toContain(
       '↳ 6 sensors: 2 learning, 3 ok, 1 anomalous; 3 devices: 3 learning, 0 ok, 0 anomalous',
     )
+  })
+
+  it('adds a line under each instance of a group: members, units owned, rebalances, handover cost', () => {
+    const group = (instance: string, owned: number, over: Partial<GroupMetrics> = {}) => ({
+      service: 'windowing',
+      instance,
+      metricsAt: 0,
+      metrics: {
+        ...metrics('windowing', { raw: hop(), out: hop({ direction: 'out' }) }),
+        instance,
+        group: {
+          group: 'windowing',
+          generation: 4,
+          members: ['w1', 'w2', 'w3'].map((i) => ({ instance: i, weight: 1 })),
+          units: 300,
+          owned,
+          rebalances: 2,
+          handovers: { sent: 30, received: 20, fresh: 0 },
+          lastHandoverMs: 120,
+          overlap: 0,
+          lost: 0,
+          ...over,
+        },
+      },
+    })
+    const lines = renderTable(
+      [
+        group('w2', 1, { lastHandoverMs: undefined, overlap: 3, lost: 1, units: 1 }),
+        group('w1', 100),
+      ],
+      0,
+    )
+    // One line per instance, after that instance's hop rows.
+    expect(lines.slice(2).map((l) => l.trim().split(' ')[0])).toEqual([
+      'windowing/w1',
+      'windowing/w1',
+      '↳',
+      'windowing/w2',
+      'windowing/w2',
+      '↳',
+    ])
+    expect(lines[4]!.trim()).toBe(
+      '↳ group windowing: 3 members, owns 100/300 units, 2 rebalances, last handover 120 ms, ' +
+        'overlap 0, lost 0',
+    )
+    expect(lines[7]!.trim()).toBe(
+      '↳ group windowing: 3 members, owns 1/1 unit, 2 rebalances, overlap 3, lost 1',
+    )
+  })
+
+  it('adds no group line for an instance whose metrics have no group section', () => {
+    const lines = renderTable(
+      [
+        {
+          service: 'forwarder',
+          instance: 'f1',
+          metrics: metrics('forwarder', { out: hop() }),
+          metricsAt: 0,
+        },
+      ],
+      0,
+    )
+    expect(lines.some((l) => l.includes('group'))).toBe(false)
   })
 
   it('marks an offline service and a service whose metrics stopped', () => {

@@ -4,9 +4,10 @@
  * fill, drops, p99 latency and state, from the metrics and status messages the services publish
  * (DESIGN.md §6). Under the serial bridge's `device` hop, one more line says how backpressure reaches the
  * device (§5): the rate asked of it against its target, what pushes back, and the drops at the edge.
+ * Under each instance of a group (§12, issue 13), one more line says what it owns and what moving cost.
  * Pure: it turns the latest messages into lines of text, so it is tested without a terminal.
  */
-import type { HopMetrics, ServiceMetrics, ServiceStatus } from '@sluice/contract'
+import type { GroupMetrics, HopMetrics, ServiceMetrics, ServiceStatus } from '@sluice/contract'
 
 /** What `sluice up` knows of one service instance. */
 export interface InstanceView {
@@ -106,6 +107,25 @@ export function detectorLine(h: HopMetrics): string | undefined {
   return `${' '.repeat(COLUMNS[0][1] + 1)}${parts.join('; ')}`
 }
 
+const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${count(n)} ${n === 1 ? one : many}`
+
+/**
+ * The line under an instance that belongs to a group: `↳ group windowing: 3 members, owns 100/300 units,
+ * 2 rebalances, last handover 120 ms, overlap 0, lost 0`, so an uneven split or a costly move shows.
+ */
+export function groupLine(g: GroupMetrics | undefined): string | undefined {
+  if (g === undefined) return undefined
+  const parts = [
+    `↳ group ${g.group}: ${plural(g.members.length, 'member')}`,
+    `owns ${count(g.owned)}/${plural(g.units, 'unit')}`,
+    plural(g.rebalances, 'rebalance'),
+  ]
+  if (g.lastHandoverMs !== undefined) parts.push(`last handover ${compact(g.lastHandoverMs)} ms`)
+  parts.push(`overlap ${count(g.overlap)}`, `lost ${count(g.lost)}`)
+  return `${' '.repeat(COLUMNS[0][1] + 1)}${parts.join(', ')}`
+}
+
 /**
  * Renders the table. An instance whose status is offline, or whose metrics are older than `staleMs`, is
  * shown as such, so a stopped service never looks healthy.
@@ -142,6 +162,8 @@ export function renderTable(views: readonly InstanceView[], now: number, staleMs
       const extra = deviceLine(h) ?? detectorLine(h)
       if (extra !== undefined) lines.push(extra)
     }
+    const group = groupLine(m?.group)
+    if (group !== undefined) lines.push(group)
   }
   return lines
 }

@@ -18,6 +18,7 @@ import { createRateHandler, rateHopSpec } from './handlers/rate.js'
 import type { BridgeLogger } from './logger.js'
 import { createDeviceMetrics } from './publish/device-metrics.js'
 import { createRawPublisher, type RawPublisher } from './publish/raw-publisher.js'
+import { createSensorRegistry, type SensorRegistry } from './publish/sensor-registry.js'
 import type { PortFactory } from './serial/serial-link.js'
 import { createReplaySource } from './sources/replay-source.js'
 import { createSerialSource, type SerialSource } from './sources/serial-source.js'
@@ -34,6 +35,8 @@ export interface SerialBridgeDeps {
 export interface SerialBridge extends ServiceImpl {
   readonly source: BridgeSource
   readonly publisher: RawPublisher
+  /** The sensor registry records this bridge announces (issue 13). */
+  readonly registry: SensorRegistry
 }
 
 /** The bridge's source for its mode; the serial source is also returned as such, for its metrics. */
@@ -86,6 +89,29 @@ function createBridgeSource(
         }),
       }
   }
+}
+
+/**
+ * The bridge's sensor registry (§12, issue 13): retained QoS 1 records under its own `_sys` subtree,
+ * published again after every reconnect; `offConnect` stops that.
+ */
+function createBridgeRegistry(
+  ctx: ServiceContext<typeof SerialBridgeConfigSchema>,
+  devices: readonly string[],
+  log: BridgeLogger,
+): { registry: SensorRegistry; offConnect: () => void } {
+  const registry = createSensorRegistry({
+    prefix: ctx.prefix,
+    service: ctx.name,
+    instance: ctx.instance,
+    devices,
+    publish: (topic, payload) => ctx.transport.publish(topic, payload, { qos: 1, retain: true }),
+    logger: log,
+  })
+  const offConnect = ctx.transport.onEvent((e) => {
+    if (e.type === 'connect') registry.republish()
+  })
+  return { registry, offConnect }
 }
 
 /**
@@ -144,9 +170,12 @@ export function createSerialBridgeService(
     }
   }
 
+  const { registry, offConnect } = createBridgeRegistry(ctx, resolved.devices, log)
+
   const reading = (r: Reading): void => {
     // A multi-value line becomes one raw topic per channel (§3).
     const channels = source.channels
+    registry.sync(channels)
     for (let i = 0; i < r.values.length; i++) {
       publisher.push(r.device, channels[i]!, {
         seq: r.seq,
@@ -160,7 +189,10 @@ export function createSerialBridgeService(
   return {
     source,
     publisher,
+    registry,
     async start() {
+      // Channels are known now (sim, serial) or once a replay has read its file's header.
+      registry.sync(source.channels)
       await source.start({
         reading,
         dropped: (device, n) => {
@@ -169,8 +201,10 @@ export function createSerialBridgeService(
         congestion: () => publisher.congestion(),
         ...(downstream !== undefined ? { downstream } : {}),
       })
+      registry.sync(source.channels)
     },
     async stop() {
+      offConnect()
       await source.stop()
       publisher.flushAll()
       publisher.close()

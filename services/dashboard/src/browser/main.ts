@@ -150,6 +150,7 @@ const list = createSensorList({
 const pipeline = createPipelineView({
   services: byId('service-rows', HTMLTableSectionElement),
   hops: byId('hop-rows', HTMLTableSectionElement),
+  groups: byId('group-rows', HTMLTableSectionElement),
   store,
 })
 const rate = createRateControl({

@@ -3,10 +3,13 @@
  * @module browser/pipeline-view
  * The pipeline panel: every service instance online or offline, and per hop λ, μ, ρ, queue fill drawn
  * against the 80 % and 95 % marks, drop rate by reason, p99 latency and unexplained loss, with the hop
- * where backpressure sits highlighted (see {@link hopRows}). Redrawn at most twice a second.
+ * where backpressure sits highlighted (see {@link hopRows}); and, for services that run as a group, who
+ * owns what (see {@link groupRows}). Redrawn at most twice a second.
  */
 import type { ServiceMetrics } from '@sluice/contract'
 import { formatMs, formatRate } from './format.js'
+import { groupRows } from './group-model.js'
+import { renderGroups } from './group-view.js'
 import { FILL_CRITICAL, FILL_WARNING, hopRows, liveness } from './pipeline-model.js'
 import type { SensorStore } from './sensor-store.js'
 
@@ -26,10 +29,11 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return e
 }
 
-/** Creates the view over `services` and `hops` table bodies. */
+/** Creates the view over the `services`, `hops` and (if given) `groups` table bodies. */
 export function createPipelineView(o: {
   readonly services: HTMLTableSectionElement
   readonly hops: HTMLTableSectionElement
+  readonly groups?: HTMLTableSectionElement
   readonly store: SensorStore
 }): PipelineView {
   // The metrics before the current ones, per instance: drop counters are cumulative, rates need two.
@@ -67,10 +71,9 @@ export function createPipelineView(o: {
           return tr
         }),
       )
-      const hops = hopRows(
-        rows.filter((r) => liveness(r, now) !== 'offline'),
-        previous,
-      )
+      const live = rows.filter((r) => liveness(r, now) !== 'offline')
+      if (o.groups !== undefined) renderGroups(o.groups, groupRows(live))
+      const hops = hopRows(live, previous)
       o.hops.replaceChildren(
         ...hops.map((h) => {
           const tr = el('tr')

@@ -1,4 +1,4 @@
-import type { AnomalyEvent, ServiceStatus } from '@sluice/contract'
+import type { AnomalyEvent, GroupMetrics, ServiceStatus } from '@sluice/contract'
 import { describe, expect, it } from 'vitest'
 import { createLiveState } from './live-state.js'
 
@@ -25,6 +25,29 @@ describe('live state', () => {
     expect(f.anomalies).toEqual([{ key: 'a/x', ev: event }])
     expect(f.services.map((s) => s.service)).toEqual(['windowing'])
     expect(live.takeFrame(2100)).toBeUndefined()
+  })
+
+  it("passes a group's ownership report on to the page in the frame and the snapshot", () => {
+    const live = createLiveState(options)
+    const group: GroupMetrics = {
+      group: 'windowing',
+      generation: 2,
+      members: [{ instance: 'w1', weight: 1 }],
+      units: 6,
+      owned: 6,
+      rebalances: 1,
+      handovers: { sent: 0, received: 0, fresh: 6 },
+      overlap: 0,
+      lost: 0,
+    }
+    live.setMetrics(
+      'windowing',
+      'w1',
+      { service: 'windowing', instance: 'w1', t: 1, hops: {}, group },
+      1000,
+    )
+    expect(live.takeFrame(2000)!.services[0]!.metrics?.group).toEqual(group)
+    expect(live.snapshot(config).services[0]!.metrics?.group).toEqual(group)
   })
 
   it('decimates a sensor that sent more than a frame may carry, and counts it', () => {
