@@ -189,7 +189,10 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
         ? change.previous.members
         : change.current.members.filter((m) => m.instance !== self)
     if (prev.length <= 1) return prev[0]?.instance
-    return ownerOf(unit, prev.map((m) => ({ id: m.instance, weight: m.weight })))
+    return ownerOf(
+      unit,
+      prev.map((m) => ({ id: m.instance, weight: m.weight })),
+    )
   }
 
   /** A unit this instance now owns: with its state from its previous owner, or fresh. */
@@ -292,9 +295,7 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
         handover.timedOut(unit, st.from)
       }
     }
-    handover.tick(now, () =>
-      [...units].filter(([, s]) => s.phase === 'active').map(([u]) => u),
-    )
+    handover.tick(now, () => [...units].filter(([, s]) => s.phase === 'active').map(([u]) => u))
   }, TICK_MS)
   tick.unref()
 

@@ -9,7 +9,14 @@ import type { DropReason } from '@sluice/contract'
 /** The drop reasons an inbound hop counts itself, beyond its queue's policy. */
 export type InboundDropReason = Extract<
   DropReason,
-  'shutdown' | 'handler-error' | 'left' | 'unconfirmed' | 'future' | 'max-sensors' | 'late' | 'handover'
+  | 'shutdown'
+  | 'handler-error'
+  | 'left'
+  | 'unconfirmed'
+  | 'future'
+  | 'max-sensors'
+  | 'late'
+  | 'handover'
 >
 
 /** The mutable counters of one inbound hop (cumulative). */
