@@ -9,6 +9,7 @@
  */
 export type { Sample } from './sample.js'
 export { StreamError } from './errors.js'
+export { decodeState, encodeState } from './state/json-state.js'
 export { batchStats } from './stats/batch-stats.js'
 export { SlidingStats } from './stats/sliding-stats.js'
 export { createWindow } from './windows/create-window.js'
