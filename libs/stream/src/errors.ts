@@ -11,6 +11,8 @@
 export const StreamErrorCode = {
   /** A window spec (count, time or session) has a missing, non-numeric or out-of-range parameter. */
   InvalidWindowSpec: 'SLUICE_ERR_WINDOW_INVALID_SPEC',
+  /** A window state to restore (a sensor handed over) is of another kind, spec or shape. */
+  InvalidWindowState: 'SLUICE_ERR_WINDOW_INVALID_STATE',
 } as const
 
 /** Every error code of the detectors (documented in `docs/errors.md`). */
@@ -19,6 +21,8 @@ export const DetectErrorCode = {
   InvalidOptions: 'SLUICE_ERR_DETECT_INVALID_OPTIONS',
   /** A detector spec names no registered detector. */
   UnknownDetector: 'SLUICE_ERR_DETECT_UNKNOWN_DETECTOR',
+  /** A detector state to restore (a sensor handed over) is of another detector, options or shape. */
+  InvalidState: 'SLUICE_ERR_DETECT_INVALID_STATE',
 } as const
 
 /** Every error code of the simulator (documented in `docs/errors.md`). */

@@ -8,7 +8,8 @@
  * there or through `internal.ts` (index plus internals, as nats.js's `mod.ts` / `internal_mod.ts`).
  */
 export type { Sample } from './sample.js'
-export { StreamError } from './errors.js'
+export { DetectErrorCode, StreamError, StreamErrorCode } from './errors.js'
+export { decodeState, encodeState } from './state/json-state.js'
 export { batchStats } from './stats/batch-stats.js'
 export { SlidingStats } from './stats/sliding-stats.js'
 export { createWindow } from './windows/create-window.js'

@@ -4,7 +4,7 @@
  * nats.js's `internal_mod.ts` does. Not a package export: other packages import `@sluice/stream`.
  */
 export * from './index.js'
-export { DetectErrorCode, SimErrorCode, StreamErrorCode } from './errors.js'
+export { SimErrorCode } from './errors.js'
 export type { BatchStats } from './stats/batch-stats.js'
 export { RunningStats, sampleStd } from './stats/running-stats.js'
 export { createCountWindow } from './windows/count.js'

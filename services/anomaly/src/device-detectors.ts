@@ -9,11 +9,17 @@
  *
  * Device episodes are published on the topic of the channel most to blame when the episode started, with
  * `scope: "device"` and the channels involved in `episode.channels`.
+ *
+ * A device moves to another instance of the group with its state (DESIGN.md §12, issue 13):
+ * `exportDevice` snapshots its detector, episode tracker and join buffer and forgets it, `importDevice`
+ * restores them on the new owner.
  */
 import type { AnomalyEvent } from '@sluice/contract'
 import {
   createEpisodeTracker,
   createMultivariateDetector,
+  decodeState,
+  encodeState,
   type EpisodeOptions,
   type EpisodeTracker,
   type MultivariateDetector,
@@ -21,6 +27,12 @@ import {
   type Sample,
 } from '@sluice/stream'
 import { toAnomalyEvent } from './episode-event.js'
+import {
+  DEVICE_STATE_VERSION,
+  deviceStateParts,
+  invalidDeviceState,
+  restoring,
+} from './device-state.js'
 
 /** Options of {@link createDeviceDetectors}. */
 export interface DeviceDetectorOptions {
@@ -42,6 +54,21 @@ export interface DeviceDetectors {
   readonly incomplete: number
   readonly episodes: number
   states(): { readonly learning: number; readonly normal: number; readonly anomalous: number }
+  /**
+   * Hands a device over (DESIGN.md §12, issue 13): returns its channels, multivariate detector, episode
+   * tracker and join buffer (rows still waiting for a channel) as JSON-safe data, and forgets the device
+   * without emitting anything. `undefined` for a device it does not hold.
+   */
+  exportDevice(device: string): unknown
+  /**
+   * Takes a device over from {@link DeviceDetectors.exportDevice} of an instance with the same options
+   * (after JSON), replacing whatever it held for it; it continues exactly where it stopped, and is not
+   * learning again if it had finished. Taken even past `maxDevices`: the group assigned it here.
+   *
+   * @throws StreamError `SLUICE_ERR_DETECT_INVALID_STATE` when the state does not fit (another detector
+   *   config, another version, malformed); nothing is changed then.
+   */
+  importDevice(device: string, state: unknown): void
 }
 
 interface Row {
@@ -119,15 +146,7 @@ export function createDeviceDetectors(
       let dev = byDevice.get(id)
       if (dev === undefined) {
         if (byDevice.size >= maxDevices) return
-        dev = {
-          channels: [],
-          detector: undefined,
-          episodes: createEpisodeTracker(options.episodes),
-          rows: new Map(),
-          maxSeq: Number.NEGATIVE_INFINITY,
-          joinFrom: Number.NEGATIVE_INFINITY,
-          channel: undefined,
-        }
+        dev = newDevice(options)
         byDevice.set(id, dev)
       }
       let index = dev.channels.indexOf(channel)
@@ -188,5 +207,103 @@ export function createDeviceDetectors(
       }
       return { learning, normal: total - learning - anomalous, anomalous }
     },
+    exportDevice(id) {
+      const dev = byDevice.get(id)
+      if (dev === undefined) return undefined
+      byDevice.delete(id)
+      return encodeState({
+        v: DEVICE_STATE_VERSION,
+        device: {
+          channels: dev.channels,
+          detector: dev.detector?.snapshot() ?? null,
+          episodes: dev.episodes.snapshot(),
+          // In the Map's order, which decides what is evicted first.
+          rows: [...dev.rows].map(([seq, row]) => [seq, row.t, row.samples.map((x) => x ?? null)]),
+          maxSeq: dev.maxSeq,
+          joinFrom: dev.joinFrom,
+          channel: dev.channel ?? null,
+        },
+      })
+    },
+    importDevice(id, state) {
+      byDevice.set(id, restoreDevice(id, decodeState(state), options))
+    },
   }
+}
+
+/** A device seen for the first time. */
+function newDevice(options: DeviceDetectorOptions): Device {
+  return {
+    channels: [],
+    detector: undefined,
+    episodes: createEpisodeTracker(options.episodes),
+    rows: new Map(),
+    maxSeq: Number.NEGATIVE_INFINITY,
+    joinFrom: Number.NEGATIVE_INFINITY,
+    channel: undefined,
+  }
+}
+
+/** A device rebuilt from its decoded handover state; throws before anything is changed. */
+function restoreDevice(id: string, state: unknown, options: DeviceDetectorOptions): Device {
+  const p = deviceStateParts(id, state, 'device')
+  const channels = p.channels
+  if (!Array.isArray(channels) || !channels.every((c) => typeof c === 'string')) {
+    throw invalidDeviceState(id, 'its channels are not a list of names')
+  }
+  const dev: Device = {
+    ...newDevice(options),
+    channels: [...channels],
+    maxSeq: restoring(id, 'device.maxSeq', () => seqOf(p.maxSeq)),
+    joinFrom: restoring(id, 'device.joinFrom', () => seqOf(p.joinFrom)),
+    channel: typeof p.channel === 'string' ? p.channel : undefined,
+  }
+  const d = dev.channels.length
+  restoring(id, 'its detectors', () => {
+    if (d >= 2) {
+      dev.detector = createMultivariateDetector(d, options.detector)
+      dev.detector.restore(p.detector as Parameters<MultivariateDetector['restore']>[0])
+    } else if (p.detector !== null) throw new Error('a detector for fewer than two channels')
+    dev.episodes.restore(p.episodes as Parameters<EpisodeTracker['restore']>[0])
+  })
+  if (!Array.isArray(p.rows)) throw invalidDeviceState(id, 'its join buffer is not a list')
+  for (const x of p.rows as unknown[]) {
+    const [seq, row] = restoring(id, 'a row of its join buffer', () => rowOf(x, d))
+    dev.rows.set(seq, row)
+  }
+  return dev
+}
+
+/** A sequence number of a device state: an integer, or −∞ before the first. */
+function seqOf(x: unknown): number {
+  if (x === Number.NEGATIVE_INFINITY || Number.isInteger(x)) return x as number
+  throw new Error(`${String(x)} is not a sequence number`)
+}
+
+/** A row of a join buffer from its state, `[seq, t, samples]` with `null` for a missing channel. */
+function rowOf(x: unknown, d: number): [number, Row] {
+  if (!Array.isArray(x) || x.length !== 3) throw new Error('it is not [seq, t, samples]')
+  const [seq, t, list] = x as [unknown, unknown, unknown]
+  if (
+    !Number.isInteger(seq) ||
+    typeof t !== 'number' ||
+    !Array.isArray(list) ||
+    list.length !== d
+  ) {
+    throw new Error(`it is not [seq, t, samples of ${d} channels]`)
+  }
+  const samples = list.map((s): Sample | undefined => {
+    if (s === null) return undefined
+    const { seq: n, t: at, value, ingest } = (s ?? {}) as Record<string, unknown>
+    if (![n, at, value, ingest].every((v) => typeof v === 'number'))
+      throw new Error('a sample is malformed')
+    return s as Sample
+  })
+  const row: Row = {
+    t,
+    values: samples.map((s) => s?.value),
+    samples,
+    filled: samples.filter((s) => s !== undefined).length,
+  }
+  return [seq as number, row]
 }

@@ -74,3 +74,77 @@ describe('sensor detectors', () => {
     )
   })
 })
+
+describe('device handover (per-sensor detectors)', () => {
+  const light = simulated([
+    { kind: 'spike', at: 300, magnitude: 40 },
+    { kind: 'shift', at: 900, magnitude: 30 },
+    { kind: 'spike', at: 1700, magnitude: -50 },
+  ])
+  const temp = light.map((s, i) => ({ ...s, value: 20 + ((i * 7) % 5) + (i > 1200 ? 9 : 0) }))
+  const overrides = { 'uno/temp': { name: 'mad', window: 30 } } as const
+  const make = (out: [string, AnomalyEvent][]) =>
+    createSensorDetectors(zscore, overrides, { holdoffSamples: 20 }, (k, e) => out.push([k, e]), {
+      learnSamples: 150,
+      learnMs: 0,
+    })
+  /** Feeds both sensors of `uno`, and one of another device, in batches of 25 from `from` to `to`. */
+  const feed = (d: ReturnType<typeof make>, from: number, to: number) => {
+    for (let i = from; i < to; i += 25) {
+      const end = Math.min(i + 25, to)
+      d.push('uno/light', light.slice(i, end))
+      d.push('uno/temp', temp.slice(i, end))
+      d.push('duo/x', temp.slice(i, end))
+    }
+  }
+
+  it('continues after export and import with the same events as one instance fed everything', () => {
+    const n = light.length
+    const one: [string, AnomalyEvent][] = []
+    const whole = make(one)
+    feed(whole, 0, n)
+    const ofUno = (es: [string, AnomalyEvent][]) => es.filter(([k]) => k.startsWith('uno/'))
+    expect(ofUno(one).length).toBeGreaterThan(4)
+    for (const cut of [0, 100, 300, 925, 1200, 1725, n]) {
+      const events: [string, AnomalyEvent][] = []
+      const a = make(events)
+      feed(a, 0, cut)
+      const count = events.length
+      const exported = a.exportDevice('uno')
+      expect(events.length, 'export emits nothing').toBe(count)
+      expect(a.sensors).toBe(cut === 0 ? 0 : 1)
+      const b = make(events)
+      if (exported !== undefined) b.importDevice('uno', JSON.parse(JSON.stringify(exported)))
+      if (cut > 150) expect(b.states().learning, `cut ${cut}`).toBe(0)
+      feed(b, cut, n)
+      expect(ofUno(events), `cut ${cut}`).toEqual(ofUno(one))
+    }
+  })
+
+  it('returns undefined for a device it does not hold, and refuses a state that does not fit', () => {
+    const a = make([])
+    expect(a.exportDevice('uno')).toBeUndefined()
+    feed(a, 0, 200)
+    const state = JSON.parse(JSON.stringify(a.exportDevice('uno'))) as {
+      sensors: Record<string, { detector: object }>
+    }
+    const b = make([])
+    feed(b, 0, 50)
+    const swapped = {
+      ...state,
+      sensors: { light: state.sensors.temp, temp: state.sensors.light },
+    }
+    expect(() => {
+      b.importDevice('uno', swapped)
+    }).toThrow(
+      expect.objectContaining({
+        code: 'SLUICE_ERR_DETECT_INVALID_STATE',
+        message: expect.stringContaining('uno/light') as unknown,
+      }) as Error,
+    )
+    expect(() => {
+      b.importDevice('uno', { v: 7, sensors: {} })
+    }).toThrow(/version 7/)
+    expect(b.sensors).toBe(3)
+  })
+})

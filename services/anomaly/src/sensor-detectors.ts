@@ -4,11 +4,17 @@
  * config (with per-sensor overrides). Every detector learns first (`learning`) and raises nothing until it
  * has seen enough; then each sensor is normal or in an episode, and only the episode's start, updates and
  * end are published (DESIGN.md §8). Pure: samples in, anomaly events (DESIGN.md §4) out.
+ *
+ * The service assigns work per device (its multivariate detector needs every channel), so a device's
+ * sensors are handed to another instance together, with their state (DESIGN.md §12, issue 13):
+ * `exportDevice` snapshots and forgets them, `importDevice` restores them on the new owner.
  */
 import type { AnomalyEvent } from '@sluice/contract'
 import {
   createDetector,
   createEpisodeTracker,
+  decodeState,
+  encodeState,
   type DetectorSpec,
   type EpisodeOptions,
   type EpisodeTracker,
@@ -16,6 +22,7 @@ import {
   type LearningOptions,
   type Sample,
 } from '@sluice/stream'
+import { DEVICE_STATE_VERSION, deviceStateParts, restoring } from './device-state.js'
 import { toAnomalyEvent } from './episode-event.js'
 
 /** How many sensors are in each state now. */
@@ -35,10 +42,28 @@ export interface SensorDetectors {
   readonly episodes: number
   /** Sensors learning, normal and in an episode. */
   states(): SensorStates
+  /**
+   * Hands a device over (DESIGN.md §12, issue 13): returns the state of every sensor `device/<channel>`
+   * it holds (detector, learning gate and episode tracker) as JSON-safe data, and forgets them without
+   * emitting anything. `undefined` when it holds no sensor of the device.
+   */
+  exportDevice(device: string): unknown
+  /**
+   * Takes a device over from {@link SensorDetectors.exportDevice} of an instance with the same detector
+   * config (after JSON), replacing whatever it held for the device's sensors; they continue exactly where
+   * they stopped, and a sensor that had finished learning is not learning again.
+   *
+   * @throws StreamError `SLUICE_ERR_DETECT_INVALID_STATE` when the state does not fit (another detector
+   *   config, another version, malformed); nothing is changed then.
+   */
+  importDevice(device: string, state: unknown): void
 }
 
 /** Learning applied to every detector whose spec does not set its own. */
 export type LearningDefaults = Required<LearningOptions>
+
+/** An episode tracker's state, as its `snapshot` gives it. */
+type EpisodeSnapshot = ReturnType<EpisodeTracker['snapshot']>
 
 /**
  * Creates the per-sensor detectors.
@@ -66,18 +91,25 @@ export function createSensorDetectors(
   createDetector(specFor(''))
   for (const key of Object.keys(overrides)) createDetector(specFor(key))
   createEpisodeTracker(episodes)
-  const bySensor = new Map<string, { det: GatedDetector; ep: EpisodeTracker; channel: string }>()
+  interface SensorState {
+    det: GatedDetector
+    ep: EpisodeTracker
+    channel: string
+  }
+  const bySensor = new Map<string, SensorState>()
+  const fresh = (key: string): SensorState => ({
+    det: createDetector(specFor(key)),
+    ep: createEpisodeTracker(episodes),
+    channel: key.slice(key.indexOf('/') + 1),
+  })
+  const keysOf = (device: string): string[] =>
+    [...bySensor.keys()].filter((k) => k.slice(0, k.indexOf('/')) === device)
   let started = 0
   return {
     push(key, samples) {
       let s = bySensor.get(key)
       if (s === undefined) {
-        const slash = key.indexOf('/')
-        s = {
-          det: createDetector(specFor(key)),
-          ep: createEpisodeTracker(episodes),
-          channel: key.slice(slash + 1),
-        }
+        s = fresh(key)
         bySensor.set(key, s)
       }
       for (const sample of samples) {
@@ -102,6 +134,32 @@ export function createSensorDetectors(
         else if (s.ep.active) anomalous++
       }
       return { learning: learningNow, normal: bySensor.size - learningNow - anomalous, anomalous }
+    },
+    exportDevice(device) {
+      const keys = keysOf(device)
+      if (keys.length === 0) return undefined
+      const sensors: Record<string, unknown> = {}
+      for (const key of keys) {
+        const s = bySensor.get(key)!
+        sensors[s.channel] = { detector: s.det.snapshot(), episodes: encodeState(s.ep.snapshot()) }
+        bySensor.delete(key)
+      }
+      return { v: DEVICE_STATE_VERSION, sensors }
+    },
+    importDevice(device, state) {
+      const parts = deviceStateParts(device, state, 'sensors')
+      const restored = Object.entries(parts).map(([channel, part]): [string, SensorState] => {
+        const key = `${device}/${channel}`
+        const s = fresh(key)
+        const { detector, episodes: ep } = (part ?? {}) as Record<string, unknown>
+        restoring(device, `sensor ${key}`, () => {
+          s.det.restore(detector)
+          s.ep.restore(decodeState(ep) as EpisodeSnapshot)
+        })
+        return [key, s]
+      })
+      for (const key of keysOf(device)) bySensor.delete(key)
+      for (const [key, s] of restored) bySensor.set(key, s)
     },
   }
 }

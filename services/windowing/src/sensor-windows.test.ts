@@ -1,6 +1,6 @@
-import type { Sample, WindowAggregate } from '@sluice/stream'
+import { createPrng, type Sample, type WindowAggregate } from '@sluice/stream'
 import { describe, expect, it } from 'vitest'
-import { createSensorWindows } from './sensor-windows.js'
+import { createSensorWindows, type SensorWindows } from './sensor-windows.js'
 
 const samples = (n: number, f: (i: number) => number): Sample[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -125,5 +125,121 @@ describe('an outage upstream (issue 11, item 2)', () => {
     w.push('uno/light', [{ seq: 1, t: 1000, value: 1, ingest: 1000 }])
     const late = [{ seq: 2, t: 500, value: 1, ingest: 1000 }]
     expect(w.push('uno/light', late)).toEqual({ late: 1 })
+  })
+})
+
+describe('sensor handover', () => {
+  const specs = {
+    slide: { type: 'count', size: 7, stride: 3 },
+    tumble: { type: 'count', size: 5, stride: 5 },
+    t1s: { type: 'time', length: 1000, every: 250, allowedLateness: 300 },
+    burst: { type: 'session', gap: 400, maxDuration: 3000 },
+  } as const
+
+  /** Batches of one sensor with out-of-order, late and silent stretches, and the wall time of each. */
+  function batches(seed: number): { samples: Sample[]; now: number }[] {
+    const rng = createPrng(seed)
+    let t = 10_000
+    let seq = 0
+    return Array.from({ length: 60 }, () => {
+      const samples = Array.from({ length: rng.int(1, 6) }, () => {
+        t += rng.next() < 0.1 ? rng.int(500, 2000) : rng.int(0, 80)
+        return {
+          seq: seq++,
+          t: t - rng.int(0, 1) * rng.int(0, 500),
+          value: rng.gaussian() * 10,
+          ingest: t,
+        }
+      })
+      return { samples, now: t + rng.int(0, 3000) }
+    })
+  }
+
+  /** Feeds batches of `key` and of another sensor, advancing idle sensors after each. */
+  function run(w: SensorWindows, key: string, part: { samples: Sample[]; now: number }[]): void {
+    for (const b of part) {
+      w.push(key, b.samples, b.now)
+      w.push('other/x', b.samples, b.now)
+      w.advanceIdle(b.now + 500, 1000)
+    }
+  }
+
+  it('continues after export and import exactly as one instance fed everything', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const all = batches(seed)
+      for (let cut = 0; cut <= all.length; cut += 7) {
+        const one: WindowAggregate[] = []
+        const whole = createSensorWindows(specs, (k, a) => k === 'uno/light' && one.push(a))
+        // The new owner's idle timer may fire before the sensor's next batch: the old wall and event
+        // times decide what it emits.
+        const idleAt = (all[cut - 1]?.now ?? 0) + 300
+        run(whole, 'uno/light', all.slice(0, cut))
+        whole.advanceIdle(idleAt, 100)
+        run(whole, 'uno/light', all.slice(cut))
+        whole.flush()
+
+        const before: WindowAggregate[] = []
+        const a = createSensorWindows(specs, (k, x) => k === 'uno/light' && before.push(x))
+        run(a, 'uno/light', all.slice(0, cut))
+        const emittedBefore = before.length
+        const exported = a.exportSensor('uno/light')
+        expect(exported === undefined).toBe(cut === 0)
+        const state: unknown =
+          exported === undefined ? undefined : JSON.parse(JSON.stringify(exported))
+        expect(before.length, 'export emits nothing').toBe(emittedBefore)
+        const after: WindowAggregate[] = []
+        const b = createSensorWindows(specs, (k, x) => k === 'uno/light' && after.push(x))
+        if (state !== undefined) b.importSensor('uno/light', state)
+        b.advanceIdle(idleAt, 100)
+        run(b, 'uno/light', all.slice(cut))
+        b.flush()
+        expect([...before, ...after], `seed ${seed}, cut ${cut}`).toEqual(one)
+      }
+    }
+  })
+
+  it('forgets an exported sensor and returns undefined for one it does not hold', () => {
+    const out: WindowAggregate[] = []
+    const w = createSensorWindows(specs, (_, a) => out.push(a))
+    w.push(
+      'uno/light',
+      samples(3, (i) => i),
+      0,
+    )
+    expect(w.exportSensor('uno/light')).toBeDefined()
+    expect(w.sensors).toBe(0)
+    expect(w.exportSensor('uno/light')).toBeUndefined()
+    w.flush()
+    expect(out).toEqual([])
+  })
+
+  it('refuses a state for other windows and keeps what it had for the sensor', () => {
+    const w = createSensorWindows(specs, () => undefined)
+    w.push(
+      'uno/light',
+      samples(3, (i) => i),
+      0,
+    )
+    const other = createSensorWindows({ slide: specs.slide }, () => undefined)
+    other.push(
+      'uno/light',
+      samples(3, (i) => i),
+      0,
+    )
+    const state = other.exportSensor('uno/light')
+    expect(() => {
+      w.importSensor('uno/light', state)
+    }).toThrow(expect.objectContaining({ code: 'SLUICE_ERR_WINDOW_INVALID_STATE' }) as Error)
+    expect(() => {
+      w.importSensor('uno/light', { v: 2 })
+    }).toThrow(/version 2/)
+    const bad = JSON.parse(JSON.stringify(w.exportSensor('uno/light'))) as {
+      windows: { slide: object }
+    }
+    bad.windows.slide = { ...bad.windows.slide, spec: { type: 'count', size: 8, stride: 3 } }
+    expect(() => {
+      w.importSensor('uno/light', bad)
+    }).toThrow(/state\.spec\.size/)
+    expect(w.sensors).toBe(0)
   })
 })

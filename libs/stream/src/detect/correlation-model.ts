@@ -38,7 +38,7 @@ export interface CorrelationModel {
   /** Which channels explain the point last passed to {@link distance}: O(d log d), allocates. */
   explain(): Explanation
   /** The model's part of a {@link MultivariateState}. */
-  snapshot(): Omit<MultivariateState, 'learning'>
+  snapshot(): Omit<MultivariateState, 'learning' | 'runs'>
   restore(state: MultivariateState): void
   reset(): void
 }
@@ -234,7 +234,7 @@ export function createCorrelationModel(
         mean: Array.from(mean),
         cov: Array.from(cov),
         precision: haveInverse ? Array.from(precision) : null,
-        sinceRefresh: Number.isFinite(sinceRefresh) ? sinceRefresh : refresh,
+        sinceRefresh: Number.isFinite(sinceRefresh) ? sinceRefresh : null,
         step: Array.from(step, (v) => (Number.isFinite(v) ? v : null)),
         last: Array.from(last, (v) => (Number.isNaN(v) ? null : v)),
       }
@@ -247,7 +247,8 @@ export function createCorrelationModel(
       if (state.precision !== null) precision.set(state.precision)
       state.step.forEach((v, i) => (step[i] = v ?? Number.POSITIVE_INFINITY))
       state.last.forEach((v, i) => (last[i] = v ?? Number.NaN))
-      sinceRefresh = haveInverse ? state.sinceRefresh : Number.POSITIVE_INFINITY
+      // Kept even without an inverse: a failed inversion is retried `refresh` points later, not at once.
+      sinceRefresh = state.sinceRefresh ?? Number.POSITIVE_INFINITY
     },
     reset() {
       n = 0

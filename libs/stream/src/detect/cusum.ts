@@ -31,7 +31,7 @@ import {
   toDetection,
   type CommonDetectorOptions,
 } from './levels.js'
-import type { AnomalyKind, Detection, Detector } from './types.js'
+import type { AnomalyKind, Detection, SerialisableDetector } from './types.js'
 
 /** Options of {@link createCusumDetector}. */
 export interface CusumOptions extends CommonDetectorOptions {
@@ -65,7 +65,7 @@ const D2 = 1.128
  * const d = detector.update(t, value)
  * if (d.alert) console.log(`${d.kind}: level moved from ${d.baseline.mean}`)
  */
-export function createCusumDetector(options: CusumOptions = {}): Detector {
+export function createCusumDetector(options: CusumOptions = {}): SerialisableDetector {
   const k = checkNumber('k', options.k ?? 0.5, 0, Number.MAX_VALUE)
   const h = checkNumber('h', options.h ?? 5, 0, Number.MAX_VALUE)
   const minSamples = checkInteger('minSamples', options.minSamples ?? 50, 2)
@@ -170,6 +170,40 @@ export function createCusumDetector(options: CusumOptions = {}): Detector {
       lower = 0
       lastAlarmAt = Number.NEGATIVE_INFINITY
       lastAlarmSide = 0
+    },
+    saveState: () => ({
+      n,
+      mean,
+      learning,
+      learnTarget,
+      learnMean,
+      previous,
+      ranges,
+      meanRange,
+      upper,
+      lower,
+      lastAlarmAt,
+      lastAlarmSide,
+    }),
+    loadState(r, s) {
+      const num = (k: string): number => r.number(s[k], `state.model.${k}`)
+      const int = (k: string): number => r.integer(s[k], `state.model.${k}`)
+      const next = {
+        n: int('n'),
+        mean: num('mean'),
+        learning: int('learning'),
+        learnTarget: int('learnTarget'),
+        learnMean: num('learnMean'),
+        previous: num('previous'),
+        ranges: int('ranges'),
+        meanRange: num('meanRange'),
+        upper: num('upper'),
+        lower: num('lower'),
+        lastAlarmAt: num('lastAlarmAt'),
+        lastAlarmSide: num('lastAlarmSide'),
+      }
+      ;({ n, mean, learning, learnTarget, learnMean, previous, ranges, meanRange } = next)
+      ;({ upper, lower, lastAlarmAt, lastAlarmSide } = next)
     },
   }
 }

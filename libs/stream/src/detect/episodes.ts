@@ -14,6 +14,7 @@
  */
 
 import { DetectErrorCode, StreamError } from '../errors.js'
+import { StateReader } from '../state/json-state.js'
 import { checkInteger, isAlert } from './levels.js'
 import type { AnomalyKind, AnomalyLevel, Detection } from './types.js'
 
@@ -75,7 +76,14 @@ export interface EpisodeTracker {
   readonly active: boolean
   /** Episodes started so far. */
   readonly episodes: number
+  /** The tracker's state: plain data (the peak detection's numbers may need `encodeState` for JSON). */
   snapshot(): EpisodeState
+  /**
+   * Restores a {@link EpisodeTracker.snapshot}, checked field by field.
+   *
+   * @throws StreamError `SLUICE_ERR_DETECT_INVALID_STATE` on a malformed state; the tracker is then
+   *   unchanged.
+   */
   restore(state: EpisodeState): void
 }
 
@@ -85,6 +93,39 @@ const levelRank: Readonly<Record<AnomalyLevel, number>> = {
   'very-unusual': 2,
 }
 const kindRank: Readonly<Record<AnomalyKind, number>> = { spike: 0, shift: 1, drift: 2 }
+
+/**
+ * Checks an {@link EpisodeState} from untrusted data (a handover, after JSON).
+ *
+ * @throws StreamError `SLUICE_ERR_DETECT_INVALID_STATE` naming the first field that does not fit.
+ */
+function readEpisodeState(state: unknown): EpisodeState {
+  const r = new StateReader(DetectErrorCode.InvalidState, 'episode tracker')
+  const s = r.object(state, 'state')
+  const episodes = r.integer(s.episodes, 'state.episodes')
+  if (s.open === null) return { episodes, open: null }
+  const o = r.object(s.open, 'state.open')
+  const peak = r.object(o.peak, 'state.open.peak')
+  r.number(peak.score, 'state.open.peak.score')
+  if (!Object.hasOwn(levelRank, r.string(peak.level, 'state.open.peak.level'))) {
+    r.fail('state.open.peak.level', 'is not a level')
+  }
+  const kind = r.string(o.kind, 'state.open.kind')
+  if (!Object.hasOwn(kindRank, kind)) r.fail('state.open.kind', 'is not a kind of anomaly')
+  const channels = r.array(o.channels, 'state.open.channels')
+  return {
+    episodes,
+    open: {
+      startT: r.number(o.startT, 'state.open.startT'),
+      lastT: r.number(o.lastT, 'state.open.lastT'),
+      alerts: r.integer(o.alerts, 'state.open.alerts', 1),
+      quiet: r.integer(o.quiet, 'state.open.quiet'),
+      peak: peak as unknown as Detection,
+      kind: kind as AnomalyKind,
+      channels: channels.map((c, i) => r.string(c, `state.open.channels[${i}]`)),
+    },
+  }
+}
 
 /**
  * Creates an {@link EpisodeTracker}.
@@ -191,8 +232,10 @@ export function createEpisodeTracker(options: EpisodeOptions = {}): EpisodeTrack
       }
     },
     restore(state) {
-      episodes = state.episodes
-      open = state.open === null ? null : { ...state.open, channels: [...state.open.channels] }
+      const checked = readEpisodeState(state)
+      episodes = checked.episodes
+      open =
+        checked.open === null ? null : { ...checked.open, channels: [...checked.open.channels] }
     },
   }
 }

@@ -29,7 +29,7 @@ import {
   toDetection,
   type CommonDetectorOptions,
 } from './levels.js'
-import type { Detection, Detector } from './types.js'
+import type { Detection, SerialisableDetector } from './types.js'
 
 /** Options of {@link createEwmaDetector}. */
 export interface EwmaOptions extends CommonDetectorOptions {
@@ -56,7 +56,7 @@ export interface EwmaOptions extends CommonDetectorOptions {
  *   if (d.alert && d.kind === 'shift') console.log('level changed near', s.t)
  * }
  */
-export function createEwmaDetector(options: EwmaOptions = {}): Detector {
+export function createEwmaDetector(options: EwmaOptions = {}): SerialisableDetector {
   const alpha = checkNumber('alpha', options.alpha ?? 0.02, 0, 1)
   const lambda = checkNumber('lambda', options.lambda ?? 0.2, 0, 1)
   const minSamples = checkInteger('minSamples', options.minSamples ?? 20, 2)
@@ -119,6 +119,18 @@ export function createEwmaDetector(options: EwmaOptions = {}): Detector {
       variance = 0
       chart = 0
       runs.reset()
+    },
+    saveState: () => ({ n, mean, variance, chart, runs: runs.snapshot() }),
+    loadState(r, s) {
+      const next = {
+        n: r.integer(s.n, 'state.model.n'),
+        mean: r.number(s.mean, 'state.model.mean'),
+        variance: r.number(s.variance, 'state.model.variance'),
+        chart: r.number(s.chart, 'state.model.chart'),
+        runs: r.numbers(s.runs, 'state.model.runs', 2),
+      }
+      ;({ n, mean, variance, chart } = next)
+      runs.restore(next.runs)
     },
   }
 }

@@ -9,6 +9,7 @@
  */
 
 import { DetectErrorCode, StreamError } from '../errors.js'
+import type { StateReader } from '../state/json-state.js'
 import { checkInteger } from './levels.js'
 
 /** How much a detector must see before it may raise anything. Both must be met. */
@@ -92,4 +93,12 @@ export function createLearningGate(samples: number, ms: number): LearningGate {
       lastT = Number.NEGATIVE_INFINITY
     },
   }
+}
+
+/** Reads and checks a {@link LearningState} from untrusted data (a handover), with `r`. */
+export function readLearningState(r: StateReader, x: unknown, path: string): LearningState {
+  const s = r.object(x, path)
+  const time = (k: 'firstT' | 'lastT'): number | null =>
+    s[k] === null ? null : r.number(s[k], `${path}.${k}`)
+  return { n: r.integer(s.n, `${path}.n`), firstT: time('firstT'), lastT: time('lastT') }
 }

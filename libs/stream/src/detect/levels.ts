@@ -166,6 +166,10 @@ export interface RunClassifier {
   /** Feeds one point: `alert` from its score, `side` the sign of its deviation; returns its kind. */
   classify(alert: boolean, side: number): AnomalyKind
   reset(): void
+  /** The current run, `[length, side]`, for handing a sensor over (issue 13). */
+  snapshot(): [number, number]
+  /** Restores a {@link RunClassifier.snapshot} (the caller checks it: two numbers). */
+  restore(state: readonly number[]): void
 }
 
 /**
@@ -195,6 +199,11 @@ export function createRunClassifier(sustain: number): RunClassifier {
     reset() {
       run = 0
       runSide = 0
+    },
+    snapshot: () => [run, runSide],
+    restore(state) {
+      run = state[0]!
+      runSide = state[1]!
     },
   }
 }

@@ -25,7 +25,7 @@ import {
   type CommonDetectorOptions,
 } from './levels.js'
 import { createOrderStatisticTree } from './order-statistics.js'
-import type { Detection, Detector } from './types.js'
+import type { Detection, SerialisableDetector } from './types.js'
 
 /** Options of {@link createMadDetector}. */
 export interface MadOptions extends CommonDetectorOptions {
@@ -51,7 +51,7 @@ export const MEAN_AD_TO_SIGMA = 1.2533
  * const d = detector.update(t, value)
  * if (d.alert) console.log(`${value} is ${d.score.toFixed(1)} robust σ from the median`)
  */
-export function createMadDetector(options: MadOptions = {}): Detector {
+export function createMadDetector(options: MadOptions = {}): SerialisableDetector {
   const window = checkInteger('window', options.window ?? 100, 2)
   const minSamples = checkInteger('minSamples', options.minSamples ?? 20, 2)
   const sustain = checkInteger('sustain', options.sustain ?? 5, 1)
@@ -91,6 +91,22 @@ export function createMadDetector(options: MadOptions = {}): Detector {
       tree.clear()
       head = 0
       runs.reset()
+    },
+    saveState: () => ({
+      tree: tree.saveState(),
+      ring: Array.from(ring),
+      head,
+      runs: runs.snapshot(),
+    }),
+    loadState(r, s) {
+      const values = r.numbers(s.ring, 'state.model.ring', window)
+      const h = r.integer(s.head, 'state.model.head')
+      if (h >= window) r.fail('state.model.head', `is not below the window ${window}`)
+      const nextRuns = r.numbers(s.runs, 'state.model.runs', 2)
+      tree.loadState(r, r.object(s.tree, 'state.model.tree'), 'state.model.tree')
+      ring.set(values)
+      head = h
+      runs.restore(nextRuns)
     },
   }
 }

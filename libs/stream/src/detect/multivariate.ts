@@ -28,12 +28,14 @@
  *
  * Cost: O(d²) per point (the standardisation, `R_λ⁻¹z`, the covariance update); the inverse is refreshed
  * by Cholesky every `refresh` points (default d), O(d³)/d = O(d²) amortised. Memory: O(d²), two d×d
- * matrices, whatever the length of the stream. State is plain numbers ({@link MultivariateState}).
+ * matrices, whatever the length of the stream. State is plain numbers ({@link MultivariateState}) that
+ * survive JSON, for handing a device to another instance (issue 13).
  */
 
 import { DetectErrorCode, StreamError } from '../errors.js'
 import { createCorrelationModel } from './correlation-model.js'
-import { createLearningGate, type LearningState } from './learning.js'
+import { StateReader } from '../state/json-state.js'
+import { createLearningGate, readLearningState, type LearningState } from './learning.js'
 import {
   checkInteger,
   checkNumber,
@@ -98,12 +100,14 @@ export interface MultivariateState {
   readonly cov: number[]
   /** The shrunk inverse correlation in use (refreshed every `refresh` points), or `null` before one. */
   readonly precision: number[] | null
-  /** Points scored since the inverse was refreshed. */
-  readonly sinceRefresh: number
+  /** Points scored since the inverse was refreshed (`null`: it is due at the next point). */
+  readonly sinceRefresh: number | null
   /** Per channel, the smallest non-zero step seen (`null`: none yet) and the last value. */
   readonly step: (number | null)[]
   readonly last: (number | null)[]
   readonly learning: LearningState
+  /** The current run of alerts, `[length, side]` (it decides `spike` or `shift`). */
+  readonly runs: readonly number[]
 }
 
 /** An online detector over the d channels of one device. */
@@ -114,6 +118,13 @@ export interface MultivariateDetector {
   /** Scores one point (one value per channel) against what came before, then learns from it. */
   update(t: number, values: ArrayLike<number>): MultivariateDetection
   snapshot(): MultivariateState
+  /**
+   * Restores a {@link MultivariateDetector.snapshot} (after `JSON.parse(JSON.stringify(…))`), checked
+   * field by field: it then resumes exactly where the snapshot was taken.
+   *
+   * @throws StreamError `SLUICE_ERR_DETECT_INVALID_STATE` on a state of another number of channels or a
+   *   malformed one; the detector is then unchanged.
+   */
   restore(state: MultivariateState): void
   reset(): void
 }
@@ -128,6 +139,35 @@ export function chiSquareToZ(x: number, d: number): number {
   if (!(x > 0)) return Number.NEGATIVE_INFINITY
   const v = 2 / (9 * d)
   return (Math.cbrt(x / d) - (1 - v)) / Math.sqrt(v)
+}
+
+/**
+ * Checks a {@link MultivariateState} from untrusted data (a handover) against a detector of `d` channels.
+ *
+ * @throws StreamError `SLUICE_ERR_DETECT_INVALID_STATE` naming the first field that does not fit.
+ */
+function readMultivariateState(d: number, state: unknown): MultivariateState {
+  const r = new StateReader(DetectErrorCode.InvalidState, `multivariate detector of ${d} channels`)
+  const s = r.object(state, 'state')
+  r.expect(s.d, 'state.d', d)
+  const orNull = (x: unknown, path: string): number[] | null =>
+    x === null ? null : r.numbers(x, path)
+  const nullable = (x: unknown, path: string): (number | null)[] =>
+    r.array(x, path, d).map((v, i) => (v === null ? null : r.number(v, `${path}[${i}]`)))
+  const precision = orNull(s.precision, 'state.precision')
+  if (precision !== null && precision.length !== d * d) r.fail('state.precision', 'is not d×d')
+  return {
+    d,
+    n: r.integer(s.n, 'state.n'),
+    mean: r.numbers(s.mean, 'state.mean', d),
+    cov: r.numbers(s.cov, 'state.cov', d * d),
+    precision,
+    sinceRefresh: s.sinceRefresh === null ? null : r.integer(s.sinceRefresh, 'state.sinceRefresh'),
+    step: nullable(s.step, 'state.step'),
+    last: nullable(s.last, 'state.last'),
+    learning: readLearningState(r, s.learning, 'state.learning'),
+    runs: r.numbers(s.runs, 'state.runs', 2),
+  }
 }
 
 /**
@@ -214,17 +254,13 @@ export function createMultivariateDetector(
       }
     },
     snapshot() {
-      return { ...model.snapshot(), learning: gate.snapshot() }
+      return { ...model.snapshot(), learning: gate.snapshot(), runs: runs.snapshot() }
     },
     restore(state) {
-      if (state.d !== d) {
-        throw new StreamError(
-          DetectErrorCode.InvalidOptions,
-          `A multivariate state for ${state.d} channels cannot be restored into a detector of ${d}`,
-        )
-      }
-      model.restore(state)
-      gate.restore(state.learning)
+      const checked = readMultivariateState(d, state)
+      model.restore(checked)
+      gate.restore(checked.learning)
+      runs.restore(checked.runs)
     },
     reset() {
       model.reset()

@@ -9,6 +9,8 @@
  * O(1) memory (one 32-bit map per phase plus one) and, per point, O(1) time except when the range widens.
  */
 
+import type { StateObject, StateReader } from '../state/json-state.js'
+
 /** Likelihood of each novelty, strongest first. */
 export const NOVELTY_LEVELS = Object.freeze({ excursion: 1, newValue: 0.95, newContext: 0.9 })
 
@@ -32,6 +34,10 @@ export interface NoveltyMap {
   /** Marks `value` as visited, overall and at `phase`. */
   learn(value: number, phase: number): void
   reset(): void
+  /** The whole state: the seen range, the visited maps and the count of context events (issue 13). */
+  saveState(): Record<string, unknown>
+  /** Restores a decoded {@link NoveltyMap.saveState}, checked with `r`; unchanged if it throws. */
+  loadState(r: StateReader, s: StateObject, path: string): void
 }
 
 /**
@@ -129,6 +135,22 @@ export function createNoveltyMap(options: NoveltyMapOptions): NoveltyMap {
       visited = 0
       contexts.fill(0)
       contextEvents = 0
+    },
+    saveState: () => ({ min, max, visited, contexts: Array.from(contexts), contextEvents }),
+    loadState(r, s, path) {
+      const next = {
+        min: r.number(s.min, `${path}.min`),
+        max: r.number(s.max, `${path}.max`),
+        visited: r.integer(s.visited, `${path}.visited`, -(2 ** 31)),
+        contexts: r.numbers(s.contexts, `${path}.contexts`, contexts.length),
+        contextEvents: r.integer(s.contextEvents, `${path}.contextEvents`),
+      }
+      next.contexts.forEach((c, i) => {
+        if (!Number.isInteger(c) || c < 0 || c >= 2 ** 32)
+          r.fail(`${path}.contexts[${i}]`, 'is not a map')
+      })
+      ;({ min, max, visited, contextEvents } = next)
+      contexts.set(next.contexts)
     },
   }
 }

@@ -29,7 +29,7 @@
 import { DetectErrorCode, StreamError } from '../errors.js'
 import { checkInteger, checkNumber } from './levels.js'
 import { createNoveltyMap, NOVELTY_LEVELS } from './novelty-map.js'
-import type { AnomalyKind, Detection, Detector } from './types.js'
+import type { AnomalyKind, Detection, SerialisableDetector } from './types.js'
 
 /** Options of {@link createNoveltyDetector}. */
 export interface NoveltyOptions {
@@ -91,7 +91,7 @@ function kindOf(novelty: number): AnomalyKind {
  *   if (d.alert) console.log(t, value, d.kind, d.likelihood)
  * }
  */
-export function createNoveltyDetector(options: NoveltyOptions = {}): Detector {
+export function createNoveltyDetector(options: NoveltyOptions = {}): SerialisableDetector {
   const bins = checkBins('bins', options.bins ?? 32)
   const contextBins = checkBins('contextBins', options.contextBins ?? 6)
   const tolerance = options.tolerance ?? 0.02
@@ -177,6 +177,17 @@ export function createNoveltyDetector(options: NoveltyOptions = {}): Detector {
       sinceAlert = Number.POSITIVE_INFINITY
       mean = 0
       variance = 0
+    },
+    saveState: () => ({ n, sinceAlert, mean, variance, seen: seen.saveState() }),
+    loadState(r, s) {
+      const next = {
+        n: r.integer(s.n, 'state.model.n'),
+        sinceAlert: r.number(s.sinceAlert, 'state.model.sinceAlert'),
+        mean: r.number(s.mean, 'state.model.mean'),
+        variance: r.number(s.variance, 'state.model.variance'),
+      }
+      seen.loadState(r, r.object(s.seen, 'state.model.seen'), 'state.model.seen')
+      ;({ n, sinceAlert, mean, variance } = next)
     },
   }
 }

@@ -11,16 +11,20 @@
  * binary search for the k-th smallest of two sorted sequences then needs O(log n) reads, so a MAD query is
  * O(log² n) and insertion or removal O(log n), expected.
  */
+import type { StateObject, StateReader } from '../state/json-state.js'
 import {
   createTreap,
   erase,
   insertKey,
   resetTreap,
+  restoreTreap,
   selectKth,
   sizeOf,
   sumOf,
   sumOfSmallestKeys,
+  treapState,
   type Treap,
+  type TreapState,
 } from './treap.js'
 
 /** A multiset of finite numbers with O(log n) rank queries and a fixed capacity. */
@@ -45,6 +49,10 @@ export interface OrderStatisticTree {
   meanAbsoluteDeviation(): number
   /** Removes every value. */
   clear(): void
+  /** The whole state, node layout included (issue 13: a restored tree rounds its sums the same way). */
+  saveState(): TreapState
+  /** Restores a decoded {@link OrderStatisticTree.saveState}, checked with `r`; unchanged if it throws. */
+  loadState(r: StateReader, s: StateObject, path: string): void
 }
 
 /**
@@ -91,6 +99,10 @@ export function createOrderStatisticTree(capacity: number): OrderStatisticTree {
     meanAbsoluteDeviation: () => meanAbsoluteDeviationOf(treap),
     clear: () => {
       resetTreap(treap)
+    },
+    saveState: () => treapState(treap),
+    loadState: (r, s, path) => {
+      restoreTreap(treap, r, s, path)
     },
   }
 }

@@ -15,7 +15,8 @@ import type { CommonDetectorOptions } from './levels.js'
 import { createMadDetector, type MadOptions } from './mad.js'
 import { createNoveltyDetector, type NoveltyOptions } from './novelty.js'
 import { createLearningGate, type LearningOptions, type LearningState } from './learning.js'
-import type { Detection, Detector } from './types.js'
+import { restoreDetector, snapshotDetector } from './detector-state.js'
+import type { Detection, Detector, SerialisableDetector } from './types.js'
 import { createZScoreDetector, type ZScoreOptions } from './zscore.js'
 
 /** The options of every registered detector, by name. Register a detector by adding it here. */
@@ -40,10 +41,23 @@ export type DetectorSpec = {
   [K in DetectorName]: { readonly name: K } & DetectorOptionsByName[K] & LearningOptions
 }[DetectorName]
 
-
-/** A detector built by {@link createDetector}: gated by learning, its gate state serialisable. */
+/** A detector built by {@link createDetector}: gated by learning, its whole state serialisable. */
 export interface GatedDetector extends Detector {
   readonly learning: boolean
+  /**
+   * The whole detector's state (model and learning gate) as JSON-safe plain data, for handing its sensor
+   * to another instance (DESIGN.md §12, issue 13). Changes nothing.
+   */
+  snapshot(): unknown
+  /**
+   * Replaces the whole state with a {@link GatedDetector.snapshot} of a detector built from the same spec
+   * (after `JSON.parse(JSON.stringify(…))`); it then resumes exactly where that one stopped, and is not
+   * learning again if that one had finished.
+   *
+   * @throws StreamError `SLUICE_ERR_DETECT_INVALID_STATE` when the state is of another detector or spec,
+   *   another version, or malformed; the detector is then unchanged.
+   */
+  restore(state: unknown): void
   /** The learning gate's state (plain data), for handing a sensor to another instance. */
   learningState(): LearningState
   /** Restores a gate state from {@link GatedDetector.learningState}: a handed-over sensor is not learning again. */
@@ -55,7 +69,11 @@ function learningDetection(d: Detection): Detection {
   return { ...d, likelihood: 0, level: 'normal', alert: false, learning: true }
 }
 
-function gate(detector: Detector, learn: Required<LearningOptions>): GatedDetector {
+function gate(
+  detector: SerialisableDetector,
+  learn: Required<LearningOptions>,
+  spec: DetectorSpec,
+): GatedDetector {
   const g = createLearningGate(learn.learnSamples, learn.learnMs)
   return {
     name: detector.name,
@@ -74,6 +92,10 @@ function gate(detector: Detector, learn: Required<LearningOptions>): GatedDetect
     learningState: () => g.snapshot(),
     restoreLearning: (state) => {
       g.restore(state)
+    },
+    snapshot: () => snapshotDetector(spec, detector, g),
+    restore: (state) => {
+      restoreDetector(spec, detector, g, state)
     },
   }
 }
@@ -95,7 +117,7 @@ export type DetectorOptionSchemas<O> = { readonly [K in keyof Required<O>]: Dete
 
 /** Everything the registry holds about one detector. */
 interface DetectorRegistration<O> {
-  readonly create: (options: O) => Detector
+  readonly create: (options: O) => SerialisableDetector
   /** Its option schemas (without the learning options, which every detector takes). */
   readonly options: DetectorOptionSchemas<O>
   /** Its learning floors; see {@link DEFAULT_LEARNING}. */
@@ -111,22 +133,27 @@ const common = {
   },
   minStd: {
     type: 'number',
-    description: 'Smallest standard deviation divided by (the sensor\'s resolution, e.g. 1 for an ADC).',
+    description:
+      "Smallest standard deviation divided by (the sensor's resolution, e.g. 1 for an ADC).",
   },
 } as const satisfies DetectorOptionSchemas<CommonDetectorOptions>
 
 const learningOptions = {
   learnSamples: {
     type: 'integer',
-    description: 'Samples to see before anything may be raised (default: the detector\'s own).',
+    description: "Samples to see before anything may be raised (default: the detector's own).",
   },
   learnMs: {
     type: 'number',
-    description: 'Event time (ms) to span before anything may be raised (default: the detector\'s own).',
+    description:
+      "Event time (ms) to span before anything may be raised (default: the detector's own).",
   },
 } as const satisfies DetectorOptionSchemas<LearningOptions>
 
-const window = { type: 'integer', description: 'How many recent values form the baseline.' } as const
+const window = {
+  type: 'integer',
+  description: 'How many recent values form the baseline.',
+} as const
 const minSamples = {
   type: 'integer',
   description: 'Values needed before the detector may flag anything.',
@@ -135,7 +162,10 @@ const sustain = {
   type: 'integer',
   description: 'Consecutive same-side alerts after which the kind becomes `shift`, not `spike`.',
 } as const
-const clip = { type: 'number', description: 'Values are clipped to ±clip σ while learning.' } as const
+const clip = {
+  type: 'number',
+  description: 'Values are clipped to ±clip σ while learning.',
+} as const
 
 /**
  * One entry per registered detector: its factory, its option schemas and its learning floors. The mapped
@@ -166,8 +196,14 @@ const registry: Registry = {
     create: createEwmaDetector,
     options: {
       ...common,
-      alpha: { type: 'number', description: 'Smoothing of the baseline mean and variance, in (0, 1].' },
-      lambda: { type: 'number', description: 'Smoothing λ of the residual control chart, in (0, 1].' },
+      alpha: {
+        type: 'number',
+        description: 'Smoothing of the baseline mean and variance, in (0, 1].',
+      },
+      lambda: {
+        type: 'number',
+        description: 'Smoothing λ of the residual control chart, in (0, 1].',
+      },
       minSamples,
       clip,
       sustain,
@@ -188,7 +224,8 @@ const registry: Registry = {
       clip,
       driftWindow: {
         type: 'integer',
-        description: 'An alarm this many samples after the previous same-direction one is a `drift`.',
+        description:
+          'An alarm this many samples after the previous same-direction one is a `drift`.',
       },
       memory: {
         type: 'integer',
@@ -200,7 +237,10 @@ const registry: Registry = {
   novelty: {
     create: createNoveltyDetector,
     options: {
-      bins: { type: 'integer', description: 'Slices of the seen range for the new-value rule, 2‥32.' },
+      bins: {
+        type: 'integer',
+        description: 'Slices of the seen range for the new-value rule, 2‥32.',
+      },
       tolerance: {
         type: 'number',
         description: 'Margin beyond the seen range, as a share of its width.',
@@ -209,8 +249,14 @@ const registry: Registry = {
         type: 'integer',
         description: 'Slices of the seen range for the time-of-day context rule, 2‥32.',
       },
-      phases: { type: 'integer', description: 'Phases of the period for the context rule (0: off).' },
-      period: { type: 'number', description: 'The period of the context, in ms (default one day).' },
+      phases: {
+        type: 'integer',
+        description: 'Phases of the period for the context rule (0: off).',
+      },
+      period: {
+        type: 'number',
+        description: 'The period of the context, in ms (default one day).',
+      },
       maxContextRate: {
         type: 'number',
         description: 'Context novelty alerts only while it has occurred on less than this share.',
@@ -301,8 +347,12 @@ export function createDetector(spec: DetectorSpec): GatedDetector {
     )
   }
   const defaults = DEFAULT_LEARNING[name]
-  return gate(create(options), {
-    learnSamples: learnSamples ?? defaults.learnSamples,
-    learnMs: learnMs ?? defaults.learnMs,
-  })
+  return gate(
+    create(options),
+    {
+      learnSamples: learnSamples ?? defaults.learnSamples,
+      learnMs: learnMs ?? defaults.learnMs,
+    },
+    spec,
+  )
 }

@@ -8,6 +8,8 @@
  * values, O(1) amortised.
  */
 
+import type { StateObject, StateReader } from '../state/json-state.js'
+
 /** Rolling mean and population variance over a fixed-size window. */
 export interface RollingMoments {
   /** Values currently in the window (≤ `window`). */
@@ -18,6 +20,13 @@ export interface RollingMoments {
   /** Adds a value, evicting the oldest when the window is full. */
   push(value: number): void
   clear(): void
+  /**
+   * The whole state (issue 13). The ring is kept as laid out, not oldest first: the periodic recomputation
+   * sums it in that order, so a restored window rounds the same way.
+   */
+  saveState(): Record<string, unknown>
+  /** Restores a decoded {@link RollingMoments.saveState}, checked with `r`; unchanged if it throws. */
+  loadState(r: StateReader, s: StateObject, path: string): void
 }
 
 /**
@@ -88,6 +97,22 @@ export function createRollingMoments(window: number): RollingMoments {
       mean = 0
       m2 = 0
       sinceRecompute = 0
+    },
+    saveState: () => ({ ring: Array.from(ring), head, count, mean, m2, sinceRecompute }),
+    loadState(r, s, path) {
+      const values = r.numbers(s.ring, `${path}.ring`, window)
+      const h = r.integer(s.head, `${path}.head`)
+      const c = r.integer(s.count, `${path}.count`)
+      if (h >= window || c > window) r.fail(path, `does not fit a window of ${window}`)
+      const nextMean = r.number(s.mean, `${path}.mean`)
+      const nextM2 = r.number(s.m2, `${path}.m2`)
+      const since = r.integer(s.sinceRecompute, `${path}.sinceRecompute`)
+      ring.set(values)
+      head = h
+      count = c
+      mean = nextMean
+      m2 = nextM2
+      sinceRecompute = since
     },
   }
 }

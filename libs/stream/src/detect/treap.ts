@@ -9,6 +9,8 @@
  * subtree size and sum, which gives the k-th key and prefix sums in one descent. Nothing here allocates.
  */
 
+import type { StateObject, StateReader } from '../state/json-state.js'
+
 /** A treap in typed arrays: node `t` has `key[t]`, children `left[t]`/`right[t]` (−1 for none), etc. */
 export interface Treap {
   readonly capacity: number
@@ -184,4 +186,92 @@ export function sumOfSmallestKeys(p: Treap, k: number): number {
     }
   }
   return acc
+}
+
+/** The whole state of a {@link Treap} (issue 13): its node arrays as plain arrays, and its registers. */
+export interface TreapState {
+  readonly key: number[]
+  readonly subtreeSum: number[]
+  readonly priority: number[]
+  readonly left: number[]
+  readonly right: number[]
+  readonly subtreeSize: number[]
+  readonly freeList: number[]
+  readonly freeTop: number
+  readonly root: number
+  readonly seed: number
+}
+
+/** The whole state of `p`, so a restored treap has the same shape and so the same rounding in its sums. */
+export function treapState(p: Treap): TreapState {
+  return {
+    key: Array.from(p.key),
+    subtreeSum: Array.from(p.subtreeSum),
+    priority: Array.from(p.priority),
+    left: Array.from(p.left),
+    right: Array.from(p.right),
+    subtreeSize: Array.from(p.subtreeSize),
+    freeList: Array.from(p.freeList),
+    freeTop: p.freeTop,
+    root: p.root,
+    seed: p.seed,
+  }
+}
+
+/**
+ * Restores a decoded {@link TreapState} into `p` (of the same capacity), after checking with `r` that its
+ * nodes form one tree (no cycle, no shared node) and that the free list holds the rest; throws before it
+ * changes anything otherwise.
+ */
+export function restoreTreap(p: Treap, r: StateReader, s: StateObject, path: string): void {
+  const n = p.capacity
+  const ints = (name: string, min: number, end = n): number[] => {
+    const xs = r.numbers(s[name], `${path}.${name}`, n)
+    xs.forEach((x, i) => {
+      if (!Number.isInteger(x) || x < min || x >= end) {
+        r.fail(`${path}.${name}[${i}]`, 'is out of range')
+      }
+    })
+    return xs
+  }
+  const left = ints('left', -1)
+  const right = ints('right', -1)
+  const state = {
+    key: r.numbers(s.key, `${path}.key`, n),
+    subtreeSum: r.numbers(s.subtreeSum, `${path}.subtreeSum`, n),
+    priority: ints('priority', 0, 2 ** 32),
+    subtreeSize: ints('subtreeSize', 0, n + 1),
+    freeList: ints('freeList', 0),
+    freeTop: r.integer(s.freeTop, `${path}.freeTop`),
+    root: r.integer(s.root, `${path}.root`, -1),
+    seed: r.integer(s.seed, `${path}.seed`, -(2 ** 31)),
+  }
+  // Every node is reached once from the root or is free, and no more: the tree has no cycle.
+  const seen = new Uint8Array(n)
+  const stack = state.root >= 0 ? [state.root] : []
+  let nodes = 0
+  while (stack.length > 0) {
+    const t = stack.pop()!
+    if (t >= n || seen[t] === 1) r.fail(path, 'is not a tree')
+    seen[t] = 1
+    nodes++
+    if (left[t]! >= 0) stack.push(left[t]!)
+    if (right[t]! >= 0) stack.push(right[t]!)
+  }
+  if (nodes + state.freeTop !== n) r.fail(`${path}.freeTop`, 'does not count the free nodes')
+  for (let i = 0; i < state.freeTop; i++) {
+    const f = state.freeList[i]!
+    if (f >= n || seen[f] === 1) r.fail(`${path}.freeList[${i}]`, 'is not a free node')
+    seen[f] = 1
+  }
+  p.key.set(state.key)
+  p.subtreeSum.set(state.subtreeSum)
+  p.priority.set(state.priority)
+  p.left.set(left)
+  p.right.set(right)
+  p.subtreeSize.set(state.subtreeSize)
+  p.freeList.set(state.freeList)
+  p.freeTop = state.freeTop
+  p.root = state.root
+  p.seed = state.seed
 }

@@ -5,6 +5,8 @@
  * so there is never any look-ahead.
  */
 
+import type { StateObject, StateReader } from '../state/json-state.js'
+
 export type AnomalyLevel = 'normal' | 'unusual' | 'very-unusual'
 export type AnomalyKind = 'spike' | 'shift' | 'drift'
 
@@ -37,6 +39,21 @@ export interface Detection {
    * nothing is raised, whatever its score. Detectors built by `createDetector` always set it.
    */
   readonly learning?: boolean
+}
+
+/**
+ * A detector whose model can be handed to another instance with its sensor (issue 13). Every factory of
+ * the registry returns one; `createDetector` wraps it, with its learning gate, into a JSON-safe
+ * `snapshot()`/`restore()`.
+ */
+export interface SerialisableDetector extends Detector {
+  /** The model's whole state as plain data; numbers may be non-finite (the registry encodes them). */
+  saveState(): Record<string, unknown>
+  /**
+   * Restores a decoded {@link SerialisableDetector.saveState} of a detector with the same options,
+   * checking each field with `r`; throws before it changes anything when one does not fit.
+   */
+  loadState(r: StateReader, state: StateObject): void
 }
 
 /** An online detector for one sensor: bounded memory, O(1) or O(log n) per point. */

@@ -20,7 +20,7 @@ import {
   type CommonDetectorOptions,
 } from './levels.js'
 import { createRollingMoments } from './rolling-moments.js'
-import type { Detection, Detector } from './types.js'
+import type { Detection, SerialisableDetector } from './types.js'
 
 /** Options of {@link createZScoreDetector}. */
 export interface ZScoreOptions extends CommonDetectorOptions {
@@ -47,7 +47,7 @@ export interface ZScoreOptions extends CommonDetectorOptions {
  * const detector = createZScoreDetector({ window: 100, thresholds: { alert: 2.5 } })
  * const d = detector.update(t, 580) // against mean 500, std 40: d.score === 2, d.level === 'normal'
  */
-export function createZScoreDetector(options: ZScoreOptions = {}): Detector {
+export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableDetector {
   const window = checkInteger('window', options.window ?? 100, 2)
   const minSamples = checkInteger('minSamples', options.minSamples ?? 20, 2)
   const sustain = checkInteger('sustain', options.sustain ?? 5, 1)
@@ -93,6 +93,16 @@ export function createZScoreDetector(options: ZScoreOptions = {}): Detector {
       runs.reset()
       last = Number.NaN
       step = Number.POSITIVE_INFINITY
+    },
+    saveState: () => ({ moments: moments.saveState(), runs: runs.snapshot(), last, step }),
+    loadState(r, s) {
+      const nextRuns = r.numbers(s.runs, 'state.model.runs', 2)
+      const nextLast = r.number(s.last, 'state.model.last')
+      const nextStep = r.number(s.step, 'state.model.step')
+      moments.loadState(r, r.object(s.moments, 'state.model.moments'), 'state.model.moments')
+      runs.restore(nextRuns)
+      last = nextLast
+      step = nextStep
     },
   }
 }

@@ -19,6 +19,22 @@ export function sampleStd(n: number, m2: number): number {
   return n < 2 || m2 <= 0 ? 0 : Math.sqrt(m2 / (n - 1))
 }
 
+/** The fields of a {@link RunningStats}, in the order of its state array. */
+export const RUNNING_STATS_FIELDS = [
+  'n',
+  'mean',
+  'm2',
+  'min',
+  'max',
+  'ingestMax',
+  'firstT',
+  'first',
+  'firstSeq',
+  'lastT',
+  'last',
+  'lastSeq',
+] as const
+
 /**
  * Running statistics over a multiset of samples.
  *
@@ -122,6 +138,18 @@ export class RunningStats {
       this.last = other.last
       this.lastSeq = other.lastSeq
     }
+  }
+
+  /** Every field, in the order of {@link RUNNING_STATS_FIELDS}, for a handover (issue 13). */
+  toArray(): number[] {
+    return RUNNING_STATS_FIELDS.map((k) => this[k])
+  }
+
+  /** Sets every field from {@link RunningStats.toArray}'s output (the caller checks: 12 numbers). */
+  setFromArray(a: readonly number[]): void {
+    RUNNING_STATS_FIELDS.forEach((k, i) => {
+      this[k] = a[i]!
+    })
   }
 
   /** Makes this accumulator an exact copy of `other`. */

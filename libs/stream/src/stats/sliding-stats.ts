@@ -17,7 +17,25 @@
  * in the window, so its error is that of a batch computation over the window; min, max and the latest ingest
  * time come out of the same structure, at the same amortised cost as monotonic deques.
  */
+import type { StateObject, StateReader } from '../state/json-state.js'
 import { sampleStd } from './running-stats.js'
+
+/**
+ * The whole state of a {@link SlidingStats} (issue 13), oldest sample first: the samples, the suffix
+ * aggregates of the front part (its first `front` samples) and the back aggregate. Keeping the split and the
+ * suffixes, not just the samples, is what makes a restored window give bit-identical results.
+ */
+export interface SlidingStatsState {
+  readonly values: number[]
+  readonly times: number[]
+  readonly seqs: number[]
+  readonly ingests: number[]
+  readonly front: number
+  /** Per front sample: mean, m2, min, max, latest ingest of it and every newer front sample. */
+  readonly suffixes: [number, number, number, number, number][]
+  /** Back aggregate: n, mean, m2, min, max, latest ingest. */
+  readonly back: number[]
+}
 
 /**
  * Sliding statistics over the last `capacity` samples (count, mean, sample std, min, max, first/last by
@@ -180,12 +198,74 @@ export class SlidingStats {
     return sampleStd(this.count, this.m2)
   }
 
+  /** The whole state, oldest sample first (numbers raw: the caller encodes it for JSON). */
+  toState(): SlidingStatsState {
+    const order = Array.from({ length: this.count }, (_, k) => this.position(k))
+    return {
+      values: order.map((p) => this.values[p]!),
+      times: order.map((p) => this.times[p]!),
+      seqs: order.map((p) => this.seqs[p]!),
+      ingests: order.map((p) => this.ingests[p]!),
+      front: this.front,
+      suffixes: order
+        .slice(0, this.front)
+        .map((p) => [this.sMean[p]!, this.sM2[p]!, this.sMin[p]!, this.sMax[p]!, this.sIng[p]!]),
+      back: [this.bN, this.bMean, this.bM2, this.bMin, this.bMax, this.bIng],
+    }
+  }
+
+  /** Restores a decoded {@link SlidingStatsState}, checking its shape with `r` (`path`: where it is). */
+  restoreState(r: StateReader, state: StateObject, path: string): void {
+    const count = r.array(state.values, `${path}.values`).length
+    if (count > this.capacity) r.fail(`${path}.values`, `holds more than ${this.capacity} samples`)
+    const values = r.numbers(state.values, `${path}.values`)
+    const times = r.numbers(state.times, `${path}.times`, count)
+    const seqs = r.numbers(state.seqs, `${path}.seqs`, count)
+    const ingests = r.numbers(state.ingests, `${path}.ingests`, count)
+    const front = r.integer(state.front, `${path}.front`)
+    if (front > count) r.fail(`${path}.front`, `is more than the ${count} samples`)
+    const suffixes = r.array(state.suffixes, `${path}.suffixes`, front)
+    const back = r.numbers(state.back, `${path}.back`, 6)
+    if (back[0] !== count - front) r.fail(`${path}.back[0]`, 'does not count the back part')
+    this.clear()
+    for (let k = 0; k < count; k++) {
+      this.values[k] = values[k]!
+      this.times[k] = times[k]!
+      this.seqs[k] = seqs[k]!
+      this.ingests[k] = ingests[k]!
+    }
+    suffixes.forEach((x, k) => {
+      const a = r.numbers(x, `${path}.suffixes[${k}]`, 5)
+      this.sMean[k] = a[0]!
+      this.sM2[k] = a[1]!
+      this.sMin[k] = a[2]!
+      this.sMax[k] = a[3]!
+      this.sIng[k] = a[4]!
+    })
+    this.count = count
+    this.front = front
+    ;[this.bN, this.bMean, this.bM2, this.bMin, this.bMax, this.bIng] = back as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+  }
+
   /** Forgets every sample. */
   clear(): void {
     this.count = 0
     this.head = 0
     this.front = 0
     this.resetBack()
+  }
+
+  /** Ring position of the k-th oldest sample. */
+  private position(k: number): number {
+    const pos = this.head + k
+    return pos >= this.capacity ? pos - this.capacity : pos
   }
 
   private resetBack(): void {

@@ -7,7 +7,9 @@
  *
  * `flush` emits the window in progress if it holds samples not yet emitted: for tumbling windows the partial
  * window of those samples, otherwise the last ≤ `size` samples. Samples with a non-finite value are
- * rejected (counted in `rejectedCount`); count windows never count samples as late.
+ * rejected (counted in `rejectedCount`); count windows never count samples as late. `snapshot` keeps the
+ * samples, the Two-Stacks split and its partial aggregates (or the tumbling accumulator) exactly, so a
+ * restored window emits bit-identical aggregates.
  */
 import type { Sample } from '../sample.js'
 import { sampleStd } from '../stats/running-stats.js'
@@ -15,6 +17,7 @@ import { SlidingStats } from '../stats/sliding-stats.js'
 import type { EmitAggregate, WindowKind } from './aggregate.js'
 import type { WindowOperator } from './operator.js'
 import { windowKind, type CountWindowSpec } from './spec.js'
+import { decodeWindowState, encodeWindowState } from './window-state.js'
 
 /** Sliding or hopping count window (stride < size). */
 class SlidingCountWindow implements WindowOperator {
@@ -63,6 +66,31 @@ class SlidingCountWindow implements WindowOperator {
     this.untilEmit = this.spec.size
   }
 
+  snapshot(): unknown {
+    return encodeWindowState(this.name, this.spec, {
+      rejected: this.rejectedCount,
+      untilEmit: this.untilEmit,
+      pending: this.pending,
+      stats: this.stats.toState(),
+    })
+  }
+
+  restore(state: unknown): void {
+    const { r, s } = decodeWindowState(this.name, this.spec, state)
+    const rejected = r.integer(s.rejected, 'state.rejected')
+    const untilEmit = r.integer(s.untilEmit, 'state.untilEmit', 1)
+    if (untilEmit > this.spec.size)
+      r.fail('state.untilEmit', `is more than the size ${this.spec.size}`)
+    const pending = r.integer(s.pending, 'state.pending')
+    // Checks every field before it changes one, so a refused state leaves the window as it was.
+    const probe = new SlidingStats(this.spec.size)
+    probe.restoreState(r, r.object(s.stats, 'state.stats'), 'state.stats')
+    this.stats.restoreState(r, r.object(s.stats, 'state.stats'), 'state.stats')
+    this.rejectedCount = rejected
+    this.untilEmit = untilEmit
+    this.pending = pending
+  }
+
   private emitWindow(emit: EmitAggregate): void {
     const s = this.stats
     s.compute()
@@ -86,6 +114,22 @@ class SlidingCountWindow implements WindowOperator {
     })
   }
 }
+
+/** The accumulator fields of a tumbling count window, in the order of its state's `acc`. */
+const TUMBLING_FIELDS = [
+  'n',
+  'mean',
+  'm2',
+  'min',
+  'max',
+  'ingestMax',
+  'startT',
+  'first',
+  'seqFrom',
+  'endT',
+  'last',
+  'seqTo',
+] as const
 
 /** Tumbling count window (stride = size): one running accumulator, reset after each window. */
 class TumblingCountWindow implements WindowOperator {
@@ -142,6 +186,27 @@ class TumblingCountWindow implements WindowOperator {
 
   flush(emit: EmitAggregate): void {
     if (this.n > 0) this.emitWindow(emit)
+  }
+
+  snapshot(): unknown {
+    return encodeWindowState(this.name, this.spec, {
+      rejected: this.rejectedCount,
+      acc: TUMBLING_FIELDS.map((k) => this[k]),
+    })
+  }
+
+  restore(state: unknown): void {
+    const { r, s } = decodeWindowState(this.name, this.spec, state)
+    const rejected = r.integer(s.rejected, 'state.rejected')
+    const acc = r.numbers(s.acc, 'state.acc', TUMBLING_FIELDS.length)
+    const n = acc[0]!
+    if (!Number.isInteger(n) || n < 0 || n >= this.size) {
+      r.fail('state.acc[0]', `is not a sample count in 0‥${this.size - 1}`)
+    }
+    this.rejectedCount = rejected
+    TUMBLING_FIELDS.forEach((k, i) => {
+      this[k] = acc[i]!
+    })
   }
 
   private emitWindow(emit: EmitAggregate): void {

@@ -3,6 +3,7 @@
  * The interface every window operator implements, so the windowing service can drive count, time and
  * session windows alike. Operators are synchronous and allocation-light: results go to a callback instead of
  * being returned in arrays, and time only advances through the samples (or {@link WindowOperator.advance}).
+ * Their state can be snapshot as JSON and restored elsewhere, for handing a sensor over (issue 13).
  */
 import type { Sample } from '../sample.js'
 import type { EmitAggregate } from './aggregate.js'
@@ -34,4 +35,18 @@ export interface WindowOperator {
   advance(t: number, emit: EmitAggregate): void
   /** End of stream: emits every window that holds samples not yet emitted, then forgets all state. */
   flush(emit: EmitAggregate): void
+  /**
+   * Everything that affects its future output (buffered samples or panes, running statistics, watermark,
+   * late and rejected counts, provisional emissions), as JSON-safe plain data, so that a sensor handed to
+   * another instance resumes exactly where it stopped (DESIGN.md §12, issue 13). Changes nothing.
+   */
+  snapshot(): unknown
+  /**
+   * Replaces its state with a {@link WindowOperator.snapshot} of an operator of the same name and spec,
+   * taken here or on another instance (after `JSON.parse(JSON.stringify(…))`).
+   *
+   * @throws StreamError `SLUICE_ERR_WINDOW_INVALID_STATE` when the state is of another window name, kind
+   *   or spec, another version, or malformed; the operator is then unchanged.
+   */
+  restore(state: unknown): void
 }

@@ -11,7 +11,30 @@
  * aggregate if its pane is in the back part, or into the front suffixes that cover its pane: O(1) in the
  * back part, O(distance from the oldest pane) in the front part.
  */
-import { RunningStats } from '../stats/running-stats.js'
+import type { StateObject, StateReader } from '../state/json-state.js'
+import { RUNNING_STATS_FIELDS, RunningStats } from '../stats/running-stats.js'
+
+/**
+ * The whole state of a {@link PaneQueue} (issue 13), oldest pane first: each pane's statistics, the suffix
+ * aggregates of the front part and the back aggregate (as {@link RunningStats.toArray} arrays), so a
+ * restored queue merges in the same order and gives bit-identical results.
+ */
+export interface PaneQueueState {
+  readonly firstPane: number
+  readonly front: number
+  readonly panes: number[][]
+  readonly suffixes: number[][]
+  readonly back: number[]
+}
+
+/** Reads one {@link RunningStats.toArray} array with `r`. */
+export function readStats(r: StateReader, x: unknown, path: string): RunningStats {
+  const a = r.numbers(x, path, RUNNING_STATS_FIELDS.length)
+  if (!Number.isInteger(a[0]) || a[0]! < 0) r.fail(`${path}[0]`, 'is not a sample count')
+  const stats = new RunningStats()
+  stats.setFromArray(a)
+  return stats
+}
 
 export class PaneQueue {
   /** Pane index of the oldest pane in the queue. */
@@ -91,6 +114,42 @@ export class PaneQueue {
     if (this.front > 0) out.copyFrom(this.suffixes[this.head]!)
     else out.reset()
     out.merge(this.back)
+  }
+
+  /** The whole state, oldest pane first (numbers raw: the caller encodes it for JSON). */
+  toState(): PaneQueueState {
+    const order = Array.from({ length: this.length }, (_, k) => this.position(k))
+    return {
+      firstPane: this.firstPane,
+      front: this.front,
+      panes: order.map((p) => this.panes[p]!.toArray()),
+      suffixes: order.slice(0, this.front).map((p) => this.suffixes[p]!.toArray()),
+      back: this.back.toArray(),
+    }
+  }
+
+  /** Restores a decoded {@link PaneQueueState}, checking its shape with `r` (`path`: where it is). */
+  restoreState(r: StateReader, state: StateObject, path: string): void {
+    const firstPane = r.integer(state.firstPane, `${path}.firstPane`, Number.MIN_SAFE_INTEGER)
+    const panes = r.array(state.panes, `${path}.panes`)
+    if (panes.length > this.capacity)
+      r.fail(`${path}.panes`, `holds more than ${this.capacity} panes`)
+    const front = r.integer(state.front, `${path}.front`)
+    if (front > panes.length) r.fail(`${path}.front`, `is more than the ${panes.length} panes`)
+    const paneStats = panes.map((x, k) => readStats(r, x, `${path}.panes[${k}]`))
+    const suffixes = r.array(state.suffixes, `${path}.suffixes`, front)
+    const suffixStats = suffixes.map((x, k) => readStats(r, x, `${path}.suffixes[${k}]`))
+    const back = readStats(r, state.back, `${path}.back`)
+    this.resetAt(firstPane)
+    paneStats.forEach((stats, k) => {
+      this.slot(this.panes, k).copyFrom(stats)
+    })
+    suffixStats.forEach((stats, k) => {
+      this.slot(this.suffixes, k).copyFrom(stats)
+    })
+    this.back.copyFrom(back)
+    this.length = panes.length
+    this.front = front
   }
 
   private position(k: number): number {

@@ -13,13 +13,16 @@
  *   upstream) still joins it, and the session is emitted again when the data closes it, unless it did
  *   not change (issue 11, item 2).
  * - Event times beyond ±`MAX_EVENT_TIME_MS` (2^52 ms) are rejected, like non-finite ones.
- * Statistics are O(1) per sample ({@link RunningStats}).
+ * Statistics are O(1) per sample ({@link RunningStats}); `snapshot` keeps them and the counters exactly, for
+ * handing a sensor over (issue 13).
  */
 import type { Sample } from '../sample.js'
 import { RunningStats } from '../stats/running-stats.js'
 import { aggregateFromStats, type EmitAggregate, type WindowAggregate } from './aggregate.js'
 import type { WindowOperator } from './operator.js'
+import { readStats } from './pane-queue.js'
 import { isWindowTime, type SessionWindowSpec } from './spec.js'
+import { decodeWindowState, encodeWindowState } from './window-state.js'
 
 class SessionWindow implements WindowOperator {
   lateCount = 0
@@ -64,6 +67,27 @@ class SessionWindow implements WindowOperator {
 
   flush(emit: EmitAggregate): void {
     if (this.stats.n > 0) this.close(emit)
+  }
+
+  snapshot(): unknown {
+    return encodeWindowState(this.name, this.spec, {
+      late: this.lateCount,
+      rejected: this.rejectedCount,
+      provisionalN: this.provisionalN,
+      stats: this.stats.toArray(),
+    })
+  }
+
+  restore(state: unknown): void {
+    const { r, s } = decodeWindowState(this.name, this.spec, state)
+    const late = r.integer(s.late, 'state.late')
+    const rejected = r.integer(s.rejected, 'state.rejected')
+    const provisionalN = r.integer(s.provisionalN, 'state.provisionalN', -1)
+    const stats = readStats(r, s.stats, 'state.stats')
+    this.lateCount = late
+    this.rejectedCount = rejected
+    this.provisionalN = provisionalN
+    this.stats.copyFrom(stats)
   }
 
   private endsSession(t: number): boolean {
