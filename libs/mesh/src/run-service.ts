@@ -22,7 +22,7 @@ import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } fro
 import { startPrometheusExporter, type PrometheusExporter } from './prometheus.js'
 import { createServiceHops } from './service-hops.js'
 import { statusPayload, type StatusSubject } from './service-status.js'
-import { stopGracefully } from './service-stop.js'
+import { settlesBy, stopGracefully } from './service-stop.js'
 import { describeStartFailure, markConfigRefusal } from './start-failure.js'
 import { createMqttTransport } from './transport/mqtt.js'
 import type { Transport } from './transport/transport.js'
@@ -284,6 +284,8 @@ export async function startService<S extends TObject>(
     })
     await impl.start()
     await hops.start()
+    // A group member takes its share before it says it has started (its subscriptions follow it).
+    if (groupRuntime !== undefined) await settlesBy(groupRuntime.ready, 10_000)
   } catch (err) {
     await transport.close({ graceful: true }).catch(() => undefined)
     await prometheus?.close()

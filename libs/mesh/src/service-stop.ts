@@ -19,7 +19,7 @@ import type { Transport } from './transport/transport.js'
  * Waits for `step` for at most `ms`: true if it settled in time (its rejection is rethrown), false if
  * not (it goes on in the background, its outcome ignored).
  */
-async function settlesBy(step: Promise<unknown>, ms: number): Promise<boolean> {
+export async function settlesBy(step: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
   try {

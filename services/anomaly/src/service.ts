@@ -56,6 +56,20 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
     queue: { capacity: 20_000, policy: 'drop-oldest' },
     devices: config.devices,
     maxSensors: config.maxSensors,
+    // Instances of the group share the devices (the multivariate detector reads all of a device's
+    // channels together); a device moves with its detectors' state (DESIGN.md §12).
+    units: {
+      kind: 'device',
+      exportUnit: (device) => ({
+        sensors: detectors.exportDevice(device) ?? null,
+        device: devices?.exportDevice(device) ?? null,
+      }),
+      importUnit: (device, state) => {
+        const { sensors, device: joint } = state as { sensors: unknown; device: unknown }
+        if (sensors !== null) detectors.importDevice(device, sensors)
+        if (joint !== null && devices !== undefined) devices.importDevice(device, joint)
+      },
+    },
     handle: (key, samples) => {
       detectors.push(key, samples)
       devices?.push(key, samples)

@@ -104,6 +104,12 @@ export function createWindowingService(
     // the outbound queue of 10 000 during a burst, such as a persistent session's backlog after a
     // restart. The broker holds the rest.
     maxUnconfirmed: 4000,
+    // Instances of the group share the sensors; a sensor moves with its open windows (DESIGN.md §12).
+    units: {
+      kind: 'sensor',
+      exportUnit: (key) => windows.exportSensor(key),
+      importUnit: (key, state) => windows.importSensor(key, state),
+    },
     handle: (key, samples, batch) => {
       current = batch
       announce?.(key)

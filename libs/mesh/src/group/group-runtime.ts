@@ -48,10 +48,13 @@ export interface GroupRuntime {
   readonly self: GroupMember & { readonly epoch: number }
   /** The member list applied last (this instance alone before the first). */
   readonly members: AppliedMembers
-  /** Resolves once the first member list is applied (one settling time after the connection). */
+  /**
+   * Resolves once the first member list is applied (one settling time after the connection) and the
+   * listeners have acted on it (e.g. subscribed to what this instance owns).
+   */
   readonly ready: Promise<AppliedMembers>
-  /** Calls `fn` on every member list applied. */
-  onChange(fn: (change: MembershipChange) => void): void
+  /** Calls `fn` on every member list applied; a promise it returns holds `ready` the first time. */
+  onChange(fn: (change: MembershipChange) => void | Promise<void>): void
   /**
    * Hands the control messages of `kind` on `filter` to `fn`. Before {@link GroupRuntime.open} the
    * filter joins the control hop's initial subscriptions; after, it is subscribed at once.
@@ -109,7 +112,7 @@ function decodeGroupMessage(prefix: string, topic: string, payload: Uint8Array) 
 export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
   const now = deps.now ?? Date.now
   let view: MembershipView | undefined
-  const listeners: ((change: MembershipChange) => void)[] = []
+  const listeners: ((change: MembershipChange) => void | Promise<void>)[] = []
   const handlers = new Map<GroupMessage['kind'], (message: GroupMessage) => void>()
   const filters = [statusFilter(deps.prefix, deps.service)]
   const departed = new Map<string, boolean>()
@@ -148,12 +151,12 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
     if (current === undefined) return
     const change = { current, previous, departed: new Map(departed) }
     departed.clear()
-    if (previous.generation === 0) resolveReady(current)
     deps.log.info(
       { group: deps.group, generation: current.generation, members: current.members },
       'group members changed',
     )
-    for (const fn of listeners) fn(change)
+    const acted = Promise.allSettled(listeners.map(async (fn) => fn(change)))
+    if (previous.generation === 0) void acted.then(() => resolveReady(current))
   }
 
   return {

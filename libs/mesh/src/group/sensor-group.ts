@@ -225,7 +225,7 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
   }
 
   /** Recomputes ownership after a membership or registry change. */
-  function rebalance(change: MembershipChange | undefined): void {
+  function rebalance(change: MembershipChange | undefined): Promise<void> {
     const now = Date.now()
     if (change !== undefined) {
       members = change.current.members
@@ -250,8 +250,8 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     }
     knownBefore.clear()
     for (const u of knownUnits()) knownBefore.add(u)
-    void subscribeWanted()
     if (releasing) scheduleRelease(deps.overlapMs)
+    return subscribeWanted()
   }
 
   function scheduleRelease(delayMs: number): void {
@@ -282,10 +282,10 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
 
   group.onChange((change) => {
     started = true
-    rebalance(change)
+    return rebalance(change)
   })
   handover.listen((device, gained) => {
-    if (gained && started) rebalance(undefined)
+    if (gained && started) void rebalance(undefined)
   })
   const tick = setInterval(() => {
     const now = Date.now()
@@ -304,7 +304,7 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
       const unit = unitOf(key)
       if (registry.see(key)) {
         handover.announce(key)
-        if (!solo) rebalance(undefined)
+        if (!solo) void rebalance(undefined)
       }
       const st = units.get(unit)
       if (st === undefined) {
