@@ -92,7 +92,7 @@ export function createServiceHops(
     },
     async start() {
       started = true
-      for (const hop of inbound.values()) hop.resume()
+      for (const hop of inbound.values()) if (hop.spec.resumeByOwner !== true) hop.resume()
       for (const hop of inbound.values()) await hop.start()
     },
     stopping() {

@@ -127,7 +127,16 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
     generation: 0,
   }
 
+  const createView = (): MembershipView =>
+    createMembershipView({
+      self: deps.self,
+      settleMs: deps.settleMs,
+      graceMs: deps.graceMs,
+      now: now(),
+    })
+
   handlers.set('status', (m) => {
+    if (view === undefined && deps.transport.connected) view = createView()
     if (m.payload.length === 0 || view === undefined) return
     const r = decodeStatus(m.payload)
     if (!r.ok) {
@@ -145,6 +154,8 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
   })
 
   function poll(): void {
+    // A transport connected without a `connect` event (one already up, or a test's) still starts it.
+    if (view === undefined && deps.transport.connected) view = createView()
     if (view === undefined) return
     const previous = view.applied
     const current = view.poll(now())
@@ -189,12 +200,7 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
       // The settling time starts with the connection: the retained statuses come right after it.
       offEvents = deps.transport.onEvent((e) => {
         if (e.type === 'connect') {
-          view ??= createMembershipView({
-            self: deps.self,
-            settleMs: deps.settleMs,
-            graceMs: deps.graceMs,
-            now: now(),
-          })
+          view ??= createView()
           view.connection(true, now())
         } else if (e.type === 'disconnect') view?.connection(false, now())
       })

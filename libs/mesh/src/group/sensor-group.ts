@@ -18,6 +18,7 @@
  *   the dead owner's last progress checkpoint and its own first sample as `lost`.
  */
 import {
+  deviceRawFilter,
   deviceRawTopic,
   parseSensorKey,
   rawFilter,
@@ -89,7 +90,10 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
   const registry = createSensorRegistry(deps.devices)
   const positions = createSensorPositions()
   const units = new Map<string, UnitPhase>()
-  const subscribed = new Set<string>()
+  // The hop starts on the `devices` wildcards, as a lone instance would: a persistent session's backlog
+  // arrives right after the connection, before the first member list, and must find the hop. It waits
+  // in the hop's queue (paused, with its flow control) until ownership is known.
+  const subscribed = new Set<string>(soloFilters())
   let members: readonly GroupMember[] = []
   let solo = true
   let started = false
@@ -101,9 +105,7 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
   const unitOf = (key: string): string =>
     deps.unitKind === 'sensor' ? key : (parseSensorKey(key)?.device ?? key)
   const sensorsOf = (unit: string): string[] =>
-    deps.unitKind === 'sensor'
-      ? [unit]
-      : [...registry.keys()].filter((k) => parseSensorKey(k)?.device === unit)
+    deps.unitKind === 'sensor' ? [unit] : registry.sensorsOf(unit)
   const ownerNow = (unit: string): string | undefined =>
     solo
       ? self
@@ -133,11 +135,16 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     },
   })
 
+  function soloFilters(): string[] {
+    return deps.devices.flatMap((d) => [
+      rawFilter(prefix, d === '+' ? undefined : d),
+      deviceRawFilter(prefix, d === '+' ? undefined : d),
+    ])
+  }
+
   /** The filters the raw hop should hold now. */
   function wantedFilters(): Set<string> {
-    if (solo) {
-      return new Set(deps.devices.map((d) => rawFilter(prefix, d === '+' ? undefined : d)))
-    }
+    if (solo) return new Set(soloFilters())
     const wanted = new Set<string>()
     for (const unit of units.keys()) {
       if (deps.unitKind === 'device') {
@@ -251,7 +258,13 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     knownBefore.clear()
     for (const u of knownUnits()) knownBefore.add(u)
     if (releasing) scheduleRelease(deps.overlapMs)
-    return subscribeWanted()
+    for (const unit of handover.bufferedUnits()) {
+      const phase = units.get(unit)?.phase
+      if (phase === 'active') handover.flushBuffer(unit)
+      else if (phase !== 'awaiting') counts.overlap += handover.discardBuffer(unit)
+    }
+    // Per-sensor filters first, then the wildcards go: a unit being released keeps its own filter.
+    return subscribeWanted().then(unsubscribeUnwanted)
   }
 
   function scheduleRelease(delayMs: number): void {
@@ -280,9 +293,12 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     if (later) scheduleRelease(TICK_MS)
   }
 
-  group.onChange((change) => {
+  group.onChange(async (change) => {
+    const first = !started
     started = true
-    return rebalance(change)
+    await rebalance(change)
+    // The raw hop waits, paused, until this instance knows what it owns (sensor-intake.ts).
+    if (first) deps.hop().resume()
   })
   handover.listen((device, gained) => {
     if (gained && started) void rebalance(undefined)
@@ -307,8 +323,9 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
         if (!solo) void rebalance(undefined)
       }
       const st = units.get(unit)
+      if (!started) return handover.buffer(unit, key, samples, batch)
       if (st === undefined) {
-        if (solo && started) units.set(unit, { phase: 'active' })
+        if (solo) units.set(unit, { phase: 'active' })
         else {
           batch.drop('handover', samples.length)
           return []

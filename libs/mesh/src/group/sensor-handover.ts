@@ -80,6 +80,10 @@ export interface SensorHandover {
   buffer(unit: string, key: string, samples: Sample[], batch: HandleBatch): Sample[]
   /** Hands a unit's buffered samples on (its state is restored, or will not come). */
   flushBuffer(unit: string): void
+  /** The units with buffered samples. */
+  bufferedUnits(): string[]
+  /** Drops a unit's buffered samples (another member owns it and takes them); returns how many. */
+  discardBuffer(unit: string): number
   /** The state of `unit` did not come from `from` in time: start it fresh. */
   timedOut(unit: string, from: string): void
   /** A unit whose owner `from` crashed: fresh, and count its loss from `from`'s checkpoint. */
@@ -281,6 +285,14 @@ export function createSensorHandover(deps: SensorHandoverDeps): SensorHandover {
       return []
     },
     flushBuffer,
+    bufferedUnits: () => [...buffers.keys()],
+    discardBuffer(unit) {
+      let n = 0
+      for (const samples of buffers.get(unit)?.values() ?? []) n += samples.length
+      buffers.delete(unit)
+      buffered -= n
+      return n
+    },
     timedOut(unit, from) {
       deps.log.warn({ unit, from }, 'no state came in time for a unit taken over; it starts fresh')
       startFresh(unit, from)

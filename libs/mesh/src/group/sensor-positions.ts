@@ -19,11 +19,14 @@ export function positionOf(sample: Sample): number {
 /** The positions of the sensors one instance handles. */
 export interface SensorPositions {
   /**
-   * The samples of `key` beyond its position, in order, and how many were not (duplicates); the
-   * position moves to the last one taken.
+   * The samples of `key` to handle, in order, and how many were not: those at or below the position a
+   * previous owner handed over (duplicates). Below that floor, nothing is filtered: a broker may
+   * deliver again, out of order, what this instance did not acknowledge, and that is at least once.
    */
   admit(key: string, samples: readonly Sample[]): { fresh: Sample[]; duplicates: number }
+  /** The highest position handled here (or handed over), if any. */
   get(key: string): number | undefined
+  /** Sets the position a previous owner handled up to: the floor of what is handled here. */
   set(key: string, position: number): void
   forget(key: string): void
 }
@@ -39,28 +42,40 @@ export interface SensorPositions {
  * ```
  */
 export function createSensorPositions(): SensorPositions {
-  const positions = new Map<string, number>()
+  const last = new Map<string, number>()
+  const floors = new Map<string, number>()
   return {
     admit(key, samples) {
-      let last = positions.get(key)
-      if (last === undefined) {
-        const tail = samples[samples.length - 1]
-        if (tail !== undefined) positions.set(key, positionOf(tail))
+      const floor = floors.get(key)
+      let high = last.get(key) ?? -Infinity
+      if (floor === undefined) {
+        for (const s of samples) high = Math.max(high, positionOf(s))
+        last.set(key, high)
         return { fresh: samples as Sample[], duplicates: 0 }
       }
       const fresh: Sample[] = []
       for (const s of samples) {
         const p = positionOf(s)
-        if (p > last || (p <= RESET_BELOW && last - p > RESET_BELOW)) {
+        if (p > floor || (p <= RESET_BELOW && floor - p > RESET_BELOW)) {
           fresh.push(s)
-          last = p
+          high = Math.max(high, p)
         }
       }
-      positions.set(key, last)
+      // A restart of the device's numbering ends the floor: it no longer says what was handled.
+      if (fresh.some((s) => positionOf(s) <= RESET_BELOW && floor - positionOf(s) > RESET_BELOW)) {
+        floors.delete(key)
+      }
+      last.set(key, high)
       return { fresh, duplicates: samples.length - fresh.length }
     },
-    get: (key) => positions.get(key),
-    set: (key, position) => void positions.set(key, position),
-    forget: (key) => void positions.delete(key),
+    get: (key) => last.get(key),
+    set(key, position) {
+      floors.set(key, position)
+      last.set(key, Math.max(last.get(key) ?? -Infinity, position))
+    },
+    forget(key) {
+      last.delete(key)
+      floors.delete(key)
+    },
   }
 }

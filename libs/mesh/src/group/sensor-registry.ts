@@ -18,6 +18,8 @@ export interface SensorRegistry {
   /** Records a sensor seen in traffic; true when it was not known. */
   see(key: string): boolean
   has(key: string): boolean
+  /** The known sensor keys of one device. */
+  sensorsOf(device: string): string[]
   /** Every known sensor key. */
   keys(): IterableIterator<string>
   readonly size: number
@@ -30,6 +32,17 @@ export function createSensorRegistry(devices: readonly string[]): SensorRegistry
   const bySource = new Map<string, readonly string[]>()
   // How many sources name each sensor, so a record that drops a channel forgets it only if no one else names it.
   const named = new Map<string, number>()
+  const byDevice = new Map<string, Set<string>>()
+  const add = (device: string, key: string): void => {
+    let set = byDevice.get(device)
+    if (set === undefined) byDevice.set(device, (set = new Set()))
+    set.add(key)
+  }
+  const remove = (device: string, key: string): void => {
+    const set = byDevice.get(device)
+    set?.delete(key)
+    if (set?.size === 0) byDevice.delete(device)
+  }
   return {
     apply(source, device, channels) {
       if (!all && !served.has(device)) return false
@@ -37,8 +50,10 @@ export function createSensorRegistry(devices: readonly string[]): SensorRegistry
       for (const c of bySource.get(id) ?? []) {
         const key = sensorKey(device, c)
         const n = (named.get(key) ?? 1) - 1
-        if (n <= 0) named.delete(key)
-        else named.set(key, n)
+        if (n <= 0) {
+          named.delete(key)
+          remove(device, key)
+        } else named.set(key, n)
       }
       bySource.set(id, channels)
       let gained = false
@@ -47,14 +62,17 @@ export function createSensorRegistry(devices: readonly string[]): SensorRegistry
         const n = named.get(key) ?? 0
         if (n === 0) gained = true
         named.set(key, n + 1)
+        add(device, key)
       }
       return gained
     },
     see(key) {
       if (named.has(key)) return false
       named.set(key, 1)
+      add(key.slice(0, key.indexOf('/')), key)
       return true
     },
+    sensorsOf: (device) => [...(byDevice.get(device) ?? [])],
     has: (key) => named.has(key),
     keys: () => named.keys(),
     get size() {

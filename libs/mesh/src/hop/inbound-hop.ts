@@ -139,6 +139,12 @@ export interface InboundHopSpec<T = Sample> extends HopSpecBase {
    */
   readonly ack?: AckMode
   /**
+   * The service resumes the hop itself (`resume()`) rather than the runtime at start: its messages wait
+   * in the queue, with the hop's flow control, until the service can hand them on (a group member
+   * until it knows what it owns). Default false.
+   */
+  readonly resumeByOwner?: boolean
+  /**
    * In `handled` mode, most samples handled and still waiting for their `ackAfter` promises; the drain
    * loop waits above it. Default: the queue's capacity.
    */

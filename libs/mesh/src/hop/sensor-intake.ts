@@ -145,8 +145,10 @@ export function createSensorIntake(ctx: SensorIntakeContext, spec: SensorIntakeS
   const hop: InboundHop = ctx.inbound({
     ...hopSpec,
     name: spec.name ?? 'raw',
-    // In a group the subscriptions follow ownership, from the first member list on.
-    filters: group === undefined ? filters : [],
+    // In a group the subscriptions follow ownership from the first member list on (sensor-group.ts).
+    filters,
+    // A group member hands nothing on before it knows what it owns: what arrives waits in the queue.
+    resumeByOwner: group !== undefined,
     handle:
       group === undefined
         ? takeSensor
