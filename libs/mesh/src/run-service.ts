@@ -285,6 +285,7 @@ export async function startService<S extends TObject>(
     await impl.start()
     await hops.start()
     // A group member takes its share before it says it has started (its subscriptions follow it).
+    groupRuntime?.begin()
     if (groupRuntime !== undefined) await settlesBy(groupRuntime.ready, 10_000)
   } catch (err) {
     await transport.close({ graceful: true }).catch(() => undefined)

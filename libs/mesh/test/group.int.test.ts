@@ -145,7 +145,7 @@ for (const kind of brokerKinds()) {
 
     const start = (instance: string) =>
       startService(counter(handled, states), {
-        argv: ['--broker', broker.url, '--logLevel', 'silent'],
+        argv: ['--broker', broker.url, '--logLevel', process.env['GROUP_LOG'] ?? 'silent'],
         overrides: {
           instance,
           metricsIntervalMs: 200,

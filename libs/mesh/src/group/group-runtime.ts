@@ -64,8 +64,13 @@ export interface GroupRuntime {
     filter: string,
     fn: (message: GroupMessage) => void,
   ): Promise<void>
-  /** Declares the control hop and starts watching the members (the runtime calls it once). */
+  /** Declares the control hop (the runtime calls it once, before connecting). */
   open(): void
+  /**
+   * Starts watching the members, once the control hop has subscribed (the runtime calls it then): the
+   * retained statuses come right after the subscription, and the first settling time starts here.
+   */
+  begin(): void
   /**
    * A graceful leave: publishes the `offline` status (the other members take this one out) and
    * returns the member list without this instance, where its units go.
@@ -136,8 +141,9 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
     })
 
   handlers.set('status', (m) => {
-    if (view === undefined && deps.transport.connected) view = createView()
-    if (m.payload.length === 0 || view === undefined) return
+    // A retained status can be handled just before `begin`: it comes right after the subscription.
+    view ??= createView()
+    if (m.payload.length === 0) return
     const r = decodeStatus(m.payload)
     if (!r.ok) {
       warnBad({ instance: m.instance, err: r.error }, 'a member status does not decode')
@@ -154,8 +160,6 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
   })
 
   function poll(): void {
-    // A transport connected without a `connect` event (one already up, or a test's) still starts it.
-    if (view === undefined && deps.transport.connected) view = createView()
     if (view === undefined) return
     const previous = view.applied
     const current = view.poll(now())
@@ -197,14 +201,14 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
           for (const item of items) handlers.get(item.kind)?.(item)
         },
       })
-      // The settling time starts with the connection: the retained statuses come right after it.
       offEvents = deps.transport.onEvent((e) => {
-        if (e.type === 'connect') {
-          view ??= createView()
-          view.connection(true, now())
-        } else if (e.type === 'disconnect') view?.connection(false, now())
+        if (e.type === 'connect') view?.connection(true, now())
+        else if (e.type === 'disconnect') view?.connection(false, now())
       })
-      timer = setInterval(poll, POLL_MS)
+    },
+    begin() {
+      view ??= createView()
+      timer ??= setInterval(poll, POLL_MS)
       timer.unref()
     },
     async leave() {

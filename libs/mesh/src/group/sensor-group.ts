@@ -211,17 +211,23 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     // members started together take theirs fresh.
     if (from === undefined || from === self || isNew || (joining && !handover.heldBy(from, unit))) {
       units.set(unit, { phase: 'active' })
+      deps.log.debug(
+        { unit, from, joining, isNew, progress: handover.progressOf(from) },
+        'a unit taken fresh',
+      )
       return
     }
     const alive = change.current.members.some((m) => m.instance === from)
     if (alive || change.departed.get(from) === true) {
       units.set(unit, { phase: 'awaiting', from, deadline: now + deps.handoverTimeoutMs })
+      deps.log.debug({ unit, from }, 'awaiting the state of a unit taken over')
       handover.takePending(unit)
       return
     }
     // The old owner crashed: start fresh, and count what it may have missed from its checkpoint.
     units.set(unit, { phase: 'active' })
     handover.startFresh(unit, from)
+    deps.log.debug({ unit, from }, 'a unit of a crashed member starts fresh')
   }
 
   const knownBefore = new Set<string>()
@@ -240,6 +246,7 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
       counts.rebalances++
       rebalanceAt = now
     }
+    deps.log.debug({ known: registry.size, owned: units.size, solo }, 'rebalancing')
     let releasing = false
     for (const unit of knownUnits()) {
       const st = units.get(unit)
@@ -288,6 +295,7 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
         continue
       }
       for (const key of sensorsOf(unit)) deps.hop().forgetSensor(key)
+      deps.log.debug({ unit, to }, 'handing a unit over')
       await handover.send(unit, to, group.members.generation)
     }
     if (later) scheduleRelease(TICK_MS)

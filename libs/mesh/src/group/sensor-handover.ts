@@ -95,6 +95,8 @@ export interface SensorHandover {
   countLost(key: string, firstPosition: number): void
   /** Announces a sensor seen in traffic that no registry record names. */
   announce(key: string): void
+  /** How many sensors `instance`'s checkpoints name (for logs). */
+  progressOf(instance: string | undefined): number
   /** True if `instance`'s last checkpoint names a sensor of `unit` (it has been handling it). */
   heldBy(instance: string, unit: string): boolean
   /** Periodic work: registry records, checkpoints, expiry of early states. */
@@ -308,6 +310,7 @@ export function createSensorHandover(deps: SensorHandoverDeps): SensorHandover {
       channels.add(sensor.channel)
       dirtyDevices.add(sensor.device)
     },
+    progressOf: (instance) => (instance === undefined ? 0 : (progress.get(instance)?.size ?? 0)),
     heldBy(instance, unit) {
       const checkpoint = progress.get(instance)
       return checkpoint !== undefined && deps.sensorsOf(unit).some((k) => checkpoint.has(k))
