@@ -1,0 +1,240 @@
+/**
+ * @module sink-group
+ * The forwarder's sinks shared by the instances of its group (DESIGN.md §12, issue 13 item 5): a sink's
+ * data goes to one instance at a time, by the assignment windowing uses for its sensors. The units are
+ * the configured sinks, by name; every member computes `ownerOf(sink, members)` (weighted rendezvous
+ * hashing, `@sluice/stream`) over the same member list, so they agree without talking, and a join moves
+ * only the sinks the joiner takes. A lone member owns every sink: the forwarder as it always was.
+ *
+ * **Subscriptions follow ownership** through the one inbound hop's own `subscribe`/`unsubscribe`: its
+ * filters are the union of the topics of the sinks this instance takes, so a filter two sinks share is
+ * held while either is taken. A per-sink hop would subscribe the same filter once per sink and decode
+ * every message as often; per-item filtering alone would keep the broker sending every instance
+ * everything. Since filters are shared, the handler still asks {@link SinkGroup.takes} for each sink.
+ *
+ * **Moves.** A sink that moves away keeps being taken for `overlapMs` after this instance applied the
+ * new list, so that nothing falls between the old owner and the new one, which takes it at once; then
+ * this instance stops taking it and drops the filters no sink it takes needs. Its spool is its own: the
+ * sink's hop keeps sending what is spooled until it is empty, and nothing is handed over (so `handovers`
+ * stay 0). Around a move both instances may send the same items: duplicates, harmless where the sink is
+ * idempotent (DESIGN.md §9), never loss. A graceful leave keeps taking its sinks until the others have
+ * settled on the list without it and subscribed, plus `overlapMs`.
+ */
+import type { GroupMetrics } from '@sluice/contract'
+import type { MeshLogger } from '@sluice/mesh'
+import { ownerOf } from '@sluice/stream'
+
+/** A member of the group, as the group runtime lists it. */
+export interface SinkGroupMember {
+  readonly instance: string
+  readonly weight: number
+}
+
+/** A member list applied by the group runtime, with its generation. */
+export interface SinkGroupMembers {
+  readonly members: readonly SinkGroupMember[]
+  readonly generation: number
+}
+
+/** What the sink group needs of the group runtime (`ctx.joinGroup()` provides it). */
+export interface SinkGroupMembership {
+  readonly name: string
+  readonly self: { readonly instance: string }
+  readonly members: SinkGroupMembers
+  onChange(fn: (change: { readonly current: SinkGroupMembers }) => void | Promise<void>): void
+  leave(): Promise<SinkGroupMembers>
+}
+
+/** What the sink group needs of the inbound hop: its run-time subscriptions. */
+export interface SinkGroupSubscriptions {
+  subscribe(filter: string): Promise<void>
+  unsubscribe(filter: string): Promise<void>
+}
+
+/** A sink as the group sees it: its name (the unit) and the MQTT filters of its topic selection. */
+export interface GroupedSink {
+  readonly name: string
+  readonly filters: readonly string[]
+}
+
+/** What {@link createSinkGroup} needs. */
+export interface SinkGroupDeps {
+  readonly group: SinkGroupMembership
+  readonly sinks: readonly GroupedSink[]
+  /** The inbound hop (declared after the sink group, hence a function). */
+  readonly hop: () => SinkGroupSubscriptions
+  /** Filters the hop holds from its start (the union of every sink's, see the service). */
+  readonly initialFilters: readonly string[]
+  /** How long a sink moving away is still taken (config `scaleOut.overlapMs`). */
+  readonly overlapMs: number
+  /** How long the others take to act on a member list (config `scaleOut.settleMs`). */
+  readonly settleMs: number
+  readonly log: MeshLogger
+  /** Clock (ms). Default `Date.now`. */
+  readonly now?: () => number
+}
+
+/** The sink group of one forwarder instance. */
+export interface SinkGroup {
+  /** True once the first member list is applied; before it, no sink is taken. */
+  readonly known: boolean
+  /** Resolves when the first member list is applied (the intake holds its items until then). */
+  readonly firstApplied: Promise<void>
+  /** True while this instance takes new items for `sink` (it owns it, or is still releasing it). */
+  takes(sink: string): boolean
+  /** A graceful leave: hands the sinks to the rest of the group, then stops taking them. */
+  leave(): Promise<void>
+  /** The `group` section of the metrics. */
+  metrics(): GroupMetrics
+  /** Stops the timers. */
+  close(): void
+}
+
+/**
+ * The sinks `self` owns under `members`: weighted rendezvous hashing on the sink's name.
+ *
+ * @example
+ * ```ts
+ * ownedSinks(['influx', 'file'], [{ instance: 'f1', weight: 1 }], 'f1') // Set { 'influx', 'file' }
+ * ```
+ */
+export function ownedSinks(
+  sinks: readonly string[],
+  members: readonly SinkGroupMember[],
+  self: string,
+): Set<string> {
+  const candidates = members.map((m) => ({ id: m.instance, weight: m.weight }))
+  return new Set(sinks.filter((s) => ownerOf(s, candidates) === self))
+}
+
+type SinkPhase =
+  { readonly phase: 'taking' } | { readonly phase: 'releasing'; readonly until: number }
+
+/** Creates the sink group (see the module note). */
+export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
+  const { group, sinks, log } = deps
+  const now = deps.now ?? Date.now
+  const self = group.self.instance
+  const phases = new Map<string, SinkPhase>()
+  const held = new Set(deps.initialFilters)
+  const timers = new Set<NodeJS.Timeout>()
+  const counts = { rebalances: 0 }
+  let known = false
+  let leaving = false
+  let markKnown: () => void = () => undefined
+  const firstApplied = new Promise<void>((resolve) => (markKnown = resolve))
+
+  /** The filters of the sinks taken now (owned or releasing). */
+  function wantedFilters(): Set<string> {
+    return new Set(sinks.filter((s) => phases.has(s.name)).flatMap((s) => s.filters))
+  }
+
+  /** Subscribes to the filters wanted and not held, and drops those held and no longer wanted. */
+  async function syncSubscriptions(): Promise<void> {
+    const hop = deps.hop()
+    const wanted = wantedFilters()
+    const missing = [...wanted].filter((f) => !held.has(f))
+    const extra = [...held].filter((f) => !wanted.has(f))
+    for (const f of missing) held.add(f)
+    for (const f of extra) held.delete(f)
+    await Promise.all([
+      ...missing.map((f) =>
+        hop.subscribe(f).catch((err: unknown) => {
+          held.delete(f)
+          log.warn({ err, filter: f }, 'could not subscribe for a sink this instance owns')
+        }),
+      ),
+      ...extra.map((f) =>
+        hop.unsubscribe(f).catch((err: unknown) => {
+          log.warn({ err, filter: f }, 'could not unsubscribe for a sink given up')
+        }),
+      ),
+    ])
+  }
+
+  function later(fn: () => void, ms: number): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      fn()
+    }, ms)
+    timer.unref()
+    timers.add(timer)
+  }
+
+  /** Stops taking the sinks whose overlap is over, and drops their filters. */
+  function releaseDue(): Promise<void> {
+    const t = now()
+    for (const [sink, st] of phases) {
+      if (st.phase === 'releasing' && st.until <= t) {
+        phases.delete(sink)
+        log.info({ sink }, 'sink moved to another instance; its spool drains here')
+      }
+    }
+    return syncSubscriptions()
+  }
+
+  /** Recomputes what this instance takes after a change of the member list. */
+  function rebalance(current: SinkGroupMembers): Promise<void> {
+    counts.rebalances++
+    const owned = ownedSinks(
+      sinks.map((s) => s.name),
+      current.members,
+      self,
+    )
+    let releasing = false
+    for (const { name } of sinks) {
+      const st = phases.get(name)
+      if (owned.has(name)) {
+        if (st?.phase !== 'taking') log.info({ sink: name }, 'sink owned by this instance now')
+        phases.set(name, { phase: 'taking' })
+      } else if (st?.phase === 'taking') {
+        phases.set(name, { phase: 'releasing', until: now() + deps.overlapMs })
+        releasing = true
+      }
+    }
+    if (!known) {
+      known = true
+      markKnown()
+    }
+    if (releasing) later(() => void releaseDue(), deps.overlapMs)
+    return syncSubscriptions()
+  }
+
+  group.onChange((change) => (leaving ? undefined : rebalance(change.current)))
+
+  return {
+    get known() {
+      return known
+    },
+    firstApplied,
+    takes: (sink) => phases.has(sink),
+    async leave() {
+      leaving = true
+      const after = await group.leave()
+      if (after.members.length === 0 || phases.size === 0) return
+      // The others apply the list without this instance after their settling time, then subscribe:
+      // keep taking for the overlap past that, so that no item falls between (DESIGN.md §12).
+      await new Promise((resolve) => setTimeout(resolve, deps.settleMs + deps.overlapMs))
+      phases.clear()
+    },
+    metrics() {
+      const applied = group.members
+      return {
+        group: group.name,
+        generation: applied.generation,
+        members: applied.members.map((m) => ({ instance: m.instance, weight: m.weight })),
+        units: sinks.length,
+        owned: [...phases.values()].filter((st) => st.phase === 'taking').length,
+        rebalances: counts.rebalances,
+        // A sink's spool stays with its instance and drains there: nothing is handed over.
+        handovers: { sent: 0, received: 0, fresh: 0 },
+        overlap: 0,
+        lost: 0,
+      }
+    },
+    close() {
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+    },
+  }
+}
