@@ -1,0 +1,185 @@
+import { silentLogger } from '@sluice/mesh'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  createSinkGroup,
+  ownedSinks,
+  type SinkGroup,
+  type SinkGroupMember,
+  type SinkGroupMembers,
+  type SinkGroupMembership,
+} from './sink-group.js'
+
+const SINKS = ['influx', 'cloud', 'file-a', 'file-b', 'file-c', 'hook']
+const member = (instance: string, weight = 1): SinkGroupMember => ({ instance, weight })
+
+/** A group runtime whose member lists the test applies, and a hop that records its filters. */
+function fakeGroup(self: string) {
+  const listeners: ((c: { current: SinkGroupMembers }) => void | Promise<void>)[] = []
+  let applied: SinkGroupMembers = { members: [member(self)], generation: 0 }
+  const membership: SinkGroupMembership = {
+    name: 'forwarder',
+    self: { instance: self },
+    get members() {
+      return applied
+    },
+    onChange: (fn) => void listeners.push(fn),
+    leave: () => {
+      applied = {
+        members: applied.members.filter((m) => m.instance !== self),
+        generation: applied.generation + 1,
+      }
+      return Promise.resolve(applied)
+    },
+  }
+  const filters = new Set<string>()
+  const hop = {
+    filters,
+    subscribe: (f: string) => (filters.add(f), Promise.resolve()),
+    unsubscribe: (f: string) => (filters.delete(f), Promise.resolve()),
+  }
+  const apply = async (...members: SinkGroupMember[]): Promise<void> => {
+    applied = { members, generation: applied.generation + 1 }
+    for (const fn of listeners) await fn({ current: applied })
+  }
+  return { membership, hop, apply }
+}
+
+/** Sink `name` selects its own topic, plus the shared `windows` filter. */
+const filtersOf = (name: string) => [`topic/${name}`, 'windows']
+
+function setup(self: string) {
+  const g = fakeGroup(self)
+  const initial = [...new Set(SINKS.flatMap(filtersOf))]
+  for (const f of initial) g.hop.filters.add(f)
+  const group = createSinkGroup({
+    group: g.membership,
+    sinks: SINKS.map((name) => ({ name, filters: filtersOf(name) })),
+    hop: () => g.hop,
+    initialFilters: initial,
+    overlapMs: 400,
+    settleMs: 300,
+    log: silentLogger,
+  })
+  return { ...g, group }
+}
+
+const taken = (group: SinkGroup): string[] => SINKS.filter((s) => group.takes(s))
+
+describe('ownedSinks', () => {
+  it('gives every sink to a lone member', () => {
+    expect([...ownedSinks(SINKS, [member('f1')], 'f1')]).toEqual(SINKS)
+  })
+
+  it('gives every sink to exactly one of three members, the same on every member', () => {
+    const members = [member('f1'), member('f2'), member('f3')]
+    const shares = ['f1', 'f2', 'f3'].map((self) => ownedSinks(SINKS, members, self))
+    for (const s of SINKS) expect(shares.filter((o) => o.has(s)).length, s).toBe(1)
+    // Rendezvous hashing: the order of the member list does not matter.
+    expect(ownedSinks(SINKS, [...members].reverse(), 'f2')).toEqual(shares[1])
+  })
+
+  it('moves only the sinks the joiner takes when a member joins', () => {
+    const before = ownedSinks(SINKS, [member('f1'), member('f2')], 'f1')
+    const after = ownedSinks(SINKS, [member('f1'), member('f2'), member('f3')], 'f1')
+    const joiner = ownedSinks(SINKS, [member('f1'), member('f2'), member('f3')], 'f3')
+    for (const s of before) if (!after.has(s)) expect(joiner.has(s), s).toBe(true)
+    for (const s of after) expect(before.has(s), s).toBe(true)
+  })
+})
+
+describe('createSinkGroup', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('takes nothing until the first member list, then every sink when alone', async () => {
+    const { group, apply, hop } = setup('f1')
+    expect(group.known).toBe(false)
+    expect(taken(group)).toEqual([])
+    await apply(member('f1'))
+    await group.firstApplied
+    expect(group.known).toBe(true)
+    expect(taken(group)).toEqual(SINKS)
+    expect(hop.filters.size).toBe(SINKS.length + 1)
+    expect(group.metrics()).toMatchObject({
+      units: SINKS.length,
+      owned: SINKS.length,
+      rebalances: 1,
+    })
+  })
+
+  it('subscribes a joiner only to the filters of the sinks it owns', async () => {
+    const { group, apply, hop } = setup('f2')
+    await apply(member('f1'), member('f2'))
+    const mine = [...ownedSinks(SINKS, [member('f1'), member('f2')], 'f2')]
+    expect(mine.length).toBeGreaterThan(0)
+    expect(mine.length).toBeLessThan(SINKS.length)
+    expect(taken(group)).toEqual(SINKS.filter((s) => mine.includes(s)))
+    expect([...hop.filters].sort()).toEqual([...mine.map((s) => `topic/${s}`), 'windows'].sort())
+    expect(group.metrics().owned).toBe(mine.length)
+  })
+
+  it('keeps taking a sink that moves away for overlapMs, then drops it and its filters', async () => {
+    const { group, apply, hop } = setup('f1')
+    await apply(member('f1'))
+    await apply(member('f1'), member('f2'))
+    const kept = ownedSinks(SINKS, [member('f1'), member('f2')], 'f1')
+    const moved = SINKS.filter((s) => !kept.has(s))
+    expect(moved.length).toBeGreaterThan(0)
+    // Still taken during the overlap, so nothing falls between the old owner and the new one.
+    expect(taken(group)).toEqual(SINKS)
+    expect(group.metrics().owned).toBe(kept.size)
+    await vi.advanceTimersByTimeAsync(399)
+    expect(taken(group)).toEqual(SINKS)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(taken(group)).toEqual(SINKS.filter((s) => kept.has(s)))
+    for (const s of moved) expect(hop.filters.has(`topic/${s}`), s).toBe(false)
+    for (const s of kept) expect(hop.filters.has(`topic/${s}`), s).toBe(true)
+    expect(hop.filters.has('windows')).toBe(true)
+  })
+
+  it('takes a sink back at once when it returns during its overlap', async () => {
+    const { group, apply } = setup('f1')
+    await apply(member('f1'))
+    await apply(member('f1'), member('f2'))
+    await vi.advanceTimersByTimeAsync(200)
+    await apply(member('f1'))
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(taken(group)).toEqual(SINKS)
+    expect(group.metrics()).toMatchObject({ owned: SINKS.length, rebalances: 3 })
+  })
+
+  it('takes the sinks of a member that leaves', async () => {
+    const { group, apply } = setup('f1')
+    await apply(member('f1'), member('f2'))
+    expect(taken(group).length).toBeLessThan(SINKS.length)
+    await apply(member('f1'))
+    expect(taken(group)).toEqual(SINKS)
+  })
+
+  it('on a graceful leave keeps taking its sinks until the others have settled and overlapped', async () => {
+    const { group, apply } = setup('f1')
+    await apply(member('f1'), member('f2'))
+    const mine = taken(group)
+    expect(mine.length).toBeGreaterThan(0)
+    let left = false
+    const leaving = group.leave().then(() => (left = true))
+    await vi.advanceTimersByTimeAsync(699)
+    expect(left).toBe(false)
+    expect(taken(group)).toEqual(mine)
+    await vi.advanceTimersByTimeAsync(1)
+    await leaving
+    expect(taken(group)).toEqual([])
+  })
+
+  it('leaves at once when it is the last member', async () => {
+    const { group, apply } = setup('f1')
+    await apply(member('f1'))
+    await group.leave()
+    // Nobody takes over: it keeps taking until its intake stops.
+    expect(taken(group)).toEqual(SINKS)
+  })
+})
