@@ -16,6 +16,7 @@ const member = (instance: string, weight = 1): SinkGroupMember => ({ instance, w
 function fakeGroup(self: string) {
   const listeners: ((c: { current: SinkGroupMembers }) => void | Promise<void>)[] = []
   let applied: SinkGroupMembers = { members: [member(self)], generation: 0 }
+  const calls = { leave: 0 }
   const membership: SinkGroupMembership = {
     name: 'forwarder',
     self: { instance: self },
@@ -24,6 +25,7 @@ function fakeGroup(self: string) {
     },
     onChange: (fn) => void listeners.push(fn),
     leave: () => {
+      calls.leave++
       applied = {
         members: applied.members.filter((m) => m.instance !== self),
         generation: applied.generation + 1,
@@ -41,7 +43,7 @@ function fakeGroup(self: string) {
     applied = { members, generation: applied.generation + 1 }
     for (const fn of listeners) await fn({ current: applied })
   }
-  return { membership, hop, apply }
+  return { membership, hop, apply, calls }
 }
 
 /** Sink `name` selects its own topic, plus the shared `windows` filter. */
@@ -161,12 +163,13 @@ describe('createSinkGroup', () => {
   })
 
   it('on a graceful leave keeps taking its sinks until the others have settled and overlapped', async () => {
-    const { group, apply } = setup('f1')
+    const { group, apply, calls } = setup('f1')
     await apply(member('f1'), member('f2'))
     const mine = taken(group)
     expect(mine.length).toBeGreaterThan(0)
     let left = false
     const leaving = group.leave().then(() => (left = true))
+    expect(calls.leave).toBe(1)
     await vi.advanceTimersByTimeAsync(699)
     expect(left).toBe(false)
     expect(taken(group)).toEqual(mine)
@@ -175,11 +178,12 @@ describe('createSinkGroup', () => {
     expect(taken(group)).toEqual([])
   })
 
-  it('leaves at once when it is the last member', async () => {
-    const { group, apply } = setup('f1')
+  it('leaves at once, without a word to the group, when it is the last member', async () => {
+    const { group, apply, calls } = setup('f1')
     await apply(member('f1'))
     await group.leave()
     // Nobody takes over: it keeps taking until its intake stops.
     expect(taken(group)).toEqual(SINKS)
+    expect(calls.leave).toBe(0)
   })
 })

@@ -210,6 +210,8 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
     takes: (sink) => phases.has(sink),
     async leave() {
       leaving = true
+      // A lone member has nobody to give its sinks to: its stop says `offline` as any service's does.
+      if (group.members.members.every((m) => m.instance === self)) return
       const after = await group.leave()
       if (after.members.length === 0 || phases.size === 0) return
       // The others apply the list without this instance after their settling time, then subscribe:
