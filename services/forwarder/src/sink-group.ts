@@ -11,6 +11,9 @@
  * held while either is taken. A per-sink hop would subscribe the same filter once per sink and decode
  * every message as often; per-item filtering alone would keep the broker sending every instance
  * everything. Since filters are shared, the handler still asks {@link SinkGroup.takes} for each sink.
+ * The hop starts with every sink's filters, so that a persistent session's backlog finds it, and the
+ * intake holds its items until the first member list says which sinks are this instance's; that list
+ * then drops the filters of the sinks owned elsewhere.
  *
  * **Moves.** A sink that moves away keeps being taken for `overlapMs` after this instance applied the
  * new list, so that nothing falls between the old owner and the new one, which takes it at once; then
