@@ -136,7 +136,46 @@ function feed(from: number): { stop(): Promise<number> } {
 
 const everyIndex = (n: number) => Array.from({ length: n }, (_, i) => i)
 const groupOf = (h: Forwarder) => h.metrics.collect().group
-const inFilters = (h: Forwarder) => (h.metrics.collect().hops['in']?.topic ?? '').split(',')
+const inFilters = (h: Forwarder) =>
+  (h.metrics.collect().hops['in']?.topic ?? '').split(',').filter((f) => f.length > 0)
+
+/** The filters an instance owning `sinks` holds: its devices' windows, and the shared anomalies. */
+const filtersFor = (sinks: ReadonlySet<string>): string[] =>
+  sinks.size === 0
+    ? []
+    : [
+        ...DEVICES.filter((d) => sinks.has(sinkOf(d))).map((d) => windowFilter('sluice', d)),
+        anomalyFilter('sluice'),
+      ].sort()
+
+/**
+ * Waits until the group is `instances`, as each of them sees it, and each holds the filters of exactly
+ * the sinks it owns: any move is over, overlap included.
+ */
+async function settled(instances: readonly string[]): Promise<void> {
+  const members = instances.map((instance) => ({ instance, weight: 1 }))
+  // Throws what is not there yet: waitFor reports the last throw on a timeout.
+  const done = (i: string): true => {
+    const h = handles.get(i)!
+    const mine = ownedSinks(SINKS, members, i)
+    const g = groupOf(h)
+    const holds = inFilters(h).sort()
+    if (
+      g?.members.length !== instances.length ||
+      g.owned !== mine.size ||
+      JSON.stringify(holds) !== JSON.stringify(filtersFor(mine))
+    )
+      throw new Error(
+        `${i}: members ${JSON.stringify(g?.members.map((m) => m.instance))}, owns ${g?.owned} ` +
+          `(${mine.size} expected), holds ${holds.join(' ')}`,
+      )
+    return true
+  }
+  await waitFor(() => instances.every(done), {
+    timeout: 10_000,
+    message: `${instances.join(' and ')} settled, each subscribed for its own sinks only`,
+  })
+}
 
 describe('forwarder instances sharing their sinks in a group', () => {
   it('runs each sink on one instance, and moves them on a graceful stop without loss', async () => {
@@ -146,19 +185,11 @@ describe('forwarder instances sharing their sinks in a group', () => {
     // The assignment splits these four sinks between the two: each instance has work to hand over.
     expect(owned.map((o) => o.size)).not.toContain(0)
 
-    await waitFor(
-      () =>
-        [one!, two!].every((h) => groupOf(h)?.members.length === 2) &&
-        [one!, two!].reduce((a, h) => a + (groupOf(h)?.owned ?? 0), 0) === SINKS.length,
-      { timeout: 10_000, message: 'two members owning the four sinks between them' },
-    )
     // Subscriptions follow ownership: each instance holds the filters of its own sinks only.
+    await settled(INSTANCES)
     for (const [k, h] of [one!, two!].entries()) {
-      const mine = DEVICES.filter((d) => owned[k]!.has(sinkOf(d)))
-      expect(inFilters(h).sort(), INSTANCES[k]).toEqual(
-        [...mine.map((d) => windowFilter('sluice', d)), anomalyFilter('sluice')].sort(),
-      )
-      expect(groupOf(h)).toMatchObject({ group: 'forwarder', units: 4, owned: mine.length })
+      expect(inFilters(h).sort(), INSTANCES[k]).toEqual(filtersFor(owned[k]!))
+      expect(groupOf(h)).toMatchObject({ group: 'forwarder', units: 4, owned: owned[k]!.size })
     }
 
     const N = 50
@@ -181,11 +212,8 @@ describe('forwarder instances sharing their sinks in a group', () => {
     await sleep(300)
     await one!.stop()
     handles.delete(INSTANCES[0]!)
-    await waitFor(() => groupOf(two!)?.owned === SINKS.length, {
-      timeout: 10_000,
-      message: 'the second instance owning every sink',
-    })
-    await sleep(500)
+    await settled([INSTANCES[1]!])
+    await sleep(300)
     const last = await flow.stop()
     await waitFor(() => complete(last), {
       timeout: 10_000,
@@ -194,25 +222,18 @@ describe('forwarder instances sharing their sinks in a group', () => {
     expectComplete(last)
     // What was published after the stop is written by the instance left.
     for (const s of SINKS) expect(written(INSTANCES[1]!, s), s).toContain(last - 1)
-    expect(inFilters(two!).sort()).toEqual(
-      [...DEVICES.map((d) => windowFilter('sluice', d)), anomalyFilter('sluice')].sort(),
-    )
+    expect(inFilters(two!).sort()).toEqual(filtersFor(new Set(SINKS)))
   }, 60_000)
 
   it('moves sinks to an instance that joins while messages flow, none lost', async () => {
-    const first = await startForwarder('fwd-3')
-    await waitFor(() => groupOf(first)?.owned === SINKS.length, {
-      message: 'a lone instance owning every sink',
-    })
+    await startForwarder('fwd-3')
+    await settled(['fwd-3'])
     const flow = feed(0)
     await sleep(300)
     const joiner = await startForwarder('fwd-4')
-    await waitFor(() => [first, joiner].every((h) => groupOf(h)?.members.length === 2), {
-      timeout: 10_000,
-      message: 'two members',
-    })
-    // Past the overlap, the sinks that moved are no longer taken by the first instance.
-    await sleep(1000)
+    // Once the move is over, overlap included, each sink is taken by its new owner only.
+    await settled(['fwd-3', 'fwd-4'])
+    await sleep(300)
     const last = await flow.stop()
     await waitFor(() => complete(last), {
       timeout: 10_000,
