@@ -16,12 +16,14 @@
  * then drops the filters of the sinks owned elsewhere.
  *
  * **Moves.** A sink that moves away keeps being taken for `overlapMs` after this instance applied the
- * new list, so that nothing falls between the old owner and the new one, which takes it at once; then
- * this instance stops taking it and drops the filters no sink it takes needs. Its spool is its own: the
- * sink's hop keeps sending what is spooled until it is empty, and nothing is handed over (so `handovers`
- * stay 0). Around a move both instances may send the same items: duplicates, harmless where the sink is
- * idempotent (DESIGN.md §9), never loss. A graceful leave keeps taking its sinks until the others have
- * settled on the list without it and subscribed, plus `overlapMs`.
+ * new list, so that nothing falls between the old owner and the new one, which takes it at once. Then
+ * this instance drops the filters no sink it takes needs, and stops taking the sink only once its hop
+ * has handled what it had queued by then: whether an item is taken is decided when it is handled, and
+ * what arrived before the new owner subscribed must not be let go of. Its spool is its own: the sink's
+ * hop keeps sending what is spooled until it is empty, and nothing is handed over (so `handovers` stay
+ * 0). Around a move both instances may send the same items: duplicates, harmless where the sink is
+ * idempotent (DESIGN.md §9), never loss. A graceful leave waits until the others have settled on the
+ * list without it and subscribed, plus `overlapMs`, and keeps taking its sinks until its intake stops.
  */
 import type { GroupMetrics } from '@sluice/contract'
 import type { MeshLogger } from '@sluice/mesh'
@@ -48,10 +50,12 @@ export interface SinkGroupMembership {
   leave(): Promise<SinkGroupMembers>
 }
 
-/** What the sink group needs of the inbound hop: its run-time subscriptions. */
+/** What the sink group needs of the inbound hop: its run-time subscriptions, and its queue. */
 export interface SinkGroupSubscriptions {
   subscribe(filter: string): Promise<void>
   unsubscribe(filter: string): Promise<void>
+  /** Resolves once what is queued now has been handed to the handler (true), or after `timeoutMs`. */
+  caughtUp(timeoutMs: number): Promise<boolean>
 }
 
 /** A sink as the group sees it: its name (the unit) and the MQTT filters of its topic selection. */
@@ -85,7 +89,10 @@ export interface SinkGroup {
   readonly firstApplied: Promise<void>
   /** True while this instance takes new items for `sink` (it owns it, or is still releasing it). */
   takes(sink: string): boolean
-  /** A graceful leave: hands the sinks to the rest of the group, then stops taking them. */
+  /**
+   * A graceful leave: tells the group, and resolves once the others have taken the sinks over
+   * (`settleMs + overlapMs`); the sinks stay taken here until the intake stops.
+   */
   leave(): Promise<void>
   /** The `group` section of the metrics. */
   metrics(): GroupMetrics
@@ -110,8 +117,17 @@ export function ownedSinks(
   return new Set(sinks.filter((s) => ownerOf(s, candidates) === self))
 }
 
+/**
+ * Taken because owned; still taken during the overlap of a move away (`releasing`); still taken while
+ * the hop hands on what it queued before its filters were dropped (`draining`).
+ */
 type SinkPhase =
-  { readonly phase: 'taking' } | { readonly phase: 'releasing'; readonly until: number }
+  | { readonly phase: 'taking' }
+  | { readonly phase: 'releasing'; readonly until: number }
+  | { readonly phase: 'draining' }
+
+/** Longest wait for the inbound hop to hand on what it queued before a sink is let go of. */
+const CATCH_UP_MS = 5000
 
 /** Creates the sink group (see the module note). */
 export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
@@ -127,9 +143,13 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
   let markKnown: () => void = () => undefined
   const firstApplied = new Promise<void>((resolve) => (markKnown = resolve))
 
-  /** The filters of the sinks taken now (owned or releasing). */
+  /** The filters of the sinks owned or in their overlap. */
   function wantedFilters(): Set<string> {
-    return new Set(sinks.filter((s) => phases.has(s.name)).flatMap((s) => s.filters))
+    const wanted = sinks.filter((s) => {
+      const st = phases.get(s.name)
+      return st !== undefined && st.phase !== 'draining'
+    })
+    return new Set(wanted.flatMap((s) => s.filters))
   }
 
   /** Subscribes to the filters wanted and not held, and drops those held and no longer wanted. */
@@ -164,16 +184,22 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
     timers.add(timer)
   }
 
-  /** Stops taking the sinks whose overlap is over, and drops their filters. */
-  function releaseDue(): Promise<void> {
+  /**
+   * Lets go of the sinks whose overlap is over: drops their filters, waits until the hop has handed on
+   * what it queued before, then stops taking them (unless they came back meanwhile).
+   */
+  async function releaseDue(): Promise<void> {
     const t = now()
-    for (const [sink, st] of phases) {
-      if (st.phase === 'releasing' && st.until <= t) {
-        phases.delete(sink)
-        log.info({ sink }, 'sink moved to another instance; its spool drains here')
-      }
+    const due = [...phases].filter(([, st]) => st.phase === 'releasing' && st.until <= t)
+    if (due.length === 0) return
+    for (const [sink] of due) phases.set(sink, { phase: 'draining' })
+    await syncSubscriptions()
+    await deps.hop().caughtUp(CATCH_UP_MS)
+    for (const [sink] of due) {
+      if (phases.get(sink)?.phase !== 'draining') continue
+      phases.delete(sink)
+      log.info({ sink }, 'sink moved to another instance; its spool drains here')
     }
-    return syncSubscriptions()
   }
 
   /** Recomputes what this instance takes after a change of the member list. */
@@ -218,9 +244,9 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
       const after = await group.leave()
       if (after.members.length === 0 || phases.size === 0) return
       // The others apply the list without this instance after their settling time, then subscribe:
-      // keep taking for the overlap past that, so that no item falls between (DESIGN.md §12).
+      // the intake goes on for the overlap past that, so that no item falls between (DESIGN.md §12).
+      // The sinks stay taken: what the hop still holds when its intake stops is spooled here.
       await new Promise((resolve) => setTimeout(resolve, deps.settleMs + deps.overlapMs))
-      phases.clear()
     },
     metrics() {
       const applied = group.members

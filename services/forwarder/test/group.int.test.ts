@@ -103,9 +103,21 @@ async function publishMessages(i: number): Promise<void> {
   ])
 }
 
-/** True when every sink's files hold windows and anomalies 0 … n-1 (the union over the instances). */
-const complete = (n: number): boolean =>
-  SINKS.every((s) => union(s).length === n && union(s, 'anomaly').length === n)
+/**
+ * True when every sink's files hold windows and anomalies 0 … n-1 (the union over the instances); else
+ * throws what is missing (waitFor reports the last throw on a timeout).
+ */
+function complete(n: number): true {
+  const missing = SINKS.flatMap((s) =>
+    (['window', 'anomaly'] as const).flatMap((kind) => {
+      const have = new Set(union(s, kind))
+      const lacking = everyIndex(n).filter((i) => !have.has(i))
+      return lacking.length === 0 ? [] : [`${s} ${kind} ${lacking.join(',')}`]
+    }),
+  )
+  if (missing.length > 0) throw new Error(`missing: ${missing.join('; ')}`)
+  return true
+}
 
 /** Every sink's files hold windows and anomalies 0 … n-1, none missing. */
 function expectComplete(n: number): void {
