@@ -57,7 +57,7 @@ function fakeGroup(self: string) {
 /** Sink `name` selects its own topic, plus the shared `windows` filter. */
 const filtersOf = (name: string) => [`topic/${name}`, 'windows']
 
-function setup(self: string) {
+function setup(self: string, now?: () => number) {
   const g = fakeGroup(self)
   const initial = [...new Set(SINKS.flatMap(filtersOf))]
   for (const f of initial) g.hop.filters.add(f)
@@ -69,6 +69,7 @@ function setup(self: string) {
     overlapMs: 400,
     settleMs: 300,
     log: silentLogger,
+    ...(now === undefined ? {} : { now }),
   })
   return { ...g, group }
 }
@@ -163,6 +164,20 @@ describe('createSinkGroup', () => {
     expect(taken(group)).toEqual(SINKS)
     hop.catchUp()
     await vi.advanceTimersByTimeAsync(0)
+    expect(taken(group)).toEqual(SINKS.filter((s) => kept.has(s)))
+  })
+
+  it('lets go of a sink even when its timer fires before the clock says the overlap is over', async () => {
+    let clock = 0
+    const { group, apply } = setup('f1', () => clock)
+    await apply(member('f1'))
+    await apply(member('f1'), member('f2'))
+    const kept = ownedSinks(SINKS, [member('f1'), member('f2')], 'f1')
+    clock = 399
+    await vi.advanceTimersByTimeAsync(400)
+    expect(taken(group)).toEqual(SINKS)
+    clock = 400
+    await vi.advanceTimersByTimeAsync(1)
     expect(taken(group)).toEqual(SINKS.filter((s) => kept.has(s)))
   })
 

@@ -191,6 +191,14 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
   async function releaseDue(): Promise<void> {
     const t = now()
     const due = [...phases].filter(([, st]) => st.phase === 'releasing' && st.until <= t)
+    // A timer may fire a little before the wall clock says it is time (or a later move set a later
+    // end): look again then.
+    const next = Math.min(
+      ...[...phases.values()].map((st) =>
+        st.phase === 'releasing' && st.until > t ? st.until : Infinity,
+      ),
+    )
+    if (next !== Infinity) later(() => void releaseDue(), Math.max(1, next - t))
     if (due.length === 0) return
     for (const [sink] of due) phases.set(sink, { phase: 'draining' })
     await syncSubscriptions()
