@@ -127,11 +127,11 @@ export function createForwarderService(
     queue: { capacity: 20_000, policy: 'block' },
     filters,
     decode: (topic, payload) => decodeForwardItem(prefix, topic, payload),
-    // Until the first member list, nobody knows which sinks are whose: hold the items, do not guess.
-    handle: (_key, items, batch) =>
-      group.known
-        ? offerToSinks(sinks, group, items, batch)
-        : group.firstApplied.then(() => offerToSinks(sinks, group, items, batch)),
+    // Paused until the first member list says which sinks are this instance's (sink-group.ts).
+    resumeByOwner: true,
+    handle: (_key, items, batch) => {
+      offerToSinks(sinks, group, items, batch)
+    },
   })
   return {
     start: () => {

@@ -39,6 +39,10 @@ function fakeGroup(self: string) {
   const hop = {
     filters,
     behind: false,
+    resumed: 0,
+    resume: () => {
+      hop.resumed++
+    },
     subscribe: (f: string) => (filters.add(f), Promise.resolve()),
     unsubscribe: (f: string) => (filters.delete(f), Promise.resolve()),
     caughtUp: () =>
@@ -106,19 +110,19 @@ describe('createSinkGroup', () => {
     vi.useRealTimers()
   })
 
-  it('takes nothing until the first member list, then every sink when alone', async () => {
+  it('takes nothing, its hop paused, until the first member list, then every sink when alone', async () => {
     const { group, apply, hop } = setup('f1')
-    expect(group.known).toBe(false)
     expect(taken(group)).toEqual([])
+    expect(hop.resumed).toBe(0)
     await apply(member('f1'))
-    await group.firstApplied
-    expect(group.known).toBe(true)
     expect(taken(group)).toEqual(SINKS)
+    await apply(member('f1'))
+    expect(hop.resumed).toBe(1)
     expect(hop.filters.size).toBe(SINKS.length + 1)
     expect(group.metrics()).toMatchObject({
       units: SINKS.length,
       owned: SINKS.length,
-      rebalances: 1,
+      rebalances: 2,
     })
   })
 

@@ -11,9 +11,9 @@
  * held while either is taken. A per-sink hop would subscribe the same filter once per sink and decode
  * every message as often; per-item filtering alone would keep the broker sending every instance
  * everything. Since filters are shared, the handler still asks {@link SinkGroup.takes} for each sink.
- * The hop starts with every sink's filters, so that a persistent session's backlog finds it, and the
- * intake holds its items until the first member list says which sinks are this instance's; that list
- * then drops the filters of the sinks owned elsewhere.
+ * The hop starts with every sink's filters, so that a persistent session's backlog finds it, and stays
+ * paused (`resumeByOwner`, its flow control intact) until the first member list says which sinks are
+ * this instance's; that list then drops the filters of the sinks owned elsewhere.
  *
  * **Moves.** A sink that moves away keeps being taken for `overlapMs` after this instance applied the
  * new list, so that nothing falls between the old owner and the new one, which takes it at once. Then
@@ -50,8 +50,10 @@ export interface SinkGroupMembership {
   leave(): Promise<SinkGroupMembers>
 }
 
-/** What the sink group needs of the inbound hop: its run-time subscriptions, and its queue. */
+/** What the sink group needs of the inbound hop: its run-time subscriptions, its queue, its start. */
 export interface SinkGroupSubscriptions {
+  /** Starts handing items on (the hop is declared with `resumeByOwner`). */
+  resume(): void
   subscribe(filter: string): Promise<void>
   unsubscribe(filter: string): Promise<void>
   /** Resolves once what is queued now has been handed to the handler (true), or after `timeoutMs`. */
@@ -83,10 +85,6 @@ export interface SinkGroupDeps {
 
 /** The sink group of one forwarder instance. */
 export interface SinkGroup {
-  /** True once the first member list is applied; before it, no sink is taken. */
-  readonly known: boolean
-  /** Resolves when the first member list is applied (the intake holds its items until then). */
-  readonly firstApplied: Promise<void>
   /** True while this instance takes new items for `sink` (it owns it, or is still releasing it). */
   takes(sink: string): boolean
   /**
@@ -140,8 +138,6 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
   const counts = { rebalances: 0 }
   let known = false
   let leaving = false
-  let markKnown: () => void = () => undefined
-  const firstApplied = new Promise<void>((resolve) => (markKnown = resolve))
 
   /** The filters of the sinks owned or in their overlap. */
   function wantedFilters(): Set<string> {
@@ -231,7 +227,9 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
     }
     if (!known) {
       known = true
-      markKnown()
+      // Resumed before the subscriptions change: a full queue that withholds acknowledgements stops
+      // the transport reading, SUBACKs included, so waiting for them first could wait for ever.
+      deps.hop().resume()
     }
     if (releasing) later(() => void releaseDue(), deps.overlapMs)
     return syncSubscriptions()
@@ -240,10 +238,6 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
   group.onChange((change) => (leaving ? undefined : rebalance(change.current)))
 
   return {
-    get known() {
-      return known
-    },
-    firstApplied,
     takes: (sink) => phases.has(sink),
     async leave() {
       leaving = true
