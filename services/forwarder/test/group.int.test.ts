@@ -216,7 +216,12 @@ describe('forwarder instances sharing their sinks in a group', () => {
       const writers = INSTANCES.filter(
         (i) => written(i, s).length > 0 || written(i, s, 'anomaly').length > 0,
       )
-      expect(writers, s).toEqual(INSTANCES.filter((_, k) => owned[k]!.has(s)))
+      const what = INSTANCES.map(
+        (i) => `${i}: ${written(i, s).join(',')} / ${written(i, s, 'anomaly').join(',')}`,
+      )
+      expect(writers, `${s} (${what.join('; ')})`).toEqual(
+        INSTANCES.filter((_, k) => owned[k]!.has(s)),
+      )
     }
 
     // Stop the first instance gracefully while messages keep coming: its sinks move to the second.
