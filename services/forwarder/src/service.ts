@@ -2,14 +2,16 @@
  * @module service
  * The forwarder service (DESIGN.md §9): one inbound hop takes every topic some sink selected; each item
  * goes to the spool of every sink that selected it; each sink's hop drains its own spool. A dead sink
- * therefore never slows another one, nor the intake.
+ * therefore never slows another one, nor the intake. The instances of a group share the sinks, each
+ * sink taken by one instance at a time (sink-group.ts).
  */
 import { join } from 'node:path'
-import type { ServiceContext, ServiceImpl } from '@sluice/mesh'
+import type { HandleBatch, ServiceContext, ServiceImpl } from '@sluice/mesh'
 import type { ForwarderConfigSchema, SinkConfig } from './config.js'
 import { createSelector, decodeForwardItem, selectionFilter } from './select.js'
 import { ForwarderConfigError } from './errors.js'
-import { createSinkHop, type SinkHop } from './sink-hop.js'
+import { createSinkGroup, type SinkGroup } from './sink-group.js'
+import { createSinkHop, type SinkHop, type SinkHopOptions } from './sink-hop.js'
 import { createSink } from './sinks/registry.js'
 import type { ForwardItem } from './sinks/sink.js'
 
@@ -29,12 +31,15 @@ export const DEFAULT_SINK: SinkConfig = {
   keep: 5,
 }
 
-/** Builds the forwarder from its runtime context. */
-export function createForwarderService(
-  ctx: ServiceContext<typeof ForwarderConfigSchema>,
-): ServiceImpl {
-  const { config, prefix } = ctx
-  const configs = config.sinks.length > 0 ? config.sinks : [DEFAULT_SINK]
+/** A sink as the service runs it: its hop, what it selects, and its subscription filters. */
+interface RunningSink {
+  readonly hop: SinkHop
+  readonly selects: (topic: string) => boolean
+  readonly filters: readonly string[]
+}
+
+/** Refuses two sinks with one name: each has its own spool folder, metrics, and place in the group. */
+function checkUniqueNames(configs: readonly SinkConfig[]): void {
   const names = new Set<string>()
   for (const c of configs) {
     if (names.has(c.name))
@@ -43,10 +48,18 @@ export function createForwarderService(
       )
     names.add(c.name)
   }
-  const log = ctx.log.child({ component: 'sinks' })
-  const sinks: { hop: SinkHop; selects: (topic: string) => boolean }[] = configs.map((c) => ({
-    hop: createSinkHop(createSink(c, config.dataDir), {
-      spoolDir: join(config.dataDir, 'spool', c.name),
+}
+
+/** Makes each sink's hop, spool and selection. */
+function createSinks(
+  configs: readonly SinkConfig[],
+  prefix: string,
+  dataDir: string,
+  log: SinkHopOptions['log'],
+): RunningSink[] {
+  return configs.map((c) => ({
+    hop: createSinkHop(createSink(c, dataDir), {
+      spoolDir: join(dataDir, 'spool', c.name),
       spoolMaxBytes: c.spoolMaxBytes,
       batchSize: c.batchSize,
       lingerMs: c.lingerMs,
@@ -57,19 +70,67 @@ export function createForwarderService(
       log,
     }),
     selects: createSelector(prefix, c.topics),
+    filters: [...new Set(c.topics.map((e) => selectionFilter(prefix, e)))],
   }))
+}
+
+/**
+ * Spools each item for every sink that selects it and that this instance takes now; items no such sink
+ * selects belong to another instance of the group, and are counted as `handover` on the inbound hop.
+ */
+function offerToSinks(
+  sinks: readonly RunningSink[],
+  group: SinkGroup,
+  items: readonly ForwardItem[],
+  batch: HandleBatch,
+): void {
+  let elsewhere = 0
+  for (const item of items) {
+    let taken = false
+    for (const s of sinks) {
+      if (!s.selects(item.topic) || !group.takes(s.hop.name)) continue
+      s.hop.offer(item)
+      taken = true
+    }
+    if (!taken) elsewhere++
+  }
+  if (elsewhere > 0) batch.drop('handover', elsewhere)
+}
+
+/** Builds the forwarder from its runtime context. */
+export function createForwarderService(
+  ctx: ServiceContext<typeof ForwarderConfigSchema>,
+): ServiceImpl {
+  const { config, prefix } = ctx
+  const configs = config.sinks.length > 0 ? config.sinks : [DEFAULT_SINK]
+  checkUniqueNames(configs)
+  const sinks = createSinks(configs, prefix, config.dataDir, ctx.log.child({ component: 'sinks' }))
   for (const s of sinks) ctx.addMetricsSource(s.hop)
-  const filters = [
-    ...new Set(configs.flatMap((c) => c.topics.map((e) => selectionFilter(prefix, e)))),
-  ]
-  ctx.inbound<ForwardItem>({
+  // Every sink's filters at start: a persistent session's backlog, which arrives right after CONNACK,
+  // then finds the hop; the first member list drops the filters of the sinks owned elsewhere.
+  const filters = [...new Set(sinks.flatMap((s) => s.filters))]
+  const group = createSinkGroup({
+    group: ctx.joinGroup(),
+    sinks: sinks.map((s) => ({ name: s.hop.name, filters: s.filters })),
+    hop: () => inbound,
+    initialFilters: filters,
+    overlapMs: config.scaleOut.overlapMs,
+    settleMs: config.scaleOut.settleMs,
+    log: ctx.log.child({ component: 'sink-group' }),
+  })
+  ctx.reportGroup(() => group.metrics())
+  ctx.onStopping(() => group.leave())
+  ctx.onShutdown(() => group.close())
+  const inbound = ctx.inbound<ForwardItem>({
     name: 'in',
     qos: 1,
     queue: { capacity: 20_000, policy: 'block' },
     filters,
     decode: (topic, payload) => decodeForwardItem(prefix, topic, payload),
-    handle: (_key, items) => {
-      for (const item of items) for (const s of sinks) if (s.selects(item.topic)) s.hop.offer(item)
+    // Paused until the first member list says which sinks are this instance's (sink-group.ts).
+    resumeByOwner: true,
+    handle: (_key, items, batch) => {
+      offerToSinks(sinks, group, items, batch)
     },
   })
   return {

@@ -109,6 +109,9 @@ describe.skipIf(!mosquitto.available)('forwarder → cloud MQTT (Mosquitto)', ()
       argv: ['--broker', broker.url],
       overrides: {
         instance,
+        // Each forwarder here has sink settings of its own: a group of its own too, or the instances
+        // of one group would share the sink between them (DESIGN.md §12).
+        group: instance,
         logLevel: 'silent',
         dataDir: dir.path,
         sinks: [
