@@ -148,7 +148,7 @@ export const CommonConfigSchema = Type.Object({
         maximum: 60_000,
         default: 500,
         description:
-          'A change of the group’s members is acted on once it has held this long (instances started ' +
+          "A change of the group's members is acted on once it has held this long (instances started " +
           'together cause one rebalance).',
       }),
       graceMs: Type.Integer({
@@ -172,7 +172,7 @@ export const CommonConfigSchema = Type.Object({
         maximum: 600_000,
         default: 5000,
         description:
-          'How long a new owner waits for the old owner’s state before it starts the sensor fresh.',
+          "How long a new owner waits for the old owner's state before it starts the sensor fresh.",
       }),
       checkpointMs: Type.Integer({
         minimum: 100,
@@ -180,12 +180,12 @@ export const CommonConfigSchema = Type.Object({
         default: 2000,
         description:
           'How often each member publishes its retained progress checkpoint (the last sequence number ' +
-          'per owned sensor), from which a crash’s loss is counted.',
+          "per owned sensor), from which a crash's loss is counted.",
       }),
     },
     {
       default: {},
-      description: 'Timing of the group’s membership and handovers (docs/scale-out.md).',
+      description: "Timing of the group's membership and handovers (docs/scale-out.md).",
     },
   ),
   hops: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), HopConfigSchema, {

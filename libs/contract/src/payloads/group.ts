@@ -140,7 +140,7 @@ export const GroupMetricsSchema = Type.Object({
   ),
   overlap: Count('Samples received twice around a move and handled once (duplicates dropped).'),
   lost: Count(
-    'Samples no instance handled around a move: after a crash, from the dead owner’s last checkpoint.',
+    "Samples no instance handled around a move: after a crash, from the dead owner's last checkpoint.",
   ),
 })
 
