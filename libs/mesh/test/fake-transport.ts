@@ -43,11 +43,11 @@ export function createFakeTransport(): FakeTransport {
     },
     connect: () => Promise.resolve(),
     subscribe(filter, qos) {
-      t.subscriptions.set(filter, qos)
+      for (const f of typeof filter === 'string' ? [filter] : filter) t.subscriptions.set(f, qos)
       return Promise.resolve()
     },
     unsubscribe(filter) {
-      t.subscriptions.delete(filter)
+      for (const f of typeof filter === 'string' ? [filter] : filter) t.subscriptions.delete(f)
       return Promise.resolve()
     },
     publish(topic, payload, options) {

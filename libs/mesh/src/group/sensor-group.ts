@@ -18,11 +18,11 @@
  *   the dead owner's last progress checkpoint and its own first sample as `lost`.
  */
 import {
-  deviceRawFilter,
-  deviceRawTopic,
+  decodeSensors,
+  handoverFilter,
   parseSensorKey,
-  rawFilter,
-  rawTopic,
+  progressFilter,
+  sensorsFilter,
   type GroupMetrics,
 } from '@sluice/contract'
 import { ownerOf, type Sample } from '@sluice/stream'
@@ -31,12 +31,15 @@ import type { HandleBatch, InboundHop } from '../hop/inbound-hop.js'
 import type { OutboundHop } from '../hop/outbound-hop.js'
 import type { GroupRuntime, MembershipChange } from './group-runtime.js'
 import type { GroupMember } from './membership-view.js'
-import { createSensorHandover, type SensorHandover, type UnitStates } from './sensor-handover.js'
+import { createProgressCheckpoints } from './progress-checkpoints.js'
+import { createRegistryAnnouncer } from './registry-announcer.js'
+import { createSensorHandover, type UnitStates } from './sensor-handover.js'
 import { createSensorPositions, positionOf } from './sensor-positions.js'
-import { createSensorRegistry } from './sensor-registry.js'
+import { createSensorRegistry, type SensorRegistry } from './sensor-registry.js'
+import { createUnitBuffers } from './unit-buffers.js'
+import { createUnitSubscriptions, type UnitKind } from './unit-subscriptions.js'
 
-/** How a service's units are made from sensor keys. */
-export type UnitKind = 'sensor' | 'device'
+export type { UnitKind } from './unit-subscriptions.js'
 
 /** What the sensor group needs. */
 export interface SensorGroupDeps {
@@ -58,6 +61,8 @@ export interface SensorGroupDeps {
   readonly overlapMs: number
   readonly handoverTimeoutMs: number
   readonly checkpointMs: number
+  /** The group's settling time: how long the others take to act on a change. */
+  readonly settleMs: number
   readonly log: MeshLogger
 }
 
@@ -83,195 +88,212 @@ type UnitPhase =
 
 const TICK_MS = 100
 
-/** Creates the sensor group of one instance (see the module note). */
-export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
-  const { group, prefix } = deps
-  const self = group.self.instance
+const asRendezvous = (members: readonly GroupMember[]) =>
+  members.map((m) => ({ id: m.instance, weight: m.weight }))
+
+/**
+ * The owner of `unit` before `change`: under the previous member list, or, for an instance that just
+ * joined, under the list without itself.
+ */
+function previousOwner(unit: string, change: MembershipChange, self: string): string | undefined {
+  const prev =
+    change.previous.generation > 0
+      ? change.previous.members
+      : change.current.members.filter((m) => m.instance !== self)
+  if (prev.length <= 1) return prev[0]?.instance
+  return ownerOf(unit, asRendezvous(prev))
+}
+
+/** How a unit this instance now owns starts. */
+type Gain =
+  | { readonly start: 'fresh'; readonly from: string | undefined }
+  | { readonly start: 'await'; readonly from: string }
+  | { readonly start: 'after-crash'; readonly from: string }
+
+/**
+ * How a gained unit starts: with its state from its previous owner if that owner is alive or left
+ * gracefully, fresh if there was none (a new unit, or members started together: a joiner waits only for
+ * units whose owner's checkpoint shows it handled them), fresh with its loss counted after a crash.
+ */
+function decideGain(
+  unit: string,
+  change: MembershipChange,
+  self: string,
+  knownBefore: ReadonlySet<string>,
+  heldBy: (instance: string, unit: string) => boolean,
+): Gain {
+  const from = previousOwner(unit, change, self)
+  const joining = change.previous.generation === 0
+  if (from === undefined || from === self) return { start: 'fresh', from }
+  if (!joining && !knownBefore.has(unit)) return { start: 'fresh', from }
+  if (joining && !heldBy(from, unit)) return { start: 'fresh', from }
+  const alive = change.current.members.some((m) => m.instance === from)
+  if (alive || change.departed.get(from) === true) return { start: 'await', from }
+  return { start: 'after-crash', from }
+}
+
+/** The parts of one member's sensor group, made once. */
+function createParts(deps: SensorGroupDeps, onRestored: (unit: string) => boolean) {
+  const self = deps.group.self.instance
   const registry = createSensorRegistry(deps.devices)
   const positions = createSensorPositions()
-  const units = new Map<string, UnitPhase>()
-  // The hop starts on the `devices` wildcards, as a lone instance would: a persistent session's backlog
-  // arrives right after the connection, before the first member list, and must find the hop. It waits
-  // in the hop's queue (paused, with its flow control) until ownership is known.
-  const subscribed = new Set<string>(soloFilters())
-  let members: readonly GroupMember[] = []
-  let solo = true
-  let started = false
-  let rebalanceAt = 0
-  let releaseTimer: NodeJS.Timeout | undefined
-  const counts = { rebalances: 0, overlap: 0 }
-  let lastHandoverMs: number | undefined
-
-  const unitOf = (key: string): string =>
-    deps.unitKind === 'sensor' ? key : (parseSensorKey(key)?.device ?? key)
   const sensorsOf = (unit: string): string[] =>
     deps.unitKind === 'sensor' ? [unit] : registry.sensorsOf(unit)
-  const ownerNow = (unit: string): string | undefined =>
-    solo
-      ? self
-      : ownerOf(
-          unit,
-          members.map((m) => ({ id: m.instance, weight: m.weight })),
-        )
-
-  const handover: SensorHandover = createSensorHandover({
-    prefix,
+  const checkpoints = createProgressCheckpoints({
+    prefix: deps.prefix,
     service: deps.service,
-    group,
-    handoverOut: deps.handoverOut,
+    group: deps.group.name,
+    self,
     retainedOut: deps.retainedOut,
-    states: deps.states,
     positions,
-    registry,
     sensorsOf,
-    handle: deps.handle,
     checkpointMs: deps.checkpointMs,
-    log: deps.log,
-    onRestored: (unit) => {
-      if (units.get(unit)?.phase !== 'awaiting') return false
-      units.set(unit, { phase: 'active' })
-      lastHandoverMs = Date.now() - rebalanceAt
-      return true
+  })
+  const buffers = createUnitBuffers({
+    positions,
+    onFirst: (key, position) => checkpoints.countLost(key, position),
+    handle: (key, samples) => {
+      Promise.resolve(deps.handle(key, samples)).catch((err: unknown) =>
+        deps.log.warn({ err, key }, 'handling buffered samples failed'),
+      )
     },
   })
-
-  function soloFilters(): string[] {
-    return deps.devices.flatMap((d) => [
-      rawFilter(prefix, d === '+' ? undefined : d),
-      deviceRawFilter(prefix, d === '+' ? undefined : d),
-    ])
+  const handover = createSensorHandover({
+    prefix: deps.prefix,
+    service: deps.service,
+    group: deps.group.name,
+    self,
+    handoverOut: deps.handoverOut,
+    states: deps.states,
+    positions,
+    buffers,
+    checkpoints,
+    sensorsOf,
+    log: deps.log,
+    onRestored,
+  })
+  const announcer = createRegistryAnnouncer(deps.prefix, deps.service, self, deps.retainedOut)
+  const subscriptions = createUnitSubscriptions(deps)
+  return {
+    self,
+    registry,
+    positions,
+    sensorsOf,
+    checkpoints,
+    buffers,
+    handover,
+    announcer,
+    subscriptions,
   }
+}
 
-  /** The filters the raw hop should hold now. */
-  function wantedFilters(): Set<string> {
-    if (solo) return new Set(soloFilters())
-    const wanted = new Set<string>()
-    for (const unit of units.keys()) {
-      if (deps.unitKind === 'device') {
-        wanted.add(rawFilter(prefix, unit))
-        wanted.add(deviceRawTopic(prefix, unit))
-        continue
-      }
-      const sensor = parseSensorKey(unit)
-      if (sensor === null) continue
-      wanted.add(rawTopic(prefix, sensor.device, sensor.channel))
-      wanted.add(deviceRawTopic(prefix, sensor.device))
-    }
-    return wanted
-  }
+/** Subscribes the group's control messages for this sensor group. */
+function listenToGroup(
+  deps: SensorGroupDeps,
+  parts: ReturnType<typeof createParts>,
+  onRegistryGain: () => void,
+): void {
+  const { group, prefix, service } = deps
+  const { registry, handover, checkpoints, self } = parts
+  void group.listen('handover', handoverFilter(prefix, service, self), (m) =>
+    handover.onHandover(m),
+  )
+  void group.listen('progress', progressFilter(prefix, service), (m) => checkpoints.onProgress(m))
+  void group.listen('sensors', sensorsFilter(prefix), (m) => {
+    if (m.payload.length === 0) return
+    const r = decodeSensors(m.payload)
+    if (r.ok && registry.apply(m.instance, r.value.device, r.value.channels)) onRegistryGain()
+  })
+}
 
-  async function subscribeWanted(): Promise<void> {
-    const hop = deps.hop()
-    const missing = [...wantedFilters()].filter((f) => !subscribed.has(f))
-    for (const f of missing) subscribed.add(f)
-    await Promise.all(
-      missing.map((f) =>
-        hop.subscribe(f).catch((err: unknown) => {
-          subscribed.delete(f)
-          deps.log.warn({ err, filter: f }, 'could not subscribe to an owned sensor')
-        }),
-      ),
-    )
-  }
+/** The units a registry names, as `unitOf` makes them, with those held now. */
+function knownUnits(
+  registry: SensorRegistry,
+  held: Iterable<string>,
+  unitOf: (key: string) => string,
+): Set<string> {
+  const all = new Set<string>(held)
+  for (const key of registry.keys()) all.add(unitOf(key))
+  return all
+}
 
-  async function unsubscribeUnwanted(): Promise<void> {
-    const hop = deps.hop()
-    const wanted = wantedFilters()
-    for (const f of [...subscribed]) {
-      if (wanted.has(f)) continue
-      subscribed.delete(f)
-      await hop.unsubscribe(f).catch((err: unknown) => {
-        deps.log.warn({ err, filter: f }, 'could not unsubscribe from a sensor given up')
-      })
-    }
+/** Creates the sensor group of one instance (see the module note). */
+export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
+  const { group } = deps
+  const units = new Map<string, UnitPhase>()
+  const state = {
+    members: [] as readonly GroupMember[],
+    solo: true,
+    started: false,
+    rebalanceAt: 0,
   }
-
-  /**
-   * The owner of `unit` before this change: under the previous member list, or, for an instance that
-   * just joined, under the list without itself.
-   */
-  function previousOwner(unit: string, change: MembershipChange): string | undefined {
-    const prev =
-      change.previous.generation > 0
-        ? change.previous.members
-        : change.current.members.filter((m) => m.instance !== self)
-    if (prev.length <= 1) return prev[0]?.instance
-    return ownerOf(
-      unit,
-      prev.map((m) => ({ id: m.instance, weight: m.weight })),
-    )
-  }
+  const counts = { rebalances: 0, overlap: 0, lastHandoverMs: undefined as number | undefined }
+  const parts = createParts(deps, (unit) => {
+    if (units.get(unit)?.phase !== 'awaiting') return false
+    units.set(unit, { phase: 'active' })
+    counts.lastHandoverMs = Date.now() - state.rebalanceAt
+    return true
+  })
+  const { self, registry, positions, handover, buffers, subscriptions } = parts
+  const unitOf = (key: string): string =>
+    deps.unitKind === 'sensor' ? key : (parseSensorKey(key)?.device ?? key)
+  const ownerNow = (unit: string): string | undefined =>
+    state.solo ? self : ownerOf(unit, asRendezvous(state.members))
+  const knownBefore = new Set<string>()
+  let releaseTimer: NodeJS.Timeout | undefined
 
   /** A unit this instance now owns: with its state from its previous owner, or fresh. */
   function gain(unit: string, change: MembershipChange, now: number): void {
-    const from = previousOwner(unit, change)
-    const joining = change.previous.generation === 0
-    const isNew = !joining && !knownBefore.has(unit)
-    // A joiner waits only for units its previous owner has been handling (its checkpoint says so);
-    // members started together take theirs fresh.
-    if (from === undefined || from === self || isNew || (joining && !handover.heldBy(from, unit))) {
-      units.set(unit, { phase: 'active' })
-      deps.log.debug(
-        { unit, from, joining, isNew, progress: handover.progressOf(from) },
-        'a unit taken fresh',
-      )
-      return
-    }
-    const alive = change.current.members.some((m) => m.instance === from)
-    if (alive || change.departed.get(from) === true) {
-      units.set(unit, { phase: 'awaiting', from, deadline: now + deps.handoverTimeoutMs })
-      deps.log.debug({ unit, from }, 'awaiting the state of a unit taken over')
+    const g = decideGain(unit, change, self, knownBefore, (i, u) => parts.checkpoints.heldBy(i, u))
+    deps.log.debug({ unit, from: g.from, start: g.start }, 'a unit taken')
+    if (g.start === 'await') {
+      units.set(unit, { phase: 'awaiting', from: g.from, deadline: now + deps.handoverTimeoutMs })
       handover.takePending(unit)
       return
     }
-    // The old owner crashed: start fresh, and count what it may have missed from its checkpoint.
     units.set(unit, { phase: 'active' })
-    handover.startFresh(unit, from)
-    deps.log.debug({ unit, from }, 'a unit of a crashed member starts fresh')
+    if (g.start === 'after-crash') handover.startFresh(unit, g.from)
   }
 
-  const knownBefore = new Set<string>()
-  function knownUnits(): Set<string> {
-    const all = new Set<string>(units.keys())
-    for (const key of registry.keys()) all.add(unitOf(key))
-    return all
+  /** Sets each known unit's phase for the members now; true if some unit is to be released. */
+  function assignUnits(change: MembershipChange | undefined, now: number): boolean {
+    let releasing = false
+    for (const unit of knownUnits(registry, units.keys(), unitOf)) {
+      const st = units.get(unit)
+      if (ownerNow(unit) === self) {
+        if (st === undefined && change !== undefined) gain(unit, change, now)
+        else if (st === undefined || st.phase === 'releasing') units.set(unit, { phase: 'active' })
+      } else if (st !== undefined && st.phase !== 'releasing') {
+        if (st.phase === 'awaiting') buffers.flush(unit)
+        units.set(unit, { phase: 'releasing', at: now + deps.overlapMs })
+        releasing = true
+      }
+    }
+    return releasing
   }
 
   /** Recomputes ownership after a membership or registry change. */
   function rebalance(change: MembershipChange | undefined): Promise<void> {
     const now = Date.now()
     if (change !== undefined) {
-      members = change.current.members
-      solo = members.length <= 1
+      state.members = change.current.members
+      state.solo = state.members.length <= 1
       counts.rebalances++
-      rebalanceAt = now
+      state.rebalanceAt = now
     }
-    deps.log.debug({ known: registry.size, owned: units.size, solo }, 'rebalancing')
-    let releasing = false
-    for (const unit of knownUnits()) {
-      const st = units.get(unit)
-      const owner = ownerNow(unit)
-      if (owner === self) {
-        if (st === undefined) {
-          if (change === undefined) units.set(unit, { phase: 'active' })
-          else gain(unit, change, now)
-        } else if (st.phase === 'releasing') units.set(unit, { phase: 'active' })
-      } else if (st !== undefined && st.phase !== 'releasing') {
-        if (st.phase === 'awaiting') handover.flushBuffer(unit)
-        units.set(unit, { phase: 'releasing', at: now + deps.overlapMs })
-        releasing = true
-      }
-    }
+    deps.log.debug({ known: registry.size, owned: units.size, solo: state.solo }, 'rebalancing')
+    if (assignUnits(change, now)) scheduleRelease(deps.overlapMs)
     knownBefore.clear()
-    for (const u of knownUnits()) knownBefore.add(u)
-    if (releasing) scheduleRelease(deps.overlapMs)
-    for (const unit of handover.bufferedUnits()) {
+    for (const u of knownUnits(registry, units.keys(), unitOf)) knownBefore.add(u)
+    for (const unit of buffers.units()) {
       const phase = units.get(unit)?.phase
-      if (phase === 'active') handover.flushBuffer(unit)
-      else if (phase !== 'awaiting') counts.overlap += handover.discardBuffer(unit)
+      if (phase === 'active') buffers.flush(unit)
+      else if (phase !== 'awaiting') counts.overlap += buffers.discard(unit)
     }
     // Per-sensor filters first, then the wildcards go: a unit being released keeps its own filter.
-    return subscribeWanted().then(unsubscribeUnwanted)
+    return subscriptions
+      .subscribeWanted(units.keys(), state.solo)
+      .then(() => subscriptions.unsubscribeUnwanted(units.keys(), state.solo))
   }
 
   function scheduleRelease(delayMs: number): void {
@@ -286,32 +308,25 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     const due = [...units].filter(([, st]) => st.phase === 'releasing' && st.at <= now)
     const later = [...units.values()].some((st) => st.phase === 'releasing' && st.at > now)
     for (const [unit] of due) units.delete(unit)
-    await unsubscribeUnwanted()
+    await subscriptions.unsubscribeUnwanted(units.keys(), state.solo)
     await deps.hop().caughtUp(2000)
+    const sends: Promise<void>[] = []
     for (const [unit] of due) {
       const to = ownerNow(unit)
       if (to === self || to === undefined) {
         units.set(unit, { phase: 'active' })
         continue
       }
-      for (const key of sensorsOf(unit)) deps.hop().forgetSensor(key)
+      for (const key of parts.sensorsOf(unit)) deps.hop().forgetSensor(key)
       deps.log.debug({ unit, to }, 'handing a unit over')
-      await handover.send(unit, to, group.members.generation)
+      // Taken now, sent together: the outbound hop keeps them in order, `maxInFlight` at a time.
+      sends.push(handover.send(unit, to, group.members.generation))
     }
+    await Promise.all(sends)
     if (later) scheduleRelease(TICK_MS)
   }
 
-  group.onChange(async (change) => {
-    const first = !started
-    started = true
-    await rebalance(change)
-    // The raw hop waits, paused, until this instance knows what it owns (sensor-intake.ts).
-    if (first) deps.hop().resume()
-  })
-  handover.listen((device, gained) => {
-    if (gained && started) void rebalance(undefined)
-  })
-  const tick = setInterval(() => {
+  function tick(): void {
     const now = Date.now()
     for (const [unit, st] of units) {
       if (st.phase === 'awaiting' && st.deadline <= now) {
@@ -319,64 +334,74 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
         handover.timedOut(unit, st.from)
       }
     }
-    handover.tick(now, () => [...units].filter(([, s]) => s.phase === 'active').map(([u]) => u))
-  }, TICK_MS)
-  tick.unref()
+    parts.announcer.publishDirty()
+    handover.expire(now)
+    parts.checkpoints.tick(now, () =>
+      [...units].filter(([, s]) => s.phase === 'active').map(([u]) => u),
+    )
+  }
+
+  group.onChange(async (change) => {
+    const first = !state.started
+    state.started = true
+    await rebalance(change)
+    // The raw hop waits, paused, until this instance knows what it owns (sensor-intake.ts).
+    if (first) deps.hop().resume()
+  })
+  listenToGroup(deps, parts, () => {
+    if (state.started) void rebalance(undefined)
+  })
+  const ticker = setInterval(tick, TICK_MS)
+  ticker.unref()
 
   return {
     admit(key, samples, batch) {
       const unit = unitOf(key)
       if (registry.see(key)) {
-        handover.announce(key)
-        if (!solo) void rebalance(undefined)
+        parts.announcer.announce(key)
+        if (!state.solo) void rebalance(undefined)
       }
       const st = units.get(unit)
-      if (!started) return handover.buffer(unit, key, samples, batch)
-      if (st === undefined) {
-        if (solo) units.set(unit, { phase: 'active' })
-        else {
-          batch.drop('handover', samples.length)
-          return []
-        }
+      if (st === undefined && state.solo) units.set(unit, { phase: 'active' })
+      else if (st === undefined) {
+        batch.drop('handover', samples.length)
+        return []
       } else if (st.phase === 'awaiting') {
-        return handover.buffer(unit, key, samples, batch)
+        buffers.buffer(unit, key, samples, batch)
+        return []
       }
       const { fresh, duplicates } = positions.admit(key, samples)
       if (duplicates > 0) {
         counts.overlap += duplicates
         batch.drop('handover', duplicates)
       }
-      const first = fresh[0]
-      if (first !== undefined) handover.countLost(key, positionOf(first))
+      if (fresh[0] !== undefined) parts.checkpoints.countLost(key, positionOf(fresh[0]))
       return fresh
     },
     async leave() {
-      clearInterval(tick)
+      clearInterval(ticker)
       const after = await group.leave()
       if (after.members.length === 0 || units.size === 0) return
-      members = after.members
-      solo = false
+      state.members = after.members
+      state.solo = false
       // The others take this one out after their settling time, then subscribe: overlap past that.
-      await new Promise((resolve) => setTimeout(resolve, deps.overlapMs + 600))
+      await new Promise((resolve) => setTimeout(resolve, deps.settleMs + deps.overlapMs + TICK_MS))
       const now = Date.now()
       for (const unit of units.keys()) units.set(unit, { phase: 'releasing', at: now })
       await releaseDue()
-      await handover.clearCheckpoint()
+      await parts.checkpoints.clear()
     },
-    metrics() {
-      const c = handover.counts
-      return {
-        group: group.name,
-        generation: group.members.generation,
-        members: group.members.members.map((m) => ({ instance: m.instance, weight: m.weight })),
-        units: knownUnits().size,
-        owned: units.size,
-        rebalances: counts.rebalances,
-        handovers: { sent: c.sent, received: c.received, fresh: c.fresh },
-        ...(lastHandoverMs === undefined ? {} : { lastHandoverMs }),
-        overlap: counts.overlap + c.overlap,
-        lost: c.lost,
-      }
-    },
+    metrics: () => ({
+      group: group.name,
+      generation: group.members.generation,
+      members: group.members.members.map((m) => ({ instance: m.instance, weight: m.weight })),
+      units: knownUnits(registry, units.keys(), unitOf).size,
+      owned: units.size,
+      rebalances: counts.rebalances,
+      handovers: { ...handover.counts },
+      ...(counts.lastHandoverMs === undefined ? {} : { lastHandoverMs: counts.lastHandoverMs }),
+      overlap: counts.overlap + buffers.overlap,
+      lost: parts.checkpoints.lost,
+    }),
   }
 }

@@ -15,10 +15,10 @@ export interface HopSubscriptions {
   readonly filters: readonly string[]
   /** Subscribes to the initial filters on the transport (they match from creation on). */
   start(): Promise<void>
-  /** Adds a subscription; a no-op if it is held already. */
-  subscribe(filter: string): Promise<void>
-  /** Drops a subscription; a no-op if it is not held. */
-  unsubscribe(filter: string): Promise<void>
+  /** Adds subscriptions (several in one packet); those held already are left as they are. */
+  subscribe(filter: string | readonly string[]): Promise<void>
+  /** Drops subscriptions (several in one packet); those not held are left as they are. */
+  unsubscribe(filter: string | readonly string[]): Promise<void>
   /** Drops every subscription (their messages in flight still match for a while). */
   unsubscribeAll(): Promise<void>
   /** True if a filter held now, or given up recently, matches `topic`. */
@@ -26,7 +26,7 @@ export interface HopSubscriptions {
 }
 
 /** Filters given up and still matched; the oldest are forgotten beyond this. */
-const MAX_RETIRED = 256
+const MAX_RETIRED = 20_000
 /** Topics whose answer `matches` remembers (topics are per sensor). */
 const MAX_CACHED_TOPICS = 100_000
 
@@ -48,16 +48,21 @@ export function createHopSubscriptions(
   // topic until the filters change.
   const matchCache = new Map<string, boolean>()
 
-  const subscribeOn = async (filter: string): Promise<void> => {
+  const subscribeOn = async (list: readonly string[]): Promise<void> => {
     try {
-      await transport.subscribe(filter, qos)
+      await transport.subscribe(list, qos)
     } catch (err) {
+      const named = list.length === 1 ? list[0]! : `${String(list.length)} filters`
       throw new MeshHopError(
-        `Hop ${hop} could not subscribe to ${filter}: ${(err as Error).message}`,
-        { cause: err },
+        `Hop ${hop} could not subscribe to ${named}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
       )
     }
   }
+  const listOf = (filter: string | readonly string[]): readonly string[] =>
+    typeof filter === 'string' ? [filter] : filter
   const retire = (filter: string): void => {
     matchCache.clear()
     retired.delete(filter)
@@ -73,31 +78,35 @@ export function createHopSubscriptions(
       return [...filters]
     },
     async start() {
-      for (const f of initial) await subscribeOn(f)
+      if (initial.length > 0) await subscribeOn(initial)
     },
     async subscribe(filter) {
-      if (filters.has(filter)) return
-      filters.add(filter)
-      retired.delete(filter)
+      const added = listOf(filter).filter((f) => !filters.has(f))
+      if (added.length === 0) return
+      for (const f of added) {
+        filters.add(f)
+        retired.delete(f)
+      }
       matchCache.clear()
       try {
-        await subscribeOn(filter)
+        await subscribeOn(added)
       } catch (err) {
-        filters.delete(filter)
+        for (const f of added) filters.delete(f)
         matchCache.clear()
         throw err
       }
     },
     async unsubscribe(filter) {
-      if (!filters.delete(filter)) return
-      retire(filter)
-      await transport.unsubscribe(filter)
+      const dropped = listOf(filter).filter((f) => filters.delete(f))
+      if (dropped.length === 0) return
+      for (const f of dropped) retire(f)
+      await transport.unsubscribe(dropped)
     },
     async unsubscribeAll() {
       const all = [...filters]
       filters.clear()
       for (const f of all) retire(f)
-      await Promise.allSettled(all.map((f) => transport.unsubscribe(f)))
+      await transport.unsubscribe(all).catch(() => undefined)
     },
     matches(topic) {
       const cached = matchCache.get(topic)

@@ -184,10 +184,10 @@ export interface InboundHop<T = Sample> {
   start(): Promise<void>
   /** Starts handing items to the handler (see `paused`). */
   resume(): void
-  /** Adds a subscription (e.g. a sensor this instance now owns). */
-  subscribe(filter: string): Promise<void>
-  /** Drops a subscription. */
-  unsubscribe(filter: string): Promise<void>
+  /** Adds subscriptions, several in one packet (e.g. the sensors this instance now owns). */
+  subscribe(filter: string | readonly string[]): Promise<void>
+  /** Drops subscriptions, several in one packet. */
+  unsubscribe(filter: string | readonly string[]): Promise<void>
   /** True if this hop subscribed to a filter matching `topic`. */
   matches(topic: string): boolean
   /**

@@ -75,6 +75,7 @@ export interface SensorGroupContext extends SensorIntakeContext {
   readonly name: string
   readonly config: {
     readonly scaleOut: {
+      readonly settleMs: number
       readonly overlapMs: number
       readonly handoverTimeoutMs: number
       readonly checkpointMs: number
@@ -205,6 +206,7 @@ function shareWithGroup(
     overlapMs: timing.overlapMs,
     handoverTimeoutMs: timing.handoverTimeoutMs,
     checkpointMs: timing.checkpointMs,
+    settleMs: timing.settleMs,
     log: ctx.log.child({ component: 'sensor-group' }),
   })
   ctx.reportGroup(() => group.metrics())

@@ -168,17 +168,21 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       })
       return connectFirst(c, options.url)
     },
-    async subscribe(filter: string, qos: Qos): Promise<void> {
-      const granted = await requireClient().subscribeAsync(filter, { qos })
-      const g = granted[0]
-      if (g !== undefined && g.qos === 128) {
+    async subscribe(filter: string | readonly string[], qos: Qos): Promise<void> {
+      const filters = typeof filter === 'string' ? [filter] : [...filter]
+      if (filters.length === 0) return
+      const granted = await requireClient().subscribeAsync(filters, { qos })
+      // [MQTT-3.9.3] 0x80 in the SUBACK: this filter was refused.
+      const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic)
+      if (refused.length > 0) {
         throw new MeshConnectError(
-          `The broker refused the subscription to ${filter} (check its ACL).`,
+          `The broker refused the subscription to ${refused.join(', ')} (check its ACL).`,
         )
       }
     },
-    async unsubscribe(filter: string): Promise<void> {
-      await requireClient().unsubscribeAsync(filter)
+    async unsubscribe(filter: string | readonly string[]): Promise<void> {
+      const filters = typeof filter === 'string' ? [filter] : [...filter]
+      if (filters.length > 0) await requireClient().unsubscribeAsync(filters)
     },
     async publish(
       topic: string,

@@ -61,8 +61,10 @@ export interface Transport {
   readonly connected: boolean
   /** Connects; resolves on the first successful connection, rejects if it fails. */
   connect(): Promise<void>
-  subscribe(filter: string, qos: Qos): Promise<void>
-  unsubscribe(filter: string): Promise<void>
+  /** Subscribes to one filter, or to several in one SUBSCRIBE packet. */
+  subscribe(filter: string | readonly string[], qos: Qos): Promise<void>
+  /** Unsubscribes one filter, or several in one UNSUBSCRIBE packet. */
+  unsubscribe(filter: string | readonly string[]): Promise<void>
   /**
    * Publishes; resolves when written (QoS 0) or acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP), and rejects
    * when the message cannot be sent.
