@@ -386,7 +386,21 @@ try {
       `the join of w2 with ${sensors} sensors to settle`,
     )
     const m1 = probe.metrics.get('w1')!.group!
-    const m2 = probe.metrics.get('w2')!.group!
+    const m2 = probe.metrics.get('w2')?.group
+    if (m2 === undefined) {
+      // The joiner never said it had started (its start waits until it has taken its share).
+      rows.push({
+        case: `join: 2nd instance, ${sensors} sensors`,
+        value: NaN,
+        unit: 'ms',
+        note: `the joiner published no metrics within 60 s; the first instance still reported generation ${m1.generation} with ${m1.members.length} member(s) and owned ${m1.owned}`,
+        'longest raw stall of w1 ms': join.stallMs,
+      })
+      console.log(JSON.stringify(rows.at(-1)))
+      await probe.close()
+      await cleanUp()
+      continue
+    }
     const online2 = probe.onlineAt.get('w2')
     const joinTraffic = { ...probe.handovers }
     rows.push({
@@ -473,6 +487,10 @@ try {
     await probe.close()
     await cleanUp()
   }
+} catch (err) {
+  // A failed case still leaves what was measured before it in the results, with the reason.
+  console.error(err)
+  rows.push({ case: `run aborted: ${String(err)}`, value: NaN, unit: '' })
 } finally {
   await cleanUp()
 }
