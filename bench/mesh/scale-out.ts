@@ -26,7 +26,7 @@ import { encodeText, sensorsTopic } from '@sluice/contract'
 import { freePort } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { cpuQuotaSupport, createCpuQuota, type CpuQuota } from '../lib/cgroup.js'
-import { startGroupProbe, type GroupProbe, type InstanceMetrics } from '../lib/group-probe.js'
+import { startGroupProbe, type InstanceMetrics } from '../lib/group-probe.js'
 import { startLoad, type RunningLoad } from '../lib/load.js'
 import {
   launchMode,
