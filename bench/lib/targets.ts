@@ -125,8 +125,24 @@ export function targetsSection(dir: string): string {
     )
   } else row('RSS growth ≤ 10 % across a 5-minute 3× overload', 'no results', undefined)
 
+  const so = load(dir, 'mesh-scale-out')
+  const soTarget = 'Scale-out (issue 13): 2 windowing instances ≥ 1.8 × one, at equal CPU quotas'
+  if (so) {
+    const two = so.results.find((r) => /^2 windowing instances/.test(r.case))
+    const four = so.results.find((r) => /^4 windowing instances/.test(r.case))
+    row(
+      soTarget,
+      two === undefined
+        ? 'not run'
+        : `${String(two.speedup)} × (${fmt(two.value)} samples/s against one instance's ` +
+            `${fmt(two.value / Number(two.speedup))}; quota ${String(two.quota)})` +
+            (four === undefined ? '' : `; 4 instances: ${String(four.speedup)} ×`),
+      two === undefined ? undefined : Number(two.speedup) >= 1.8,
+    )
+  } else row(soTarget, 'no results', undefined)
+
   return [
-    '## Targets (issue 7), from the latest results',
+    '## Targets (issues 7 and 13), from the latest results',
     '',
     'Generated from `bench/results/*.json` by `bench/run-all.ts`; the sections below hold the full tables.',
     '',
