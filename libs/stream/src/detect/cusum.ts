@@ -30,8 +30,10 @@ import {
   resolveThresholds,
   toDetection,
   type CommonDetectorOptions,
+  type LevelThresholds,
 } from './levels.js'
 import type { AnomalyKind, Detection, SerialisableDetector } from './types.js'
+import type { StateObject, StateReader } from '../state/json-state.js'
 
 /** Options of {@link createCusumDetector}. */
 export interface CusumOptions extends CommonDetectorOptions {
@@ -57,15 +59,39 @@ export interface CusumOptions extends CommonDetectorOptions {
 /** d₂ for subgroups of 2: E|x₁ − x₂| = 1.128 σ for Gaussian noise (Montgomery, Appendix Table VI). */
 const D2 = 1.128
 
-/**
- * Creates a two-sided CUSUM detector (`name: 'cusum'`). A non-finite value is not learned from and scores 0.
- *
- * @example
- * const detector = createCusumDetector({ k: 0.5, h: 5 })
- * const d = detector.update(t, value)
- * if (d.alert) console.log(`${d.kind}: level moved from ${d.baseline.mean}`)
- */
-export function createCusumDetector(options: CusumOptions = {}): SerialisableDetector {
+/** {@link CusumOptions} checked, with their defaults filled in. */
+interface CusumParams {
+  readonly k: number
+  readonly h: number
+  readonly minSamples: number
+  readonly rebaseline: number
+  readonly clip: number
+  readonly driftWindow: number
+  readonly memory: number
+  readonly thresholds: LevelThresholds
+  readonly minStd: number | undefined
+}
+
+/** The detector's whole mutable state; also the shape of its saved state. */
+interface CusumState {
+  n: number
+  // μ₀ is learned (Welford mean) over `learnTarget` values: the start-up, then each re-baseline.
+  mean: number
+  learning: number
+  learnTarget: number
+  learnMean: number
+  // σ from the average moving range |xᵢ − xᵢ₋₁| / d₂, learned over the whole stream: unlike the std around
+  // μ₀ it is not inflated by the shifts and drifts the chart is looking for (Montgomery §6.4).
+  previous: number
+  ranges: number
+  meanRange: number
+  upper: number
+  lower: number
+  lastAlarmAt: number
+  lastAlarmSide: number
+}
+
+function resolveCusumParams(options: CusumOptions): CusumParams {
   const k = checkNumber('k', options.k ?? 0.5, 0, Number.MAX_VALUE)
   const h = checkNumber('h', options.h ?? 5, 0, Number.MAX_VALUE)
   const minSamples = checkInteger('minSamples', options.minSamples ?? 50, 2)
@@ -79,131 +105,144 @@ export function createCusumDetector(options: CusumOptions = {}): SerialisableDet
     alert: h,
   })
   const { minStd } = options
+  return { k, h, minSamples, rebaseline, clip, driftWindow, memory, thresholds, minStd }
+}
 
-  let n = 0
-  // μ₀ is learned (Welford mean) over `learnTarget` values: the start-up, then each re-baseline.
-  let mean = 0
-  let learning = 0
-  let learnTarget = minSamples
-  let learnMean = 0
-  // σ from the average moving range |xᵢ − xᵢ₋₁| / d₂, learned over the whole stream: unlike the std around
-  // μ₀ it is not inflated by the shifts and drifts the chart is looking for (Montgomery §6.4).
-  let previous = Number.NaN
-  let ranges = 0
-  let meanRange = 0
-  let upper = 0
-  let lower = 0
-  let lastAlarmAt = Number.NEGATIVE_INFINITY
-  let lastAlarmSide = 0
+function initialCusumState(minSamples: number): CusumState {
+  return {
+    n: 0,
+    mean: 0,
+    learning: 0,
+    learnTarget: minSamples,
+    learnMean: 0,
+    previous: Number.NaN,
+    ranges: 0,
+    meanRange: 0,
+    upper: 0,
+    lower: 0,
+    lastAlarmAt: Number.NEGATIVE_INFINITY,
+    lastAlarmSide: 0,
+  }
+}
 
-  const sigma = (): number => meanRange / D2
+/** Decodes a saved {@link CusumState}, checking every field before any is used. */
+function readCusumState(r: StateReader, s: StateObject): CusumState {
+  const num = (k: string): number => r.number(s[k], `state.model.${k}`)
+  const int = (k: string): number => r.integer(s[k], `state.model.${k}`)
+  return {
+    n: int('n'),
+    mean: num('mean'),
+    learning: int('learning'),
+    learnTarget: int('learnTarget'),
+    learnMean: num('learnMean'),
+    previous: num('previous'),
+    ranges: int('ranges'),
+    meanRange: num('meanRange'),
+    upper: num('upper'),
+    lower: num('lower'),
+    lastAlarmAt: num('lastAlarmAt'),
+    lastAlarmSide: num('lastAlarmSide'),
+  }
+}
 
-  const learnRange = (value: number): void => {
-    if (!Number.isNaN(previous)) {
-      let range = Math.abs(value - previous)
-      // Once σ is known, one wild range (a spike gives two) counts at most as 5 typical ones.
-      if (ranges >= minSamples) range = Math.min(range, 5 * meanRange)
-      if (ranges < memory) ranges++
-      meanRange += (range - meanRange) / ranges
-    }
-    previous = value
+/** Folds the moving range from the previous value into the average that σ comes from. */
+function learnRange(s: CusumState, p: CusumParams, value: number): void {
+  if (!Number.isNaN(s.previous)) {
+    let range = Math.abs(value - s.previous)
+    // Once σ is known, one wild range (a spike gives two) counts at most as 5 typical ones.
+    if (s.ranges >= p.minSamples) range = Math.min(range, 5 * s.meanRange)
+    if (s.ranges < p.memory) s.ranges++
+    s.meanRange += (range - s.meanRange) / s.ranges
+  }
+  s.previous = value
+}
+
+/** Restarts both sums and learns μ₀ afresh from the next `rebaseline` values. */
+function rebaselineAfterAlarm(s: CusumState, p: CusumParams): void {
+  // Using the mean since the sum left zero instead (the change-point estimate) re-centres a false alarm's
+  // noise and provokes an alarm the other way.
+  s.upper = 0
+  s.lower = 0
+  s.learning = 0
+  s.learnMean = 0
+  s.learnTarget = p.rebaseline
+  s.lastAlarmAt = s.n + p.rebaseline
+}
+
+/** One step of the chart for a finite value, past learning: the sums, μ₀ refined, and any alarm. */
+function updateSums(
+  s: CusumState,
+  p: CusumParams,
+  value: number,
+  std: number,
+  seen: number,
+): Detection {
+  const sd = effectiveStd(std, s.mean, p.minStd)
+  const z = Math.min(p.clip, Math.max(-p.clip, (value - s.mean) / sd))
+  s.upper = Math.max(0, s.upper + z - p.k)
+  s.lower = Math.max(0, s.lower - z - p.k)
+  learnRange(s, p, value)
+  // Keep refining μ₀ with a running mean (self-starting, after Hawkins, "Self-starting CUSUM charts for
+  // location and scale", The Statistician 1987): a μ₀ from only `minSamples` values is off by about
+  // σ/√minSamples, which alone halves the in-control run length. The weight 1/count shrinks, to 1/memory,
+  // so a shift or a drift is absorbed far slower than the sums react to it.
+  if (s.learning < p.memory) s.learning++
+  const clipped = Math.min(s.mean + p.clip * sd, Math.max(s.mean - p.clip * sd, value))
+  s.learnMean += (clipped - s.learnMean) / s.learning
+
+  const score = Math.max(s.upper, s.lower)
+  if (score <= p.h) {
+    const detection = toDetection(score, p.thresholds, 'shift', s.mean, std, seen)
+    s.mean = s.learnMean
+    return detection
   }
 
+  const side = s.upper >= s.lower ? 1 : -1
+  const kind: AnomalyKind =
+    side === s.lastAlarmSide && s.n - s.lastAlarmAt <= p.driftWindow ? 'drift' : 'shift'
+  s.lastAlarmSide = side
+  rebaselineAfterAlarm(s, p)
+  return toDetection(score, p.thresholds, kind, s.mean, std, seen)
+}
+
+/** Scores one value: learning μ₀ (no alarm possible) or summing. */
+function updateCusum(s: CusumState, p: CusumParams, value: number): Detection {
+  const seen = s.n
+  const std = s.meanRange / D2
+  if (!Number.isFinite(value)) return toDetection(0, p.thresholds, 'shift', s.mean, std, seen)
+  s.n++
+  if (s.learning < s.learnTarget) {
+    s.learning++
+    s.learnMean += (value - s.learnMean) / s.learning
+    if (s.learning === s.learnTarget) s.mean = s.learnMean
+    learnRange(s, p, value)
+    return toDetection(0, p.thresholds, 'shift', s.mean, std, seen)
+  }
+  return updateSums(s, p, value, std, seen)
+}
+
+/**
+ * Creates a two-sided CUSUM detector (`name: 'cusum'`). A non-finite value is not learned from and scores 0.
+ *
+ * @example
+ * const detector = createCusumDetector({ k: 0.5, h: 5 })
+ * const d = detector.update(t, value)
+ * if (d.alert) console.log(`${d.kind}: level moved from ${d.baseline.mean}`)
+ */
+export function createCusumDetector(options: CusumOptions = {}): SerialisableDetector {
+  const params = resolveCusumParams(options)
+  let state = initialCusumState(params.minSamples)
   return {
     name: 'cusum',
     update(_t: number, value: number): Detection {
-      const seen = n
-      const std = sigma()
-      if (!Number.isFinite(value)) return toDetection(0, thresholds, 'shift', mean, std, seen)
-      n++
-      if (learning < learnTarget) {
-        learning++
-        learnMean += (value - learnMean) / learning
-        if (learning === learnTarget) mean = learnMean
-        learnRange(value)
-        return toDetection(0, thresholds, 'shift', mean, std, seen)
-      }
-      const s = effectiveStd(std, mean, minStd)
-      const z = Math.min(clip, Math.max(-clip, (value - mean) / s))
-      upper = Math.max(0, upper + z - k)
-      lower = Math.max(0, lower - z - k)
-      learnRange(value)
-      // Keep refining μ₀ with a running mean (self-starting, after Hawkins, "Self-starting CUSUM charts for
-      // location and scale", The Statistician 1987): a μ₀ from only `minSamples` values is off by about
-      // σ/√minSamples, which alone halves the in-control run length. The weight 1/count shrinks, to 1/memory,
-      // so a shift or a drift is absorbed far slower than the sums react to it.
-      if (learning < memory) learning++
-      learnMean +=
-        (Math.min(mean + clip * s, Math.max(mean - clip * s, value)) - learnMean) / learning
-
-      const score = Math.max(upper, lower)
-      if (score <= h) {
-        const detection = toDetection(score, thresholds, 'shift', mean, std, seen)
-        mean = learnMean
-        return detection
-      }
-
-      const side = upper >= lower ? 1 : -1
-      const kind: AnomalyKind =
-        side === lastAlarmSide && n - lastAlarmAt <= driftWindow ? 'drift' : 'shift'
-      lastAlarmSide = side
-      // Re-baseline: learn μ₀ afresh from the next values. Using the mean since the sum left zero instead
-      // (the change-point estimate) re-centres a false alarm's noise and provokes an alarm the other way.
-      upper = 0
-      lower = 0
-      learning = 0
-      learnMean = 0
-      learnTarget = rebaseline
-      lastAlarmAt = n + rebaseline
-      return toDetection(score, thresholds, kind, mean, std, seen)
+      return updateCusum(state, params, value)
     },
     reset() {
-      n = 0
-      mean = 0
-      learning = 0
-      learnTarget = minSamples
-      learnMean = 0
-      previous = Number.NaN
-      ranges = 0
-      meanRange = 0
-      upper = 0
-      lower = 0
-      lastAlarmAt = Number.NEGATIVE_INFINITY
-      lastAlarmSide = 0
+      state = initialCusumState(params.minSamples)
     },
-    saveState: () => ({
-      n,
-      mean,
-      learning,
-      learnTarget,
-      learnMean,
-      previous,
-      ranges,
-      meanRange,
-      upper,
-      lower,
-      lastAlarmAt,
-      lastAlarmSide,
-    }),
+    saveState: () => ({ ...state }),
     loadState(r, s) {
-      const num = (k: string): number => r.number(s[k], `state.model.${k}`)
-      const int = (k: string): number => r.integer(s[k], `state.model.${k}`)
-      const next = {
-        n: int('n'),
-        mean: num('mean'),
-        learning: int('learning'),
-        learnTarget: int('learnTarget'),
-        learnMean: num('learnMean'),
-        previous: num('previous'),
-        ranges: int('ranges'),
-        meanRange: num('meanRange'),
-        upper: num('upper'),
-        lower: num('lower'),
-        lastAlarmAt: num('lastAlarmAt'),
-        lastAlarmSide: num('lastAlarmSide'),
-      }
-      ;({ n, mean, learning, learnTarget, learnMean, previous, ranges, meanRange } = next)
-      ;({ upper, lower, lastAlarmAt, lastAlarmSide } = next)
+      state = readCusumState(r, s)
     },
   }
 }
