@@ -128,14 +128,15 @@ export function createDeviceDetectors(
     if (ev.phase === 'end') dev.channel = undefined
   }
 
-  const addChannel = (dev: Device, channel: string): void => {
-    dev.channels.push(channel)
-    dev.rows.clear()
-    dev.joinFrom = dev.maxSeq + 1
-    dev.detector =
-      dev.channels.length >= 2
-        ? createMultivariateDetector(dev.channels.length, options.detector)
-        : undefined
+  /** The device's state, created on its first sample unless `maxDevices` are held already. */
+  const deviceFor = (id: string): Device | undefined => {
+    let dev = byDevice.get(id)
+    if (dev === undefined) {
+      if (byDevice.size >= maxDevices) return undefined
+      dev = newDevice(options)
+      byDevice.set(id, dev)
+    }
+    return dev
   }
 
   return {
@@ -143,46 +144,14 @@ export function createDeviceDetectors(
       const slash = key.indexOf('/')
       const id = key.slice(0, slash)
       const channel = key.slice(slash + 1)
-      let dev = byDevice.get(id)
-      if (dev === undefined) {
-        if (byDevice.size >= maxDevices) return
-        dev = newDevice(options)
-        byDevice.set(id, dev)
-      }
-      let index = dev.channels.indexOf(channel)
-      if (index === -1) {
-        addChannel(dev, channel)
-        index = dev.channels.length - 1
-      }
+      const dev = deviceFor(id)
+      if (dev === undefined) return
+      const index = channelIndex(dev, channel, options)
       const d = dev.channels.length
-      for (const s of samples) {
-        if (!Number.isFinite(s.seq) || s.seq < dev.joinFrom) continue
-        let row = dev.rows.get(s.seq)
-        if (row === undefined) {
-          if (s.seq <= dev.maxSeq - joinWindow) continue
-          row = {
-            t: s.t,
-            values: new Array<number | undefined>(d),
-            samples: new Array<Sample | undefined>(d),
-            filled: 0,
-          }
-          dev.rows.set(s.seq, row)
-        }
-        if (row.values[index] === undefined) row.filled++
-        row.values[index] = s.value
-        row.samples[index] = s
-        if (s.seq > dev.maxSeq) dev.maxSeq = s.seq
-        if (row.filled === d) {
-          dev.rows.delete(s.seq)
-          if (d >= 2) score(id, dev, row)
-        }
-      }
-      // Rows are created in seq order per channel, so the Map's insertion order is nearly seq order.
-      for (const [seq] of dev.rows) {
-        if (seq > dev.maxSeq - joinWindow) break
-        dev.rows.delete(seq)
-        incomplete++
-      }
+      joinSamples(dev, index, samples, joinWindow, (row) => {
+        if (d >= 2) score(id, dev, row)
+      })
+      incomplete += dropIncompleteRows(dev, joinWindow)
     },
     get devices() {
       let n = 0
@@ -195,39 +164,109 @@ export function createDeviceDetectors(
     get episodes() {
       return started
     },
-    states() {
-      let learning = 0
-      let anomalous = 0
-      let total = 0
-      for (const dev of byDevice.values()) {
-        if (dev.detector === undefined) continue
-        total++
-        if (dev.detector.learning) learning++
-        else if (dev.episodes.active) anomalous++
-      }
-      return { learning, normal: total - learning - anomalous, anomalous }
-    },
+    states: () => countStates(byDevice.values()),
     exportDevice(id) {
       const dev = byDevice.get(id)
       if (dev === undefined) return undefined
       byDevice.delete(id)
-      return encodeState({
-        v: DEVICE_STATE_VERSION,
-        device: {
-          channels: dev.channels,
-          detector: dev.detector?.snapshot() ?? null,
-          episodes: dev.episodes.snapshot(),
-          // In the Map's order, which decides what is evicted first.
-          rows: [...dev.rows].map(([seq, row]) => [seq, row.t, row.samples.map((x) => x ?? null)]),
-          maxSeq: dev.maxSeq,
-          joinFrom: dev.joinFrom,
-          channel: dev.channel ?? null,
-        },
-      })
+      return encodeState({ v: DEVICE_STATE_VERSION, device: deviceState(dev) })
     },
     importDevice(id, state) {
       byDevice.set(id, restoreDevice(id, decodeState(state), options))
     },
+  }
+}
+
+/**
+ * The index of `channel` in the device's rows. A new channel restarts the device's detector with one more
+ * dimension (learning again) and empties the join buffer: rows are joined from the next seq on.
+ */
+function channelIndex(dev: Device, channel: string, options: DeviceDetectorOptions): number {
+  const index = dev.channels.indexOf(channel)
+  if (index !== -1) return index
+  dev.channels.push(channel)
+  dev.rows.clear()
+  dev.joinFrom = dev.maxSeq + 1
+  dev.detector =
+    dev.channels.length >= 2
+      ? createMultivariateDetector(dev.channels.length, options.detector)
+      : undefined
+  return dev.channels.length - 1
+}
+
+/**
+ * Joins samples of the channel at `index` into the device's rows by `seq`, and calls `complete` with each
+ * row they complete (in order), after taking it out of the join buffer.
+ */
+function joinSamples(
+  dev: Device,
+  index: number,
+  samples: readonly Sample[],
+  joinWindow: number,
+  complete: (row: Row) => void,
+): void {
+  const d = dev.channels.length
+  for (const s of samples) {
+    if (!Number.isFinite(s.seq) || s.seq < dev.joinFrom) continue
+    let row = dev.rows.get(s.seq)
+    if (row === undefined) {
+      if (s.seq <= dev.maxSeq - joinWindow) continue
+      row = {
+        t: s.t,
+        values: new Array<number | undefined>(d),
+        samples: new Array<Sample | undefined>(d),
+        filled: 0,
+      }
+      dev.rows.set(s.seq, row)
+    }
+    if (row.values[index] === undefined) row.filled++
+    row.values[index] = s.value
+    row.samples[index] = s
+    if (s.seq > dev.maxSeq) dev.maxSeq = s.seq
+    if (row.filled === d) {
+      dev.rows.delete(s.seq)
+      complete(row)
+    }
+  }
+}
+
+/** Drops the rows `joinWindow` or more seqs behind the newest (a channel lost a sample); returns how many. */
+function dropIncompleteRows(dev: Device, joinWindow: number): number {
+  let dropped = 0
+  // Rows are created in seq order per channel, so the Map's insertion order is nearly seq order.
+  for (const [seq] of dev.rows) {
+    if (seq > dev.maxSeq - joinWindow) break
+    dev.rows.delete(seq)
+    dropped++
+  }
+  return dropped
+}
+
+/** How many devices with a detector are learning, normal and in an episode. */
+function countStates(devices: Iterable<Device>): ReturnType<DeviceDetectors['states']> {
+  let learning = 0
+  let anomalous = 0
+  let total = 0
+  for (const dev of devices) {
+    if (dev.detector === undefined) continue
+    total++
+    if (dev.detector.learning) learning++
+    else if (dev.episodes.active) anomalous++
+  }
+  return { learning, normal: total - learning - anomalous, anomalous }
+}
+
+/** A device's handover state, before encoding; {@link restoreDevice} reads it back. */
+function deviceState(dev: Device): Record<string, unknown> {
+  return {
+    channels: dev.channels,
+    detector: dev.detector?.snapshot() ?? null,
+    episodes: dev.episodes.snapshot(),
+    // In the Map's order, which decides what is evicted first.
+    rows: [...dev.rows].map(([seq, row]) => [seq, row.t, row.samples.map((x) => x ?? null)]),
+    maxSeq: dev.maxSeq,
+    joinFrom: dev.joinFrom,
+    channel: dev.channel ?? null,
   }
 }
 
