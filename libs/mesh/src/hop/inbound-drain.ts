@@ -252,6 +252,57 @@ function observeBatch<T>(
   if (into.sensorKeys.size < MAX_SENSOR_KEYS) into.sensorKeys.add(key)
 }
 
+/**
+ * Resolves true once the queue has handed on or dropped as many samples as had arrived when called, and
+ * no batch is in flight; false after `timeoutMs`.
+ */
+async function waitCaughtUp<T>(
+  queue: BoundedQueue<Entry<T>>,
+  counters: InboundCounters,
+  now: () => number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const target = queue.counters().arrived
+  const deadline = now() + timeoutMs
+  const passed = (): boolean => {
+    const c = queue.counters()
+    return c.delivered + c.droppedTotal >= target && counters.inFlight === 0
+  }
+  while (!passed()) {
+    if (now() >= deadline) return false
+    await new Promise<void>((resolve) => setTimeout(resolve, 5))
+  }
+  return true
+}
+
+/** Those waiting for the drain loop to go idle: each is woken once, or given up at its deadline. */
+function createIdleWaiters() {
+  let waiters: (() => void)[] = []
+  return {
+    /** Resolves true when woken first, or false after `timeoutMs`, once `onTimeout` has run. */
+    wait(timeoutMs: number, onTimeout: () => void): Promise<boolean> {
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== onIdle)
+          onTimeout()
+          resolve(false)
+        }, timeoutMs)
+        const onIdle = (): void => {
+          clearTimeout(timer)
+          resolve(true)
+        }
+        waiters.push(onIdle)
+      })
+    },
+    /** Wakes everyone waiting now. */
+    wakeAll(): void {
+      const woken = waiters
+      waiters = []
+      for (const w of woken) w()
+    },
+  }
+}
+
 /** What {@link createInboundDrain} works with: the hop's other parts. */
 export interface InboundDrainDeps<T> {
   /** The queue in force (in `handled` mode, `block` whatever the spec says). */
@@ -281,7 +332,7 @@ export function createInboundDrain<T>(
   const paceService = createServicePacer(spec.serviceRate, now)
   let draining = false
   let paused = deps.paused
-  let idleWaiters: (() => void)[] = []
+  const idleWaiters = createIdleWaiters()
   const warnHandler = createSampledLog(log, 'error', 100)
 
   function scheduleDrain(): void {
@@ -342,11 +393,7 @@ export function createInboundDrain<T>(
     }
     draining = false
     admission.release()
-    if (queue.size === 0 && pending.length === 0) {
-      const waiters = idleWaiters
-      idleWaiters = []
-      for (const w of waiters) w()
-    }
+    if (queue.size === 0 && pending.length === 0) idleWaiters.wakeAll()
   }
 
   return {
@@ -358,19 +405,7 @@ export function createInboundDrain<T>(
       gaps.forget(key)
       sensorKeys.delete(key)
     },
-    async caughtUp(timeoutMs) {
-      const target = queue.counters().arrived
-      const deadline = now() + timeoutMs
-      const passed = (): boolean => {
-        const c = queue.counters()
-        return c.delivered + c.droppedTotal >= target && counters.inFlight === 0
-      }
-      while (!passed()) {
-        if (now() >= deadline) return false
-        await new Promise<void>((resolve) => setTimeout(resolve, 5))
-      }
-      return true
-    },
+    caughtUp: (timeoutMs) => waitCaughtUp(queue, counters, now, timeoutMs),
     enqueue(p) {
       // A drain loop waiting for confirmations would wait forever while a message waits: let it go on.
       if (!admission.admit(p)) ledger.wake()
@@ -381,19 +416,11 @@ export function createInboundDrain<T>(
     },
     drain(timeoutMs) {
       if (queue.size === 0 && pending.length === 0 && !draining) return Promise.resolve(true)
-      return new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          idleWaiters = idleWaiters.filter((w) => w !== onIdle)
-          dropRemaining(queue, pending, counters, ledger)
-          resolve(false)
-        }, timeoutMs)
-        const onIdle = (): void => {
-          clearTimeout(timer)
-          resolve(true)
-        }
-        idleWaiters.push(onIdle)
-        scheduleDrain()
+      const idle = idleWaiters.wait(timeoutMs, () => {
+        dropRemaining(queue, pending, counters, ledger)
       })
+      scheduleDrain()
+      return idle
     },
   }
 }
