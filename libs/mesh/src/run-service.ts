@@ -20,7 +20,7 @@ import { createMessageRouter } from './hop/message-router.js'
 import type { OutboundHop, OutboundHopSpec } from './hop/outbound-hop.js'
 import { createMetricsPublisher, type MetricsPublisher, type MetricsSource } from './metrics.js'
 import { startPrometheusExporter, type PrometheusExporter } from './prometheus.js'
-import { createServiceHops } from './service-hops.js'
+import { createServiceHops, type ServiceHops } from './service-hops.js'
 import { statusPayload, type StatusSubject } from './service-status.js'
 import { settlesBy, stopGracefully } from './service-stop.js'
 import { describeStartFailure, markConfigRefusal } from './start-failure.js'
@@ -167,6 +167,94 @@ async function createServiceMetrics(
   return { metrics, prometheus }
 }
 
+/** Reads and freezes the config, and makes what identifies the service: its status subject and logger. */
+function configureService<S extends TObject>(
+  def: ServiceDefinition<S>,
+  options: StartServiceOptions,
+): { config: ServiceConfig<S>; subject: StatusSubject; log: Logger } {
+  const version = def.version ?? '0.0.0'
+  const config = loadConfig({
+    schema: def.configSchema,
+    service: def.name,
+    argv: options.argv ?? [],
+    env: options.env ?? {},
+    ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
+  })
+  const common = config as ServiceConfig<TObject>
+  const { group, instance } = common
+  const subject: StatusSubject = {
+    name: def.name,
+    version,
+    instance,
+    group,
+    weight: common.weight,
+    epoch: Date.now(),
+  }
+  const log =
+    options.logger?.child({ svc: def.name, version, instance }) ??
+    pino({ level: common.logLevel, base: { svc: def.name, version, instance } })
+  return { config, subject, log }
+}
+
+/** What {@link bringUp} starts besides the service itself. */
+interface BringUpParts {
+  readonly hops: ServiceHops
+  /** The group runtime, once the service has joined its group. */
+  readonly groupRuntime: () => GroupRuntime | undefined
+  readonly shutdownHooks: (() => void | Promise<void>)[]
+  readonly publishOnline: () => Promise<void>
+  /** True once a stop has begun: a reconnect then no longer says online. */
+  readonly stopping: () => boolean
+  readonly prometheus: PrometheusExporter | undefined
+}
+
+/**
+ * Creates the service and brings it up: group, connection, online status, the service's `start`, then its
+ * hops. On a failure it closes the connection and the Prometheus exporter, and throws.
+ */
+async function bringUp<S extends TObject>(
+  def: ServiceDefinition<S>,
+  context: ServiceContext<S>,
+  parts: BringUpParts,
+): Promise<ServiceImpl> {
+  const { transport, log } = context
+  const { hops, groupRuntime, shutdownHooks, publishOnline, prometheus } = parts
+  // Order matters (DESIGN.md §5). Hops are declared before connecting, paused: a persistent session's
+  // backlog arrives right after CONNACK and must find its hop, not be acknowledged into the void. The
+  // online status is not awaited: while a `block` hop withholds an acknowledgement mqtt.js reads nothing,
+  // PUBACKs included, so awaiting any round trip before the hops drain could wait forever.
+  let impl: ServiceImpl
+  try {
+    try {
+      impl = await def.create(context)
+    } catch (err) {
+      markConfigRefusal(err)
+      throw err
+    }
+    groupRuntime()?.open()
+    if (groupRuntime() !== undefined) shutdownHooks.push(() => groupRuntime()?.close())
+    await transport.connect()
+    const onlineFailed = (err: unknown): void =>
+      log.warn({ err }, 'could not publish online status')
+    publishOnline().catch(onlineFailed)
+    transport.onEvent((e) => {
+      // After a reconnect the broker may have published our will: say online again.
+      if (e.type === 'connect' && !parts.stopping()) publishOnline().catch(onlineFailed)
+    })
+    await impl.start()
+    await hops.start()
+    // A group member takes its share before it says it has started (its subscriptions follow it).
+    groupRuntime()?.begin()
+    const joined = groupRuntime()
+    if (joined !== undefined) await settlesBy(joined.ready, 10_000)
+  } catch (err) {
+    await transport.close({ graceful: true }).catch(() => undefined)
+    await prometheus?.close()
+    throw err
+  }
+  return impl
+}
+
 /**
  * Starts a service without touching process signals or `process.exit`.
  *
@@ -181,27 +269,10 @@ export async function startService<S extends TObject>(
   def: ServiceDefinition<S>,
   options: StartServiceOptions = {},
 ): Promise<ServiceHandle<S>> {
-  const version = def.version ?? '0.0.0'
-  const config = loadConfig({
-    schema: def.configSchema,
-    service: def.name,
-    argv: options.argv ?? [],
-    env: options.env ?? {},
-    ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
-  })
+  const { config, subject, log } = configureService(def, options)
   const common = config as ServiceConfig<TObject>
   const { prefix, group, instance } = common
-  const subject: StatusSubject = {
-    name: def.name,
-    version,
-    instance,
-    group,
-    weight: common.weight,
-    epoch: Date.now(),
-  }
-  const log =
-    options.logger?.child({ svc: def.name, version, instance }) ??
-    pino({ level: common.logLevel, base: { svc: def.name, version, instance } })
+  const { version } = subject
   const topic = statusTopic(prefix, def.name, instance)
   const transport = options.transport ?? createServiceTransport(common, subject, topic, log)
   const publishStatus = (state: 'online' | 'offline', leaving = false): Promise<void> =>
@@ -260,38 +331,14 @@ export async function startService<S extends TObject>(
   )
   if (prometheus !== undefined) shutdownHooks.push(() => prometheus.close())
 
-  // Order matters (DESIGN.md §5). Hops are declared before connecting, paused: a persistent session's
-  // backlog arrives right after CONNACK and must find its hop, not be acknowledged into the void. The
-  // online status is not awaited: while a `block` hop withholds an acknowledgement mqtt.js reads nothing,
-  // PUBACKs included, so awaiting any round trip before the hops drain could wait forever.
-  let impl: ServiceImpl
-  try {
-    try {
-      impl = await def.create(context)
-    } catch (err) {
-      markConfigRefusal(err)
-      throw err
-    }
-    groupRuntime?.open()
-    if (groupRuntime !== undefined) shutdownHooks.push(() => groupRuntime?.close())
-    await transport.connect()
-    const onlineFailed = (err: unknown): void =>
-      log.warn({ err }, 'could not publish online status')
-    publishStatus('online').catch(onlineFailed)
-    transport.onEvent((e) => {
-      // After a reconnect the broker may have published our will: say online again.
-      if (e.type === 'connect' && !stopping) publishStatus('online').catch(onlineFailed)
-    })
-    await impl.start()
-    await hops.start()
-    // A group member takes its share before it says it has started (its subscriptions follow it).
-    groupRuntime?.begin()
-    if (groupRuntime !== undefined) await settlesBy(groupRuntime.ready, 10_000)
-  } catch (err) {
-    await transport.close({ graceful: true }).catch(() => undefined)
-    await prometheus?.close()
-    throw err
-  }
+  const impl = await bringUp(def, context, {
+    hops,
+    groupRuntime: () => groupRuntime,
+    shutdownHooks,
+    publishOnline: () => publishStatus('online'),
+    stopping: () => stopping,
+    prometheus,
+  })
   metrics.start()
   log.info({ broker: common.broker, prefix, group }, 'service started')
 
