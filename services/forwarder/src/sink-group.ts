@@ -127,6 +127,127 @@ type SinkPhase =
 /** Longest wait for the inbound hop to hand on what it queued before a sink is let go of. */
 const CATCH_UP_MS = 5000
 
+/** The filters of the sinks owned or in their overlap. */
+function wantedFilters(
+  sinks: readonly GroupedSink[],
+  phases: ReadonlyMap<string, SinkPhase>,
+): Set<string> {
+  const wanted = sinks.filter((s) => {
+    const st = phases.get(s.name)
+    return st !== undefined && st.phase !== 'draining'
+  })
+  return new Set(wanted.flatMap((s) => s.filters))
+}
+
+/**
+ * Subscribes to the filters wanted and not held, and drops those held and no longer wanted; `held` is
+ * updated at once, and a filter whose subscription failed is taken out of it again.
+ */
+async function syncSubscriptions(
+  hop: SinkGroupSubscriptions,
+  wanted: ReadonlySet<string>,
+  held: Set<string>,
+  log: MeshLogger,
+): Promise<void> {
+  const missing = [...wanted].filter((f) => !held.has(f))
+  const extra = [...held].filter((f) => !wanted.has(f))
+  for (const f of missing) held.add(f)
+  for (const f of extra) held.delete(f)
+  await Promise.all([
+    ...missing.map((f) =>
+      hop.subscribe(f).catch((err: unknown) => {
+        held.delete(f)
+        log.warn({ err, filter: f }, 'could not subscribe for a sink this instance owns')
+      }),
+    ),
+    ...extra.map((f) =>
+      hop.unsubscribe(f).catch((err: unknown) => {
+        log.warn({ err, filter: f }, 'could not unsubscribe for a sink given up')
+      }),
+    ),
+  ])
+}
+
+/**
+ * Applies a new set of owned sinks to their phases: an owned sink is taken, and one taken but no longer
+ * owned starts releasing until `releaseUntil()`. Returns whether any started releasing.
+ */
+function applyOwnership(
+  sinks: readonly GroupedSink[],
+  phases: Map<string, SinkPhase>,
+  owned: ReadonlySet<string>,
+  releaseUntil: () => number,
+  log: MeshLogger,
+): boolean {
+  let releasing = false
+  for (const { name } of sinks) {
+    const st = phases.get(name)
+    if (owned.has(name)) {
+      if (st?.phase !== 'taking') log.info({ sink: name }, 'sink owned by this instance now')
+      phases.set(name, { phase: 'taking' })
+    } else if (st?.phase === 'taking') {
+      phases.set(name, { phase: 'releasing', until: releaseUntil() })
+      releasing = true
+    }
+  }
+  return releasing
+}
+
+/** The sinks whose overlap is over at `t`, and when the next one's ends (`Infinity`: none left). */
+function dueReleases(
+  phases: ReadonlyMap<string, SinkPhase>,
+  t: number,
+): { due: string[]; next: number } {
+  const due = [...phases].filter(([, st]) => st.phase === 'releasing' && st.until <= t)
+  const next = Math.min(
+    ...[...phases.values()].map((st) =>
+      st.phase === 'releasing' && st.until > t ? st.until : Infinity,
+    ),
+  )
+  return { due: due.map(([sink]) => sink), next }
+}
+
+/** Unref'd timers, all cleared at once on close. */
+function createTimers() {
+  const timers = new Set<NodeJS.Timeout>()
+  return {
+    later(fn: () => void, ms: number): void {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        fn()
+      }, ms)
+      timer.unref()
+      timers.add(timer)
+    },
+    clear(): void {
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+    },
+  }
+}
+
+/** The `group` section of the metrics. */
+function sinkGroupMetrics(
+  group: SinkGroupMembership,
+  sinks: readonly GroupedSink[],
+  phases: ReadonlyMap<string, SinkPhase>,
+  rebalances: number,
+): GroupMetrics {
+  const applied = group.members
+  return {
+    group: group.name,
+    generation: applied.generation,
+    members: applied.members.map((m) => ({ instance: m.instance, weight: m.weight })),
+    units: sinks.length,
+    owned: [...phases.values()].filter((st) => st.phase === 'taking').length,
+    rebalances,
+    // A sink's spool stays with its instance and drains there: nothing is handed over.
+    handovers: { sent: 0, received: 0, fresh: 0 },
+    overlap: 0,
+    lost: 0,
+  }
+}
+
 /** Creates the sink group (see the module note). */
 export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
   const { group, sinks, log } = deps
@@ -134,51 +255,13 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
   const self = group.self.instance
   const phases = new Map<string, SinkPhase>()
   const held = new Set(deps.initialFilters)
-  const timers = new Set<NodeJS.Timeout>()
+  const timers = createTimers()
   const counts = { rebalances: 0 }
   let known = false
   let leaving = false
 
-  /** The filters of the sinks owned or in their overlap. */
-  function wantedFilters(): Set<string> {
-    const wanted = sinks.filter((s) => {
-      const st = phases.get(s.name)
-      return st !== undefined && st.phase !== 'draining'
-    })
-    return new Set(wanted.flatMap((s) => s.filters))
-  }
-
-  /** Subscribes to the filters wanted and not held, and drops those held and no longer wanted. */
-  async function syncSubscriptions(): Promise<void> {
-    const hop = deps.hop()
-    const wanted = wantedFilters()
-    const missing = [...wanted].filter((f) => !held.has(f))
-    const extra = [...held].filter((f) => !wanted.has(f))
-    for (const f of missing) held.add(f)
-    for (const f of extra) held.delete(f)
-    await Promise.all([
-      ...missing.map((f) =>
-        hop.subscribe(f).catch((err: unknown) => {
-          held.delete(f)
-          log.warn({ err, filter: f }, 'could not subscribe for a sink this instance owns')
-        }),
-      ),
-      ...extra.map((f) =>
-        hop.unsubscribe(f).catch((err: unknown) => {
-          log.warn({ err, filter: f }, 'could not unsubscribe for a sink given up')
-        }),
-      ),
-    ])
-  }
-
-  function later(fn: () => void, ms: number): void {
-    const timer = setTimeout(() => {
-      timers.delete(timer)
-      fn()
-    }, ms)
-    timer.unref()
-    timers.add(timer)
-  }
+  const sync = (): Promise<void> =>
+    syncSubscriptions(deps.hop(), wantedFilters(sinks, phases), held, log)
 
   /**
    * Lets go of the sinks whose overlap is over: drops their filters, waits until the hop has handed on
@@ -186,20 +269,15 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
    */
   async function releaseDue(): Promise<void> {
     const t = now()
-    const due = [...phases].filter(([, st]) => st.phase === 'releasing' && st.until <= t)
+    const { due, next } = dueReleases(phases, t)
     // A timer may fire a little before the wall clock says it is time (or a later move set a later
     // end): look again then.
-    const next = Math.min(
-      ...[...phases.values()].map((st) =>
-        st.phase === 'releasing' && st.until > t ? st.until : Infinity,
-      ),
-    )
-    if (next !== Infinity) later(() => void releaseDue(), Math.max(1, next - t))
+    if (next !== Infinity) timers.later(() => void releaseDue(), Math.max(1, next - t))
     if (due.length === 0) return
-    for (const [sink] of due) phases.set(sink, { phase: 'draining' })
-    await syncSubscriptions()
+    for (const sink of due) phases.set(sink, { phase: 'draining' })
+    await sync()
     await deps.hop().caughtUp(CATCH_UP_MS)
-    for (const [sink] of due) {
+    for (const sink of due) {
       if (phases.get(sink)?.phase !== 'draining') continue
       phases.delete(sink)
       log.info({ sink }, 'sink moved to another instance; its spool drains here')
@@ -214,25 +292,16 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
       current.members,
       self,
     )
-    let releasing = false
-    for (const { name } of sinks) {
-      const st = phases.get(name)
-      if (owned.has(name)) {
-        if (st?.phase !== 'taking') log.info({ sink: name }, 'sink owned by this instance now')
-        phases.set(name, { phase: 'taking' })
-      } else if (st?.phase === 'taking') {
-        phases.set(name, { phase: 'releasing', until: now() + deps.overlapMs })
-        releasing = true
-      }
-    }
+    const releaseUntil = (): number => now() + deps.overlapMs
+    const releasing = applyOwnership(sinks, phases, owned, releaseUntil, log)
     if (!known) {
       known = true
       // Resumed before the subscriptions change: a full queue that withholds acknowledgements stops
       // the transport reading, SUBACKs included, so waiting for them first could wait for ever.
       deps.hop().resume()
     }
-    if (releasing) later(() => void releaseDue(), deps.overlapMs)
-    return syncSubscriptions()
+    if (releasing) timers.later(() => void releaseDue(), deps.overlapMs)
+    return sync()
   }
 
   group.onChange((change) => (leaving ? undefined : rebalance(change.current)))
@@ -250,23 +319,8 @@ export function createSinkGroup(deps: SinkGroupDeps): SinkGroup {
       // The sinks stay taken: what the hop still holds when its intake stops is spooled here.
       await new Promise((resolve) => setTimeout(resolve, deps.settleMs + deps.overlapMs))
     },
-    metrics() {
-      const applied = group.members
-      return {
-        group: group.name,
-        generation: applied.generation,
-        members: applied.members.map((m) => ({ instance: m.instance, weight: m.weight })),
-        units: sinks.length,
-        owned: [...phases.values()].filter((st) => st.phase === 'taking').length,
-        rebalances: counts.rebalances,
-        // A sink's spool stays with its instance and drains there: nothing is handed over.
-        handovers: { sent: 0, received: 0, fresh: 0 },
-        overlap: 0,
-        lost: 0,
-      }
-    },
+    metrics: () => sinkGroupMetrics(group, sinks, phases, counts.rebalances),
     close() {
-      for (const timer of timers) clearTimeout(timer)
       timers.clear()
     },
   }
