@@ -63,6 +63,12 @@ export interface SensorGroupDeps {
   readonly checkpointMs: number
   /** The group's settling time: how long the others take to act on a change. */
   readonly settleMs: number
+  /**
+   * The raw hop holds the `devices` wildcards from the start (a persistent session, whose backlog comes
+   * before the first member list: it is taken as a lone member would, and what is not this member's
+   * is handed over at the first rebalance). Otherwise it subscribes at the first member list.
+   */
+  readonly startsSubscribed: boolean
   readonly log: MeshLogger
 }
 
@@ -78,6 +84,8 @@ export interface SensorGroup {
   leave(): Promise<void>
   /** The `group` section of the metrics. */
   metrics(): GroupMetrics
+  /** True if the raw hop should hold the wildcards from its start (see `SensorGroupDeps`). */
+  readonly startsSubscribed: boolean
 }
 
 /** What one instance knows of one unit it owns or is giving up. */
@@ -217,9 +225,160 @@ function knownUnits(
   return all
 }
 
-/** Creates the sensor group of one instance (see the module note). */
-export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
-  const { group } = deps
+/** What one member's sensor group keeps, shared by the steps below. */
+interface Ownership {
+  readonly deps: SensorGroupDeps
+  readonly parts: ReturnType<typeof createParts>
+  readonly units: Map<string, UnitPhase>
+  readonly state: {
+    members: readonly GroupMember[]
+    solo: boolean
+    started: boolean
+    rebalanceAt: number
+  }
+  readonly counts: { rebalances: number; overlap: number; lastHandoverMs: number | undefined }
+  /** The units known at the last rebalance (a unit not among them is new, with no owner before). */
+  readonly knownBefore: Set<string>
+  readonly unitOf: (key: string) => string
+  readonly ownerNow: (unit: string) => string | undefined
+}
+
+/** A unit this instance now owns: with its state from its previous owner, or fresh. */
+function gain(o: Ownership, unit: string, change: MembershipChange, now: number): void {
+  const { parts } = o
+  const g = decideGain(unit, change, parts.self, o.knownBefore, (i, u) =>
+    parts.checkpoints.heldBy(i, u),
+  )
+  o.deps.log.debug({ unit, from: g.from, start: g.start }, 'a unit taken')
+  if (g.start === 'await') {
+    o.units.set(unit, { phase: 'awaiting', from: g.from, deadline: now + o.deps.handoverTimeoutMs })
+    parts.handover.takePending(unit)
+    return
+  }
+  o.units.set(unit, { phase: 'active' })
+  if (g.start === 'after-crash') parts.handover.startFresh(unit, g.from)
+}
+
+/** Sets each known unit's phase for the members now; true if some unit is to be released. */
+function assignUnits(o: Ownership, change: MembershipChange | undefined, now: number): boolean {
+  const { units, parts } = o
+  let releasing = false
+  for (const unit of knownUnits(parts.registry, units.keys(), o.unitOf)) {
+    const st = units.get(unit)
+    if (o.ownerNow(unit) === parts.self) {
+      if (st === undefined && change !== undefined) gain(o, unit, change, now)
+      else if (st === undefined || st.phase === 'releasing') units.set(unit, { phase: 'active' })
+    } else if (st !== undefined && st.phase !== 'releasing') {
+      if (st.phase === 'awaiting') parts.buffers.flush(unit)
+      units.set(unit, { phase: 'releasing', at: now + o.deps.overlapMs })
+      releasing = true
+    }
+  }
+  return releasing
+}
+
+/** After a rebalance: hands on or drops what was buffered for units whose fate is now known. */
+function settleBuffers(o: Ownership): void {
+  for (const unit of o.parts.buffers.units()) {
+    const phase = o.units.get(unit)?.phase
+    if (phase === 'active') o.parts.buffers.flush(unit)
+    else if (phase !== 'awaiting') o.counts.overlap += o.parts.buffers.discard(unit)
+  }
+}
+
+/** Gives up the due units: unsubscribe, catch up, send their state; true if others are due later. */
+async function releaseDue(o: Ownership): Promise<boolean> {
+  const { units, parts, deps } = o
+  const now = Date.now()
+  const due = [...units].filter(([, st]) => st.phase === 'releasing' && st.at <= now)
+  const later = [...units.values()].some((st) => st.phase === 'releasing' && st.at > now)
+  for (const [unit] of due) units.delete(unit)
+  await parts.subscriptions.unsubscribeUnwanted(units.keys(), o.state.solo)
+  await deps.hop().caughtUp(2000)
+  const sends: Promise<void>[] = []
+  for (const [unit] of due) {
+    const to = o.ownerNow(unit)
+    if (to === parts.self || to === undefined) {
+      units.set(unit, { phase: 'active' })
+      continue
+    }
+    for (const key of parts.sensorsOf(unit)) deps.hop().forgetSensor(key)
+    deps.log.debug({ unit, to }, 'handing a unit over')
+    // Taken now, sent together: the outbound hop keeps them in order, `maxInFlight` at a time.
+    sends.push(parts.handover.send(unit, to, deps.group.members.generation))
+  }
+  await Promise.all(sends)
+  return later
+}
+
+/** Periodic work: states that did not come, registry records, early states, checkpoints. */
+function tick(o: Ownership): void {
+  const now = Date.now()
+  for (const [unit, st] of o.units) {
+    if (st.phase === 'awaiting' && st.deadline <= now) {
+      o.units.set(unit, { phase: 'active' })
+      o.parts.handover.timedOut(unit, st.from)
+    }
+  }
+  o.parts.announcer.publishDirty()
+  o.parts.handover.expire(now)
+  o.parts.checkpoints.tick(now, () =>
+    [...o.units].filter(([, s]) => s.phase === 'active').map(([u]) => u),
+  )
+}
+
+/** The samples of a batch to hand on now (see {@link SensorGroup.admit}). */
+function admitBatch(
+  o: Ownership,
+  key: string,
+  samples: Sample[],
+  batch: HandleBatch,
+  rebalance: () => void,
+): Sample[] {
+  const { parts } = o
+  const unit = o.unitOf(key)
+  if (parts.registry.see(key)) {
+    parts.announcer.announce(key)
+    if (!o.state.solo) rebalance()
+  }
+  const st = o.units.get(unit)
+  if (st === undefined && o.state.solo) o.units.set(unit, { phase: 'active' })
+  else if (st === undefined) {
+    batch.drop('handover', samples.length)
+    return []
+  } else if (st.phase === 'awaiting') {
+    parts.buffers.buffer(unit, key, samples, batch)
+    return []
+  }
+  const { fresh, duplicates } = parts.positions.admit(key, samples)
+  if (duplicates > 0) {
+    o.counts.overlap += duplicates
+    batch.drop('handover', duplicates)
+  }
+  if (fresh[0] !== undefined) parts.checkpoints.countLost(key, positionOf(fresh[0]))
+  return fresh
+}
+
+/** The `group` section of the metrics. */
+function groupMetrics(o: Ownership): GroupMetrics {
+  const { group } = o.deps
+  const { counts, parts } = o
+  return {
+    group: group.name,
+    generation: group.members.generation,
+    members: group.members.members.map((m) => ({ instance: m.instance, weight: m.weight })),
+    units: knownUnits(parts.registry, o.units.keys(), o.unitOf).size,
+    owned: o.units.size,
+    rebalances: counts.rebalances,
+    handovers: { ...parts.handover.counts },
+    ...(counts.lastHandoverMs === undefined ? {} : { lastHandoverMs: counts.lastHandoverMs }),
+    overlap: counts.overlap + parts.buffers.overlap,
+    lost: parts.checkpoints.lost,
+  }
+}
+
+/** Creates the ownership record of one member. */
+function createOwnership(deps: SensorGroupDeps): Ownership {
   const units = new Map<string, UnitPhase>()
   const state = {
     members: [] as readonly GroupMember[],
@@ -234,42 +393,30 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     counts.lastHandoverMs = Date.now() - state.rebalanceAt
     return true
   })
-  const { self, registry, positions, handover, buffers, subscriptions } = parts
-  const unitOf = (key: string): string =>
-    deps.unitKind === 'sensor' ? key : (parseSensorKey(key)?.device ?? key)
-  const ownerNow = (unit: string): string | undefined =>
-    state.solo ? self : ownerOf(unit, asRendezvous(state.members))
-  const knownBefore = new Set<string>()
+  return {
+    deps,
+    parts,
+    units,
+    state,
+    counts,
+    knownBefore: new Set(),
+    unitOf: (key) => (deps.unitKind === 'sensor' ? key : (parseSensorKey(key)?.device ?? key)),
+    ownerNow: (unit) => (state.solo ? parts.self : ownerOf(unit, asRendezvous(state.members))),
+  }
+}
+
+/** Creates the sensor group of one instance (see the module note). */
+export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
+  const o = createOwnership(deps)
+  const { units, state, parts } = o
   let releaseTimer: NodeJS.Timeout | undefined
 
-  /** A unit this instance now owns: with its state from its previous owner, or fresh. */
-  function gain(unit: string, change: MembershipChange, now: number): void {
-    const g = decideGain(unit, change, self, knownBefore, (i, u) => parts.checkpoints.heldBy(i, u))
-    deps.log.debug({ unit, from: g.from, start: g.start }, 'a unit taken')
-    if (g.start === 'await') {
-      units.set(unit, { phase: 'awaiting', from: g.from, deadline: now + deps.handoverTimeoutMs })
-      handover.takePending(unit)
-      return
-    }
-    units.set(unit, { phase: 'active' })
-    if (g.start === 'after-crash') handover.startFresh(unit, g.from)
-  }
-
-  /** Sets each known unit's phase for the members now; true if some unit is to be released. */
-  function assignUnits(change: MembershipChange | undefined, now: number): boolean {
-    let releasing = false
-    for (const unit of knownUnits(registry, units.keys(), unitOf)) {
-      const st = units.get(unit)
-      if (ownerNow(unit) === self) {
-        if (st === undefined && change !== undefined) gain(unit, change, now)
-        else if (st === undefined || st.phase === 'releasing') units.set(unit, { phase: 'active' })
-      } else if (st !== undefined && st.phase !== 'releasing') {
-        if (st.phase === 'awaiting') buffers.flush(unit)
-        units.set(unit, { phase: 'releasing', at: now + deps.overlapMs })
-        releasing = true
-      }
-    }
-    return releasing
+  function scheduleRelease(delayMs: number): void {
+    clearTimeout(releaseTimer)
+    releaseTimer = setTimeout(() => {
+      void releaseDue(o).then((later) => later && scheduleRelease(TICK_MS))
+    }, delayMs)
+    releaseTimer.unref()
   }
 
   /** Recomputes ownership after a membership or registry change. */
@@ -278,109 +425,39 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
     if (change !== undefined) {
       state.members = change.current.members
       state.solo = state.members.length <= 1
-      counts.rebalances++
+      o.counts.rebalances++
       state.rebalanceAt = now
     }
-    deps.log.debug({ known: registry.size, owned: units.size, solo: state.solo }, 'rebalancing')
-    if (assignUnits(change, now)) scheduleRelease(deps.overlapMs)
-    knownBefore.clear()
-    for (const u of knownUnits(registry, units.keys(), unitOf)) knownBefore.add(u)
-    for (const unit of buffers.units()) {
-      const phase = units.get(unit)?.phase
-      if (phase === 'active') buffers.flush(unit)
-      else if (phase !== 'awaiting') counts.overlap += buffers.discard(unit)
-    }
-    // Per-sensor filters first, then the wildcards go: a unit being released keeps its own filter.
-    return subscriptions
-      .subscribeWanted(units.keys(), state.solo)
-      .then(() => subscriptions.unsubscribeUnwanted(units.keys(), state.solo))
-  }
-
-  function scheduleRelease(delayMs: number): void {
-    clearTimeout(releaseTimer)
-    releaseTimer = setTimeout(() => void releaseDue(), delayMs)
-    releaseTimer.unref()
-  }
-
-  /** Gives up the units whose overlap is over: unsubscribe, catch up, send their state. */
-  async function releaseDue(): Promise<void> {
-    const now = Date.now()
-    const due = [...units].filter(([, st]) => st.phase === 'releasing' && st.at <= now)
-    const later = [...units.values()].some((st) => st.phase === 'releasing' && st.at > now)
-    for (const [unit] of due) units.delete(unit)
-    await subscriptions.unsubscribeUnwanted(units.keys(), state.solo)
-    await deps.hop().caughtUp(2000)
-    const sends: Promise<void>[] = []
-    for (const [unit] of due) {
-      const to = ownerNow(unit)
-      if (to === self || to === undefined) {
-        units.set(unit, { phase: 'active' })
-        continue
-      }
-      for (const key of parts.sensorsOf(unit)) deps.hop().forgetSensor(key)
-      deps.log.debug({ unit, to }, 'handing a unit over')
-      // Taken now, sent together: the outbound hop keeps them in order, `maxInFlight` at a time.
-      sends.push(handover.send(unit, to, group.members.generation))
-    }
-    await Promise.all(sends)
-    if (later) scheduleRelease(TICK_MS)
-  }
-
-  function tick(): void {
-    const now = Date.now()
-    for (const [unit, st] of units) {
-      if (st.phase === 'awaiting' && st.deadline <= now) {
-        units.set(unit, { phase: 'active' })
-        handover.timedOut(unit, st.from)
-      }
-    }
-    parts.announcer.publishDirty()
-    handover.expire(now)
-    parts.checkpoints.tick(now, () =>
-      [...units].filter(([, s]) => s.phase === 'active').map(([u]) => u),
+    deps.log.debug(
+      { known: parts.registry.size, owned: units.size, solo: state.solo },
+      'rebalancing',
     )
+    if (assignUnits(o, change, now)) scheduleRelease(deps.overlapMs)
+    o.knownBefore.clear()
+    for (const u of knownUnits(parts.registry, units.keys(), o.unitOf)) o.knownBefore.add(u)
+    settleBuffers(o)
+    // Per-sensor filters first, then the wildcards go: a unit being released keeps its own filter.
+    return parts.subscriptions
+      .subscribeWanted(units.keys(), state.solo)
+      .then(() => parts.subscriptions.unsubscribeUnwanted(units.keys(), state.solo))
   }
 
-  group.onChange(async (change) => {
-    const first = !state.started
+  deps.group.onChange(async (change) => {
     state.started = true
     await rebalance(change)
-    // The raw hop waits, paused, until this instance knows what it owns (sensor-intake.ts).
-    if (first) deps.hop().resume()
   })
   listenToGroup(deps, parts, () => {
     if (state.started) void rebalance(undefined)
   })
-  const ticker = setInterval(tick, TICK_MS)
+  const ticker = setInterval(() => tick(o), TICK_MS)
   ticker.unref()
 
   return {
-    admit(key, samples, batch) {
-      const unit = unitOf(key)
-      if (registry.see(key)) {
-        parts.announcer.announce(key)
-        if (!state.solo) void rebalance(undefined)
-      }
-      const st = units.get(unit)
-      if (st === undefined && state.solo) units.set(unit, { phase: 'active' })
-      else if (st === undefined) {
-        batch.drop('handover', samples.length)
-        return []
-      } else if (st.phase === 'awaiting') {
-        buffers.buffer(unit, key, samples, batch)
-        return []
-      }
-      const { fresh, duplicates } = positions.admit(key, samples)
-      if (duplicates > 0) {
-        counts.overlap += duplicates
-        batch.drop('handover', duplicates)
-      }
-      if (fresh[0] !== undefined) parts.checkpoints.countLost(key, positionOf(fresh[0]))
-      return fresh
-    },
+    admit: (key, samples, batch) =>
+      admitBatch(o, key, samples, batch, () => void rebalance(undefined)),
     async leave() {
       clearInterval(ticker)
-      const after = await group.leave()
+      const after = await deps.group.leave()
       if (after.members.length === 0 || units.size === 0) return
       state.members = after.members
       state.solo = false
@@ -388,20 +465,10 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
       await new Promise((resolve) => setTimeout(resolve, deps.settleMs + deps.overlapMs + TICK_MS))
       const now = Date.now()
       for (const unit of units.keys()) units.set(unit, { phase: 'releasing', at: now })
-      await releaseDue()
+      await releaseDue(o)
       await parts.checkpoints.clear()
     },
-    metrics: () => ({
-      group: group.name,
-      generation: group.members.generation,
-      members: group.members.members.map((m) => ({ instance: m.instance, weight: m.weight })),
-      units: knownUnits(registry, units.keys(), unitOf).size,
-      owned: units.size,
-      rebalances: counts.rebalances,
-      handovers: { ...handover.counts },
-      ...(counts.lastHandoverMs === undefined ? {} : { lastHandoverMs: counts.lastHandoverMs }),
-      overlap: counts.overlap + buffers.overlap,
-      lost: parts.checkpoints.lost,
-    }),
+    metrics: () => groupMetrics(o),
+    startsSubscribed: deps.startsSubscribed,
   }
 }

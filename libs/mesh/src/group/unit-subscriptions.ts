@@ -27,6 +27,8 @@ export interface UnitSubscriptionsDeps {
   readonly unitKind: UnitKind
   readonly hop: () => InboundHop
   readonly log: MeshLogger
+  /** The hop holds the wildcards from its start (see `SensorGroupDeps.startsSubscribed`). */
+  readonly startsSubscribed: boolean
 }
 
 /** The raw hop's subscriptions of one member. */
@@ -43,14 +45,14 @@ export interface UnitSubscriptions {
  */
 const FILTERS_PER_PACKET = 500
 
-/** Creates the subscriptions of one member; it starts on the wildcards (see sensor-group.ts). */
+/** Creates the subscriptions of one member. */
 export function createUnitSubscriptions(deps: UnitSubscriptionsDeps): UnitSubscriptions {
   const { prefix } = deps
   const wildcards = deps.devices.flatMap((d) => [
     rawFilter(prefix, d === '+' ? undefined : d),
     deviceRawFilter(prefix, d === '+' ? undefined : d),
   ])
-  const subscribed = new Set<string>(wildcards)
+  const subscribed = new Set<string>(deps.startsSubscribed ? wildcards : [])
 
   function filtersOf(unit: string): string[] {
     if (deps.unitKind === 'device') return [rawFilter(prefix, unit), deviceRawTopic(prefix, unit)]

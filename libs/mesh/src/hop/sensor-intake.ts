@@ -74,6 +74,7 @@ export interface SensorIntakeContext {
 export interface SensorGroupContext extends SensorIntakeContext {
   readonly name: string
   readonly config: {
+    readonly session: 'clean' | 'persistent'
     readonly scaleOut: {
       readonly settleMs: number
       readonly overlapMs: number
@@ -146,10 +147,10 @@ export function createSensorIntake(ctx: SensorIntakeContext, spec: SensorIntakeS
   const hop: InboundHop = ctx.inbound({
     ...hopSpec,
     name: spec.name ?? 'raw',
-    // In a group the subscriptions follow ownership from the first member list on (sensor-group.ts).
-    filters,
-    // A group member hands nothing on before it knows what it owns: what arrives waits in the queue.
-    resumeByOwner: group !== undefined,
+    // A group member subscribes once it knows what it owns (sensor-group.ts). On a persistent session
+    // the broker delivers the session's backlog right after the connection whatever we subscribe now:
+    // the hop holds the wildcards from the start then, and takes that backlog as a lone member would.
+    filters: group === undefined || group.startsSubscribed ? filters : [],
     handle:
       group === undefined
         ? takeSensor
@@ -207,6 +208,7 @@ function shareWithGroup(
     handoverTimeoutMs: timing.handoverTimeoutMs,
     checkpointMs: timing.checkpointMs,
     settleMs: timing.settleMs,
+    startsSubscribed: ctx.config.session === 'persistent',
     log: ctx.log.child({ component: 'sensor-group' }),
   })
   ctx.reportGroup(() => group.metrics())
