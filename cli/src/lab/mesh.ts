@@ -206,7 +206,20 @@ export async function createLabMesh(options: LabMeshOptions = {}): Promise<LabMe
       }
       const child = spawn(
         process.execPath,
-        [main, service, '--broker', broker.url, '--instance', instance, ...configArgs, ...args],
+        // Each instance is a configuration of its own, compared side by side: a group of its own too,
+        // so instances of one service do not share the sensors (docs/scale-out.md).
+        [
+          main,
+          service,
+          '--broker',
+          broker.url,
+          '--instance',
+          instance,
+          '--group',
+          instance,
+          ...configArgs,
+          ...args,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       )
       const logs: string[] = []

@@ -55,5 +55,4 @@ export type { AnomalySpec, InjectedAnomaly, SimDeviceSpec, Simulator } from './s
 export { createTokenBucket } from './rate/token-bucket.js'
 export type { TokenBucket } from './rate/token-bucket.js'
 export { backoffDelay, parseRetryAfter } from './rate/backoff.js'
-export { assignKeys, hash53, ownerOf } from './assign/rendezvous.js'
-export type { RendezvousMember } from './assign/rendezvous.js'
+export { hash53, ownerOf } from './assign/rendezvous.js'

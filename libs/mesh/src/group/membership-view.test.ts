@@ -18,10 +18,16 @@ const rec = (instance: string, online = true, epoch = T0, weight = 1): MemberRec
 const ids = (v: ReturnType<typeof view>) => v.applied.members.map((m) => m.instance)
 
 describe('membership view', () => {
+  it('applies the first list of an instance that sees no other member after 100 ms', () => {
+    const v = view()
+    expect(v.poll(T0 + 50)).toBeUndefined()
+    expect(v.poll(T0 + 120)?.members.map((m) => m.instance)).toEqual(['w1'])
+  })
+
   it('applies the first list one settling time after start, with the members already running', () => {
     const v = view()
     v.observe(rec('w2'), T0 + 10)
-    expect(v.poll(T0 + 100)).toBeUndefined()
+    expect(v.poll(T0 + 200)).toBeUndefined()
     expect(v.poll(T0 + 520)?.generation).toBe(1)
     expect(ids(v)).toEqual(['w1', 'w2'])
   })

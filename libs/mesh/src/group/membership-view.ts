@@ -7,7 +7,8 @@
  * - **Epochs.** A record older than one already seen for the same instance is stale (a retained message
  *   of an earlier incarnation, or a will that fired after the instance came back) and is ignored.
  * - **Settling (debounce).** A change is applied once the wanted list has stayed the same for
- *   `settleMs`, so instances started together cause one rebalance, not one each.
+ *   `settleMs`, so instances started together cause one rebalance, not one each. The first list of an
+ *   instance that sees no other member is applied after 100 ms: a lone instance starts at once.
  * - **Frozen while disconnected.** A broker outage says nothing about the members; nothing changes
  *   while this member is cut off.
  * - **Grace after a reconnect.** A broker that restarted has lost its retained statuses; members
@@ -16,6 +17,12 @@
  * An explicit `offline` (a graceful stop, or the will of a crash) takes the member out after `settleMs`.
  * The generation counts the lists applied.
  */
+
+/**
+ * How long an instance that sees no other member waits before its first list: the retained statuses of
+ * the members running come right after its subscription, well within this.
+ */
+const FIRST_ALONE_MS = 100
 
 /** A member as the assignment needs it. */
 export interface GroupMember {
@@ -140,8 +147,11 @@ export function createMembershipView(options: MembershipViewOptions): Membership
     poll(now) {
       if (!connected) return undefined
       refresh(now)
-      // At start, wait one settling time for the retained records of the members already running.
-      if (now - options.now < settleMs || now - wantedSince < settleMs) return undefined
+      // At start, wait one settling time for the retained records of the members already running; an
+      // instance that sees no other member (they come right after its subscription) waits less.
+      const first = applied.generation === 0
+      const settle = first && wanted.length === 1 ? Math.min(settleMs, FIRST_ALONE_MS) : settleMs
+      if (now - options.now < settle || now - wantedSince < settle) return undefined
       if (applied.generation > 0 && sameList(wanted, applied.members)) return undefined
       applied = { members: wanted, generation: applied.generation + 1 }
       return applied
