@@ -258,7 +258,7 @@ for (const b of brokers) {
         mesh.instances.map((h) => [h.context.instance, h.metrics.collect().group!.owned]),
       )
       mesh.feed(100)
-      await sleep(2500)
+      await sleep(1200)
       await mesh.start('w4')
       await waitFor(() => settled(mesh, 4), 15_000, 'the 4th instance to take its share')
       const moved = mesh.instances.find((h) => h.context.instance === 'w4')!.metrics.collect()
@@ -270,9 +270,9 @@ for (const b of brokers) {
         if (id !== 'w4')
           expect(h.metrics.collect().group!.owned).toBeLessThanOrEqual(before.get(id)!)
       }
-      await sleep(2500)
+      await sleep(1200)
       const last = await mesh.stopFeed()
-      await sleep(1500)
+      await sleep(1000)
       expectSameAggregates(mesh, last)
       expect(mesh.groups().reduce((a, g) => a + g.handovers.received, 0)).toBeGreaterThan(0)
       expect(mesh.groups().reduce((a, g) => a + g.lost, 0)).toBe(0)
@@ -283,14 +283,14 @@ for (const b of brokers) {
       await Promise.all(['s1', 's2', 's3'].map((i) => mesh.start(i)))
       await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
       mesh.feed(100)
-      await sleep(2500)
+      await sleep(1200)
       const leaver = mesh.instances.find((h) => h.context.instance === 's2')!
       await leaver.stop()
       mesh.instances.splice(mesh.instances.indexOf(leaver), 1)
       await waitFor(() => settled(mesh, 2), 15_000, 'the 2 others to take its sensors')
-      await sleep(2500)
+      await sleep(1200)
       const last = await mesh.stopFeed()
-      await sleep(1500)
+      await sleep(1000)
       expectSameAggregates(mesh, last)
       const g = mesh.groups()
       expect(g.reduce((a, x) => a + x.handovers.received, 0)).toBeGreaterThan(0)
@@ -303,7 +303,7 @@ for (const b of brokers) {
       await Promise.all(['k1', 'k2', 'k3'].map((i) => mesh.start(i)))
       await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
       mesh.feed(100)
-      await sleep(2500)
+      await sleep(1200)
       const victim = mesh.instances.find((h) => h.context.instance === 'k1')!
       const killedAt = Date.now()
       await victim.kill()
@@ -312,9 +312,9 @@ for (const b of brokers) {
       const coveredAfterMs = Date.now() - killedAt
       // The will arrives when the socket closes; then one settling time (400 ms) and the subscriptions.
       expect(coveredAfterMs).toBeLessThan(3000)
-      await sleep(2500)
+      await sleep(1200)
       await mesh.stopFeed()
-      await sleep(1500)
+      await sleep(1000)
       const g = mesh.groups()
       expect(g.reduce((a, x) => a + x.handovers.fresh, 0)).toBeGreaterThan(0)
       // Every sensor has aggregates again after the crash: its windows restarted fresh.
@@ -336,7 +336,7 @@ for (const b of brokers) {
         await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
         const before = mesh.groups().map((g) => ({ generation: g.generation, owned: g.owned }))
         await broker.restart!()
-        await sleep(1500)
+        await sleep(1000)
         // The registry records were lost with the broker's memory: the bridge publishes them again on
         // reconnect; the feeder does it here.
         await mesh.connect()
