@@ -42,6 +42,14 @@ export {
   topicMatches,
 } from './topics.js'
 export { MessageIds } from './message-ids.js'
+export {
+  topicToSubject,
+  subjectToTopic,
+  dataStreams,
+  streamOf,
+  retainedBucket,
+} from './subjects.js'
+export type { DataStream } from './subjects.js'
 export { RawBatchSchema, RAW_BATCH_MAX_SAMPLES, toRawBatch } from './payloads/raw.js'
 export type { RawSample, RawBatch } from './payloads/raw.js'
 export type { WindowAggregate } from './payloads/window.js'

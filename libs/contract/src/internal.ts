@@ -4,6 +4,8 @@
  * nats.js's `internal_mod.ts` does. Not a package export: other packages import `@sluice/contract`.
  */
 export * from './index.js'
+export { subjectWithin } from './subjects.js'
+export type { DataStreamKind } from './subjects.js'
 export { ContractErrorCode, InvalidIdentifierError, InvalidPayloadError } from './errors.js'
 export type { PayloadIssue } from './errors.js'
 export { IDENTIFIER_PATTERN, SYS_SEGMENT, CTL_SEGMENT, allFilter } from './topics.js'

@@ -20,6 +20,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { HopPolicySchema } from '@sluice/contract'
 import { MeshConfigError, MeshConfigFileError, type ConfigIssue } from './errors.js'
+import { NatsConfigSchema } from './transport/nats/nats-config.js'
 
 /** QoS levels [MQTT-4.3]. */
 export const QosSchema = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])
@@ -75,9 +76,12 @@ export type HopConfig = Static<typeof HopConfigSchema>
 export const CommonConfigSchema = Type.Object({
   broker: Type.String({
     default: 'mqtt://127.0.0.1:1883',
-    pattern: '^(mqtts?|wss?|tcp|ssl)://',
-    description: 'Broker URL: mqtt://host:port, mqtts://, ws:// or wss://.',
+    pattern: '^(mqtts?|wss?|tcp|ssl|nats|tls)://',
+    description:
+      'Broker URL: mqtt://host:port, mqtts://, ws:// or wss://; or NATS with JetStream: ' +
+      'nats://host:4222 (several seeds comma-separated) or tls://host:4222.',
   }),
+  nats: NatsConfigSchema,
   username: Type.Optional(
     Type.String({ description: 'Broker user name (see sluice broker passwd).' }),
   ),

@@ -25,6 +25,8 @@ import { statusPayload, type StatusSubject } from './service-status.js'
 import { settlesBy, stopGracefully } from './service-stop.js'
 import { describeStartFailure, markConfigRefusal } from './start-failure.js'
 import { createMqttTransport } from './transport/mqtt.js'
+import { isNatsUrl } from './transport/nats/connection.js'
+import { createNatsTransport } from './transport/nats/nats.js'
 import type { Transport } from './transport/transport.js'
 
 /** What `create` returns: the service's own start and stop. */
@@ -115,27 +117,43 @@ export interface ServiceHandle<S extends TObject> {
   kill(): Promise<void>
 }
 
-/** The transport `startService` makes when it is given none: MQTT, with the `offline` status as will. */
+/** The transport `startService` makes when it is given none: MQTT or NATS by the broker URL, with the
+ * `offline` status as will. */
 function createServiceTransport(
   common: CommonConfig,
   subject: StatusSubject,
   statusTopic: string,
   log: Logger,
 ): Transport {
-  return createMqttTransport({
-    url: common.broker,
-    // `sluice-<service>-<instance>`: how our broker recognises a service on loopback and applies its ACL.
-    clientId: `sluice-${subject.name}-${subject.instance}`,
-    clean: common.session !== 'persistent',
-    will: {
-      topic: statusTopic,
-      payload: statusPayload('offline', subject, Date.now()),
-      qos: 1,
-      retain: true,
-    },
+  // `sluice-<service>-<instance>`: how our broker recognises a service on loopback and applies its ACL.
+  const clientId = `sluice-${subject.name}-${subject.instance}`
+  const offline = statusPayload('offline', subject, Date.now())
+  const credentials = {
     ...(common.username !== undefined ? { username: common.username } : {}),
     ...(common.password !== undefined ? { password: common.password } : {}),
-    log: log.child({ component: 'transport' }),
+  }
+  const transportLog = log.child({ component: 'transport' })
+  if (isNatsUrl(common.broker)) {
+    const { stream, ...nats } = common.nats
+    return createNatsTransport({
+      url: common.broker,
+      clientId,
+      prefix: common.prefix,
+      clean: common.session !== 'persistent',
+      will: { topic: statusTopic, payload: offline },
+      streams: stream,
+      ...nats,
+      ...credentials,
+      log: transportLog,
+    })
+  }
+  return createMqttTransport({
+    url: common.broker,
+    clientId,
+    clean: common.session !== 'persistent',
+    will: { topic: statusTopic, payload: offline, qos: 1, retain: true },
+    ...credentials,
+    log: transportLog,
   })
 }
 

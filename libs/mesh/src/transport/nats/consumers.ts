@@ -1,0 +1,154 @@
+/**
+ * @module transport/nats/consumers
+ * Inbound data on JetStream: one pull consumer per subscribed filter, with explicit acks.
+ *
+ * - **Flow control** is the transport contract's: the next message is handed over only once the last one
+ *   was settled (`ack`) or let go (`readOn`), so a hop that withholds its acknowledgement under `block`
+ *   stops its own consumer; the server stops delivering at `max_ack_pending` unacknowledged messages.
+ * - **Acknowledgements** go out when the hop says so (at once, or after handling in `handled` mode), so a
+ *   crash redelivers what was not handled (at least once). `leave` acknowledges nothing: the message comes
+ *   again after `ack_wait`.
+ * - **Sessions**: a persistent session (`clean: false`) has durable consumers named after the client and
+ *   the filter, so a restarted service resumes where it stopped; a clean one has ephemeral consumers that
+ *   start at new messages, as an MQTT clean session does.
+ */
+import { createHash } from 'node:crypto'
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream'
+import { nanos } from '@nats-io/transport-node'
+import type { AckOutcome, MessageHandler } from '../transport.js'
+
+/** Options of {@link createConsumerSet}. */
+export interface ConsumerSetOptions {
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+  readonly clientId: string
+  /** Durable consumers (a persistent session) or ephemeral ones. */
+  readonly durable: boolean
+  readonly maxAckPending: number
+  /** How long an unacknowledged message waits before it is delivered again (ms). */
+  readonly ackWaitMs: number
+  readonly handler: () => MessageHandler
+  readonly toTopic: (subject: string) => string
+  readonly onError: (err: unknown) => void
+}
+
+/** The JetStream consumers of one transport, by filter subject. */
+export interface ConsumerSet {
+  add(stream: string, subject: string): Promise<void>
+  remove(subject: string): Promise<void>
+  has(subject: string): boolean
+  /** Stops reading; `forget` also deletes the consumers (a clean session ending). */
+  close(forget: boolean): Promise<void>
+}
+
+interface Running {
+  readonly stream: string
+  readonly name: string
+  readonly messages: ConsumerMessages
+}
+
+/** The durable name of `clientId`'s consumer of `subject`: readable, and unique by a hash. */
+export function durableName(clientId: string, subject: string): string {
+  const hash = createHash('sha256').update(subject).digest('hex').slice(0, 12)
+  return `${clientId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64)}_${hash}`
+}
+
+/** Creates the consumer set of one connection. */
+export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
+  const running = new Map<string, Running>()
+
+  /** Hands `m` to the handler; resolves once it was settled or let go. */
+  function deliver(m: JsMsg): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let acked = false
+      const ack = (outcome: AckOutcome = 'taken'): void => {
+        if (acked) return
+        acked = true
+        if (outcome === 'taken') m.ack()
+        resolve()
+      }
+      const message = {
+        topic: o.toTopic(m.subject),
+        payload: m.data,
+        qos: 1 as const,
+        retain: false,
+      }
+      try {
+        o.handler()(message, ack, resolve)
+      } catch (err) {
+        o.onError(err)
+        resolve()
+      }
+    })
+  }
+
+  async function ensure(stream: string, subject: string): Promise<string> {
+    const config = {
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      filter_subject: subject,
+      max_ack_pending: o.maxAckPending,
+      ack_wait: nanos(o.ackWaitMs),
+    }
+    if (!o.durable) {
+      // Gone a while after the client stops reading: a clean session's subscription does not outlive it.
+      const info = await o.jsm.consumers.add(stream, {
+        ...config,
+        inactive_threshold: nanos(300_000),
+      })
+      return info.name
+    }
+    const name = durableName(o.clientId, subject)
+    try {
+      await o.jsm.consumers.info(stream, name)
+      return name
+    } catch {
+      await o.jsm.consumers.add(stream, { ...config, durable_name: name })
+      return name
+    }
+  }
+
+  async function pump(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const m of messages) await deliver(m)
+    } catch (err) {
+      o.onError(err)
+    }
+  }
+
+  return {
+    async add(stream, subject) {
+      if (running.has(subject)) return
+      const name = await ensure(stream, subject)
+      const consumer = await o.js.consumers.get(stream, name)
+      const messages = await consumer.consume({ max_messages: Math.min(o.maxAckPending, 256) })
+      running.set(subject, { stream, name, messages })
+      void pump(messages)
+    },
+    async remove(subject) {
+      const r = running.get(subject)
+      if (r === undefined) return
+      running.delete(subject)
+      r.messages.stop()
+      await o.jsm.consumers.delete(r.stream, r.name).catch(() => false)
+    },
+    has: (subject) => running.has(subject),
+    async close(forget) {
+      const all = [...running.values()]
+      running.clear()
+      for (const r of all) r.messages.stop()
+      if (forget) {
+        await Promise.all(
+          all.map((r) => o.jsm.consumers.delete(r.stream, r.name).catch(() => false)),
+        )
+      }
+    },
+  }
+}

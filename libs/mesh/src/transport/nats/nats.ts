@@ -1,0 +1,279 @@
+/**
+ * @module transport/nats/nats
+ * The NATS transport (issue 14): the `Transport` seam on nats.js 3 with JetStream, so every service runs
+ * on `--broker nats://host:4222` unchanged. What each MQTT notion becomes:
+ *
+ * | MQTT                           | NATS                                                                   |
+ * | ------------------------------ | ---------------------------------------------------------------------- |
+ * | topic, filter                  | subject (`libs/contract/src/subjects.ts`)                              |
+ * | QoS ≥ 1 data subscription      | a JetStream pull consumer per filter, explicit acks (`consumers.ts`)   |
+ * | persistent session             | durable consumers named after the client id                            |
+ * | QoS ≥ 1 data publish, PUBACK   | a JetStream publish with a message id, the stream's ack (`publisher.ts`) |
+ * | anything else                  | core NATS                                                              |
+ * | retained message, last will    | a key-value bucket; wills as leases (`retained.ts`)                    |
+ */
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { Kvm } from '@nats-io/kv'
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node'
+import {
+  dataStreams,
+  retainedBucket,
+  streamOf,
+  subjectToTopic,
+  topicToSubject,
+} from '@sluice/contract'
+import { MeshConnectError } from '../../errors.js'
+import { silentLogger, type MeshLogger } from '../../logger.js'
+import type {
+  MessageHandler,
+  PublishOptions,
+  Qos,
+  Transport,
+  TransportEvent,
+} from '../transport.js'
+import { natsConnectionOptions, type NatsAuth } from './connection.js'
+import { createConsumerSet, type ConsumerSet } from './consumers.js'
+import { createNatsPublisher, type NatsPublisher } from './publisher.js'
+import { createWillLease, type WillLease } from './will.js'
+import { createRetainedStore, type RetainedStore } from './retained.js'
+import { DEFAULT_STREAM_LIMITS, ensureStreams, type StreamLimits } from './streams.js'
+
+/** Options of {@link createNatsTransport}. */
+export interface NatsTransportOptions extends NatsAuth {
+  /** One or several seeds: `nats://127.0.0.1:4222`, `nats://a:4222,nats://b:4222`, `tls://…`. */
+  readonly url: string
+  readonly clientId: string
+  /** The topic prefix, which names the mesh's streams and bucket. */
+  readonly prefix: string
+  /** `false` for durable consumers (a restarted service resumes where it stopped). Default true. */
+  readonly clean?: boolean
+  /** The last will: delivered by every watcher when this client's lease runs out. */
+  readonly will?: { readonly topic: string; readonly payload: string }
+  /** How long a will waits after the last sign of life (ms). Default 5000. */
+  readonly leaseMs?: number
+  /** Unacknowledged messages per consumer before the server stops delivering. Default 1024. */
+  readonly maxAckPending?: number
+  readonly streams?: Partial<StreamLimits>
+  readonly log?: MeshLogger
+}
+
+interface Live {
+  readonly nc: NatsConnection
+  readonly consumers: ConsumerSet
+  readonly publisher: NatsPublisher
+  readonly retained: RetainedStore
+  readonly timers: NodeJS.Timeout[]
+}
+
+/** Connects and sets up streams, the retained bucket and the consumer set. */
+async function open(
+  o: NatsTransportOptions,
+  handler: () => MessageHandler,
+  deliver: (topic: string, payload: Uint8Array) => void,
+  closing: () => boolean,
+  log: MeshLogger,
+): Promise<Live> {
+  let nc: NatsConnection
+  try {
+    nc = await connect(natsConnectionOptions(o.url, o, o.clientId))
+  } catch (err) {
+    throw new MeshConnectError(
+      `Cannot connect to the NATS server at ${o.url}: ${(err as Error).message}. Check --broker, and that nats-server runs (with JetStream: -js) and accepts this client's credentials.`,
+      { cause: err },
+    )
+  }
+  const streams = dataStreams(o.prefix)
+  const onError = (err: unknown): void => log.warn({ err }, 'nats error')
+  try {
+    const jsm = await jetstreamManager(nc)
+    await ensureStreams(jsm, streams, { ...DEFAULT_STREAM_LIMITS, ...o.streams })
+    const js = jetstream(nc)
+    const replicas = o.streams?.replicas ?? 1
+    const kv = await new Kvm(js).create(retainedBucket(o.prefix), { history: 1, replicas })
+    const retained = createRetainedStore({ kv, toTopic: subjectToTopic, deliver, onError })
+    await retained.start()
+    const consumers = createConsumerSet({
+      js,
+      jsm,
+      clientId: o.clientId,
+      durable: o.clean === false,
+      maxAckPending: o.maxAckPending ?? 1024,
+      ackWaitMs: 30_000,
+      handler,
+      toTopic: subjectToTopic,
+      onError,
+    })
+    const inStream = (subject: string): boolean => streamOf(streams, subject) !== undefined
+    const publisher = createNatsPublisher({ nc, js, inStream, closing })
+    return { nc, consumers, publisher, retained, timers: [] }
+  } catch (err) {
+    await nc.close()
+    throw new MeshConnectError(
+      `The NATS server at ${o.url} has no usable JetStream: ${(err as Error).message}. Start nats-server with JetStream (-js, or a jetstream block in its config).`,
+      { cause: err },
+    )
+  }
+}
+
+/**
+ * Stops `l`: a graceful stop waits (bounded) for unacknowledged publishes and cancels the will; a clean
+ * session's consumers are deleted on a graceful stop.
+ */
+async function shutdown(
+  l: Live,
+  will: WillLease,
+  options: { readonly graceful?: boolean; readonly timeoutMs?: number },
+  clean: boolean,
+): Promise<void> {
+  for (const t of l.timers) clearInterval(t)
+  const graceful = options.graceful ?? true
+  if (graceful) {
+    const deadline = Date.now() + (options.timeoutMs ?? 2000)
+    while (l.publisher.pending > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    await will.cancel().catch(() => undefined)
+  }
+  await l.consumers.close(graceful && clean)
+  l.retained.stop()
+}
+
+/**
+ * Creates a NATS transport (not yet connected).
+ *
+ * @example
+ * ```ts
+ * const t = createNatsTransport({ url: 'nats://127.0.0.1:4222', clientId: 'sluice-windowing-w1', prefix: 'sluice' })
+ * await t.connect()
+ * t.onMessage((msg, ack) => { console.log(msg.topic); ack() })
+ * await t.subscribe('sluice/+/+/raw', 1)
+ * ```
+ */
+export function createNatsTransport(o: NatsTransportOptions): Transport {
+  const log = o.log ?? silentLogger
+  const leaseMs = o.leaseMs ?? 5000
+  const listeners = new Set<(e: TransportEvent) => void>()
+  const coreSubs = new Map<string, Subscription>()
+  const streams = dataStreams(o.prefix)
+  let handler: MessageHandler = (_m, ack) => ack()
+  let live: Live | undefined
+  let connected = false
+  let closing = false
+  const will = createWillLease({
+    will: o.will,
+    leaseMs,
+    write: (subject, payload, meta) => need().retained.write(subject, payload, meta),
+  })
+
+  const emit = (e: TransportEvent): void => {
+    for (const l of listeners) l(e)
+  }
+  const deliver = (topic: string, payload: Uint8Array, retain = true): void =>
+    handler({ topic, payload, qos: 0, retain }, () => undefined)
+  const need = (): Live => {
+    if (live === undefined)
+      throw new MeshConnectError('The NATS transport is not connected: call connect() first.')
+    return live
+  }
+
+  async function watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        connected = false
+        emit({ type: 'disconnect' })
+      } else if (s.type === 'reconnect') {
+        connected = true
+        emit({ type: 'connect' })
+        will.renew().catch(() => undefined)
+      } else if (s.type === 'error') {
+        emit({ type: 'error', error: s.error })
+      }
+    }
+  }
+
+  function subscribeCore(subject: string): void {
+    if (coreSubs.has(subject)) return
+    const sub = need().nc.subscribe(subject, {
+      callback: (err, m) => {
+        if (err === null) deliver(subjectToTopic(m.subject), m.data, false)
+      },
+    })
+    coreSubs.set(subject, sub)
+  }
+
+  async function subscribeOne(filter: string, qos: Qos): Promise<void> {
+    const subject = topicToSubject(filter)
+    const stream = qos >= 1 ? streamOf(streams, subject) : undefined
+    if (stream !== undefined) await need().consumers.add(stream.name, subject)
+    else subscribeCore(subject)
+    need().retained.replay(filter)
+  }
+
+  return {
+    clientId: o.clientId,
+    get connected() {
+      return connected
+    },
+    async connect() {
+      live = await open(
+        o,
+        () => handler,
+        deliver,
+        () => closing,
+        log,
+      )
+      connected = true
+      const l = live
+      void watchStatus(l.nc)
+      l.timers.push(setInterval(() => l.retained.expire(), 500).unref())
+      l.timers.push(
+        setInterval(() => void will.renew().catch(() => undefined), leaseMs / 3).unref(),
+      )
+      emit({ type: 'connect' })
+    },
+    async subscribe(filter, qos) {
+      const filters = typeof filter === 'string' ? [filter] : [...filter]
+      if (filters.length === 0) return
+      await need().retained.sync()
+      // Consumers are created a few at a time: each is a request to the server.
+      for (let i = 0; i < filters.length; i += 16) {
+        await Promise.all(filters.slice(i, i + 16).map((f) => subscribeOne(f, qos)))
+      }
+    },
+    async unsubscribe(filter) {
+      const filters = typeof filter === 'string' ? [filter] : [...filter]
+      for (const f of filters) {
+        const subject = topicToSubject(f)
+        coreSubs.get(subject)?.unsubscribe()
+        coreSubs.delete(subject)
+        await need().consumers.remove(subject)
+      }
+    },
+    async publish(topic, payload, opts: PublishOptions) {
+      const l = need()
+      const subject = topicToSubject(topic)
+      const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload
+      if (opts.retain === true) {
+        l.nc.publish(subject, bytes)
+        await l.retained.write(subject, bytes, will.metaFor(topic, bytes))
+        return
+      }
+      await l.publisher.publish(subject, bytes, opts.qos)
+    },
+    onMessage(h) {
+      handler = h
+    },
+    onEvent(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async close(closeOptions = {}) {
+      const l = live
+      if (l === undefined || closing) return
+      closing = true
+      await shutdown(l, will, closeOptions, o.clean !== false)
+      connected = false
+      await l.nc.close().catch(() => undefined)
+      emit({ type: 'disconnect' })
+    },
+  }
+}
