@@ -7,6 +7,36 @@
  * transport (STYLE.md).
  */
 import { KNOWN_PROGRAMS, requireProgram, startAedes, startMosquitto } from '@sluice/testkit'
+import mqtt from 'mqtt'
+import { createNatsTransport } from '../src/internal.js'
+import { startNatsServer } from './nats-temp.js'
+
+/** What a suite does with a broker besides running services on it: publish, watch, and end. */
+export interface TestClient {
+  publishAsync(
+    topic: string,
+    payload: string,
+    options: { readonly qos: 0 | 1; readonly retain?: boolean },
+  ): Promise<void>
+  subscribeAsync(filter: string, options: { readonly qos: 0 | 1 }): Promise<void>
+  onMessage(listener: (topic: string, payload: string, retain: boolean) => void): void
+  endAsync(): Promise<void>
+}
+
+/** A plain MQTT client as a {@link TestClient}. */
+async function mqttClient(url: string): Promise<TestClient> {
+  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0 })
+  return {
+    publishAsync: async (topic, payload, options) => {
+      await c.publishAsync(topic, payload, { qos: options.qos, retain: options.retain ?? false })
+    },
+    subscribeAsync: async (filter, options) => {
+      await c.subscribeAsync(filter, options)
+    },
+    onMessage: (l) => c.on('message', (t, p, packet) => l(t, p.toString(), packet.retain)),
+    endAsync: () => c.endAsync(true),
+  }
+}
 
 /** A running broker. */
 export interface TestBroker {
@@ -14,6 +44,10 @@ export interface TestBroker {
   readonly url: string
   /** The broker's process id, when it runs as its own process (to freeze it with SIGSTOP). */
   readonly pid?: number
+  /** Overrides every service on this broker needs (e.g. a short lease on NATS). */
+  readonly overrides?: Record<string, unknown>
+  /** A client of this broker, for topics under `prefix`. */
+  client(prefix: string): Promise<TestClient>
   close(): Promise<void>
 }
 
@@ -30,7 +64,12 @@ export const aedesKind: BrokerKind = {
   unavailable: undefined,
   async start() {
     const aedes = await startAedes()
-    return { name: 'aedes', url: aedes.url, close: () => aedes.stop() }
+    return {
+      name: 'aedes',
+      url: aedes.url,
+      client: () => mqttClient(aedes.url),
+      close: () => aedes.stop(),
+    }
   },
 }
 
@@ -52,12 +91,52 @@ export const mosquittoKind: BrokerKind = {
       name: 'mosquitto',
       url: m.url,
       ...(m.pid === undefined ? {} : { pid: m.pid }),
+      client: () => mqttClient(m.url),
       close: () => m.stop(),
     }
   },
 }
 
-/** The brokers to run a suite on. */
-export function brokerKinds(): BrokerKind[] {
-  return [aedesKind, mosquittoKind]
+const natsServer = requireProgram('nats-server', KNOWN_PROGRAMS['nats-server']?.candidates, {
+  log: null,
+})
+
+/** A client of a NATS server through our own transport (its view of retained messages and wills). */
+async function natsClient(url: string, prefix: string): Promise<TestClient> {
+  const t = createNatsTransport({ url, prefix, clientId: `test-${process.pid}-${Math.random()}` })
+  await t.connect()
+  const listeners: ((topic: string, payload: string, retain: boolean) => void)[] = []
+  t.onMessage((m, ack) => {
+    for (const l of listeners) l(m.topic, Buffer.from(m.payload).toString(), m.retain)
+    ack()
+  })
+  return {
+    publishAsync: (topic, payload, options) =>
+      t.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }),
+    subscribeAsync: (filter, options) => t.subscribe(filter, options.qos),
+    onMessage: (l) => listeners.push(l),
+    endAsync: () => t.close(),
+  }
+}
+
+/** NATS with JetStream, through the NATS transport (`--broker nats://…`); wills after a 1 s lease. */
+export const natsKind: BrokerKind = {
+  name: 'nats',
+  unavailable: natsServer.available ? undefined : natsServer.skip,
+  async start() {
+    const n = await startNatsServer()
+    return {
+      name: 'nats',
+      url: n.url,
+      pid: n.pid,
+      overrides: { nats: { leaseMs: 1000 } },
+      client: (prefix) => natsClient(n.url, prefix),
+      close: () => n.stop(),
+    }
+  },
+}
+
+/** The brokers to run a suite on; `nats` adds NATS JetStream to the MQTT brokers. */
+export function brokerKinds(options: { readonly nats?: boolean } = {}): BrokerKind[] {
+  return options.nats === true ? [aedesKind, mosquittoKind, natsKind] : [aedesKind, mosquittoKind]
 }

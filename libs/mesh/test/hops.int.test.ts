@@ -8,7 +8,6 @@ import {
   metricsTopic,
 } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
-import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   startService,
@@ -16,7 +15,7 @@ import {
   type OutboundHop,
   type ServiceHandle,
 } from '../src/internal.js'
-import { brokerKinds, type TestBroker } from './brokers.js'
+import { brokerKinds, type TestBroker, type TestClient } from './brokers.js'
 
 const schema = Type.Object({})
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -34,12 +33,8 @@ function sample(seq: number): Sample {
   return { seq, t, value: seq, ingest: t }
 }
 
-async function client(url: string): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { reconnectPeriod: 0 })
-}
-
 /** Publishes `n` raw samples of one sensor (single-sample payloads), `parallel` in flight. */
-async function publishSamples(c: MqttClient, topic: string, n: number, qos: 0 | 1): Promise<void> {
+async function publishSamples(c: TestClient, topic: string, n: number, qos: 0 | 1): Promise<void> {
   const pending: Promise<unknown>[] = []
   for (let seq = 1; seq <= n; seq++) {
     pending.push(c.publishAsync(topic, JSON.stringify(sample(seq)), { qos }))
@@ -48,11 +43,11 @@ async function publishSamples(c: MqttClient, topic: string, n: number, qos: 0 | 
   await Promise.all(pending)
 }
 
-for (const kind of brokerKinds()) {
+for (const kind of brokerKinds({ nats: true })) {
   describe.skipIf(kind.unavailable !== undefined)(`mesh on ${kind.name}`, () => {
     let broker: TestBroker
     const services: ServiceHandle<typeof schema>[] = []
-    const clients: MqttClient[] = []
+    const clients: TestClient[] = []
     let n = 0
 
     beforeAll(async () => {
@@ -60,7 +55,7 @@ for (const kind of brokerKinds()) {
     })
     afterEach(async () => {
       for (const s of services.splice(0)) await s.stop().catch(() => undefined)
-      for (const c of clients.splice(0)) await c.endAsync(true)
+      for (const c of clients.splice(0)) await c.endAsync()
     })
     afterAll(async () => {
       await broker.close()
@@ -90,6 +85,7 @@ for (const kind of brokerKinds()) {
             prefix: `t${n}`,
             metricsIntervalMs: 100,
             logLevel: 'silent',
+            ...broker.overrides,
             ...overrides,
           },
         },
@@ -100,13 +96,11 @@ for (const kind of brokerKinds()) {
 
     async function watcher(
       filter: string,
-    ): Promise<{ c: MqttClient; got: { topic: string; payload: string; retain: boolean }[] }> {
-      const c = await client(broker.url)
+    ): Promise<{ c: TestClient; got: { topic: string; payload: string; retain: boolean }[] }> {
+      const c = await broker.client(filter.split('/')[0]!)
       clients.push(c)
       const got: { topic: string; payload: string; retain: boolean }[] = []
-      c.on('message', (topic, payload, packet) =>
-        got.push({ topic, payload: payload.toString(), retain: packet.retain }),
-      )
+      c.onMessage((topic, payload, retain) => got.push({ topic, payload, retain }))
       await c.subscribeAsync(filter, { qos: 1 })
       return { c, got }
     }
@@ -163,7 +157,7 @@ for (const kind of brokerKinds()) {
           },
         })
       })
-      const pub = await client(broker.url)
+      const pub = await broker.client(svc.context.prefix)
       clients.push(pub)
       const N = 600
       await publishSamples(pub, rawTopic(svc.context.prefix, 'dev1', 'temp'), N, 1)
@@ -197,7 +191,7 @@ for (const kind of brokerKinds()) {
             },
           })
         })
-        const pub = await client(broker.url)
+        const pub = await broker.client(svc.context.prefix)
         clients.push(pub)
         const N = 500
         await publishSamples(pub, rawTopic(svc.context.prefix, 'dev1', 'temp'), N, 1)
@@ -233,7 +227,7 @@ for (const kind of brokerKinds()) {
           },
         })
       })
-      const pub = await client(broker.url)
+      const pub = await broker.client(svc.context.prefix)
       clients.push(pub)
       const topic = rawTopic(svc.context.prefix, 'dev1', 'temp')
       await pub.publishAsync(topic, 'not json', { qos: 1 })
@@ -287,7 +281,7 @@ for (const kind of brokerKinds()) {
       const first = await start(setup, { session: 'persistent' })
       const { prefix, instance } = first.context
       await first.stop()
-      const pub = await client(broker.url)
+      const pub = await broker.client(prefix)
       clients.push(pub)
       await publishSamples(pub, rawTopic(prefix, 'dev1', 'temp'), 50, 1)
       await start(setup, { session: 'persistent', instance, prefix })
@@ -312,7 +306,7 @@ for (const kind of brokerKinds()) {
       }
       const first = await start(setup, { session: 'persistent' })
       const { prefix, instance } = first.context
-      const pub = await client(broker.url)
+      const pub = await broker.client(prefix)
       clients.push(pub)
       const N = 300
       const publishing = (async () => {
@@ -353,7 +347,7 @@ for (const kind of brokerKinds()) {
         { session: 'persistent' },
       )
       const { prefix, instance } = first.context
-      const pub = await client(broker.url)
+      const pub = await broker.client(prefix)
       clients.push(pub)
       await publishSamples(pub, rawTopic(prefix, 'dev1', 'temp'), 10, 1)
       await waitFor(() => firstSeen.length >= 10, 10_000, 'first delivery')
@@ -396,7 +390,7 @@ for (const kind of brokerKinds()) {
           },
         })
       })
-      const pub = await client(broker.url)
+      const pub = await broker.client(svc.context.prefix)
       clients.push(pub)
       await publishSamples(pub, rawTopic(svc.context.prefix, 'dev1', 'temp'), 300, 1)
       await waitFor(() => hop.metrics().in === 300, 5000, 'arrivals')

@@ -7,7 +7,7 @@
  *   stops its own consumer; the server stops delivering at `max_ack_pending` unacknowledged messages.
  * - **Acknowledgements** go out when the hop says so (at once, or after handling in `handled` mode), so a
  *   crash redelivers what was not handled (at least once). `leave` acknowledges nothing: the message comes
- *   again after `ack_wait`.
+ *   again at once when the durable consumer is opened again (a restart), else after `ack_wait`.
  * - **Sessions**: a persistent session (`clean: false`) has durable consumers named after the client and
  *   the filter, so a restarted service resumes where it stopped; a clean one has ephemeral consumers that
  *   start at new messages, as an MQTT clean session does.
@@ -101,18 +101,27 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       // Gone a while after the client stops reading: a clean session's subscription does not outlive it.
       const info = await o.jsm.consumers.add(stream, {
         ...config,
-        inactive_threshold: nanos(300_000),
+        inactive_threshold: nanos(60_000),
       })
       return info.name
     }
     const name = durableName(o.clientId, subject)
-    try {
-      await o.jsm.consumers.info(stream, name)
-      return name
-    } catch {
-      await o.jsm.consumers.add(stream, { ...config, durable_name: name })
+    const existing = await o.jsm.consumers.info(stream, name).catch(() => undefined)
+    if (existing !== undefined && existing.num_ack_pending === 0) return name
+    if (existing !== undefined) {
+      // Messages delivered to the last run and never acknowledged (a crash): start again right after
+      // the last acknowledged one, at once, rather than after their acknowledgement wait.
+      await o.jsm.consumers.delete(stream, name)
+      await o.jsm.consumers.add(stream, {
+        ...config,
+        durable_name: name,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: existing.ack_floor.stream_seq + 1,
+      })
       return name
     }
+    await o.jsm.consumers.add(stream, { ...config, durable_name: name })
+    return name
   }
 
   async function pump(messages: ConsumerMessages): Promise<void> {

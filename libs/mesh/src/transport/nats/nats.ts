@@ -98,7 +98,7 @@ async function open(
       clientId: o.clientId,
       durable: o.clean === false,
       maxAckPending: o.maxAckPending ?? 1024,
-      ackWaitMs: 30_000,
+      ackWaitMs: 300_000,
       handler,
       toTopic: subjectToTopic,
       onError,
