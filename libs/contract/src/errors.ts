@@ -137,6 +137,8 @@ export const ContractErrorCode = {
   InvalidIdentifier: 'SLUICE_ERR_CONTRACT_INVALID_IDENTIFIER',
   /** A payload is not valid JSON, not UTF-8, or does not match its message schema. */
   InvalidPayload: 'SLUICE_ERR_CONTRACT_INVALID_PAYLOAD',
+  /** `natsServerConfig` was given options nats-server would refuse or misread. */
+  NatsConfig: 'SLUICE_ERR_CONTRACT_NATS_CONFIG',
 } as const
 
 /** One of the codes in {@link ContractErrorCode}. */
@@ -149,7 +151,10 @@ export type ContractErrorCode = (typeof ContractErrorCode)[keyof typeof Contract
  */
 export const InvalidIdentifierError = defineError(ContractErrorCode.InvalidIdentifier, {
   name: 'InvalidIdentifierError',
-  build: (field: string, value: unknown, message: string) => ({ message, fields: { field, value } }),
+  build: (field: string, value: unknown, message: string) => ({
+    message,
+    fields: { field, value },
+  }),
 })
 export type InvalidIdentifierError = InstanceType<typeof InvalidIdentifierError>
 
@@ -174,3 +179,25 @@ export const InvalidPayloadError = defineError(ContractErrorCode.InvalidPayload,
   }),
 })
 export type InvalidPayloadError = InstanceType<typeof InvalidPayloadError>
+
+/** One problem with an option of `natsServerConfig`: its path (`cluster.port`) and what is wrong. */
+export interface NatsConfigIssue {
+  readonly path: string
+  readonly message: string
+}
+
+/**
+ * `natsServerConfig` was given options nats-server would refuse or misread (a port out of range, an empty
+ * store dir, a server name with a space, …). Every problem is listed at once, in `issues` and the message.
+ */
+export const NatsServerConfigError = defineError(ContractErrorCode.NatsConfig, {
+  name: 'NatsServerConfigError',
+  exitCode: 2,
+  build: (issues: readonly NatsConfigIssue[]) => ({
+    message:
+      `Cannot write a nats-server config: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}. ` +
+      'Fix these options and start again.',
+    fields: { issues },
+  }),
+})
+export type NatsServerConfigError = InstanceType<typeof NatsServerConfigError>

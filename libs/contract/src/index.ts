@@ -2,7 +2,8 @@
  * @module @sluice/contract
  * The contract between Sluice services: topic builders and parsers, payload schemas (TypeBox, which are
  * JSON Schemas) with their static types, versioned message ids, the codec, the AsyncAPI document built
- * from them, and the base `SluiceError`. Browser-safe.
+ * from them, the base `SluiceError`, and the text of a nats-server config (`natsServerConfig`).
+ * Browser-safe.
  *
  * The public surface: only the names other packages (or this package's `main.ts`) import, checked by
  * `cli/test/surfaces.test.ts`. Internals live in their module files; this package's tests reach them
@@ -89,3 +90,5 @@ export {
 } from './line-protocol.js'
 export type { LineRejectReason, ChannelRange, DeviceInfo } from './line-protocol.js'
 export { epochMs } from './clock.js'
+export { natsServerConfig } from './nats-server-config.js'
+export type { NatsServerConfigOptions } from './nats-server-config.js'

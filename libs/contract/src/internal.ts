@@ -6,8 +6,13 @@
 export * from './index.js'
 export { subjectWithin } from './subjects.js'
 export type { DataStreamKind } from './subjects.js'
-export { ContractErrorCode, InvalidIdentifierError, InvalidPayloadError } from './errors.js'
-export type { PayloadIssue } from './errors.js'
+export {
+  ContractErrorCode,
+  InvalidIdentifierError,
+  InvalidPayloadError,
+  NatsServerConfigError,
+} from './errors.js'
+export type { PayloadIssue, NatsConfigIssue } from './errors.js'
 export { IDENTIFIER_PATTERN, SYS_SEGMENT, CTL_SEGMENT, allFilter } from './topics.js'
 export type { ParsedTopic, TopicKind, SensorRef } from './topics.js'
 export {
@@ -82,3 +87,9 @@ export type {
   RejectedLine,
   ParsedLine,
 } from './line-protocol.js'
+export {
+  quoteNatsString,
+  NATS_DEFAULT_MAX_MEMORY_STORE,
+  NATS_DEFAULT_MAX_FILE_STORE,
+} from './nats-server-config.js'
+export type { NatsUser } from './nats-server-config.js'

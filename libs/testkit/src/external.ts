@@ -1,6 +1,6 @@
 /**
  * @module external
- * Finding the outside programs interop tests need (mosquitto, influxd, socat, chromium, …). A test
+ * Finding the outside programs interop tests need (mosquitto, nats-server, influxd, socat, …). A test
  * skips with a clear message when one is missing, unless `SLUICE_REQUIRE_EXTERNAL=1` (CI), where a missing
  * program is a failure. Where a Docker engine is reachable, the program's image is the fallback.
  *
@@ -50,6 +50,11 @@ export const KNOWN_PROGRAMS: Readonly<
   },
   mosquitto_pub: { candidates: ['/usr/bin/mosquitto_pub'], apt: 'mosquitto-clients' },
   mosquitto_sub: { candidates: ['/usr/bin/mosquitto_sub'], apt: 'mosquitto-clients' },
+  // No image: a cluster's nodes route to each other on loopback ports, which containers do not share.
+  'nats-server': {
+    candidates: ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'],
+    apt: 'nats-server',
+  },
   influxd: {
     candidates: ['/usr/bin/influxd', '/usr/local/bin/influxd'],
     apt: 'influxdb',

@@ -2,9 +2,10 @@
  * @module @sluice/testkit
  * Test helpers (dev dependency only, DESIGN.md §13): free ports, temporary directories, waiting,
  * collecting MQTT messages, finding outside programs (skip when missing, fail under
- * `SLUICE_REQUIRE_EXTERNAL=1`), a stock Aedes broker in-process, launchers for mosquitto, influxd and socat
- * pty pairs, a line-protocol device for a pty, the dashboard's page with a headless Chromium, a Prometheus
- * text parser, a private TLS CA, and two network namespaces joined by a veth pair.
+ * `SLUICE_REQUIRE_EXTERNAL=1`), a stock Aedes broker in-process, launchers for mosquitto, nats-server
+ * (one, or a JetStream cluster), influxd and socat pty pairs, a line-protocol device for a pty, the
+ * dashboard's page with a headless Chromium, a Prometheus text parser, a private TLS CA, and two network
+ * namespaces joined by a veth pair.
  * The embedded Sluice broker is started with `startBroker({ port: 0 })` from `@sluice/broker` directly:
  * testkit does not depend on it, which would close a build cycle (broker → mesh → testkit).
  *
@@ -26,6 +27,8 @@ export { startAedes } from './aedes.js'
 export type { RunningAedes } from './aedes.js'
 export { startMosquitto } from './mosquitto.js'
 export type { RunningMosquitto } from './mosquitto.js'
+export { startNatsServer, startNatsCluster } from './nats.js'
+export type { RunningNatsServer, RunningNatsCluster } from './nats.js'
 export { buildDashboardPage, launchChromium } from './dashboard-page.js'
 export type { BrowserContext, Page } from './dashboard-page.js'
 export { parsePrometheusText } from './prometheus-text.js'
