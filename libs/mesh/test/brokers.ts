@@ -6,10 +6,15 @@
  * which makes its absence a failure. One suite runs on every broker, as MQTT.js runs one suite on every
  * transport (STYLE.md).
  */
-import { KNOWN_PROGRAMS, requireProgram, startAedes, startMosquitto } from '@sluice/testkit'
+import {
+  KNOWN_PROGRAMS,
+  requireProgram,
+  startAedes,
+  startMosquitto,
+  startNatsServer,
+} from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { createNatsTransport } from '../src/internal.js'
-import { startNatsServer } from './nats-temp.js'
 
 /** What a suite does with a broker besides running services on it: publish, watch, and end. */
 export interface TestClient {
@@ -101,9 +106,17 @@ const natsServer = requireProgram('nats-server', KNOWN_PROGRAMS['nats-server']?.
   log: null,
 })
 
+/** Each suite's prefix has its own streams: small ones, so a server's JetStream storage holds them all. */
+const SUITE_STREAM_BYTES = 4 * 1024 * 1024
+
 /** A client of a NATS server through our own transport (its view of retained messages and wills). */
 async function natsClient(url: string, prefix: string): Promise<TestClient> {
-  const t = createNatsTransport({ url, prefix, clientId: `test-${process.pid}-${Math.random()}` })
+  const t = createNatsTransport({
+    url,
+    prefix,
+    clientId: `test-${process.pid}-${Math.random()}`,
+    streams: { maxBytes: SUITE_STREAM_BYTES },
+  })
   await t.connect()
   const listeners: ((topic: string, payload: string, retain: boolean) => void)[] = []
   t.onMessage((m, ack) => {
@@ -124,12 +137,14 @@ export const natsKind: BrokerKind = {
   name: 'nats',
   unavailable: natsServer.available ? undefined : natsServer.skip,
   async start() {
-    const n = await startNatsServer()
+    const n = await startNatsServer({
+      ...(natsServer.path === undefined ? {} : { command: natsServer.path }),
+    })
     return {
       name: 'nats',
       url: n.url,
-      pid: n.pid,
-      overrides: { nats: { leaseMs: 1000 } },
+      ...(n.pid === undefined ? {} : { pid: n.pid }),
+      overrides: { nats: { leaseMs: 1000, stream: { maxBytes: SUITE_STREAM_BYTES } } },
       client: (prefix) => natsClient(n.url, prefix),
       close: () => n.stop(),
     }

@@ -44,7 +44,7 @@ export const NatsConfigSchema = Type.Object(
       {
         maxBytes: Type.Integer({
           minimum: 1024,
-          default: 256 * 1024 * 1024,
+          default: 64 * 1024 * 1024,
           description:
             'NATS: bytes each stream (raw, window, anomaly) may hold, when this service creates it.',
         }),

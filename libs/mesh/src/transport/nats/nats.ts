@@ -109,7 +109,7 @@ async function open(
   } catch (err) {
     await nc.close()
     throw new MeshConnectError(
-      `The NATS server at ${o.url} has no usable JetStream: ${(err as Error).message}. Start nats-server with JetStream (-js, or a jetstream block in its config).`,
+      `Cannot set up the mesh's JetStream streams on ${o.url}: ${(err as Error).message}. JetStream must be on (nats-server -js, or a jetstream block in its config); when storage is short, lower --nats.stream.maxBytes or raise the server's max_file_store.`,
       { cause: err },
     )
   }

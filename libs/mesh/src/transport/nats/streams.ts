@@ -29,9 +29,9 @@ export interface StreamLimits {
   readonly duplicateWindowMs: number
 }
 
-/** Default limits: 256 MiB or one hour per stream, drop-oldest, one replica. */
+/** Default limits: 64 MiB or one hour per stream, drop-oldest, one replica. */
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
-  maxBytes: 256 * 1024 * 1024,
+  maxBytes: 64 * 1024 * 1024,
   maxAgeMs: 3_600_000,
   discard: 'old',
   replicas: 1,
