@@ -103,7 +103,7 @@ describe.skipIf(!nats.available)('startNatsServer with a token', () => {
 })
 
 describe.skipIf(!nats.available)('startNatsCluster', () => {
-  it('forms a 3-node JetStream cluster with a meta leader, and stops leaving no process', async () => {
+  it('forms a 3-node JetStream cluster with a meta leader, takes a crashed node back, and stops leaving no process', async () => {
     const cluster = await startNatsCluster(3)
     const pids = cluster.nodes.map((n) => n.pid!)
     try {
@@ -118,6 +118,14 @@ describe.skipIf(!nats.available)('startNatsCluster', () => {
       }>('/jsz')
       expect(jsz.meta_cluster).toMatchObject({ name: 'sluice-test', cluster_size: 3 })
       expect(jsz.meta_cluster?.leader).toMatch(/^sluice-nats-[123]$/)
+
+      // A crashed node comes back on its ports and store, and rejoins.
+      const node = cluster.nodes[0]!
+      await node.kill()
+      expect(alive(pids[0]!)).toBe(false)
+      await node.restart()
+      pids.push(node.pid!)
+      expect((await node.monitor<{ num_routes: number }>('/routez')).num_routes).toBe(2)
     } finally {
       await cluster.stop()
     }
