@@ -4,7 +4,8 @@
  * broker first, then every service pointed at it, with the flags each needs, consumers before the
  * producers that feed them; and the order it stops them in, which
  * is the data flow's (bridge, then windowing and anomaly, then forwarder and dashboard, then the broker),
- * so that every stage still has its consumers while it flushes. Pure (flags in, child specs out), so the plan is tested without starting anything, and
+ * so that every stage still has its consumers while it flushes. With `--nats` the embedded broker is left
+ * out: nats-server is planned apart (`up/nats-server.ts`) and every service gets `--broker nats://…`. Pure (flags in, child specs out), so the plan is tested without starting anything, and
  * the compose file and systemd units can be checked against the same commands.
  */
 import { existsSync } from 'node:fs'
@@ -161,7 +162,8 @@ export const UP_USAGE = [
   '',
   'Runs the embedded broker and every service on this machine — in this one process by default, each',
   'service with its own MQTT client, hops and metrics — restarts any that crash, and shows a live table per',
-  'service and hop. Ctrl-C drains and stops everything.',
+  'service and hop. Ctrl-C drains and stops everything. With --nats, the installed nats-server (JetStream)',
+  "takes the embedded broker's place.",
   '',
   'Options are read from the YAML file, then SLUICE_* environment variables (SLUICE_WS_PORT), then flags.',
   '',
