@@ -12,6 +12,8 @@ export const CliErrorCode = {
   Usage: 'SLUICE_ERR_CLI_USAGE',
   /** `sluice up`'s broker exited, or did not open its port in time, so no service was started. */
   BrokerNotReady: 'SLUICE_ERR_CLI_BROKER_NOT_READY',
+  /** `sluice up --nats` found no nats-server to run. */
+  NatsServerMissing: 'SLUICE_ERR_CLI_NATS_SERVER_MISSING',
 } as const
 
 /** One of the codes in {@link CliErrorCode}. */
@@ -29,3 +31,9 @@ export const BrokerNotReadyError = defineError(CliErrorCode.BrokerNotReady, {
   name: 'BrokerNotReadyError',
 })
 export type BrokerNotReadyError = InstanceType<typeof BrokerNotReadyError>
+
+/** `sluice up --nats` found no nats-server binary; the message says where it looked and how to install it. */
+export const NatsServerMissingError = defineError(CliErrorCode.NatsServerMissing, {
+  name: 'NatsServerMissingError',
+})
+export type NatsServerMissingError = InstanceType<typeof NatsServerMissingError>

@@ -5,9 +5,11 @@
  * `--processes` — consumers first (each stage once the one before has subscribed), keeps them running,
  * and shows a live table of every hop from the metrics topics. Ctrl-C stops them in data-flow order (the
  * bridge, then windowing and anomaly, then the forwarder and dashboard, then the broker), each stage once
- * the one before has flushed and exited.
+ * the one before has flushed and exited. With `--nats`, the installed nats-server (JetStream and its MQTT
+ * listener, `up/nats-server.ts`) takes the broker's place: always as its own process, started first and
+ * stopped last; the services get `--broker nats://…`, and the live table reads through the MQTT listener.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
 import {
   decodeMetrics,
@@ -18,16 +20,16 @@ import {
 } from '@sluice/contract'
 import mqtt from 'mqtt'
 import { BrokerNotReadyError } from '../errors.js'
-import type { ChildSpec, Launcher } from '../up/child.js'
+import { launchProcess, type ChildSpec, type Launcher } from '../up/child.js'
 import { createInProcessLauncher } from '../up/in-process.js'
 import { formatLogLine, LogTail, saysStarted } from '../up/logs.js'
 import {
-  parseUpArgs,
-  planChildren,
-  UP_USAGE,
-  type PlannedChild,
-  type UpOptions,
-} from '../up/plan.js'
+  findNatsServer,
+  formatNatsLogLine,
+  planNatsServer,
+  type NatsServerPlan,
+} from '../up/nats-server.js'
+import { parseUpArgs, planChildren, UP_USAGE, type PlannedChild } from '../up/plan.js'
 import { inProcessStarters } from '../up/starters.js'
 import { Supervisor } from '../up/supervisor.js'
 import { renderTable, type InstanceView } from '../up/table.js'
@@ -45,16 +47,27 @@ function portOpen(host: string, port: number): Promise<boolean> {
   })
 }
 
-async function waitForBroker(o: UpOptions, brokerExited: () => string | undefined): Promise<void> {
-  const host = o.host === '0.0.0.0' ? '127.0.0.1' : o.host
+/**
+ * Waits until the broker listens on every one of `ports`. nats-server opens its MQTT listener only once
+ * JetStream runs, so with `--nats` waiting for both ports waits for JetStream too.
+ */
+async function waitForBroker(
+  host: string,
+  ports: readonly number[],
+  brokerExited: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + 15_000
+  const waiting = [...ports]
   while (Date.now() < deadline) {
     const failure = brokerExited()
     if (failure !== undefined) throw new BrokerNotReadyError(failure)
-    if (await portOpen(host, o.port)) return
+    while (waiting.length > 0 && (await portOpen(host, waiting[0]!))) waiting.shift()
+    if (waiting.length === 0) return
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new BrokerNotReadyError(`the broker did not open ${host}:${o.port} within 15 s`)
+  throw new BrokerNotReadyError(
+    `the broker did not open ${waiting.map((p) => `${host}:${p}`).join(' and ')} within 15 s`,
+  )
 }
 
 /**
@@ -83,7 +96,15 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     return 0
   }
   const o = parseUpArgs(argv, process.stdout.isTTY, process.env)
+  // Before anything is started or written: a missing nats-server is a clear error, not a crash loop.
+  const nats: NatsServerPlan | undefined = o.nats
+    ? planNatsServer(o, findNatsServer(o.natsServer, process.env))
+    : undefined
   mkdirSync(o.dataDir, { recursive: true })
+  if (nats !== undefined) {
+    mkdirSync(nats.storeDir, { recursive: true })
+    writeFileSync(nats.configFile, nats.config)
+  }
   const { specs, launch } = childrenOf(planChildren(o), o.processes)
   const tail = new LogTail(12)
   const print = (line: string): void => {
@@ -91,22 +112,25 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     else process.stdout.write(line + '\n')
   }
   // The broker runs apart: the services start once it listens, and it stops after all of them.
-  const brokerSpec = specs.find((s) => s.name === 'broker')!
-  const broker = new Supervisor([brokerSpec], launch)
+  // nats-server is a program, not a sluice subcommand: always its own process.
+  const brokerSpec = nats?.child ?? specs.find((s) => s.name === 'broker')!
+  const broker = new Supervisor([brokerSpec], nats === undefined ? launch : launchProcess)
   let brokerFailure: string | undefined
   // Only the last lines explain a failed start; the broker logs for as long as `sluice up` runs.
   const brokerOutput = new LogTail(3)
   broker.on('output', (name, line) => {
     brokerOutput.push(line)
-    print(formatLogLine(name, line))
+    print(nats === undefined ? formatLogLine(name, line) : formatNatsLogLine(line, name))
   })
   broker.on('exit', (_n, code) => {
     if (code !== 0)
       brokerFailure = brokerOutput.lines.join('\n') || `the broker exited with ${code}`
   })
   broker.start()
+  const brokerHost = nats !== undefined || o.host === '0.0.0.0' ? '127.0.0.1' : o.host
+  const brokerPorts = nats === undefined ? [o.port] : [o.natsPort, o.natsMqttPort]
   try {
-    await waitForBroker(o, () => brokerFailure)
+    await waitForBroker(brokerHost, brokerPorts, () => brokerFailure)
   } catch (err) {
     await broker.stop()
     const { message, code } = err as BrokerNotReadyError
@@ -141,7 +165,10 @@ export async function runUp(argv: readonly string[]): Promise<number> {
         )
     })
 
-  const url = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
+  // With --nats, the table reads through nats-server's MQTT listener, which sees the services' NATS
+  // publishes: an MQTT subscription to sluice/_sys/+/+/metrics gets subject sluice._sys.*.*.metrics.
+  const url = nats?.mqttUrl ?? `mqtt://${brokerHost}:${o.port}`
+  const brokerLabel = nats === undefined ? url : `${nats.url} (MQTT ${nats.mqttUrl})`
   const views = new Map<string, InstanceView>()
   const client = mqtt.connect(url, { clientId: `sluice-up-${process.pid}`, reconnectPeriod: 1000 })
   client.on('error', () => undefined) // reconnects by itself; the table shows stale rows meanwhile
@@ -165,11 +192,11 @@ export async function runUp(argv: readonly string[]): Promise<number> {
   const dashboardLine = o.dashboard
     ? `dashboard: http://127.0.0.1:${o.dashboardPort}/`
     : 'dashboard: off'
-  print(`sluice up: broker ${url}  ${dashboardLine}  (Ctrl-C to stop)`)
+  print(`sluice up: broker ${brokerLabel}  ${dashboardLine}  (Ctrl-C to stop)`)
   const timer = o.table
     ? setInterval(() => {
         const lines = [
-          `sluice up — broker ${url} — ${dashboardLine} — Ctrl-C to stop`,
+          `sluice up — broker ${brokerLabel} — ${dashboardLine} — Ctrl-C to stop`,
           '',
           ...renderTable([...views.values()], Date.now()),
           '',
@@ -186,6 +213,9 @@ export async function runUp(argv: readonly string[]): Promise<number> {
       'then the broker)…\n',
   )
   await Promise.all([services.stop(), starting])
+  // A clean MQTT disconnect before the broker stops: nats-server deletes the table's MQTT session from
+  // JetStream then, which fails (logged as an error) once JetStream is shutting down.
+  await Promise.race([client.endAsync(), new Promise((r) => setTimeout(r, 1000))])
   client.end(true)
   await broker.stop()
   return 0

@@ -4,7 +4,8 @@
  * broker first, then every service pointed at it, with the flags each needs, consumers before the
  * producers that feed them; and the order it stops them in, which
  * is the data flow's (bridge, then windowing and anomaly, then forwarder and dashboard, then the broker),
- * so that every stage still has its consumers while it flushes. Pure (flags in, child specs out), so the plan is tested without starting anything, and
+ * so that every stage still has its consumers while it flushes. With `--nats` the embedded broker is left
+ * out: nats-server is planned apart (`up/nats-server.ts`) and every service gets `--broker nats://…`. Pure (flags in, child specs out), so the plan is tested without starting anything, and
  * the compose file and systemd units can be checked against the same commands.
  */
 import { existsSync } from 'node:fs'
@@ -96,6 +97,33 @@ export const UpOptionsSchema = Type.Object({
       'run each service as its own process (as on separate machines) instead of all of them inside ' +
       'this process',
   }),
+  nats: Type.Boolean({
+    default: false,
+    description:
+      'run the installed nats-server (JetStream, store in <data-dir>/nats) instead of the embedded ' +
+      'broker; services connect with nats://, MQTT clients to --nats-mqtt-port (--port and --ws-port ' +
+      'are then unused)',
+  }),
+  'nats-port': Type.Integer({
+    minimum: 1,
+    maximum: 65_535,
+    default: 4222,
+    description: 'with --nats: nats-server client port on 127.0.0.1',
+  }),
+  'nats-mqtt-port': Type.Integer({
+    minimum: 1,
+    maximum: 65_535,
+    default: 1883,
+    description:
+      "with --nats: nats-server's MQTT 3.1.1 listener on 127.0.0.1, for devices and mosquitto_sub",
+  }),
+  'nats-server': Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'with --nats: the nats-server binary (default: on PATH, then /usr/sbin, /usr/local/bin)',
+    }),
+  ),
 })
 
 /** `sluice up`'s options, resolved. */
@@ -118,6 +146,14 @@ export interface UpOptions {
   readonly anomaly: number
   /** One process per service instead of all of them in this process. */
   readonly processes: boolean
+  /** NATS JetStream (the installed nats-server) instead of the embedded broker (issue 14). */
+  readonly nats: boolean
+  /** nats-server's client port, with `nats`. */
+  readonly natsPort: number
+  /** nats-server's MQTT listener port, with `nats`. */
+  readonly natsMqttPort: number
+  /** The nats-server binary, when given. */
+  readonly natsServer?: string
 }
 
 /** `sluice up --help`, generated from {@link UpOptionsSchema} as every service's help is. */
@@ -126,7 +162,8 @@ export const UP_USAGE = [
   '',
   'Runs the embedded broker and every service on this machine — in this one process by default, each',
   'service with its own MQTT client, hops and metrics — restarts any that crash, and shows a live table per',
-  'service and hop. Ctrl-C drains and stops everything.',
+  'service and hop. Ctrl-C drains and stops everything. With --nats, the installed nats-server (JetStream)',
+  "takes the embedded broker's place.",
   '',
   'Options are read from the YAML file, then SLUICE_* environment variables (SLUICE_WS_PORT), then flags.',
   '',
@@ -163,6 +200,28 @@ export function parseUpArgs(
       ),
     )
   }
+  const natsIssues = [
+    ...(v.nats && !['127.0.0.1', 'localhost'].includes(v.host)
+      ? [
+          {
+            path: '--host',
+            message:
+              `with --nats, nats-server listens on 127.0.0.1 only (got ${v.host}): sluice up sets up no ` +
+              'NATS credentials yet. Leave --host out, or run nats-server yourself and start each service ' +
+              'with --broker nats://…',
+          },
+        ]
+      : []),
+    ...(v.nats && v['nats-port'] === v['nats-mqtt-port']
+      ? [
+          {
+            path: '--nats-mqtt-port',
+            message: `must differ from --nats-port (both ${v['nats-port']})`,
+          },
+        ]
+      : []),
+  ]
+  if (natsIssues.length > 0) throw new MeshConfigError(natsIssues)
   return {
     host: v.host,
     port: v.port,
@@ -179,6 +238,10 @@ export function parseUpArgs(
     windowing: v.windowing,
     anomaly: v.anomaly,
     processes: v.processes,
+    nats: v.nats,
+    natsPort: v['nats-port'],
+    natsMqttPort: v['nats-mqtt-port'],
+    ...(v['nats-server'] === undefined ? {} : { natsServer: v['nats-server'] }),
   }
 }
 
@@ -236,7 +299,9 @@ function ownArgs(command: string, o: UpOptions): readonly string[] | undefined {
  * pointed at the broker (and at `<config-dir>/<name>.yaml` when present).
  */
 export function planChildren(o: UpOptions): PlannedChild[] {
-  const broker = `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
+  const broker = o.nats
+    ? `nats://127.0.0.1:${o.natsPort}`
+    : `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${o.port}`
   const connect = (name: string): string[] => {
     const file = o.configDir === undefined ? undefined : join(o.configDir, `${name}.yaml`)
     return [
@@ -248,6 +313,8 @@ export function planChildren(o: UpOptions): PlannedChild[] {
   const children: PlannedChild[] = []
   for (const [command, { up }] of Object.entries(commands)) {
     if (up === undefined) continue
+    // With --nats, nats-server is the broker: planned apart (up/nats-server.ts), always its own process.
+    if (o.nats && up.stage === 'broker') continue
     const own = ownArgs(command, o)
     if (own === undefined) continue
     const args = up.stage === 'broker' ? own : [...connect(up.name), ...own]

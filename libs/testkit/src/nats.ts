@@ -3,9 +3,9 @@
  * Starts real nats-server processes for the NATS engine's tests (DESIGN.md §12, issue 14): one server, or
  * a JetStream cluster of n nodes routed to each other on loopback. Each node gets free ports (client,
  * HTTP monitoring, route, and optionally its MQTT listener), a config file written by the contract's
- * `natsServerConfig`, and a JetStream store in a temporary directory. A node counts as ready only when
- * its `/healthz` answers 200, which nats-server 2.9 gives once JetStream is up and, in a cluster, once the
- * meta group has a leader; a cluster also waits until every node has a route to every other. Every
+ * `natsServerConfig`, and a JetStream store in a temporary directory. A node counts as ready only once
+ * JetStream runs (`/healthz?js-enabled-only=true`) and, in a cluster, the node knows the meta group's
+ * leader (`/jsz`); a cluster also waits until every node has a route to every other. Every
  * process is killed on `stop()` and when the test process exits; the store directories are removed.
  * Docs: https://docs.nats.io/running-a-nats-service/nats_admin/monitoring
  */
@@ -94,10 +94,19 @@ async function getJson<T>(url: string): Promise<T> {
   return JSON.parse(body) as T
 }
 
-/** True once `/healthz` answers 200: JetStream is up, and in a cluster the meta group has a leader. */
-async function healthy(monitorUrl: string): Promise<boolean> {
-  await getJson(`${monitorUrl}/healthz`)
-  return true
+/**
+ * True once JetStream runs here (`/healthz?js-enabled-only=true` answers 200) and, in a cluster, this node
+ * has a route to each of its `peers` (`/routez`) and knows the meta group's leader (`/jsz`). Not the
+ * full `/healthz`: on a node restarted in a cluster it stays 503 for as long as any consumer (an MQTT
+ * session's, say) has not caught up, which is what a failover test wants to watch, not wait out.
+ */
+async function healthy(monitorUrl: string, peers: number): Promise<boolean> {
+  await getJson(`${monitorUrl}/healthz?js-enabled-only=true`)
+  if (peers === 0) return true
+  const routez = await getJson<{ num_routes: number }>(`${monitorUrl}/routez`)
+  if (routez.num_routes < peers) return false
+  const jsz = await getJson<{ meta_cluster?: { leader?: string } }>(`${monitorUrl}/jsz`)
+  return (jsz.meta_cluster?.leader ?? '') !== ''
 }
 
 /** Starts one node in `store` (its own temp dir) with a config written there. */
@@ -146,10 +155,11 @@ async function startNode(
     })
     const running = proc
     try {
-      await waitFor(() => healthy(monitorUrl), {
+      const peers = cluster === undefined ? 0 : cluster.routes.length - 1
+      await waitFor(() => healthy(monitorUrl, peers), {
         timeout,
         interval: 50,
-        message: `nats-server ${name} to answer /healthz with 200 (JetStream ready)`,
+        message: `nats-server ${name} to run JetStream${peers === 0 ? '' : `, with ${peers} routes and a meta leader`}`,
       })
       if (ports.mqttPort !== undefined) {
         const mqttPort = ports.mqttPort
@@ -210,7 +220,7 @@ async function startNode(
 
 /**
  * Starts one nats-server with JetStream on free ports on 127.0.0.1 (and its MQTT listener with
- * `mqtt: true`); resolves once `/healthz` answers 200. Rejects with `StartFailedError` when nats-server
+ * `mqtt: true`); resolves once JetStream runs (and the MQTT listener accepts). Rejects with `StartFailedError` when nats-server
  * is not installed: check `findProgram('nats-server')` first to skip.
  *
  * @example
@@ -241,7 +251,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 /**
  * Starts `n` nats-server nodes with JetStream (`sluice-nats-1` … `-n`), each routed to every other on
  * loopback in one cluster, so streams can have up to n replicas; resolves once every node has n − 1 routes
- * and `/healthz` answers 200 everywhere (the JetStream meta group has a leader). Stops what it started if
+ * and knows the JetStream meta group's leader. Stops what it started if
  * any node fails.
  *
  * @example
@@ -281,26 +291,6 @@ export async function startNatsCluster(
   if (failed !== undefined) {
     await stop()
     throw failed.reason
-  }
-  try {
-    const timeout = options.timeout ?? 10_000
-    await waitFor(
-      async () => {
-        for (const node of nodes) {
-          const routez = await node.monitor<{ num_routes: number }>('/routez')
-          if (routez.num_routes < n - 1) return false
-        }
-        return true
-      },
-      {
-        timeout,
-        interval: 50,
-        message: `every node of the ${n}-node cluster to have ${n - 1} routes`,
-      },
-    )
-  } catch (err) {
-    await stop()
-    throw err
   }
   return { urls: nodes.map((node) => node.url), nodes, stop }
 }

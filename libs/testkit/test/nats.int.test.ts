@@ -24,6 +24,26 @@ function readInfo(host: string, port: number): Promise<Record<string, unknown>> 
   })
 }
 
+/** Publishes one core NATS message (CONNECT, PUB, then PING so the PONG says it was processed). */
+function natsPublish(port: number, subject: string, payload: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    let data = ''
+    socket.on('data', (chunk) => {
+      data += chunk.toString('utf8')
+      if (data.includes('PONG\r\n')) {
+        socket.destroy()
+        resolve()
+      }
+    })
+    socket.once('connect', () => {
+      const size = Buffer.byteLength(payload)
+      socket.write(`CONNECT {"verbose":false}\r\nPUB ${subject} ${size}\r\n${payload}\r\nPING\r\n`)
+    })
+    socket.on('error', reject)
+  })
+}
+
 /** True while a process with this id exists (signal 0 tests without signalling). */
 function alive(pid: number): boolean {
   try {
@@ -35,7 +55,7 @@ function alive(pid: number): boolean {
 }
 
 describe.skipIf(!nats.available)('startNatsServer', () => {
-  it('greets a raw TCP client with INFO, takes an MQTT connect, and restarts on its ports after a kill', async () => {
+  it('greets a raw TCP client with INFO, serves MQTT clients core NATS publishes, and restarts on its ports after a kill', async () => {
     const server = await startNatsServer({ mqtt: true })
     try {
       expect(server.url).toBe(`nats://127.0.0.1:${server.port}`)
@@ -49,6 +69,14 @@ describe.skipIf(!nats.available)('startNatsServer', () => {
         clientId: 'sluice-testkit',
       })
       expect(client.connected).toBe(true)
+      // What `sluice up --nats`'s live table relies on: an MQTT subscription sees core NATS publishes,
+      // subject sluice._sys.*.*.metrics as topic sluice/_sys/+/+/metrics.
+      await client.subscribeAsync('sluice/_sys/+/+/metrics', { qos: 0 })
+      const received = new Promise<string>((resolve) =>
+        client.once('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)),
+      )
+      await natsPublish(server.port, 'sluice._sys.windowing.windowing-1.metrics', '{"hops":{}}')
+      expect(await received).toBe('sluice/_sys/windowing/windowing-1/metrics {"hops":{}}')
       await client.endAsync()
 
       const firstPid = server.pid!
@@ -103,7 +131,7 @@ describe.skipIf(!nats.available)('startNatsServer with a token', () => {
 })
 
 describe.skipIf(!nats.available)('startNatsCluster', () => {
-  it('forms a 3-node JetStream cluster with a meta leader, and stops leaving no process', async () => {
+  it('forms a 3-node JetStream cluster with a meta leader, takes a crashed node back, and stops leaving no process', async () => {
     const cluster = await startNatsCluster(3)
     const pids = cluster.nodes.map((n) => n.pid!)
     try {
@@ -118,6 +146,14 @@ describe.skipIf(!nats.available)('startNatsCluster', () => {
       }>('/jsz')
       expect(jsz.meta_cluster).toMatchObject({ name: 'sluice-test', cluster_size: 3 })
       expect(jsz.meta_cluster?.leader).toMatch(/^sluice-nats-[123]$/)
+
+      // A crashed node comes back on its ports and store, and rejoins.
+      const node = cluster.nodes[0]!
+      await node.kill()
+      expect(alive(pids[0]!)).toBe(false)
+      await node.restart()
+      pids.push(node.pid!)
+      expect((await node.monitor<{ num_routes: number }>('/routez')).num_routes).toBe(2)
     } finally {
       await cluster.stop()
     }
