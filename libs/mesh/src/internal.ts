@@ -22,7 +22,6 @@ export {
   MeshUnconfirmedError,
 } from './errors.js'
 export { describeStartFailure } from './start-failure.js'
-export { createNatsTransport } from './transport/nats/nats.js'
 export type { NatsTransportOptions } from './transport/nats/nats.js'
 export type { StartFailure } from './start-failure.js'
 export type { LogFn } from './logger.js'

@@ -23,7 +23,6 @@ export { canConnect } from './process.js'
 export type { StartProcessOptions, ReadyWhen } from './process.js'
 export type { MosquittoOptions } from './mosquitto.js'
 // Public once another package's tests use it (the NATS transport's, issue 14): cli/test/surfaces.test.ts.
-export { startNatsCluster } from './nats.js'
 export type { NatsServerOptions, RunningNatsCluster } from './nats.js'
 export { CHROMIUM_ARGS } from './dashboard-page.js'
 export type { PrometheusSample } from './prometheus-text.js'

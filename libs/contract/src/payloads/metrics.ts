@@ -51,7 +51,8 @@ export type Dropped = Static<typeof DroppedSchema>
  * - hops: `shutdown` (still queued when the drain deadline passed), `left` (left at the broker for a
  *   persistent session), `unconfirmed` (handled, but its output was dropped further on), `failed` (the
  *   transport refused a publish), `handler-error` (the service's handler threw);
- * - intake: `future` (event time too far ahead of the receiving clock, see `maxAheadMs`);
+ * - intake: `future` (event time too far ahead of the receiving clock, see `maxAheadMs`), `duplicate`
+ *   (a message the engine delivered again after this client had acknowledged it: JetStream failover);
  * - decided by the service and told to its hop ({@link HandlerDropReason}): `max-sensors` (a sensor
  *   beyond the service's `maxSensors`), `late` (behind a time window's watermark);
  * - edges and sinks: `edge` (the serial bridge, at the device), `evicted`, `spool-failed` and
@@ -75,6 +76,7 @@ export type DropReason =
   | 'spool-corrupt'
   | 'join-incomplete'
   | 'handover'
+  | 'duplicate'
 
 /** The drop reasons a service decides itself, outside its hops, and reports through its inbound hop. */
 export type HandlerDropReason = Extract<DropReason, 'max-sensors' | 'late' | 'handover'>

@@ -17,6 +17,7 @@ export type InboundDropReason = Extract<
   | 'max-sensors'
   | 'late'
   | 'handover'
+  | 'duplicate'
 >
 
 /** The mutable counters of one inbound hop (cumulative). */
@@ -55,6 +56,7 @@ export function createInboundCounters(): InboundCounters {
       'max-sensors': 0,
       late: 0,
       handover: 0,
+      duplicate: 0,
     },
   }
 }

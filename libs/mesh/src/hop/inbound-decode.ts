@@ -167,6 +167,15 @@ export function createInboundDecoder<T>(
       }
       const items = itemsOf(message)
       if (items === undefined) return undefined
+      if (message.duplicate === true) {
+        // Handled once already: counted, not handled again.
+        for (const item of items) {
+          const weight = weightOf(item)
+          counters.dropped.duplicate += weight
+          counters.takenOutside += weight
+        }
+        return []
+      }
       const t = now()
       const entries: Entry<T>[] = []
       for (const item of items) {

@@ -15,6 +15,11 @@ export interface TransportMessage {
   readonly payload: Uint8Array
   readonly qos: Qos
   readonly retain: boolean
+  /**
+   * True when the engine delivers again a message this client already acknowledged (JetStream, after
+   * a server died before the acknowledgement was stored): the hop counts it as `duplicate`, not again.
+   */
+  readonly duplicate?: boolean
 }
 
 /**

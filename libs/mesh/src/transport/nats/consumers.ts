@@ -9,10 +9,11 @@
  *   crash redelivers what was not handled (at least once). `leave` acknowledges nothing: the message comes
  *   again at once when the durable consumer is opened again (a restart), else after `ack_wait`.
  * - **Sessions**: a persistent session (`clean: false`) has durable consumers named after the client and
- *   the filter, so a restarted service resumes where it stopped; a clean one has ephemeral consumers that
- *   start at new messages, as an MQTT clean session does.
+ *   the filter, so a restarted service resumes where it stopped; a clean one has consumers named for the
+ *   connection that start at new messages, as an MQTT clean session does, and expire a minute after it
+ *   ends (they are deleted at once on a graceful close).
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import {
   AckPolicy,
   DeliverPolicy,
@@ -23,6 +24,8 @@ import {
 } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/transport-node'
 import type { AckOutcome, MessageHandler } from '../transport.js'
+import { createDuplicateMemory, type DuplicateMemory } from './duplicates.js'
+import { retryNats } from './retry.js'
 
 /** Options of {@link createConsumerSet}. */
 export interface ConsumerSetOptions {
@@ -63,22 +66,29 @@ export function durableName(clientId: string, subject: string): string {
 /** Creates the consumer set of one connection. */
 export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
   const running = new Map<string, Running>()
+  const session = randomBytes(4).toString('hex')
+  let closed = false
 
   /** Hands `m` to the handler; resolves once it was settled or let go. */
-  function deliver(m: JsMsg): Promise<void> {
+  function deliver(m: JsMsg, memory: DuplicateMemory): Promise<void> {
     return new Promise<void>((resolve) => {
-      let acked = false
+      let settled = false
       const ack = (outcome: AckOutcome = 'taken'): void => {
-        if (acked) return
-        acked = true
+        if (settled) return
+        settled = true
         if (outcome === 'taken') m.ack()
+        else memory.forget(m)
         resolve()
       }
+      const duplicate = memory.seen(m)
       const message = {
         topic: o.toTopic(m.subject),
         payload: m.data,
         qos: 1 as const,
         retain: false,
+        // Taken before (its acknowledgement died with a server, or its publish was stored twice): the
+        // hop counts it.
+        ...(duplicate ? { duplicate: true } : {}),
       }
       try {
         o.handler()(message, ack, resolve)
@@ -98,9 +108,12 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       ack_wait: nanos(o.ackWaitMs),
     }
     if (!o.durable) {
-      // Gone a while after the client stops reading: a clean session's subscription does not outlive it.
+      // A clean session's consumer is named for this connection only and goes a while after the client
+      // stops reading. It is durable in JetStream's sense all the same: an ephemeral one has a single
+      // replica, and in a cluster it would die with its server.
       const info = await o.jsm.consumers.add(stream, {
         ...config,
+        durable_name: durableName(`${o.clientId}-${session}`, subject),
         inactive_threshold: nanos(60_000),
       })
       return info.name
@@ -125,8 +138,9 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
   }
 
   async function pump(messages: ConsumerMessages): Promise<void> {
+    const memory = createDuplicateMemory()
     try {
-      for await (const m of messages) await deliver(m)
+      for await (const m of messages) await deliver(m, memory)
     } catch (err) {
       o.onError(err)
     }
@@ -135,9 +149,16 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
   return {
     async add(stream, subject) {
       if (running.has(subject)) return
-      const name = await ensure(stream, subject)
-      const consumer = await o.js.consumers.get(stream, name)
-      const messages = await consumer.consume({ max_messages: Math.min(o.maxAckPending, 256) })
+      // A cluster may have no leader for the stream for a moment: ask again for up to 30 s.
+      const retry = { stopped: () => closed, deadlineMs: 30_000 }
+      const name = await retryNats(() => ensure(stream, subject), retry)
+      const consumer = await retryNats(() => o.js.consumers.get(stream, name), retry)
+      // Pull requests expire every 2 s (heartbeats every second): a consumer whose leader moved to another
+      // server in a cluster is asked again within seconds, not after the default 30 s.
+      const messages = await consumer.consume({
+        max_messages: Math.min(o.maxAckPending, 256),
+        expires: 2000,
+      })
       running.set(subject, { stream, name, messages })
       void pump(messages)
     },
@@ -150,6 +171,7 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
     },
     has: (subject) => running.has(subject),
     async close(forget) {
+      closed = true
       const all = [...running.values()]
       running.clear()
       for (const r of all) r.messages.stop()

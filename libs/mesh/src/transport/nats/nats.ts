@@ -14,7 +14,14 @@
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { Kvm } from '@nats-io/kv'
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node'
+import {
+  connect,
+  headers,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node'
 import {
   dataStreams,
   retainedBucket,
@@ -85,12 +92,20 @@ async function open(
   const streams = dataStreams(o.prefix)
   const onError = (err: unknown): void => log.warn({ err }, 'nats error')
   try {
-    const jsm = await jetstreamManager(nc)
+    // API requests time out after 2 s (default 5): a consumer whose leader died asks again sooner.
+    const jsm = await jetstreamManager(nc, { timeout: 2000 })
     await ensureStreams(jsm, streams, { ...DEFAULT_STREAM_LIMITS, ...o.streams })
-    const js = jetstream(nc)
+    const js = jetstream(nc, { timeout: 2000 })
     const replicas = o.streams?.replicas ?? 1
     const kv = await new Kvm(js).create(retainedBucket(o.prefix), { history: 1, replicas })
-    const retained = createRetainedStore({ kv, toTopic: subjectToTopic, deliver, onError })
+    const retained = createRetainedStore({
+      kv,
+      toTopic: subjectToTopic,
+      deliver,
+      publishWill: (subject, payload) => nc.publish(subject, payload, { headers: retainedHeaders() }),
+      onError,
+      stopped: closing,
+    })
     await retained.start()
     const consumers = createConsumerSet({
       js,
@@ -137,6 +152,47 @@ async function shutdown(
   l.retained.stop()
 }
 
+/** Marks a will published for a lease that ran out: delivered as a retained message, as MQTT does. */
+const RETAINED_HEADER = 'Sluice-Retained'
+function retainedHeaders(): MsgHdrs {
+  const h = headers()
+  h.set(RETAINED_HEADER, '1')
+  return h
+}
+
+/** Core NATS subscriptions by subject, each delivering to `deliver` (no acknowledgement to wait for). */
+function createCoreSubscriptions(
+  deliver: (topic: string, payload: Uint8Array, retain: boolean) => void,
+) {
+  const subs = new Map<string, Subscription>()
+  return {
+    add(nc: NatsConnection, subject: string): void {
+      if (subs.has(subject)) return
+      const callback = (err: Error | null, m: Msg): void => {
+        if (err === null)
+          deliver(subjectToTopic(m.subject), m.data, m.headers?.get(RETAINED_HEADER) === '1')
+      }
+      subs.set(subject, nc.subscribe(subject, { callback }))
+    },
+    remove(subject: string): void {
+      subs.get(subject)?.unsubscribe()
+      subs.delete(subject)
+    },
+  }
+}
+
+/** Follows the connection's status: `disconnect`, `connect` again after a reconnect, and errors. */
+async function followStatus(
+  nc: NatsConnection,
+  on: (connected: boolean, event: TransportEvent) => void,
+): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect') on(false, { type: 'disconnect' })
+    else if (s.type === 'reconnect') on(true, { type: 'connect' })
+    else if (s.type === 'error') on(!nc.isClosed(), { type: 'error', error: s.error })
+  }
+}
+
 /**
  * Creates a NATS transport (not yet connected).
  *
@@ -152,7 +208,6 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
   const log = o.log ?? silentLogger
   const leaseMs = o.leaseMs ?? 5000
   const listeners = new Set<(e: TransportEvent) => void>()
-  const coreSubs = new Map<string, Subscription>()
   const streams = dataStreams(o.prefix)
   let handler: MessageHandler = (_m, ack) => ack()
   let live: Live | undefined
@@ -169,43 +224,18 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
   }
   const deliver = (topic: string, payload: Uint8Array, retain = true): void =>
     handler({ topic, payload, qos: 0, retain }, () => undefined)
+  const core = createCoreSubscriptions(deliver)
   const need = (): Live => {
     if (live === undefined)
       throw new MeshConnectError('The NATS transport is not connected: call connect() first.')
     return live
   }
 
-  async function watchStatus(nc: NatsConnection): Promise<void> {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect') {
-        connected = false
-        emit({ type: 'disconnect' })
-      } else if (s.type === 'reconnect') {
-        connected = true
-        emit({ type: 'connect' })
-        will.renew().catch(() => undefined)
-      } else if (s.type === 'error') {
-        emit({ type: 'error', error: s.error })
-      }
-    }
-  }
-
-  function subscribeCore(subject: string): void {
-    if (coreSubs.has(subject)) return
-    const sub = need().nc.subscribe(subject, {
-      callback: (err, m) => {
-        if (err === null) deliver(subjectToTopic(m.subject), m.data, false)
-      },
-    })
-    coreSubs.set(subject, sub)
-  }
-
   async function subscribeOne(filter: string, qos: Qos): Promise<void> {
     const subject = topicToSubject(filter)
     const stream = qos >= 1 ? streamOf(streams, subject) : undefined
     if (stream !== undefined) await need().consumers.add(stream.name, subject)
-    else subscribeCore(subject)
-    need().retained.replay(filter)
+    else core.add(need().nc, subject)
   }
 
   return {
@@ -223,7 +253,11 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
       )
       connected = true
       const l = live
-      void watchStatus(l.nc)
+      void followStatus(l.nc, (up, e) => {
+        connected = up
+        emit(e)
+        if (e.type === 'connect') will.renew().catch(() => undefined)
+      })
       l.timers.push(setInterval(() => l.retained.expire(), 500).unref())
       l.timers.push(
         setInterval(() => void will.renew().catch(() => undefined), leaseMs / 3).unref(),
@@ -233,18 +267,21 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
     async subscribe(filter, qos) {
       const filters = typeof filter === 'string' ? [filter] : [...filter]
       if (filters.length === 0) return
-      await need().retained.sync()
       // Consumers are created a few at a time: each is a request to the server.
       for (let i = 0; i < filters.length; i += 16) {
         await Promise.all(filters.slice(i, i + 16).map((f) => subscribeOne(f, qos)))
       }
+      // Then the retained values: a retained publish writes the bucket before it publishes, so one
+      // made meanwhile is either in the bucket by now or comes through the subscription made above.
+      await need().nc.flush()
+      await need().retained.sync()
+      for (const f of filters) need().retained.replay(f)
     },
     async unsubscribe(filter) {
       const filters = typeof filter === 'string' ? [filter] : [...filter]
       for (const f of filters) {
         const subject = topicToSubject(f)
-        coreSubs.get(subject)?.unsubscribe()
-        coreSubs.delete(subject)
+        core.remove(subject)
         await need().consumers.remove(subject)
       }
     },
@@ -253,8 +290,9 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
       const subject = topicToSubject(topic)
       const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload
       if (opts.retain === true) {
-        l.nc.publish(subject, bytes)
+        // The bucket first, then the subscribers (see subscribe).
         await l.retained.write(subject, bytes, will.metaFor(topic, bytes))
+        l.nc.publish(subject, bytes)
         return
       }
       await l.publisher.publish(subject, bytes, opts.qos)

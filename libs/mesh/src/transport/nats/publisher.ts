@@ -11,6 +11,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { randomBytes } from 'node:crypto'
+import { retryNats } from './retry.js'
 
 /** Options of {@link createNatsPublisher}. */
 export interface NatsPublisherOptions {
@@ -31,12 +32,6 @@ export interface NatsPublisher {
   readonly pending: number
 }
 
-/** A refusal that sending again will not change (a full `discard: new` stream, a bad subject). */
-function permanent(err: unknown): boolean {
-  const text = err instanceof Error ? err.message : String(err)
-  return /maximum (messages|bytes)|exceeded|no stream matches|invalid/i.test(text)
-}
-
 /** Creates the publisher of one connection. */
 export function createNatsPublisher(o: NatsPublisherOptions): NatsPublisher {
   const nonce = randomBytes(6).toString('hex')
@@ -47,15 +42,12 @@ export function createNatsPublisher(o: NatsPublisherOptions): NatsPublisher {
     const msgID = `${nonce}-${++counter}`
     pending++
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await o.js.publish(subject, payload, { msgID, timeout: o.ackTimeoutMs ?? 5000 })
-          return
-        } catch (err) {
-          if (permanent(err) || o.closing()) throw err
-          await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)))
-        }
-      }
+      await retryNats(
+        () => o.js.publish(subject, payload, { msgID, timeout: o.ackTimeoutMs ?? 5000 }),
+        {
+          stopped: o.closing,
+        },
+      )
     } finally {
       pending--
     }

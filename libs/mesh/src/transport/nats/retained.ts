@@ -7,16 +7,22 @@
  *   transport watches the bucket and keeps the current values; a new subscription is handed the values its
  *   filter matches first, as an MQTT broker hands over retained messages.
  * - **Wills as leases**: the value of a client's will topic (its status) is written with a lease and the
- *   will's payload, and rewritten every third of the lease while the client is connected. Every watcher
- *   sees a value whose lease ran out as replaced by its will: it delivers the will to its own subscribers
- *   and writes it to the bucket with a compare-and-set on the revision it saw (the bucket's own
- *   optimistic concurrency), so exactly one watcher's write lands. A graceful stop writes the client's
+ *   will's payload, and rewritten every third of the lease while the client is connected. A lease is
+ *   timed by the bucket's own progress: it runs out when, for longer than the lease since its last
+ *   renewal, other writes have landed or the bucket has answered, so a bucket that can take no writes
+ *   for a while (a cluster electing a new leader) expires nobody. A watcher
+ *   that sees a value whose lease ran out writes the will in its place with a compare-and-set on the
+ *   revision it saw (the bucket's own optimistic concurrency): exactly one watcher's write lands, and
+ *   that watcher publishes the will on core NATS for every subscriber, as a broker publishes a will.
+ *   A graceful stop writes the client's
  *   last status without a lease, so no will follows.
  *
  * A stored value is one JSON line of metadata (`{}` or `{"lease":ms,"will":base64}`) and the payload.
  */
 import type { KV, KvEntry } from '@nats-io/kv'
 import { topicMatches } from '@sluice/contract'
+import { watchBucket, type BucketWatch } from './bucket-watch.js'
+import { retryNats } from './retry.js'
 
 /** The metadata line of a stored value. */
 interface Meta {
@@ -65,10 +71,14 @@ export interface RetainedStoreOptions {
   readonly kv: KV
   /** The subject → topic conversion. */
   readonly toTopic: (subject: string) => string
-  /** Delivers a retained value (or a will whose lease ran out) to the transport's subscribers. */
+  /** Delivers a retained value to the transport's subscribers (a new subscription's). */
   readonly deliver: (topic: string, payload: Uint8Array) => void
+  /** Publishes a will whose lease ran out to every subscriber, as a broker publishes a will. */
+  readonly publishWill: (subject: string, payload: Uint8Array) => void
   readonly now?: () => number
   readonly onError: (err: unknown) => void
+  /** True once the transport is closing: writes are not tried again. */
+  readonly stopped: () => boolean
 }
 
 /** The retained values of one bucket as this transport sees them. */
@@ -91,10 +101,16 @@ export function createRetainedStore(options: RetainedStoreOptions): RetainedStor
   const now = options.now ?? Date.now
   const values = new Map<string, RetainedValue>()
   let revisionSeen = 0
-  let stopWatch: (() => void) | undefined
+  // When this watcher last saw the bucket move: leases are timed by it, not by the wall clock alone.
+  let progress = now()
+  let behind = false
 
   function apply(e: KvEntry): void {
+    // Values still to come in this watch: the store is catching up, and leases wait until it has.
+    behind = (e.delta ?? 0) > 0
     revisionSeen = Math.max(revisionSeen, e.revision)
+    progress = now()
+    if (revisionSeen >= written) unseenSince = undefined
     if (e.operation !== 'PUT' || e.value.byteLength === 0) {
       values.delete(e.key)
       return
@@ -112,33 +128,35 @@ export function createRetainedStore(options: RetainedStoreOptions): RetainedStor
     })
   }
 
-  async function watch(): Promise<void> {
-    const initial = (await options.kv.status()).values
-    const iter = await options.kv.watch({ key: '>' })
-    stopWatch = () => iter.stop()
-    let pending = initial
-    const ready = new Promise<void>((resolve) => {
-      if (pending === 0) resolve()
-      // A bucket whose count includes markers the watch skips: do not wait for ever.
-      setTimeout(resolve, 3000).unref()
-      void (async () => {
-        try {
-          for await (const e of iter) {
-            apply(e)
-            if (!e.isUpdate && (e.delta ?? 0) === 0) pending = 0
-            if (pending === 0 || e.isUpdate) resolve()
-          }
-        } catch (err) {
-          options.onError(err)
-        }
-        resolve()
-      })()
-    })
-    await ready
+  // The newest revision this client wrote, and since when the watch has not shown one of its writes:
+  // a watch that shows none of them for long is stuck.
+  let written = 0
+  let unseenSince: number | undefined
+  let watch: BucketWatch | undefined
+  let probing = false
+
+  /** Asks the bucket's stream for its state when it has not moved lately: an answer is progress too. */
+  function probe(): void {
+    const asked = now()
+    if (probing || asked - progress < 500) return
+    probing = true
+    options.kv
+      .status()
+      .then(() => (progress = Math.max(progress, asked)))
+      .catch(() => undefined)
+      .finally(() => (probing = false))
   }
 
   return {
-    start: watch,
+    async start() {
+      watch = watchBucket({
+        kv: options.kv,
+        apply,
+        revision: () => revisionSeen,
+        onError: options.onError,
+      })
+      await watch.ready
+    },
     async sync() {
       const last = (await options.kv.status()).streamInfo.state.last_seq
       const until = now() + 2000
@@ -150,21 +168,42 @@ export function createRetainedStore(options: RetainedStoreOptions): RetainedStor
       }
     },
     async write(subject, payload, meta) {
-      if (payload.byteLength === 0) await options.kv.delete(subject)
-      else await options.kv.put(subject, encodeRetained(payload, meta))
+      // Tried again for a while: the bucket may have no leader for a moment in a cluster.
+      const retry = { stopped: options.stopped, deadlineMs: 10_000 }
+      if (payload.byteLength === 0) await retryNats(() => options.kv.delete(subject), retry)
+      else {
+        const revision = await retryNats(
+          () => options.kv.put(subject, encodeRetained(payload, meta)),
+          retry,
+        )
+        written = Math.max(written, revision)
+        if (written > revisionSeen) unseenSince ??= now()
+      }
     },
     expire() {
-      const t = now()
+      // Our own write landed a while ago and our watch has not shown it: the watch is stuck (its
+      // consumer died with a server); open it again where it was.
+      if (unseenSince !== undefined && now() - unseenSince > 3000) {
+        unseenSince = now()
+        watch?.reopen()
+      }
+      // A lease runs out only while the bucket moves (every live client renews its own) or answers: when
+      // it does neither (a cluster electing a leader, this watcher cut off), nobody's lease runs out.
+      probe()
+      if (behind) return
+      const t = progress
       for (const [key, v] of values) {
         if (v.lease === undefined || v.will === undefined || t - v.seenAt <= v.lease) continue
         values.set(key, { topic: v.topic, payload: v.will, revision: v.revision, seenAt: t })
-        options.deliver(v.topic, v.will)
-        // Compare-and-set on the revision seen: one watcher's will lands, the others' are refused.
-        options.kv.update(key, encodeRetained(v.will), v.revision).catch(() => undefined)
+        // Compare-and-set on the revision seen: one watcher's will lands, and that one publishes it.
+        options.kv
+          .update(key, encodeRetained(v.will), v.revision)
+          .then(() => options.publishWill(key, v.will!))
+          .catch(() => undefined)
       }
     },
     stop() {
-      stopWatch?.()
+      watch?.stop()
     },
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * Scale-out of the windowing service on NATS JetStream (issue 14): three nats-server processes routed to
+ * each other on loopback, the streams and the retained bucket at three replicas, every client given all
+ * three seeds, two instances in one group. A nats-server killed mid-stream loses no sample (every
+ * aggregate equals one instance's fed everything), and a killed instance's sensors move to the other,
+ * with no unexplained loss. Fewer sensors than on MQTT: each is a replicated consumer of its owner.
+ */
+import { createNatsTransport } from '@sluice/mesh'
+import { KNOWN_PROGRAMS, requireProgram, startNatsCluster } from '@sluice/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createMesh,
+  expectSameAggregates,
+  sensorsOf,
+  settled,
+  sleep,
+  waitFor,
+  type MakeTransport,
+} from './scale-out-mesh.js'
+
+const natsServer = requireProgram('nats-server', KNOWN_PROGRAMS['nats-server']?.candidates, {
+  log: null,
+})
+describe.skipIf(!natsServer.available)(
+  'windowing scale-out on a 3-node NATS JetStream cluster',
+  () => {
+    let cleanup: (() => Promise<void>)[] = []
+    afterEach(async () => {
+      for (const c of cleanup.reverse()) await c()
+      cleanup = []
+    })
+    it('loses no sample when a nats-server dies, and moves a killed instance’s sensors to the other', async () => {
+      const cluster = await startNatsCluster(3)
+      cleanup.push(() => cluster.stop())
+      const url = cluster.urls.join(',')
+      const nats = { leaseMs: 3000, stream: { replicas: 3, maxBytes: 16 * 1024 * 1024 } }
+      const make: MakeTransport = (u, clientId) =>
+        createNatsTransport({ url: u, clientId, prefix: 'sluice', ...nats, streams: nats.stream })
+      const mesh = createMesh(() => url, sensorsOf(8), make, { nats })
+      cleanup.push(() => mesh.close())
+      await mesh.connect()
+      await Promise.all(['n1', 'n2'].map((i) => mesh.start(i)))
+      await waitFor(() => settled(mesh, 2), 15_000, '2 instances to share the sensors')
+
+      // A server dies mid-stream: clients move to the others, publishes are sent again (and stored once).
+      mesh.feed(50)
+      await sleep(1500)
+      await cluster.nodes[0]!.kill()
+      await sleep(3000)
+      const last = await mesh.stopFeed()
+      // Consumers whose leader was on the dead server are asked again once their pull expires (2 s).
+      const received = () =>
+        mesh.instances.reduce((a, h) => a + (h.metrics.collect().hops['raw']?.in ?? 0), 0)
+      await waitFor(() => received() >= last * mesh.sensors.length, 20_000, 'every sample')
+      await sleep(1000)
+      expectSameAggregates(mesh, last)
+      expect(mesh.groups().reduce((a, g) => a + g.lost, 0)).toBe(0)
+
+      // An instance is killed: its lease runs out, and the other takes every sensor.
+      mesh.feed(50)
+      await sleep(1000)
+      const victim = mesh.instances.find((h) => h.context.instance === 'n1')!
+      await victim.kill()
+      mesh.instances.splice(mesh.instances.indexOf(victim), 1)
+      await waitFor(() => settled(mesh, 1), 15_000, 'the survivor to take every sensor')
+      // Every sensor's windows go on at the survivor (pulls whose server died are asked again within seconds).
+      const from = mesh.seq
+      const covered = () =>
+        new Set(mesh.aggregates.filter((a) => a.seqFrom > from).map((a) => a.key)).size
+      await waitFor(() => covered() === mesh.sensors.length, 20_000, 'windows of every sensor')
+      await mesh.stopFeed()
+      expect(mesh.instances[0]!.metrics.collect().hops['raw']!.unexplainedLoss ?? 0).toBe(0)
+    }, 90_000)
+  },
+)
