@@ -51,7 +51,11 @@ describe('defineError', () => {
 
   it('builds the message, fields and code from the arguments', () => {
     const full = new FileError('/var/spool', true)
-    expect(full).toMatchObject({ name: 'FileError', code: 'SLUICE_ERR_TEST_FULL', file: '/var/spool' })
+    expect(full).toMatchObject({
+      name: 'FileError',
+      code: 'SLUICE_ERR_TEST_FULL',
+      file: '/var/spool',
+    })
     expect(full.message).toBe('/var/spool: full')
     expect(new FileError('/var/spool', false).code).toBe('SLUICE_ERR_TEST_WRITE')
     expect(FileError.codes).toEqual(['SLUICE_ERR_TEST_FULL', 'SLUICE_ERR_TEST_WRITE'])

@@ -102,7 +102,8 @@ async function open(
       kv,
       toTopic: subjectToTopic,
       deliver,
-      publishWill: (subject, payload) => nc.publish(subject, payload, { headers: retainedHeaders() }),
+      publishWill: (subject, payload) =>
+        nc.publish(subject, payload, { headers: retainedHeaders() }),
       onError,
       stopped: closing,
     })
