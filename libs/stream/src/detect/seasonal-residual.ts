@@ -173,8 +173,13 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
   const around = new Float64Array(2 * SMOOTH + 1)
   /** The previous cycle at this phase: the median of ±SMOOTH samples, so one stored spike is not echoed. */
   const predict = (): number => {
-    for (let j = -SMOOTH; j <= SMOOTH; j++) around[j + SMOOTH] = back(s.period + j)
-    around.sort()
+    // Insertion sort of 7 numbers: cheaper than a typed array's sort per sample.
+    for (let j = 0; j <= 2 * SMOOTH; j++) {
+      const v = back(s.period + j - SMOOTH)
+      let i = j
+      for (; i > 0 && around[i - 1]! > v; i--) around[i] = around[i - 1]!
+      around[i] = v
+    }
     return around[SMOOTH]!
   }
   const usable = () => s.period > 0 && s.n > s.period + SMOOTH + 1
