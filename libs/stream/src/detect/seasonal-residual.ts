@@ -116,6 +116,105 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
   return (best + delta) * block
 }
 
+/** A sensor's state before its first sample. */
+function freshState() {
+  return {
+    n: 0,
+    period: 0,
+    level: 0,
+    scale: 0,
+    up: 0,
+    down: 0,
+    upN: 0,
+    downN: 0,
+    upSum: 0,
+    downSum: 0,
+    settle: 0,
+    settleSum: 0,
+    settleMoment: 0,
+    lastAlarmAt: -Infinity,
+    lastAlarmSide: 0,
+    last: Number.NaN,
+    step: Infinity,
+    spread: 0,
+    verify: 0,
+    verifyAbs: 0,
+    verifyHalf: 0,
+  }
+}
+
+// n: samples seen; level: added to the stored cycle; scale: the residual's σ (0: not yet known);
+// up/down: the CUSUM sums, with the samples and residual sum since each left 0; step: resolution;
+// spread: σ of the difference half a period apart; settle/verify: samples left of those phases.
+type ResidualState = ReturnType<typeof freshState>
+
+interface CusumParams {
+  readonly k: number
+  readonly h: number
+  readonly clip: number
+  readonly driftWindow: number
+}
+
+/** While the cycle explains too little of the signal: the residual σ is learned, nothing is said. */
+function quietStep(s: ResidualState, r: number, sigma: number, clip: number): ResidualVerdict {
+  if (Math.abs(r) < clip * sigma) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
+  s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
+  return { alarm: false, ratio: 0, kind: 'shift' }
+}
+
+/** One CUSUM step on residual `r`; an alarm re-bases the level. */
+function cusumStep(s: ResidualState, r: number, sigma: number, p: CusumParams): ResidualVerdict {
+  const { k, h, clip, driftWindow } = p
+  const u = Math.max(-clip, Math.min(clip, r / sigma))
+  s.up = Math.max(0, s.up + u - k)
+  s.down = Math.max(0, s.down - u - k)
+  s.upN = s.up > 0 ? s.upN + 1 : 0
+  s.upSum = s.up > 0 ? s.upSum + r : 0
+  s.downN = s.down > 0 ? s.downN + 1 : 0
+  s.downSum = s.down > 0 ? s.downSum + r : 0
+  const ratio = Math.max(s.up, s.down) / h
+  if (ratio <= 1) {
+    if (Math.abs(u) < clip) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
+    return { alarm: false, ratio, kind: 'shift' }
+  }
+  const side = s.up >= s.down ? 1 : -1
+  s.level += side > 0 ? s.upSum / s.upN : s.downSum / s.downN
+  s.settle = SETTLE
+  s.settleSum = 0
+  s.settleMoment = 0
+  const kind = side === s.lastAlarmSide && s.n - s.lastAlarmAt <= driftWindow ? 'drift' : 'shift'
+  s.lastAlarmAt = s.n
+  s.lastAlarmSide = side
+  s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
+  return { alarm: true, ratio, kind }
+}
+
+/**
+ * After an alarm the level is measured again on the next SETTLE residuals while the cycle is carried on:
+ * their mean, or, when their slope is significant (t > 3), the line through them taken at its end, so a
+ * drift still ramping is not left behind by half the window (and alarmed on again for it).
+ */
+function settleStep(s: ResidualState, r: number, sigma: number): void {
+  const i = SETTLE - s.settle
+  s.settleSum += r
+  s.settleMoment += (i - (SETTLE - 1) / 2) * r
+  if (--s.settle > 0) return
+  const spread = (SETTLE * (SETTLE * SETTLE - 1)) / 12 // Σ (i − ī)²
+  const slope = s.settleMoment / spread
+  const ramping = Math.abs(slope) > (3 * sigma) / Math.sqrt(spread)
+  s.level += s.settleSum / SETTLE + (ramping ? (slope * (SETTLE - 1)) / 2 : 0)
+}
+
+/** One sample of the period-long check of a new cycle; at its end the two spreads are set. */
+function verifyStep(s: ResidualState, residual: number, apart: number): void {
+  s.verifyAbs += residual
+  s.verifyHalf += apart
+  if (--s.verify > 0) return
+  const count = Math.ceil(s.period)
+  s.scale = s.verifyAbs / count
+  s.spread = s.verifyHalf / count
+}
+
 /**
  * Creates the residual test of one sensor.
  *
@@ -133,35 +232,8 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
   const driftWindow = checkInteger('driftWindow', options.driftWindow ?? 200, 0)
   const every = Math.max(32, Math.floor(size / 8))
   const hist = new Float64Array(size)
-  // n: samples seen; level: added to the stored cycle; scale: the residual's σ (0: not yet known);
-  // up/down: the CUSUM sums, with the samples and residual sum since each left 0; step: resolution.
-  let s = fresh()
-
-  function fresh() {
-    return {
-      n: 0,
-      period: 0,
-      level: 0,
-      scale: 0,
-      up: 0,
-      down: 0,
-      upN: 0,
-      downN: 0,
-      upSum: 0,
-      downSum: 0,
-      settle: 0,
-      settleSum: 0,
-      settleMoment: 0,
-      lastAlarmAt: -Infinity,
-      lastAlarmSide: 0,
-      last: Number.NaN,
-      step: Infinity,
-      spread: 0,
-      verify: 0,
-      verifyAbs: 0,
-      verifyHalf: 0,
-    }
-  }
+  const params: CusumParams = { k, h, clip, driftWindow }
+  let s = freshState()
 
   /** The stored value `lag` samples before the one about to be stored (fractional lags interpolate). */
   const back = (lag: number): number => {
@@ -190,7 +262,7 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
    */
   const explained = () => (s.spread > 0 ? 1 - (s.scale / s.spread) ** 2 : 0)
 
-  /** Re-estimates the period; when one is newly found, the residual σ is measured on the history. */
+  /** Re-estimates the period; a newly found one is checked on the data for a period first. */
   function refreshPeriod(): void {
     const len = Math.min(s.n, size)
     const xs = new Float64Array(len)
@@ -216,65 +288,6 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
     if (s.n >= 64 && s.n % every === 0) refreshPeriod()
   }
 
-  /** While the cycle explains too little of the signal: the residual σ is learned, nothing is said. */
-  function quiet(r: number, sigma: number): ResidualVerdict {
-    if (Math.abs(r) < clip * sigma) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
-    s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
-    return { alarm: false, ratio: 0, kind: 'shift' }
-  }
-
-  /** One CUSUM step on residual `r`; an alarm re-bases the level. */
-  function watch(r: number, sigma: number): ResidualVerdict {
-    const u = Math.max(-clip, Math.min(clip, r / sigma))
-    s.up = Math.max(0, s.up + u - k)
-    s.down = Math.max(0, s.down - u - k)
-    s.upN = s.up > 0 ? s.upN + 1 : 0
-    s.upSum = s.up > 0 ? s.upSum + r : 0
-    s.downN = s.down > 0 ? s.downN + 1 : 0
-    s.downSum = s.down > 0 ? s.downSum + r : 0
-    const ratio = Math.max(s.up, s.down) / h
-    if (ratio <= 1) {
-      if (Math.abs(u) < clip) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
-      return { alarm: false, ratio, kind: 'shift' }
-    }
-    const side = s.up >= s.down ? 1 : -1
-    s.level += side > 0 ? s.upSum / s.upN : s.downSum / s.downN
-    s.settle = SETTLE
-    s.settleSum = 0
-    s.settleMoment = 0
-    const kind = side === s.lastAlarmSide && s.n - s.lastAlarmAt <= driftWindow ? 'drift' : 'shift'
-    s.lastAlarmAt = s.n
-    s.lastAlarmSide = side
-    s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
-    return { alarm: true, ratio, kind }
-  }
-
-  /**
-   * After an alarm the level is measured again on the next SETTLE residuals while the cycle is carried on:
-   * their mean, or, when their slope is significant (t > 3), the line through them taken at its end, so a
-   * drift still ramping is not left behind by half the window (and alarmed on again for it).
-   */
-  function settleStep(r: number, sigma: number): void {
-    const i = SETTLE - s.settle
-    s.settleSum += r
-    s.settleMoment += (i - (SETTLE - 1) / 2) * r
-    if (--s.settle > 0) return
-    const spread = (SETTLE * (SETTLE * SETTLE - 1)) / 12 // Σ (i − ī)²
-    const slope = s.settleMoment / spread
-    const ramping = Math.abs(slope) > (3 * sigma) / Math.sqrt(spread)
-    s.level += s.settleSum / SETTLE + (ramping ? (slope * (SETTLE - 1)) / 2 : 0)
-  }
-
-  /** One sample of the period-long check of a new cycle; at its end the two spreads are set. */
-  function verifyStep(residual: number, apart: number): void {
-    s.verifyAbs += residual
-    s.verifyHalf += apart
-    if (--s.verify > 0) return
-    const count = Math.ceil(s.period)
-    s.scale = s.verifyAbs / count
-    s.spread = s.verifyHalf / count
-  }
-
   return {
     get period() {
       return s.period
@@ -296,16 +309,19 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
       const most = 0.5 * k * sigma
       const learned = expected + Math.max(-most, Math.min(most, r))
       if (s.settle > 0) {
-        settleStep(r, sigma)
+        settleStep(s, r, sigma)
         store(expected, value)
         return { alarm: false, ratio: 0, kind: 'shift' }
       }
       const apart = Math.abs(value - s.level - back(s.period / 2)) * 1.2533
       let verdict: ResidualVerdict = { alarm: false, ratio: 0, kind: 'shift' }
-      if (s.verify > 0) verifyStep(Math.abs(r) * 1.2533, apart)
+      if (s.verify > 0) verifyStep(s, Math.abs(r) * 1.2533, apart)
       else {
         if (apart < clip * s.spread) s.spread += 0.005 * (apart - s.spread)
-        verdict = explained() >= minExplained ? watch(r, sigma) : quiet(r, sigma)
+        verdict =
+          explained() >= minExplained
+            ? cusumStep(s, r, sigma, params)
+            : quietStep(s, r, sigma, clip)
       }
       // After an alarm the level moved: the cycle is stored against the new level.
       store(verdict.alarm ? expected : learned, value)
@@ -313,11 +329,11 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
     },
     reset() {
       hist.fill(0)
-      s = fresh()
+      s = freshState()
     },
     saveState: () => ({ ...s, hist: Array.from(hist) }),
     loadState(r, state, path) {
-      const next = fresh()
+      const next = freshState()
       for (const key of Object.keys(next) as (keyof typeof next)[]) {
         next[key] = r.number(state[key], `${path}.${key}`)
       }
