@@ -8,16 +8,21 @@
  * CUSUM (Page 1954; Montgomery, "Introduction to Statistical Quality Control", §9.1) watches the residual.
  *
  * - The period is found, not configured: the autocorrelation of the recent history (at most 256 block means)
- *   must fall below 0 and then peak at ≥ `minCorrelation` (0.6). Until then, or when the signal is not that
- *   periodic (most slow metrics), the residual test is off and says nothing: a flat baseline would turn every
- *   new operating level of a machine into an alarm, and the local z-score already covers sudden steps.
- * - The stored cycle moves towards the data by at most `k` residual σ per sample and cycle, so an anomaly
- *   (a spike, a shift before it is re-based, a broken relation) is not learned as next cycle's pattern and
- *   does not come back one period later as a false alarm.
+ *   must fall below 0 and then peak at ≥ `minCorrelation` (0.6); a new period is then checked on the data
+ *   for one more period before the test may speak (a random walk can look periodic once).
+ * - It speaks only while the cycle explains the signal: 1 − (residual σ / σ of the difference half a period
+ *   apart)² ≥ `minExplained` (0.8). On noise, a random walk or bursts (most slow metrics) it says nothing:
+ *   a flat baseline would turn every new operating level of a machine into an alarm, and the local z-score
+ *   already covers sudden steps.
+ * - The prediction is the median of the previous cycle over ±3 samples around the phase, and the stored
+ *   cycle moves towards the data by at most k/2 residual σ per sample and cycle, so an anomaly (a spike, a
+ *   shift before it is re-based, a broken relation) is not learned as next cycle's pattern and does not
+ *   come back one period later as a false alarm.
  * - Residuals enter the sums clipped to ±`clip` σ, so a lone spike (the z-score's job) never alarms here; a
  *   shift of ≥ `clip` σ alarms after ⌈h / (clip − k)⌉ samples (4 with the defaults), a ramp of slope g σ per
- *   sample after about √(2h/g) samples. An alarm re-bases the level on the mean residual since the sum left
- *   0, and an alarm within `driftWindow` samples of the previous one on the same side is a `drift`.
+ *   sample after about √(2h/g) samples. An alarm re-bases the level on the next 20 residuals (their mean,
+ *   or the end of the line through them while they still ramp), and an alarm within `driftWindow` samples
+ *   of the previous one on the same side is a `drift`.
  *
  * Memory: `history` numbers (the longest period it can find is 2/3 of it). Cost: O(1) per sample plus an
  * autocorrelation of ≤ 256 points every `history`/8 samples.
