@@ -9,6 +9,10 @@
  * mean and std are too uncertain, so the detector reports score 0 (`normal`). The std is the population std
  * of the window, floored by {@link effectiveStd}: a constant signal scores 0, and a change of a constant
  * signal scores high but finite.
+ *
+ * With `seasonal`, the residual after the signal's learned cycle is watched too (`detect/seasonal-residual`):
+ * a shift or drift the cycle hides from the window scores in proportion to its CUSUM sum, as a `shift` or
+ * `drift`, above the alert threshold.
  */
 
 import {
