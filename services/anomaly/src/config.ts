@@ -74,7 +74,8 @@ export const AnomalyConfigSchema = Type.Object({
   detector: Type.Optional(
     detectorSpecsSchema(
       'Detector for every sensor, by registry name with its options (default: DEFAULT_DETECTOR, a ' +
-        `rolling z-score over 50 samples alerting above 6σ; ${detectorNames.join(', ')} are ` +
+        'rolling z-score over 50 samples alerting above 6σ, with the seasonal residual test for ' +
+        `shifts and drifts on a periodic signal; ${detectorNames.join(', ')} are ` +
         'available by name).',
     ),
   ),
@@ -151,6 +152,8 @@ export const AnomalyConfigSchema = Type.Object({
  * baseline with a high threshold (and a std never below the sensor's resolution) flags what is sudden
  * relative to the last seconds, and together with
  * learning, episodes and the multivariate detector it stays silent on clean signals (docs/anomaly.md).
+ * A local baseline cannot tell a shift or a slow drift from the signal's own cycle, so the residual after
+ * the learned cycle is watched as well (`seasonal`: off on a signal without a clear cycle).
  */
 export const DEFAULT_DETECTOR = {
   name: 'zscore',
@@ -159,6 +162,8 @@ export const DEFAULT_DETECTOR = {
   // Real sensors are quantised: a 50-sample run of one reading has std 0, and one step off it must not
   // score thousands of σ.
   stepFloor: true,
+  // Shifts and drifts the cycle hides from a local baseline, on the residual after the learned period.
+  seasonal: true,
 } as const
 
 /** The anomaly service's own settings, as read. */

@@ -1,6 +1,6 @@
 /**
  * The anomaly service's default configuration on simulated devices (issue 15 targets): silent on a clean
- * signal from a cold start, and every injected spike, shift and broken correlation found, with no other
+ * signal from a cold start, and every injected spike, shift, drift and broken correlation found, with no other
  * episode. Drives the same per-sensor and per-device detectors the service runs, with the schema's
  * defaults.
  */
@@ -44,6 +44,14 @@ function upDevices(
 
 const NAMES: Record<string, string[]> = { pump: ['current', 'pressure', 'flow'] }
 
+/**
+ * The detection delays the docs state (samples at 10 Hz): a spike at once; a shift of 1.2 × the sine's
+ * amplitude ≥ 4 residual σ, so ⌈h / (clip − k)⌉ = 4 samples of the seasonal residual's CUSUM at most; a
+ * drift of 0.8 × the amplitude over 100 samples (slower than the sine's own slope) after ≈ √(2h/g) plus
+ * the allowance, measured 8–24.
+ */
+const WITHIN = { spike: 3, shift: 10, drift: 40, decouple: 30 } as const
+
 function run(devices: SimDeviceSpec[], seconds: number, seed: number) {
   const events: [string, AnomalyEvent][] = []
   const emit = (key: string, e: AnomalyEvent) => events.push([key, e])
@@ -81,16 +89,16 @@ describe('the default configuration', () => {
     expect(r.events).toEqual([])
   })
 
-  it('finds every injected spike within 3 samples, every broken correlation and 9 in 10 shifts within 30, and nothing else', () => {
+  it('finds every injected spike within 3 samples, shift within 10, drift within 40 and broken correlation within 30, and nothing else', () => {
     const seconds = 1320
     const plan = (d: number, c: number, scale: number) =>
       planAnomalies({
         seed: 7919 + d * 131 + c,
-        count: 10,
+        count: 12,
         from: 1200,
         to: 12_000,
-        kinds: ['spike', 'shift'],
-        magnitude: { spike: 150 * scale, shift: 120 * scale },
+        kinds: ['spike', 'shift', 'drift'],
+        magnitude: { spike: 150 * scale, shift: 120 * scale, drift: 80 * scale },
         alternate: true,
       })
     const pump = pumpDevice('pump', 10, {
@@ -107,7 +115,7 @@ describe('the default configuration', () => {
     const matched = new Set<AnomalyEvent>()
     const missed: string[] = []
     for (const a of r.injected) {
-      const within = a.kind === 'spike' ? 3 : 30
+      const within = WITHIN[a.kind]
       const hit = starts.find(
         ([key, e]) =>
           key.startsWith(`${a.device}/`) &&
@@ -117,17 +125,16 @@ describe('the default configuration', () => {
       )
       if (!hit) missed.push(`${a.kind} on ${a.device}/${a.channel} at ${a.seq}`)
       // Episodes of the same fault on its device count as found, not as false: a broken correlation's
-      // snapping back after `duration` samples, or a channel a shift also moved the device detector on.
+      // snapping back after `duration` samples, a channel a shift also moved the device detector on, or
+      // the seasonal residual re-basing its level once more after a fault that changed the cycle's shape
+      // (a decouple) or kept ramping (a drift): up to twice the delay after the fault's end.
       for (const [key, e] of starts) {
-        const to = a.seq + within + (a.duration ?? 0) + 1
+        const to = a.seq + (a.duration ?? 0) + 2 * within + 1
         if (key.startsWith(`${a.device}/`) && e.seq >= a.seq && e.seq <= to) matched.add(e)
       }
     }
-    // Every spike and broken correlation is found. A shift of 1.2 × the sine's amplitude that lands on its
-    // steepest part is under 6 × the window's std and can go unseen: measured 2 of 30 here (docs/anomaly.md).
-    expect(missed.filter((m) => !m.startsWith('shift'))).toEqual([])
-    const shifts = r.injected.filter((a) => a.kind === 'shift').length
-    expect(missed.length).toBeLessThanOrEqual(Math.floor(shifts / 10))
+    expect(r.injected.filter((a) => a.kind === 'drift')).toHaveLength(24)
+    expect(missed).toEqual([])
     const unexplained = starts.filter(([, e]) => !matched.has(e))
     expect(unexplained.map(([k, e]) => `${k}@${e.seq}`)).toEqual([])
   })

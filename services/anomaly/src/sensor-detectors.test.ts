@@ -52,6 +52,21 @@ describe('sensor detectors', () => {
     }
   })
 
+  it('names the sensors still learning, sorted and at most the limit asked', () => {
+    const d = createSensorDetectors(
+      zscore,
+      { 'uno/temp': { ...zscore, learnSamples: 10 } },
+      { holdoffSamples: 20 },
+      () => undefined,
+      { learnSamples: 100, learnMs: 0 },
+    )
+    const samples = simulated([]).slice(0, 50)
+    for (const key of ['uno/temp', 'uno/light', 'duo/light']) d.push(key, samples)
+    expect(d.learningKeys(10)).toEqual(['duo/light', 'uno/light'])
+    expect(d.learningKeys(1)).toEqual(['duo/light'])
+    expect(d.states().learning).toBe(2)
+  })
+
   it('keeps one detector per sensor and applies per-sensor overrides', () => {
     const events: AnomalyEvent[] = []
     const d = createSensorDetectors(

@@ -42,6 +42,8 @@ export interface SensorDetectors {
   readonly episodes: number
   /** Sensors learning, normal and in an episode. */
   states(): SensorStates
+  /** The keys (`device/channel`) of at most `limit` sensors whose detector is still learning, sorted. */
+  learningKeys(limit: number): string[]
   /**
    * Hands a device over (DESIGN.md §12, issue 13): returns the state of every sensor `device/<channel>`
    * it holds (detector, learning gate and episode tracker) as JSON-safe data, and forgets them without
@@ -134,6 +136,11 @@ export function createSensorDetectors(
         else if (s.ep.active) anomalous++
       }
       return { learning: learningNow, normal: bySensor.size - learningNow - anomalous, anomalous }
+    },
+    learningKeys(limit) {
+      const keys: string[] = []
+      for (const [key, s] of bySensor) if (s.det.learning) keys.push(key)
+      return keys.sort().slice(0, limit)
     },
     exportDevice(device) {
       const keys = keysOf(device)

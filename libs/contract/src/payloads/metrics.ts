@@ -211,6 +211,14 @@ export const HopMetricsSchema = Type.Object(
           learning: Count('Sensors whose detector is still learning (raises nothing yet).'),
           normal: Count('Sensors learned and normal.'),
           anomalous: Count('Sensors in an episode now.'),
+          learningSensors: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), {
+              maxItems: 1000,
+              description:
+                'The keys (device/channel) of the sensors still learning, sorted, at most 1 000: the ' +
+                "dashboard's sensor list shows them as learning rather than ok.",
+            }),
+          ),
           devices: Count('Devices with a multivariate detector (two or more channels).'),
           devicesLearning: Count('Of those, still learning.'),
           devicesAnomalous: Count('Of those, in an episode now.'),

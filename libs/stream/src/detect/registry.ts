@@ -184,6 +184,11 @@ const registry: Registry = {
         type: 'boolean',
         description: 'Floor the std at the smallest non-zero step the signal has taken.',
       },
+      seasonal: {
+        type: 'boolean',
+        description:
+          'Also watch the residual after the learned periodic component for shifts and drifts.',
+      },
     },
     learning: { learnSamples: 100, learnMs: 0 },
   },

@@ -9,6 +9,10 @@
  * mean and std are too uncertain, so the detector reports score 0 (`normal`). The std is the population std
  * of the window, floored by {@link effectiveStd}: a constant signal scores 0, and a change of a constant
  * signal scores high but finite.
+ *
+ * With `seasonal`, the residual after the signal's learned cycle is watched too (`detect/seasonal-residual`):
+ * a shift or drift the cycle hides from the window scores in proportion to its CUSUM sum, as a `shift` or
+ * `drift`, above the alert threshold.
  */
 
 import {
@@ -20,6 +24,7 @@ import {
   type CommonDetectorOptions,
 } from './levels.js'
 import { createRollingMoments } from './rolling-moments.js'
+import { createSeasonalResidual } from './seasonal-residual.js'
 import type { Detection, SerialisableDetector } from './types.js'
 
 /** Options of {@link createZScoreDetector}. */
@@ -36,6 +41,12 @@ export interface ZScoreOptions extends CommonDetectorOptions {
    * thousands. Default false (the anomaly service's default detector turns it on).
    */
   readonly stepFloor?: boolean
+  /**
+   * Also watch the residual after the learned periodic component for level shifts and drifts
+   * (`detect/seasonal-residual`): what a local baseline cannot tell from the signal's own cycle. Off when no
+   * period is found. Default false (the anomaly service's default detector turns it on).
+   */
+  readonly seasonal?: boolean
 }
 
 /**
@@ -56,6 +67,7 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
   const moments = createRollingMoments(window)
   const runs = createRunClassifier(sustain)
   const stepFloor = options.stepFloor ?? false
+  const residual = options.seasonal === true ? createSeasonalResidual() : undefined
   let last = Number.NaN
   let step = Number.POSITIVE_INFINITY
   const floorOf = (mean: number): number | undefined => {
@@ -78,27 +90,42 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
         if (Number.isFinite(value)) {
           moments.push(value)
           learnStep(value)
+          residual?.update(value)
         }
         return toDetection(0, thresholds, 'spike', mean, std, n)
       }
       const z = (value - mean) / effectiveStd(std, mean, floorOf(mean))
-      const score = Math.abs(z)
-      const kind = runs.classify(score > thresholds.alert, z)
+      const seen = residual?.update(value)
+      const kind = runs.classify(Math.abs(z) > thresholds.alert, z)
       moments.push(value)
       learnStep(value)
-      return toDetection(score, thresholds, kind, mean, std, n)
+      // A residual alarm scores in proportion to its CUSUM sum, above the alert threshold.
+      if (seen?.alarm === true && seen.ratio * thresholds.alert > Math.abs(z)) {
+        return toDetection(seen.ratio * thresholds.alert, thresholds, seen.kind, mean, std, n)
+      }
+      return toDetection(Math.abs(z), thresholds, kind, mean, std, n)
     },
     reset() {
       moments.clear()
       runs.reset()
+      residual?.reset()
       last = Number.NaN
       step = Number.POSITIVE_INFINITY
     },
-    saveState: () => ({ moments: moments.saveState(), runs: runs.snapshot(), last, step }),
+    saveState: () => ({
+      moments: moments.saveState(),
+      runs: runs.snapshot(),
+      last,
+      step,
+      ...(residual ? { residual: residual.saveState() } : {}),
+    }),
     loadState(r, s) {
       const nextRuns = r.numbers(s.runs, 'state.model.runs', 2)
       const nextLast = r.number(s.last, 'state.model.last')
       const nextStep = r.number(s.step, 'state.model.step')
+      if (residual) {
+        residual.loadState(r, r.object(s.residual, 'state.model.residual'), 'state.model.residual')
+      }
       moments.loadState(r, r.object(s.moments, 'state.model.moments'), 'state.model.moments')
       runs.restore(nextRuns)
       last = nextLast

@@ -2,10 +2,12 @@
 /**
  * @module browser/sensor-list
  * The sensor list: every sensor with its last value, its device's measured sampling rate, and its state
- * (`ok`, `anomaly` when an event came in the last 10 s, `stale` when nothing arrived for 5 s), and a
+ * (`ok`, `learning` while its detector is, `anomaly` when an event came in the last 10 s, `stale` when
+ * nothing arrived for 5 s: `browser/sensor-state`), and a
  * checkbox choosing whether it is charted. Rows are made once per sensor and only their text changes.
  */
 import { formatRate, formatValue } from './format.js'
+import { learningSensors, sensorState } from './sensor-state.js'
 import type { SensorStore } from './sensor-store.js'
 
 /** Options of {@link createSensorList}. */
@@ -34,6 +36,8 @@ interface Row {
 export function createSensorList(o: SensorListOptions): SensorList {
   const rows = new Map<string, Row>()
   let layout = -1
+  let servicesSeen = -1
+  let learning = new Set<string>()
 
   function rowFor(key: string): Row {
     let r = rows.get(key)
@@ -63,20 +67,17 @@ export function createSensorList(o: SensorListOptions): SensorList {
         // Re-append in sorted order; existing rows move, nothing is rebuilt.
         for (const key of o.store.keys()) o.tbody.append(rowFor(key).tr)
       }
+      if (servicesSeen !== o.store.servicesVersion) {
+        servicesSeen = o.store.servicesVersion
+        learning = learningSensors(o.store.services.values())
+      }
       for (const [key, s] of o.store.sensors) {
         const r = rowFor(key)
         r.box.checked = o.selected.has(key)
         const ring = s.samples
         r.last.textContent = formatValue(ring.lastValue)
         r.rate.textContent = `${formatRate(ring.rate(5000))} Hz`
-        const lastIngest = ring.length === 0 ? -Infinity : ring.i[ring.index(ring.length - 1)]!
-        const lastAnomaly = s.anomalies.at(-1)
-        const state =
-          now - lastIngest > 5000
-            ? 'stale'
-            : lastAnomaly !== undefined && ring.lastT - lastAnomaly.t < 10_000
-              ? 'anomaly'
-              : 'ok'
+        const state = sensorState(s, learning, now)
         if (r.state.textContent !== state) {
           r.state.textContent = state
           r.tr.dataset.state = state

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import { StateReader } from '../state/json-state.js'
+import { createPrng } from '../sim/prng.js'
+import { createSeasonalResidual, findPeriod } from './seasonal-residual.js'
+
+const PERIOD = 600 // a 60 s cycle at 10 Hz
+
+/** A lone periodic channel: 500 + 100·sin + N(0, 5), with `extra(i)` added (a shift or a drift). */
+function lone(n: number, seed: number, extra: (i: number) => number = () => 0): number[] {
+  const prng = createPrng(seed)
+  const gauss = () => {
+    const u = Math.max(prng.next(), 1e-12)
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * prng.next())
+  }
+  return Array.from(
+    { length: n },
+    (_, i) => 500 + 100 * Math.sin((2 * Math.PI * i) / PERIOD) + 5 * gauss() + extra(i),
+  )
+}
+
+function alarmsOf(values: number[]): { at: number; kind: string }[] {
+  const residual = createSeasonalResidual()
+  const out: { at: number; kind: string }[] = []
+  values.forEach((v, i) => {
+    const verdict = residual.update(v)
+    if (verdict.alarm) out.push({ at: i, kind: verdict.kind })
+  })
+  return out
+}
+
+describe('findPeriod', () => {
+  it('finds the period of a noisy sine to within a sample, and none in noise', () => {
+    expect(findPeriod(lone(1500, 1), 0.6)).toBeCloseTo(PERIOD, -0.5)
+    expect(
+      findPeriod(
+        lone(1500, 1).map((v, i) => v - 100 * Math.sin((2 * Math.PI * i) / PERIOD)),
+        0.6,
+      ),
+    ).toBe(0)
+  })
+})
+
+describe('createSeasonalResidual', () => {
+  it('stays silent on a clean periodic channel for 20 minutes', () => {
+    for (const seed of [1, 2, 3]) expect(alarmsOf(lone(12_000, seed))).toEqual([])
+  })
+
+  it('finds a shift smaller than the cycle within 4 samples, however the cycle moves there', () => {
+    for (const at of [2000, 2150, 2300, 2450]) {
+      const alarms = alarmsOf(lone(4000, 4, (i) => (i >= at ? -30 : 0)))
+      expect(alarms[0]?.at).toBeGreaterThanOrEqual(at)
+      expect(alarms[0]!.at - at).toBeLessThanOrEqual(4)
+      expect(alarms.every((a) => a.at < at + 30)).toBe(true)
+    }
+  })
+
+  it('finds a drift slower than the cycle (80 over 100 samples) within 40 samples, as a drift', () => {
+    const at = 2300
+    const alarms = alarmsOf(lone(5000, 5, (i) => 80 * Math.min(1, Math.max(0, (i - at) / 100))))
+    expect(alarms[0]!.at - at).toBeGreaterThanOrEqual(0)
+    expect(alarms[0]!.at - at).toBeLessThanOrEqual(40)
+    expect(alarms.some((a) => a.kind === 'drift')).toBe(true)
+    expect(alarms.every((a) => a.at < at + 200)).toBe(true)
+  })
+
+  it('ignores a lone spike, and it does not come back one period later', () => {
+    expect(alarmsOf(lone(4000, 6, (i) => (i === 2000 ? 300 : 0)))).toEqual([])
+  })
+
+  it('says nothing on a signal without a cycle (a random walk)', () => {
+    const prng = createPrng(7)
+    let x = 0
+    const walk = Array.from({ length: 20_000 }, () => (x += prng.next() - 0.5))
+    expect(alarmsOf(walk)).toEqual([])
+  })
+
+  it('resumes where a saved state stopped', () => {
+    const values = lone(3000, 8, (i) => (i >= 2500 ? 40 : 0))
+    const a = createSeasonalResidual()
+    values.slice(0, 2000).forEach((v) => a.update(v))
+    const b = createSeasonalResidual()
+    const state = JSON.parse(
+      JSON.stringify(a.saveState(), (_k, v: unknown) => (v === -Infinity ? -1e308 : v)),
+    ) as Record<string, unknown>
+    b.loadState(new StateReader('X', 'test'), state, 'state')
+    const rest = values.slice(2000)
+    expect(rest.map((v) => b.update(v))).toEqual(rest.map((v) => a.update(v)))
+  })
+})

@@ -1,0 +1,350 @@
+/**
+ * @module detect/seasonal-residual
+ * Level shifts and drifts on a periodic signal, seen on the residual after the learned periodic component
+ * is removed (issue 15). A rolling z-score compares a value with the last few seconds, so a shift smaller
+ * than what the cycle itself moves in that time, or a ramp slower than the cycle's own slope, looks like the
+ * cycle. Here the prediction for a value is the same phase of the previous cycle (a seasonal-naive model,
+ * Hyndman & Athanasopoulos, "Forecasting: Principles and Practice", §5.2) plus a level, and a two-sided
+ * CUSUM (Page 1954; Montgomery, "Introduction to Statistical Quality Control", §9.1) watches the residual.
+ *
+ * - The period is found, not configured: the autocorrelation of the recent history (at most 256 block means)
+ *   must fall below 0 and then peak at ≥ `minCorrelation` (0.6); a new period is then checked on the data
+ *   for one more period before the test may speak (a random walk can look periodic once).
+ * - It speaks only while the cycle explains the signal: 1 − (residual σ / σ of the difference half a period
+ *   apart)² ≥ `minExplained` (0.8). On noise, a random walk or bursts (most slow metrics) it says nothing:
+ *   a flat baseline would turn every new operating level of a machine into an alarm, and the local z-score
+ *   already covers sudden steps.
+ * - The prediction is the median of the previous cycle over ±3 samples around the phase, and the stored
+ *   cycle moves towards the data by at most k/2 residual σ per sample and cycle, so an anomaly (a spike, a
+ *   shift before it is re-based, a broken relation) is not learned as next cycle's pattern and does not
+ *   come back one period later as a false alarm.
+ * - Residuals enter the sums clipped to ±`clip` σ, so a lone spike (the z-score's job) never alarms here; a
+ *   shift of ≥ `clip` σ alarms after ⌈h / (clip − k)⌉ samples (4 with the defaults), a ramp of slope g σ per
+ *   sample after about √(2h/g) samples. An alarm re-bases the level on the next 20 residuals (their mean,
+ *   or the end of the line through them while they still ramp), and an alarm within `driftWindow` samples
+ *   of the previous one on the same side is a `drift`.
+ *
+ * Memory: `history` numbers (the longest period it can find is 2/3 of it). Cost: O(1) per sample plus an
+ * autocorrelation of ≤ 256 points every `history`/8 samples.
+ */
+import { checkInteger, checkNumber } from './levels.js'
+import type { StateObject, StateReader } from '../state/json-state.js'
+import type { AnomalyKind } from './types.js'
+
+/** Options of {@link createSeasonalResidual}. */
+export interface SeasonalResidualOptions {
+  /** Samples of history kept; the longest period found is 2/3 of it. Default 2048. */
+  readonly history?: number
+  /** Autocorrelation at the period needed to call the signal periodic. Default 0.6. */
+  readonly minCorrelation?: number
+  /**
+   * Share of the signal's variance the cycle must explain (1 − residual σ² / variance over `history`) for
+   * the test to speak. Default 0.8.
+   */
+  readonly minExplained?: number
+  /** CUSUM allowance, in residual σ. Default 1. */
+  readonly k?: number
+  /** CUSUM decision interval, in residual σ. Default 12. */
+  readonly h?: number
+  /** Residuals enter the sums clipped to ± this many σ. Default 4. */
+  readonly clip?: number
+  /** Samples after an alarm within which another on the same side is a `drift`. Default 200. */
+  readonly driftWindow?: number
+}
+
+/** What the residual test says about one sample. */
+export interface ResidualVerdict {
+  /** Whether a CUSUM sum crossed `h` on this sample. */
+  readonly alarm: boolean
+  /** The larger sum over `h` (≥ 1 on an alarm); 0 while the test is off. */
+  readonly ratio: number
+  readonly kind: AnomalyKind
+}
+
+/** The residual test of one sensor; see the module note. */
+export interface SeasonalResidual {
+  /** The period in samples (fractional), or 0 when none was found (the test is off). */
+  readonly period: number
+  /** The share of the signal's variance the cycle explains (the test speaks from `minExplained`). */
+  readonly explained: number
+  /** Scores `value` against the previous cycle, then learns it. */
+  update(value: number): ResidualVerdict
+  reset(): void
+  saveState(): Record<string, unknown>
+  loadState(r: StateReader, s: StateObject, path: string): void
+}
+
+const SMOOTH = 3 // the prediction is the median of the previous cycle over ±3 samples around the phase
+const BLOCKS = 256 // the autocorrelation runs on at most this many block means
+const SETTLE = 20 // samples after an alarm whose mean residual re-bases the level
+
+/**
+ * The period of `xs` (oldest first) in samples, or 0: the autocorrelation's highest peak after its first
+ * dip below 0, if it is at least `minCorrelation`, refined by a parabola through the peak.
+ */
+export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): number {
+  const block = Math.max(1, Math.ceil(xs.length / BLOCKS))
+  const count = Math.floor(xs.length / block)
+  const offset = xs.length - count * block
+  const y: number[] = []
+  for (let b = 0; b < count; b++) {
+    let sum = 0
+    for (let i = 0; i < block; i++) sum += xs[offset + b * block + i]!
+    y.push(sum / block)
+  }
+  const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, count)
+  for (let i = 0; i < count; i++) y[i]! -= mean
+  const maxLag = Math.floor((2 * count) / 3)
+  const acf = [1]
+  for (let lag = 1; lag <= maxLag + 1 && lag < count; lag++) {
+    let xy = 0
+    let xx = 0
+    let yy = 0
+    for (let i = 0; i + lag < count; i++) {
+      xy += y[i]! * y[i + lag]!
+      xx += y[i]! ** 2
+      yy += y[i + lag]! ** 2
+    }
+    acf.push(xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0)
+  }
+  const dip = acf.findIndex((a) => a < 0)
+  if (dip < 0) return 0
+  let best = -1
+  for (let lag = dip + 1; lag < maxLag && lag + 1 < acf.length; lag++) {
+    const a = acf[lag]!
+    if (a >= acf[lag - 1]! && a > acf[lag + 1]! && (best < 0 || a > acf[best]!)) best = lag
+  }
+  if (best < 0 || acf[best]! < minCorrelation) return 0
+  const [a, b, c] = [acf[best - 1]!, acf[best]!, acf[best + 1]!]
+  const curve = a - 2 * b + c
+  const delta = curve < 0 ? (0.5 * (a - c)) / curve : 0
+  return (best + delta) * block
+}
+
+/** A sensor's state before its first sample. */
+function freshState() {
+  return {
+    n: 0,
+    period: 0,
+    level: 0,
+    scale: 0,
+    up: 0,
+    down: 0,
+    upN: 0,
+    downN: 0,
+    upSum: 0,
+    downSum: 0,
+    settle: 0,
+    settleSum: 0,
+    settleMoment: 0,
+    lastAlarmAt: -Infinity,
+    lastAlarmSide: 0,
+    last: Number.NaN,
+    step: Infinity,
+    spread: 0,
+    verify: 0,
+    verifyAbs: 0,
+    verifyHalf: 0,
+  }
+}
+
+// n: samples seen; level: added to the stored cycle; scale: the residual's σ (0: not yet known);
+// up/down: the CUSUM sums, with the samples and residual sum since each left 0; step: resolution;
+// spread: σ of the difference half a period apart; settle/verify: samples left of those phases.
+type ResidualState = ReturnType<typeof freshState>
+
+interface CusumParams {
+  readonly k: number
+  readonly h: number
+  readonly clip: number
+  readonly driftWindow: number
+}
+
+/** While the cycle explains too little of the signal: the residual σ is learned, nothing is said. */
+function quietStep(s: ResidualState, r: number, sigma: number, clip: number): ResidualVerdict {
+  if (Math.abs(r) < clip * sigma) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
+  s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
+  return { alarm: false, ratio: 0, kind: 'shift' }
+}
+
+/** One CUSUM step on residual `r`; an alarm re-bases the level. */
+function cusumStep(s: ResidualState, r: number, sigma: number, p: CusumParams): ResidualVerdict {
+  const { k, h, clip, driftWindow } = p
+  const u = Math.max(-clip, Math.min(clip, r / sigma))
+  s.up = Math.max(0, s.up + u - k)
+  s.down = Math.max(0, s.down - u - k)
+  s.upN = s.up > 0 ? s.upN + 1 : 0
+  s.upSum = s.up > 0 ? s.upSum + r : 0
+  s.downN = s.down > 0 ? s.downN + 1 : 0
+  s.downSum = s.down > 0 ? s.downSum + r : 0
+  const ratio = Math.max(s.up, s.down) / h
+  if (ratio <= 1) {
+    if (Math.abs(u) < clip) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
+    return { alarm: false, ratio, kind: 'shift' }
+  }
+  const side = s.up >= s.down ? 1 : -1
+  s.level += side > 0 ? s.upSum / s.upN : s.downSum / s.downN
+  s.settle = SETTLE
+  s.settleSum = 0
+  s.settleMoment = 0
+  const kind = side === s.lastAlarmSide && s.n - s.lastAlarmAt <= driftWindow ? 'drift' : 'shift'
+  s.lastAlarmAt = s.n
+  s.lastAlarmSide = side
+  s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
+  return { alarm: true, ratio, kind }
+}
+
+/**
+ * After an alarm the level is measured again on the next SETTLE residuals while the cycle is carried on:
+ * their mean, or, when their slope is significant (t > 3), the line through them taken at its end, so a
+ * drift still ramping is not left behind by half the window (and alarmed on again for it).
+ */
+function settleStep(s: ResidualState, r: number, sigma: number): void {
+  const i = SETTLE - s.settle
+  s.settleSum += r
+  s.settleMoment += (i - (SETTLE - 1) / 2) * r
+  if (--s.settle > 0) return
+  const spread = (SETTLE * (SETTLE * SETTLE - 1)) / 12 // Σ (i − ī)²
+  const slope = s.settleMoment / spread
+  const ramping = Math.abs(slope) > (3 * sigma) / Math.sqrt(spread)
+  s.level += s.settleSum / SETTLE + (ramping ? (slope * (SETTLE - 1)) / 2 : 0)
+}
+
+/** One sample of the period-long check of a new cycle; at its end the two spreads are set. */
+function verifyStep(s: ResidualState, residual: number, apart: number): void {
+  s.verifyAbs += residual
+  s.verifyHalf += apart
+  if (--s.verify > 0) return
+  const count = Math.ceil(s.period)
+  s.scale = s.verifyAbs / count
+  s.spread = s.verifyHalf / count
+}
+
+/**
+ * Creates the residual test of one sensor.
+ *
+ * @example
+ * const residual = createSeasonalResidual()
+ * const v = residual.update(512) // { alarm: false, ratio: 0, kind: 'shift' } until a period is found
+ */
+export function createSeasonalResidual(options: SeasonalResidualOptions = {}): SeasonalResidual {
+  const size = checkInteger('history', options.history ?? 2048, 64)
+  const minCorrelation = checkNumber('minCorrelation', options.minCorrelation ?? 0.6, 0, 1)
+  const minExplained = checkNumber('minExplained', options.minExplained ?? 0.8, 0, 1)
+  const k = checkNumber('k', options.k ?? 1, 0, Infinity)
+  const h = checkNumber('h', options.h ?? 12, 0, Infinity)
+  const clip = checkNumber('clip', options.clip ?? 4, 0, Infinity)
+  const driftWindow = checkInteger('driftWindow', options.driftWindow ?? 200, 0)
+  const every = Math.max(32, Math.floor(size / 8))
+  const hist = new Float64Array(size)
+  const params: CusumParams = { k, h, clip, driftWindow }
+  let s = freshState()
+
+  /** The stored value `lag` samples before the one about to be stored (fractional lags interpolate). */
+  const back = (lag: number): number => {
+    const lo = Math.floor(lag)
+    const w = lag - lo
+    const at = (l: number) => hist[(((s.n - l) % size) + size) % size]!
+    return w === 0 ? at(lo) : (1 - w) * at(lo) + w * at(lo + 1)
+  }
+  const around = new Float64Array(2 * SMOOTH + 1)
+  /** The previous cycle at this phase: the median of ±SMOOTH samples, so one stored spike is not echoed. */
+  const predict = (): number => {
+    // Insertion sort of 7 numbers: cheaper than a typed array's sort per sample.
+    for (let j = 0; j <= 2 * SMOOTH; j++) {
+      const v = back(s.period + j - SMOOTH)
+      let i = j
+      for (; i > 0 && around[i - 1]! > v; i--) around[i] = around[i - 1]!
+      around[i] = v
+    }
+    return around[SMOOTH]!
+  }
+  const usable = () => s.period > 0 && s.n > s.period + SMOOTH + 1
+  /**
+   * How much better the cycle predicts than a wrong phase: 1 − (residual σ / σ of the difference half a
+   * period apart)². Near 1 for a clear cycle; ≤ 0 for a random walk or noise, whose differences only grow
+   * with the lag, and for a cycle buried in bursts.
+   */
+  const explained = () => (s.spread > 0 ? 1 - (s.scale / s.spread) ** 2 : 0)
+
+  /** Re-estimates the period; a newly found one is checked on the data for a period first. */
+  function refreshPeriod(): void {
+    const len = Math.min(s.n, size)
+    const xs = new Float64Array(len)
+    for (let i = 0; i < len; i++) xs[i] = hist[(s.n - len + i) % size]!
+    const found = findPeriod(xs, minCorrelation)
+    const p = found > 0 && found + SMOOTH + 2 < size ? found : 0
+    if (p > 0 && s.period === 0) {
+      // A new cycle is first checked on the data for one period: the residual σ and the spread half a
+      // period apart are measured afresh before the test may speak (a random walk can look periodic once).
+      s.verify = Math.ceil(p)
+      s.verifyAbs = s.verifyHalf = 0
+      s.up = s.down = 0
+    }
+    s.period = p
+  }
+
+  function store(z: number, value: number): void {
+    hist[s.n % size] = z
+    s.n++
+    const move = Math.abs(value - s.last)
+    if (move > 0 && move < s.step) s.step = move
+    s.last = value
+    if (s.n >= 64 && s.n % every === 0) refreshPeriod()
+  }
+
+  return {
+    get period() {
+      return s.period
+    },
+    get explained() {
+      return explained()
+    },
+    update(value) {
+      if (!Number.isFinite(value)) return { alarm: false, ratio: 0, kind: 'shift' }
+      if (!usable()) {
+        store(value - s.level, value)
+        return { alarm: false, ratio: 0, kind: 'shift' }
+      }
+      const expected = predict()
+      const r = value - s.level - expected
+      const sigma = Math.max(s.scale, s.step / 2, 1e-9 * Math.max(1, Math.abs(value)))
+      // The stored cycle moves towards the data by at most k/2 σ, so an anomaly does not become next
+      // cycle's pattern: its echo one period later stays below the CUSUM's allowance.
+      const most = 0.5 * k * sigma
+      const learned = expected + Math.max(-most, Math.min(most, r))
+      if (s.settle > 0) {
+        settleStep(s, r, sigma)
+        store(expected, value)
+        return { alarm: false, ratio: 0, kind: 'shift' }
+      }
+      const apart = Math.abs(value - s.level - back(s.period / 2)) * 1.2533
+      let verdict: ResidualVerdict = { alarm: false, ratio: 0, kind: 'shift' }
+      if (s.verify > 0) verifyStep(s, Math.abs(r) * 1.2533, apart)
+      else {
+        if (apart < clip * s.spread) s.spread += 0.005 * (apart - s.spread)
+        verdict =
+          explained() >= minExplained
+            ? cusumStep(s, r, sigma, params)
+            : quietStep(s, r, sigma, clip)
+      }
+      // After an alarm the level moved: the cycle is stored against the new level.
+      store(verdict.alarm ? expected : learned, value)
+      return verdict
+    },
+    reset() {
+      hist.fill(0)
+      s = freshState()
+    },
+    saveState: () => ({ ...s, hist: Array.from(hist) }),
+    loadState(r, state, path) {
+      const next = freshState()
+      for (const key of Object.keys(next) as (keyof typeof next)[]) {
+        next[key] = r.number(state[key], `${path}.${key}`)
+      }
+      const values = r.numbers(state.hist, `${path}.hist`, size)
+      s = next
+      hist.set(values)
+    },
+  }
+}
