@@ -2,7 +2,9 @@
  * `sluice up` as a user starts it (the default simulated sensors: 3 devices × 2 channels at 10 Hz, the
  * dashboard on), left to settle for a minute, then the RSS and CPU of its whole process tree measured from
  * /proc over a window (issue 16: ≤ 200 MB RSS for the tree and ≤ 3 % of one core after 60 s). Variants,
- * in one run: `--processes` (one process per service, the earlier default: the baseline), the default
+ * in one run: `--processes` (one process per service, the earlier default: the baseline; each process is a
+ * service run alone, so its rows are the standalone footprint, also with issue 16's trimming undone by
+ * {@link eagerNodeOptions} for a before/after in one run), the default
  * (everything in one process), the default with `--max-semi-space-size=1` (V8's young generation capped),
  * and the default under a Pi-class quota: one core (cgroup v1 `cpu.cfs_quota_us` 100 000 of 100 000) and
  * 512 MB (`memory.limit_in_bytes`, a Pi Zero 2 W), where every hop's drops are read from the metrics
@@ -16,6 +18,7 @@
  * Writes `bench/results/footprint.json`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { decodeMetrics, metricsFilter, type ServiceMetrics } from '@sluice/contract'
 import { freePort, tempDir } from '@sluice/testkit'
@@ -134,7 +137,30 @@ interface Variant {
   readonly pi?: boolean
 }
 
+/**
+ * NODE_OPTIONS that undo issue 16's standalone trimming, for a baseline in the same run: the modules the
+ * services now load only when they use them (prom-client without a Prometheus port, yaml without a config
+ * file, serialport without a serial port) required up front, as they were imported before, and V8's
+ * default young generation (16 MB semi-spaces) instead of the 1 MB `sluice up --processes` now gives
+ * each child.
+ */
+function eagerNodeOptions(): string {
+  const from = (pkg: string, dep: string): string =>
+    createRequire(join(repoRoot, pkg, 'package.json')).resolve(dep)
+  return [
+    `--require=${from('libs/mesh', 'prom-client')}`,
+    `--require=${from('libs/mesh', 'yaml')}`,
+    `--require=${from('services/serial-bridge', 'serialport')}`,
+    '--max-semi-space-size=16',
+  ].join(' ')
+}
+
 const VARIANTS: readonly Variant[] = [
+  {
+    label: '--processes, eager loads and default semi-spaces (before issue 16 trimming)',
+    flags: ['--processes'],
+    nodeOptions: eagerNodeOptions(),
+  },
   { label: '--processes', flags: ['--processes'] },
   { label: 'one process', flags: [] },
   {

@@ -8,6 +8,8 @@
 import { freePort, tempDir, type TempDir } from '@sluice/testkit'
 import { startProbe, type Probe } from './probe.js'
 import {
+  launchMode,
+  startProcess,
   startService,
   waitForPort,
   type BenchProcess,
@@ -109,6 +111,78 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
       codes.broker = await broker.stop()
       await dataDir.remove()
       return codes
+    },
+  }
+}
+
+/** The command words of the services in `bench/lib/one-process.ts`, by service name. */
+const ONE_PROCESS_COMMAND: Record<Exclude<ServiceName, 'broker'>, string> = {
+  'serial-bridge': 'bridge',
+  windowing: 'window',
+  anomaly: 'anomaly',
+  forwarder: 'forward',
+}
+
+/** A mesh running in one process (see {@link startOneProcess}). */
+export interface OneProcessMesh {
+  readonly url: string
+  readonly proc: BenchProcess
+  readonly probe: Probe
+  /** Stops the process (SIGTERM: producer first), the probe, and removes the data directory. */
+  stop(): Promise<string>
+}
+
+/**
+ * Starts the broker and `services` in one process, as `sluice up` does by default (`bench/lib/one-process.ts`),
+ * each with `args` besides `--broker`; resolves once every service publishes metrics.
+ */
+export async function startOneProcess(
+  services: readonly (readonly [Exclude<ServiceName, 'broker'>, readonly string[]])[],
+  options: { readonly latency?: boolean; readonly nodeOptions?: readonly string[] } = {},
+): Promise<OneProcessMesh> {
+  const port = await freePort()
+  const url = `mqtt://127.0.0.1:${port}`
+  const dataDir = await tempDir('sluice-bench-')
+  const common = ['--broker', url, '--logLevel', 'warn', '--instance', 'bench']
+  const plan = {
+    broker: ['--port', String(port)],
+    // Consumers first, the producer last, as `sluice up` orders them.
+    services: [...services]
+      .sort((a, b) => Number(a[0] === 'serial-bridge') - Number(b[0] === 'serial-bridge'))
+      .map(([s, args]) => [
+        ONE_PROCESS_COMMAND[s],
+        [...common, ...args, ...(s === 'forwarder' ? ['--dataDir', dataDir.path] : [])],
+      ]),
+  }
+  const nodeArgs =
+    launchMode() === 'dist'
+      ? ['--import', 'tsx', 'lib/one-process.ts', JSON.stringify(plan)]
+      : ['--conditions=sluice-src', '--import', 'tsx', 'lib/one-process.ts', JSON.stringify(plan)]
+  const proc = startProcess('one process', nodeArgs, { nodeOptions: options.nodeOptions ?? [] })
+  try {
+    await waitForPort(port)
+  } catch (err) {
+    await proc.stop()
+    throw new Error(`one process did not start: ${proc.tail()}`, { cause: err })
+  }
+  const probe = await startProbe(url, { latency: options.latency ?? false })
+  try {
+    await probe.waitForServices(
+      services.map(([s]) => s),
+      30_000,
+    )
+  } catch (err) {
+    throw new Error(`one process did not start its services: ${proc.tail()}`, { cause: err })
+  }
+  return {
+    url,
+    proc,
+    probe,
+    async stop() {
+      const code = await proc.stop()
+      await probe.close()
+      await dataDir.remove()
+      return code
     },
   }
 }

@@ -61,21 +61,34 @@ export function targetsSection(dir: string): string {
   } else row('Full mesh ≥ 200 000 samples/s sustained', 'no results', undefined)
 
   const lat = load(dir, 'mesh-latency')
+  const latTarget = 'p99 ingest → anomaly event ≤ 10 ms at 1 000 samples/s'
   if (lat) {
     const at1k = lat.results.filter(
-      (r) => r.case.startsWith('1000 samples/s') && r.case.includes('anomaly event p99'),
+      (r) => /(^|, )1000 samples\/s/.test(r.case) && r.case.includes('anomaly event p99'),
     )
     const best = at1k.reduce<BenchRow | undefined>(
       (b, r) => (b === undefined || r.value < b.value ? r : b),
       undefined,
     )
-    const dflt = at1k.find((r) => r.case.includes('(default)'))
-    row(
-      'p99 ingest → anomaly event ≤ 10 ms at 1 000 samples/s',
-      `${fmt(dflt?.value ?? NaN)} ms with the default batching; best ${fmt(best?.value ?? NaN)} ms (${best?.case.split(', ')[1]?.split(':')[0] ?? ''})`,
-      best === undefined ? undefined : best.value <= 10,
+    // The default is `sluice up`'s: one process (issue 16) with the default batching; older results
+    // measured one process per service only.
+    const one = at1k.find(
+      (r) =>
+        r.case.startsWith('one process') &&
+        r.case.includes('(default)') &&
+        !r.case.includes('(before)'),
     )
-  } else row('p99 ingest → anomaly event ≤ 10 ms at 1 000 samples/s', 'no results', undefined)
+    const procs = at1k.find((r) => r.case.startsWith('1000') && r.case.includes('(default)'))
+    const dflt = one ?? procs
+    const bestLabel = best?.case.split(': ')[0] ?? ''
+    row(
+      latTarget,
+      (one === undefined ? '' : `${fmt(one.value)} ms in one process (sluice up's default); `) +
+        `${fmt(procs?.value ?? NaN)} ms one process per service, default batching; ` +
+        `best ${fmt(best?.value ?? NaN)} ms (${bestLabel})`,
+      dflt === undefined ? undefined : dflt.value <= 10,
+    )
+  } else row(latTarget, 'no results', undefined)
 
   const fp = load(dir, 'footprint')
   const fpTarget = '`sluice up` ≤ 200 MB RSS (whole process tree) and ≤ 3 % of a core, after 60 s'

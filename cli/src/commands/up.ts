@@ -71,8 +71,22 @@ async function waitForBroker(
 }
 
 /**
- * The plan as the supervisor's children: `sluice <command> …` run by this very Node with its flags, one
- * process each, or the subcommands started inside this process.
+ * V8 flags of each child under `--processes` (issue 16): a young generation of 1 MB semi-spaces instead of
+ * V8's default of up to 16 MB, which idle services grow during start-up and keep. Measured in
+ * `bench/footprint`: about 25 MB less RSS per process at the same CPU. Left out when the user set their
+ * own, on the command line or in NODE_OPTIONS.
+ */
+export function childV8Flags(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): readonly string[] {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)]
+  return given.some((f) => f.startsWith('--max-semi-space-size')) ? [] : ['--max-semi-space-size=1']
+}
+
+/**
+ * The plan as the supervisor's children: `sluice <command> …` run by this very Node with its flags (and
+ * {@link childV8Flags}), one process each, or the subcommands started inside this process.
  */
 function childrenOf(
   plan: readonly PlannedChild[],
@@ -80,10 +94,11 @@ function childrenOf(
 ): { specs: ChildSpec[]; launch: Launcher | undefined } {
   if (!processes) return { specs: [...plan], launch: createInProcessLauncher(inProcessStarters) }
   const self = process.argv[1]!
+  const v8 = childV8Flags(process.execArgv, process.env.NODE_OPTIONS)
   const specs = plan.map((c) => ({
     name: c.name,
     command: process.execPath,
-    args: [...process.execArgv, self, c.command, ...c.args],
+    args: [...process.execArgv, ...v8, self, c.command, ...c.args],
     stopStage: c.stopStage,
   }))
   return { specs, launch: undefined }

@@ -11,11 +11,14 @@
  * `sluice_hop_wait_ms`, `sluice_hop_latency_ms`, `sluice_hop_state` (0 ok, 1 warning, 2 critical),
  * `sluice_hop_unexplained_loss`, `sluice_hop_sensors`, `sluice_sink_spool_bytes` and
  * `sluice_sink_spool_max_bytes`, and `sluice_process_*`.
+ *
+ * prom-client is loaded only when an exporter starts (about 11 MB of RSS that a service without a
+ * Prometheus port never needs; issue 16).
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { HopMetrics, ServiceMetrics } from '@sluice/contract'
-import { Counter, Gauge, Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 
 /** Options of {@link startPrometheusExporter}. */
 export interface PrometheusExporterOptions {
@@ -42,8 +45,10 @@ const HOP = ['service', 'instance', 'hop', 'direction', 'policy'] as const
 type HopLabel = (typeof HOP)[number]
 const STATE_VALUE = { ok: 0, warning: 1, critical: 2 } as const
 
+type PromClient = typeof import('prom-client')
+
 /** The series of one registry, defined once. */
-function defineSeries(registry: Registry) {
+function defineSeries(registry: Registry, { Counter, Gauge }: PromClient) {
   const registers = [registry]
   const counter = (name: string, help: string, extra: readonly string[] = []) =>
     new Counter({ name, help, labelNames: [...HOP, ...extra], registers })
@@ -124,8 +129,9 @@ function setHop(s: Series, labels: Record<HopLabel, string>, h: HopMetrics): voi
 export async function startPrometheusExporter(
   options: PrometheusExporterOptions,
 ): Promise<PrometheusExporter> {
-  const registry = new Registry()
-  const series = defineSeries(registry)
+  const prom = await import('prom-client')
+  const registry = new prom.Registry()
+  const series = defineSeries(registry, prom)
   const host = options.host ?? '127.0.0.1'
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {

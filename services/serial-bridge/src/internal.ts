@@ -25,8 +25,6 @@ export type {
   MismatchDetectorOptions,
   MismatchEvent,
 } from './line/mismatch-detector.js'
-export { createBatcher } from './publish/batcher.js'
-export type { Batcher, BatcherOptions, Flush } from './publish/batcher.js'
 export { createRateGovernor } from './publish/rate-governor.js'
 export type {
   GovernorNotice,

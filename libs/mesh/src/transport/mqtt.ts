@@ -42,6 +42,19 @@ export interface MqttTransportOptions {
   readonly log?: MeshLogger
 }
 
+/**
+ * Turns Nagle's algorithm (RFC 896) off on the client's socket (TCP_NODELAY), on every connection: with it
+ * on, a small packet written while an earlier one is unacknowledged waits for that ACK, which the peer may
+ * delay (Linux: 40 ms), and a lone sample or aggregate is exactly such a packet. Measured in
+ * `bench/mesh/latency.ts` (one process, 1 000 samples/s): p50 ingest → anomaly event 14.1 ms with Nagle,
+ * 7.2 ms without (issue 16).
+ * mqtt.js writes each packet whole, so nothing is sent in fragments. A WebSocket stream has no such call.
+ */
+function sendPacketsAtOnce(c: MqttClient): void {
+  const stream = c.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined
+  stream?.setNoDelay?.(true)
+}
+
 /** The mqtt.js options for `options`: no QoS 0 offline queue, resubscribe, connect on demand. */
 function clientOptions(options: MqttTransportOptions): IClientOptions {
   const opts: IClientOptions = {
@@ -156,6 +169,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       client = c
       c.handleMessage = flow.handleMessage
       c.on('connect', () => {
+        sendPacketsAtOnce(c)
         flow.connected()
         log.debug({ clientId: options.clientId }, 'connected')
         emit({ type: 'connect' })

@@ -1,11 +1,10 @@
 /**
  * @module publish/raw-publisher
  * The bridge's end of the data path: stamped samples in, raw messages out on
- * `{p}/{device}/{channel}/raw` (DESIGN.md §3, §4), through the batcher and into the outbound hop, whose
- * bounded queue and policy are where backpressure shows. The batcher lingers only while the hop is busy
- * (a message published now would wait in its queue): a sample that finds the hop free goes out at once,
- * and what gathered while it was busy goes out as soon as it can be sent. A batch of one goes out as a raw sample object,
- * anything larger as a raw batch. When the hop refuses a message (policy `block`, queue full) the bridge
+ * `{p}/{device}/{channel}/raw` (DESIGN.md §3, §4), through the mesh's adaptive batching (`createLinger`:
+ * a sample that finds the hop free goes out at once, batches form only while it is busy) and into the
+ * outbound hop, whose bounded queue and policy are where backpressure shows. A batch of one goes out as a
+ * raw sample object, anything larger as a raw batch. When the hop refuses a message (policy `block`, queue full) the bridge
  * cannot stall a serial device, so the samples are dropped at the edge and counted (§5); sources that
  * can wait (the simulator, replay) look at {@link RawPublisher.congestion} and slow down instead.
  *
@@ -14,11 +13,11 @@
  * as explained (issue 11, item 10): their unexplained loss is then what nobody counted.
  */
 import { epochMs, encodeText, rawTopic, toRawBatch } from '@sluice/contract'
+import { createLinger, type LingerFlush, type LingerLink, type LingerOptions } from '@sluice/mesh'
 import type { Sample } from '@sluice/stream'
-import { createBatcher, type BatcherOptions, type Flush } from './batcher.js'
 
 /** The part of the mesh's outbound hop the publisher uses. */
-export interface RawHop {
+export interface RawHop extends LingerLink {
   publish(
     topic: string,
     payload: string | Uint8Array,
@@ -27,17 +26,13 @@ export interface RawHop {
   ): boolean
   readonly length: number
   readonly spec: { readonly queue: { readonly capacity: number } }
-  /** True while a message published now would have to wait (see the mesh's `OutboundHop.busy`). */
-  readonly busy: boolean
-  /** Resolves once the hop is no longer busy. */
-  sendable(): Promise<void>
 }
 
 /** Options of {@link createRawPublisher}. */
 export interface RawPublisherOptions {
   readonly hop: RawHop
   readonly prefix: string
-  readonly batch: BatcherOptions
+  readonly batch: LingerOptions
   /** Clock in ms (default `epochMs()` from the contract). */
   readonly now?: () => number
 }
@@ -85,7 +80,6 @@ export interface RawPublisher {
 export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
   const { hop, prefix } = options
   const now = options.now ?? epochMs
-  const batcher = createBatcher(options.batch)
   const topics = new Map<string, string>()
   /** Per sensor key: samples dropped since its last message, told to consumers in the next one. */
   const droppedSince = new Map<string, number>()
@@ -94,15 +88,11 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
   }
   // One callback per sensor, made once, so the hop can say which sensor a dropped message was of.
   const onDropped = new Map<string, (n: number) => void>()
-  let timer: NodeJS.Timeout | undefined
-  let armedFor = Infinity
   let samples = 0
   let messages = 0
   let droppedAtEdge = 0
-  let closed = false
-  let awaitingSendable = false
 
-  const send = (f: Flush): void => {
+  const send = (f: LingerFlush<Sample>): void => {
     const topic = topics.get(f.key)!
     const n = f.samples.length
     const dropped = droppedSince.get(f.key)
@@ -138,60 +128,29 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
     return key
   }
 
-  const onTimer = (): void => {
-    timer = undefined
-    armedFor = Infinity
-    for (const f of batcher.due(now())) send(f)
-    arm()
-  }
-
-  const sendWhenSendable = (): void => {
-    if (awaitingSendable || batcher.pending === 0) return
-    awaitingSendable = true
-    void hop.sendable().then(() => {
-      awaitingSendable = false
-      if (!closed) for (const f of batcher.drain()) send(f)
-    })
-  }
-
-  const arm = (): void => {
-    if (closed) return
-    const next = batcher.nextDeadline()
-    if (next === undefined || next >= armedFor) return
-    if (timer) clearTimeout(timer)
-    armedFor = next
-    timer = setTimeout(onTimer, Math.max(0, next - now()))
-  }
+  const linger = createLinger<Sample>(options.batch, { link: hop, send, now })
 
   return {
     push(device, channel, sample) {
       const key = register(device, channel)
       samples++
       // The source stamped `ingest` with this clock as it read the sample: no second reading per sample.
-      const f = batcher.add(key, sample, sample.ingest, hop.busy)
-      if (f) send(f)
-      sendWhenSendable()
-      // A new batch's deadline (now + maxDelayMs) is never earlier than one already armed, and the timer
-      // re-arms itself when it fires: so only look for the next deadline (a scan of every sensor) when no
-      // timer is armed, not once per sample.
-      if (timer === undefined) arm()
+      linger.add(key, sample, sample.ingest)
     },
     countDropped(device, channel, n) {
       if (n > 0) addDropped(register(device, channel), n)
     },
     flushAll() {
-      for (const f of batcher.drain()) send(f)
+      linger.flush()
     },
     congestion() {
       return hop.length / hop.spec.queue.capacity
     },
     stats() {
-      return { samples, messages, droppedAtEdge, pending: batcher.pending }
+      return { samples, messages, droppedAtEdge, pending: linger.pending }
     },
     close() {
-      closed = true
-      if (timer) clearTimeout(timer)
-      timer = undefined
+      linger.close()
     },
   }
 }

@@ -7,7 +7,6 @@
  */
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { SerialPort } from 'serialport'
 import { PortListError } from '../errors.js'
 
 /** One serial port as listed. */
@@ -54,7 +53,8 @@ export function serialDeviceFiles(devDir = '/dev'): string[] {
  * ```
  */
 export async function listPorts(deps: ListPortsDeps = {}): Promise<readonly PortEntry[]> {
-  const list = deps.list ?? (() => SerialPort.list())
+  // serialport is loaded only for `--list` (and by a serial link), not by every bridge (issue 16).
+  const list = deps.list ?? (async () => (await import('serialport')).SerialPort.list())
   try {
     return await list()
   } catch (err) {

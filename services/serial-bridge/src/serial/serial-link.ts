@@ -8,7 +8,7 @@
  * missing at start. Every state change is logged once, in words an operator can act on; retries in between
  * are debug-level so an unplugged board does not flood the log.
  */
-import { SerialPort } from 'serialport'
+import { createRequire } from 'node:module'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import { epochMs } from '@sluice/contract'
 import { createLineReader } from './line-reader.js'
@@ -74,8 +74,12 @@ export interface SerialLink {
   readonly opens: number
 }
 
-const defaultPortFactory: PortFactory = ({ path, baudRate }) =>
-  new SerialPort({ path, baudRate, autoOpen: false })
+// serialport (its native binding included, about 11 MB of RSS) is loaded when a port is first opened, so
+// a bridge that simulates or replays never loads it (issue 16). It ships CommonJS: a synchronous require.
+const defaultPortFactory: PortFactory = ({ path, baudRate }) => {
+  const { SerialPort } = createRequire(import.meta.url)('serialport') as typeof import('serialport')
+  return new SerialPort({ path, baudRate, autoOpen: false })
+}
 
 /** Turns an open or I/O error into the sentence an operator needs. */
 export function describePortError(path: string, err: unknown): string {

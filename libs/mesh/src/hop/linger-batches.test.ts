@@ -1,12 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBatcher } from './batcher.js'
+import { createLingerBatches } from './linger-batches.js'
 
 const s = (seq: number, t = seq) => ({ seq, t, value: seq * 10, ingest: t })
 
-describe('createBatcher', () => {
+describe('createLingerBatches', () => {
   it('sends every sample at once, alone, while the link is free, however fast the sensor is', () => {
-    const b = createBatcher({ maxSamples: 100, maxDelayMs: 50 })
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 100, maxDelayMs: 50 })
     // 1 kHz: a sample every millisecond, each finding the link free.
     for (let i = 0; i < 5; i++)
       expect(b.add('a/x', s(i, i), i, false)).toEqual({ key: 'a/x', samples: [s(i, i)] })
@@ -15,7 +15,7 @@ describe('createBatcher', () => {
   })
 
   it('lingers while the link is busy and hands the batch over when it is free again', () => {
-    const b = createBatcher({ maxSamples: 100, maxDelayMs: 50 })
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 100, maxDelayMs: 50 })
     expect(b.add('k', s(0), 0, true)).toBeUndefined()
     expect(b.add('k', s(1), 1, true)).toBeUndefined()
     expect(b.pending).toBe(2)
@@ -25,14 +25,14 @@ describe('createBatcher', () => {
   })
 
   it('appends to a pending batch even when the link is free, so a sensor never reorders', () => {
-    const b = createBatcher({ maxSamples: 100, maxDelayMs: 50 })
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 100, maxDelayMs: 50 })
     b.add('k', s(0), 0, true)
     expect(b.add('k', s(1), 1, false)).toBeUndefined()
     expect(b.drain()).toEqual([{ key: 'k', samples: [s(0), s(1)] }])
   })
 
   it('flushes at N samples while the link stays busy', () => {
-    const b = createBatcher({ maxSamples: 3, maxDelayMs: 50 })
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 3, maxDelayMs: 50 })
     expect(b.add('k', s(1), 1, true)).toBeUndefined()
     expect(b.add('k', s(2), 2, true)).toBeUndefined()
     expect(b.add('k', s(3), 3, true)).toEqual({ key: 'k', samples: [s(1), s(2), s(3)] })
@@ -40,7 +40,7 @@ describe('createBatcher', () => {
   })
 
   it('flushes after D ms when the link stays busy and N is not reached', () => {
-    const b = createBatcher({ maxSamples: 100, maxDelayMs: 50 })
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 100, maxDelayMs: 50 })
     b.add('k', s(0, 10), 10, true)
     b.add('j', s(0, 15), 15, true)
     b.add('k', s(1, 20), 20, true)
@@ -53,7 +53,7 @@ describe('createBatcher', () => {
   })
 
   it('keeps sensors apart', () => {
-    const b = createBatcher({ maxSamples: 2, maxDelayMs: 50 })
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 2, maxDelayMs: 50 })
     b.add('a', s(0), 0, true)
     b.add('b', s(0), 0, true)
     expect(b.add('a', s(1), 1, true)).toEqual({ key: 'a', samples: [s(0), s(1)] })
@@ -61,7 +61,7 @@ describe('createBatcher', () => {
   })
 
   it('never batches with maxSamples 1', () => {
-    const b = createBatcher({ maxSamples: 1, maxDelayMs: 50 })
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 1, maxDelayMs: 50 })
     expect(b.add('k', s(0), 0, true)).toEqual({ key: 'k', samples: [s(0)] })
     expect(b.pending).toBe(0)
   })
@@ -83,7 +83,7 @@ describe('createBatcher', () => {
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 0, max: 30 }),
         (steps, maxSamples, maxDelayMs) => {
-          const b = createBatcher({ maxSamples, maxDelayMs })
+          const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples, maxDelayMs })
           const out = new Map<string, number[]>()
           const emit = (fs: { key: string; samples: { seq: number }[] }[]) => {
             for (const f of fs)

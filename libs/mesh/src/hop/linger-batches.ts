@@ -1,60 +1,57 @@
 /**
- * @module publish/batcher
- * Groups a sensor's samples into raw batches (DESIGN.md §4) so that one MQTT message per sample never caps
- * throughput, without making slow sensors wait. The rule is the one Kafka's producer accumulator follows
- * with `linger.ms` 0 (and Nagle's, RFC 896, with a window): a sample goes out at once, alone, when the
- * link is free (a message sent now would not wait behind others: nothing queued, fewer than the hop's
- * `maxInFlight` unacknowledged); while the link is busy, samples linger in a per-sensor batch that goes out
- * as soon as the link is free again ({@link Batcher.drain}), when it holds `maxSamples` samples, or when
- * its first sample is `maxDelayMs` old, whichever comes first. So batches form only while samples arrive
- * faster than they can be sent: low rates get the latency of a lone message, and high rates get batches
- * whose size follows the load. Pure: time and the link's state are passed in; the caller arms one timer
- * for {@link Batcher.nextDeadline}.
+ * @module hop/linger-batches
+ * The batching rule of every outbound hop that batches (issue 16; DESIGN.md §4), pure: items of one key
+ * (a sensor's samples, say) go out at once, alone, when the link is free (a message sent now would not
+ * wait behind others: the outbound hop's `busy`); while the link is busy they linger in a per-key
+ * batch that goes out as soon as the link is free again ({@link LingerBatches.drain}), when it holds
+ * `maxSamples` items, or when its first item is `maxDelayMs` old, whichever comes first. So batches form
+ * only while items arrive faster than they can be sent: low rates get the latency of a lone message, high
+ * rates get batches whose size follows the load. This is Kafka's producer accumulator with `linger.ms` 0,
+ * and Nagle's rule (RFC 896) with a window. Time and the link's state are passed in; {@link createLinger}
+ * (`linger.ts`) drives it from a hop, with one timer.
  */
-import type { Sample } from '@sluice/stream'
-
-/** Options of {@link createBatcher}. */
-export interface BatcherOptions {
-  /** Flush when a batch holds this many samples (N). */
+/** Options of {@link createLingerBatches}. */
+export interface LingerOptions {
+  /** Flush when a batch holds this many items (N). */
   readonly maxSamples: number
-  /** Flush when a batch's first sample is this old (D, ms), even if the link is still busy. */
+  /** Flush when a batch's first item is this old (D, ms), even if the link is still busy. */
   readonly maxDelayMs: number
 }
 
-/** A batch ready to publish: the sensor key and its samples in arrival order. */
-export interface Flush {
+/** A batch ready to publish: the key and its items in arrival order. */
+export interface LingerFlush<T> {
   readonly key: string
-  readonly samples: Sample[]
+  readonly samples: T[]
 }
 
 /** Per-key batching state. */
-export interface Batcher {
+export interface LingerBatches<T> {
   /**
    * Adds a sample; returns a batch to publish now when the sample completes one, or goes out alone because
    * the link is free (`linkBusy` false) and its sensor has nothing pending.
    */
-  add(key: string, sample: Sample, now: number, linkBusy: boolean): Flush | undefined
+  add(key: string, sample: T, now: number, linkBusy: boolean): LingerFlush<T> | undefined
   /** Takes every batch whose deadline is at or before `now`. */
-  due(now: number): Flush[]
+  due(now: number): LingerFlush<T>[]
   /** The earliest pending deadline, or undefined when nothing is pending. */
   nextDeadline(): number | undefined
   /** Takes every pending batch (when the link is free again, and at shutdown). */
-  drain(): Flush[]
-  /** Samples waiting in batches. */
+  drain(): LingerFlush<T>[]
+  /** Items waiting in batches. */
   readonly pending: number
 }
 
-interface Pending {
-  readonly samples: Sample[]
+interface Pending<T> {
+  readonly samples: T[]
   readonly deadline: number
 }
 
 /**
- * Creates a batcher.
+ * Creates the per-key linger batches of one outbound hop.
  *
  * @example
  * ```ts
- * const batcher = createBatcher({ maxSamples: 100, maxDelayMs: 50 })
+ * const batcher = createLingerBatches({ maxSamples: 100, maxDelayMs: 50 })
  * const ready = batcher.add('bench/light', sample, now, hop.busy)
  * if (ready) publish(ready.key, ready.samples)
  * for (const f of batcher.due(now)) publish(f.key, f.samples)
@@ -62,15 +59,15 @@ interface Pending {
  * for (const f of batcher.drain()) publish(f.key, f.samples)
  * ```
  */
-export function createBatcher(options: BatcherOptions): Batcher {
+export function createLingerBatches<T>(options: LingerOptions): LingerBatches<T> {
   const maxSamples = Math.max(1, Math.floor(options.maxSamples))
   const maxDelayMs = Math.max(0, options.maxDelayMs)
   // Only the sensors with samples pending, in the order their batches started: deadlines are start time +
   // maxDelayMs, so the first entry holds the earliest, and the link's free turns cost O(open batches).
-  const open = new Map<string, Pending>()
+  const open = new Map<string, Pending<T>>()
   let pending = 0
 
-  const take = (key: string, p: Pending): Flush => {
+  const take = (key: string, p: Pending<T>): LingerFlush<T> => {
     open.delete(key)
     pending -= p.samples.length
     return { key, samples: p.samples }
@@ -93,7 +90,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       return p.samples.length >= maxSamples ? take(key, p) : undefined
     },
     due(now) {
-      const out: Flush[] = []
+      const out: LingerFlush<T>[] = []
       for (const [key, p] of open) {
         if (p.deadline > now) break
         out.push(take(key, p))
@@ -105,7 +102,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       return undefined
     },
     drain() {
-      const out: Flush[] = []
+      const out: LingerFlush<T>[] = []
       for (const [key, p] of open) out.push(take(key, p))
       return out
     },
