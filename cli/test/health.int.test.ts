@@ -7,7 +7,15 @@
 import { join } from 'node:path'
 import { addUser, startBroker, type RunningBroker } from '@sluice/broker'
 import { metricsTopic, statusTopic } from '@sluice/contract'
-import { tempDir, type TempDir } from '@sluice/testkit'
+import { startService } from '@sluice/mesh'
+import {
+  KNOWN_PROGRAMS,
+  requireProgram,
+  startNatsServer,
+  tempDir,
+  type TempDir,
+} from '@sluice/testkit'
+import { windowingService } from '@sluice/windowing'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runHealth } from '../src/commands/health.js'
@@ -21,6 +29,8 @@ describe('sluice health with credentials', () => {
     const passwordFile = join(dir.path, 'passwd')
     await addUser(passwordFile, 'ops', 'correct horse battery', 'operator')
     await addUser(passwordFile, 'bridge', 'bridge-secret-1', 'serial-bridge')
+    // A device may read only its own rate topic: the status subscription is refused.
+    await addUser(passwordFile, 'esp32-1', 'device-secret-1', 'device')
     broker = await startBroker({ port: 0, passwordFile })
   })
 
@@ -52,6 +62,20 @@ describe('sluice health with credentials', () => {
       )
       expect(code).toBe(1)
       expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^unhealthy: broker .* unreachable: /)
+    } finally {
+      stderr.mockRestore()
+    }
+  })
+
+  it('says so when the broker refuses the status subscription, instead of blaming the service', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      const flags = ['--broker', broker.url, '--service', 'windowing', '--timeout', '2000']
+      const env = { SLUICE_USERNAME: 'esp32-1', SLUICE_PASSWORD: 'device-secret-1' }
+      expect(await runHealth(flags, env)).toBe(1)
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(
+        /refused the subscription to sluice\/_sys\/windowing\/\+\/status/,
+      )
     } finally {
       stderr.mockRestore()
     }
@@ -104,33 +128,37 @@ describe('sluice health with credentials', () => {
 })
 
 describe('sluice health arguments', () => {
-  it('says so when the broker refuses the status subscription, instead of blaming the service', async () => {
-    const fake = {
-      on: () => fake,
-      subscribe: (_t: string, _o: unknown, cb: (err: Error | null) => void) =>
-        cb(new Error('Subscribe error: Not authorized')),
-      endAsync: () => Promise.resolve(),
-    }
-    const connect = vi
-      .spyOn(mqtt, 'connectAsync')
-      .mockResolvedValue(fake as unknown as mqtt.MqttClient)
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
-    try {
-      expect(await runHealth(['--service', 'windowing'], {})).toBe(1)
-      expect(String(stderr.mock.calls[0]?.[0])).toMatch(
-        /refused the subscription to sluice\/_sys\/windowing\/\+\/status .*Not authorized/,
-      )
-    } finally {
-      stderr.mockRestore()
-      connect.mockRestore()
-    }
-  })
-
   it('refuses a --timeout that is not a positive number, before connecting', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
       expect(await runHealth(['--broker', 'mqtt://127.0.0.1:1', '--timeout', 'soon'], {})).toBe(2)
       expect(String(stderr.mock.calls[0]?.[0])).toContain('--timeout must be a positive number')
+    } finally {
+      stderr.mockRestore()
+    }
+  })
+})
+
+const natsServer = requireProgram('nats-server', KNOWN_PROGRAMS['nats-server']?.candidates, {
+  log: null,
+})
+describe.skipIf(!natsServer.available)('sluice health on NATS', () => {
+  it('checks a NATS server and a service on it, as the services connect (--broker nats://…)', async () => {
+    const server = await startNatsServer()
+    const svc = await startService(windowingService, {
+      argv: ['--broker', server.url, '--logLevel', 'silent', '--instance', 'h1'],
+    })
+    try {
+      expect(await runHealth(['--broker', server.url], {})).toBe(0)
+      expect(await runHealth(['--broker', server.url, '--service', 'windowing'], {})).toBe(0)
+    } finally {
+      await svc.stop()
+      await server.stop()
+    }
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      expect(await runHealth(['--broker', server.url, '--timeout', '1000'], {})).toBe(1)
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^unhealthy: broker nats:.* unreachable: /)
     } finally {
       stderr.mockRestore()
     }

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util'
 import { decodeStatus, metricsFilter, parseTopic, statusFilter } from '@sluice/contract'
-import mqtt from 'mqtt'
+import { createTransport, type Transport } from '@sluice/mesh'
 
 export const HEALTH_USAGE = `Usage: sluice health --broker <url> [--service <name> [--instance <id>]] [--timeout <ms>]
                     [--username <user> --password <password>] [--prefix <p>]
@@ -21,7 +21,8 @@ Exits 0 when the broker accepts a connection and, with --service, when the servi
 "online" and it publishes metrics within --timeout (any instance unless --instance is given); exits 1 and
 says why otherwise: a service whose status says online but that publishes nothing has lost its
 connection, which the broker notices only after 1.5 x its keepalive. --timeout (default 3000 ms) must
-exceed the service's metricsIntervalMs. The broker defaults to SLUICE_BROKER and the credentials to
+exceed the service's metricsIntervalMs. --broker may be MQTT (mqtt://…) or NATS (nats://host:4222, as the
+services take it). The broker defaults to SLUICE_BROKER and the credentials to
 SLUICE_USERNAME and SLUICE_PASSWORD, as for the services (needed off loopback on a broker with users).`
 
 /** Runs the check; `env` supplies SLUICE_USERNAME / SLUICE_PASSWORD when the flags do not. */
@@ -57,15 +58,18 @@ export async function runHealth(
   const broker = values.broker ?? env.SLUICE_BROKER ?? 'mqtt://127.0.0.1:1883'
   const username = values.username ?? env.SLUICE_USERNAME
   const password = values.password ?? env.SLUICE_PASSWORD
-  let client: mqtt.MqttClient
+  // MQTT or NATS (nats://, several seeds) by the URL, as the services connect.
+  const client = createTransport({
+    url: broker,
+    clientId: `sluice-health-${process.pid}`,
+    prefix: values.prefix,
+    reconnectPeriod: 0,
+    connectTimeout: timeout,
+    ...(username !== undefined && username !== '' ? { username } : {}),
+    ...(password !== undefined && password !== '' ? { password } : {}),
+  })
   try {
-    client = await mqtt.connectAsync(broker, {
-      reconnectPeriod: 0,
-      connectTimeout: timeout,
-      clientId: `sluice-health-${process.pid}`,
-      ...(username !== undefined && username !== '' ? { username } : {}),
-      ...(password !== undefined && password !== '' ? { password } : {}),
-    })
+    await client.connect()
   } catch (err) {
     process.stderr.write(`unhealthy: broker ${broker} unreachable: ${(err as Error).message}\n`)
     return 1
@@ -81,7 +85,7 @@ export async function runHealth(
     if (problem !== undefined) process.stderr.write(`unhealthy: ${problem}\n`)
     return problem === undefined ? 0 : 1
   } finally {
-    await client.endAsync()
+    await client.close()
   }
 }
 
@@ -98,7 +102,7 @@ interface ServiceCheck {
  * Waits up to `timeout` for an instance of the service that says `online` in its retained status and
  * publishes metrics; resolves undefined once one does, else with what is wrong.
  */
-function serviceProblem(client: mqtt.MqttClient, check: ServiceCheck): Promise<string | undefined> {
+function serviceProblem(client: Transport, check: ServiceCheck): Promise<string | undefined> {
   const { prefix, service, instance, timeout } = check
   const online = new Set<string>()
   const heard = new Set<string>()
@@ -119,7 +123,8 @@ function serviceProblem(client: mqtt.MqttClient, check: ServiceCheck): Promise<s
           : `no online status from ${service} within ${timeout} ms`,
       )
     }, timeout)
-    client.on('message', (topic, payload) => {
+    client.onMessage(({ topic, payload }, ack) => {
+      ack()
       const t = parseTopic(prefix, topic)
       if (t === null || (t.kind !== 'status' && t.kind !== 'metrics')) return
       if (t.kind === 'metrics') heard.add(t.instance)
@@ -131,12 +136,11 @@ function serviceProblem(client: mqtt.MqttClient, check: ServiceCheck): Promise<s
       if (online.has(t.instance) && heard.has(t.instance)) finish(undefined)
     })
     // A refused subscription (no read access in the ACL) would otherwise look like a service that is down.
-    client.subscribe(topics, { qos: 0 }, (err) => {
-      if (err === null || err === undefined) return
+    client.subscribe(topics, 0).catch((err: unknown) =>
       finish(
-        `the broker refused the subscription to ${topics.join(' and ')} (${err.message}): ` +
+        `the broker refused the subscription to ${topics.join(' and ')} (${(err as Error).message}): ` +
           `let this user read ${prefix}/_sys/# in the broker's ACL`,
-      )
-    })
+      ),
+    )
   })
 }

@@ -24,9 +24,7 @@ import { createServiceHops, type ServiceHops } from './service-hops.js'
 import { statusPayload, type StatusSubject } from './service-status.js'
 import { settlesBy, stopGracefully } from './service-stop.js'
 import { describeStartFailure, markConfigRefusal } from './start-failure.js'
-import { createMqttTransport } from './transport/mqtt.js'
-import { isNatsUrl } from './transport/nats/connection.js'
-import { createNatsTransport } from './transport/nats/nats.js'
+import { createTransport } from './transport/create.js'
 import type { Transport } from './transport/transport.js'
 
 /** What `create` returns: the service's own start and stop. */
@@ -117,43 +115,26 @@ export interface ServiceHandle<S extends TObject> {
   kill(): Promise<void>
 }
 
-/** The transport `startService` makes when it is given none: MQTT or NATS by the broker URL, with the
- * `offline` status as will. */
+/** The transport `startService` makes when it is given none: by the broker URL, with the `offline` status
+ * as will. */
 function createServiceTransport(
   common: CommonConfig,
   subject: StatusSubject,
   statusTopic: string,
   log: Logger,
 ): Transport {
-  // `sluice-<service>-<instance>`: how our broker recognises a service on loopback and applies its ACL.
-  const clientId = `sluice-${subject.name}-${subject.instance}`
-  const offline = statusPayload('offline', subject, Date.now())
-  const credentials = {
+  const { stream, ...nats } = common.nats
+  return createTransport({
+    url: common.broker,
+    // `sluice-<service>-<instance>`: how our broker recognises a service on loopback and applies its ACL.
+    clientId: `sluice-${subject.name}-${subject.instance}`,
+    prefix: common.prefix,
+    clean: common.session !== 'persistent',
+    will: { topic: statusTopic, payload: statusPayload('offline', subject, Date.now()) },
+    nats: { ...nats, streams: stream },
     ...(common.username !== undefined ? { username: common.username } : {}),
     ...(common.password !== undefined ? { password: common.password } : {}),
-  }
-  const transportLog = log.child({ component: 'transport' })
-  if (isNatsUrl(common.broker)) {
-    const { stream, ...nats } = common.nats
-    return createNatsTransport({
-      url: common.broker,
-      clientId,
-      prefix: common.prefix,
-      clean: common.session !== 'persistent',
-      will: { topic: statusTopic, payload: offline },
-      streams: stream,
-      ...nats,
-      ...credentials,
-      log: transportLog,
-    })
-  }
-  return createMqttTransport({
-    url: common.broker,
-    clientId,
-    clean: common.session !== 'persistent',
-    will: { topic: statusTopic, payload: offline, qos: 1, retain: true },
-    ...credentials,
-    log: transportLog,
+    log: log.child({ component: 'transport' }),
   })
 }
 
