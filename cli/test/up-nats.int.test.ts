@@ -5,7 +5,7 @@
  * The services themselves refuse nats:// until the NATS transport lands, so no data flows here yet.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -69,7 +69,7 @@ describe.skipIf(!nats.available)('sluice up --nats', () => {
     for (const c of cleanup.reverse()) await c()
   })
 
-  it('starts nats-server with JetStream and its MQTT listener, and stops it on SIGINT', async () => {
+  it('starts nats-server with JetStream and its MQTT listener, runs the mesh on it, and stops it on SIGINT', async () => {
     const dir = await tempDir('sluice-up-nats-')
     cleanup.push(() => dir.remove())
     const natsPort = await freePort()
@@ -94,7 +94,12 @@ describe.skipIf(!nats.available)('sluice up --nats', () => {
     expect(up.output()).toContain(
       `broker nats://127.0.0.1:${natsPort} (MQTT mqtt://127.0.0.1:${mqttPort})`,
     )
+    // The services run on NATS: their windows come out of the MQTT listener, as for mosquitto_sub.
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 })
+    const windows: string[] = []
+    client.on('message', (topic) => windows.push(topic))
+    await client.subscribeAsync('sluice/+/+/window/+', { qos: 0 })
+    await waitFor(() => windows.length > 0, { timeout: 20_000, message: 'a window over MQTT' })
     await client.endAsync()
     expect(existsSync(join(dir.path, 'nats', 'jetstream'))).toBe(true)
 
@@ -103,6 +108,8 @@ describe.skipIf(!nats.available)('sluice up --nats', () => {
     expect(up.output()).toMatch(/nats-server +info +Server Exiting/)
     expect(await canConnect(natsPort)).toBe(false)
     expect(await canConnect(mqttPort)).toBe(false)
+    // Stopped in data-flow order: the forwarder wrote what windowing published.
+    expect(readFileSync(join(dir.path, 'forward.jsonl'), 'utf8')).toContain('"kind":"window"')
   })
 
   it('names the taken port when another nats-server holds it, with the error code', async () => {
