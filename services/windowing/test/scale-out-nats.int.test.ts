@@ -3,10 +3,11 @@
  * each other on loopback, the streams and the retained bucket at three replicas, every client given all
  * three seeds, two instances in one group. A nats-server killed mid-stream loses no sample (every
  * aggregate equals one instance's fed everything), and a killed instance's sensors move to the other,
- * with no unexplained loss. Fewer sensors than on MQTT: each is a replicated consumer of its owner.
+ * with no unexplained loss; on one nats-server, a graceful leave hands the open windows over (the
+ * aggregates again equal one instance's). Fewer sensors than on MQTT: each is a consumer of its owner.
  */
 import { createNatsTransport } from '@sluice/mesh'
-import { KNOWN_PROGRAMS, requireProgram, startNatsCluster } from '@sluice/testkit'
+import { KNOWN_PROGRAMS, requireProgram, startNatsCluster, startNatsServer } from '@sluice/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createMesh,
@@ -51,7 +52,7 @@ describe.skipIf(!natsServer.available)(
       // Consumers whose leader was on the dead server are asked again once their pull expires (2 s).
       const received = () =>
         mesh.instances.reduce((a, h) => a + (h.metrics.collect().hops['raw']?.in ?? 0), 0)
-      await waitFor(() => received() >= last * mesh.sensors.length, 20_000, 'every sample')
+      await waitFor(() => received() >= last * mesh.sensors.length, 40_000, 'every sample')
       await sleep(1000)
       expectSameAggregates(mesh, last)
       expect(mesh.groups().reduce((a, g) => a + g.lost, 0)).toBe(0)
@@ -70,6 +71,34 @@ describe.skipIf(!natsServer.available)(
       await waitFor(() => covered() === mesh.sensors.length, 20_000, 'windows of every sensor')
       await mesh.stopFeed()
       expect(mesh.instances[0]!.metrics.collect().hops['raw']!.unexplainedLoss ?? 0).toBe(0)
-    }, 90_000)
+    }, 120_000)
+
+    it('moves the sensors of a stopped instance with their open windows, on one nats-server', async () => {
+      const server = await startNatsServer()
+      cleanup.push(() => server.stop())
+      const nats = { leaseMs: 3000, stream: { maxBytes: 16 * 1024 * 1024 } }
+      const make: MakeTransport = (u, clientId) =>
+        createNatsTransport({ url: u, clientId, prefix: 'sluice', ...nats, streams: nats.stream })
+      const mesh = createMesh(() => server.url, sensorsOf(8), make, { nats })
+      cleanup.push(() => mesh.close())
+      await mesh.connect()
+      await Promise.all(['g1', 'g2', 'g3'].map((i) => mesh.start(i)))
+      await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
+      mesh.feed(50)
+      await sleep(1200)
+      const leaver = mesh.instances.find((h) => h.context.instance === 'g2')!
+      await leaver.stop()
+      mesh.instances.splice(mesh.instances.indexOf(leaver), 1)
+      await waitFor(() => settled(mesh, 2), 15_000, 'the 2 others to take its sensors')
+      await sleep(1200)
+      const last = await mesh.stopFeed()
+      await sleep(1000)
+      // Open windows moved with their state: the aggregates are one instance's fed everything.
+      expectSameAggregates(mesh, last)
+      const g = mesh.groups()
+      expect(g.reduce((a, x) => a + x.handovers.received, 0)).toBeGreaterThan(0)
+      expect(g.reduce((a, x) => a + x.handovers.fresh, 0)).toBe(0)
+      expect(g.reduce((a, x) => a + x.lost, 0)).toBe(0)
+    }, 60_000)
   },
 )
