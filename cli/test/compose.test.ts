@@ -178,13 +178,23 @@ describe('deploy/systemd units', () => {
   const units = readdirSync(dir).filter((f) => f.endsWith('.service'))
 
   /** The unit's ExecStart, its default Environment= assignments and its StateDirectory=. */
-  function unit(file: string): { exec: string[]; env: Record<string, string>; state?: string } {
+  /** The unit's command line (Node's own flags, such as V8's young-generation size, in `nodeFlags`). */
+  function unit(file: string): {
+    exec: string[]
+    nodeFlags: string[]
+    env: Record<string, string>
+    state?: string
+  } {
     const text = readFileSync(join(dir, file), 'utf8')
-    const exec = /^ExecStart=(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? []
+    const words = /^ExecStart=(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? []
+    const flags = words
+      .slice(1)
+      .filter((w, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('--')))
+    const exec = [words[0] ?? '', ...words.slice(1 + flags.length)]
     const env: Record<string, string> = {}
     for (const m of text.matchAll(/^Environment="?([A-Z_]+)=(.*?)"?$/gm)) env[m[1]!] = m[2]!
     const state = /^StateDirectory=(.*)$/m.exec(text)?.[1]?.trim()
-    return { exec, env, ...(state !== undefined ? { state } : {}) }
+    return { exec, nodeFlags: flags, env, ...(state !== undefined ? { state } : {}) }
   }
 
   it('has a unit for the broker and every service', () => {
@@ -194,8 +204,10 @@ describe('deploy/systemd units', () => {
   })
 
   it.each(units)('%s: runs a sluice command whose example config loads', async (file) => {
-    const { exec, env, state } = unit(file)
+    const { exec, nodeFlags, env, state } = unit(file)
     expect(exec.slice(0, 2)).toEqual(['/usr/bin/node', '/opt/sluice/cli/dist/main.js'])
+    // A small young generation for a Pi (docs/performance.md), as `sluice up --processes` gives its children.
+    expect(nodeFlags).toEqual(['--max-semi-space-size=1'])
     const [cmd, ...args] = exec.slice(2)
     expect(cmd && commands[cmd], `${file}: sluice ${cmd}`).toBeTruthy()
     if (cmd === 'broker') {
