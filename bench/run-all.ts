@@ -142,8 +142,13 @@ for (const f of files) {
     writeFileSync(join(imgDir, svgName), lineChart(r.case, 'seconds', 'MB', series))
     charts.push(`![${r.case}](img/bench/${svgName})`)
   })
+  // A script's note sits next to it; its results are named after it, or `<area>-<name>` (`mesh-engines`).
   const noteFile = scripts()
-    .find((s) => basename(s, '.ts') === res.name)
+    .find(
+      (s) =>
+        basename(s, '.ts') === res.name ||
+        `${basename(dirname(s))}-${basename(s, '.ts')}` === res.name,
+    )
     ?.replace(/\.ts$/, '.md')
   const note =
     noteFile && existsSync(noteFile) ? readFileSync(noteFile, 'utf8').trim() + '\n\n' : ''

@@ -3,7 +3,9 @@
  * Starts the mesh for a benchmark the way `sluice up` does (DESIGN.md §1): the embedded broker first, then
  * the consumers (windowing, anomaly, forwarder), then the producer (the serial bridge), each its own
  * process on a free port of 127.0.0.1, with a probe on the broker that reads their metrics. Stopping goes
- * in the reverse order, producer first, so the consumers drain what is in flight.
+ * in the reverse order, producer first, so the consumers drain what is in flight. With `engine`, the
+ * services run on a broker started elsewhere instead (Mosquitto, nats-server, a NATS cluster), and the probe
+ * reads their metrics at `engine.probeUrl` (e.g. nats-server's MQTT listener).
  */
 import { freePort, tempDir, type TempDir } from '@sluice/testkit'
 import { startProbe, type Probe } from './probe.js'
@@ -27,13 +29,25 @@ export interface MeshOptions {
   readonly start?: Partial<Record<ServiceName, StartOptions>>
   /** Have the probe measure window and anomaly latency. */
   readonly latency?: boolean
+  /** Run on this broker instead of starting the embedded one (which then is not in `procs`). */
+  readonly engine?: ExternalEngine
+}
+
+/** A broker started by the caller, for {@link MeshOptions.engine}. */
+export interface ExternalEngine {
+  /** What the services get as `--broker` (`mqtt://…`, `nats://…`, or `nats://a,nats://b,…`). */
+  readonly url: string
+  /** An MQTT URL on which the services' metrics arrive, for the probe (default `url`). */
+  readonly probeUrl?: string
 }
 
 /** A running mesh. */
 export interface RunningMesh {
+  /** The services' `--broker`. */
   readonly url: string
+  /** The port of the first broker in `url`. */
   readonly port: number
-  /** Every process by service name, the broker included. */
+  /** Every process by service name, the embedded broker included (not an external engine). */
   readonly procs: ReadonlyMap<string, BenchProcess>
   readonly probe: Probe
   /** The forwarder's data directory. */
@@ -48,25 +62,31 @@ export interface RunningMesh {
 
 /** Starts the broker and `services`; resolves once every service publishes metrics. */
 export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
-  const port = await freePort()
-  const url = `mqtt://127.0.0.1:${port}`
+  const engine = options.engine
+  const port =
+    engine === undefined ? await freePort() : Number(new URL(engine.url.split(',')[0]!).port)
+  const url = engine?.url ?? `mqtt://127.0.0.1:${port}`
   const dataDir = await tempDir('sluice-bench-')
   const procs = new Map<string, BenchProcess>()
   const args = (s: ServiceName): readonly string[] => options.args?.[s] ?? []
-  const broker = startService(
-    'broker',
-    'broker',
-    ['--port', String(port), ...args('broker')],
-    options.start?.broker,
-  )
-  procs.set('broker', broker)
-  try {
-    await waitForPort(port)
-  } catch (err) {
-    await broker.stop()
-    throw new Error(`broker did not start: ${broker.tail()}`, { cause: err })
+  let broker: BenchProcess | undefined
+  if (engine === undefined) {
+    const embedded = startService(
+      'broker',
+      'broker',
+      ['--port', String(port), ...args('broker')],
+      options.start?.broker,
+    )
+    broker = embedded
+    procs.set('broker', embedded)
+    try {
+      await waitForPort(port)
+    } catch (err) {
+      await embedded.stop()
+      throw new Error(`broker did not start: ${embedded.tail()}`, { cause: err })
+    }
   }
-  const probe = await startProbe(url, { latency: options.latency ?? false })
+  const probe = await startProbe(engine?.probeUrl ?? url, { latency: options.latency ?? false })
   const common = ['--broker', url, '--logLevel', 'warn', '--instance', 'bench']
 
   const add = async (
@@ -108,7 +128,7 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
       names.sort((a, b) => Number(b === 'serial-bridge') - Number(a === 'serial-bridge'))
       for (const n of names) codes[n] = await procs.get(n)!.stop()
       await probe.close()
-      codes.broker = await broker.stop()
+      if (broker !== undefined) codes.broker = await broker.stop()
       await dataDir.remove()
       return codes
     },
