@@ -213,3 +213,31 @@ export function expectSameAggregates(mesh: Mesh, last: number): void {
     expect(got.get(key) ?? [], key).toEqual([...(expected.get(key) ?? [])].sort())
   }
 }
+
+/**
+ * Three instances share the sensors while samples flow every `periodMs`; the second stops gracefully.
+ * Its sensors move with their open windows: the aggregates equal one instance's fed everything, every
+ * move is a handover with state, and nothing is lost.
+ */
+export async function leaveWithState(
+  mesh: Mesh,
+  ids: readonly [string, string, string],
+  periodMs: number,
+): Promise<void> {
+  await Promise.all(ids.map((i) => mesh.start(i)))
+  await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
+  mesh.feed(periodMs)
+  await sleep(1200)
+  const leaver = mesh.instances.find((h) => h.context.instance === ids[1])!
+  await leaver.stop()
+  mesh.instances.splice(mesh.instances.indexOf(leaver), 1)
+  await waitFor(() => settled(mesh, 2), 15_000, 'the 2 others to take its sensors')
+  await sleep(1200)
+  const last = await mesh.stopFeed()
+  await sleep(1000)
+  expectSameAggregates(mesh, last)
+  const g = mesh.groups()
+  expect(g.reduce((a, x) => a + x.handovers.received, 0)).toBeGreaterThan(0)
+  expect(g.reduce((a, x) => a + x.handovers.fresh, 0)).toBe(0)
+  expect(g.reduce((a, x) => a + x.lost, 0)).toBe(0)
+}
