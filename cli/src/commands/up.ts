@@ -104,6 +104,44 @@ function childrenOf(
   return { specs, launch: undefined }
 }
 
+/**
+ * Follows every service's status and metrics on `url` (MQTT) for the live table; `close` disconnects
+ * cleanly within a second.
+ */
+function watchMesh(url: string): {
+  readonly views: Map<string, InstanceView>
+  close(): Promise<void>
+} {
+  const views = new Map<string, InstanceView>()
+  const client = mqtt.connect(url, { clientId: `sluice-up-${process.pid}`, reconnectPeriod: 1000 })
+  client.on('error', () => undefined) // reconnects by itself; the table shows stale rows meanwhile
+  client.on('connect', () => {
+    client.subscribe([statusFilter('sluice'), metricsFilter('sluice')], { qos: 0 })
+  })
+  client.on('message', (topic, payload) => {
+    const t = parseTopic('sluice', topic)
+    if (t === null || (t.kind !== 'status' && t.kind !== 'metrics')) return
+    const key = `${t.service}/${t.instance}`
+    const prev = views.get(key) ?? { service: t.service, instance: t.instance }
+    if (t.kind === 'status') {
+      const s = decodeStatus(payload)
+      if (s.ok) views.set(key, { ...prev, status: s.value })
+    } else {
+      const m = decodeMetrics(payload)
+      if (m.ok) views.set(key, { ...prev, metrics: m.value, metricsAt: Date.now() })
+    }
+  })
+  return {
+    views,
+    async close() {
+      // A clean MQTT disconnect before the broker stops: nats-server deletes the table's MQTT session
+      // from JetStream then, which fails (logged as an error) once JetStream is shutting down.
+      await Promise.race([client.endAsync(), new Promise((r) => setTimeout(r, 1000))])
+      client.end(true)
+    },
+  }
+}
+
 /** Runs the whole pipeline until SIGINT/SIGTERM. */
 export async function runUp(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -184,25 +222,8 @@ export async function runUp(argv: readonly string[]): Promise<number> {
   // publishes: an MQTT subscription to sluice/_sys/+/+/metrics gets subject sluice._sys.*.*.metrics.
   const url = nats?.mqttUrl ?? `mqtt://${brokerHost}:${o.port}`
   const brokerLabel = nats === undefined ? url : `${nats.url} (MQTT ${nats.mqttUrl})`
-  const views = new Map<string, InstanceView>()
-  const client = mqtt.connect(url, { clientId: `sluice-up-${process.pid}`, reconnectPeriod: 1000 })
-  client.on('error', () => undefined) // reconnects by itself; the table shows stale rows meanwhile
-  client.on('connect', () => {
-    client.subscribe([statusFilter('sluice'), metricsFilter('sluice')], { qos: 0 })
-  })
-  client.on('message', (topic, payload) => {
-    const t = parseTopic('sluice', topic)
-    if (t === null || (t.kind !== 'status' && t.kind !== 'metrics')) return
-    const key = `${t.service}/${t.instance}`
-    const prev = views.get(key) ?? { service: t.service, instance: t.instance }
-    if (t.kind === 'status') {
-      const s = decodeStatus(payload)
-      if (s.ok) views.set(key, { ...prev, status: s.value })
-    } else {
-      const m = decodeMetrics(payload)
-      if (m.ok) views.set(key, { ...prev, metrics: m.value, metricsAt: Date.now() })
-    }
-  })
+  const watch = watchMesh(url)
+  const views = watch.views
 
   const dashboardLine = o.dashboard
     ? `dashboard: http://127.0.0.1:${o.dashboardPort}/`
@@ -228,10 +249,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
       'then the broker)…\n',
   )
   await Promise.all([services.stop(), starting])
-  // A clean MQTT disconnect before the broker stops: nats-server deletes the table's MQTT session from
-  // JetStream then, which fails (logged as an error) once JetStream is shutting down.
-  await Promise.race([client.endAsync(), new Promise((r) => setTimeout(r, 1000))])
-  client.end(true)
+  await watch.close()
   await broker.stop()
   return 0
 }

@@ -227,17 +227,27 @@ function verifyStep(s: ResidualState, residual: number, apart: number): void {
  * const residual = createSeasonalResidual()
  * const v = residual.update(512) // { alarm: false, ratio: 0, kind: 'shift' } until a period is found
  */
-export function createSeasonalResidual(options: SeasonalResidualOptions = {}): SeasonalResidual {
+/** The checked options of {@link createSeasonalResidual}, with their defaults. */
+function seasonalOptions(options: SeasonalResidualOptions) {
   const size = checkInteger('history', options.history ?? 2048, 64)
-  const minCorrelation = checkNumber('minCorrelation', options.minCorrelation ?? 0.6, 0, 1)
-  const minExplained = checkNumber('minExplained', options.minExplained ?? 0.8, 0, 1)
-  const k = checkNumber('k', options.k ?? 1, 0, Infinity)
-  const h = checkNumber('h', options.h ?? 12, 0, Infinity)
-  const clip = checkNumber('clip', options.clip ?? 4, 0, Infinity)
-  const driftWindow = checkInteger('driftWindow', options.driftWindow ?? 200, 0)
-  const every = Math.max(32, Math.floor(size / 8))
+  return {
+    size,
+    minCorrelation: checkNumber('minCorrelation', options.minCorrelation ?? 0.6, 0, 1),
+    minExplained: checkNumber('minExplained', options.minExplained ?? 0.8, 0, 1),
+    params: {
+      k: checkNumber('k', options.k ?? 1, 0, Infinity),
+      h: checkNumber('h', options.h ?? 12, 0, Infinity),
+      clip: checkNumber('clip', options.clip ?? 4, 0, Infinity),
+      driftWindow: checkInteger('driftWindow', options.driftWindow ?? 200, 0),
+    } satisfies CusumParams,
+    every: Math.max(32, Math.floor(size / 8)),
+  }
+}
+
+export function createSeasonalResidual(options: SeasonalResidualOptions = {}): SeasonalResidual {
+  const { size, minCorrelation, minExplained, params, every } = seasonalOptions(options)
+  const { k, clip } = params
   const hist = new Float64Array(size)
-  const params: CusumParams = { k, h, clip, driftWindow }
   let s = freshState()
 
   /** The stored value `lag` samples before the one about to be stored (fractional lags interpolate). */
