@@ -142,9 +142,10 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
       injected.seq,
       { timeout: 20_000 },
     )
-    await page.selectOption('#span', '10000')
-    // Let the newest data scroll the marker away from the plot's right edge, where the cursor would leave.
-    await page.waitForTimeout(1500)
+    // A 30 s span keeps the spike in view however long the tests before took (it comes ~5 s in); let the
+    // newest data scroll the marker away from the plot's right edge, where the cursor would leave.
+    await page.selectOption('#span', '30000')
+    await page.waitForTimeout(3000)
     await page.click('#pause')
     // Let the last draw land, then hover the marker.
     await page.waitForTimeout(100)

@@ -1,3 +1,4 @@
 import { sluiceVitestConfig } from '../../vitest.shared.js'
 
-export default sluiceVitestConfig()
+// Its long files mostly wait on brokers, timers and child processes: two at a time.
+export default sluiceVitestConfig({ maxWorkers: 2 })
