@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   createMesh,
   expectSameAggregates,
+  expectedAggregates,
   leaveWithState,
   sensorsOf,
   settled,
@@ -54,7 +55,10 @@ describe.skipIf(!natsServer.available)(
       const received = () =>
         mesh.instances.reduce((a, h) => a + (h.metrics.collect().hops['raw']?.in ?? 0), 0)
       await waitFor(() => received() >= last * mesh.sensors.length, 40_000, 'every sample')
-      await sleep(1000)
+      // And every aggregate they close, whose publishes and pulls may wait out the election too.
+      const expected = [...expectedAggregates(mesh.sensors, last).values()].flat().length
+      await waitFor(() => mesh.aggregates.length >= expected, 30_000, 'every aggregate')
+      await sleep(500)
       expectSameAggregates(mesh, last)
       expect(mesh.groups().reduce((a, g) => a + g.lost, 0)).toBe(0)
 
@@ -72,7 +76,7 @@ describe.skipIf(!natsServer.available)(
       await waitFor(() => covered() === mesh.sensors.length, 20_000, 'windows of every sensor')
       await mesh.stopFeed()
       expect(mesh.instances[0]!.metrics.collect().hops['raw']!.unexplainedLoss ?? 0).toBe(0)
-    }, 120_000)
+    }, 150_000)
 
     it('moves the sensors of a stopped instance with their open windows, on one nats-server', async () => {
       const server = await startNatsServer()
