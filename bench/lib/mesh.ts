@@ -158,7 +158,12 @@ export interface OneProcessMesh {
  */
 export async function startOneProcess(
   services: readonly (readonly [Exclude<ServiceName, 'broker'>, readonly string[]])[],
-  options: { readonly latency?: boolean; readonly nodeOptions?: readonly string[] } = {},
+  options: {
+    readonly latency?: boolean
+    readonly nodeOptions?: readonly string[]
+    /** Services reach the broker through in-memory streams, as in `sluice up` (default true). */
+    readonly inProcessClients?: boolean
+  } = {},
 ): Promise<OneProcessMesh> {
   const port = await freePort()
   const url = `mqtt://127.0.0.1:${port}`
@@ -166,6 +171,7 @@ export async function startOneProcess(
   const common = ['--broker', url, '--logLevel', 'warn', '--instance', 'bench']
   const plan = {
     broker: ['--port', String(port)],
+    inProcessClients: options.inProcessClients ?? true,
     // Consumers first, the producer last, as `sluice up` orders them.
     services: [...services]
       .sort((a, b) => Number(a[0] === 'serial-bridge') - Number(b[0] === 'serial-bridge'))

@@ -24,11 +24,16 @@ const definitions: Record<string, () => Promise<Parameters<typeof startService>[
 
 interface Plan {
   readonly broker: readonly string[]
+  /** Services reach the broker through in-memory streams, as in `sluice up` (default true). */
+  readonly inProcessClients?: boolean
   readonly services: readonly (readonly [string, readonly string[]])[]
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan
-const broker = await startBroker(parseBrokerFlags(plan.broker))
+const broker = await startBroker({
+  ...parseBrokerFlags(plan.broker),
+  inProcessClients: plan.inProcessClients ?? true,
+})
 const handles: { stop(): Promise<unknown> }[] = []
 for (const [command, args] of plan.services) {
   const load = definitions[command]

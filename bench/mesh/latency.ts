@@ -133,9 +133,11 @@ let run = 0
 // batching; at 1 000 samples/s also with Nagle's algorithm left on (the baseline, as before issue 16).
 const DEFAULT_BATCHING = BATCHING[0]!
 const ONE_PROCESS_CASES = [
-  { rate: RATES[0]!, nagle: true },
-  { rate: RATES[0]!, nagle: false },
-  { rate: RATES[1]!, nagle: false },
+  { rate: RATES[0]!, nagle: true, sockets: true },
+  { rate: RATES[0]!, nagle: false, sockets: true },
+  { rate: RATES[0]!, nagle: false, sockets: false },
+  { rate: RATES[1]!, nagle: false, sockets: true },
+  { rate: RATES[1]!, nagle: false, sockets: false },
 ]
 for (const c of ONE_PROCESS_CASES) {
   run++
@@ -146,9 +148,10 @@ for (const c of ONE_PROCESS_CASES) {
       ['forwarder', []],
       ['serial-bridge', bridgeArgs(`lat${run}`, c.rate, DEFAULT_BATCHING)],
     ],
-    { latency: true, nodeOptions: c.nagle ? ['--require', NAGLE] : [] },
+    { latency: true, nodeOptions: c.nagle ? ['--require', NAGLE] : [], inProcessClients: !c.sockets },
   )
-  const label = `${ONE_PROCESS}${c.nagle ? ', Nagle on (before)' : ''}`
+  const link = c.sockets ? 'loopback sockets (before)' : 'in-memory streams'
+  const label = `${ONE_PROCESS}, ${link}${c.nagle ? ', Nagle on (before)' : ''}`
   await measure(
     one.probe,
     new Map([['one process', one.proc.pid]]),

@@ -120,6 +120,24 @@ async function startListeners(
   return { tcpPort, wsPort }
 }
 
+/**
+ * Offers the MQTT port to clients of this process without a socket when asked to (plain MQTT, on a host
+ * a loopback client reaches); returns the unregistering function. Services reach it through the same
+ * `mqtt://127.0.0.1:<port>` URL they would use over TCP.
+ */
+async function registerInProcess(
+  o: ResolvedBrokerOptions,
+  tcpPort: number,
+  tls: TlsMaterial | undefined,
+  connections: Connections,
+): Promise<(() => void) | undefined> {
+  const reachable = isLoopbackHost(o.host) || o.host === '0.0.0.0' || o.host === '::'
+  if (!o.inProcessClients || tls !== undefined || !reachable) return undefined
+  // Imported only here, as for Prometheus: a broker alone does not load the service runtime.
+  const { registerLocalBroker } = await import('@sluice/mesh')
+  return registerLocalBroker(tcpPort, connections.acceptLocal)
+}
+
 /** Warns when Aedes' major version is not the one whose internals subscriber isolation patches. */
 function warnOnAedesMajor(aedes: Aedes, log: BrokerLogger): void {
   if (Number(aedesVersion(aedes).split('.')[0]) === AEDES_MAJOR) return
@@ -200,6 +218,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   // Set once listening; shutdown() (also on a failed listen) closes it if there is one.
   let prometheus: { close(): Promise<void> } | undefined = undefined
   let ports: { tcpPort: number; wsPort: number | undefined }
+  // Filled in once listening; shutdown() (also on a failed listen) unregisters it if there is one.
+  const local: { unregister?: (() => void) | undefined } = {}
   try {
     ports = await startListeners(listeners, connections.accept, o, tls)
   } catch (err) {
@@ -207,6 +227,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw err
   }
   const { tcpPort, wsPort } = ports
+  local.unregister = await registerInProcess(o, tcpPort, tls, connections)
 
   const announce = createAnnouncer(broker, { ...o, log })
   await announce.online()
@@ -227,6 +248,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   let closing: Promise<void> | undefined
   async function shutdown(): Promise<void> {
+    local.unregister?.()
     const closed = listeners.servers.map((server) => closeServer(server))
     await prometheus?.close()
     listeners.ws?.wss.close()

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
+import { duplexPair, type Duplex } from 'node:stream'
 import type { Aedes, Client } from 'aedes'
 import type { QueuePolicy } from '@sluice/stream'
 import { limitPacketSize } from './aedes-internals.js'
@@ -58,6 +58,12 @@ export interface Connections {
   attach(aedes: Aedes): void
   /** Takes a new connection from a listener (the request of a WebSocket upgrade, if any). */
   readonly accept: (stream: Duplex, req?: IncomingMessage) => void
+  /**
+   * Opens a connection from this very process (issue 16: `sluice up`'s services, through the mesh's
+   * `registerLocalBroker`) as an in-memory stream pair, and returns the client's end. The broker sees it
+   * as a connection from loopback, as the same client over a loopback socket would be.
+   */
+  readonly acceptLocal: () => Duplex
   /** The client logged in: its connection is no longer pending. */
   loggedIn(client: Client): void
   /** The remote address of a client's connection. */
@@ -70,6 +76,21 @@ export interface Connections {
   readonly pending: number
   /** Destroys every socket still open (at shutdown, after Aedes closed). */
   destroyAll(): void
+}
+
+/** The address of a connection from this process: it has loopback's trust, and counts with it. */
+const LOCAL_ADDRESS = '127.0.0.1'
+
+/**
+ * Two connected in-memory streams that also close together, as the two ends of a socket do: Node's
+ * `duplexPair` passes data and `end` across but not `destroy`, so a crashed client would never leave
+ * (no will) and a broker's shutdown would never reach its clients (no reconnection).
+ */
+function linkedPair(): [Duplex, Duplex] {
+  const [a, b] = duplexPair()
+  a.once('close', () => b.destroy())
+  b.once('close', () => a.destroy())
+  return [a, b]
 }
 
 /** The remote address of a connection, IPv4-mapped IPv6 addresses as plain IPv4. */
@@ -129,8 +150,17 @@ export function createConnections(o: ConnectionsOptions): Connections {
   }
 
   function accept(stream: Duplex, req?: IncomingMessage): void {
+    acceptFrom(stream, remoteAddress(stream, req), req)
+  }
+
+  function acceptLocal(): Duplex {
+    const [client, server] = linkedPair()
+    acceptFrom(server, LOCAL_ADDRESS)
+    return client
+  }
+
+  function acceptFrom(stream: Duplex, address: string, req?: IncomingMessage): void {
     if (aedes === undefined) throw new Error('connections.attach(aedes) must come before accept')
-    const address = remoteAddress(stream, req)
     const admission = gate.admit(stream, address)
     if (!admission.admitted) {
       counts[admission.reason]++
@@ -168,6 +198,7 @@ export function createConnections(o: ConnectionsOptions): Connections {
   return {
     attach,
     accept,
+    acceptLocal,
     loggedIn: (client) => {
       gate.loggedIn(client.conn)
     },

@@ -84,6 +84,12 @@ export interface BrokerOptions {
   readonly prometheus?: { readonly port: number; readonly host?: string }
   /** How long a subscriber's socket may stay full before the broker disconnects it. Default 60 000 ms. */
   readonly drainTimeoutMs?: number
+  /**
+   * Let clients of this process (services inside `sluice up`) connect to the MQTT port without a socket,
+   * through the mesh's `registerLocalBroker` (issue 16). Plain MQTT on a loopback or wildcard host only.
+   * Default false.
+   */
+  readonly inProcessClients?: boolean
   /** Logger; silent by default. */
   readonly logger?: BrokerLogger
 }
@@ -112,6 +118,7 @@ export interface ResolvedBrokerOptions {
   readonly metricsIntervalMs: number
   readonly prometheus: { readonly port: number; readonly host: string } | undefined
   readonly drainTimeoutMs: number
+  readonly inProcessClients: boolean
   readonly logger: BrokerLogger
 }
 
@@ -291,6 +298,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
       BROKER_DEFAULTS.drainTimeoutMs,
       true,
     ),
+    inProcessClients: options.inProcessClients ?? false,
     logger: options.logger ?? silentBrokerLogger,
   }
   if (problems.length > 0) throw new InvalidBrokerOptionsError(problems)

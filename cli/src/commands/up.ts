@@ -91,8 +91,11 @@ export function childV8Flags(
 function childrenOf(
   plan: readonly PlannedChild[],
   processes: boolean,
+  inMemory: boolean,
 ): { specs: ChildSpec[]; launch: Launcher | undefined } {
-  if (!processes) return { specs: [...plan], launch: createInProcessLauncher(inProcessStarters) }
+  if (!processes) {
+    return { specs: [...plan], launch: createInProcessLauncher(inProcessStarters(inMemory)) }
+  }
   const self = process.argv[1]!
   const v8 = childV8Flags(process.execArgv, process.env.NODE_OPTIONS)
   const specs = plan.map((c) => ({
@@ -158,7 +161,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     mkdirSync(nats.storeDir, { recursive: true })
     writeFileSync(nats.configFile, nats.config)
   }
-  const { specs, launch } = childrenOf(planChildren(o), o.processes)
+  const { specs, launch } = childrenOf(planChildren(o), o.processes, o.inMemory)
   const tail = new LogTail(12)
   const print = (line: string): void => {
     if (o.table) tail.push(line)

@@ -81,7 +81,7 @@ function describe(err: unknown): string {
  *
  * @example
  * ```ts
- * const supervisor = new Supervisor(specs, createInProcessLauncher(inProcessStarters))
+ * const supervisor = new Supervisor(specs, createInProcessLauncher(inProcessStarters(true)))
  * ```
  */
 export function createInProcessLauncher(lookup: StarterLookup, logLevel = 'info'): Launcher {

@@ -97,6 +97,12 @@ export const UpOptionsSchema = Type.Object({
       'run each service as its own process (as on separate machines) instead of all of them inside ' +
       'this process',
   }),
+  'in-memory': Type.Boolean({
+    default: true,
+    description:
+      'in one process, services reach the broker through in-memory streams (--no-in-memory: loopback ' +
+      'sockets, as separate processes would; e.g. to watch the traffic with tcpdump)',
+  }),
   nats: Type.Boolean({
     default: false,
     description:
@@ -146,6 +152,8 @@ export interface UpOptions {
   readonly anomaly: number
   /** One process per service instead of all of them in this process. */
   readonly processes: boolean
+  /** In one process, services reach the embedded broker through in-memory streams (issue 16). */
+  readonly inMemory: boolean
   /** NATS JetStream (the installed nats-server) instead of the embedded broker (issue 14). */
   readonly nats: boolean
   /** nats-server's client port, with `nats`. */
@@ -238,6 +246,7 @@ export function parseUpArgs(
     windowing: v.windowing,
     anomaly: v.anomaly,
     processes: v.processes,
+    inMemory: v['in-memory'],
     nats: v.nats,
     natsPort: v['nats-port'],
     natsMqttPort: v['nats-mqtt-port'],

@@ -11,9 +11,10 @@
  *   persistent session is asked for, so QoS ≥ 1 messages wait at the broker across a restart; the last
  *   will is whatever the caller sets (the retained `offline` status).
  */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt'
 import { MeshConnectError } from '../errors.js'
 import { silentLogger, type MeshLogger } from '../logger.js'
+import { localStreamBuilder } from './local-brokers.js'
 import { createMqttFlowControl } from './mqtt-flow-control.js'
 import type { MessageHandler, PublishOptions, Qos, Transport, TransportEvent } from './transport.js'
 
@@ -78,6 +79,22 @@ function clientOptions(options: MqttTransportOptions): IClientOptions {
     }
   }
   return opts
+}
+
+/**
+ * The mqtt.js client for `options`: through an in-memory stream when a broker of this process serves the
+ * URL (`transport/local-brokers.ts`), otherwise as mqtt.js connects to any URL.
+ */
+function openClient(options: MqttTransportOptions): MqttClient {
+  const local = localStreamBuilder(options.url)
+  if (local === undefined) return mqtt.connect(options.url, clientOptions(options))
+  // As mqtt.connect does: credentials in the URL, unless given as options.
+  const u = new URL(options.url)
+  const fromUrl =
+    u.username === ''
+      ? {}
+      : { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+  return new MqttClient(local, { ...fromUrl, ...clientOptions(options), protocol: 'mqtt' })
 }
 
 /** Connects `c`; resolves on the first connection, or ends it and rejects on the first error. */
@@ -165,7 +182,7 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       return client?.connected ?? false
     },
     connect(): Promise<void> {
-      const c = mqtt.connect(options.url, clientOptions(options))
+      const c = openClient(options)
       client = c
       c.handleMessage = flow.handleMessage
       c.on('connect', () => {
