@@ -5,7 +5,8 @@
  * in one run: `--processes` (one process per service, the earlier default: the baseline; each process is a
  * service run alone, so its rows are the standalone footprint, also with issue 16's trimming undone by
  * {@link eagerNodeOptions} for a before/after in one run), the default
- * (everything in one process), the default with `--max-semi-space-size=1` (V8's young generation capped),
+ * (everything in one process, the services reaching the broker through in-memory streams), the same with
+ * loopback sockets (`--no-in-memory`, as before issue 16's in-memory streams), the default with `--max-semi-space-size=1` (V8's young generation capped),
  * and the default under a Pi-class quota: one core (cgroup v1 `cpu.cfs_quota_us` 100 000 of 100 000) and
  * 512 MB (`memory.limit_in_bytes`, a Pi Zero 2 W), where every hop's drops are read from the metrics
  * topics and must stay 0. The quota needs root and a writable cgroup v1 hierarchy; without them that
@@ -162,6 +163,7 @@ const VARIANTS: readonly Variant[] = [
     nodeOptions: eagerNodeOptions(),
   },
   { label: '--processes', flags: ['--processes'] },
+  { label: 'one process, loopback sockets (--no-in-memory: before)', flags: ['--no-in-memory'] },
   { label: 'one process', flags: [] },
   {
     label: 'one process, --max-semi-space-size=1',
