@@ -14,10 +14,24 @@ class FakeLink implements FrameLink {
   }
 }
 
+/**
+ * `n` event-loop turns. setImmediate stays real (only setTimeout and Date are faked), so a turn is a turn
+ * and time moves only when the test says.
+ */
+async function turns(n: number): Promise<void> {
+  for (let k = 0; k < n; k++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+/** `ms` of fake time, then a few turns for what the timers scheduled with setImmediate. */
+async function elapse(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms)
+  await turns(3)
+}
+
 describe('frame pacer', () => {
   let pacer: FramePacer | undefined
   beforeEach(() => {
-    vi.useFakeTimers({ now: 1_000_000 })
+    vi.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] })
   })
   afterEach(() => {
     pacer?.close()
@@ -45,22 +59,34 @@ describe('frame pacer', () => {
     pacer.dataArrived()
     pacer.dataArrived()
     expect(sent).toEqual([]) // not synchronously: the rest of this turn joins the frame
-    await vi.advanceTimersByTimeAsync(0)
+    await turns(2)
     expect(sent).toEqual([1_000_000])
-    await vi.advanceTimersByTimeAsync(500)
+    await elapse(500)
     expect(sent).toHaveLength(1)
+  })
+
+  it('sends a burst that arrives over several turns in one frame, at the first turn that adds nothing', async () => {
+    const { sent, pacer } = make()
+    // As the inbound hop hands over one network read: 8 batches a turn, then setImmediate.
+    for (let k = 0; k < 5; k++) {
+      for (let b = 0; b < 8; b++) pacer.dataArrived()
+      await turns(1)
+      expect(sent).toEqual([])
+    }
+    await turns(2)
+    expect(sent).toEqual([1_000_000])
   })
 
   it('holds frames while a page is busy and sends one when it drains', async () => {
     const { link, sent, pacer } = make()
     link.busy = true
     pacer.dataArrived()
-    await vi.advanceTimersByTimeAsync(30)
+    await elapse(30)
     pacer.dataArrived()
-    await vi.advanceTimersByTimeAsync(30)
+    await elapse(30)
     expect(sent).toEqual([])
     link.free()
-    await vi.advanceTimersByTimeAsync(0)
+    await elapse(0)
     expect(sent).toEqual([1_000_060])
   })
 
@@ -68,13 +94,13 @@ describe('frame pacer', () => {
     const { link, sent, pacer } = make()
     link.busy = true
     pacer.dataArrived()
-    await vi.advanceTimersByTimeAsync(99)
+    await elapse(99)
     expect(sent).toEqual([])
-    await vi.advanceTimersByTimeAsync(1)
+    await elapse(1)
     expect(sent).toEqual([1_000_100])
     // Still busy: the next data waits its own maxLingerMs.
     pacer.dataArrived()
-    await vi.advanceTimersByTimeAsync(100)
+    await elapse(100)
     expect(sent).toEqual([1_000_100, 1_000_200])
   })
 
@@ -83,7 +109,7 @@ describe('frame pacer', () => {
     // 100 samples per ms for one second: 100 000 samples/s.
     for (let ms = 0; ms < 1000; ms++) {
       for (let k = 0; k < 100; k++) pacer.dataArrived()
-      await vi.advanceTimersByTimeAsync(1)
+      await elapse(1)
     }
     expect(sent.length).toBeGreaterThanOrEqual(55)
     expect(sent.length).toBeLessThanOrEqual(Math.ceil(1000 / 16))
@@ -95,8 +121,11 @@ describe('frame pacer', () => {
     for (let ms = 0; ms < 200; ms++) {
       pacer.dataArrived()
       // The pages take 40 ms to flush each frame.
-      if (link.busy && sent.length > 0 && Date.now() - sent.at(-1)! >= 40) link.free()
-      await vi.advanceTimersByTimeAsync(1)
+      if (link.busy && sent.length > 0 && Date.now() - sent.at(-1)! >= 40) {
+        link.free()
+        await turns(3)
+      }
+      await elapse(1)
     }
     expect(sent.length).toBe(5) // at 0, 40, 80, 120, 160 ms
     expect(sent.map((t) => t - 1_000_000)).toEqual([0, 40, 80, 120, 160])
@@ -107,7 +136,7 @@ describe('frame pacer', () => {
     expect(vi.getTimerCount()).toBe(0)
     pacer.dataArrived()
     pacer.close()
-    await vi.advanceTimersByTimeAsync(1000)
+    await elapse(1000)
     expect(sent).toEqual([])
     expect(vi.getTimerCount()).toBe(0)
   })

@@ -12,10 +12,11 @@
  *   is a cut of all of it. The linger keeps the items of each batch; here that would be a second copy of
  *   every sample, or tokens that stand for them.
  * - A lone item leaves the linger synchronously, as one message. A frame costs one serialisation of every
- *   sensor's new data, so "at once" here is the end of this event-loop turn (`setImmediate`: after the
- *   poll phase that delivered the data, before the next timers), and the MQTT messages read together
- *   leave in one frame at no cost in latency. A 0-ms `setTimeout` would wait for the next loop iteration's
- *   timers (at least 1 ms in Node) for nothing.
+ *   sensor's new data, so "at once" here is the end of the burst: the first event-loop turn that adds
+ *   nothing (`setImmediate`, checked again while data keeps coming, for at most `minGapMs`). The MQTT
+ *   messages read together then leave in one frame, although the inbound hop hands them over in several
+ *   turns (it yields every 8 batches, mesh `hop/inbound-drain`). A 0-ms `setTimeout` would wait for the
+ *   next loop iteration's timers (at least 1 ms in Node) whether or not more data came.
  * - Frames need a minimum spacing, `minGapMs`, that the hop does not. On loopback or a LAN a page's socket
  *   flushes within a tick, so "idle" comes back at once and a flood (100 000 samples/s) would cut
  *   thousands of frames a second; the page draws at most once per animation frame (16.7 ms at 60 Hz), so
@@ -77,6 +78,8 @@ export function createFramePacer(options: FramePacerOptions, deps: FramePacerDep
   const minGapMs = Math.min(Math.max(0, options.minGapMs), maxLingerMs)
   /** When the oldest data not yet in a frame arrived; undefined when none is pending. */
   let pendingSince: number | undefined
+  /** Data arrived since the end-of-turn check was scheduled. */
+  let arrivedSinceCheck = false
   let lastSentAt = -Infinity
   let frames = 0
   let immediate: NodeJS.Immediate | undefined
@@ -86,12 +89,23 @@ export function createFramePacer(options: FramePacerOptions, deps: FramePacerDep
 
   const sendFrame = (): void => {
     immediate = undefined
+    arrivedSinceCheck = false
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
     pendingSince = undefined
     lastSentAt = now()
     frames++
     send()
+  }
+
+  // The turn that scheduled this added data after it: wait one more turn, unless the data is minGapMs old.
+  const sendAtEndOfBurst = (): void => {
+    if (arrivedSinceCheck && pendingSince !== undefined && now() < pendingSince + minGapMs) {
+      arrivedSinceCheck = false
+      immediate = setImmediate(sendAtEndOfBurst)
+      return
+    }
+    sendFrame()
   }
 
   const arm = (at: number): void => {
@@ -124,7 +138,8 @@ export function createFramePacer(options: FramePacerOptions, deps: FramePacerDep
       return
     }
     if (free && t >= gapEnd) {
-      immediate = setImmediate(sendFrame)
+      arrivedSinceCheck = false
+      immediate = setImmediate(sendAtEndOfBurst)
       return
     }
     arm(free ? Math.min(gapEnd, deadline) : deadline)
@@ -133,7 +148,10 @@ export function createFramePacer(options: FramePacerOptions, deps: FramePacerDep
 
   return {
     dataArrived() {
-      if (pendingSince !== undefined || closed) return
+      if (pendingSince !== undefined || closed) {
+        arrivedSinceCheck = true
+        return
+      }
       pendingSince = now()
       plan()
     },
