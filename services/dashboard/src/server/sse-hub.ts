@@ -59,6 +59,8 @@ export interface SseHub {
   /** The snapshot of this tick, as JSON (the one the pages of this tick get). */
   snapshotJson(): string
   readonly clients: number
+  /** Frames sent to the pages connected at the time (cumulative). */
+  readonly frames: number
   /** Frames not sent to a page that was too far behind (cumulative). */
   readonly skipped: number
   /** Pages refused because `maxClients` were connected (cumulative). */
@@ -219,6 +221,9 @@ export function createSseHub(options: SseHubOptions): SseHub {
     },
     get clients() {
       return clients.size
+    },
+    get frames() {
+      return id
     },
     get skipped() {
       return skipped
