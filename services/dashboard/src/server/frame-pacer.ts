@@ -5,7 +5,9 @@
  * goes out promptly; data that finds them busy (a frame or snapshot written to some page and not yet
  * flushed, {@link FrameLink.busy}) lingers and goes out in one frame when they are idle again, or at the
  * latest `maxLingerMs` (`frameMs`) after it arrived. So at low rates a sample leaves at once, and under
- * load frames grow instead of multiplying.
+ * load frames grow instead of multiplying. A slow page holds every page to its pace, as a frame is one
+ * Buffer shared by all (server/sse-hub); that pace is never slower than one frame per `frameMs`, the old
+ * fixed period.
  *
  * It does not reuse `createLinger`, for three reasons:
  * - The batch is the live state itself, bounded and decimated per sensor (server/live-sensors), and a frame
@@ -54,8 +56,6 @@ export interface FramePacerDeps {
 export interface FramePacer {
   /** New data entered the live state: a frame will carry it. O(1) once a frame is already planned. */
   dataArrived(): void
-  /** Frames sent (cumulative). */
-  readonly frames: number
   /** Stops the timers; what is pending is not sent. */
   close(): void
 }
@@ -69,7 +69,7 @@ export interface FramePacer {
  *   { maxLingerMs: 100, minGapMs: 16 },
  *   { link: hub, now: Date.now, send: () => hub.tick(live.takeFrame(Date.now())) },
  * )
- * pacer.dataArrived() // a frame follows at the end of this turn, or when the pages have caught up
+ * pacer.dataArrived() // a frame follows at the end of this burst, or when the pages have caught up
  * ```
  */
 export function createFramePacer(options: FramePacerOptions, deps: FramePacerDeps): FramePacer {
@@ -81,7 +81,6 @@ export function createFramePacer(options: FramePacerOptions, deps: FramePacerDep
   /** Data arrived since the end-of-turn check was scheduled. */
   let arrivedSinceCheck = false
   let lastSentAt = -Infinity
-  let frames = 0
   let immediate: NodeJS.Immediate | undefined
   let timer: NodeJS.Timeout | undefined
   let awaitingLink = false
@@ -94,7 +93,6 @@ export function createFramePacer(options: FramePacerOptions, deps: FramePacerDep
     timer = undefined
     pendingSince = undefined
     lastSentAt = now()
-    frames++
     send()
   }
 
@@ -154,9 +152,6 @@ export function createFramePacer(options: FramePacerOptions, deps: FramePacerDep
       }
       pendingSince = now()
       plan()
-    },
-    get frames() {
-      return frames
     },
     close() {
       closed = true
