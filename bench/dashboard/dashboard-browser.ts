@@ -1,5 +1,9 @@
 /**
- * The dashboard in real Chromium at 1 000 samples/s (100 sensors at 10 Hz), for `--seconds` (default 300):
+ * The dashboard in real Chromium at 1 000 samples/s (100 sensors at 10 Hz), for `--seconds` (default 300),
+ * twice in one run: first with `framePacing: 'fixed'` (a frame every `frameMs`, the behaviour before issue
+ * 16: the baseline), then with the default, `adaptive` (a frame as soon as data arrives and the page has
+ * taken the previous one, at most one per 16 ms, `frameMs` at the latest). Each variant gets its own
+ * dashboard and page, against the same broker, browser and publisher. Measured for each:
  * - browser memory: the JS heap after a forced GC (DevTools protocol `HeapProfiler.collectGarbage`, then
  *   `Runtime.getHeapUsage`), and the DOM node count, every 30 s. Baseline: the same page, connected but
  *   idle (no sensors yet), measured first in the same run.
@@ -7,6 +11,7 @@
  *   line", as the bridge does) against the moment the chart that shows it finished drawing, measured in
  *   the page. Baseline: ingest to the frame's arrival in the page (before any drawing), same samples.
  * - smoothness: animation frames per second the page achieved while drawing.
+ * - frames: server frames the page received per second.
  *
  * The publisher runs in-process with the serial bridge's client id (so the broker's ACL lets it publish
  * raw topics) and sends lone samples, one message per sample, as the bridge does at low rates. The
@@ -42,7 +47,7 @@ const CHROMIUM = '/usr/bin/chromium'
 const MiB = 1024 * 1024
 
 interface PageDebug {
-  stats(): { received: number; sensors: number; charts: string[] }
+  stats(): { received: number; sensors: number; frames: number; charts: string[] }
   latency(): {
     render: { n: number; p50: number; p99: number; max: number }
     arrival: { n: number; p50: number; p99: number; max: number }
@@ -57,32 +62,21 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1)
 }
 
+type Pacing = 'fixed' | 'adaptive'
+const VARIANTS: readonly Pacing[] = ['fixed', 'adaptive']
+const LABEL: Record<Pacing, string> = {
+  fixed: 'fixed 100 ms frames (baseline)',
+  adaptive: 'adaptive frames',
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-dashboard-'))
 const publicDir = join(dir, 'public')
 await buildDashboardPage(publicDir)
 const broker = await startBroker({ host: '127.0.0.1', port: 0, logger: silentBrokerLogger })
-const dashboard = await startDashboard(broker.url, publicDir, { instance: 'bench' })
 const browser = await launchChromium(CHROMIUM, join(dir, 'profile'))
-const page = await browser.newPage()
-const cdp = await browser.newCDPSession(page)
-await cdp.send('Performance.enable')
-
-async function heapAfterGc(): Promise<{ heap: number; nodes: number }> {
-  await cdp.send('HeapProfiler.collectGarbage')
-  await cdp.send('HeapProfiler.collectGarbage')
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage')
-  const { metrics } = await cdp.send('Performance.getMetrics')
-  return { heap: usedSize, nodes: metrics.find((m) => m.name === 'Nodes')?.value ?? NaN }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-await page.goto(dashboard.url)
-await page.waitForSelector('#conn[data-state="live"]')
-await sleep(3000)
-const idle = await heapAfterGc()
-console.log(`idle page: heap ${(idle.heap / MiB).toFixed(2)} MiB, ${idle.nodes} DOM nodes`)
-
-// The publisher: 100 simulated one-channel devices at 10 Hz, one message per sample.
+// The publisher: 100 simulated one-channel devices at 10 Hz, one message per sample, all run long.
 const client = await mqtt.connectAsync(broker.url, { clientId: 'sluice-serial-bridge-bench' })
 const devices = Array.from({ length: SENSORS }, (_, k) => `dev-${String(k).padStart(3, '0')}`)
 const sim = createSimulator({
@@ -95,122 +89,183 @@ const sim = createSimulator({
 })
 const topics = new Map(devices.map((d) => [d, rawTopic('sluice', d, 'v')]))
 let published = 0
+let publishing = false
 const tick = setInterval(() => {
   const ingest = epochMs()
   sim.advance(Date.now(), (line) => {
+    if (!publishing) return
     const sample: RawSample = { seq: line.seq, t: line.t, value: line.values[0]!, ingest }
     client.publish(topics.get(line.device)!, encodeText(sample), { qos: 0 })
     published++
   })
 }, 20)
 
-await page.waitForFunction((n) => window.sluice.stats().sensors >= n, SENSORS)
-await page.evaluate(
-  (keys) => window.sluice.select(keys),
-  devices.slice(0, 8).map((d) => `${d}/v`),
-)
-console.log(`warming up ${WARMUP_S} s…`)
-await sleep(WARMUP_S * 1000)
-await page.evaluate(() => window.sluice.resetLatency())
-const start = Date.now()
-const heapSeries: { t: number; heap: number; nodes: number }[] = []
-const first = await heapAfterGc()
-heapSeries.push({ t: 0, ...first })
-const receivedAtStart = await page.evaluate(() => window.sluice.stats().received)
-const publishedAtStart = published
-while (Date.now() - start < SECONDS * 1000) {
-  await sleep(Math.min(SAMPLE_EVERY_S * 1000, SECONDS * 1000 - (Date.now() - start)))
-  const h = await heapAfterGc()
-  const t = (Date.now() - start) / 1000
-  heapSeries.push({ t, ...h })
-  console.log(`t=${t.toFixed(0)} s heap ${(h.heap / MiB).toFixed(2)} MiB, ${h.nodes} DOM nodes`)
-}
-const latency = await page.evaluate(() => window.sluice.latency())
-const receivedInRun = (await page.evaluate(() => window.sluice.stats().received)) - receivedAtStart
-const publishedInRun = published - publishedAtStart
-// A string, not a function: tsx would wrap a named inner function in a helper the page does not have.
-const fps = await page.evaluate<number>(`new Promise((resolve) => {
-  let n = 0
-  const t0 = performance.now()
-  const count = () => {
-    n++
-    if (performance.now() - t0 < 5000) requestAnimationFrame(count)
-    else resolve((n * 1000) / (performance.now() - t0))
+/** One variant, from an idle page to the end of its run: its result rows. */
+async function measure(pacing: Pacing): Promise<BenchRow[]> {
+  const label = LABEL[pacing]
+  // The idle page first: the publisher is quiet until it has been measured (and the previous variant's
+  // samples in flight have landed).
+  publishing = false
+  await sleep(1000)
+  const dashboard = await startDashboard(broker.url, publicDir, {
+    instance: `bench-${pacing}`,
+    framePacing: pacing,
+  })
+  const page = await browser.newPage()
+  const cdp = await browser.newCDPSession(page)
+  await cdp.send('Performance.enable')
+
+  async function heapAfterGc(): Promise<{ heap: number; nodes: number }> {
+    await cdp.send('HeapProfiler.collectGarbage')
+    await cdp.send('HeapProfiler.collectGarbage')
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage')
+    const { metrics } = await cdp.send('Performance.getMetrics')
+    return { heap: usedSize, nodes: metrics.find((m) => m.name === 'Nodes')?.value ?? NaN }
   }
-  requestAnimationFrame(count)
-})`)
+
+  await page.goto(dashboard.url)
+  await page.waitForSelector('#conn[data-state="live"]')
+  await sleep(3000)
+  const idle = await heapAfterGc()
+  console.log(
+    `${label}: idle page: heap ${(idle.heap / MiB).toFixed(2)} MiB, ${idle.nodes} DOM nodes`,
+  )
+  publishing = true
+
+  await page.waitForFunction((n) => window.sluice.stats().sensors >= n, SENSORS)
+  await page.evaluate(
+    (keys) => window.sluice.select(keys),
+    devices.slice(0, 8).map((d) => `${d}/v`),
+  )
+  console.log(`${label}: warming up ${WARMUP_S} s…`)
+  await sleep(WARMUP_S * 1000)
+  await page.evaluate(() => window.sluice.resetLatency())
+  const start = Date.now()
+  const heapSeries: { t: number; heap: number; nodes: number }[] = []
+  const first = await heapAfterGc()
+  heapSeries.push({ t: 0, ...first })
+  const atStart = await page.evaluate(() => window.sluice.stats())
+  const startedAt = Date.now()
+  const publishedAtStart = published
+  while (Date.now() - start < SECONDS * 1000) {
+    await sleep(Math.min(SAMPLE_EVERY_S * 1000, SECONDS * 1000 - (Date.now() - start)))
+    const h = await heapAfterGc()
+    const t = (Date.now() - start) / 1000
+    heapSeries.push({ t, ...h })
+    console.log(
+      `${label}: t=${t.toFixed(0)} s heap ${(h.heap / MiB).toFixed(2)} MiB, ${h.nodes} DOM nodes`,
+    )
+  }
+  const latency = await page.evaluate(() => window.sluice.latency())
+  const atEnd = await page.evaluate(() => window.sluice.stats())
+  const framesPerS = (atEnd.frames - atStart.frames) / ((Date.now() - startedAt) / 1000)
+  const receivedInRun = atEnd.received - atStart.received
+  const publishedInRun = published - publishedAtStart
+  // A string, not a function: tsx would wrap a named inner function in a helper the page does not have.
+  const fps = await page.evaluate<number>(`new Promise((resolve) => {
+    let n = 0
+    const t0 = performance.now()
+    const count = () => {
+      n++
+      if (performance.now() - t0 < 5000) requestAnimationFrame(count)
+      else resolve((n * 1000) / (performance.now() - t0))
+    }
+    requestAnimationFrame(count)
+  })`)
+  await page.close()
+  await dashboard.stop()
+
+  // Least-squares slope of heap over time, per minute.
+  const n = heapSeries.length
+  const mt = heapSeries.reduce((a, p) => a + p.t, 0) / n
+  const mh = heapSeries.reduce((a, p) => a + p.heap, 0) / n
+  const slope =
+    heapSeries.reduce((a, p) => a + (p.t - mt) * (p.heap - mh), 0) /
+    Math.max(
+      1e-9,
+      heapSeries.reduce((a, p) => a + (p.t - mt) ** 2, 0),
+    )
+  const last = heapSeries[n - 1]!
+  const runS = last.t
+
+  return [
+    {
+      case: `${label}: heap, idle page (baseline)`,
+      value: idle.heap / MiB,
+      unit: 'MiB',
+      nodes: idle.nodes,
+    },
+    {
+      case: `${label}: heap after ${WARMUP_S} s warm-up at ${SENSORS * RATE_HZ}/s`,
+      value: first.heap / MiB,
+      unit: 'MiB',
+      nodes: first.nodes,
+      ratioToIdle: first.heap / idle.heap,
+    },
+    {
+      case: `${label}: heap after ${(runS / 60).toFixed(1)} min more`,
+      value: last.heap / MiB,
+      unit: 'MiB',
+      nodes: last.nodes,
+      ratioToIdle: last.heap / idle.heap,
+      ratioToWarm: last.heap / first.heap,
+    },
+    {
+      case: `${label}: heap slope over the run`,
+      value: (slope * 60) / 1024,
+      unit: 'KiB/min',
+      points: heapSeries.map((p) => ({
+        t: Math.round(p.t),
+        heapMiB: Math.round((p.heap / MiB) * 100) / 100,
+        nodes: p.nodes,
+      })),
+    },
+    {
+      case: `${label}: ingest → arrival in page, p50`,
+      value: latency.arrival.p50,
+      unit: 'ms',
+      n: latency.arrival.n,
+    },
+    { case: `${label}: ingest → arrival in page, p99`, value: latency.arrival.p99, unit: 'ms' },
+    {
+      case: `${label}: ingest → drawn on screen, p50`,
+      value: latency.render.p50,
+      unit: 'ms',
+      n: latency.render.n,
+      ratioToArrival: latency.render.p50 / latency.arrival.p50,
+    },
+    {
+      case: `${label}: ingest → drawn on screen, p99`,
+      value: latency.render.p99,
+      unit: 'ms',
+      max: latency.render.max,
+      ratioToArrival: latency.render.p99 / latency.arrival.p99,
+    },
+    {
+      case: `${label}: samples received by the page / published`,
+      value: receivedInRun / Math.max(1, publishedInRun),
+      unit: 'ratio',
+      received: receivedInRun,
+      published: publishedInRun,
+    },
+    { case: `${label}: frames received by the page`, value: framesPerS, unit: 'frames/s' },
+    { case: `${label}: animation frames while drawing`, value: fps, unit: 'frames/s' },
+  ]
+}
+
+const byVariant = new Map<Pacing, BenchRow[]>()
+for (const pacing of VARIANTS) byVariant.set(pacing, await measure(pacing))
 clearInterval(tick)
 
-// Least-squares slope of heap over time, per minute.
-const n = heapSeries.length
-const mt = heapSeries.reduce((a, p) => a + p.t, 0) / n
-const mh = heapSeries.reduce((a, p) => a + p.heap, 0) / n
-const slope =
-  heapSeries.reduce((a, p) => a + (p.t - mt) * (p.heap - mh), 0) /
-  Math.max(
-    1e-9,
-    heapSeries.reduce((a, p) => a + (p.t - mt) ** 2, 0),
-  )
-const last = heapSeries[n - 1]!
-const runS = last.t
-
-const rows: BenchRow[] = [
-  { case: 'heap, idle page (baseline)', value: idle.heap / MiB, unit: 'MiB', nodes: idle.nodes },
-  {
-    case: `heap after ${WARMUP_S} s warm-up at ${SENSORS * RATE_HZ}/s`,
-    value: first.heap / MiB,
-    unit: 'MiB',
-    nodes: first.nodes,
-    ratioToIdle: first.heap / idle.heap,
-  },
-  {
-    case: `heap after ${(runS / 60).toFixed(1)} min more`,
-    value: last.heap / MiB,
-    unit: 'MiB',
-    nodes: last.nodes,
-    ratioToIdle: last.heap / idle.heap,
-    ratioToWarm: last.heap / first.heap,
-  },
-  {
-    case: 'heap slope over the run',
-    value: (slope * 60) / 1024,
-    unit: 'KiB/min',
-    points: heapSeries.map((p) => ({
-      t: Math.round(p.t),
-      heapMiB: Math.round((p.heap / MiB) * 100) / 100,
-      nodes: p.nodes,
-    })),
-  },
-  {
-    case: 'ingest → arrival in page, p50 (baseline)',
-    value: latency.arrival.p50,
-    unit: 'ms',
-    n: latency.arrival.n,
-  },
-  { case: 'ingest → arrival in page, p99 (baseline)', value: latency.arrival.p99, unit: 'ms' },
-  {
-    case: 'ingest → drawn on screen, p50',
-    value: latency.render.p50,
-    unit: 'ms',
-    n: latency.render.n,
-    ratioToArrival: latency.render.p50 / latency.arrival.p50,
-  },
-  {
-    case: 'ingest → drawn on screen, p99',
-    value: latency.render.p99,
-    unit: 'ms',
-    max: latency.render.max,
-    ratioToArrival: latency.render.p99 / latency.arrival.p99,
-  },
-  {
-    case: 'samples received by the page / published',
-    value: receivedInRun / Math.max(1, publishedInRun),
-    unit: 'ratio',
-    received: receivedInRun,
-    published: publishedInRun,
-  },
-  { case: 'animation frames while drawing', value: fps, unit: 'frames/s' },
-]
+/** The value of the row whose case ends with `suffix`, in `pacing`'s rows. */
+const valueOf = (pacing: Pacing, suffix: string): number =>
+  byVariant.get(pacing)!.find((r) => r.case.endsWith(suffix))!.value
+const ratios: BenchRow[] = ['drawn on screen, p50', 'drawn on screen, p99'].map((what) => ({
+  case: `adaptive / fixed (same run): ingest → ${what}`,
+  value: valueOf('adaptive', what) / valueOf('fixed', what),
+  unit: 'ratio',
+}))
+const rows = [...VARIANTS.flatMap((v) => byVariant.get(v)!), ...ratios]
 console.table(rows.map((r) => ({ case: r.case, value: Number(r.value.toFixed(3)), unit: r.unit })))
 const path = writeResult(
   'dashboard-browser',
@@ -221,6 +276,5 @@ console.log(`wrote ${path}`)
 
 await client.endAsync()
 await browser.close()
-await dashboard.stop()
 await broker.close()
 rmSync(dir, { recursive: true, force: true })

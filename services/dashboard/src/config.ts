@@ -2,7 +2,7 @@
  * @module config
  * The dashboard's config: where its HTTP server listens (loopback by default, DESIGN.md §11), who may log
  * in when it listens elsewhere, and the bounds that keep memory flat on the server and in the browser:
- * how often a frame goes to the browsers, how many samples per sensor one frame may carry (more are
+ * how long data may wait for a frame to the browsers (and whether frames follow the data or a timer), how many samples per sensor one frame may carry (more are
  * decimated, keeping each bucket's min and max), how much history a fresh page gets, how many sensors
  * and service instances are tracked at most and when a quiet sensor is forgotten, and how many browsers
  * may connect and how far behind each may fall (issue 11).
@@ -37,7 +37,15 @@ export const DashboardConfigSchema = Type.Object({
     default: 100,
     minimum: 10,
     maximum: 5000,
-    description: 'How often buffered data goes to the browsers, in ms.',
+    description:
+      'Longest a sample waits for the browsers, in ms: a frame goes out as soon as data arrives and the ' +
+      'tabs have taken the previous one (at most one per 16 ms), or after frameMs at the latest.',
+  }),
+  framePacing: Type.Union([Type.Literal('adaptive'), Type.Literal('fixed')], {
+    default: 'adaptive',
+    description:
+      'adaptive: frames follow the data and the tabs (see frameMs); fixed: one frame every frameMs, ' +
+      'the behaviour before issue 16, kept as the benchmark baseline.',
   }),
   maxSamplesPerFrame: Type.Integer({
     default: 64,

@@ -40,7 +40,7 @@ export interface ServiceRow {
   readonly seenAt: number
 }
 
-/** Everything that arrived during one frame period. */
+/** Everything that arrived since the previous frame (server/frame-pacer says when one goes out). */
 export interface Frame {
   /** Server time the frame was cut (ms since the epoch). */
   readonly t: number
@@ -56,6 +56,10 @@ export interface Frame {
 /** Settings the page needs, sent with the snapshot. */
 export interface PageConfig {
   readonly prefix: string
+  /**
+   * The config's `frameMs`: the longest a sample lingers for a busy page (adaptive pacing) or the period
+   * (fixed); frames come as data does, so the page assumes no period.
+   */
   readonly frameMs: number
   readonly ringCapacity: number
   readonly instance: string

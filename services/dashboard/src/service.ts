@@ -2,10 +2,12 @@
  * @module service
  * The dashboard service (DESIGN.md §1, §6, §11): it subscribes, like any other service, to raw samples,
  * window aggregates, anomaly events and every service's status and metrics; keeps a bounded live state;
- * and fans it out to the browsers over Server-Sent Events, one frame per `frameMs`. The page's rate control
- * comes back as `POST /api/rate` and goes out on `{p}/{device}/_ctl/rate` through an outbound hop, under
- * the dashboard's own client id, which the broker's ACL lets publish rate commands. docs/dashboard.md says
- * why the server fans out rather than each browser connecting to the broker.
+ * and fans it out to the browsers over Server-Sent Events: a frame as soon as data arrives and the pages
+ * have taken the previous one, or `frameMs` after it arrived at the latest (server/frame-pacer, issue 16);
+ * with no page connected, no frame is cut. The page's rate control comes back as `POST /api/rate` and
+ * goes out on `{p}/{device}/_ctl/rate` through an outbound hop, under the dashboard's own client id, which
+ * the broker's ACL lets publish rate commands. docs/dashboard.md says why the server fans out rather than
+ * each browser connecting to the broker.
  */
 import { fileURLToPath } from 'node:url'
 import { createSampledLog, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
@@ -18,6 +20,7 @@ import { subscribeWindows } from './handlers/windows.js'
 import type { PageConfig } from './protocol.js'
 import { accessPolicy } from './server/access.js'
 import { createHttpServer } from './server/http-server.js'
+import { createFrameOutput } from './server/frame-output.js'
 import { createLiveState } from './server/live-state.js'
 import { createSnapshotEncoder } from './server/snapshot-json.js'
 import { createSseHub } from './server/sse-hub.js'
@@ -48,6 +51,9 @@ export function createDashboardService(
     maxSensors: config.maxSensors,
     maxServices: config.maxServices,
     expireAfterMs: config.sensorExpiryMs,
+    onChange: () => {
+      frameOutput.dataArrived()
+    },
   })
   const pageConfig: PageConfig = {
     prefix,
@@ -76,6 +82,7 @@ export function createDashboardService(
     },
   })
   const now = (): number => Date.now()
+  const frameOutput = createFrameOutput(config, { hub, live, now })
 
   // Live monitoring: the newest data matters most, so every inbound hop drops its oldest when full.
   subscribeRaw(ctx, live)
@@ -89,13 +96,18 @@ export function createDashboardService(
     port: config.port,
     publicDir: config.publicDir === '' ? DEFAULT_PUBLIC_DIR : config.publicDir,
     credentials,
-    onEvents: (res) => hub.add(res),
+    onEvents: (res) => {
+      frameOutput.beforeSnapshot()
+      hub.add(res)
+    },
     onRate,
     // The snapshot the pages of this tick get, with the counters in front: no second serialisation.
     state: () => {
+      frameOutput.beforeSnapshot()
       const stats = {
         ...live.stats,
         browsers: hub.clients,
+        frames: hub.frames,
         skippedFrames: hub.skipped,
         refusedBrowsers: hub.refused,
         droppedBrowsers: hub.dropped,
@@ -106,18 +118,17 @@ export function createDashboardService(
   })
 
   let url: string | undefined
-  let timer: NodeJS.Timeout | undefined
   return {
     get url() {
       return url
     },
     async start() {
       url = await http.listen()
-      timer = setInterval(() => hub.tick(live.takeFrame(now())), config.frameMs)
+      frameOutput.start()
       log.info({ url }, `dashboard at ${url}`)
     },
     async stop() {
-      if (timer !== undefined) clearInterval(timer)
+      frameOutput.stop()
       hub.close()
       await http.close()
     },

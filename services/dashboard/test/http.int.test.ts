@@ -2,10 +2,10 @@
  * The dashboard's HTTP side against the Sluice broker, without a browser: the event stream opens with a
  * snapshot, the rate control publishes `{p}/{device}/_ctl/rate` under the dashboard's own client id (which
  * the broker's ACL allows) and refuses bad or cross-site requests, and the server will not listen beyond
- * loopback without a login.
+ * loopback without a login. With no page connected no frame is cut (issue 16).
  */
 import { startBroker, silentBrokerLogger, type RunningBroker } from '@sluice/broker'
-import { rateFilter } from '@sluice/contract'
+import { encodeText, rateFilter, rawTopic } from '@sluice/contract'
 import {
   collectMessages,
   tempDir,
@@ -13,6 +13,7 @@ import {
   type MessageCollector,
   type TempDir,
 } from '@sluice/testkit'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDashboard, type RunningDashboard } from './helpers.js'
 
@@ -59,6 +60,43 @@ describe('dashboard HTTP API', () => {
       frameMs: 100,
       instance: 'd1',
     })
+  })
+
+  it('cuts no frame while no page is connected, and frames new samples for a page that is', async () => {
+    const stats = async () =>
+      (
+        (await (await fetch(new URL('api/state', dashboard.url))).json()) as {
+          stats: { frames: number; browsers: number; sensors: number }
+        }
+      ).stats
+    const pub = await mqtt.connectAsync(broker.url, { clientId: 'sluice-serial-bridge-httptest' })
+    const topic = rawTopic('sluice', 'uno-9', 'light')
+    const sample = (seq: number) =>
+      encodeText({ seq, t: 1000 + seq, value: seq, ingest: Date.now() })
+    const ac = new AbortController()
+    try {
+      await waitFor(async () => (await stats()).browsers === 0, { message: 'no page connected' })
+      const before = (await stats()).frames
+      for (let seq = 0; seq < 20; seq++) await pub.publishAsync(topic, sample(seq))
+      await waitFor(async () => (await stats()).sensors === 1, {
+        message: 'the sensor at the dashboard',
+      })
+      expect((await stats()).frames).toBe(before)
+
+      const res = await fetch(new URL('events', dashboard.url), { signal: ac.signal })
+      const reader = res.body!.getReader()
+      let text = ''
+      const readUntil = async (pattern: RegExp) => {
+        while (!pattern.test(text)) text += new TextDecoder().decode((await reader.read()).value)
+      }
+      await readUntil(/event: snapshot\nid: \d+\ndata: .*\n\n/)
+      await pub.publishAsync(topic, sample(20))
+      await readUntil(/event: frame\nid: \d+\ndata: .*"seq":\[[^\]]*\b20\b/)
+      expect((await stats()).frames).toBeGreaterThan(before)
+    } finally {
+      ac.abort()
+      await pub.endAsync()
+    }
   })
 
   it('publishes a rate command on the device topic, through the broker ACL', async () => {

@@ -27,6 +27,20 @@ describe('live state', () => {
     expect(live.takeFrame(2100)).toBeUndefined()
   })
 
+  it('tells onChange of everything it keeps, and of nothing it refuses', () => {
+    let changes = 0
+    const live = createLiveState({ ...options, onChange: () => changes++ })
+    live.addSamples('a/x', samples(0, 5))
+    live.addAnomaly('a/x', event)
+    live.setStatus('windowing', 'w1', status, 1000)
+    expect(changes).toBe(3)
+    live.addSamples('b/x', samples(0, 1))
+    live.addSamples('c/x', samples(0, 1)) // over maxSensors (2)
+    live.addAnomaly('d/x', event) // over maxSensors
+    live.setStatus('anomaly', 'a1', status, 1000) // over maxServices (1)
+    expect(changes).toBe(4)
+  })
+
   it("passes a group's ownership report on to the page in the frame and the snapshot", () => {
     const live = createLiveState(options)
     const group: GroupMetrics = {

@@ -34,6 +34,10 @@ export interface LiveStateOptions {
    * at the next frame; 0 keeps sensors for good. Default 0.
    */
   readonly expireAfterMs?: number
+  /**
+   * Called whenever something is kept (samples, an aggregate, an event, a status or metrics): the frame pacer's cue (server/frame-pacer). Called once per call, so keep it O(1).
+   */
+  readonly onChange?: () => void
 }
 
 /** Counters of what the live state left out. */
@@ -129,10 +133,12 @@ export function createLiveState(options: LiveStateOptions): LiveState {
   const pendingAnomalies = new ObjectRing<AnomalyUpdate>(options.anomalyHistory ?? 512)
   let overLimit = 0
   let frameOverflow = 0
+  const changed = options.onChange ?? (() => undefined)
 
   return {
     addSamples(key, samples) {
-      if (!sensors.addSamples(key, samples)) overLimit += samples.length
+      if (sensors.addSamples(key, samples)) changed()
+      else overLimit += samples.length
     },
     addWindow(key, name, agg) {
       if (!sensors.touch(key)) {
@@ -142,6 +148,7 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       const u = { key, name, agg }
       windowHistory.push(u)
       if (pendingWindows.push(u)) frameOverflow++
+      changed()
     },
     addAnomaly(key, ev) {
       if (!sensors.touch(key)) {
@@ -151,16 +158,25 @@ export function createLiveState(options: LiveStateOptions): LiveState {
       const u = { key, ev }
       anomalyHistory.push(u)
       if (pendingAnomalies.push(u)) frameOverflow++
+      changed()
     },
     setStatus(service, instance, status, now) {
       const row = services.row(service, instance, now)
-      if (row === undefined) overLimit++
-      else row.status = status
+      if (row === undefined) {
+        overLimit++
+        return
+      }
+      row.status = status
+      changed()
     },
     setMetrics(service, instance, metrics, now) {
       const row = services.row(service, instance, now)
-      if (row === undefined) overLimit++
-      else row.metrics = metrics
+      if (row === undefined) {
+        overLimit++
+        return
+      }
+      row.metrics = metrics
+      changed()
     },
     takeFrame(now) {
       const { raw, decimated } = sensors.cutFrame(now)

@@ -15,9 +15,11 @@ class StalledResponse extends EventEmitter {
     this.headers = headers
     return this
   }
-  write(chunk: Buffer | string): boolean {
+  private flushed: (() => void)[] = []
+  write(chunk: Buffer | string, cb?: () => void): boolean {
     this.chunks.push(chunk)
     this.writableLength += Buffer.byteLength(chunk)
+    if (cb !== undefined) this.flushed.push(cb)
     return true
   }
   destroyed = false
@@ -33,6 +35,7 @@ class StalledResponse extends EventEmitter {
   }
   drain(): void {
     this.writableLength = 0
+    for (const cb of this.flushed.splice(0)) cb()
   }
   text(): string {
     return this.chunks.map((c) => c.toString()).join('')
@@ -150,6 +153,33 @@ describe('SSE hub', () => {
     expect(slow.destroyed).toBe(false)
     expect(hub.clients).toBe(1)
     expect(hub.dropped).toBe(1)
+  })
+
+  it('is busy while some page has not flushed its snapshot or a frame, and says when none has', async () => {
+    const { hub } = make()
+    expect(hub.busy).toBe(false)
+    await hub.sendable() // at once
+    const a = new StalledResponse()
+    const b = new StalledResponse()
+    hub.add(asRes(a))
+    hub.add(asRes(b))
+    expect(hub.busy).toBe(true)
+    a.drain()
+    b.drain()
+    expect(hub.busy).toBe(false)
+
+    hub.tick({ t: 1 })
+    expect(hub.busy).toBe(true)
+    let woken = false
+    const waiting = hub.sendable().then(() => (woken = true))
+    a.drain()
+    await Promise.resolve()
+    expect(hub.busy).toBe(true) // b still holds the frame
+    expect(woken).toBe(false)
+    b.emit('close') // a page that leaves no longer holds the others back
+    await waiting
+    expect(hub.busy).toBe(false)
+    expect(woken).toBe(true)
   })
 
   it('says so when one frame alone is larger than the backlog limit, which no page can get', () => {

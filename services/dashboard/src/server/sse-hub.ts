@@ -14,6 +14,10 @@
  *   every frame for `dropAfterSkipped` frames in a row is disconnected (counted), so that a dead peer does
  *   not hold its place and its backlog until TCP gives up; a live page's EventSource reconnects by itself.
  *
+ * The hub also says whether some page is still flushing what it was written (a frame or its snapshot
+ * handed to Node but not yet to the kernel), and when none is: server/frame-pacer holds frames back
+ * meanwhile, as an outbound hop's `busy` and `sendable()` hold back the mesh's batches (issue 16).
+ *
  * A comment line every 15 s keeps proxies from closing an idle stream.
  */
 import type { ServerResponse } from 'node:http'
@@ -35,7 +39,10 @@ export interface SseHubOptions {
   onOversized?(bytes: number): void
   /** Milliseconds between keep-alive comments. Default 15 000. */
   readonly keepAliveMs?: number
-  /** Consecutive frames a page may miss before it is disconnected. Default 600 (a minute at 100 ms). */
+  /**
+   * Consecutive frames a page may miss before it is disconnected. Default 600: a minute at 100 ms, and a
+   * page that misses frames is busy, so frames go out at most every `frameMs` meanwhile.
+   */
   readonly dropAfterSkipped?: number
 }
 
@@ -45,9 +52,15 @@ export interface SseHub {
   add(res: ServerResponse): void
   /** A new tick: the next page gets a fresh snapshot, and `frame` (if any) goes to every page. */
   tick(frame?: unknown): void
+  /** Some page has a frame or its snapshot written but not yet flushed to its socket. */
+  readonly busy: boolean
+  /** Resolves when no page is busy (at once when none is, and at {@link SseHub.close}). */
+  sendable(): Promise<void>
   /** The snapshot of this tick, as JSON (the one the pages of this tick get). */
   snapshotJson(): string
   readonly clients: number
+  /** Frames sent to the pages connected at the time (cumulative). */
+  readonly frames: number
   /** Frames not sent to a page that was too far behind (cumulative). */
   readonly skipped: number
   /** Pages refused because `maxClients` were connected (cumulative). */
@@ -58,6 +71,13 @@ export interface SseHub {
   readonly snapshots: number
   /** Ends every stream. */
   close(): void
+}
+
+/** A connected page. */
+interface Page {
+  skippedInRow: number
+  /** Writes to it whose bytes are not yet flushed. */
+  unflushed: number
 }
 
 /** Bytes of an event around its data: `event: snapshot\nid: <n>\ndata: ` and `\n\n`, with room to spare. */
@@ -82,8 +102,8 @@ function eventBytes(event: string, id: number, json: string, before = ''): Buffe
  */
 export function createSseHub(options: SseHubOptions): SseHub {
   const { backlogBytes, maxClients } = options
-  /** Each page, with the frames it missed in a row. */
-  const clients = new Map<ServerResponse, { skippedInRow: number }>()
+  /** Each page, with the frames it missed in a row and its writes not yet flushed. */
+  const clients = new Map<ServerResponse, Page>()
   const dropAfterSkipped = options.dropAfterSkipped ?? 600
   const snapshotBudget = Math.floor(backlogBytes / 2) - EVENT_OVERHEAD - RETRY.length
   let id = 0
@@ -93,6 +113,9 @@ export function createSseHub(options: SseHubOptions): SseHub {
   let snapshots = 0
   let json: string | undefined
   let opening: Buffer | undefined
+  /** Pages with `unflushed` > 0, and who waits for there to be none. */
+  let busyPages = 0
+  let waiting: (() => void)[] = []
   const keepAlive = setInterval(() => {
     // A page with bytes still queued is not idle: the comment would only add to its backlog.
     for (const res of clients.keys()) if (res.writableLength === 0) res.write(': keep-alive\n\n')
@@ -105,6 +128,34 @@ export function createSseHub(options: SseHubOptions): SseHub {
       snapshots++
     }
     return json
+  }
+
+  function settle(page: Page): void {
+    if (page.unflushed === 0) return
+    page.unflushed = 0
+    if (--busyPages === 0) wake()
+  }
+
+  function wake(): void {
+    const woken = waiting
+    waiting = []
+    for (const resolve of woken) resolve()
+  }
+
+  // The callback runs once Node has handed the bytes to the socket [Node `writable.write` callback];
+  // a page that closes first is settled by `forget`.
+  function send(res: ServerResponse, page: Page, bytes: Buffer): void {
+    if (page.unflushed++ === 0) busyPages++
+    res.write(bytes, () => {
+      if (page.unflushed > 0 && --page.unflushed === 0 && --busyPages === 0) wake()
+    })
+  }
+
+  function forget(res: ServerResponse): void {
+    const page = clients.get(res)
+    if (page === undefined) return
+    clients.delete(res)
+    settle(page)
   }
 
   function refuse(res: ServerResponse): void {
@@ -134,9 +185,12 @@ export function createSseHub(options: SseHubOptions): SseHub {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       })
-      res.write(opening)
-      clients.set(res, { skippedInRow: 0 })
-      res.on('close', () => clients.delete(res))
+      const page = { skippedInRow: 0, unflushed: 0 }
+      clients.set(res, page)
+      send(res, page, opening)
+      res.on('close', () => {
+        forget(res)
+      })
     },
     tick(frame) {
       json = undefined
@@ -147,20 +201,29 @@ export function createSseHub(options: SseHubOptions): SseHub {
       for (const [res, page] of clients) {
         if (res.writableLength + bytes.length <= backlogBytes) {
           page.skippedInRow = 0
-          res.write(bytes)
+          send(res, page, bytes)
           continue
         }
         skipped++
         if (++page.skippedInRow >= dropAfterSkipped) {
           dropped++
-          clients.delete(res)
+          forget(res)
           res.destroy()
         }
       }
     },
     snapshotJson,
+    get busy() {
+      return busyPages > 0
+    },
+    sendable() {
+      return busyPages === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve))
+    },
     get clients() {
       return clients.size
+    },
+    get frames() {
+      return id
     },
     get skipped() {
       return skipped
@@ -178,6 +241,8 @@ export function createSseHub(options: SseHubOptions): SseHub {
       clearInterval(keepAlive)
       for (const res of clients.keys()) res.end()
       clients.clear()
+      busyPages = 0
+      wake()
     },
   }
 }
