@@ -28,6 +28,12 @@ interface MqttInternals {
   _sendPacket(packet: { cmd: 'puback'; messageId: number }): void
 }
 
+/**
+ * What mqtt.js's callback gets when we acknowledge later: any error makes it skip its own PUBACK. One
+ * shared object, as mqtt.js only tests it: a new Error per message would capture a stack trace each time.
+ */
+const ACK_DEFERRED = new Error('acknowledgement deferred')
+
 /** The flow control of one MQTT transport, across its connections. */
 export interface MqttFlowControl {
   /** A new connection: acknowledgements owed on earlier ones are dropped, not sent on this one. */
@@ -103,7 +109,7 @@ export function createMqttFlowControl(
       const readOnNow = (): void => {
         if (read) return
         read = true
-        done(new Error('acknowledgement deferred'))
+        done(ACK_DEFERRED)
       }
       const readOn =
         packet.qos === 1 && messageId !== undefined
