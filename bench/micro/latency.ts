@@ -21,7 +21,8 @@ const HIGHEST_US = 3_600_000_000
 // Latencies as a hop sees them: mostly a few ms, a tail to a few hundred ms.
 const prng = createPrng(7)
 const values = new Float64Array(VALUES)
-for (let i = 0; i < VALUES; i++) values[i] = 2 + Math.abs(prng.gaussian()) * (i % 100 === 0 ? 200 : 5)
+for (let i = 0; i < VALUES; i++)
+  values[i] = 2 + Math.abs(prng.gaussian()) * (i % 100 === 0 ? 200 : 5)
 
 // hdr-histogram-js is a dev dependency of @sluice/stream (its tests compare against it): load that copy.
 const streamRequire = createRequire(new URL('../../libs/stream/package.json', import.meta.url))
