@@ -11,7 +11,11 @@
  * PUBACK on its own tick too, so one PUBACK cost one `writev` system call (and, Nagle off, one TCP segment
  * the broker reads on its own). Flushed together, the PUBACKs of every message read in one turn go out in
  * one write, still in arrival order [MQTT-4.6.0-2]; they were the consumers' largest system cost in the
- * mesh profile (issue 16). A PUBACK waits at most that one turn.
+ * mesh profile (issue 16). A PUBACK waits at most that one turn, and at most {@link ACKS_PER_WRITE}
+ * wait together: Aedes keeps a subscriber's unacknowledged QoS 1 packets in an array it scans on every
+ * delivery (aedes-persistence `outgoingUpdate`), so PUBACKs held back for hundreds of small messages
+ * would lengthen that scan for the broker. (With the bridge's one-sample messages the broker still used
+ * somewhat more CPU than with one write per PUBACK in the issue 16 runs, within those runs' noise.)
  */
 import type { MqttClient } from 'mqtt'
 import type { AckOutcome, MessageHandler, TransportMessage } from './transport.js'
@@ -27,6 +31,9 @@ interface DeferredAck {
 interface MqttInternals {
   _sendPacket(packet: { cmd: 'puback'; messageId: number }): void
 }
+
+/** Most PUBACKs held for one write; more are written at once (see the module note). */
+const ACKS_PER_WRITE = 16
 
 /**
  * What mqtt.js's callback gets when we acknowledge later: any error makes it skip its own PUBACK. One
@@ -55,9 +62,19 @@ export function createMqttFlowControl(
   const deferred: DeferredAck[] = []
   let generation = 0
   let flushScheduled = false
+  /** Acknowledgements settled since the last flush. */
+  let held = 0
 
-  /** Flushes the settled acknowledgements at the end of this turn of the event loop. */
+  /**
+   * Flushes the settled acknowledgements at the end of this turn of the event loop, or now once
+   * {@link ACKS_PER_WRITE} are held (they still go out in one write: mqtt.js corks the socket for the
+   * rest of the tick).
+   */
   function scheduleFlush(): void {
+    if (++held >= ACKS_PER_WRITE) {
+      flushDeferred()
+      return
+    }
     if (flushScheduled) return
     flushScheduled = true
     setImmediate(() => {
@@ -67,6 +84,7 @@ export function createMqttFlowControl(
   }
 
   function flushDeferred(): void {
+    held = 0
     const c = client()
     while (deferred.length > 0) {
       const head = deferred[0]!
