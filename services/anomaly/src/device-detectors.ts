@@ -206,6 +206,14 @@ function joinSamples(
   complete: (row: Row) => void,
 ): void {
   const d = dev.channels.length
+  if (d === 1 && dev.rows.size === 0 && joinWindow > 0) {
+    // A device of one channel (so far): each row would be complete at once and never scored, so only
+    // the newest seq is kept, without a row per sample (issue 16: this was a share of the anomaly
+    // service's allocations in the mesh profile).
+    for (const s of samples)
+      if (Number.isFinite(s.seq) && s.seq >= dev.joinFrom && s.seq > dev.maxSeq) dev.maxSeq = s.seq
+    return
+  }
   for (const s of samples) {
     if (!Number.isFinite(s.seq) || s.seq < dev.joinFrom) continue
     let row = dev.rows.get(s.seq)

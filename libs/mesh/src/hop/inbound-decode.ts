@@ -78,10 +78,11 @@ function createDefaultKeys(prefix: string) {
     const p = parseTopic(prefix, topic)
     return p?.kind === 'device-raw' ? p.device : null
   })
-  const itemKeyOf = (topicKey: string, topic: string, item: unknown): string => {
-    const device = deviceOf(topic) ?? null
+  /** The key of an item of a message on `topic`, whose device (if a device topic) is `device`. */
+  const itemKeyOf = (topicKey: string, device: string | null, item: unknown): string => {
+    if (device === null) return topicKey
     const channel = (item as { channel?: unknown }).channel
-    return device !== null && typeof channel === 'string' ? sensorKey(device, channel) : topicKey
+    return typeof channel === 'string' ? sensorKey(device, channel) : topicKey
   }
   return { topicKeyOf, deviceOf, itemKeyOf }
 }
@@ -178,13 +179,15 @@ export function createInboundDecoder<T>(
       }
       const t = now()
       const entries: Entry<T>[] = []
+      // Once per message, not per item: the topic's device, if it is a device topic.
+      const device = topicKey === undefined ? null : (keys.deviceOf(topic) ?? null)
       for (const item of items) {
         const weight = weightOf(item)
         const up = upstreamOf(item)
         if (up !== undefined && up > 0) counters.upstreamDropped += up
         if (isFuture(topic, item, weight, t)) continue
         const key =
-          topicKey === undefined ? spec.key!(topic, item) : keys.itemKeyOf(topicKey, topic, item)
+          topicKey === undefined ? spec.key!(topic, item) : keys.itemKeyOf(topicKey, device, item)
         entries.push({ key, item, weight, at: t, delivery })
       }
       return entries

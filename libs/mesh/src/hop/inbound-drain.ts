@@ -351,13 +351,18 @@ export function createInboundDrain<T>(
   async function serveBatch(): Promise<void> {
     const { entries, samples } = takeBatch(queue, maxBatch)
     const key = entries[0]!.key
-    const batch = entries.map((e) => e.item)
     counters.inFlight = samples
     const t0 = now()
+    // One pass over the entries for the items and their wait (this runs per sample).
+    const batch = new Array<T>(entries.length)
+    let waitSum = 0
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
+      batch[i] = e.item
+      waitSum += (t0 - e.at) * e.weight
+    }
     meter.observeLength(t0, queue.length)
     admission.release()
-    let waitSum = 0
-    for (const e of entries) waitSum += (t0 - e.at) * e.weight
     observeBatch(key, batch, { decoder, gaps, counters, sensorKeys })
     // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
     // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits

@@ -66,7 +66,35 @@ export interface GatedDetector extends Detector {
 
 /** The same detection, silenced: learned from, but nothing is raised. */
 function learningDetection(d: Detection): Detection {
-  return { ...d, likelihood: 0, level: 'normal', alert: false, learning: true }
+  return {
+    score: d.score,
+    likelihood: 0,
+    threshold: d.threshold,
+    level: 'normal',
+    kind: d.kind,
+    alert: false,
+    baseline: d.baseline,
+    learning: true,
+  }
+}
+
+/**
+ * `d` with its `learning` flag. Spelled out rather than `{ ...d, learning }`: this runs once per sample
+ * per sensor, and the spread was the anomaly service's hottest function in the mesh profile (issue 16).
+ * Every registered detector sets `alert`; one that does not keeps the spread, so no field is invented.
+ */
+function withLearning(d: Detection, learning: boolean): Detection {
+  if (d.alert === undefined) return { ...d, learning }
+  return {
+    score: d.score,
+    likelihood: d.likelihood,
+    threshold: d.threshold,
+    level: d.level,
+    kind: d.kind,
+    alert: d.alert,
+    baseline: d.baseline,
+    learning,
+  }
 }
 
 function gate(
@@ -79,8 +107,8 @@ function gate(
     name: detector.name,
     update(t, value) {
       const d = detector.update(t, value)
-      if (!Number.isFinite(value)) return { ...d, learning: g.learning }
-      return g.observe(t) ? learningDetection(d) : { ...d, learning: false }
+      if (!Number.isFinite(value)) return withLearning(d, g.learning)
+      return g.observe(t) ? learningDetection(d) : withLearning(d, false)
     },
     reset() {
       detector.reset()

@@ -1,0 +1,146 @@
+/**
+ * @module bench/micro/consumers
+ * CPU per sample of the consumers' per-sample work without MQTT (issue 16): decoding the bridge's raw
+ * batches (`decodeRawSamples`), windowing's default windows (`createSensorWindows`), anomaly's default
+ * detectors per sensor and per device (`createSensorDetectors`, `createDeviceDetectors`), and one hop
+ * meter's latency recording. 100 sensors, batches of 100 samples with full-precision times and values,
+ * as the bridge publishes them. Nanoseconds per sample by process CPU time, medians of five runs.
+ *
+ * With `--against <checkout>` (another worktree, built), the same work is measured on that checkout's
+ * built packages too, in the same process, so a change is compared with its baseline in one run:
+ * `git worktree add --detach ../base main && (cd ../base && pnpm install --offline && pnpm build)`.
+ *
+ * Run: `node --conditions=sluice-src --import tsx bench/micro/consumers.ts [--against ../base]`
+ * Writes `bench/results/consumers.json`.
+ */
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { repoRoot } from '../lib/procs.js'
+import { writeResult, type BenchRow } from '../lib/results.js'
+
+const SENSORS = 100
+const BATCH = 100
+const MESSAGES = 3000
+
+interface Sample {
+  seq: number
+  t: number
+  value: number
+  ingest: number
+}
+/** What is used of each package, loaded from one checkout's `dist`. */
+interface Tree {
+  contract: {
+    encode(p: unknown): Uint8Array
+    toRawBatch(s: Sample[]): unknown
+    decodeRawSamples(b: Uint8Array): { ok: boolean; value?: Sample[] }
+  }
+  stream: {
+    createPrng(seed: number): { gaussian(): number }
+    createHopMeter(o: { now: number }): { recordLatency(ms: number): void }
+  }
+  anomaly: {
+    DEFAULT_DETECTOR: unknown
+    createSensorDetectors(...args: unknown[]): { push(key: string, s: Sample[]): void }
+    createDeviceDetectors(...args: unknown[]): { push(key: string, s: Sample[]): void }
+  }
+  windowing: {
+    DEFAULT_WINDOWS: unknown
+    createSensorWindows(...args: unknown[]): { push(key: string, s: Sample[], now: number): void }
+  }
+}
+
+async function load(root: string): Promise<Tree> {
+  const from = async <T>(path: string): Promise<T> =>
+    (await import(pathToFileURL(join(root, path)).href)) as T
+  return {
+    contract: await from('libs/contract/dist/index.js'),
+    stream: await from('libs/stream/dist/index.js'),
+    anomaly: await from('services/anomaly/dist/internal.js'),
+    windowing: await from('services/windowing/dist/internal.js'),
+  }
+}
+
+/** Median ns per sample of `fn`, which handles every sample once. */
+function nsPerSample(fn: () => void): number {
+  fn()
+  const ns: number[] = []
+  for (let r = 0; r < 5; r++) {
+    const start = process.cpuUsage()
+    fn()
+    const used = process.cpuUsage(start)
+    ns.push(((used.user + used.system) * 1000) / (MESSAGES * BATCH))
+  }
+  ns.sort((a, b) => a - b)
+  return ns[2]!
+}
+
+function payloads(tree: Tree): { key: string; bytes: Uint8Array }[] {
+  const prng = tree.stream.createPrng(1)
+  const out: { key: string; bytes: Uint8Array }[] = []
+  for (let m = 0; m < MESSAGES; m++) {
+    const k = Math.floor(m / SENSORS)
+    const samples = Array.from({ length: BATCH }, (_, i) => {
+      const seq = k * BATCH + i
+      const t = 1764780000000.123 + seq * 2 + prng.gaussian() * 0.01
+      return { seq, t, value: 500 + 20 * Math.sin(seq / 50) + prng.gaussian(), ingest: t + 0.37 }
+    })
+    out.push({
+      key: `sim-${m % SENSORS}/value`,
+      bytes: tree.contract.encode(tree.contract.toRawBatch(samples)),
+    })
+  }
+  return out
+}
+
+function measure(tree: Tree, msgs: { key: string; bytes: Uint8Array }[]): Record<string, number> {
+  const decoded = msgs.map((m) => tree.contract.decodeRawSamples(m.bytes).value ?? [])
+  const learning = { learnSamples: 100, learnMs: 60_000 }
+  const episodes = { holdoffSamples: 20 }
+  return {
+    'decode (decodeRawSamples)': nsPerSample(() => {
+      for (const m of msgs) tree.contract.decodeRawSamples(m.bytes)
+    }),
+    'windowing: default windows': nsPerSample(() => {
+      const w = tree.windowing.createSensorWindows(tree.windowing.DEFAULT_WINDOWS, () => undefined)
+      msgs.forEach((m, i) => {
+        w.push(m.key, decoded[i]!, 0)
+      })
+    }),
+    'anomaly: default detectors, sensor and device': nsPerSample(() => {
+      const a = tree.anomaly
+      const d = a.createSensorDetectors(a.DEFAULT_DETECTOR, {}, episodes, () => undefined, learning)
+      const dev = a.createDeviceDetectors({ detector: learning, episodes }, () => undefined)
+      msgs.forEach((m, i) => {
+        d.push(m.key, decoded[i]!)
+        dev.push(m.key, decoded[i]!)
+      })
+    }),
+    'hop meter: latency of every sample': nsPerSample(() => {
+      const h = tree.stream.createHopMeter({ now: 0 })
+      for (const b of decoded) for (const s of b) h.recordLatency(1.5 + (s.seq % 7))
+    }),
+  }
+}
+
+const at = process.argv.indexOf('--against')
+const against = at >= 0 ? process.argv[at + 1] : undefined
+const trees: [string, string][] = [['this checkout', repoRoot]]
+if (against !== undefined) trees.unshift([`baseline (${against})`, resolve(against)])
+
+const rows: BenchRow[] = []
+for (const [label, root] of trees) {
+  const tree = await load(root)
+  const result = measure(tree, payloads(tree))
+  let total = 0
+  for (const [name, ns] of Object.entries(result)) {
+    total += ns
+    rows.push({ case: `${label}: ${name}`, value: Math.round(ns), unit: 'ns/sample' })
+  }
+  rows.push({ case: `${label}: total`, value: Math.round(total), unit: 'ns/sample' })
+}
+for (const r of rows) console.log(r.case.padEnd(80), `${String(r.value)} ns/sample`.padStart(16))
+const args = against === undefined ? '' : ` --against ${against}`
+console.log(
+  `wrote ${writeResult('consumers', `node --conditions=sluice-src --import tsx bench/micro/consumers.ts${args}`, rows)}`,
+)
