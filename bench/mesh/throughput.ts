@@ -69,22 +69,41 @@ async function setRate(hz: number): Promise<void> {
 }
 
 const snap = (): Map<string, MetricsSnapshot> => new Map(mesh.probe.metrics)
+
+/**
+ * What the broker dropped, counted, from `consumer`'s own outbound queue so far (DESIGN.md §5: a slow
+ * subscriber's queue at the broker drops its oldest; the consumer then sees those samples as gaps).
+ */
+function brokerDropped(consumer: string): number {
+  const subs = mesh.probe.broker()?.subscribers ?? []
+  return subs
+    .filter((x) => x.clientId.startsWith(`sluice-${consumer}-`))
+    .reduce((sum, x) => sum + x.dropped, 0)
+}
+const brokerSnap = (): Map<string, number> =>
+  new Map(['windowing', 'anomaly'].map((c) => [c, brokerDropped(c)]))
 await sleep(3000)
 
 /**
  * End-to-end unexplained loss at a consumer between two snapshots: its new sequence gaps minus its own
- * counted drops and minus the samples the bridge dropped at the edge (which every consumer sees as gaps).
+ * counted drops, minus the samples the bridge dropped at the edge, and minus what the broker dropped from
+ * the consumer's own queue (both of which the consumer sees as gaps).
  */
 function unexplained(
   consumer: string,
   a: Map<string, MetricsSnapshot>,
   b: Map<string, MetricsSnapshot>,
+  brokerA: Map<string, number>,
+  brokerB: Map<string, number>,
 ): number {
   const ha = a.get(consumer)?.hops.raw
   const hb = b.get(consumer)?.hops.raw
   const bridgeDropped =
     droppedTotal(b.get('serial-bridge')?.hops.raw) - droppedTotal(a.get('serial-bridge')?.hops.raw)
-  return (hb?.gaps ?? 0) - (ha?.gaps ?? 0) - (droppedTotal(hb) - droppedTotal(ha)) - bridgeDropped
+  const atBroker = (brokerB.get(consumer) ?? 0) - (brokerA.get(consumer) ?? 0)
+  return (
+    (hb?.gaps ?? 0) - (ha?.gaps ?? 0) - (droppedTotal(hb) - droppedTotal(ha)) - bridgeDropped - atBroker
+  )
 }
 
 const hop = (s: string, h: string, m: Map<string, MetricsSnapshot>) => m.get(s)?.hops[h]
@@ -109,12 +128,14 @@ async function step(
   )
   await sleep(warmupS * 1000)
   const a = snap()
+  const brokerA = brokerSnap()
   monitor.mark()
   const t0 = performance.now()
   await sleep(measureS * 1000)
   // Wait for the next metrics of the last consumer, so both snapshots are whole intervals apart.
   await mesh.probe.nextMetrics('anomaly')
   const b = snap()
+  const brokerB = brokerSnap()
   const seconds = (performance.now() - t0) / 1000
   const usage = monitor.summary()
   monitor.stop()
@@ -122,7 +143,8 @@ async function step(
   const win = hopDelta(hop('windowing', 'raw', a), hop('windowing', 'raw', b), seconds)
   const ano = hopDelta(hop('anomaly', 'raw', a), hop('anomaly', 'raw', b), seconds)
   const fwd = hopDelta(hop('forwarder', 'in', a), hop('forwarder', 'in', b), seconds)
-  const lost = unexplained('windowing', a, b) + unexplained('anomaly', a, b)
+  const lost =
+    unexplained('windowing', a, b, brokerA, brokerB) + unexplained('anomaly', a, b, brokerA, brokerB)
   const bridgeDropped = source === 'bridge' ? bridge.dropped : 0
   const clean = win.dropped === 0 && ano.dropped === 0 && lost === 0 && bridgeDropped === 0
   const meshCpu = [...usage]
@@ -210,7 +232,13 @@ for (const hz of STEPS) {
 const last = snap()
 const totals = (['windowing', 'anomaly'] as const).map((s) => {
   const h = last.get(s)?.hops.raw
-  return { s, gaps: h?.gaps ?? NaN, loss: h?.unexplainedLoss ?? NaN, dropped: droppedTotal(h) }
+  return {
+    s,
+    gaps: h?.gaps ?? NaN,
+    loss: h?.unexplainedLoss ?? NaN,
+    dropped: droppedTotal(h),
+    atBroker: brokerDropped(s),
+  }
 })
 const bridgeDropsTotal = droppedTotal(last.get('serial-bridge')?.hops.raw)
 await ctl.endAsync()
@@ -228,12 +256,13 @@ rows.push({
 })
 for (const t of totals)
   rows.push({
-    case: `${t.s} raw hop, whole run: gaps − own drops − bridge drops`,
-    value: t.gaps - t.dropped - bridgeDropsTotal,
+    case: `${t.s} raw hop, whole run: gaps − own drops − bridge drops − broker drops`,
+    value: t.gaps - t.dropped - bridgeDropsTotal - t.atBroker,
     unit: 'samples',
     gaps: t.gaps,
     dropped: t.dropped,
     bridgeDropped: bridgeDropsTotal,
+    brokerDropped: t.atBroker,
   })
 console.log(
   `sustained: bridge ${Math.round(sustained)}, publisher ${Math.round(sustainedLoad)} samples/s; exits ${JSON.stringify(codes)}`,
