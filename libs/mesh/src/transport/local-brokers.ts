@@ -19,7 +19,8 @@ export type LocalConnect = () => Duplex
 
 const brokers = new Map<number, LocalConnect>()
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
+// `URL.hostname` keeps an IPv6 address in brackets.
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /**
  * Registers a broker of this process under its MQTT port; returns the function that unregisters it.
@@ -38,8 +39,8 @@ export function registerLocalBroker(port: number, connect: LocalConnect): () => 
   }
 }
 
-/** The port of a plain `mqtt://` URL on a loopback host, or undefined for any other URL. */
-function loopbackMqttPort(url: string): number | undefined {
+/** Host and port of a plain `mqtt://` URL on a loopback host, or undefined for any other URL. */
+function loopbackMqtt(url: string): { host: string; port: number } | undefined {
   let u: URL
   try {
     u = new URL(url)
@@ -47,7 +48,7 @@ function loopbackMqttPort(url: string): number | undefined {
     return undefined
   }
   if (u.protocol !== 'mqtt:' || !LOOPBACK.has(u.hostname)) return undefined
-  return u.port === '' ? 1883 : Number(u.port)
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 1883 : Number(u.port) }
 }
 
 /**
@@ -56,8 +57,8 @@ function loopbackMqttPort(url: string): number | undefined {
  * registered, over TCP (Nagle off) while it is not, e.g. between a crash and its restart.
  */
 export function localStreamBuilder(url: string): (() => Duplex) | undefined {
-  const port = loopbackMqttPort(url)
-  if (port === undefined || !brokers.has(port)) return undefined
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+  const target = loopbackMqtt(url)
+  if (target === undefined || !brokers.has(target.port)) return undefined
+  const { host, port } = target
   return () => brokers.get(port)?.() ?? tcpConnect({ host, port, noDelay: true })
 }
