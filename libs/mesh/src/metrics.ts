@@ -5,7 +5,6 @@
  * length, latency percentiles, state, gaps, unexplained loss) and a few process figures. QoS 0 and only
  * while connected: a metrics message that cannot go out now is stale by the next interval anyway.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import {
   encodeText,
   metricsTopic,
@@ -14,6 +13,8 @@ import {
   type ServiceMetrics,
 } from '@sluice/contract'
 import { createSampledLog, silentLogger, type MeshLogger } from './logger.js'
+import { acquireLoopDelay, type LoopDelayReader } from './loop-delay.js'
+import { everyInterval } from './shared-interval.js'
 import type { Transport } from './transport/transport.js'
 
 /** Anything that reports hop metrics. */
@@ -61,9 +62,9 @@ export interface MetricsPublisher {
 export function createMetricsPublisher(options: MetricsPublisherOptions): MetricsPublisher {
   const log = options.log ?? silentLogger
   const topic = metricsTopic(options.prefix, options.service, options.instance)
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  let loopDelay: LoopDelayReader | undefined
   const warnSourceFailed = createSampledLog(log, 'warn', 100)
-  let timer: NodeJS.Timeout | undefined
+  let stopTimer: (() => void) | undefined
   let lastCpu = process.cpuUsage()
   let lastAt = performance.now()
 
@@ -84,8 +85,9 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
     const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(at - lastAt, 1)) * 100
     lastCpu = process.cpuUsage()
     lastAt = at
-    const p99 = loopDelay.percentile(99) / 1e6
-    loopDelay.reset()
+    // Another publisher in this process may have closed the window a moment ago: half an interval is
+    // then recent enough (loop-delay.ts).
+    const p99 = loopDelay?.p99Ms(options.intervalMs / 2) ?? 0
     const payload: ServiceMetrics = {
       service: options.service,
       instance: options.instance,
@@ -95,7 +97,7 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
         rssBytes: mem.rss,
         heapUsedBytes: mem.heapUsed,
         cpuPercent: Math.round(cpuPercent * 10) / 10,
-        eventLoopDelayP99: Number.isFinite(p99) ? Math.round(p99 * 1000) / 1000 : 0,
+        eventLoopDelayP99: Math.round(p99 * 1000) / 1000,
       },
     }
     const group = options.group?.()
@@ -118,17 +120,16 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
     collect,
     publishNow,
     start() {
-      if (timer !== undefined) return
-      loopDelay.enable()
-      timer = setInterval(() => {
-        void publishNow()
-      }, options.intervalMs)
-      timer.unref()
+      if (stopTimer !== undefined) return
+      loopDelay = acquireLoopDelay()
+      // The services of one process publish on one timer (shared-interval.ts).
+      stopTimer = everyInterval(options.intervalMs, () => void publishNow())
     },
     stop() {
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
-      loopDelay.disable()
+      stopTimer?.()
+      stopTimer = undefined
+      loopDelay?.release()
+      loopDelay = undefined
     },
   }
 }
