@@ -12,6 +12,7 @@
  */
 import { decodeStatus, parseTopic, statusFilter, type GroupTopic } from '@sluice/contract'
 import { createSampledLog, type MeshLogger } from '../logger.js'
+import { everyInterval } from '../shared-interval.js'
 import type { InboundHop, InboundHopSpec } from '../hop/inbound-hop.js'
 import type { Transport } from '../transport/transport.js'
 import {
@@ -123,7 +124,7 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
   const departed = new Map<string, boolean>()
   const warnBad = createSampledLog(deps.log, 'warn', 100)
   let hop: InboundHop<GroupMessage> | undefined
-  let timer: NodeJS.Timeout | undefined
+  let stopPolling: (() => void) | undefined
   let offEvents: (() => void) | undefined
   let resolveReady: (m: AppliedMembers) => void = () => undefined
   const ready = new Promise<AppliedMembers>((resolve) => (resolveReady = resolve))
@@ -208,8 +209,8 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
     },
     begin() {
       view ??= createView()
-      timer ??= setInterval(poll, POLL_MS)
-      timer.unref()
+      // One timer for the polls of every group in the process (shared-interval.ts).
+      stopPolling ??= everyInterval(POLL_MS, poll)
     },
     async leave() {
       const applied = view?.leave(now()) ?? { members: [], generation: 1 }
@@ -217,7 +218,7 @@ export function createGroupRuntime(deps: GroupRuntimeDeps): GroupRuntime {
       return applied
     },
     close() {
-      clearInterval(timer)
+      stopPolling?.()
       offEvents?.()
     },
   }

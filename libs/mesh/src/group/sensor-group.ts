@@ -27,6 +27,7 @@ import {
 } from '@sluice/contract'
 import { ownerOf, type Sample } from '@sluice/stream'
 import type { MeshLogger } from '../logger.js'
+import { everyInterval } from '../shared-interval.js'
 import type { HandleBatch, InboundHop } from '../hop/inbound-hop.js'
 import type { OutboundHop } from '../hop/outbound-hop.js'
 import type { GroupRuntime, MembershipChange } from './group-runtime.js'
@@ -449,14 +450,14 @@ export function createSensorGroup(deps: SensorGroupDeps): SensorGroup {
   listenToGroup(deps, parts, () => {
     if (state.started) void rebalance(undefined)
   })
-  const ticker = setInterval(() => tick(o), TICK_MS)
-  ticker.unref()
+  // One timer for the ticks of every group in the process (shared-interval.ts).
+  const stopTicker = everyInterval(TICK_MS, () => tick(o))
 
   return {
     admit: (key, samples, batch) =>
       admitBatch(o, key, samples, batch, () => void rebalance(undefined)),
     async leave() {
-      clearInterval(ticker)
+      stopTicker()
       const after = await deps.group.leave()
       if (after.members.length === 0 || units.size === 0) return
       state.members = after.members
