@@ -239,7 +239,8 @@ export const SerialBridgeConfigSchema = Type.Object({
       tickMs: Type.Integer({
         default: 10,
         minimum: 1,
-        description: 'How often the simulator runs.',
+        description:
+          'Shortest wait in ms between two runs of the simulator, which sleeps until its next sample is due; also how soon a congested queue is looked at again.',
       }),
     },
     { default: {}, additionalProperties: false },
