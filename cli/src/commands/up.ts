@@ -225,19 +225,20 @@ export async function runUp(argv: readonly string[]): Promise<number> {
   // publishes: an MQTT subscription to sluice/_sys/+/+/metrics gets subject sluice._sys.*.*.metrics.
   const url = nats?.mqttUrl ?? `mqtt://${brokerHost}:${o.port}`
   const brokerLabel = nats === undefined ? url : `${nats.url} (MQTT ${nats.mqttUrl})`
-  const watch = watchMesh(url)
-  const views = watch.views
+  // Only the table reads the metrics: without it (stdout not a terminal, e.g. under systemd) the watcher
+  // would be one more client decoding six metrics messages a second for nothing (issue 16, idle CPU).
+  const watch = o.table ? watchMesh(url) : undefined
 
   const dashboardLine = o.dashboard
     ? `dashboard: http://127.0.0.1:${o.dashboardPort}/`
     : 'dashboard: off'
   print(`sluice up: broker ${brokerLabel}  ${dashboardLine}  (Ctrl-C to stop)`)
-  const timer = o.table
+  const timer = watch
     ? setInterval(() => {
         const lines = [
           `sluice up — broker ${brokerLabel} — ${dashboardLine} — Ctrl-C to stop`,
           '',
-          ...renderTable([...views.values()], Date.now()),
+          ...renderTable([...watch.views.values()], Date.now()),
           '',
           ...tail.lines,
         ]
@@ -252,7 +253,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
       'then the broker)…\n',
   )
   await Promise.all([services.stop(), starting])
-  await watch.close()
+  await watch?.close()
   await broker.stop()
   return 0
 }
