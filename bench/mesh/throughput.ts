@@ -228,7 +228,37 @@ for (const hz of STEPS) {
   if (!goOn && hz !== STEPS[0]) break // past capacity: further steps only repeat it
 }
 
+/**
+ * Lets the mesh settle before the whole-run balance. The ramp ends on an overloaded step, and right after
+ * it the services' metrics are of different moments of a backlog: the bridge has counted drops whose gaps
+ * no consumer has seen yet (a dropped sample is a gap only once a later sample of its sensor arrives), and
+ * a consumer has seen gaps from broker drops that the broker's last metrics, up to a second older, do not
+ * count yet. So: back to 10 Hz, which gives every sensor later samples, until no queue on the way holds
+ * anything (the raw hops, the broker's queues of the consumers), then fresh metrics from every service.
+ * At a steady 10 Hz with nothing queued, no term of the balance moves.
+ */
+async function settle(): Promise<void> {
+  await setRate(10)
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    await sleep(2000)
+    for (const s of [...SERVICES, 'broker']) await mesh.probe.nextMetrics(s)
+    const m = snap()
+    const inHops = ['serial-bridge', 'windowing', 'anomaly'].reduce(
+      (sum, s) => sum + (m.get(s)?.hops.raw?.queue.length ?? 0),
+      0,
+    )
+    const atBroker = (mesh.probe.broker()?.subscribers ?? []).reduce((sum, x) => sum + x.queued, 0)
+    if (inHops + atBroker === 0) return
+    if (Date.now() > deadline) {
+      console.log(`  not settled after 60 s: ${inHops} queued in hops, ${atBroker} at the broker`)
+      return
+    }
+  }
+}
+
 // Totals over the whole run from the last metrics: every QoS 1 hop accounted for.
+await settle()
 const last = snap()
 const totals = (['windowing', 'anomaly'] as const).map((s) => {
   const h = last.get(s)?.hops.raw
