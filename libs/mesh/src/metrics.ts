@@ -13,7 +13,7 @@ import {
   type ServiceMetrics,
 } from '@sluice/contract'
 import { createSampledLog, silentLogger, type MeshLogger } from './logger.js'
-import { acquireLoopDelay, type LoopDelayReader } from './loop-delay.js'
+import { holdLoopDelayMonitor, readProcessFigures } from './process-figures.js'
 import { everyInterval } from './shared-interval.js'
 import type { Transport } from './transport/transport.js'
 
@@ -62,11 +62,9 @@ export interface MetricsPublisher {
 export function createMetricsPublisher(options: MetricsPublisherOptions): MetricsPublisher {
   const log = options.log ?? silentLogger
   const topic = metricsTopic(options.prefix, options.service, options.instance)
-  let loopDelay: LoopDelayReader | undefined
+  let releaseMonitor: (() => void) | undefined
   const warnSourceFailed = createSampledLog(log, 'warn', 100)
   let stopTimer: (() => void) | undefined
-  let lastCpu = process.cpuUsage()
-  let lastAt = performance.now()
 
   function collect(): ServiceMetrics {
     const hops: Record<string, HopMetrics> = {}
@@ -79,26 +77,14 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
         warnSourceFailed({ err, source: s.name }, 'a metrics source failed; it is left out')
       }
     }
-    const mem = process.memoryUsage()
-    const cpu = process.cpuUsage(lastCpu)
-    const at = performance.now()
-    const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(at - lastAt, 1)) * 100
-    lastCpu = process.cpuUsage()
-    lastAt = at
-    // Another publisher in this process may have closed the window a moment ago: half an interval is
-    // then recent enough (loop-delay.ts).
-    const p99 = loopDelay?.p99Ms(options.intervalMs / 2) ?? 0
     const payload: ServiceMetrics = {
       service: options.service,
       instance: options.instance,
       t: Date.now(),
       hops,
-      process: {
-        rssBytes: mem.rss,
-        heapUsedBytes: mem.heapUsed,
-        cpuPercent: Math.round(cpuPercent * 10) / 10,
-        eventLoopDelayP99: Math.round(p99 * 1000) / 1000,
-      },
+      // Measured once per process: another publisher in it may have closed the window a moment ago,
+      // and half an interval is then recent enough (process-figures.ts).
+      process: { ...readProcessFigures(options.intervalMs / 2) },
     }
     const group = options.group?.()
     if (group !== undefined) payload.group = group
@@ -121,15 +107,15 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
     publishNow,
     start() {
       if (stopTimer !== undefined) return
-      loopDelay = acquireLoopDelay()
+      releaseMonitor = holdLoopDelayMonitor()
       // The services of one process publish on one timer (shared-interval.ts).
       stopTimer = everyInterval(options.intervalMs, () => void publishNow())
     },
     stop() {
       stopTimer?.()
       stopTimer = undefined
-      loopDelay?.release()
-      loopDelay = undefined
+      releaseMonitor?.()
+      releaseMonitor = undefined
     },
   }
 }
