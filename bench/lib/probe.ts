@@ -68,6 +68,11 @@ export interface Probe {
   readonly metrics: ReadonlyMap<string, MetricsSnapshot>
   /** The broker's latest metrics. */
   broker(): BrokerSnapshot | undefined
+  /**
+   * The broker's latest view of a service's subscriber clients (`sluice-{service}-…`): messages it dropped
+   * from their own queues (DESIGN.md §5; the service then sees them as gaps) and messages still queued.
+   */
+  atBroker(service: string): { readonly dropped: number; readonly queued: number }
   /** Latencies (ms) of window aggregates and anomaly events received since the last `reset()`. */
   readonly latency: {
     readonly window: number[]
@@ -147,6 +152,15 @@ export async function startProbe(
   return {
     metrics,
     broker: () => brokerMetrics,
+    atBroker(service) {
+      const mine = (brokerMetrics?.subscribers ?? []).filter((x) =>
+        x.clientId.startsWith(`sluice-${service}-`),
+      )
+      return {
+        dropped: mine.reduce((sum, x) => sum + x.dropped, 0),
+        queued: mine.reduce((sum, x) => sum + x.queued, 0),
+      }
+    },
     latency,
     reset() {
       latency.window.length = 0

@@ -79,12 +79,6 @@ async function settle(mesh: RunningMesh): Promise<MetricsSnapshot> {
   }
 }
 
-/** The broker's view of the anomaly subscriber: dropped and queued messages. */
-function brokerSide(mesh: RunningMesh): { dropped: number; queued: number } {
-  const s = mesh.probe.broker()?.subscribers.find((x) => x.clientId.startsWith('sluice-anomaly-'))
-  return { dropped: s?.dropped ?? 0, queued: s?.queued ?? 0 }
-}
-
 // 1. μ: offer far more than the hop can serve and take its output rate once the queue is full.
 let mu: number
 let saturatedOut: number
@@ -151,7 +145,7 @@ for (const policy of POLICIES) {
     const report = await load.done
     const final = await settle(mesh)
     const h = final.hops.raw!
-    const broker = brokerSide(mesh)
+    const broker = mesh.probe.atBroker('anomaly')
     const ha = a.hops.raw!
     const hb = b.hops.raw!
     const arrived = hb.in - ha.in
@@ -215,7 +209,7 @@ for (const policy of POLICIES) {
   const report = await load.done
   const final = await settle(mesh)
   const h = final.hops.raw!
-  const broker = brokerSide(mesh)
+  const broker = mesh.probe.atBroker('anomaly')
   monitor.stop()
   await mesh.stop()
   const toPoints = (name: string) =>

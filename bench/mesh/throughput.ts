@@ -69,19 +69,8 @@ async function setRate(hz: number): Promise<void> {
 }
 
 const snap = (): Map<string, MetricsSnapshot> => new Map(mesh.probe.metrics)
-
-/**
- * What the broker dropped, counted, from `consumer`'s own outbound queue so far (DESIGN.md §5: a slow
- * subscriber's queue at the broker drops its oldest; the consumer then sees those samples as gaps).
- */
-function brokerDropped(consumer: string): number {
-  const subs = mesh.probe.broker()?.subscribers ?? []
-  return subs
-    .filter((x) => x.clientId.startsWith(`sluice-${consumer}-`))
-    .reduce((sum, x) => sum + x.dropped, 0)
-}
 const brokerSnap = (): Map<string, number> =>
-  new Map(['windowing', 'anomaly'].map((c) => [c, brokerDropped(c)]))
+  new Map(['windowing', 'anomaly'].map((c) => [c, mesh.probe.atBroker(c).dropped]))
 await sleep(3000)
 
 /**
@@ -102,7 +91,11 @@ function unexplained(
     droppedTotal(b.get('serial-bridge')?.hops.raw) - droppedTotal(a.get('serial-bridge')?.hops.raw)
   const atBroker = (brokerB.get(consumer) ?? 0) - (brokerA.get(consumer) ?? 0)
   return (
-    (hb?.gaps ?? 0) - (ha?.gaps ?? 0) - (droppedTotal(hb) - droppedTotal(ha)) - bridgeDropped - atBroker
+    (hb?.gaps ?? 0) -
+    (ha?.gaps ?? 0) -
+    (droppedTotal(hb) - droppedTotal(ha)) -
+    bridgeDropped -
+    atBroker
   )
 }
 
@@ -144,7 +137,8 @@ async function step(
   const ano = hopDelta(hop('anomaly', 'raw', a), hop('anomaly', 'raw', b), seconds)
   const fwd = hopDelta(hop('forwarder', 'in', a), hop('forwarder', 'in', b), seconds)
   const lost =
-    unexplained('windowing', a, b, brokerA, brokerB) + unexplained('anomaly', a, b, brokerA, brokerB)
+    unexplained('windowing', a, b, brokerA, brokerB) +
+    unexplained('anomaly', a, b, brokerA, brokerB)
   const bridgeDropped = source === 'bridge' ? bridge.dropped : 0
   const clean = win.dropped === 0 && ano.dropped === 0 && lost === 0 && bridgeDropped === 0
   const meshCpu = [...usage]
@@ -248,7 +242,7 @@ async function settle(): Promise<void> {
       (sum, s) => sum + (m.get(s)?.hops.raw?.queue.length ?? 0),
       0,
     )
-    const atBroker = (mesh.probe.broker()?.subscribers ?? []).reduce((sum, x) => sum + x.queued, 0)
+    const atBroker = mesh.probe.atBroker('windowing').queued + mesh.probe.atBroker('anomaly').queued
     if (inHops + atBroker === 0) return
     if (Date.now() > deadline) {
       console.log(`  not settled after 60 s: ${inHops} queued in hops, ${atBroker} at the broker`)
@@ -267,7 +261,7 @@ const totals = (['windowing', 'anomaly'] as const).map((s) => {
     gaps: h?.gaps ?? NaN,
     loss: h?.unexplainedLoss ?? NaN,
     dropped: droppedTotal(h),
-    atBroker: brokerDropped(s),
+    atBroker: mesh.probe.atBroker(s).dropped,
   }
 })
 const bridgeDropsTotal = droppedTotal(last.get('serial-bridge')?.hops.raw)
