@@ -103,7 +103,7 @@ export function startProcess(
   child.stdout?.on('data', keep)
   child.stderr?.on('data', keep)
   const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       resolve(code !== null ? String(code) : String(signal))
     })
   })

@@ -25,7 +25,7 @@ function sluiceBroker(args: readonly string[]) {
   const out = { stdout: '', stderr: '' }
   proc.stdout.on('data', (b: Buffer) => (out.stdout += b.toString()))
   proc.stderr.on('data', (b: Buffer) => (out.stderr += b.toString()))
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve))
+  const exited = new Promise<number | null>((resolve) => proc.once('close', resolve))
   const lines = () =>
     out.stdout
       .split('\n')

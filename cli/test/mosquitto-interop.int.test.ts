@@ -89,12 +89,14 @@ function subscribeWithMosquitto(
     out += b.toString()
     if (out.includes('SUBACK')) readyResolve()
   })
+  // 'close', not 'exit': the last of stdout may still be unread when the process has exited.
   const done = new Promise<string[]>((resolve, reject) => {
-    p.on('exit', (code) =>
-      code === 0
-        ? resolve(out.split('\n').filter((l) => l.startsWith('{')))
-        : reject(new Error(`mosquitto_sub exited ${code}: ${out}`)),
-    )
+    p.on('close', (code) => {
+      const payloads = out.split('\n').filter((l) => l.startsWith('{'))
+      if (code === 0 && payloads.length >= count) resolve(payloads)
+      else
+        reject(new Error(`mosquitto_sub exited ${code} with ${payloads.length} payloads:\n${out}`))
+    })
   })
   return { ready, done }
 }

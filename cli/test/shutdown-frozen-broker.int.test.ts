@@ -82,7 +82,7 @@ describe.skipIf(!mosquitto.available)('services asked to stop while the broker i
         void outputs.set(s.name, outputs.get(s.name)! + b.toString())
       p.stdout.on('data', keep)
       p.stderr.on('data', keep)
-      exits.set(s.name, new Promise((resolve) => p.once('exit', (code) => resolve(code))))
+      exits.set(s.name, new Promise((resolve) => p.once('close', (code) => resolve(code))))
     }
     const all = (): string => [...outputs].map(([n, o]) => `--- ${n}\n${o}`).join('\n')
     try {

@@ -87,7 +87,7 @@ describe.each([
     else expect(pids.size).toBe(INSTANCES.length)
 
     const exited = new Promise<number | null>((resolve) =>
-      proc!.on('exit', (code) => resolve(code)),
+      proc!.on('close', (code) => resolve(code)),
     )
     proc.kill('SIGINT')
     expect(await exited).toBe(0)

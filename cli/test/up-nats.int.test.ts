@@ -50,7 +50,9 @@ function sluiceUp(args: readonly string[]) {
   let output = ''
   proc.stdout.on('data', (b: Buffer) => (output += b.toString()))
   proc.stderr.on('data', (b: Buffer) => (output += b.toString()))
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('close', (code) => resolve(code)),
+  )
   return { proc, exited, output: () => output }
 }
 

@@ -137,7 +137,7 @@ describe.each([
       }),
     )
     const exited = new Promise<number | null>((resolve) =>
-      proc!.on('exit', (code) => resolve(code)),
+      proc!.on('close', (code) => resolve(code)),
     )
     const stopAskedAt = Date.now()
     proc.kill('SIGINT')

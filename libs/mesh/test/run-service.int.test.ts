@@ -18,7 +18,7 @@ function run(args: string[]) {
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('close', (code) => resolve(code)),
   )
   return { child, exited, stderr: () => stderr }
 }

@@ -58,7 +58,7 @@ describe.skipIf(mosquittoKind.unavailable !== undefined)(
         child.stdout.on('data', (d: Buffer) => (output += d.toString()))
         child.stderr.on('data', (d: Buffer) => (output += d.toString()))
         const exited = new Promise<number | null>((resolve) =>
-          child.once('exit', (code) => resolve(code)),
+          child.once('close', (code) => resolve(code)),
         )
         try {
           const until = async (what: () => boolean, ms: number): Promise<boolean> => {

@@ -113,7 +113,7 @@ export async function startProcess(
   child.stdout.on('data', onData)
   child.stderr.on('data', onData)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       running.delete(child)
       resolve({ code, signal })
     })

@@ -23,7 +23,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('close', (code) => resolve(code)),
   )
   return { exited, stdout: () => stdout, stderr: () => stderr }
 }

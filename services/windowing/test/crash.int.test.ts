@@ -73,7 +73,7 @@ function startWindowing(url: string, session: 'persistent' | 'clean'): Child {
   )
   let err = ''
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()))
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+  const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()))
   return { proc, exited, stderr: () => err }
 }
 
