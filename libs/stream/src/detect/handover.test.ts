@@ -69,7 +69,7 @@ const specArb: fc.Arbitrary<DetectorSpec> = fc
     const learn = { learnSamples, learnMs }
     switch (name) {
       case 'zscore':
-        return { name, ...learn, window, minSamples, stepFloor: flag, seasonal: flag }
+        return { name, ...learn, window, minSamples, stepFloor: flag, seasonal: flag, level: flag }
       case 'mad':
         return { name, ...learn, window, minSamples }
       case 'ewma':

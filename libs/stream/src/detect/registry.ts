@@ -217,6 +217,11 @@ const registry: Registry = {
         description:
           'Also watch the residual after the learned periodic component for shifts and drifts.',
       },
+      level: {
+        type: 'boolean',
+        description:
+          'Also watch the residual against a slow level for shifts and drifts, where successive values are independent.',
+      },
     },
     learning: { learnSamples: 100, learnMs: 0 },
   },

@@ -18,21 +18,31 @@
  *   cycle moves towards the data by at most k/2 residual σ per sample and cycle, so an anomaly (a spike, a
  *   shift before it is re-based, a broken relation) is not learned as next cycle's pattern and does not
  *   come back one period later as a false alarm.
- * - Residuals enter the sums clipped to ±`clip` σ, so a lone spike (the z-score's job) never alarms here; a
- *   shift of ≥ `clip` σ alarms after ⌈h / (clip − k)⌉ samples (4 with the defaults), a ramp of slope g σ per
- *   sample after about √(2h/g) samples. An alarm re-bases the level on the next 20 residuals (their mean,
- *   or the end of the line through them while they still ramp), and an alarm within `driftWindow` samples
- *   of the previous one on the same side is a `drift`.
+ * - The CUSUM (`detect/residual-cusum`, shared with the level test) clips residuals to ±`clip` σ, so a lone
+ *   spike (the z-score's job) never alarms here; a shift of ≥ `clip` σ alarms after ⌈h / (clip − k)⌉
+ *   samples (4 with the defaults), a ramp of slope g σ per sample after about √(2h/g) samples; an alarm
+ *   re-bases the level.
  *
  * Memory: `history` numbers (the longest period it can find is 2/3 of it). Cost: O(1) per sample plus an
  * autocorrelation of ≤ 256 points every `history`/8 samples.
  */
 import { checkInteger, checkNumber } from './levels.js'
-import type { StateObject, StateReader } from '../state/json-state.js'
-import type { AnomalyKind } from './types.js'
+import {
+  SILENT,
+  cusumParams,
+  cusumStep,
+  freshCusum,
+  learnScale,
+  loadNumbers,
+  quietStep,
+  settleStep,
+  type CusumOptions,
+  type ResidualTest,
+  type ResidualVerdict,
+} from './residual-cusum.js'
 
 /** Options of {@link createSeasonalResidual}. */
-export interface SeasonalResidualOptions {
+export interface SeasonalResidualOptions extends CusumOptions {
   /** Samples of history kept; the longest period found is 2/3 of it. Default 2048. */
   readonly history?: number
   /** Autocorrelation at the period needed to call the signal periodic. Default 0.6. */
@@ -42,41 +52,18 @@ export interface SeasonalResidualOptions {
    * the test to speak. Default 0.8.
    */
   readonly minExplained?: number
-  /** CUSUM allowance, in residual σ. Default 1. */
-  readonly k?: number
-  /** CUSUM decision interval, in residual σ. Default 12. */
-  readonly h?: number
-  /** Residuals enter the sums clipped to ± this many σ. Default 4. */
-  readonly clip?: number
-  /** Samples after an alarm within which another on the same side is a `drift`. Default 200. */
-  readonly driftWindow?: number
-}
-
-/** What the residual test says about one sample. */
-export interface ResidualVerdict {
-  /** Whether a CUSUM sum crossed `h` on this sample. */
-  readonly alarm: boolean
-  /** The larger sum over `h` (≥ 1 on an alarm); 0 while the test is off. */
-  readonly ratio: number
-  readonly kind: AnomalyKind
 }
 
 /** The residual test of one sensor; see the module note. */
-export interface SeasonalResidual {
+export interface SeasonalResidual extends ResidualTest {
   /** The period in samples (fractional), or 0 when none was found (the test is off). */
   readonly period: number
   /** The share of the signal's variance the cycle explains (the test speaks from `minExplained`). */
   readonly explained: number
-  /** Scores `value` against the previous cycle, then learns it. */
-  update(value: number): ResidualVerdict
-  reset(): void
-  saveState(): Record<string, unknown>
-  loadState(r: StateReader, s: StateObject, path: string): void
 }
 
 const SMOOTH = 3 // the prediction is the median of the previous cycle over ±3 samples around the phase
 const BLOCKS = 256 // the autocorrelation runs on at most this many block means
-const SETTLE = 20 // samples after an alarm whose mean residual re-bases the level
 
 /**
  * The period of `xs` (oldest first) in samples, or 0: the autocorrelation's highest peak after its first
@@ -124,21 +111,8 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
 /** A sensor's state before its first sample. */
 function freshState() {
   return {
-    n: 0,
+    ...freshCusum(),
     period: 0,
-    level: 0,
-    scale: 0,
-    up: 0,
-    down: 0,
-    upN: 0,
-    downN: 0,
-    upSum: 0,
-    downSum: 0,
-    settle: 0,
-    settleSum: 0,
-    settleMoment: 0,
-    lastAlarmAt: -Infinity,
-    lastAlarmSide: 0,
     last: Number.NaN,
     step: Infinity,
     spread: 0,
@@ -148,67 +122,9 @@ function freshState() {
   }
 }
 
-// n: samples seen; level: added to the stored cycle; scale: the residual's σ (0: not yet known);
-// up/down: the CUSUM sums, with the samples and residual sum since each left 0; step: resolution;
-// spread: σ of the difference half a period apart; settle/verify: samples left of those phases.
+// The CUSUM's state (level: added to the stored cycle), plus step: resolution; spread: σ of the difference
+// half a period apart; verify: samples left of the check of a new period.
 type ResidualState = ReturnType<typeof freshState>
-
-interface CusumParams {
-  readonly k: number
-  readonly h: number
-  readonly clip: number
-  readonly driftWindow: number
-}
-
-/** While the cycle explains too little of the signal: the residual σ is learned, nothing is said. */
-function quietStep(s: ResidualState, r: number, sigma: number, clip: number): ResidualVerdict {
-  if (Math.abs(r) < clip * sigma) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
-  s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
-  return { alarm: false, ratio: 0, kind: 'shift' }
-}
-
-/** One CUSUM step on residual `r`; an alarm re-bases the level. */
-function cusumStep(s: ResidualState, r: number, sigma: number, p: CusumParams): ResidualVerdict {
-  const { k, h, clip, driftWindow } = p
-  const u = Math.max(-clip, Math.min(clip, r / sigma))
-  s.up = Math.max(0, s.up + u - k)
-  s.down = Math.max(0, s.down - u - k)
-  s.upN = s.up > 0 ? s.upN + 1 : 0
-  s.upSum = s.up > 0 ? s.upSum + r : 0
-  s.downN = s.down > 0 ? s.downN + 1 : 0
-  s.downSum = s.down > 0 ? s.downSum + r : 0
-  const ratio = Math.max(s.up, s.down) / h
-  if (ratio <= 1) {
-    if (Math.abs(u) < clip) s.scale += 0.005 * (Math.abs(r) * 1.2533 - s.scale)
-    return { alarm: false, ratio, kind: 'shift' }
-  }
-  const side = s.up >= s.down ? 1 : -1
-  s.level += side > 0 ? s.upSum / s.upN : s.downSum / s.downN
-  s.settle = SETTLE
-  s.settleSum = 0
-  s.settleMoment = 0
-  const kind = side === s.lastAlarmSide && s.n - s.lastAlarmAt <= driftWindow ? 'drift' : 'shift'
-  s.lastAlarmAt = s.n
-  s.lastAlarmSide = side
-  s.up = s.down = s.upN = s.downN = s.upSum = s.downSum = 0
-  return { alarm: true, ratio, kind }
-}
-
-/**
- * After an alarm the level is measured again on the next SETTLE residuals while the cycle is carried on:
- * their mean, or, when their slope is significant (t > 3), the line through them taken at its end, so a
- * drift still ramping is not left behind by half the window (and alarmed on again for it).
- */
-function settleStep(s: ResidualState, r: number, sigma: number): void {
-  const i = SETTLE - s.settle
-  s.settleSum += r
-  s.settleMoment += (i - (SETTLE - 1) / 2) * r
-  if (--s.settle > 0) return
-  const spread = (SETTLE * (SETTLE * SETTLE - 1)) / 12 // Σ (i − ī)²
-  const slope = s.settleMoment / spread
-  const ramping = Math.abs(slope) > (3 * sigma) / Math.sqrt(spread)
-  s.level += s.settleSum / SETTLE + (ramping ? (slope * (SETTLE - 1)) / 2 : 0)
-}
 
 /** One sample of the period-long check of a new cycle; at its end the two spreads are set. */
 function verifyStep(s: ResidualState, residual: number, apart: number): void {
@@ -220,13 +136,6 @@ function verifyStep(s: ResidualState, residual: number, apart: number): void {
   s.spread = s.verifyHalf / count
 }
 
-/**
- * Creates the residual test of one sensor.
- *
- * @example
- * const residual = createSeasonalResidual()
- * const v = residual.update(512) // { alarm: false, ratio: 0, kind: 'shift' } until a period is found
- */
 /** The checked options of {@link createSeasonalResidual}, with their defaults. */
 function seasonalOptions(options: SeasonalResidualOptions) {
   const size = checkInteger('history', options.history ?? 2048, 64)
@@ -234,16 +143,18 @@ function seasonalOptions(options: SeasonalResidualOptions) {
     size,
     minCorrelation: checkNumber('minCorrelation', options.minCorrelation ?? 0.6, 0, 1),
     minExplained: checkNumber('minExplained', options.minExplained ?? 0.8, 0, 1),
-    params: {
-      k: checkNumber('k', options.k ?? 1, 0, Infinity),
-      h: checkNumber('h', options.h ?? 12, 0, Infinity),
-      clip: checkNumber('clip', options.clip ?? 4, 0, Infinity),
-      driftWindow: checkInteger('driftWindow', options.driftWindow ?? 200, 0),
-    } satisfies CusumParams,
+    params: cusumParams(options),
     every: Math.max(32, Math.floor(size / 8)),
   }
 }
 
+/**
+ * Creates the residual test of one sensor.
+ *
+ * @example
+ * const residual = createSeasonalResidual()
+ * const v = residual.update(512) // { alarm: false, ratio: 0, kind: 'shift' } until a period is found
+ */
 export function createSeasonalResidual(options: SeasonalResidualOptions = {}): SeasonalResidual {
   const { size, minCorrelation, minExplained, params, every } = seasonalOptions(options)
   const { k, clip } = params
@@ -311,10 +222,10 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
       return explained()
     },
     update(value) {
-      if (!Number.isFinite(value)) return { alarm: false, ratio: 0, kind: 'shift' }
+      if (!Number.isFinite(value)) return SILENT
       if (!usable()) {
         store(value - s.level, value)
-        return { alarm: false, ratio: 0, kind: 'shift' }
+        return SILENT
       }
       const expected = predict()
       const r = value - s.level - expected
@@ -326,17 +237,15 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
       if (s.settle > 0) {
         settleStep(s, r, sigma)
         store(expected, value)
-        return { alarm: false, ratio: 0, kind: 'shift' }
+        return SILENT
       }
       const apart = Math.abs(value - s.level - back(s.period / 2)) * 1.2533
-      let verdict: ResidualVerdict = { alarm: false, ratio: 0, kind: 'shift' }
+      let verdict: ResidualVerdict = SILENT
       if (s.verify > 0) verifyStep(s, Math.abs(r) * 1.2533, apart)
       else {
         if (apart < clip * s.spread) s.spread += 0.005 * (apart - s.spread)
-        verdict =
-          explained() >= minExplained
-            ? cusumStep(s, r, sigma, params)
-            : quietStep(s, r, sigma, clip)
+        verdict = explained() >= minExplained ? cusumStep(s, r, sigma, params) : quietStep(s)
+        if (!verdict.alarm) learnScale(s, r, sigma, clip)
       }
       // After an alarm the level moved: the cycle is stored against the new level.
       store(verdict.alarm ? expected : learned, value)
@@ -348,10 +257,7 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
     },
     saveState: () => ({ ...s, hist: Array.from(hist) }),
     loadState(r, state, path) {
-      const next = freshState()
-      for (const key of Object.keys(next) as (keyof typeof next)[]) {
-        next[key] = r.number(state[key], `${path}.${key}`)
-      }
+      const next = loadNumbers(freshState(), r, state, path)
       const values = r.numbers(state.hist, `${path}.hist`, size)
       s = next
       hist.set(values)

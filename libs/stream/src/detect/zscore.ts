@@ -10,9 +10,10 @@
  * of the window, floored by {@link effectiveStd}: a constant signal scores 0, and a change of a constant
  * signal scores high but finite.
  *
- * With `seasonal`, the residual after the signal's learned cycle is watched too (`detect/seasonal-residual`):
- * a shift or drift the cycle hides from the window scores in proportion to its CUSUM sum, as a `shift` or
- * `drift`, above the alert threshold.
+ * With `seasonal`, the residual after the signal's learned cycle is watched too (`detect/seasonal-residual`),
+ * and with `level` the residual around a slowly learned level where successive values are independent
+ * (`detect/level-residual`): a shift or drift the window absorbs before it stands out scores in proportion
+ * to the CUSUM sum, as a `shift` or `drift`, above the alert threshold.
  */
 
 import {
@@ -23,6 +24,8 @@ import {
   toDetection,
   type CommonDetectorOptions,
 } from './levels.js'
+import { createLevelResidual } from './level-residual.js'
+import type { ResidualTest, ResidualVerdict } from './residual-cusum.js'
 import { createRollingMoments } from './rolling-moments.js'
 import { createSeasonalResidual } from './seasonal-residual.js'
 import type { Detection, SerialisableDetector } from './types.js'
@@ -47,6 +50,34 @@ export interface ZScoreOptions extends CommonDetectorOptions {
    * period is found. Default false (the anomaly service's default detector turns it on).
    */
   readonly seasonal?: boolean
+  /**
+   * Also watch the residual around a slowly learned level for shifts and drifts, while successive values
+   * are independent (`detect/level-residual`): noise around an operating point, where a shift of a few σ
+   * that stays is absorbed by the window before it reaches the threshold. Off on a random walk, a slow
+   * wander or a cycle. Default false (the anomaly service's default detector turns it on).
+   */
+  readonly level?: boolean
+}
+
+/** The residual tests the options ask for, keyed by the name their state is saved under. */
+function residualTests(options: ZScoreOptions): [string, ResidualTest][] {
+  const tests: [string, ResidualTest][] = []
+  if (options.seasonal === true) tests.push(['residual', createSeasonalResidual()])
+  if (options.level === true) tests.push(['level', createLevelResidual()])
+  return tests
+}
+
+/** Every test learns the value; the verdict is the strongest alarm among them, if any. */
+function residualVerdict(
+  tests: [string, ResidualTest][],
+  value: number,
+): ResidualVerdict | undefined {
+  let strongest: ResidualVerdict | undefined
+  for (const [, test] of tests) {
+    const v = test.update(value)
+    if (v.alarm && (strongest === undefined || v.ratio > strongest.ratio)) strongest = v
+  }
+  return strongest
 }
 
 /**
@@ -67,7 +98,7 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
   const moments = createRollingMoments(window)
   const runs = createRunClassifier(sustain)
   const stepFloor = options.stepFloor ?? false
-  const residual = options.seasonal === true ? createSeasonalResidual() : undefined
+  const residuals = residualTests(options)
   let last = Number.NaN
   let step = Number.POSITIVE_INFINITY
   const floorOf = (mean: number): number | undefined => {
@@ -90,17 +121,17 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
         if (Number.isFinite(value)) {
           moments.push(value)
           learnStep(value)
-          residual?.update(value)
+          residualVerdict(residuals, value)
         }
         return toDetection(0, thresholds, 'spike', mean, std, n)
       }
       const z = (value - mean) / effectiveStd(std, mean, floorOf(mean))
-      const seen = residual?.update(value)
+      const seen = residualVerdict(residuals, value)
       const kind = runs.classify(Math.abs(z) > thresholds.alert, z)
       moments.push(value)
       learnStep(value)
       // A residual alarm scores in proportion to its CUSUM sum, above the alert threshold.
-      if (seen?.alarm === true && seen.ratio * thresholds.alert > Math.abs(z)) {
+      if (seen !== undefined && seen.ratio * thresholds.alert > Math.abs(z)) {
         return toDetection(seen.ratio * thresholds.alert, thresholds, seen.kind, mean, std, n)
       }
       return toDetection(Math.abs(z), thresholds, kind, mean, std, n)
@@ -108,7 +139,7 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
     reset() {
       moments.clear()
       runs.reset()
-      residual?.reset()
+      for (const [, test] of residuals) test.reset()
       last = Number.NaN
       step = Number.POSITIVE_INFINITY
     },
@@ -117,14 +148,14 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
       runs: runs.snapshot(),
       last,
       step,
-      ...(residual ? { residual: residual.saveState() } : {}),
+      ...Object.fromEntries(residuals.map(([key, test]) => [key, test.saveState()])),
     }),
     loadState(r, s) {
       const nextRuns = r.numbers(s.runs, 'state.model.runs', 2)
       const nextLast = r.number(s.last, 'state.model.last')
       const nextStep = r.number(s.step, 'state.model.step')
-      if (residual) {
-        residual.loadState(r, r.object(s.residual, 'state.model.residual'), 'state.model.residual')
+      for (const [key, test] of residuals) {
+        test.loadState(r, r.object(s[key], `state.model.${key}`), `state.model.${key}`)
       }
       moments.loadState(r, r.object(s.moments, 'state.model.moments'), 'state.model.moments')
       runs.restore(nextRuns)
