@@ -74,8 +74,8 @@ export const AnomalyConfigSchema = Type.Object({
   detector: Type.Optional(
     detectorSpecsSchema(
       'Detector for every sensor, by registry name with its options (default: DEFAULT_DETECTOR, a ' +
-        'rolling z-score over 50 samples alerting above 6σ, with the seasonal residual test for ' +
-        `shifts and drifts on a periodic signal; ${detectorNames.join(', ')} are ` +
+        'rolling z-score over 50 samples alerting above 6σ, with residual tests for shifts and ' +
+        `drifts on a periodic signal and on noise around a level; ${detectorNames.join(', ')} are ` +
         'available by name).',
     ),
   ),
@@ -153,7 +153,11 @@ export const AnomalyConfigSchema = Type.Object({
  * relative to the last seconds, and together with
  * learning, episodes and the multivariate detector it stays silent on clean signals (docs/anomaly.md).
  * A local baseline cannot tell a shift or a slow drift from the signal's own cycle, so the residual after
- * the learned cycle is watched as well (`seasonal`: off on a signal without a clear cycle).
+ * the learned cycle is watched as well (`seasonal`: off on a signal without a clear cycle); and it absorbs a
+ * shift of a few σ that stays (a valve half closed) before it stands out, so on noise around an operating
+ * point the residual around a slowly learned level is watched too (`level`: off where successive values
+ * are not independent). On SKAB's pump recordings the level test took the periods found from 24 to 33 of
+ * 34 and the event precision from 0.54 to 0.65 (docs/anomaly.md).
  */
 export const DEFAULT_DETECTOR = {
   name: 'zscore',
@@ -164,6 +168,9 @@ export const DEFAULT_DETECTOR = {
   stepFloor: true,
   // Shifts and drifts the cycle hides from a local baseline, on the residual after the learned period.
   seasonal: true,
+  // Shifts of a few σ that stay, on a channel whose successive values are independent (noise around a
+  // level), which the window absorbs before they reach 6σ.
+  level: true,
 } as const
 
 /** The anomaly service's own settings, as read. */

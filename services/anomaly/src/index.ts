@@ -10,6 +10,8 @@ import type { ServiceDefinition } from '@sluice/mesh'
 import { AnomalyConfigSchema } from './config.js'
 import { createAnomalyService } from './service.js'
 
+export { createDetectorSet, defaultAnomalyConfig } from './detector-set.js'
+
 /** The anomaly service, as `runService` and `sluice anomaly` run it. */
 export const anomalyService: ServiceDefinition<typeof AnomalyConfigSchema> = {
   name: 'anomaly',

@@ -12,3 +12,4 @@ export type { LearningDefaults, SensorDetectors, SensorStates } from './sensor-d
 export { createDeviceDetectors } from './device-detectors.js'
 export type { DeviceDetectorOptions, DeviceDetectors } from './device-detectors.js'
 export { toAnomalyEvent } from './episode-event.js'
+export type { DetectorSet, DetectorSetConfig } from './detector-set.js'

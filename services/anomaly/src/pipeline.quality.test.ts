@@ -12,16 +12,8 @@ import {
   type AnomalySpec,
   type SimDeviceSpec,
 } from '@sluice/stream'
-import { Value } from '@sinclair/typebox/value'
 import { describe, expect, it } from 'vitest'
-import { AnomalyConfigSchema, DEFAULT_DETECTOR } from './config.js'
-import { createDeviceDetectors } from './device-detectors.js'
-import { createSensorDetectors } from './sensor-detectors.js'
-
-const config = Value.Default(AnomalyConfigSchema, {}) as {
-  debounce: { holdoffSamples: number; holdoffMs: number }
-  learning: { samples: number; ms: number }
-}
+import { createDetectorSet, defaultAnomalyConfig } from './detector-set.js'
 
 /** `sluice up`'s simulated devices: light 500 ± 100 (σ 5) and temp 21 ± 4.2 (σ 0.21), a 60 s sine. */
 function upDevices(
@@ -55,20 +47,16 @@ const WITHIN = { spike: 3, shift: 10, drift: 40, decouple: 30 } as const
 function run(devices: SimDeviceSpec[], seconds: number, seed: number) {
   const events: [string, AnomalyEvent][] = []
   const emit = (key: string, e: AnomalyEvent) => events.push([key, e])
-  const learning = { learnSamples: config.learning.samples, learnMs: config.learning.ms }
-  const sensors = createSensorDetectors(DEFAULT_DETECTOR, {}, config.debounce, emit, learning)
-  const multi = createDeviceDetectors({ detector: learning, episodes: config.debounce }, emit)
+  const { sensors, devices: multi, push } = createDetectorSet(defaultAnomalyConfig(), emit)
   const start = Date.UTC(2026, 0, 1, 7)
   const sim = createSimulator({ seed, startTime: start, devices })
   for (const l of sim.advance(start + seconds * 1000)) {
     l.values.forEach((value, i) => {
       const key = `${l.device}/${NAMES[l.device]?.[i] ?? ['light', 'temp'][i]!}`
-      const samples = [{ seq: l.seq, t: l.t, value, ingest: l.t }]
-      sensors.push(key, samples)
-      multi.push(key, samples)
+      push(key, [{ seq: l.seq, t: l.t, value, ingest: l.t }])
     })
   }
-  return { events, injected: sim.injected(), sensors, multi }
+  return { events, injected: sim.injected(), sensors, multi: multi! }
 }
 
 describe('the default configuration', () => {

@@ -7,11 +7,9 @@
  */
 import { anomalyTopic, encodeText, parseSensorKey, type AnomalyEvent } from '@sluice/contract'
 import { createSensorIntake, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
-import type { MultivariateOptions } from '@sluice/stream'
-import { DEFAULT_DETECTOR, type AnomalyConfigSchema } from './config.js'
+import type { AnomalyConfigSchema } from './config.js'
 import { createDetectorMetrics } from './detector-metrics.js'
-import { createDeviceDetectors } from './device-detectors.js'
-import { createSensorDetectors } from './sensor-detectors.js'
+import { createDetectorSet } from './detector-set.js'
 
 /** Builds the anomaly service from its runtime context. */
 export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSchema>): ServiceImpl {
@@ -28,27 +26,7 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
       ingest: event.ingest,
     })
   }
-  const learning = { learnSamples: config.learning.samples, learnMs: config.learning.ms }
-  // The config schema checks names and option names against the detector registry; the detector
-  // factories check the values' ranges at start.
-  const detectors = createSensorDetectors(
-    config.detector ?? DEFAULT_DETECTOR,
-    config.sensors,
-    config.debounce,
-    publish,
-    learning,
-  )
-  const { enabled, ...multivariate } = config.multivariate
-  const devices = enabled
-    ? createDeviceDetectors(
-        {
-          detector: { ...learning, ...(multivariate as MultivariateOptions) },
-          episodes: config.debounce,
-          maxDevices: config.maxSensors,
-        },
-        publish,
-      )
-    : undefined
+  const { sensors: detectors, devices, push } = createDetectorSet(config, publish)
   ctx.addMetricsSource(createDetectorMetrics(detectors, devices))
   // Sensors beyond `maxSensors` are refused there, and counted on the hop as `max-sensors`.
   createSensorIntake(ctx, {
@@ -70,10 +48,7 @@ export function createAnomalyService(ctx: ServiceContext<typeof AnomalyConfigSch
         if (joint !== null && devices !== undefined) devices.importDevice(device, joint)
       },
     },
-    handle: (key, samples) => {
-      detectors.push(key, samples)
-      devices?.push(key, samples)
-    },
+    handle: push,
   })
   return { start: () => Promise.resolve(), stop: () => Promise.resolve() }
 }
