@@ -1,0 +1,218 @@
+/**
+ * @module bench/anomaly/machine
+ * The anomaly service's detectors, with its default configuration, on labelled multi-channel recordings of
+ * a real machine (issue 15's held-out check, on data we have): each file is one device whose columns are its
+ * channels, fed row by row to the same detector set the service runs (`createDetectorSet`), and every
+ * episode start is scored against the file's labelled anomalous rows:
+ *
+ * - **event precision**: episode starts inside a labelled period / all episode starts;
+ * - **false alarms per 1 000 normal rows**: starts outside every period, per 1 000 unlabelled rows;
+ * - **periods found**: labelled periods with at least one start inside.
+ *
+ * The layout is SKAB's (Skoltech Anomaly Benchmark, github.com/waico/SKAB, GPL-3.0, not shipped here): a
+ * header, a time column first, then the channels, then `anomaly` (0/1) and `changepoint`, which are labels
+ * and not fed; `;` or `,` separated. Files sit in folders (SKAB: valve1, valve2, other, anomaly-free); the
+ * figures are given per folder as well, so a method that only works on one kind of fault shows. Each
+ * configuration runs in the same process: the default, and the default without the level test.
+ *
+ * Run: `node --conditions=sluice-src --import tsx bench/anomaly/machine.ts [dir]`, with the recordings at
+ * `dir`, $SLUICE_MACHINE_DIR or ../shared/datasets/skab (e.g. a clone of SKAB's `data` folder). Without
+ * them it says where to get them and writes nothing.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { createDetectorSet, defaultAnomalyConfig } from '@sluice/anomaly'
+import type { AnomalyEvent } from '@sluice/contract'
+import type { DetectorSpec } from '@sluice/stream'
+import { writeResult, type BenchRow } from '../lib/results.js'
+
+const COMMAND = 'node --conditions=sluice-src --import tsx bench/anomaly/machine.ts'
+const LABELS = new Set(['anomaly', 'changepoint'])
+
+/** One labelled recording: its rows' times, the channels' columns and the label per row. */
+interface Recording {
+  readonly name: string
+  readonly folder: string
+  readonly channels: readonly string[]
+  readonly t: readonly number[]
+  readonly columns: readonly (readonly number[])[]
+  readonly anomalous: readonly boolean[]
+}
+
+/** What one configuration did on a set of recordings. */
+interface Tally {
+  rows: number
+  normalRows: number
+  periods: number
+  found: number
+  starts: number
+  inside: number
+  /** Rows from a period's first row to the first start inside it, per period found. */
+  delays: number[]
+}
+
+const empty = (): Tally => ({
+  rows: 0,
+  normalRows: 0,
+  periods: 0,
+  found: 0,
+  starts: 0,
+  inside: 0,
+  delays: [],
+})
+
+/** A time cell: epoch ms, or an ISO date-time (UTC when it has no zone, as the bridge's replay reads it). */
+function timeOf(cell: string): number {
+  if (/^\d+(\.\d+)?$/.test(cell)) return Number(cell)
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(cell) ? cell : `${cell.replace(' ', 'T')}Z`)
+}
+
+/** A column name made into a channel name (`Volume Flow RateRMS` → `volume-flow-raterms`). */
+const channelName = (column: string): string =>
+  column
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+
+function readRecording(path: string, root: string): Recording {
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+  const sep = lines[0]!.includes(';') ? ';' : ','
+  const header = lines[0]!.split(sep).map((h) => h.trim())
+  const label = header.findIndex((h) => h.toLowerCase() === 'anomaly')
+  const channelCols = header
+    .map((h, i) => [h, i] as const)
+    .filter(([h, i]) => i > 0 && !LABELS.has(h.toLowerCase()))
+  const t: number[] = []
+  const columns: number[][] = channelCols.map(() => [])
+  const anomalous: boolean[] = []
+  for (const line of lines.slice(1)) {
+    const cells = line.split(sep)
+    const time = timeOf(cells[0]!.trim())
+    if (!Number.isFinite(time)) throw new Error(`${path}: '${cells[0]}' is not a time`)
+    t.push(time)
+    channelCols.forEach(([, i], c) => columns[c]!.push(Number(cells[i])))
+    anomalous.push(label >= 0 && Number(cells[label]) === 1)
+  }
+  const rel = relative(root, path)
+  return {
+    name: rel,
+    folder: rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '.',
+    channels: channelCols.map(([h]) => channelName(h)),
+    t,
+    columns,
+    anomalous,
+  }
+}
+
+function csvFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n)
+      return statSync(p).isDirectory() ? csvFiles(p) : n.endsWith('.csv') ? [p] : []
+    })
+}
+
+/** The labelled periods of a recording, as [first, last] row. */
+function periodsOf(anomalous: readonly boolean[]): [number, number][] {
+  const out: [number, number][] = []
+  anomalous.forEach((a, i) => {
+    if (a && (i === 0 || !anomalous[i - 1])) out.push([i, i])
+    if (a) out[out.length - 1]![1] = i
+  })
+  return out
+}
+
+/** The rows where an episode started, replaying the recording through a fresh detector set. */
+function episodeStarts(rec: Recording, detector: DetectorSpec): number[] {
+  const starts: number[] = []
+  let row = 0
+  const emit = (_key: string, event: AnomalyEvent): void => {
+    if (event.episode?.phase === 'start') starts.push(row)
+  }
+  const set = createDetectorSet({ ...defaultAnomalyConfig(), detector }, emit)
+  for (row = 0; row < rec.t.length; row++) {
+    const t = rec.t[row]!
+    rec.channels.forEach((channel, c) => {
+      set.push(`machine/${channel}`, [{ seq: row, t, value: rec.columns[c]![row]!, ingest: t }])
+    })
+  }
+  return starts
+}
+
+function score(rec: Recording, starts: readonly number[], into: Tally): void {
+  const periods = periodsOf(rec.anomalous)
+  into.rows += rec.t.length
+  into.normalRows += rec.anomalous.filter((a) => !a).length
+  into.periods += periods.length
+  into.starts += starts.length
+  into.inside += starts.filter((r) => rec.anomalous[r]).length
+  for (const [first, last] of periods) {
+    const hit = starts.find((r) => r >= first && r <= last)
+    if (hit === undefined) continue
+    into.found++
+    into.delays.push(hit - first)
+  }
+}
+
+const figures = (t: Tally) => ({
+  precision: t.starts > 0 ? t.inside / t.starts : Number.NaN,
+  falseAlarmsPer1000: ((t.starts - t.inside) / Math.max(1, t.normalRows)) * 1000,
+  found: `${t.found}/${t.periods}`,
+  medianDelay: [...t.delays].sort((a, b) => a - b)[Math.floor(t.delays.length / 2)] ?? Number.NaN,
+})
+
+const dir =
+  process.argv.slice(2).find((a) => !a.startsWith('--')) ??
+  process.env.SLUICE_MACHINE_DIR ??
+  join('..', 'shared', 'datasets', 'skab')
+if (!existsSync(dir)) {
+  console.log(
+    `no machine recordings at ${dir}: skipped. Give a folder of labelled CSVs (SKAB's layout: ` +
+      'git clone https://github.com/waico/SKAB, then its data folder) as the argument or in ' +
+      '$SLUICE_MACHINE_DIR.',
+  )
+  process.exit(0)
+}
+const recordings = csvFiles(dir).map((f) => readRecording(f, dir))
+const theDefault = defaultAnomalyConfig().detector!
+const configs: [string, DetectorSpec][] = [
+  ['default without the level test', { ...theDefault, level: false } as DetectorSpec],
+  ['default', theDefault],
+]
+
+const results: BenchRow[] = []
+for (const [name, detector] of configs) {
+  const byFolder = new Map<string, Tally>()
+  const all = empty()
+  const started = process.hrtime.bigint()
+  for (const rec of recordings) {
+    const starts = episodeStarts(rec, detector)
+    score(rec, starts, all)
+    if (!byFolder.has(rec.folder)) byFolder.set(rec.folder, empty())
+    score(rec, starts, byFolder.get(rec.folder)!)
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  for (const [folder, tally] of [...byFolder, ['all', all] as const]) {
+    const f = figures(tally)
+    results.push({
+      case: `${name}: ${folder}`,
+      value: Math.round(f.precision * 1000) / 1000,
+      unit: 'event precision',
+      falseAlarmsPer1000NormalRows: Math.round(f.falseAlarmsPer1000 * 100) / 100,
+      periodsFound: f.found,
+      episodes: tally.starts,
+      medianDelayRows: f.medianDelay,
+      rows: tally.rows,
+    })
+    console.log(
+      `${`${name}: ${folder}`.padEnd(48)} precision ${f.precision.toFixed(3)}  ` +
+        `false alarms ${f.falseAlarmsPer1000.toFixed(2)}/1000 normal rows  periods ${f.found}  ` +
+        `episodes ${tally.starts}  median delay ${f.medianDelay} rows`,
+    )
+  }
+  console.log(`${name}: ${all.rows} rows in ${seconds.toFixed(1)} s (${recordings.length} files)`)
+}
+console.log(`wrote ${writeResult('anomaly-machine', COMMAND, results)}`)
