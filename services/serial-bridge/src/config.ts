@@ -249,7 +249,14 @@ export const SerialBridgeConfigSchema = Type.Object({
     {
       file: Type.String({
         default: '',
-        description: 'CSV: timestamp,value[,…] (NAB) or seq,t,value[,…].',
+        description:
+          'CSV: timestamp,value[,…] (NAB; the time column may also be t, time, datetime or date) or ' +
+          'seq,t,value[,…]; comma, semicolon or tab separated.',
+      }),
+      skipColumns: Type.String({
+        default: '',
+        description:
+          "Comma-separated value columns not to replay, e.g. a recording's labels: anomaly,changepoint.",
       }),
       speed: Type.Number({
         default: 1,

@@ -82,6 +82,10 @@ function createBridgeSource(
           device,
           file: config.replay.file,
           ...(resolved.channels.length > 0 ? { channels: resolved.channels } : {}),
+          skipColumns: config.replay.skipColumns
+            .split(',')
+            .map((c) => c.trim())
+            .filter((c) => c !== ''),
           speed: config.replay.speed,
           time: config.replay.time,
           loop: config.replay.loop,

@@ -53,6 +53,26 @@ describe('parseReplayCsv', () => {
     ])
   })
 
+  it('reads semicolon-separated files with a datetime column, skipping the columns asked', () => {
+    const data = parseReplayCsv(
+      'datetime;Current;Pressure;anomaly\n2020-03-09 10:14:33;1.33;0.05;0\n2020-03-09 10:14:34;1.35;x;1\n',
+      'valve.csv',
+      { skipColumns: ['Anomaly'] },
+    )
+    expect(data.format).toBe('timestamp')
+    expect(data.valueColumns).toEqual(['current', 'pressure'])
+    expect(data.records).toEqual([
+      { seq: 0, t: Date.UTC(2020, 2, 9, 10, 14, 33), values: [1.33, 0.05] },
+    ])
+    expect(data.problems).toEqual(["line 3: 'x' is not a number"])
+    expect(() => parseReplayCsv('time\tv\n1\t2\n', 'x.csv', { skipColumns: ['label'] })).toThrow(
+      /x.csv: no column 'label' to skip; its value columns are v/,
+    )
+    expect(() => parseReplayCsv('t,a\n1,2\n', 'x.csv', { skipColumns: ['a'] })).toThrow(
+      /every value column is skipped/,
+    )
+  })
+
   it('rejects an unknown header and a file without usable rows', () => {
     expect(() => parseReplayCsv('a,b\n1,2\n', 'x.csv')).toThrow(/x.csv: unknown header 'a,b'/)
     expect(() => parseReplayCsv('timestamp,value\nfoo,1\n')).toThrow(/no usable rows/)

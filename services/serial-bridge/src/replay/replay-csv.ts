@@ -4,9 +4,14 @@
  * (the first non-empty line; it is required):
  *
  * - `timestamp,value[,value…]` — the layout of the Numenta Anomaly Benchmark's data files
- *   (`2015-02-26 21:42:53,35`). The sequence number is the row number, from 0.
+ *   (`2015-02-26 21:42:53,35`). The sequence number is the row number, from 0. The time column may also be
+ *   called `t`, `time`, `datetime` or `date`.
  * - `seq,t,value[,value…]` — what the bridge itself would record: the device sequence number, then the
  *   event time.
+ *
+ * Cells are separated by commas, or by semicolons or tabs when the header has those and no comma (SKAB's
+ * machine recordings: `datetime;Accelerometer1RMS;…;anomaly;changepoint`). Columns named in `skipColumns`
+ * (a recording's labels, say) are read past and not replayed.
  *
  * A time is either a number (milliseconds since the epoch, fraction allowed) or an ISO 8601 date-time;
  * a date-time without a zone, such as NAB's `2015-02-26 21:42:53`, is taken as UTC, so a replay gives the
@@ -62,9 +67,25 @@ export function parseReplayTime(cell: string): number {
   return NaN
 }
 
-function splitRow(line: string): string[] {
+/** Names the time column of the `timestamp` layout may have. */
+const TIME_COLUMNS = new Set(['timestamp', 't', 'time', 'datetime', 'date'])
+
+function splitRow(line: string, separator: string): string[] {
   // The replay formats hold numbers and times only, so quoting is just stripped, not interpreted.
-  return line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
+  return line.split(separator).map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
+}
+
+/** A comma, or a semicolon or tab when the header has one and no comma. */
+function separatorOf(header: string): string {
+  if (header.includes(',')) return ','
+  if (header.includes(';')) return ';'
+  return header.includes('\t') ? '\t' : ','
+}
+
+/** Options of {@link parseReplayCsv}. */
+export interface ReplayCsvOptions {
+  /** Value columns (by header name, any case) that are read past and not replayed. */
+  readonly skipColumns?: readonly string[]
 }
 
 /**
@@ -79,12 +100,18 @@ function splitRow(line: string): string[] {
  * data.records // [{ seq: 0, t: 1424986973000, values: [35] }, { seq: 1, t: 1424987273000, values: [41] }]
  * ```
  */
-export function parseReplayCsv(text: string, file = 'replay CSV'): ReplayData {
+export function parseReplayCsv(
+  text: string,
+  file = 'replay CSV',
+  options: ReplayCsvOptions = {},
+): ReplayData {
   const lines = text.split(/\r?\n/)
   let row = 0
   while (row < lines.length && lines[row]!.trim() === '') row++
   if (row >= lines.length) throw new ReplayFileError(file, `${file}: the file is empty`)
-  const header = splitRow(lines[row]!.replace(/^\uFEFF/, '')).map((h) => h.toLowerCase())
+  const headerLine = lines[row]!.replace(/^\uFEFF/, '')
+  const separator = separatorOf(headerLine)
+  const header = splitRow(headerLine, separator).map((h) => h.toLowerCase())
   let format: ReplayData['format']
   let firstValue: number
   if (
@@ -94,7 +121,7 @@ export function parseReplayCsv(text: string, file = 'replay CSV'): ReplayData {
   ) {
     format = 'seq-t'
     firstValue = 2
-  } else if ((header[0] === 'timestamp' || header[0] === 't') && header.length >= 2) {
+  } else if (TIME_COLUMNS.has(header[0]!) && header.length >= 2) {
     format = 'timestamp'
     firstValue = 1
   } else {
@@ -104,14 +131,25 @@ export function parseReplayCsv(text: string, file = 'replay CSV'): ReplayData {
         `or 'seq,t,value[,value…]'`,
     )
   }
-  const valueColumns = header.slice(firstValue)
+  const skip = new Set((options.skipColumns ?? []).map((c) => c.toLowerCase()))
+  const kept = header.flatMap((h, c) => (c >= firstValue && !skip.has(h) ? [c] : []))
+  const missing = [...skip].filter((c) => !header.slice(firstValue).includes(c))
+  if (missing.length > 0 || kept.length === 0) {
+    throw new ReplayFileError(
+      file,
+      missing.length > 0
+        ? `${file}: no column ${missing.map((c) => `'${c}'`).join(', ')} to skip; its value columns are ${header.slice(firstValue).join(', ')}`
+        : `${file}: every value column is skipped`,
+    )
+  }
+  const valueColumns = kept.map((c) => header[c]!)
   const width = header.length
   const records: ReplayRecord[] = []
   const problems: string[] = []
   let skipped = 0
   let lastT = -Infinity
   let outOfOrder = 0
-  const skip = (lineNo: number, why: string): void => {
+  const skipRow = (lineNo: number, why: string): void => {
     skipped++
     if (problems.length < 5) problems.push(`line ${lineNo}: ${why}`)
   }
@@ -119,28 +157,28 @@ export function parseReplayCsv(text: string, file = 'replay CSV'): ReplayData {
   for (let i = row + 1; i < lines.length; i++) {
     const line = lines[i]!
     if (line.trim() === '') continue
-    const cells = splitRow(line)
+    const cells = splitRow(line, separator)
     if (cells.length !== width) {
-      skip(i + 1, `${cells.length} columns, expected ${width}`)
+      skipRow(i + 1, `${cells.length} columns, expected ${width}`)
       continue
     }
     const t = parseReplayTime(format === 'seq-t' ? cells[1]! : cells[0]!)
     if (!Number.isFinite(t)) {
-      skip(i + 1, `'${format === 'seq-t' ? cells[1] : cells[0]}' is not a time`)
+      skipRow(i + 1, `'${format === 'seq-t' ? cells[1] : cells[0]}' is not a time`)
       continue
     }
     let seq = records.length
     if (format === 'seq-t') {
       const s = Number(cells[0])
       if (!/^\d+$/.test(cells[0]!) || !Number.isSafeInteger(s)) {
-        skip(i + 1, `'${cells[0]}' is not a sequence number`)
+        skipRow(i + 1, `'${cells[0]}' is not a sequence number`)
         continue
       }
       seq = s
     }
     const values: number[] = []
     let bad: string | undefined
-    for (let c = firstValue; c < width; c++) {
+    for (const c of kept) {
       const cell = cells[c]!
       if (!NUMBER.test(cell)) {
         bad = cell
@@ -149,7 +187,7 @@ export function parseReplayCsv(text: string, file = 'replay CSV'): ReplayData {
       values.push(Number(cell))
     }
     if (bad !== undefined) {
-      skip(i + 1, `'${bad}' is not a number`)
+      skipRow(i + 1, `'${bad}' is not a number`)
       continue
     }
     if (t < lastT) outOfOrder++

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { createReplaySource } from './replay-source.js'
+import { channelsFromColumns, createReplaySource } from './replay-source.js'
 import type { Reading } from './source.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-replay-'))
@@ -47,6 +47,32 @@ describe('createReplaySource', () => {
       values: [6],
     })
     expect(s.readings.every((r) => r.ingest > 1.7e12)).toBe(true)
+  })
+
+  it("replays a machine recording's channels under their header names, without its label columns", async () => {
+    const file = join(dir, 'skab.csv')
+    writeFileSync(
+      file,
+      'datetime;Accelerometer1RMS;Volume Flow RateRMS;anomaly;changepoint\n' +
+        '2020-03-09 10:14:33;0.0265878;32.0;0.0;0.0\n' +
+        '2020-03-09 10:14:34;0.0261697;31.0;1.0;1.0\n',
+    )
+    const s = sink()
+    const replay = createReplaySource({
+      device: 'pump',
+      file,
+      skipColumns: ['anomaly', 'changepoint'],
+      speed: 0,
+      time: 'recorded',
+      loop: false,
+    })
+    await replay.start(s)
+    await replay.done
+    expect(replay.channels).toEqual(['accelerometer1rms', 'volume-flow-raterms'])
+    expect(s.readings.map((r) => [r.seq, r.t, r.values])).toEqual([
+      [0, Date.UTC(2020, 2, 9, 10, 14, 33), [0.0265878, 32]],
+      [1, Date.UTC(2020, 2, 9, 10, 14, 34), [0.0261697, 31]],
+    ])
   })
 
   it('paces rows by the recorded interval divided by the speed factor', async () => {
@@ -126,5 +152,17 @@ describe('createReplaySource', () => {
         loop: false,
       }).start(sink()),
     ).rejects.toThrow(/1 value column\(s\) \(value\) but 2 channel\(s\)/)
+  })
+})
+
+describe('channelsFromColumns', () => {
+  it('makes each column a channel id, and numbers what is empty or taken', () => {
+    expect(channelsFromColumns(['light', 'Volume Flow RateRMS', '%', 'temp_1', 'light'])).toEqual([
+      'light',
+      'volume-flow-raterms',
+      'v3',
+      'temp_1',
+      'v5',
+    ])
   })
 })

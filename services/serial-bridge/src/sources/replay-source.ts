@@ -18,6 +18,8 @@ export interface ReplaySourceOptions {
   readonly file: string
   /** Channel names; default: the file's value columns. */
   readonly channels?: readonly string[]
+  /** Value columns not replayed (a recording's labels, say). */
+  readonly skipColumns?: readonly string[]
   /** Pace factor; 0 = as fast as possible. */
   readonly speed: number
   /** Event time: the recorded one, or the wall clock at replay. */
@@ -36,6 +38,23 @@ export interface ReplaySource extends BridgeSource {
 
 const CHUNK = 500
 const ID = /^[a-z0-9][a-z0-9_-]*$/
+
+/**
+ * Channel names from a header's value columns: each made a valid id (`Volume Flow RateRMS` →
+ * `volume-flow-raterms`), or `v<n>` when nothing is left of it or another column took the name.
+ */
+export function channelsFromColumns(columns: readonly string[]): string[] {
+  const seen = new Set<string>()
+  return columns.map((column, i) => {
+    const id = column
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|-+$/g, '')
+    const name = ID.test(id) && !seen.has(id) ? id : `v${i + 1}`
+    seen.add(name)
+    return name
+  })
+}
 
 /**
  * Reads and parses the replay file, resolves the channel names (the file's value columns unless
@@ -58,10 +77,12 @@ async function loadReplay(
       { cause: err },
     )
   }
-  const data = parseReplayCsv(text, options.file)
+  const data = parseReplayCsv(text, options.file, {
+    ...(options.skipColumns ? { skipColumns: options.skipColumns } : {}),
+  })
   let channels = options.channels ?? []
   if (options.channels === undefined || options.channels.length === 0) {
-    channels = data.valueColumns.map((c, i) => (ID.test(c) ? c : `v${i + 1}`))
+    channels = channelsFromColumns(data.valueColumns)
   } else if (options.channels.length !== data.valueColumns.length) {
     throw new ReplayFileError(
       options.file,
