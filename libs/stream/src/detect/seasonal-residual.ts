@@ -161,11 +161,12 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
   const hist = new Float64Array(size)
   let s = freshState()
 
+  /** The stored value `l` (whole) samples before the one about to be stored. */
+  const at = (l: number): number => hist[(((s.n - l) % size) + size) % size]!
   /** The stored value `lag` samples before the one about to be stored (fractional lags interpolate). */
   const back = (lag: number): number => {
     const lo = Math.floor(lag)
     const w = lag - lo
-    const at = (l: number) => hist[(((s.n - l) % size) + size) % size]!
     return w === 0 ? at(lo) : (1 - w) * at(lo) + w * at(lo + 1)
   }
   const around = new Float64Array(2 * SMOOTH + 1)
