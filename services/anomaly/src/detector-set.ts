@@ -22,8 +22,8 @@ export type DetectorSetConfig = Pick<
 export interface DetectorSet {
   readonly sensors: SensorDetectors
   readonly devices: DeviceDetectors | undefined
-  /** Feeds one sensor's samples (`key` is `device/channel`) to both. */
-  push(key: string, samples: readonly Sample[]): void
+  /** Feeds one sensor's samples (`key` is `device/channel`) to both; a plain function, safe to pass on. */
+  readonly push: (key: string, samples: readonly Sample[]) => void
 }
 
 /**
@@ -66,7 +66,7 @@ export function createDetectorSet(
   return {
     sensors,
     devices,
-    push(key, samples) {
+    push: (key, samples) => {
       sensors.push(key, samples)
       devices?.push(key, samples)
     },
