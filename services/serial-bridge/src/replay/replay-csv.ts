@@ -89,6 +89,32 @@ export interface ReplayCsvOptions {
 }
 
 /**
+ * The indexes of the value columns to replay: those from `firstValue` on that `skipColumns` does not name.
+ *
+ * @throws {ReplayFileError} when `skipColumns` names a column the header does not have, or all of them.
+ */
+function keptColumns(
+  header: readonly string[],
+  firstValue: number,
+  skipColumns: readonly string[],
+  file: string,
+): number[] {
+  const values = header.slice(firstValue)
+  const skip = new Set(skipColumns.map((c) => c.toLowerCase()))
+  const missing = [...skip].filter((c) => !values.includes(c))
+  if (missing.length > 0) {
+    const names = missing.map((c) => `'${c}'`).join(', ')
+    throw new ReplayFileError(
+      file,
+      `${file}: no column ${names} to skip; its value columns are ${values.join(', ')}`,
+    )
+  }
+  const kept = header.flatMap((h, c) => (c >= firstValue && !skip.has(h) ? [c] : []))
+  if (kept.length === 0) throw new ReplayFileError(file, `${file}: every value column is skipped`)
+  return kept
+}
+
+/**
  * Parses a replay CSV.
  *
  * @throws {ReplayFileError} when the header is missing or unknown, or no row is usable; `file` only
@@ -131,17 +157,7 @@ export function parseReplayCsv(
         `or 'seq,t,value[,value…]'`,
     )
   }
-  const skip = new Set((options.skipColumns ?? []).map((c) => c.toLowerCase()))
-  const kept = header.flatMap((h, c) => (c >= firstValue && !skip.has(h) ? [c] : []))
-  const missing = [...skip].filter((c) => !header.slice(firstValue).includes(c))
-  if (missing.length > 0 || kept.length === 0) {
-    throw new ReplayFileError(
-      file,
-      missing.length > 0
-        ? `${file}: no column ${missing.map((c) => `'${c}'`).join(', ')} to skip; its value columns are ${header.slice(firstValue).join(', ')}`
-        : `${file}: every value column is skipped`,
-    )
-  }
+  const kept = keptColumns(header, firstValue, options.skipColumns ?? [], file)
   const valueColumns = kept.map((c) => header[c]!)
   const width = header.length
   const records: ReplayRecord[] = []
