@@ -11,7 +11,8 @@
  *
  * The layout is SKAB's (Skoltech Anomaly Benchmark, github.com/waico/SKAB, GPL-3.0, not shipped here): a
  * header, a time column first, then the channels, then `anomaly` (0/1) and `changepoint`, which are labels
- * and not fed; `;` or `,` separated. Files sit in folders (SKAB: valve1, valve2, other, anomaly-free); the
+ * and not fed. The files are read by the bridge's own replay parser, so the bench sees what a replay sends
+ * (`;`-separated, a `datetime` column, channel names made from the header). Files sit in folders (SKAB: valve1, valve2, other, anomaly-free); the
  * figures are given per folder as well, so a method that only works on one kind of fault shows. Each
  * configuration runs in the same process: the default, and the default without the level test.
  *
@@ -23,19 +24,19 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { createDetectorSet, defaultAnomalyConfig } from '@sluice/anomaly'
 import type { AnomalyEvent } from '@sluice/contract'
+import { channelsFromColumns, parseReplayCsv } from '@sluice/serial-bridge'
 import type { DetectorSpec } from '@sluice/stream'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
 const COMMAND = 'node --conditions=sluice-src --import tsx bench/anomaly/machine.ts'
 const LABELS = new Set(['anomaly', 'changepoint'])
 
-/** One labelled recording: its rows' times, the channels' columns and the label per row. */
+/** One labelled recording: its channels, its rows (time and a value per channel) and the label per row. */
 interface Recording {
   readonly name: string
   readonly folder: string
   readonly channels: readonly string[]
-  readonly t: readonly number[]
-  readonly columns: readonly (readonly number[])[]
+  readonly rows: readonly { readonly t: number; readonly values: readonly number[] }[]
   readonly anomalous: readonly boolean[]
 }
 
@@ -61,48 +62,19 @@ const empty = (): Tally => ({
   delays: [],
 })
 
-/** A time cell: epoch ms, or an ISO date-time (UTC when it has no zone, as the bridge's replay reads it). */
-function timeOf(cell: string): number {
-  if (/^\d+(\.\d+)?$/.test(cell)) return Number(cell)
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(cell) ? cell : `${cell.replace(' ', 'T')}Z`)
-}
-
-/** A column name made into a channel name (`Volume Flow RateRMS` → `volume-flow-raterms`). */
-const channelName = (column: string): string =>
-  column
-    .toLowerCase()
-    .replace(/[^a-z0-9_]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-
+/** Reads a recording as the bridge's replay does, and takes its label columns apart from the channels. */
 function readRecording(path: string, root: string): Recording {
-  const lines = readFileSync(path, 'utf8')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
-  const sep = lines[0]!.includes(';') ? ';' : ','
-  const header = lines[0]!.split(sep).map((h) => h.trim())
-  const label = header.findIndex((h) => h.toLowerCase() === 'anomaly')
-  const channelCols = header
-    .map((h, i) => [h, i] as const)
-    .filter(([h, i]) => i > 0 && !LABELS.has(h.toLowerCase()))
-  const t: number[] = []
-  const columns: number[][] = channelCols.map(() => [])
-  const anomalous: boolean[] = []
-  for (const line of lines.slice(1)) {
-    const cells = line.split(sep)
-    const time = timeOf(cells[0]!.trim())
-    if (!Number.isFinite(time)) throw new Error(`${path}: '${cells[0]}' is not a time`)
-    t.push(time)
-    channelCols.forEach(([, i], c) => columns[c]!.push(Number(cells[i])))
-    anomalous.push(label >= 0 && Number(cells[label]) === 1)
-  }
+  const data = parseReplayCsv(readFileSync(path, 'utf8'), path)
+  const columns = data.valueColumns
+  const label = columns.indexOf('anomaly')
+  const channels = columns.flatMap((c, i) => (LABELS.has(c) ? [] : [i]))
   const rel = relative(root, path)
   return {
     name: rel,
     folder: rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '.',
-    channels: channelCols.map(([h]) => channelName(h)),
-    t,
-    columns,
-    anomalous,
+    channels: channelsFromColumns(channels.map((i) => columns[i]!)),
+    rows: data.records.map((r) => ({ t: r.t, values: channels.map((i) => r.values[i]!) })),
+    anomalous: data.records.map((r) => label >= 0 && r.values[label] === 1),
   }
 }
 
@@ -133,10 +105,10 @@ function episodeStarts(rec: Recording, detector: DetectorSpec): number[] {
     if (event.episode?.phase === 'start') starts.push(row)
   }
   const set = createDetectorSet({ ...defaultAnomalyConfig(), detector }, emit)
-  for (row = 0; row < rec.t.length; row++) {
-    const t = rec.t[row]!
+  for (row = 0; row < rec.rows.length; row++) {
+    const { t, values } = rec.rows[row]!
     rec.channels.forEach((channel, c) => {
-      set.push(`machine/${channel}`, [{ seq: row, t, value: rec.columns[c]![row]!, ingest: t }])
+      set.push(`machine/${channel}`, [{ seq: row, t, value: values[c]!, ingest: t }])
     })
   }
   return starts
@@ -144,7 +116,7 @@ function episodeStarts(rec: Recording, detector: DetectorSpec): number[] {
 
 function score(rec: Recording, starts: readonly number[], into: Tally): void {
   const periods = periodsOf(rec.anomalous)
-  into.rows += rec.t.length
+  into.rows += rec.rows.length
   into.normalRows += rec.anomalous.filter((a) => !a).length
   into.periods += periods.length
   into.starts += starts.length

@@ -17,6 +17,8 @@ export type { SerialBridge } from './service.js'
 export { createLineIntake } from './line/line-intake.js'
 export { printPortList } from './serial/list-ports.js'
 export type { SimSource } from './sources/sim-source.js'
+export { parseReplayCsv } from './replay/replay-csv.js'
+export { channelsFromColumns } from './sources/replay-source.js'
 
 /** The serial bridge, as `runService` and `sluice bridge` run it. */
 export const serialBridgeService: ServiceDefinition<typeof SerialBridgeConfigSchema> = {
