@@ -14,6 +14,7 @@ export type { BuiltError, ErrorSpec, SluiceErrorClass } from './errors.js'
 export {
   DEFAULT_PREFIX,
   isIdentifier,
+  toIdentifier,
   assertIdentifier,
   assertPrefix,
   rawTopic,

@@ -11,6 +11,7 @@ import {
   metricsTopic,
   parseSensorKey,
   isIdentifier,
+  toIdentifier,
   parseTopic,
   rateFilter,
   rateTopic,
@@ -261,5 +262,19 @@ describe('topicMatches', () => {
     expect(
       topicMatches(sysFilter('sluice', 'anomaly', 'a1'), statusTopic('sluice', 'anomaly', 'a2')),
     ).toBe(false)
+  })
+})
+
+describe('toIdentifier', () => {
+  it('makes any name a valid identifier, or empty when nothing is left', () => {
+    expect(toIdentifier('Volume Flow RateRMS')).toBe('volume-flow-raterms')
+    expect(toIdentifier('_Temp (°C)')).toBe('temp-c')
+    expect(toIdentifier('%')).toBe('')
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const id = toIdentifier(s)
+        expect(id === '' || isIdentifier(id)).toBe(true)
+      }),
+    )
   })
 })

@@ -123,13 +123,26 @@ export function assertIdentifier(field: string, value: unknown): string {
   )
 }
 
-/** A best-effort valid identifier close to `value`, used in error messages. */
-function suggestIdentifier(value: unknown): string {
-  const s = (typeof value === 'string' ? value : '')
+/**
+ * `value` made into an identifier: lower-cased, each run of other characters one `-`, without a leading `_`
+ * or `-` or a trailing `-`, at most {@link IDENTIFIER_MAX_LENGTH} characters; `''` when nothing is left.
+ *
+ * @example
+ * ```ts
+ * toIdentifier('Volume Flow RateRMS') // 'volume-flow-raterms'
+ * ```
+ */
+export function toIdentifier(value: string): string {
+  return value
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^[_-]+/, '')
+    .replace(/^[_-]+|-+$/g, '')
     .slice(0, IDENTIFIER_MAX_LENGTH)
+}
+
+/** A best-effort valid identifier close to `value`, used in error messages. */
+function suggestIdentifier(value: unknown): string {
+  const s = toIdentifier(typeof value === 'string' ? value : '')
   return s === '' ? 'sensor-1' : s
 }
 

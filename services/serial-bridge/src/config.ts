@@ -6,7 +6,7 @@
  * plays a CSV recording. {@link resolveBridgeConfig} then checks what the schema cannot express (serial needs
  * a port, replay a file) and fills in the mode-dependent defaults.
  */
-import { RAW_BATCH_MAX_SAMPLES } from '@sluice/contract'
+import { RAW_BATCH_MAX_SAMPLES, toIdentifier } from '@sluice/contract'
 import { Type, type Static } from '@sinclair/typebox'
 import { MeshConfigError, type ConfigIssue } from '@sluice/mesh'
 
@@ -292,10 +292,7 @@ export interface ResolvedBridgeConfig {
 /** A file name made into a device id: `machine_temperature.csv` → `machine_temperature`. */
 export function deviceIdFromFile(file: string): string {
   const base = (file.split(/[\\/]/).pop() ?? '').replace(/\.[^.]*$/, '')
-  const id = base
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^[-_]+/, '')
+  const id = toIdentifier(base)
   return id === '' ? 'replay' : id
 }
 

@@ -10,7 +10,7 @@ import { ReplayFileError } from '../errors.js'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import { parseReplayCsv, replayDueTime, type ReplayData } from '../replay/replay-csv.js'
 import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
-import { epochMs } from '@sluice/contract'
+import { epochMs, toIdentifier } from '@sluice/contract'
 
 /** Options of {@link createReplaySource}. */
 export interface ReplaySourceOptions {
@@ -37,7 +37,6 @@ export interface ReplaySource extends BridgeSource {
 }
 
 const CHUNK = 500
-const ID = /^[a-z0-9][a-z0-9_-]*$/
 
 /**
  * Channel names from a header's value columns: each made a valid id (`Volume Flow RateRMS` →
@@ -46,11 +45,8 @@ const ID = /^[a-z0-9][a-z0-9_-]*$/
 export function channelsFromColumns(columns: readonly string[]): string[] {
   const seen = new Set<string>()
   return columns.map((column, i) => {
-    const id = column
-      .toLowerCase()
-      .replace(/[^a-z0-9_-]+/g, '-')
-      .replace(/^[-_]+|-+$/g, '')
-    const name = ID.test(id) && !seen.has(id) ? id : `v${i + 1}`
+    const id = toIdentifier(column)
+    const name = id !== '' && !seen.has(id) ? id : `v${i + 1}`
     seen.add(name)
     return name
   })
