@@ -49,6 +49,7 @@ export {
   subjectToTopic,
   dataStreams,
   streamOf,
+  subjectsOverlap,
   retainedBucket,
 } from './subjects.js'
 export type { DataStream } from './subjects.js'

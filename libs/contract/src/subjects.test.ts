@@ -6,6 +6,7 @@ import {
   streamOf,
   subjectToTopic,
   subjectWithin,
+  subjectsOverlap,
   topicToSubject,
 } from './subjects.js'
 
@@ -36,6 +37,24 @@ describe('topics as NATS subjects', () => {
     expect(subjectWithin('a.*.c', 'a.>')).toBe(true)
     expect(subjectWithin('a.>', 'a.*')).toBe(false)
     expect(subjectWithin('a.b', 'a.b.c')).toBe(false)
+  })
+
+  it('knows when two filters can match the same subject', () => {
+    expect(subjectsOverlap('sluice.d0.c0.raw', 'sluice.*.*.raw')).toBe(true)
+    expect(subjectsOverlap('sluice.*.*.raw', 'sluice.d0.c0.raw')).toBe(true)
+    expect(subjectsOverlap('a.*.x', 'a.y.*')).toBe(true)
+    expect(subjectsOverlap('a.b', 'a.>')).toBe(true)
+    expect(subjectsOverlap('sluice.d0.raw', 'sluice.*.*.raw')).toBe(false)
+    expect(subjectsOverlap('sluice.d0.c0.raw', 'sluice.d1.*.raw')).toBe(false)
+    expect(subjectsOverlap('a.b.c', 'a.b')).toBe(false)
+  })
+
+  it('overlaps exactly when a filter is within the other, for filters without mid-level wildcards', () => {
+    const literal = ['s.d0.c0.raw', 's.d1.c0.raw', 's.d0.raw']
+    const wild = ['s.*.*.raw', 's.*.raw', 's.>', 's.d0.>']
+    for (const a of literal)
+      for (const b of wild)
+        expect(subjectsOverlap(a, b), `${a} ~ ${b}`).toBe(subjectWithin(a, b))
   })
 
   it('names the streams and the retained bucket of a multi-level prefix', () => {

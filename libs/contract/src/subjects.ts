@@ -78,6 +78,29 @@ export function subjectWithin(filter: string, pattern: string): boolean {
   return f.length === p.length
 }
 
+/**
+ * True when some subject matches both `a` and `b` (NATS subjects with wildcards): two consumers with
+ * these filters can be handed the same message.
+ *
+ * @example
+ * ```ts
+ * subjectsOverlap('sluice.d0.c0.raw', 'sluice.*.*.raw') // true
+ * subjectsOverlap('a.*.x', 'a.y.*')                     // true (a.y.x)
+ * subjectsOverlap('sluice.d0.raw', 'sluice.*.*.raw')    // false
+ * ```
+ */
+export function subjectsOverlap(a: string, b: string): boolean {
+  const x = a.split('.')
+  const y = b.split('.')
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const xt = x[i]!
+    const yt = y[i]!
+    if (xt === '>' || yt === '>') return true
+    if (xt !== '*' && yt !== '*' && xt !== yt) return false
+  }
+  return x.length === y.length
+}
+
 /** What a JetStream stream of the mesh holds. */
 export type DataStreamKind = 'raw' | 'window' | 'anomaly'
 
