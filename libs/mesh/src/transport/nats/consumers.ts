@@ -8,6 +8,12 @@
  * - **Acknowledgements** go out when the hop says so (at once, or after handling in `handled` mode), so a
  *   crash redelivers what was not handled (at least once). `leave` acknowledges nothing: the message comes
  *   again at once when the durable consumer is opened again (a restart), else after `ack_wait`.
+ * - **A filter that takes over** from another of the same connection (a lone group member widening to the
+ *   wildcards, or narrowing back to its own sensors; `subscribe` before `unsubscribe`) starts where the
+ *   older consumer has acknowledged up to, not at new messages. On MQTT both filters are queued on one
+ *   connection, in order; here each is a consumer of its own, and the older one may be behind its stream
+ *   (a slow handler, `block`), so what it held but had not handed on would otherwise be lost when it goes.
+ *   What both hand on comes twice, and is counted as duplicates downstream.
  * - **Sessions**: a persistent session (`clean: false`) has durable consumers named after the client and
  *   the filter, so a restarted service resumes where it stopped; a clean one has consumers named for the
  *   connection that start at new messages, as an MQTT clean session does, and expire a minute after it
@@ -23,6 +29,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/transport-node'
+import { subjectsOverlap } from '@sluice/contract'
 import type { AckOutcome, MessageHandler } from '../transport.js'
 import { createDuplicateMemory, type DuplicateMemory } from './duplicates.js'
 import { retryNats } from './retry.js'
@@ -99,13 +106,44 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
     })
   }
 
-  async function ensure(stream: string, subject: string): Promise<string> {
+  /**
+   * The stream sequence a new consumer of `subject` starts at so that it takes over, with nothing lost,
+   * from the running consumers of this connection whose filters overlap it: the first one a lagging
+   * consumer has not acknowledged, or the stream's next one if all of them are caught up. Undefined when
+   * none overlaps (start at new messages).
+   */
+  async function takeoverStart(stream: string, subject: string): Promise<number | undefined> {
+    const overlapping = [...running]
+      .filter(([other, r]) => r.stream === stream && subjectsOverlap(other, subject))
+      .map(([, r]) => r.name)
+    if (overlapping.length === 0) return undefined
+    // Read before the consumers: whatever they had caught up with then is at or below it.
+    let start = (await o.jsm.streams.info(stream)).state.last_seq + 1
+    const infos = await Promise.all(
+      // One removed meanwhile holds nothing back; another failure is asked again (retryNats).
+      overlapping.map((name) =>
+        o.jsm.consumers.info(stream, name).catch((err: unknown) => {
+          if (/not found/i.test(err instanceof Error ? err.message : String(err))) return undefined
+          throw err
+        }),
+      ),
+    )
+    for (const info of infos) {
+      if (info === undefined || (info.num_pending === 0 && info.num_ack_pending === 0)) continue
+      start = Math.min(start, info.ack_floor.stream_seq + 1)
+    }
+    return start
+  }
+
+  async function ensure(stream: string, subject: string, from?: number): Promise<string> {
     const config = {
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.New,
       filter_subject: subject,
       max_ack_pending: o.maxAckPending,
       ack_wait: nanos(o.ackWaitMs),
+      ...(from === undefined
+        ? { deliver_policy: DeliverPolicy.New }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }),
     }
     if (!o.durable) {
       // A clean session's consumer is named for this connection only and goes a while after the client
@@ -151,7 +189,10 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       if (running.has(subject)) return
       // A cluster may have no leader for the stream for a moment: ask again for up to 30 s.
       const retry = { stopped: () => closed, deadlineMs: 30_000 }
-      const name = await retryNats(() => ensure(stream, subject), retry)
+      const name = await retryNats(
+        async () => ensure(stream, subject, await takeoverStart(stream, subject)),
+        retry,
+      )
       const consumer = await retryNats(() => o.js.consumers.get(stream, name), retry)
       // Pull requests expire every 2 s (heartbeats every second): a consumer whose leader moved to another
       // server in a cluster is asked again within seconds, not after the default 30 s.
