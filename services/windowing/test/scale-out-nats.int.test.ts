@@ -32,11 +32,14 @@ describe.skipIf(!natsServer.available)(
       for (const c of cleanup.reverse()) await c()
       cleanup = []
     })
-    // Known flaky (2026-12-04: failed 1 of 4 runs on the build of 2026-12-03 and 2 of 4 on this one, always
-    // the last check, 22–81 samples of unexplained loss at the survivor after the kill; the first check and
-    // the aggregates pass). Suspected: the killed instance had acked some of its last samples out of order,
-    // so the survivor, starting fresh, counts as gaps samples that were handled. Retried until that is
-    // fixed in an issue of its own; a loss that repeats still fails.
+    // It failed on its last check in 1 to 2 runs of 4 (22–81 samples of unexplained loss at the survivor
+    // after the kill). The likely cause: the survivor, alone, moves from its sensors' topics to the
+    // wildcards, whose consumer started at new messages while the old consumers could still hold a backlog,
+    // lost when they went (test/transport-widen.int.test.ts in @sluice/mesh shows it: 1 244 of 2 000
+    // messages lost). Fixed in the NATS consumer set: a consumer that takes over starts where the
+    // overlapping one had acknowledged up to. Not seen here in the act, so it is still retried:
+    // with the suite's load on two cores its waits can run out (seen with two busy loops beside it: the
+    // aggregates after the server kill, the survivor's windows); a loss that repeats still fails.
     it(
       'loses no sample when a nats-server dies, and moves a killed instance’s sensors to the other',
       { retry: 2, timeout: 150_000 },
