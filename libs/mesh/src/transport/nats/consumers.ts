@@ -23,6 +23,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
@@ -123,7 +125,8 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       // One removed meanwhile holds nothing back; another failure is asked again (retryNats).
       overlapping.map((name) =>
         o.jsm.consumers.info(stream, name).catch((err: unknown) => {
-          if (/not found/i.test(err instanceof Error ? err.message : String(err))) return undefined
+          if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)
+            return undefined
           throw err
         }),
       ),
