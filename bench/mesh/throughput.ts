@@ -179,7 +179,7 @@ async function step(
         .join('  '),
   )
   // Past capacity when the consumers deliver clearly less than offered; a few drops alone do not stop
-  // the ramp (the bridge's simulator drops at its edge when a catch-up burst overflows its queue).
+  // the ramp.
   return delivered >= 0.9 * offered
 }
 

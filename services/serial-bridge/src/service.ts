@@ -203,6 +203,7 @@ export function createSerialBridgeService(
           for (const channel of source.channels) publisher.countDropped(device, channel, n)
         },
         congestion: () => publisher.congestion(),
+        room: () => publisher.room(),
         ...(downstream !== undefined ? { downstream } : {}),
       })
       registry.sync(source.channels)

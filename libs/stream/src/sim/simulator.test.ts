@@ -195,6 +195,19 @@ describe('createSimulator', () => {
     expect(two.filter((l) => l.device === 'attic')).toHaveLength(151)
   })
 
+  it('gives each device an equal share of a bounded advance, the rest on the next call', () => {
+    const sim = createSimulator({
+      startTime: T0,
+      devices: ['a', 'b', 'c'].map((id) => ({ id, rateHz: 100, channels: [{ name: 'v' }] })),
+    })
+    const first = sim.advance(T0 + 10_000, undefined, 30)
+    expect(['a', 'b', 'c'].map((d) => first.filter((l) => l.device === d).length)).toEqual([10, 10, 10])
+    const rest = sim.advance(T0 + 10_000)
+    expect(rest.filter((l) => l.device === 'c').map((l) => l.seq)).toEqual(
+      Array.from({ length: 991 }, (_, i) => i + 10),
+    )
+  })
+
   it('runs many sensors at high rates and bounds the lines of one advance', () => {
     const sim = createSimulator({
       startTime: T0,

@@ -116,11 +116,12 @@ export interface Simulator {
   /** Device ids, in configuration order. */
   readonly devices: readonly string[]
   /**
-   * Generates every sample due at or before `now` (at most `maxLinesPerAdvance`), device by device, each
-   * device's lines in time order. With `emit`, lines are handed over one by one and the returned array is
-   * empty (no allocation for it).
+   * Generates every sample due at or before `now`, device by device, each device's lines in time order.
+   * With `emit`, lines are handed over one by one and the returned array is empty (no allocation for it).
+   * At most `maxLines` lines (default and cap: `maxLinesPerAdvance`), each device at most its equal share
+   * of them, so a bounded catch-up does not starve the devices listed last; the rest come on the next call.
    */
-  advance(now: number, emit?: (line: SimLine) => void): SimLine[]
+  advance(now: number, emit?: (line: SimLine) => void, maxLines?: number): SimLine[]
   /** Changes a device's rate from its next sample on (the rate command `R<hz>`). */
   setRate(device: string, hz: number): void
   /** A device's current rate in Hz. */
@@ -345,11 +346,12 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 
   return {
     devices: devices.map((d) => d.id),
-    advance(now, emit) {
+    advance(now, emit, limit = maxLines) {
       const out: SimLine[] = []
-      let budget = maxLines
+      let budget = Math.min(limit, maxLines)
+      const share = Math.ceil(budget / devices.length)
       for (const d of devices) {
-        while (d.nextT <= now && budget > 0) {
+        for (let mine = Math.min(share, budget); d.nextT <= now && mine > 0; mine--) {
           const values = new Array<number>(d.channels.length)
           const load = loadOf(d, d.nextT - t0)
           for (let i = 0; i < d.channels.length; i++) {

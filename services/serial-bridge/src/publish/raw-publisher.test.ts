@@ -154,6 +154,24 @@ describe('createRawPublisher', () => {
     const p = createRawPublisher({ hop, prefix: 'sluice', batch: { maxSamples: 1, maxDelayMs: 0 } })
     expect(p.congestion()).toBe(0.25)
   })
+
+  it('tells the room left in the hop queue, less the samples waiting in batches', () => {
+    const hop = fakeHop(200)
+    ;(hop as { length: number }).length = 50
+    const p = createRawPublisher({
+      hop,
+      prefix: 'sluice',
+      batch: { maxSamples: 10, maxDelayMs: 50 },
+      now: () => clock,
+    })
+    hop.busy = true // samples now wait in their batch
+    for (let seq = 0; seq < 3; seq++) p.push('bench', 'light', { seq, t: 0, value: 1, ingest: 0 })
+    expect(p.stats().pending).toBe(3)
+    expect(p.room()).toBe(200 - 50 - 3)
+    ;(hop as { length: number }).length = 250
+    expect(p.room()).toBe(0)
+    p.close()
+  })
 })
 
 describe('upstream drops told downstream (issue 11, item 10)', () => {

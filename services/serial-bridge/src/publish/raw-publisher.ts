@@ -62,6 +62,8 @@ export interface RawPublisher {
   flushAll(): void
   /** How full the hop's queue is, 0…1. */
   congestion(): number
+  /** Samples the hop's queue still takes before it is full, less those waiting in batches for it. */
+  room(): number
   stats(): RawPublisherStats
   /** Stops the deadline timer (call {@link flushAll} first to keep what is pending). */
   close(): void
@@ -145,6 +147,9 @@ export function createRawPublisher(options: RawPublisherOptions): RawPublisher {
     },
     congestion() {
       return hop.length / hop.spec.queue.capacity
+    },
+    room() {
+      return Math.max(0, hop.spec.queue.capacity - hop.length - linger.pending)
     },
     stats() {
       return { samples, messages, droppedAtEdge, pending: linger.pending }

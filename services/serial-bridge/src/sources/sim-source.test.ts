@@ -62,4 +62,34 @@ describe('createSimSource', () => {
     await sim.stop()
     expect(readings.map((r) => r.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i))
   })
+
+  it('catches up no faster than the outbound queue has room, every device in turn', async () => {
+    let clock = 0
+    // A queue of 1 000 samples that drains only when the test says so.
+    let used = 0
+    const readings: Reading[] = []
+    const sim = createSimSource({ ...base, devices: ['s', 't'], now: () => clock })
+    await sim.start({
+      reading: (r) => {
+        readings.push(r)
+        used += r.values.length
+      },
+      congestion: () => used / 1000,
+      room: () => 1000 - used,
+    })
+    clock = 60_000 // a minute behind: 6 001 lines per device are due
+    await new Promise((r) => setTimeout(r, 30))
+    expect(used).toBe(1000)
+    expect(readings.filter((r) => r.device === 't')).toHaveLength(250)
+    for (let i = 0; i < 200 && readings.length < 2 * 6001; i++) {
+      used = 0
+      await new Promise((r) => setTimeout(r, 15))
+      expect(used).toBeLessThanOrEqual(1000)
+    }
+    await sim.stop()
+    for (const device of ['s', 't'])
+      expect(readings.filter((r) => r.device === device).map((r) => r.seq)).toEqual(
+        Array.from({ length: 6001 }, (_, i) => i),
+      )
+  })
 })

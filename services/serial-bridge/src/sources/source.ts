@@ -28,6 +28,11 @@ export interface SourceSink {
   dropped?(device: string, samplesPerChannel: number): void
   /** How full the outbound queue is, 0…1: sources that can wait (sim, replay) slow down when high. */
   congestion(): number
+  /**
+   * Samples the outbound queue still takes before it is full (less those waiting to be batched for it): a
+   * source that can wait (sim) reads no more than this at once. Absent: no bound.
+   */
+  room?(): number
   /** A downstream consumer of these readings reported critical (`service/instance hop`), if any. */
   downstream?(): string | undefined
 }
