@@ -49,6 +49,37 @@ describe('createReplaySource', () => {
     expect(s.readings.every((r) => r.ingest > 1.7e12)).toBe(true)
   })
 
+  it('sends no more rows at once than the outbound queue has room for, however wide the rows', async () => {
+    const file = join(dir, 'wide.csv')
+    const header = ['timestamp', ...Array.from({ length: 20 }, (_, c) => `c${c}`)].join(',')
+    const rows = Array.from({ length: 1200 }, (_, i) =>
+      [
+        new Date(Date.UTC(2015, 1, 26, 0, 0, i)).toISOString().slice(0, 19).replace('T', ' '),
+        ...Array.from({ length: 20 }, (_, c) => i + c),
+      ].join(','),
+    )
+    writeFileSync(file, `${[header, ...rows].join('\n')}\n`)
+    // A queue of 1 000 samples, emptied every 2 ms: 500 rows of 20 columns would be ten times that.
+    let used = 0
+    let most = 0
+    const readings: Reading[] = []
+    const replay = createReplaySource({ device: 'wide', file, speed: 0, time: 'recorded', loop: false })
+    const drain = setInterval(() => (used = 0), 2)
+    await replay.start({
+      reading: (r) => {
+        readings.push(r)
+        used += r.values.length
+        most = Math.max(most, used)
+      },
+      congestion: () => used / 1000,
+      room: () => 1000 - used,
+    })
+    await replay.done
+    clearInterval(drain)
+    expect(readings.map((r) => r.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i))
+    expect(most).toBeLessThanOrEqual(1000)
+  })
+
   it("replays a machine recording's channels under their header names, without its label columns", async () => {
     const file = join(dir, 'skab.csv')
     writeFileSync(

@@ -39,6 +39,15 @@ export interface ReplaySource extends BridgeSource {
 const CHUNK = 500
 
 /**
+ * Whether the outbound queue, though at most half full, has no room left for one more row (a wide row,
+ * or a small queue: 500 rows of 20 columns are 10 000 samples). An empty queue always takes the row, so a
+ * queue smaller than one row slows the replay down instead of stopping it.
+ */
+function noRoomFor(row: { readonly values: readonly number[] }, sink: SourceSink): boolean {
+  return sink.room !== undefined && sink.room() < row.values.length && sink.congestion() > 0
+}
+
+/**
  * Channel names from a header's value columns: each made a valid id (`Volume Flow RateRMS` →
  * `volume-flow-raterms`), or `v<n>` when nothing is left of it or another column took the name.
  */
@@ -159,11 +168,11 @@ export function createReplaySource(options: ReplaySourceOptions): ReplaySource {
         const r = records[i]!
         if (r.t > maxT) maxT = r.t
         if (speed === Infinity) {
-          if (sinceYield++ === CHUNK) {
+          if (sinceYield++ === CHUNK || noRoomFor(r, sink)) {
             sinceYield = 1 // the row about to be sent
-            // Let I/O run, and wait while the outbound queue is over half full.
+            // Let I/O run, and wait while the outbound queue is over half full or has no room for the row.
             do await sleep(sink.congestion() > 0.5 ? 5 : 0)
-            while (!stopped && sink.congestion() > 0.5)
+            while (!stopped && (sink.congestion() > 0.5 || noRoomFor(r, sink)))
           }
         } else {
           const due = replayDueTime(clock, maxT)
