@@ -125,9 +125,15 @@ export function createSimSource(options: SimSourceOptions): SimSource {
     if (s === undefined) return
     // Wait while the outbound queue is nearly full: the simulated devices "pause" and catch up later.
     if (s.congestion() > 0.9) return
-    // Catching up, read no more lines than the queue takes: the rest wait for the next tick.
-    const lines = s.room === undefined ? undefined : Math.floor(s.room() / channelCount)
-    if (lines === 0) return
+    // Catching up, read no more lines than the queue takes: the rest wait for the next tick. An empty
+    // queue takes one line however small it is, so a queue narrower than a line slows the simulation down
+    // instead of stopping it.
+    let lines: number | undefined
+    if (s.room !== undefined) {
+      lines = Math.floor(s.room() / channelCount)
+      if (lines === 0 && s.congestion() > 0) return
+      lines = Math.max(1, lines)
+    }
     const ingest = now()
     simulator.advance(
       ingest,

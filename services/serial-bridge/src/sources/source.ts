@@ -30,7 +30,7 @@ export interface SourceSink {
   congestion(): number
   /**
    * Samples the outbound queue still takes before it is full (less those waiting to be batched for it): a
-   * source that can wait (sim) reads no more than this at once. Absent: no bound.
+   * source that can wait (sim, replay) reads no more than this at once. Absent: no bound.
    */
   room?(): number
   /** A downstream consumer of these readings reported critical (`service/instance hop`), if any. */
