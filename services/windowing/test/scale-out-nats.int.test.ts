@@ -37,9 +37,13 @@ describe.skipIf(!natsServer.available)(
     // wildcards, whose consumer started at new messages while the old consumers could still hold a backlog,
     // lost when they went (test/transport-widen.int.test.ts in @sluice/mesh shows it: 1 244 of 2 000
     // messages lost). Fixed in the NATS consumer set: a consumer that takes over starts where the
-    // overlapping one had acknowledged up to. Not seen here in the act, so it is still retried:
-    // with the suite's load on two cores its waits can run out (seen with two busy loops beside it: the
-    // aggregates after the server kill, the survivor's windows); a loss that repeats still fails.
+    // overlapping one had acknowledged up to. That fix then made its own failure (2026-12-04, three
+    // attempts of one CI-like run): when the survivor's create of the wildcard consumer timed out but was
+    // made, every retry asked for it with a later start and was refused until its 30 s deadline, so the
+    // killed instance's sensors were never read ("windows of every sensor"); the start is now found once
+    // per add (consumers.test.ts). It is still retried: with the suite's load on two cores its waits can
+    // run out (seen with two busy loops beside it: the aggregates after the server kill, the survivor's
+    // windows); a loss that repeats still fails.
     it(
       'loses no sample when a nats-server dies, and moves a killed instance’s sensors to the other',
       { retry: 2, timeout: 150_000 },
