@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { ReplayFileError } from '../errors.js'
 import { silentLogger, type BridgeLogger } from '../logger.js'
 import { parseReplayCsv, replayDueTime, type ReplayData } from '../replay/replay-csv.js'
-import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
+import { rowsThatFit, type BridgeSource, type RateOutcome, type SourceSink } from './source.js'
 import { epochMs, toIdentifier } from '@sluice/contract'
 
 /** Options of {@link createReplaySource}. */
@@ -37,15 +37,6 @@ export interface ReplaySource extends BridgeSource {
 }
 
 const CHUNK = 500
-
-/**
- * Whether the outbound queue, though at most half full, has no room left for one more row (a wide row,
- * or a small queue: 500 rows of 20 columns are 10 000 samples). An empty queue always takes the row, so a
- * queue smaller than one row slows the replay down instead of stopping it.
- */
-function noRoomFor(row: { readonly values: readonly number[] }, sink: SourceSink): boolean {
-  return sink.room !== undefined && sink.room() < row.values.length && sink.congestion() > 0
-}
 
 /**
  * Channel names from a header's value columns: each made a valid id (`Volume Flow RateRMS` →
@@ -158,7 +149,10 @@ export function createReplaySource(options: ReplaySourceOptions): ReplaySource {
     const seqSpan = maxSeq - first.seq + 1
     const speed = options.speed === 0 ? Infinity : options.speed
     const started = now()
-    let sinceYield = 0
+    const width = first.values.length
+    // Rows that may go before the next look at the outbound queue: a chunk, or fewer when the queue has
+    // less room than that (500 rows of 20 columns are 10 000 samples).
+    let budget = Math.min(CHUNK, rowsThatFit(sink, width))
     for (let round = 0; !stopped; round++) {
       const tOffset = round * span
       const seqOffset = round * seqSpan
@@ -168,12 +162,13 @@ export function createReplaySource(options: ReplaySourceOptions): ReplaySource {
         const r = records[i]!
         if (r.t > maxT) maxT = r.t
         if (speed === Infinity) {
-          if (sinceYield++ === CHUNK || noRoomFor(r, sink)) {
-            sinceYield = 1 // the row about to be sent
-            // Let I/O run, and wait while the outbound queue is over half full or has no room for the row.
-            do await sleep(sink.congestion() > 0.5 ? 5 : 0)
-            while (!stopped && (sink.congestion() > 0.5 || noRoomFor(r, sink)))
+          // Let I/O run, and wait while the outbound queue is over half full or has no room for a row.
+          while (budget === 0 && !stopped) {
+            await sleep(sink.congestion() > 0.5 ? 5 : 0)
+            budget = sink.congestion() > 0.5 ? 0 : Math.min(CHUNK, rowsThatFit(sink, width))
           }
+          if (stopped) break
+          budget--
         } else {
           const due = replayDueTime(clock, maxT)
           const wait = due - now()

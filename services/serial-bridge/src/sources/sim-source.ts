@@ -16,7 +16,7 @@ import {
   type Simulator,
 } from '@sluice/stream'
 import { silentLogger, type BridgeLogger } from '../logger.js'
-import type { BridgeSource, RateOutcome, SourceSink } from './source.js'
+import { rowsThatFit, type BridgeSource, type RateOutcome, type SourceSink } from './source.js'
 import { epochMs } from '@sluice/contract'
 
 /** Options of {@link createSimSource}. */
@@ -116,7 +116,7 @@ export function createSimSource(options: SimSourceOptions): SimSource {
     }),
   }))
   const simulator = createSimulator({ devices: specs, seed: options.seed, startTime })
-  const channelCount = Math.max(1, options.channels.length)
+  const channelCount = options.channels.length
   let timer: NodeJS.Timeout | undefined
   let sink: SourceSink | undefined
 
@@ -125,15 +125,9 @@ export function createSimSource(options: SimSourceOptions): SimSource {
     if (s === undefined) return
     // Wait while the outbound queue is nearly full: the simulated devices "pause" and catch up later.
     if (s.congestion() > 0.9) return
-    // Catching up, read no more lines than the queue takes: the rest wait for the next tick. An empty
-    // queue takes one line however small it is, so a queue narrower than a line slows the simulation down
-    // instead of stopping it.
-    let lines: number | undefined
-    if (s.room !== undefined) {
-      lines = Math.floor(s.room() / channelCount)
-      if (lines === 0 && s.congestion() > 0) return
-      lines = Math.max(1, lines)
-    }
+    // Catching up, read no more lines than the queue takes: the rest wait for the next tick.
+    const lines = rowsThatFit(s, channelCount)
+    if (lines === 0) return
     const ingest = now()
     simulator.advance(
       ingest,

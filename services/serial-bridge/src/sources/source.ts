@@ -30,7 +30,8 @@ export interface SourceSink {
   congestion(): number
   /**
    * Samples the outbound queue still takes before it is full (less those waiting to be batched for it): a
-   * source that can wait (sim, replay) reads no more than this at once. Absent: no bound.
+   * source that can wait (sim, replay) reads no more than this at once ({@link rowsThatFit}). Absent: no
+   * bound.
    */
   room?(): number
   /** A downstream consumer of these readings reported critical (`service/instance hop`), if any. */
@@ -57,4 +58,15 @@ export interface BridgeSource {
   start(sink: SourceSink): Promise<void>
   stop(): Promise<void>
   setRate(device: string, hz: number): RateOutcome
+}
+
+/**
+ * How many rows of `width` samples a source that can wait may read into `sink` now: as many as the
+ * outbound queue has room for (Infinity when the sink gives no room). An empty queue takes one row however
+ * narrow it is, so a queue smaller than a row slows the source down instead of stopping it.
+ */
+export function rowsThatFit(sink: SourceSink, width: number): number {
+  if (sink.room === undefined) return Infinity
+  const rows = Math.floor(sink.room() / Math.max(1, width))
+  return rows === 0 && sink.congestion() === 0 ? 1 : rows
 }

@@ -192,15 +192,12 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       if (running.has(subject)) return
       // A cluster may have no leader for the stream for a moment: ask again for up to 30 s.
       const retry = { stopped: () => closed, deadlineMs: 30_000 }
-      // The start is found once and every attempt asks for the same consumer. A create whose answer was
-      // lost (a timeout while a cluster elects) may have made it; asked again with a later start, JetStream
-      // refuses ("start sequence can not be updated") on every attempt until the deadline, and the filter
-      // was never read: the survivor of a kill missed the killed instance's sensors (windowing's NATS test).
-      let start: { from: number | undefined } | undefined
-      const name = await retryNats(async () => {
-        start ??= { from: await takeoverStart(stream, subject) }
-        return ensure(stream, subject, start.from)
-      }, retry)
+      // The start is found once, so every attempt asks for the same consumer. A create whose answer was
+      // lost (a timeout while a cluster elects) may have made it; asked again with a later start,
+      // JetStream refuses ("start sequence can not be updated") until the deadline and the filter is never
+      // read: the survivor of a kill missed the killed instance's sensors (windowing's NATS test).
+      const from = await retryNats(() => takeoverStart(stream, subject), retry)
+      const name = await retryNats(() => ensure(stream, subject, from), retry)
       const consumer = await retryNats(() => o.js.consumers.get(stream, name), retry)
       // Pull requests expire every 2 s (heartbeats every second): a consumer whose leader moved to another
       // server in a cluster is asked again within seconds, not after the default 30 s.
