@@ -84,16 +84,20 @@ function offerToSinks(
   items: readonly ForwardItem[],
   batch: HandleBatch,
 ): void {
-  let elsewhere = 0
-  for (const item of items) {
-    let taken = false
-    for (const s of sinks) {
-      if (!s.selects(item.topic) || !group.takes(s.hop.name)) continue
-      s.hop.offer(item)
-      taken = true
+  // Each sink gets its items in one offer, so its spool writes them with one write.
+  const taken = new Array<boolean>(items.length).fill(false)
+  for (const s of sinks) {
+    if (!group.takes(s.hop.name)) continue
+    const mine: ForwardItem[] = []
+    for (let i = 0; i < items.length; i++) {
+      if (!s.selects(items[i]!.topic)) continue
+      mine.push(items[i]!)
+      taken[i] = true
     }
-    if (!taken) elsewhere++
+    if (mine.length > 0) s.hop.offer(mine)
   }
+  let elsewhere = 0
+  for (const t of taken) if (!t) elsewhere++
   if (elsewhere > 0) batch.drop('handover', elsewhere)
 }
 

@@ -66,11 +66,33 @@ afterEach(() => {
 })
 
 describe('sink hop', () => {
+  it('spools the items of one offer together, counting those the sink cannot encode', async () => {
+    const f = fakeSink()
+    const sink: Sink = {
+      ...f.sink,
+      encode: (i: ForwardItem) => {
+        if (i.payload === 'p2') throw new Error('cannot encode p2')
+        return [String(i.payload)]
+      },
+    }
+    const hop = createSinkHop(sink, options({ batchSize: 100, lingerMs: 10 }))
+    hop.offer([0, 1, 2, 3].map(item))
+    expect(hop.spool.stats().pending).toBe(3)
+    const m = hop.metrics()
+    expect(m.in).toBe(3)
+    expect(m.rejected).toBe(1)
+    hop.start()
+    await vi.advanceTimersByTimeAsync(50)
+    expect(f.calls).toHaveLength(1)
+    expect(f.delivered).toEqual(['p0', 'p1', 'p3'])
+    await hop.stop()
+  })
+
   it('sends a full batch as soon as it is full, without waiting for the linger', async () => {
     const f = fakeSink()
     const hop = createSinkHop(f.sink, options({ batchSize: 5, lingerMs: 60_000 }))
     hop.start()
-    for (let i = 0; i < 5; i++) hop.offer(item(i))
+    for (let i = 0; i < 5; i++) hop.offer([item(i)])
     await vi.advanceTimersByTimeAsync(1)
     expect(f.calls).toHaveLength(1)
     expect(f.calls[0]!.records).toEqual(['p0', 'p1', 'p2', 'p3', 'p4'])
@@ -81,9 +103,9 @@ describe('sink hop', () => {
     const f = fakeSink()
     const hop = createSinkHop(f.sink, options({ batchSize: 100, lingerMs: 1000 }))
     hop.start()
-    hop.offer(item(0))
+    hop.offer([item(0)])
     await vi.advanceTimersByTimeAsync(400)
-    hop.offer(item(1))
+    hop.offer([item(1)])
     await vi.advanceTimersByTimeAsync(590)
     expect(f.calls).toHaveLength(0)
     await vi.advanceTimersByTimeAsync(20)
@@ -100,7 +122,7 @@ describe('sink hop', () => {
       options({ batchSize: 20, lingerMs: 0, ratePerSecond: 50, burst: 20 }),
     )
     hop.start()
-    for (let i = 0; i < 1000; i++) hop.offer(item(i))
+    for (let i = 0; i < 1000; i++) hop.offer([item(i)])
     const start = Date.now()
     await vi.advanceTimersByTimeAsync(10_000)
     const sent = f.delivered.length
@@ -124,7 +146,7 @@ describe('sink hop', () => {
     const f = fakeSink((call) => (call <= 4 ? down : undefined))
     const hop = createSinkHop(f.sink, options({ batchSize: 3, lingerMs: 0, retryBaseMs: 100 }))
     hop.start()
-    for (let i = 0; i < 3; i++) hop.offer(item(i))
+    for (let i = 0; i < 3; i++) hop.offer([item(i)])
     await vi.advanceTimersByTimeAsync(5000)
     const gaps = f.calls.slice(1).map((c, i) => c.at - f.calls[i]!.at)
     // random() = 1: the ceiling of each step, base × 2^(attempt−1).
@@ -142,7 +164,7 @@ describe('sink hop', () => {
       options({ batchSize: 1, lingerMs: 0, retryBaseMs: 100, retryMaxMs: 1000 }),
     )
     hop.start()
-    hop.offer(item(0))
+    hop.offer([item(0)])
     await vi.advanceTimersByTimeAsync(10_000)
     const gaps = f.calls.slice(1).map((c, i) => c.at - f.calls[i]!.at)
     expect(gaps).toEqual([100, 200, 400, 800, 1000, 1000, 1000, 1000])
@@ -155,7 +177,7 @@ describe('sink hop', () => {
     )
     const hop = createSinkHop(f.sink, options({ batchSize: 1, lingerMs: 0, retryBaseMs: 100 }))
     hop.start()
-    hop.offer(item(0))
+    hop.offer([item(0)])
     await vi.advanceTimersByTimeAsync(6990)
     expect(f.calls).toHaveLength(1)
     await vi.advanceTimersByTimeAsync(20)
@@ -168,13 +190,13 @@ describe('sink hop', () => {
     const f = fakeSink((call) => (call <= 2 ? new SinkSendError('down', true) : undefined))
     const hop = createSinkHop(f.sink, options({ batchSize: 2, lingerMs: 0, retryBaseMs: 1000 }))
     hop.start()
-    hop.offer(item(0))
-    hop.offer(item(1))
+    hop.offer([item(0)])
+    hop.offer([item(1)])
     await vi.advanceTimersByTimeAsync(1)
     expect(f.calls).toHaveLength(1)
     // Full batches keep arriving during the backoff: the sender must stay asleep.
     for (let i = 2; i < 40; i++) {
-      hop.offer(item(i))
+      hop.offer([item(i)])
       await vi.advanceTimersByTimeAsync(20)
     }
     expect(f.calls).toHaveLength(1)
@@ -205,7 +227,7 @@ describe('sink hop', () => {
       options({ batchSize: 5, lingerMs: 0, retryMaxMs: 30_000, log }),
     )
     hop.start()
-    for (let i = 0; i < 5; i++) hop.offer(item(i))
+    for (let i = 0; i < 5; i++) hop.offer([item(i)])
     await vi.advanceTimersByTimeAsync(60_000)
     // Not hammered: one try, then one every retryMaxMs.
     expect(f.calls.length).toBe(3)
@@ -232,7 +254,7 @@ describe('sink hop', () => {
     const o = options({ batchSize: 5, lingerMs: 0, retryMaxMs: 30_000, log })
     const f = fakeSink()
     const hop = createSinkHop(f.sink, o)
-    for (let i = 0; i < 5; i++) hop.offer(item(i))
+    for (let i = 0; i < 5; i++) hop.offer([item(i)])
     // The segment vanishes under the spool (removed by hand, or a disk gone bad).
     rmSync(join(o.spoolDir, '0000000000000001.seg'))
     hop.start()
@@ -250,7 +272,7 @@ describe('sink hop', () => {
     const o = options({ batchSize: 100, lingerMs: 0 })
     const dead = fakeSink(() => new SinkSendError('down', true))
     const first = createSinkHop(dead.sink, o)
-    for (let i = 0; i < 7; i++) first.offer(item(i))
+    for (let i = 0; i < 7; i++) first.offer([item(i)])
     await first.stop()
     expect(dead.closed()).toBe(true)
     const f = fakeSink()
@@ -274,7 +296,7 @@ describe('sink hop', () => {
       payload: `${n}:${'x'.repeat(200)}`,
     })
     hop.start()
-    for (let i = 0; i < 2000; i++) hop.offer(big(i))
+    for (let i = 0; i < 2000; i++) hop.offer([big(i)])
     const m = hop.metrics()
     const evicted = m.sink?.evicted ?? 0
     expect(evicted).toBeGreaterThan(0)
@@ -300,10 +322,10 @@ describe('sink hop', () => {
     }
     const hop = createSinkHop(sink, options({ batchSize: 1, lingerMs: 0 }))
     hop.start()
-    hop.offer(item(0))
+    hop.offer([item(0)])
     await vi.advanceTimersByTimeAsync(1)
     expect(release).toBeDefined()
-    for (let i = 1; i <= 500; i++) hop.offer(item(i))
+    for (let i = 1; i <= 500; i++) hop.offer([item(i)])
     expect(hop.spool.stats().pending).toBe(501)
     release?.()
     await hop.stop()
@@ -320,7 +342,7 @@ describe('sink hop', () => {
     const o = options({ batchSize: 3, lingerMs: 0, stopTimeoutMs: 500 })
     const first = createSinkHop(hung, o)
     first.start()
-    for (let i = 0; i < 3; i++) first.offer(item(i))
+    for (let i = 0; i < 3; i++) first.offer([item(i)])
     await vi.advanceTimersByTimeAsync(1)
     let stopped = false
     const stopping = first.stop().then(() => (stopped = true))
@@ -363,10 +385,10 @@ describe('sink hop', () => {
       payload: `${n}:${'x'.repeat(200)}`,
     })
     hop.start()
-    for (let i = 0; i < 10; i++) hop.offer(big(i))
+    for (let i = 0; i < 10; i++) hop.offer([big(i)])
     await vi.advanceTimersByTimeAsync(1)
     expect(rejectFirst).toBeDefined()
-    for (let i = 10; i < 2000; i++) hop.offer(big(i)) // evicts the segment the batch in flight came from
+    for (let i = 10; i < 2000; i++) hop.offer([big(i)]) // evicts the segment the batch in flight came from
     const during = hop.spool.stats()
     expect(during.evicted + during.pending).toBe(2000)
     rejectFirst?.(new SinkSendError('down', true))
@@ -389,7 +411,7 @@ describe('sink hop', () => {
     }
     const hop = createSinkHop(picky, options({ batchSize: 100, lingerMs: 0 }))
     hop.start()
-    for (let i = 0; i < 4; i++) hop.offer(item(i))
+    for (let i = 0; i < 4; i++) hop.offer([item(i)])
     await vi.advanceTimersByTimeAsync(10)
     expect(f.delivered).toEqual(['p0', 'p3'])
     const m = hop.metrics()

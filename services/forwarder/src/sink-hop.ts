@@ -48,8 +48,8 @@ export interface SinkHopOptions {
 /** A running sink hop. */
 export interface SinkHop {
   readonly name: string
-  /** Encodes and spools one item (synchronous: local disk only). */
-  offer(item: ForwardItem): void
+  /** Encodes and spools items, with one write to the spool (synchronous: local disk only). */
+  offer(items: readonly ForwardItem[]): void
   /** Starts the sender loop. */
   start(): void
   /** Stops the sender after its current send; what is not sent stays in the spool for next time. */

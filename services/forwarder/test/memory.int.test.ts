@@ -55,7 +55,7 @@ describe('memory during a long outage', () => {
       let written = 0
       while (written < bytes) {
         for (let k = 0; k < 1000; k++, i++) {
-          hop.offer(item(i))
+          hop.offer([item(i)])
           written += 300
         }
         await new Promise((r) => setImmediate(r)) // let the (failing) sender run

@@ -148,11 +148,13 @@ describe.skipIf('why' in disk)('the spool on a full disk (2 MiB tmpfs)', () => {
     let n = 0
     const offer = async (count: number): Promise<void> => {
       for (let k = 0; k < count; k++) {
-        hop.offer({
-          kind: 'window',
-          topic: 'sluice/d/c/window/w',
-          payload: { i: n++, pad: 'x'.repeat(120) },
-        })
+        hop.offer([
+          {
+            kind: 'window',
+            topic: 'sluice/d/c/window/w',
+            payload: { i: n++, pad: 'x'.repeat(120) },
+          },
+        ])
         // Let the sender run (and fail against the webhook) now and then, as it would live.
         if (k % 500 === 0) await new Promise((r) => setTimeout(r, 5))
       }

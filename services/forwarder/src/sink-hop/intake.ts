@@ -1,7 +1,8 @@
 /**
  * @module sink-hop/intake
- * The intake of a sink hop: an item is encoded and appended to the spool at once (local disk only, the
- * data path never waits for the network), and the sender is woken when it idles or a batch is full. A
+ * The intake of a sink hop: the items of one offer (those of one inbound batch) are encoded and appended
+ * to the spool at once, with one write (local disk only, the data path never waits for the network), and
+ * the sender is woken when it idles or a batch is full. A
  * payload the sink cannot encode is counted (`rejected`); records the disk refuses are counted
  * (`dropped.spool-failed`) and said loudly, once when it starts and once when it heals.
  */
@@ -24,8 +25,8 @@ export interface SinkIntakeDeps {
 
 /** The intake and its counts. */
 export interface SinkIntake {
-  /** Encodes and spools one item (synchronous: local disk only). */
-  readonly offer: (item: ForwardItem) => void
+  /** Encodes and spools items, with one append (synchronous: local disk only). */
+  readonly offer: (items: readonly ForwardItem[]) => void
   /** Records offered (after encoding), spooled or not. */
   readonly arrived: number
   /** Items the sink could not encode. */
@@ -82,13 +83,25 @@ export function createSinkIntake(d: SinkIntakeDeps): SinkIntake {
     }
   }
 
-  function offer(item: ForwardItem): void {
-    const records = encode(item)
-    // Nothing to write for this item (e.g. a status message for InfluxDB): not an error.
-    if (records === undefined || records.length === 0) return
+  /** The records of `items` that the sink can encode. */
+  function recordsOf(items: readonly ForwardItem[]): readonly string[] {
+    if (items.length === 1) return encode(items[0]!) ?? []
+    const all: string[] = []
+    for (const item of items) {
+      const records = encode(item)
+      if (records !== undefined) for (const r of records) all.push(r)
+    }
+    return all
+  }
+
+  function offer(items: readonly ForwardItem[]): void {
+    const records = recordsOf(items)
+    // Nothing to write for these items (e.g. status messages for InfluxDB): not an error.
+    if (records.length === 0) return
     const t = now()
     arrived += records.length
     try {
+      // One append for all of them: the spool writes what fits in its segment with one write.
       spool.append(records, t)
     } catch (err) {
       refuseSpool(err, records.length)

@@ -1,9 +1,10 @@
+import * as fs from 'node:fs'
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { frameRecord, openSpool } from './spool.js'
+import { frameRecord, openSpool, type SpoolFs } from './spool.js'
 
 const dirs: string[] = []
 const tmp = (): string => {
@@ -17,6 +18,31 @@ afterEach(() => {
 const texts = (b: { records: readonly Buffer[] }): string[] => b.records.map((r) => r.toString())
 
 describe('spool', () => {
+  it('writes an append with one write per segment it fills, and reads it back in order', () => {
+    const dir = tmp()
+    const writes: number[] = []
+    const counting: SpoolFs = {
+      ...fs,
+      writeSync: ((fd: number, buf: Buffer, off?: number, len?: number) => {
+        writes.push(len ?? buf.length)
+        return fs.writeSync(fd, buf, off, len)
+      }) as SpoolFs['writeSync'],
+    }
+    // Frames of "r0".."r9" are 19 bytes: a 4096-byte segment takes 215 of them.
+    const spool = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 4096, fs: counting })
+    const records = (from: number, n: number): string[] =>
+      Array.from({ length: n }, (_, i) => `r${(from + i) % 10}`)
+    spool.append(records(0, 10), 1)
+    expect(writes).toEqual([190])
+    // 300 more: 205 fill the first segment, 95 start the second; one write each.
+    spool.append(records(10, 300), 2)
+    expect(writes).toEqual([190, 205 * 19, 95 * 19])
+    const all = spool.read(1000)
+    expect(texts(all)).toEqual(records(0, 310))
+    expect(all.appendedAt).toEqual([...Array<number>(10).fill(1), ...Array<number>(300).fill(2)])
+    spool.close()
+  })
+
   it('replays appended records in order and forgets them once acknowledged', () => {
     const spool = openSpool({ dir: tmp(), maxBytes: 1 << 20 })
     spool.append(['a', 'b', 'c'], 1)

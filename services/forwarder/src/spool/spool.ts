@@ -257,21 +257,33 @@ export class Spool {
       frames.push(frame(buf, appendedAt))
     }
     let appended = 0
+    let failure: { readonly cause: unknown } | undefined
     try {
       if (this.#activeDirty) this.#rollBackActive()
-      for (const f of frames) {
+      while (appended < frames.length && failure === undefined) {
         let active = this.#active()
-        if (active.bytes > 0 && active.bytes + f.length > this.#segmentBytes) active = this.#roll()
-        this.#writeWhole(active, f)
-        active.offsets.push(active.bytes)
-        active.times.push(appendedAt)
-        active.bytes += f.length
-        appended++
+        const first = frames[appended]!
+        if (active.bytes > 0 && active.bytes + first.length > this.#segmentBytes)
+          active = this.#roll()
+        // The frames that fit in this segment (at least one) go to the disk in one write.
+        let end = appended + 1
+        let size = first.length
+        while (
+          end < frames.length &&
+          active.bytes + size + frames[end]!.length <= this.#segmentBytes
+        )
+          size += frames[end++]!.length
+        const before = active.offsets.length
+        failure = this.#writeFrames(active, frames.slice(appended, end), size, appendedAt)
+        appended += active.offsets.length - before
       }
     } catch (err) {
+      failure = { cause: err }
+    }
+    if (failure !== undefined) {
       this.#writeFailing = true
       this.#enforceCap()
-      throw new SpoolWriteError(this.#dir, appended, err)
+      throw new SpoolWriteError(this.#dir, appended, failure.cause)
     }
     this.#writeFailing = false
     this.#enforceCap()
@@ -290,28 +302,45 @@ export class Spool {
   }
 
   /**
-   * Writes a whole frame at the end of the active segment, or nothing: `writeSync` may write only part
-   * of it (a disk filling up), so it loops, and on a failure cuts the file back to the last whole record.
+   * Writes `frames` (`size` bytes in all) at the end of the active segment with one write, and indexes
+   * the ones that went in whole. `writeSync` may write only part of it (a disk filling up), so it loops;
+   * on a failure the file is cut back to the last whole frame, and the failure is returned.
    */
-  #writeWhole(active: Segment, f: Buffer): void {
+  #writeFrames(
+    active: Segment,
+    frames: readonly Buffer[],
+    size: number,
+    at: number,
+  ): { readonly cause: unknown } | undefined {
+    const buf = frames.length === 1 ? frames[0]! : Buffer.concat(frames, size)
     let done = 0
+    let failure: { readonly cause: unknown } | undefined
     try {
-      while (done < f.length) {
-        const n = this.#fs.writeSync(this.#fd, f, done, f.length - done)
-        if (n <= 0) throw new Error(`spool write made no progress (${done} of ${f.length} bytes)`)
+      while (done < size) {
+        const n = this.#fs.writeSync(this.#fd, buf, done, size - done)
+        if (n <= 0) throw new Error(`spool write made no progress (${done} of ${size} bytes)`)
         done += n
       }
     } catch (err) {
-      if (done > 0) {
-        this.#activeDirty = true
-        try {
-          this.#rollBackActive(active)
-        } catch {
-          // Still marked: the next append cuts it first. The write's own error is the one to report.
-        }
-      }
-      throw err
+      failure = { cause: err }
     }
+    let written = 0
+    for (const f of frames) {
+      if (written + f.length > done) break
+      active.offsets.push(active.bytes)
+      active.times.push(at)
+      active.bytes += f.length
+      written += f.length
+    }
+    if (written < done) {
+      this.#activeDirty = true
+      try {
+        this.#rollBackActive(active)
+      } catch {
+        // Still marked: the next append cuts it first. The write's own error is the one to report.
+      }
+    }
+    return failure
   }
 
   /**
