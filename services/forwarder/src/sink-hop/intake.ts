@@ -2,9 +2,9 @@
  * @module sink-hop/intake
  * The intake of a sink hop: the items of one offer (those of one inbound batch) are encoded and appended
  * to the spool at once, with one write (local disk only, the data path never waits for the network), and
- * the sender is woken when it idles or a batch is full. A
- * payload the sink cannot encode is counted (`rejected`); records the disk refuses are counted
- * (`dropped.spool-failed`) and said loudly, once when it starts and once when it heals.
+ * the sender is woken when it idles or a batch is full. A payload the sink cannot encode is counted
+ * (`rejected`); records the disk refuses are counted (`dropped.spool-failed`) and said loudly, once when
+ * it starts and once when it heals.
  */
 import type { HopMeter } from '@sluice/stream'
 import type { SinkHopOptions } from '../sink-hop.js'
