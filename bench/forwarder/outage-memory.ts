@@ -157,16 +157,14 @@ try {
   })
   // The same offers in groups, as the forwarder hands a sink the items of one inbound batch: one
   // write per group. One item per offer is what it did before (2026-12-04), and is this row's baseline.
-  const single = groupedOfferRate(1)
-  for (const size of [1, 4, 25]) {
-    const rate = size === 1 ? single : groupedOfferRate(size)
+  const grouped = [1, 4, 25].map((size) => ({ size, rate: groupedOfferRate(size) }))
+  for (const { size, rate } of grouped)
     rows.push({
       case: `offer ${size === 1 ? 'one item at a time (baseline)' : `${size} items at a time`}`,
       value: rate,
       unit: 'records/s',
-      ratio: rate / single,
+      ratio: rate / grouped[0]!.rate,
     })
-  }
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -85,7 +85,6 @@ export function createSinkIntake(d: SinkIntakeDeps): SinkIntake {
 
   /** The records of `items` that the sink can encode. */
   function recordsOf(items: readonly ForwardItem[]): readonly string[] {
-    if (items.length === 1) return encode(items[0]!) ?? []
     const all: string[] = []
     for (const item of items) {
       const records = encode(item)

@@ -98,6 +98,14 @@ interface Segment {
   readonly times: number[]
 }
 
+/** Records `from`…`end` (exclusive) of one append, `size` bytes framed, bound for one write to `active`. */
+interface Run {
+  readonly active: Segment
+  readonly from: number
+  readonly end: number
+  readonly size: number
+}
+
 /** Index of the first element of the sorted `xs` that is ≥ `x` (binary search). */
 function firstAtOrAfter(xs: readonly number[], x: number): number {
   let lo = 0
@@ -135,15 +143,30 @@ function scan(buf: Buffer): { offsets: number[]; times: number[]; end: number } 
   return { offsets, times, end: pos }
 }
 
+/** Frames one record into `out` at `pos`; returns where the next one goes. */
+function frameInto(out: Buffer, pos: number, payload: Buffer, appendedAt: number): number {
+  const end = pos + HEADER + payload.length
+  out[pos] = MAGIC
+  out.writeUInt32LE(payload.length, pos + 1)
+  out.writeDoubleLE(appendedAt, pos + 9)
+  payload.copy(out, pos + HEADER)
+  out.writeUInt32LE(crc32(out.subarray(pos + 9, end)), pos + 5)
+  return end
+}
+
 /** Frames one record. */
 function frame(payload: Buffer, appendedAt: number): Buffer {
   const out = Buffer.allocUnsafe(HEADER + payload.length)
-  out[0] = MAGIC
-  out.writeUInt32LE(payload.length, 1)
-  out.writeDoubleLE(appendedAt, 9)
-  payload.copy(out, HEADER)
-  out.writeUInt32LE(crc32(out.subarray(9)), 5)
+  frameInto(out, 0, payload, appendedAt)
   return out
+}
+
+/** A payload as the bytes of a record, refused when it is too large to be one of ours. */
+function recordBytes(p: Buffer | string): Buffer {
+  const buf = typeof p === 'string' ? Buffer.from(p, 'utf8') : p
+  if (buf.length > SPOOL_MAX_RECORD_BYTES)
+    throw new RangeError(`spool record of ${buf.length} bytes exceeds ${SPOOL_MAX_RECORD_BYTES}`)
+  return buf
 }
 
 /**
@@ -247,35 +270,16 @@ export class Spool {
    */
   append(payloads: readonly (Buffer | string)[], appendedAt: number): void {
     if (payloads.length === 0) return
-    const frames: Buffer[] = []
-    for (const p of payloads) {
-      const buf = typeof p === 'string' ? Buffer.from(p, 'utf8') : p
-      if (buf.length > SPOOL_MAX_RECORD_BYTES)
-        throw new RangeError(
-          `spool record of ${buf.length} bytes exceeds ${SPOOL_MAX_RECORD_BYTES}`,
-        )
-      frames.push(frame(buf, appendedAt))
-    }
+    const records = payloads.map(recordBytes)
     let appended = 0
     let failure: { readonly cause: unknown } | undefined
     try {
       if (this.#activeDirty) this.#rollBackActive()
-      while (appended < frames.length && failure === undefined) {
-        let active = this.#active()
-        const first = frames[appended]!
-        if (active.bytes > 0 && active.bytes + first.length > this.#segmentBytes)
-          active = this.#roll()
-        // The frames that fit in this segment (at least one) go to the disk in one write.
-        let end = appended + 1
-        let size = first.length
-        while (
-          end < frames.length &&
-          active.bytes + size + frames[end]!.length <= this.#segmentBytes
-        )
-          size += frames[end++]!.length
-        const before = active.offsets.length
-        failure = this.#writeFrames(active, frames.slice(appended, end), size, appendedAt)
-        appended += active.offsets.length - before
+      while (appended < records.length && failure === undefined) {
+        const run = this.#runFrom(records, appended)
+        const before = run.active.offsets.length
+        failure = this.#writeRun(run, records, appendedAt)
+        appended += run.active.offsets.length - before
       }
     } catch (err) {
       failure = { cause: err }
@@ -290,6 +294,21 @@ export class Spool {
     if (this.#cursorUnsaved) this.#saveCursor()
   }
 
+  /**
+   * The records from `from` that go to the disk in one write: the segment they go to (a new one when the
+   * first does not fit in the active one), where they end (at least one record) and their framed size.
+   */
+  #runFrom(records: readonly Buffer[], from: number): Run {
+    const limit = this.#segmentBytes
+    let active = this.#active()
+    let size = HEADER + records[from]!.length
+    if (active.bytes > 0 && active.bytes + size > limit) active = this.#roll()
+    let end = from + 1
+    while (end < records.length && active.bytes + size + HEADER + records[end]!.length <= limit)
+      size += HEADER + records[end++]!.length
+    return { active, from, end, size }
+  }
+
   /** Starts the next segment. Its file is opened first: on a failure the spool is as it was. */
   #roll(): Segment {
     const next: Segment = { n: this.#active().n + 1, bytes: 0, offsets: [], times: [] }
@@ -302,17 +321,18 @@ export class Spool {
   }
 
   /**
-   * Writes `frames` (`size` bytes in all) at the end of the active segment with one write, and indexes
-   * the ones that went in whole. `writeSync` may write only part of it (a disk filling up), so it loops;
-   * on a failure the file is cut back to the last whole frame, and the failure is returned.
+   * Frames the records of `run` into one buffer and writes it at the end of the active segment, then
+   * indexes the records that went in whole. `writeSync` may write only part of it (a disk filling up), so
+   * it loops; on a failure the file is cut back to the last whole record, and the failure is returned.
    */
-  #writeFrames(
-    active: Segment,
-    frames: readonly Buffer[],
-    size: number,
+  #writeRun(
+    run: Run,
+    records: readonly Buffer[],
     at: number,
   ): { readonly cause: unknown } | undefined {
-    const buf = frames.length === 1 ? frames[0]! : Buffer.concat(frames, size)
+    const { active, from, end, size } = run
+    const buf = Buffer.allocUnsafe(size)
+    for (let i = from, pos = 0; i < end; i++) pos = frameInto(buf, pos, records[i]!, at)
     let done = 0
     let failure: { readonly cause: unknown } | undefined
     try {
@@ -325,12 +345,13 @@ export class Spool {
       failure = { cause: err }
     }
     let written = 0
-    for (const f of frames) {
-      if (written + f.length > done) break
+    for (let i = from; i < end; i++) {
+      const length = HEADER + records[i]!.length
+      if (written + length > done) break
       active.offsets.push(active.bytes)
       active.times.push(at)
-      active.bytes += f.length
-      written += f.length
+      active.bytes += length
+      written += length
     }
     if (written < done) {
       this.#activeDirty = true
