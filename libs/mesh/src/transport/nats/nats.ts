@@ -226,6 +226,24 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
   const deliver = (topic: string, payload: Uint8Array, retain = true): void =>
     handler({ topic, payload, qos: 0, retain }, () => undefined)
   const core = createCoreSubscriptions(deliver)
+  // Every filter subscribed, for the retained values handed over again after a reconnect.
+  const subscribed = new Set<string>()
+
+  /**
+   * After a reconnect, the subscriptions are handed their retained values again, as an MQTT client's
+   * are when it subscribes again on a new connection: what was published on core NATS while this client
+   * moved to another server is lost to it, and a group member that moved must hear the members that
+   * did not (they publish nothing new), or it takes them out after its grace time.
+   */
+  async function replayAfterReconnect(l: Live): Promise<void> {
+    try {
+      await l.retained.sync()
+    } catch {
+      // Not answered now: what the watch holds is handed over all the same.
+    }
+    if (live !== l || closing) return
+    for (const f of subscribed) l.retained.replay(f)
+  }
   const need = (): Live => {
     if (live === undefined)
       throw new MeshConnectError('The NATS transport is not connected: call connect() first.')
@@ -257,7 +275,9 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
       void followStatus(l.nc, (up, e) => {
         connected = up
         emit(e)
-        if (e.type === 'connect') will.renew().catch(() => undefined)
+        if (e.type !== 'connect') return
+        will.renew().catch(() => undefined)
+        void replayAfterReconnect(l)
       })
       l.timers.push(setInterval(() => l.retained.expire(), 500).unref())
       l.timers.push(
@@ -272,6 +292,7 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
       for (let i = 0; i < filters.length; i += 16) {
         await Promise.all(filters.slice(i, i + 16).map((f) => subscribeOne(f, qos)))
       }
+      for (const f of filters) subscribed.add(f)
       // Then the retained values: a retained publish writes the bucket before it publishes, so one
       // made meanwhile is either in the bucket by now or comes through the subscription made above.
       await need().nc.flush()
@@ -281,6 +302,7 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
     async unsubscribe(filter) {
       const filters = typeof filter === 'string' ? [filter] : [...filter]
       for (const f of filters) {
+        subscribed.delete(f)
         const subject = topicToSubject(f)
         core.remove(subject)
         await need().consumers.remove(subject)

@@ -10,7 +10,11 @@
  *   will's payload, and rewritten every third of the lease while the client is connected. A lease is
  *   timed by the bucket's own progress: it runs out when, for longer than the lease since its last
  *   renewal, other writes have landed or the bucket has answered, so a bucket that can take no writes
- *   for a while (a cluster electing a new leader) expires nobody. A watcher
+ *   for a while (a cluster electing a new leader) expires nobody. When the bucket comes back from such a
+ *   silence, every lease runs again in full from then, as a new ZooKeeper leader restarts every
+ *   session's timeout: a client's renewals were refused during the silence and are being sent again, and
+ *   a watcher's compare-and-set must not beat them to the bucket (it did: a windowing instance that
+ *   lived was taken out of its group for a moment after a nats-server of three was killed). A watcher
  *   that sees a value whose lease ran out writes the will in its place with a compare-and-set on the
  *   revision it saw (the bucket's own optimistic concurrency): exactly one watcher's write lands, and
  *   that watcher publishes the will on core NATS for every subscriber, as a broker publishes a will.
@@ -96,20 +100,37 @@ export interface RetainedStore {
   stop(): void
 }
 
+/**
+ * The longest the bucket stays silent (no value seen, no answer to a probe) while it works: a probe goes
+ * out after 500 ms without a sign, and `expire` runs every 500 ms. A longer silence is an outage (a
+ * leader election, this client cut off or its process stalled), and leases restart after it.
+ */
+const SILENCE_MS = 2000
+
 /** Creates the retained store over `options.kv`. */
 export function createRetainedStore(options: RetainedStoreOptions): RetainedStore {
   const now = options.now ?? Date.now
   const values = new Map<string, RetainedValue>()
   let revisionSeen = 0
-  // When this watcher last saw the bucket move: leases are timed by it, not by the wall clock alone.
+  // When this watcher last saw the bucket move or answer: leases are timed by it, not by the wall clock
+  // alone; and when the bucket last came back from a silence (every lease runs from then at the earliest).
   let progress = now()
-  let behind = false
+  let resumedAt = -Infinity
+  // Since when the watch has said more values are to come (undefined: caught up).
+  let behindSince: number | undefined
+
+  /** The bucket moved or answered at `at`; after a silence of over {@link SILENCE_MS}, leases restart. */
+  function advance(at: number): void {
+    if (at - progress > SILENCE_MS) resumedAt = at
+    progress = Math.max(progress, at)
+  }
 
   function apply(e: KvEntry): void {
     // Values still to come in this watch: the store is catching up, and leases wait until it has.
-    behind = (e.delta ?? 0) > 0
+    if ((e.delta ?? 0) === 0) behindSince = undefined
+    else behindSince ??= now()
     revisionSeen = Math.max(revisionSeen, e.revision)
-    progress = now()
+    advance(now())
     if (revisionSeen >= written) unseenSince = undefined
     if (e.operation !== 'PUT' || e.value.byteLength === 0) {
       values.delete(e.key)
@@ -142,7 +163,7 @@ export function createRetainedStore(options: RetainedStoreOptions): RetainedStor
     probing = true
     options.kv
       .status()
-      .then(() => (progress = Math.max(progress, asked)))
+      .then(() => advance(asked))
       .catch(() => undefined)
       .finally(() => (probing = false))
   }
@@ -190,10 +211,15 @@ export function createRetainedStore(options: RetainedStoreOptions): RetainedStor
       // A lease runs out only while the bucket moves (every live client renews its own) or answers: when
       // it does neither (a cluster electing a leader, this watcher cut off), nobody's lease runs out.
       probe()
-      if (behind) return
+      // While the watch catches up, leases wait; not for longer than a silence would, though: a backlog is
+      // read in milliseconds, and after a server died the count of what is to come can stay above zero
+      // while every value comes (seen on nats-server 2.9.10: nobody's lease ran out, so a killed windowing
+      // instance's sensors stayed with it). A compare-and-set on a stale revision does not land.
+      if (behindSince !== undefined && now() - behindSince <= SILENCE_MS) return
       const t = progress
       for (const [key, v] of values) {
-        if (v.lease === undefined || v.will === undefined || t - v.seenAt <= v.lease) continue
+        if (v.lease === undefined || v.will === undefined) continue
+        if (t - Math.max(v.seenAt, resumedAt) <= v.lease) continue
         values.set(key, { topic: v.topic, payload: v.will, revision: v.revision, seenAt: t })
         // Compare-and-set on the revision seen: one watcher's will lands, and that one publishes it.
         options.kv
