@@ -11,7 +11,7 @@
  *   persistent session is asked for, so QoS ≥ 1 messages wait at the broker across a restart; the last
  *   will is whatever the caller sets (the retained `offline` status).
  */
-import mqtt, { MqttClient, type IClientOptions } from 'mqtt'
+import mqtt, { MqttClient, type IClientOptions, type ISubscriptionMap } from 'mqtt'
 import { MeshConnectError } from '../errors.js'
 import { silentLogger, type MeshLogger } from '../logger.js'
 import { localStreamBuilder } from './local-brokers.js'
@@ -161,6 +161,8 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
   const listeners = new Set<(e: TransportEvent) => void>()
   let handler: MessageHandler = (_m, ack) => ack()
   let client: MqttClient | undefined
+  // The filters held, by QoS: subscribed again after a reconnect to a session the broker kept.
+  const held = new Map<string, Qos>()
   const flow = createMqttFlowControl(
     () => client,
     () => handler,
@@ -176,6 +178,21 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
     return client
   }
 
+  /**
+   * Subscribes every held filter again, for its retained messages, 500 filters a packet at most
+   * (`resubscribe`: mqtt.js sends nothing for a filter it holds already, unless told to).
+   */
+  function resubscribe(c: MqttClient): void {
+    const filters = [...held]
+    for (let i = 0; i < filters.length; i += 500) {
+      const part = filters.slice(i, i + 500)
+      const map = Object.fromEntries(part.map(([f, qos]) => [f, { qos }]))
+      c.subscribeAsync({ ...map, resubscribe: true } as ISubscriptionMap).catch((err: unknown) =>
+        log.warn({ err, filters: part.length }, 'could not subscribe again after a reconnect'),
+      )
+    }
+  }
+
   return {
     clientId: options.clientId,
     get connected() {
@@ -185,11 +202,17 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       const c = openClient(options)
       client = c
       c.handleMessage = flow.handleMessage
-      c.on('connect', () => {
+      let first = true
+      c.on('connect', (connack) => {
         sendPacketsAtOnce(c)
         flow.connected()
         log.debug({ clientId: options.clientId }, 'connected')
         emit({ type: 'connect' })
+        // mqtt.js subscribes again after a reconnect only when the session is new; on a kept session
+        // the broker sends retained messages only on a SUBSCRIBE, so ask for them (the subscriptions
+        // stay as they are, [MQTT-3.8.4-3]).
+        if (!first && connack.sessionPresent) resubscribe(c)
+        first = false
       })
       c.on('close', () => emit({ type: 'disconnect' }))
       c.on('offline', () => log.warn({ url: options.url }, 'broker offline; reconnecting'))
@@ -210,9 +233,11 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
           `The broker refused the subscription to ${refused.join(', ')} (check its ACL).`,
         )
       }
+      for (const f of filters) held.set(f, qos)
     },
     async unsubscribe(filter: string | readonly string[]): Promise<void> {
       const filters = typeof filter === 'string' ? [filter] : [...filter]
+      for (const f of filters) held.delete(f)
       if (filters.length > 0) await requireClient().unsubscribeAsync(filters)
     },
     async publish(

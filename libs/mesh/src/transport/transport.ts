@@ -66,7 +66,11 @@ export interface Transport {
   readonly connected: boolean
   /** Connects; resolves on the first successful connection, rejects if it fails. */
   connect(): Promise<void>
-  /** Subscribes to one filter, or to several in one SUBSCRIBE packet. */
+  /**
+   * Subscribes to one filter, or to several in one SUBSCRIBE packet. The filter's retained messages
+   * come first, and again after every reconnect, whether or not the broker kept the session (a group
+   * member that reconnected must hear the statuses of the members that did not).
+   */
   subscribe(filter: string | readonly string[], qos: Qos): Promise<void>
   /** Unsubscribes one filter, or several in one UNSUBSCRIBE packet. */
   unsubscribe(filter: string | readonly string[]): Promise<void>
