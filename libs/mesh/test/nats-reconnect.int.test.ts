@@ -4,7 +4,7 @@
  * server (its own died) must hear again the members that did not move, which publish nothing new: it
  * took them out of its group after its grace time (windowing's scale-out test on a NATS cluster).
  */
-import { KNOWN_PROGRAMS, requireProgram, startNatsServer } from '@sluice/testkit'
+import { KNOWN_PROGRAMS, requireProgram, startNatsServer, waitFor } from '@sluice/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNatsTransport } from '../src/internal.js'
 
@@ -12,14 +12,6 @@ const natsServer = requireProgram('nats-server', KNOWN_PROGRAMS['nats-server']?.
   log: null,
 })
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(25)
-  }
-}
 
 describe.skipIf(!natsServer.available)('a NATS transport after a reconnect', () => {
   const closing: (() => Promise<void>)[] = []
@@ -58,14 +50,17 @@ describe.skipIf(!natsServer.available)('a NATS transport after a reconnect', () 
     await member.subscribe('rc/_sys/+/+/status', 0)
     await other.publish('rc/_sys/w/w3/status', '{"state":"online"}', { qos: 1, retain: true })
     // The one published before the subscription may come twice: live, and retained.
-    await waitFor(() => topics(0).size === 2, 5000, 'both statuses')
+    await waitFor(() => topics(0).size === 2, { timeout: 5000, message: 'both statuses' })
     await sleep(500)
 
     // The server restarts with its store: both clients reconnect, and neither publishes anything.
     const before = heard.length
     await server.restart()
-    await waitFor(() => connects.length === 1, 15_000, 'the reconnect')
-    await waitFor(() => heard.length >= before + 2, 10_000, 'the retained values again')
+    await waitFor(() => connects.length === 1, { timeout: 15_000, message: 'the reconnect' })
+    await waitFor(() => heard.length >= before + 2, {
+      timeout: 10_000,
+      message: 'the retained values again',
+    })
     await sleep(500)
     const after = heard.slice(before).sort((a, b) => a.topic.localeCompare(b.topic))
     expect(after).toEqual([

@@ -47,9 +47,13 @@ describe.skipIf(!natsServer.available)(
     // back, a watcher's compare-and-set beat the renewals still waiting to be sent again (the leases now
     // restart after the bucket's silence, retained.test.ts in @sluice/mesh), and a member that reconnected
     // did not hear the statuses of those that had not (retained values are now handed over again after a
-    // reconnect, nats-reconnect.int.test.ts). It is still retried: with the suite's load on two cores its
-    // waits can run out, and the cluster itself at times fails to form (a route closed as a duplicate on
-    // both sides, 1 run of 13); a loss that repeats still fails.
+    // reconnect, nats-reconnect.int.test.ts). A third, seen once in 13 runs: after the kill, every watch
+    // of the bucket kept saying more values were to come, so no lease ran out and the killed instance's
+    // sensors stayed with it (that count now holds leases for 2 s at most). With these, and a will kept
+    // out of a watcher's values until it lands, 38 of 40 runs alone passed; the other two failed before
+    // any of ours ran (the cluster did not form in time, a route closed as a duplicate on both sides; its
+    // streams were not set up in time). It is still retried for those, and because with the suite's load
+    // on two cores its waits can run out; a loss that repeats still fails.
     it(
       'loses no sample when a nats-server dies, and moves a killed instance’s sensors to the other',
       { retry: 2, timeout: 150_000 },

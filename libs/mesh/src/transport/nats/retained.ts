@@ -220,7 +220,9 @@ export function createRetainedStore(options: RetainedStoreOptions): RetainedStor
       for (const [key, v] of values) {
         if (v.lease === undefined || v.will === undefined) continue
         if (t - Math.max(v.seenAt, resumedAt) <= v.lease) continue
-        values.set(key, { topic: v.topic, payload: v.will, revision: v.revision, seenAt: t })
+        // Tried once a lease. The value stays as it is here until the watch shows what landed: a will
+        // whose compare-and-set fails (the client renewed meanwhile) is never handed to a subscription.
+        values.set(key, { ...v, seenAt: t })
         // Compare-and-set on the revision seen: one watcher's will lands, and that one publishes it.
         options.kv
           .update(key, encodeRetained(v.will), v.revision)
