@@ -43,6 +43,7 @@ import { createConsumerSet, type ConsumerSet } from './consumers.js'
 import { createNatsPublisher, type NatsPublisher } from './publisher.js'
 import { createWillLease, type WillLease } from './will.js'
 import { createRetainedStore, type RetainedStore } from './retained.js'
+import { retryNats } from './retry.js'
 import { DEFAULT_STREAM_LIMITS, ensureStreams, type StreamLimits } from './streams.js'
 
 /** Options of {@link createNatsTransport}. */
@@ -94,10 +95,15 @@ async function open(
   try {
     // API requests time out after 2 s (default 5): a consumer whose leader died asks again sooner.
     const jsm = await jetstreamManager(nc, { timeout: 2000 })
-    await ensureStreams(jsm, streams, { ...DEFAULT_STREAM_LIMITS, ...o.streams })
+    // A cluster that has just formed or is electing may not answer at once: asked again for 15 s.
+    const retry = { stopped: closing, deadlineMs: 15_000 }
+    await ensureStreams(jsm, streams, { ...DEFAULT_STREAM_LIMITS, ...o.streams }, retry)
     const js = jetstream(nc, { timeout: 2000 })
     const replicas = o.streams?.replicas ?? 1
-    const kv = await new Kvm(js).create(retainedBucket(o.prefix), { history: 1, replicas })
+    const kv = await retryNats(
+      () => new Kvm(js).create(retainedBucket(o.prefix), { history: 1, replicas }),
+      retry,
+    )
     const retained = createRetainedStore({
       kv,
       toTopic: subjectToTopic,

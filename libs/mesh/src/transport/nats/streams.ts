@@ -8,12 +8,15 @@
  */
 import {
   DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
 } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/transport-node'
 import type { DataStream } from '@sluice/contract'
+import { retryNats, type RetryOptions } from './retry.js'
 
 /** The limits of the streams a transport creates. */
 export interface StreamLimits {
@@ -38,29 +41,45 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   duplicateWindowMs: 120_000,
 }
 
-/** Creates each of `streams` that does not exist yet, with `limits`. */
+/**
+ * Creates each of `streams` that does not exist yet, with `limits`. A request that times out (a cluster
+ * that has just formed, or is electing a leader) is sent again within `retry`'s deadline.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   streams: readonly DataStream[],
   limits: StreamLimits,
+  retry: RetryOptions,
 ): Promise<void> {
   for (const s of streams) {
-    try {
-      await jsm.streams.info(s.name)
-      continue
-    } catch {
-      // Not there yet: created below.
-    }
-    await jsm.streams.add({
-      name: s.name,
-      subjects: [...s.subjects],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      max_bytes: limits.maxBytes,
-      max_age: nanos(limits.maxAgeMs),
-      discard: limits.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
-      num_replicas: limits.replicas,
-      duplicate_window: nanos(Math.min(limits.duplicateWindowMs, limits.maxAgeMs)),
-    })
+    const exists = await retryNats(
+      () =>
+        jsm.streams.info(s.name).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)
+              return false
+            throw err
+          },
+        ),
+      retry,
+    )
+    if (exists) continue
+    // Adding a stream that exists with the same configuration answers as if it was made: safe to resend.
+    await retryNats(() => addStream(jsm, s, limits), retry)
   }
+}
+
+function addStream(jsm: JetStreamManager, s: DataStream, limits: StreamLimits): Promise<unknown> {
+  return jsm.streams.add({
+    name: s.name,
+    subjects: [...s.subjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_bytes: limits.maxBytes,
+    max_age: nanos(limits.maxAgeMs),
+    discard: limits.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
+    num_replicas: limits.replicas,
+    duplicate_window: nanos(Math.min(limits.duplicateWindowMs, limits.maxAgeMs)),
+  })
 }
