@@ -56,6 +56,8 @@ export interface ConsumerSet {
   add(stream: string, subject: string): Promise<void>
   remove(subject: string): Promise<void>
   has(subject: string): boolean
+  /** The filter subjects read now. */
+  subjects(): Iterable<string>
   /** Stops reading; `forget` also deletes the consumers (a clean session ending). */
   close(forget: boolean): Promise<void>
 }
@@ -216,6 +218,7 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       await o.jsm.consumers.delete(r.stream, r.name).catch(() => false)
     },
     has: (subject) => running.has(subject),
+    subjects: () => running.keys(),
     async close(forget) {
       closed = true
       const all = [...running.values()]

@@ -185,6 +185,7 @@ function createCoreSubscriptions(
       subs.get(subject)?.unsubscribe()
       subs.delete(subject)
     },
+    subjects: (): Iterable<string> => subs.keys(),
   }
 }
 
@@ -232,8 +233,6 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
   const deliver = (topic: string, payload: Uint8Array, retain = true): void =>
     handler({ topic, payload, qos: 0, retain }, () => undefined)
   const core = createCoreSubscriptions(deliver)
-  // Every filter subscribed, for the retained values handed over again after a reconnect.
-  const subscribed = new Set<string>()
 
   /**
    * After a reconnect, the subscriptions are handed their retained values again, as an MQTT client's
@@ -248,7 +247,8 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
       // Not answered now: what the watch holds is handed over all the same.
     }
     if (live !== l || closing) return
-    for (const f of subscribed) l.retained.replay(f)
+    for (const subject of [...core.subjects(), ...l.consumers.subjects()])
+      l.retained.replay(subjectToTopic(subject))
   }
   const need = (): Live => {
     if (live === undefined)
@@ -298,7 +298,6 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
       for (let i = 0; i < filters.length; i += 16) {
         await Promise.all(filters.slice(i, i + 16).map((f) => subscribeOne(f, qos)))
       }
-      for (const f of filters) subscribed.add(f)
       // Then the retained values: a retained publish writes the bucket before it publishes, so one
       // made meanwhile is either in the bucket by now or comes through the subscription made above.
       await need().nc.flush()
@@ -308,7 +307,6 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
     async unsubscribe(filter) {
       const filters = typeof filter === 'string' ? [filter] : [...filter]
       for (const f of filters) {
-        subscribed.delete(f)
         const subject = topicToSubject(f)
         core.remove(subject)
         await need().consumers.remove(subject)
