@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { parseLine } from '@sluice/contract'
 import { findProgram } from '@sluice/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -32,9 +34,10 @@ const isSample = (l: ReceivedLine) => /^\d/.test(l.text)
 describe.skipIf(!avrGcc.available || !qemu.available)('firmware in qemu-system-avr', () => {
   let emu: RunningEmulator | undefined
   let serial: SerialLines
+  let elfPath: string | undefined
 
   beforeAll(async () => {
-    const elfPath = await buildFirmware({ synthetic: true })
+    elfPath = await buildFirmware({ synthetic: true })
     emu = await startEmulator(elfPath, { paused: true })
     const started = emu
     // The pty drops output while no one has it open: open it first, then start the CPU.
@@ -44,6 +47,7 @@ describe.skipIf(!avrGcc.available || !qemu.available)('firmware in qemu-system-a
   afterAll(async () => {
     await serial.close()
     await emu?.stop()
+    if (elfPath !== undefined) await rm(dirname(elfPath), { recursive: true, force: true })
   })
 
   /** Sends `R<hz>` and resolves with the acknowledgement line. */

@@ -11,6 +11,8 @@
  * QEMU spins one host core while it runs (firmware/README.md), so the test keeps it short: ~5 s at the
  * default 10 Hz, ~4 s at 50 Hz, ~8 s for the backpressure round trip.
  */
+import { rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { startBroker, type RunningBroker } from '@sluice/broker'
 import {
   decodeRawSamples,
@@ -45,6 +47,7 @@ describe.skipIf(missing.length > 0)('the bridge reading the firmware in qemu-sys
   let emu: RunningEmulator | undefined
   let bridge: RunningBridge | undefined
   let sub: MessageCollector
+  let elfPath: string | undefined
 
   /** Every sample received on one channel's raw topic, with the time its message reached the test. */
   const received = (channel: string): { sample: Sample; at: number }[] =>
@@ -71,7 +74,7 @@ describe.skipIf(missing.length > 0)('the bridge reading the firmware in qemu-sys
   }
 
   beforeAll(async () => {
-    const elfPath = await buildFirmware({ synthetic: true })
+    elfPath = await buildFirmware({ synthetic: true })
     broker = await startBroker({ port: 0 })
     sub = await collectMessages(broker.url, rawFilter('sluice'), { qos: 1 })
     emu = await startEmulator(elfPath, { paused: true })
@@ -100,6 +103,7 @@ describe.skipIf(missing.length > 0)('the bridge reading the firmware in qemu-sys
     await emu?.stop()
     await sub?.close()
     await broker?.close()
+    if (elfPath !== undefined) await rm(dirname(elfPath), { recursive: true, force: true })
   })
 
   it('publishes the firmware samples with contiguous sequence numbers and the predicted values', async () => {
