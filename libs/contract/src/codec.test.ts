@@ -12,6 +12,8 @@ import {
   decodeRawSamples,
   decodeStatus,
   decodeWindow,
+  decodeWindowBatch,
+  decodeWindows,
   encode,
   encodeText,
   type DecodeResult,
@@ -317,6 +319,32 @@ describe('window, anomaly, status, metrics and rate messages', () => {
       },
       { path: '/count', message: 'expected integer, got 1.5' },
     ])
+  })
+
+  it('reads a window topic in either form: a lone aggregate, or a batch of them in order', () => {
+    const next = { ...windowAggregate, seqFrom: 1050, seqTo: 1099, ingestMax: 1732480010001.2 }
+    expect(decodeWindows(encode(windowAggregate))).toEqual({ ok: true, value: [windowAggregate] })
+    expect(decodeWindows(encodeText([windowAggregate, next]))).toEqual({
+      ok: true,
+      value: [windowAggregate, next],
+    })
+    expect(decodeWindowBatch(encodeText([next]))).toEqual({ ok: true, value: [next] })
+    // A lone aggregate is not a batch, nor a batch a lone aggregate.
+    expect(decodeWindowBatch(encode(windowAggregate)).ok).toBe(false)
+    expect(decodeWindow(encodeText([windowAggregate])).ok).toBe(false)
+  })
+
+  it('names the bad aggregate of a batch by its index, and rejects an empty batch', () => {
+    const err = errorOf(
+      decodeWindows(encodeText([windowAggregate, { ...windowAggregate, std: -1 }])),
+    )
+    expect(err.messageId).toBe('sluice.v1.window-batch')
+    expect(err.issues[0]!.path).toBe('/1/std')
+    expect(errorOf(decodeWindows('[]')).issues[0]!.message).toMatch(
+      /array length to be greater or equal to 1/,
+    )
+    expect(errorOf(decodeWindows('42')).messageId).toBe('sluice.v1.window')
+    expect(errorOf(decodeWindows('[1')).issues[0]!.message).toMatch(/not JSON/)
   })
 
   it('groups missing fields into one issue per object so wrong fields still show', () => {

@@ -27,7 +27,12 @@ import {
   type Progress,
   type SensorsRecord,
 } from './payloads/group.js'
-import { WindowAggregateSchema, type WindowAggregate } from './payloads/window.js'
+import {
+  WindowAggregateSchema,
+  WindowBatchSchema,
+  type WindowAggregate,
+  type WindowBatch,
+} from './payloads/window.js'
 import type { Payload, PayloadById } from './schemas.js'
 
 /** What a decoder returns: the typed value, or the reasons it was rejected. Never thrown. */
@@ -388,15 +393,21 @@ function issueOf(e: ValueError): PayloadIssue {
   return { path, message: `${message}, got ${describe(e.value)}` }
 }
 
-/** A decoder for a schema, backed by TypeBox's compiled checker. */
-function compiledDecoder<S extends TSchema>(messageId: MessageId, schema: S) {
+/** A checker of parsed JSON for a schema, backed by TypeBox's compiled checker. */
+function compiledCheck<S extends TSchema>(messageId: MessageId, schema: S) {
   const checker = TypeCompiler.Compile(schema)
-  return (input: PayloadInput, options?: DecodeOptions): DecodeResult<Static<S>> => {
-    const parsed = parseJson(messageId, input)
-    if (!parsed.ok) return parsed
-    const value = parsed.value
+  return (value: unknown, options?: DecodeOptions): DecodeResult<Static<S>> => {
     if (checker.Check(value)) return { ok: true, value }
     return reject(messageId, schemaIssues(checker.Errors(value), maxIssuesOf(options)))
+  }
+}
+
+/** A decoder for a schema, backed by TypeBox's compiled checker. */
+function compiledDecoder<S extends TSchema>(messageId: MessageId, schema: S) {
+  const check = compiledCheck(messageId, schema)
+  return (input: PayloadInput, options?: DecodeOptions): DecodeResult<Static<S>> => {
+    const parsed = parseJson(messageId, input)
+    return parsed.ok ? check(parsed.value, options) : parsed
   }
 }
 
@@ -434,7 +445,10 @@ function schemaIssues(errors: Iterable<ValueError>, max: number): PayloadIssue[]
   return issues
 }
 
+const checkWindow = compiledCheck(MessageIds.window, WindowAggregateSchema)
+const checkWindowBatch = compiledCheck(MessageIds.windowBatch, WindowBatchSchema)
 const windowDecoder = compiledDecoder(MessageIds.window, WindowAggregateSchema)
+const windowBatchDecoder = compiledDecoder(MessageIds.windowBatch, WindowBatchSchema)
 const anomalyDecoder = compiledDecoder(MessageIds.anomaly, AnomalyEventSchema)
 const statusDecoder = compiledDecoder(MessageIds.status, ServiceStatusSchema)
 const metricsDecoder = compiledDecoder(MessageIds.metrics, ServiceMetricsSchema)
@@ -457,6 +471,44 @@ export function decodeWindow(
   options?: DecodeOptions,
 ): DecodeResult<WindowAggregate> {
   return windowDecoder(input, options)
+}
+
+/**
+ * Decodes a window batch (`sluice.v1.window-batch`): a JSON array of aggregates of one topic.
+ *
+ * @example
+ * ```ts
+ * const r = decodeWindowBatch(bytes)
+ * if (r.ok) for (const agg of r.value) chart.add(agg.end, agg.mean)
+ * ```
+ */
+export function decodeWindowBatch(
+  input: PayloadInput,
+  options?: DecodeOptions,
+): DecodeResult<WindowBatch> {
+  return windowBatchDecoder(input, options)
+}
+
+/**
+ * Decodes what arrives on a window topic, a lone aggregate or a batch, into the aggregates in payload
+ * order. This is what every window consumer calls.
+ *
+ * @example
+ * ```ts
+ * const r = decodeWindows(bytes)
+ * if (!r.ok) { rejected++; return } // count it, never throw
+ * for (const agg of r.value) chart.add(agg.end, agg.mean)
+ * ```
+ */
+export function decodeWindows(
+  input: PayloadInput,
+  options?: DecodeOptions,
+): DecodeResult<WindowAggregate[]> {
+  const parsed = parseJson(MessageIds.window, input)
+  if (!parsed.ok) return parsed
+  if (Array.isArray(parsed.value)) return checkWindowBatch(parsed.value, options)
+  const r = checkWindow(parsed.value, options)
+  return r.ok ? { ok: true, value: [r.value] } : r
 }
 
 /**
@@ -580,6 +632,7 @@ const decoders: {
   [MessageIds.raw]: decodeRaw,
   [MessageIds.rawBatch]: decodeRawBatch,
   [MessageIds.window]: decodeWindow,
+  [MessageIds.windowBatch]: decodeWindowBatch,
   [MessageIds.anomaly]: decodeAnomaly,
   [MessageIds.status]: decodeStatus,
   [MessageIds.metrics]: decodeMetrics,

@@ -55,6 +55,7 @@ export {
 export type { DataStream } from './subjects.js'
 export { RawBatchSchema, RAW_BATCH_MAX_SAMPLES, toRawBatch } from './payloads/raw.js'
 export type { RawSample, RawBatch } from './payloads/raw.js'
+export { WINDOW_BATCH_MAX_AGGREGATES } from './payloads/window.js'
 export type { WindowAggregate } from './payloads/window.js'
 export type { AnomalyEvent } from './payloads/anomaly.js'
 export type { ServiceStatus } from './payloads/status.js'
@@ -73,6 +74,7 @@ export {
   encodeText,
   decodeRawSamples,
   decodeWindow,
+  decodeWindows,
   decodeAnomaly,
   decodeStatus,
   decodeMetrics,

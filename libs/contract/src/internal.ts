@@ -19,6 +19,7 @@ export {
   RAW_MESSAGE_ID,
   RAW_BATCH_MESSAGE_ID,
   WINDOW_MESSAGE_ID,
+  WINDOW_BATCH_MESSAGE_ID,
   ANOMALY_MESSAGE_ID,
   STATUS_MESSAGE_ID,
   METRICS_MESSAGE_ID,
@@ -27,7 +28,8 @@ export {
 export type { MessageId } from './message-ids.js'
 export { RawSampleSchema } from './payloads/raw.js'
 export { TIME_MS_MAX, IDENTIFIER_MAX_LENGTH, isTimeMs } from './payloads/common.js'
-export { WindowAggregateSchema, WindowKindSchema } from './payloads/window.js'
+export { WindowAggregateSchema, WindowBatchSchema, WindowKindSchema } from './payloads/window.js'
+export type { WindowBatch } from './payloads/window.js'
 export type { WindowKind } from './payloads/window.js'
 export {
   AnomalyEventSchema,
@@ -57,7 +59,7 @@ export { RateCommandSchema, RATE_MAX_HZ } from './payloads/rate.js'
 export type { RateCommand } from './payloads/rate.js'
 export { MessageSchemas } from './schemas.js'
 export type { Payload, PayloadById } from './schemas.js'
-export { decodeRaw, decodeRawBatch, decodeMessage } from './codec.js'
+export { decodeRaw, decodeRawBatch, decodeWindowBatch, decodeMessage } from './codec.js'
 export type { DecodeResult, DecodeOptions, PayloadInput } from './codec.js'
 export {
   DeviceFormIds,

@@ -17,6 +17,7 @@ export const MessageIds = {
   raw: 'sluice.v1.raw',
   rawBatch: 'sluice.v1.raw-batch',
   window: 'sluice.v1.window',
+  windowBatch: 'sluice.v1.window-batch',
   anomaly: 'sluice.v2.anomaly',
   status: 'sluice.v1.status',
   metrics: 'sluice.v1.metrics',
@@ -35,6 +36,8 @@ export const RAW_MESSAGE_ID = MessageIds.raw
 export const RAW_BATCH_MESSAGE_ID = MessageIds.rawBatch
 /** `sluice.v1.window`: one window aggregate. */
 export const WINDOW_MESSAGE_ID = MessageIds.window
+/** `sluice.v1.window-batch`: several window aggregates of one topic, as a JSON array. */
+export const WINDOW_BATCH_MESSAGE_ID = MessageIds.windowBatch
 /** `sluice.v2.anomaly`: one anomaly episode event (start, update or end); extends v1. */
 export const ANOMALY_MESSAGE_ID = MessageIds.anomaly
 /** `sluice.v1.status`: a service instance's retained status. */

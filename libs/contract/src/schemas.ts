@@ -18,13 +18,19 @@ import {
   type Progress,
   type SensorsRecord,
 } from './payloads/group.js'
-import { WindowAggregateSchema, type WindowAggregate } from './payloads/window.js'
+import {
+  WindowAggregateSchema,
+  WindowBatchSchema,
+  type WindowAggregate,
+  type WindowBatch,
+} from './payloads/window.js'
 
 /** The payload type of each message id. */
 export interface PayloadById {
   'sluice.v1.raw': RawSample
   'sluice.v1.raw-batch': RawBatch
   'sluice.v1.window': WindowAggregate
+  'sluice.v1.window-batch': WindowBatch
   'sluice.v2.anomaly': AnomalyEvent
   'sluice.v1.status': ServiceStatus
   'sluice.v1.metrics': ServiceMetrics
@@ -50,6 +56,7 @@ export const MessageSchemas: { readonly [K in MessageId]: TSchema } = {
   [MessageIds.raw]: RawSampleSchema,
   [MessageIds.rawBatch]: RawBatchSchema,
   [MessageIds.window]: WindowAggregateSchema,
+  [MessageIds.windowBatch]: WindowBatchSchema,
   [MessageIds.anomaly]: AnomalyEventSchema,
   [MessageIds.status]: ServiceStatusSchema,
   [MessageIds.metrics]: ServiceMetricsSchema,

@@ -1,7 +1,9 @@
 /**
  * @module payloads/window
  * Window aggregates on `{p}/{device}/{channel}/window/{name}` (DESIGN.md §4, §7): the statistics of one
- * closed (or, for late samples within the allowance, re-emitted) window of one sensor channel.
+ * closed (or, for late samples within the allowance, re-emitted) window of one sensor channel, one per
+ * message, or several of the same topic as a JSON array when they come faster than they can be sent (the
+ * window batch, issue 16). A consumer reads both forms with `decodeWindows`.
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { MessageIds } from '../message-ids.js'
@@ -62,3 +64,30 @@ export const WindowAggregateSchema = Type.Object(
 
 /** A window aggregate as it travels on the wire. */
 export type WindowAggregate = Static<typeof WindowAggregateSchema>
+
+/** Most aggregates in one window batch (the windowing service sends at most 100). */
+export const WINDOW_BATCH_MAX_AGGREGATES = 1000
+
+/**
+ * JSON Schema of a window batch, `sluice.v1.window-batch`: aggregates of one topic, in the order they
+ * were emitted, as a JSON array of `sluice.v1.window` objects.
+ *
+ * @example
+ * ```json
+ * [{"window": "c100", "kind": "hopping", "start": 1732480000000, …, "seqTo": 1099, …},
+ *  {"window": "c100", "kind": "hopping", "start": 1732480002500, …, "seqTo": 1124, …}]
+ * ```
+ */
+export const WindowBatchSchema = Type.Array(WindowAggregateSchema, {
+  minItems: 1,
+  maxItems: WINDOW_BATCH_MAX_AGGREGATES,
+  $id: MessageIds.windowBatch,
+  title: 'Window batch',
+  description:
+    'Several aggregates of one topic in the order they were emitted: the windowing service sends them ' +
+    'so while they come faster than its outbound hop can send them one by one (a lone aggregate is sent ' +
+    'as a `sluice.v1.window` object).',
+})
+
+/** A window batch as it travels on the wire. */
+export type WindowBatch = Static<typeof WindowBatchSchema>

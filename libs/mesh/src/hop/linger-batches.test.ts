@@ -31,6 +31,35 @@ describe('createLingerBatches', () => {
     expect(b.drain()).toEqual([{ key: 'k', samples: [s(0), s(1)] }])
   })
 
+  it('sends items that arrive together in one batch when the link is free, split at N', () => {
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 3, maxDelayMs: 50 })
+    expect(b.addAll('k', [s(1), s(2)], 0, false)).toEqual([{ key: 'k', samples: [s(1), s(2)] }])
+    expect(
+      b.addAll(
+        'k',
+        [1, 2, 3, 4].map((i) => s(i)),
+        1,
+        false,
+      ),
+    ).toEqual([
+      { key: 'k', samples: [s(1), s(2), s(3)] },
+      { key: 'k', samples: [s(4)] },
+    ])
+    expect(b.pending).toBe(0)
+  })
+
+  it('lets items that arrive together linger like lone ones while the link is busy or the key has some', () => {
+    const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 3, maxDelayMs: 50 })
+    expect(b.addAll('k', [s(1), s(2)], 0, true)).toEqual([])
+    expect(b.nextDeadline()).toBe(50)
+    // The link is free again, but the key has items pending: they go first, with these behind them.
+    expect(b.addAll('k', [s(3), s(4)], 1, false)).toEqual([
+      { key: 'k', samples: [s(1), s(2), s(3)] },
+    ])
+    expect(b.pending).toBe(1)
+    expect(b.drain()).toEqual([{ key: 'k', samples: [s(4)] }])
+  })
+
   it('flushes at N samples while the link stays busy', () => {
     const b = createLingerBatches<ReturnType<typeof s>>({ maxSamples: 3, maxDelayMs: 50 })
     expect(b.add('k', s(1), 1, true)).toBeUndefined()

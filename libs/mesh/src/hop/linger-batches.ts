@@ -31,6 +31,12 @@ export interface LingerBatches<T> {
    * the link is free (`linkBusy` false) and its sensor has nothing pending.
    */
   add(key: string, sample: T, now: number, linkBusy: boolean): LingerFlush<T> | undefined
+  /**
+   * Adds items of one key that arrived together (the aggregates one inbound batch closed, say): when the
+   * link is free and the key has nothing pending they go out at once, together (in batches of at most
+   * `maxSamples`); otherwise each is added as by {@link LingerBatches.add}. Returns the batches to publish now.
+   */
+  addAll(key: string, items: readonly T[], now: number, linkBusy: boolean): LingerFlush<T>[]
   /** Takes every batch whose deadline is at or before `now`. */
   due(now: number): LingerFlush<T>[]
   /** The earliest pending deadline, or undefined when nothing is pending. */
@@ -88,6 +94,19 @@ export function createLingerBatches<T>(options: LingerOptions): LingerBatches<T>
       p.samples.push(sample)
       pending++
       return p.samples.length >= maxSamples ? take(key, p) : undefined
+    },
+    addAll(key, items, now, linkBusy) {
+      const out: LingerFlush<T>[] = []
+      if (!linkBusy && !open.has(key)) {
+        for (let i = 0; i < items.length; i += maxSamples)
+          out.push({ key, samples: items.slice(i, i + maxSamples) })
+        return out
+      }
+      for (const item of items) {
+        const f = this.add(key, item, now, true)
+        if (f) out.push(f)
+      }
+      return out
     },
     due(now) {
       const out: LingerFlush<T>[] = []

@@ -55,6 +55,20 @@ describe('createLinger', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('sends items that arrive together as one batch while the hop is free, and lingers them while busy', async () => {
+    const { link, sent, linger } = setup()
+    linger.addAll('a', [1, 2, 3], 0)
+    expect(sent).toEqual([{ key: 'a', samples: [1, 2, 3] }])
+    link.setBusy()
+    linger.addAll('a', [4, 5], 1)
+    linger.add('a', 6, 2)
+    expect(sent).toHaveLength(1)
+    link.free()
+    await Promise.resolve()
+    expect(sent.at(-1)).toEqual({ key: 'a', samples: [4, 5, 6] })
+    expect(linger.pending).toBe(0)
+  })
+
   it('lingers while the hop is busy and sends the batch as soon as it is free, before the deadline', async () => {
     const { link, sent, linger } = setup()
     link.setBusy()

@@ -31,6 +31,11 @@ export interface Linger<T> {
    * free; or completing a batch), or lingers until the hop is free, the batch full or its deadline.
    */
   add(key: string, item: T, at: number): void
+  /**
+   * Adds items of `key` that arrived together at `at`: they go out at once in one batch when the hop is
+   * free and the key has nothing pending, and otherwise linger as {@link Linger.add} says.
+   */
+  addAll(key: string, items: readonly T[], at: number): void
   /** Sends every pending batch now (at shutdown). */
   flush(): void
   /** Items waiting in batches. */
@@ -84,14 +89,23 @@ export function createLinger<T>(options: LingerOptions, deps: LingerDeps<T>): Li
     })
   }
 
+  /** After items were added: wait for the hop if anything lingers, and arm the deadline timer. */
+  const added = (): void => {
+    sendWhenSendable()
+    // A new batch's deadline (at + maxDelayMs) is never earlier than one already armed, and the timer
+    // re-arms itself when it fires: so look for the next deadline only when no timer is armed.
+    if (timer === undefined) arm()
+  }
+
   return {
     add(key, item, at) {
       const f = batches.add(key, item, at, link.busy)
       if (f) send(f)
-      sendWhenSendable()
-      // A new batch's deadline (at + maxDelayMs) is never earlier than one already armed, and the timer
-      // re-arms itself when it fires: so look for the next deadline only when no timer is armed.
-      if (timer === undefined) arm()
+      added()
+    },
+    addAll(key, items, at) {
+      for (const f of batches.addAll(key, items, at, link.busy)) send(f)
+      added()
     },
     flush() {
       for (const f of batches.drain()) send(f)
