@@ -7,7 +7,7 @@
  * agrees across processes of this machine to well under a millisecond.
  */
 import mqtt from 'mqtt'
-import { epochMs } from '@sluice/contract'
+import { decodeWindows, epochMs } from '@sluice/contract'
 
 /** The parts of a hop's metrics the benchmarks read. */
 export interface HopSnapshot {
@@ -133,13 +133,13 @@ export async function startProbe(
     }
     if (!keepDevice(parts[1] ?? '')) return
     if (parts[3] === 'window') {
-      const w = JSON.parse(payload.toString()) as { ingestMax?: number; window?: string }
-      if (typeof w.ingestMax === 'number') {
+      // A lone aggregate or a batch of them: each aggregate's latency is from its own ingestMax.
+      const r = decodeWindows(payload)
+      for (const w of r.ok ? r.value : []) {
         latency.window.push(at - w.ingestMax)
-        const name = w.window ?? '?'
-        const list = latency.byWindow.get(name) ?? []
+        const list = latency.byWindow.get(w.window) ?? []
         list.push(at - w.ingestMax)
-        latency.byWindow.set(name, list)
+        latency.byWindow.set(w.window, list)
       }
     } else if (parts[3] === 'anomaly') {
       const a = JSON.parse(payload.toString()) as { ingest?: number }

@@ -12,7 +12,7 @@ import { anomalyService } from '@sluice/anomaly'
 import { addUser, startBroker, type RunningBroker } from '@sluice/broker'
 import {
   decodeAnomaly,
-  decodeWindow,
+  decodeWindows,
   deviceRawTopic,
   rawTopic,
   type WindowAggregate,
@@ -129,9 +129,9 @@ async function sendsEveryForm(target: Target, dev: string): Promise<void> {
     await out.waitForCount(1, { topic: `sluice/${dev}/spike/anomaly`, timeout: 20_000 })
     const first = (ch: string): WindowAggregate => {
       const m = out.messages.find((x) => x.topic === windowTopic(ch))!
-      const w = decodeWindow(m.payload)
+      const w = decodeWindows(m.payload)
       if (!w.ok) throw w.error
-      return w.value
+      return w.value[0]!
     }
     expect(first('bare')).toMatchObject({ count: 4, mean: 2.5, min: 1, max: 4 })
     expect(first('val')).toMatchObject({ count: 4, mean: 25 })

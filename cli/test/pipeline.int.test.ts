@@ -15,7 +15,7 @@ import {
   decodeMetrics,
   decodeRawSamples,
   decodeStatus,
-  decodeWindow,
+  decodeWindows,
   parseTopic,
   type AnomalyEvent,
   type WindowAggregate,
@@ -175,9 +175,10 @@ for (const engine of engines)
               ...r.value,
             ])
         } else if (t.kind === 'window') {
-          const w = decodeWindow(m.payload)
+          const w = decodeWindows(m.payload)
           expect(w.ok).toBe(true)
-          if (w.ok) windows.push({ key: `${t.device}/${t.channel}`, agg: w.value })
+          const key = `${t.device}/${t.channel}`
+          if (w.ok) for (const agg of w.value) windows.push({ key, agg })
         } else if (t.kind === 'anomaly') {
           const a = decodeAnomaly(m.payload)
           expect(a.ok).toBe(true)

@@ -25,7 +25,7 @@ import {
   decodeMetrics,
   decodeRawSamples,
   decodeStatus,
-  decodeWindow,
+  decodeWindows,
   type ServiceMetrics,
   type WindowAggregate,
 } from '@sluice/contract'
@@ -460,8 +460,8 @@ describe.skipIf(!ready)('the Pi and the laptop, for real (docs/deploy.md)', () =
     const topic = `sluice/${key}/window/${name}`
     const onPi = seen()
       .filter((m) => m.topic === topic)
-      .map((m) => decodeWindow(Buffer.from(m.payload)))
-      .map((w) => {
+      .flatMap((m) => {
+        const w = decodeWindows(Buffer.from(m.payload))
         if (!w.ok) throw w.error
         return w.value
       })

@@ -34,4 +34,13 @@ describe('dashboard intake (issue 11)', () => {
     expect(raw).toMatchObject({ in: 5, out: 2, dropped: { 'max-sensors': 3 } })
     expect(windows).toMatchObject({ in: 5, out: 2, dropped: { 'max-sensors': 3 } })
   })
+
+  it('takes a window batch as its aggregates, one by one', async () => {
+    const svc = await startFakeService(dashboardService, { port: 0 })
+    running.push(svc)
+    const batch = MESSAGE_EXAMPLES[MessageIds.windowBatch]
+    svc.transport.inject('sluice/d0/x/window/c100', encodeText(batch))
+    svc.transport.inject('sluice/d0/x/window/c100', encodeText([{ ...batch[0]!, count: -1 }]))
+    expect(await svc.settle('windows')).toMatchObject({ in: 2, out: 2, rejected: 1 })
+  })
 })

@@ -9,7 +9,7 @@ import {
   decodeMetrics,
   decodeRawSamples,
   decodeStatus,
-  decodeWindow,
+  decodeWindows,
   metricsFilter,
   parseTopic,
   rawFilter,
@@ -80,22 +80,20 @@ export function decodeForwardItem(
       }
     }
     case 'window': {
-      const r = decodeWindow(payload)
-      return r.ok
-        ? {
-            ok: true,
-            value: [
-              {
-                kind: 'window',
-                topic,
-                device: t.device,
-                channel: t.channel,
-                window: t.name,
-                payload: r.value,
-              },
-            ],
-          }
-        : fail(r.error)
+      const r = decodeWindows(payload)
+      if (!r.ok) return fail(r.error)
+      const { device, channel, name: window } = t
+      return {
+        ok: true,
+        value: r.value.map((agg) => ({
+          kind: 'window',
+          topic,
+          device,
+          channel,
+          window,
+          payload: agg,
+        })),
+      }
     }
     case 'anomaly': {
       const r = decodeAnomaly(payload)

@@ -5,6 +5,7 @@
  * `sluice up` shows live statistics with no config at all.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { WINDOW_BATCH_MAX_AGGREGATES } from '@sluice/contract'
 import { sensorIntakeConfigFields } from '@sluice/mesh'
 
 const Positive = (description: string, def?: number) =>
@@ -66,6 +67,32 @@ export const WindowingConfigSchema = Type.Object({
       'then emitted, so its last windows show; 0 = never. Event time does not move: samples that come ' +
       'later (after an outage) are not late, and the windows they change are emitted again.',
   }),
+  batch: Type.Object(
+    {
+      maxAggregates: Type.Integer({
+        default: 100,
+        minimum: 1,
+        maximum: WINDOW_BATCH_MAX_AGGREGATES,
+        description:
+          'Most aggregates of one topic in one message, a JSON array (1: every aggregate its own ' +
+          'message, for consumers that read only the lone form).',
+      }),
+      maxDelayMs: Type.Number({
+        default: 50,
+        minimum: 0,
+        maximum: 60_000,
+        description: 'Longest an aggregate waits for its batch while the hop is busy.',
+      }),
+    },
+    {
+      default: {},
+      additionalProperties: false,
+      description:
+        'Aggregates of one topic that one batch of samples closes go out together, as do those that ' +
+        'come while the outbound hop is busy (messages queued, or maxInFlight unacknowledged); an ' +
+        'aggregate that finds the hop free and comes alone goes out at once, as one object.',
+    },
+  ),
   ...sensorIntakeConfigFields,
   homeAssistant: Type.Object(
     {

@@ -45,7 +45,7 @@ describe('Home Assistant device discovery', () => {
     expect(payload.cmps.temp_t5s_mean).toMatchObject({
       p: 'sensor',
       state_topic: 'sluice/esp1/temp/window/t5s',
-      value_template: '{{ value_json.mean }}',
+      value_template: '{{ (value_json if value_json is mapping else value_json | last).mean }}',
     })
     expect(payload.cmps.hum_anomaly).toMatchObject({
       p: 'binary_sensor',

@@ -89,7 +89,8 @@ export function deviceDiscovery(input: DiscoveryInput): {
           unique_id: `${id}_${cid}`,
           name: `${channel} ${window} ${stat}`,
           state_topic: windowTopic(prefix, device, channel, window),
-          value_template: `{{ value_json.${stat} }}`,
+          // A batch (a JSON array, at high rates) shows its latest aggregate.
+          value_template: `{{ (value_json if value_json is mapping else value_json | last).${stat} }}`,
           state_class: 'measurement',
         }
       }

@@ -4,16 +4,12 @@
  * publishes each window aggregate on `{p}/{device}/{channel}/window/{name}` (DESIGN.md §1, §4, §7). All the
  * statistics live in `@sluice/stream`; this file only wires them to the hops.
  */
-import { encodeText, parseSensorKey, statusTopic, windowTopic } from '@sluice/contract'
-import {
-  createSensorIntake,
-  type HandleBatch,
-  type ServiceContext,
-  type ServiceImpl,
-} from '@sluice/mesh'
+import { parseSensorKey, statusTopic, windowTopic } from '@sluice/contract'
+import { createSensorIntake, type ServiceContext, type ServiceImpl } from '@sluice/mesh'
 import { DEFAULT_WINDOWS, type WindowingConfigSchema } from './config.js'
 import { deviceDiscovery } from './home-assistant.js'
 import { createSensorWindows } from './sensor-windows.js'
+import { createWindowPublisher } from './window-publisher.js'
 
 /**
  * Home Assistant discovery (home-assistant.ts), when enabled: returns what to call with each sensor key
@@ -67,10 +63,13 @@ export function createWindowingService(
     queue: { capacity: 10_000, policy: 'drop-oldest' },
   })
   const specs = Object.keys(config.windows).length > 0 ? config.windows : DEFAULT_WINDOWS
-  // The batch being handled, while its samples are pushed: in the hop's `handled` mode (a persistent
-  // session) each aggregate they close is published with confirmation, and the raw messages are
+  // Aggregates of one topic closed by one push go out together (window-publisher.ts). In the hop's
+  // `handled` mode (a persistent session) they are published with confirmation, and the raw messages are
   // acknowledged only once the broker has those aggregates: a crash then loses no processed sample.
-  let current: HandleBatch | undefined
+  const publisher = createWindowPublisher(out, {
+    maxSamples: config.batch.maxAggregates,
+    maxDelayMs: config.batch.maxDelayMs,
+  })
   // Topics per (sensor, window), built once: the builders validate every identifier, and a sliding window
   // emits an aggregate per sample. Bounded by sensors × configured windows.
   const topics = new Map<string, string | null>()
@@ -86,11 +85,7 @@ export function createWindowingService(
   }
   const windows = createSensorWindows(specs, (key, agg) => {
     const topic = topicOf(key, agg.window)
-    if (topic === null) return
-    const options = { ingest: agg.ingestMax }
-    if (current?.confirming === true) {
-      current.ackAfter(out.publishConfirmed(topic, encodeText(agg), 1, options))
-    } else out.publish(topic, encodeText(agg), 1, options)
+    if (topic !== null) publisher.collect(topic, agg)
   })
   const announce = createDiscovery(ctx, Object.keys(specs))
   // Sensors beyond `maxSensors` are refused there, and counted on the hop as `max-sensors`.
@@ -111,14 +106,13 @@ export function createWindowingService(
       importUnit: (key, state) => windows.importSensor(key, state),
     },
     handle: (key, samples, batch) => {
-      current = batch
       announce?.(key)
       try {
         const { late } = windows.push(key, samples)
         // Counted by the hop, so its metrics show the loss, not only the aggregates' `late`.
         if (late > 0) batch.drop('late', late)
       } finally {
-        current = undefined
+        publisher.send(batch)
       }
     },
   })
@@ -130,7 +124,9 @@ export function createWindowingService(
       if (config.idleAfterMs > 0)
         idleTimer = setInterval(
           () => {
-            if (ctx.transport.connected) windows.advanceIdle(Date.now(), config.idleAfterMs)
+            if (!ctx.transport.connected) return
+            windows.advanceIdle(Date.now(), config.idleAfterMs)
+            publisher.send()
           },
           Math.min(1000, config.idleAfterMs),
         )
@@ -140,6 +136,8 @@ export function createWindowingService(
       clearInterval(idleTimer)
       // Open windows are flushed at shutdown so a restart does not silently lose a partial window.
       windows.flush()
+      publisher.send()
+      publisher.close()
       return Promise.resolve()
     },
   }

@@ -10,7 +10,7 @@
  *   node --conditions=sluice-src --import tsx services/windowing/test/ack-throughput.ts
  */
 import { startBroker } from '@sluice/broker'
-import { decodeWindow, rawTopic, windowFilter } from '@sluice/contract'
+import { decodeWindows, rawTopic, windowFilter } from '@sluice/contract'
 import { createMqttTransport, startService } from '@sluice/mesh'
 import { findProgram, startMosquitto } from '@sluice/testkit'
 import { windowingService } from '../src/index.js'
@@ -40,8 +40,8 @@ async function measure(url: string, session: 'clean' | 'persistent', size1: bool
   const obs = createMqttTransport({ url, clientId: `tp-observer-${String(run)}` })
   let lastSeq = -1
   obs.onMessage((m, ack) => {
-    const w = decodeWindow(m.payload)
-    if (w.ok && w.value.seqTo > lastSeq) lastSeq = w.value.seqTo
+    const r = decodeWindows(m.payload)
+    for (const w of r.ok ? r.value : []) if (w.seqTo > lastSeq) lastSeq = w.seqTo
     ack()
   })
   await obs.connect()

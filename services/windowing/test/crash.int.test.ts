@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { startBroker } from '@sluice/broker'
-import { decodeStatus, decodeWindow, rawTopic, statusTopic, windowFilter } from '@sluice/contract'
+import { decodeStatus, decodeWindows, rawTopic, statusTopic, windowFilter } from '@sluice/contract'
 import { createMqttTransport, type Transport } from '@sluice/mesh'
 import { findProgram, startMosquitto } from '@sluice/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -96,11 +96,10 @@ async function observe(url: string): Promise<Observer> {
       const s = decodeStatus(m.payload)
       if (s.ok) states.push(s.value.state)
     } else {
-      const w = decodeWindow(m.payload)
-      if (w.ok) {
-        for (let seq = w.value.seqFrom; seq <= w.value.seqTo; seq++)
-          seen.set(seq, (seen.get(seq) ?? 0) + 1)
-        if (w.value.seqTo > max.value) max.value = w.value.seqTo
+      const r = decodeWindows(m.payload)
+      for (const w of r.ok ? r.value : []) {
+        for (let seq = w.seqFrom; seq <= w.seqTo; seq++) seen.set(seq, (seen.get(seq) ?? 0) + 1)
+        if (w.seqTo > max.value) max.value = w.seqTo
       }
     }
     ack()

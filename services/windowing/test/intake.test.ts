@@ -8,7 +8,7 @@
 import {
   decodeDeviceRaw,
   decodeRawSamples,
-  decodeWindow,
+  decodeWindows,
   parseTopic,
   topicMatches,
   type HopMetrics,
@@ -129,8 +129,10 @@ describe('windowing intake (issue 11)', () => {
     expect(m.out).toBe(301)
     const windows = svc.transport.published
       .filter((p) => p.topic === 'sluice/pi/light/window/t1s')
-      .map((p) => decodeWindow(p.payload))
-      .map((r) => (r.ok ? r.value : undefined))
+      .flatMap((p) => {
+        const r = decodeWindows(p.payload)
+        return r.ok ? r.value : [undefined]
+      })
     expect(windows.every((w) => w?.late === 0)).toBe(true)
     // The last aggregate of each full second holds all its 100 samples.
     const last = new Map(windows.map((w) => [w!.start, w!.count]))

@@ -4,7 +4,7 @@
  * compare what was published with what one instance fed everything would publish.
  */
 import {
-  decodeWindow,
+  decodeWindows,
   encodeText,
   rawTopic,
   sensorsTopic,
@@ -89,8 +89,9 @@ export function createMesh(
     observer.onMessage((m, ack) => {
       // A message the engine delivered again after it was taken (NATS failover): a hop counts it.
       if (m.duplicate === true) return ack()
-      const r = decodeWindow(m.payload)
-      if (r.ok) aggregates.push({ ...r.value, key: m.topic.split('/').slice(1, 3).join('/') })
+      const r = decodeWindows(m.payload)
+      const key = m.topic.split('/').slice(1, 3).join('/')
+      for (const agg of r.ok ? r.value : []) aggregates.push({ ...agg, key })
       ack()
     })
     await feeder.connect()

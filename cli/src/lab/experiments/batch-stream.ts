@@ -8,7 +8,7 @@
  * and the peak memory (VmHWM) of the windowing process.
  */
 import { join } from 'node:path'
-import { decodeWindow, windowFilter } from '@sluice/contract'
+import { decodeWindows, windowFilter } from '@sluice/contract'
 import { createSimulator } from '@sluice/stream'
 import { lineChart } from '@sluice/plot'
 import type { Experiment, LabOutcome, Progress } from '../experiment.js'
@@ -66,17 +66,21 @@ async function runMode(
     mode === 'stream' ? '1' : '0',
   ])
   const topic = `sluice/${device}/v/window/w`
-  const results = () => mesh.observed.filter((m) => m.topic === topic)
+  // Every aggregate received, with when its message came (one message may carry several).
+  const results = () =>
+    mesh.observed
+      .filter((m) => m.topic === topic)
+      .flatMap((m) => {
+        const d = decodeWindows(m.payload)
+        return d.ok ? d.value.map((agg) => ({ at: m.at, agg })) : []
+      })
   await until(
     () => results().length >= expected,
     (p.seconds + 60) * 1000,
     `${mode}: every window result`,
   )
   const peak = proc.usage()?.peakRssBytes ?? NaN
-  const aggs = results().flatMap((m) => {
-    const d = decodeWindow(m.payload)
-    return d.ok ? [{ at: m.at, seqTo: d.value.seqTo, ingestMax: d.value.ingestMax ?? m.at }] : []
-  })
+  const aggs = results().map(({ at, agg }) => ({ at, seqTo: agg.seqTo, ingestMax: agg.ingestMax }))
   // The recording's timeline: sample k happens at k / rate. A stream reads it at that pace, from its first
   // sample's ingest; a batch job starts once the whole recording exists, at `seconds`, from its first read.
   const origin =

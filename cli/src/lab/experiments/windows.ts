@@ -7,7 +7,7 @@
  * sample, next to the work factor size/stride that overlap multiplies it by.
  */
 import { join } from 'node:path'
-import { decodeWindow, windowFilter, type WindowAggregate } from '@sluice/contract'
+import { decodeWindows, windowFilter, type WindowAggregate } from '@sluice/contract'
 import { lineChart, type LineSeries } from '@sluice/plot'
 import { CliUsageError } from '../../errors.js'
 import type { Experiment, LabOutcome, Progress } from '../experiment.js'
@@ -186,8 +186,8 @@ async function run(p: Params, progress: Progress): Promise<LabOutcome> {
         const name = m.topic.split('/').pop()!
         const list = series.get(name)
         if (list === undefined || !m.topic.includes('/window/')) continue
-        const d = decodeWindow(m.payload)
-        if (d.ok) list.push(d.value)
+        const d = decodeWindows(m.payload)
+        if (d.ok) list.push(...d.value)
       }
     }
     await until(

@@ -2,7 +2,7 @@
  * @module handlers/windows
  * The dashboard's subscription to window aggregates, each kept under its window name in the live state.
  */
-import { decodeWindow, parseTopic, windowFilter, type WindowAggregate } from '@sluice/contract'
+import { decodeWindows, parseTopic, windowFilter, type WindowAggregate } from '@sluice/contract'
 import type { ServiceContext } from '@sluice/mesh'
 import type { DashboardConfigSchema } from '../config.js'
 import type { LiveState } from '../server/live-state.js'
@@ -22,8 +22,8 @@ export function subscribeWindows(
     decode: (topic, payload) => {
       const p = parseTopic(prefix, topic)
       if (p?.kind !== 'window') return notOurs(topic)
-      const r = decodeWindow(payload)
-      return r.ok ? [{ name: p.name, agg: r.value }] : r
+      const r = decodeWindows(payload)
+      return r.ok ? r.value.map((agg) => ({ name: p.name, agg })) : r
     },
     ingest: (w) => w.agg.ingestMax,
     handle: (key, items, batch) => {
