@@ -15,8 +15,10 @@
  * the bridge's exact payloads, 100 sensors, batches of 100, QoS 1) at paced rates, so the consumers'
  * capacity is measured without the bridge's own cost (the simulator and the encoding) in the way.
  *
- * Run: `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts [--quick] [--cpu-prof]`
- * Writes `bench/results/mesh-throughput.json`.
+ * Run: `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts [--quick] [--cpu-prof]
+ * [--aggregates-alone]`. Writes `bench/results/mesh-throughput.json`; with `--aggregates-alone` (the
+ * windowing service sends every aggregate in its own message, `--batch.maxAggregates 1`, the baseline of
+ * issue 16's window batches) `bench/results/mesh-throughput-aggregates-alone.json`.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,6 +31,8 @@ import { launchMode, monitorProcesses, procColumns, repoRoot, sleep } from '../l
 import { writeResult, type BenchRow } from '../lib/results.js'
 
 const quick = process.argv.includes('--quick')
+// The baseline of issue 16's window batches: every aggregate in its own message, as before them.
+const aggregatesAlone = process.argv.includes('--aggregates-alone')
 const cpuProf = process.argv.includes('--cpu-prof')
 const DEVICES = 100
 /** Per-device rates (Hz) of the steps: 100 devices, so ×100 samples/s in all. */
@@ -46,6 +50,7 @@ const SERVICES = ['windowing', 'anomaly', 'forwarder', 'serial-bridge'] as const
 const mesh = await startMesh({
   services: SERVICES,
   args: {
+    ...(aggregatesAlone ? { windowing: ['--batch.maxAggregates', '1'] } : {}),
     'serial-bridge': [
       '--mode',
       'sim',
@@ -291,8 +296,9 @@ for (const t of totals)
 console.log(
   `sustained: bridge ${Math.round(sustained)}, publisher ${Math.round(sustainedLoad)} samples/s; exits ${JSON.stringify(codes)}`,
 )
+const flags = `${quick ? ' --quick' : ''}${aggregatesAlone ? ' --aggregates-alone' : ''}`
 writeResult(
-  'mesh-throughput',
-  `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts${quick ? ' --quick' : ''} (services from ${launchMode()})`,
+  aggregatesAlone ? 'mesh-throughput-aggregates-alone' : 'mesh-throughput',
+  `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts${flags} (services from ${launchMode()})`,
   rows,
 )
