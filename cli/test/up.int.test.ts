@@ -152,13 +152,18 @@ describe.each([
         .map((l) => JSON.parse(l) as { topic: string; payload: unknown })
         .map((r) => key(r.topic, r.payload)),
     )
-    const sent = published.messages.map((m) => key(m.topic, JSON.parse(m.payload.toString())))
+    // A window batch (a JSON array) is forwarded as its aggregates, one line each.
+    const sent = published.messages.flatMap((m) => {
+      const payload: unknown = JSON.parse(m.payload.toString())
+      return (Array.isArray(payload) ? payload : [payload]).map((p) => ({
+        key: key(m.topic, p),
+        afterStopMs: m.receivedAt - stopAskedAt,
+      }))
+    })
     await published.close().catch(() => undefined)
     const flush = published.messages.filter((m) => m.receivedAt >= stopAskedAt)
     expect(flush.length, 'windows flushed at shutdown').toBeGreaterThan(0)
-    const missing = published.messages
-      .map((m, i) => ({ key: sent[i]!, afterStopMs: m.receivedAt - stopAskedAt }))
-      .filter((m) => !forwarded.has(m.key))
+    const missing = sent.filter((m) => !forwarded.has(m.key))
     expect(
       missing,
       `${missing.length} of ${sent.length} not forwarded:\n${missing
