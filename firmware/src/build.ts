@@ -7,7 +7,7 @@
  * the two in step.
  */
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -114,14 +114,25 @@ export function firmwareCompileArgs(options: BuildFirmwareOptions = {}): string[
 export async function buildFirmware(options: BuildFirmwareOptions = {}): Promise<string> {
   const args = firmwareCompileArgs(options)
   const cc = requireTool('avr-gcc', options.compiler)
+  const ownDir = options.outDir === undefined
   const outDir = options.outDir ?? (await mkdtemp(join(tmpdir(), 'sluice-fw-')))
   await mkdir(outDir, { recursive: true })
   const elfPath = join(outDir, 'sluice_sensor.elf')
-  await new Promise<void>((resolve, reject) => {
+  await compile(cc, [...args, '-o', elfPath], options.timeoutMs).catch(async (err: unknown) => {
+    // A temp directory made for this build holds nothing of use once it failed.
+    if (ownDir) await rm(outDir, { recursive: true, force: true })
+    throw err
+  })
+  return elfPath
+}
+
+/** Runs the compiler; rejects with a {@link FirmwareBuildError} carrying its output. */
+function compile(cc: string, args: readonly string[], timeoutMs = 60_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     execFile(
       cc,
-      [...args, '-o', elfPath],
-      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 4 * 1024 * 1024 },
+      args,
+      { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err === null) {
           resolve()
@@ -139,5 +150,4 @@ export async function buildFirmware(options: BuildFirmwareOptions = {}): Promise
       },
     )
   })
-  return elfPath
 }

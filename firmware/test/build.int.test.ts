@@ -1,5 +1,6 @@
-import { readFile, rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { findProgram } from '@sluice/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { FirmwareBuildError, ToolMissingError, buildFirmware } from '../src/internal.js'
@@ -42,10 +43,21 @@ describe.skipIf(!avrGcc.available)('buildFirmware with plain avr-gcc', () => {
     )
   })
 
-  it('reports a failing compiler with its output', async () => {
+  it('reports a failing compiler with its output, and leaves no directory of its own behind', async () => {
+    // The build's own directory is made under os.tmpdir(), which follows TMPDIR: a fresh one shows it.
+    const tmp = await mkdtemp(join(tmpdir(), 'fw-build-test-'))
+    dirs.push(tmp)
+    const before = process.env.TMPDIR
+    process.env.TMPDIR = tmp
     // `false` is an executable that fails at once: it stands in for a broken toolchain.
-    const err: unknown = await buildFirmware({ compiler: '/bin/false' }).catch((e: unknown) => e)
+    const err: unknown = await buildFirmware({ compiler: '/bin/false' })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        if (before === undefined) delete process.env.TMPDIR
+        else process.env.TMPDIR = before
+      })
     expect(err).toBeInstanceOf(FirmwareBuildError)
     expect((err as FirmwareBuildError).message).toContain('avr-gcc could not build the firmware')
+    expect(await readdir(tmp)).toEqual([])
   })
 })
