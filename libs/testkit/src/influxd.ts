@@ -13,7 +13,7 @@ import { promisify } from 'node:util'
 import { startContainer } from './containers.js'
 import { RequestFailedError } from './errors.js'
 import { inTempDir, locateProgram } from './launch.js'
-import { freePort } from './free-port.js'
+import { freePorts } from './free-port.js'
 import { startProcess } from './process.js'
 import { disableArraySections, setTomlKey } from './toml.js'
 
@@ -159,9 +159,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Runnin
   const influxd = program.path
   return inTempDir('sluice-influxd-', async (dir) => {
     const { stdout: defaults } = await run(influxd, ['config'], { cwd: dir })
-    const httpPort = await freePort()
-    let rpcPort = await freePort()
-    while (rpcPort === httpPort) rpcPort = await freePort()
+    const [httpPort, rpcPort] = (await freePorts(2)) as [number, number]
     const file = join(dir, 'influxdb.conf')
     await writeFile(file, influxdConfig(defaults, { dir, httpPort, rpcPort }))
     const url = `http://127.0.0.1:${httpPort}`

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { natsServerConfig, type NatsServerConfigOptions } from '@sluice/contract'
 import { StartFailedError } from './errors.js'
 import { locateProgram } from './launch.js'
-import { freePort } from './free-port.js'
+import { freePorts } from './free-port.js'
 import { canConnect, startProcess, type RunningProcess } from './process.js'
 import { tempDir, type TempDir } from './temp-dir.js'
 import { waitFor } from './wait-for.js'
@@ -78,13 +78,19 @@ interface NodePorts {
   readonly clusterPort?: number
 }
 
-async function nodePorts(mqtt: boolean, cluster: boolean): Promise<NodePorts> {
-  return {
-    port: await freePort(),
-    httpPort: await freePort(),
-    ...(mqtt ? { mqttPort: await freePort() } : {}),
-    ...(cluster ? { clusterPort: await freePort() } : {}),
-  }
+/** The ports of `n` nodes, every one distinct. */
+async function nodePorts(mqtt: boolean, cluster: boolean, n = 1): Promise<NodePorts[]> {
+  const each = 2 + (mqtt ? 1 : 0) + (cluster ? 1 : 0)
+  const free = await freePorts(n * each)
+  return Array.from({ length: n }, (_, i) => {
+    const [port, httpPort, ...rest] = free.slice(i * each, (i + 1) * each) as [number, number]
+    return {
+      port,
+      httpPort,
+      ...(mqtt ? { mqttPort: rest.shift()! } : {}),
+      ...(cluster ? { clusterPort: rest.shift()! } : {}),
+    }
+  })
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -238,10 +244,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const program = locateProgram('nats-server', options.command)
   if (!('path' in program))
     throw new StartFailedError('nats-server runs only as a local program here, not in a container')
-  const ports = await nodePorts(options.mqtt === true, false)
+  const [ports] = await nodePorts(options.mqtt === true, false)
   const store = await tempDir('sluice-nats-')
   try {
-    return await startNode(program.path, 'sluice-nats', ports, store, options)
+    return await startNode(program.path, 'sluice-nats', ports!, store, options)
   } catch (err) {
     await store.remove()
     throw err
@@ -270,8 +276,7 @@ export async function startNatsCluster(
   const program = locateProgram('nats-server', options.command)
   if (!('path' in program))
     throw new StartFailedError('nats-server runs only as a local program here, not in a container')
-  const ports: NodePorts[] = []
-  for (let i = 0; i < n; i++) ports.push(await nodePorts(options.mqtt === true, true))
+  const ports = await nodePorts(options.mqtt === true, true, n)
   const routes = ports.map((p) => p.clusterPort!)
   const name = 'sluice-test'
   const stores: TempDir[] = []

@@ -1,6 +1,7 @@
+import { createServer, type Server } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { WaitTimeoutError } from './errors.js'
-import { freePort } from './free-port.js'
+import { freePort, freePorts } from './free-port.js'
 import { waitFor } from './wait-for.js'
 
 describe('waitFor', () => {
@@ -29,5 +30,21 @@ describe('freePort', () => {
     const port = await freePort()
     expect(port).toBeGreaterThan(0)
     expect(port).toBeLessThan(65536)
+  })
+
+  it('returns distinct ports that can all be listened on at once', async () => {
+    const ports = await freePorts(40)
+    expect(new Set(ports).size).toBe(40)
+    const servers = await Promise.all(
+      ports.map(
+        (port) =>
+          new Promise<Server>((resolve, reject) => {
+            const s = createServer()
+            s.once('error', reject)
+            s.listen(port, '127.0.0.1', () => resolve(s))
+          }),
+      ),
+    )
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
   })
 })
