@@ -8,6 +8,7 @@
 import { DEFAULT_PREFIX } from './topics.js'
 import { MessageIds, type MessageId } from './message-ids.js'
 import { MessageSchemas, type PayloadById } from './schemas.js'
+import type { WindowAggregate } from './payloads/window.js'
 import type { TSchema } from '@sinclair/typebox'
 import {
   DEVICE_FORM_EXAMPLES,
@@ -163,6 +164,25 @@ const PARAMETERS: Readonly<Record<string, { description: string; default?: strin
   chunk: { description: 'A checkpoint chunk number (0, 1, …).' },
 }
 
+/** The example window aggregate, which the window batch's example varies. */
+const WINDOW_EXAMPLE: WindowAggregate = {
+  window: 'w5s',
+  kind: 'sliding',
+  start: 1732480000000,
+  end: 1732480005000,
+  count: 50,
+  mean: 451.2,
+  std: 3.1,
+  min: 440,
+  max: 460,
+  first: 450,
+  last: 452,
+  seqFrom: 1000,
+  seqTo: 1049,
+  late: 0,
+  ingestMax: 1732480005001.2,
+}
+
 /** One valid example per message, embedded in the document (and decoded by a test). */
 export const MESSAGE_EXAMPLES: { readonly [K in MessageId]: PayloadById[K] } = {
   [MessageIds.raw]: { seq: 1234, t: 1732480000123.4, value: 450, ingest: 1732480000123.9 },
@@ -172,56 +192,27 @@ export const MESSAGE_EXAMPLES: { readonly [K in MessageId]: PayloadById[K] } = {
     value: [450, 451],
     ingest: [1732480000123.9, 1732480000133.8],
   },
-  [MessageIds.window]: {
-    window: 'w5s',
-    kind: 'sliding',
-    start: 1732480000000,
-    end: 1732480005000,
-    count: 50,
-    mean: 451.2,
-    std: 3.1,
-    min: 440,
-    max: 460,
-    first: 450,
-    last: 452,
-    seqFrom: 1000,
-    seqTo: 1049,
-    late: 0,
-    ingestMax: 1732480005001.2,
-  },
+  [MessageIds.window]: WINDOW_EXAMPLE,
   [MessageIds.windowBatch]: [
     {
+      ...WINDOW_EXAMPLE,
       window: 'c100',
       kind: 'hopping',
-      start: 1732480000000,
       end: 1732480009900,
       count: 100,
-      mean: 451.2,
-      std: 3.1,
-      min: 440,
-      max: 460,
-      first: 450,
-      last: 452,
-      seqFrom: 1000,
       seqTo: 1099,
-      late: 0,
       ingestMax: 1732480009901.2,
     },
     {
+      ...WINDOW_EXAMPLE,
       window: 'c100',
       kind: 'hopping',
       start: 1732480002500,
       end: 1732480012400,
       count: 100,
       mean: 451.9,
-      std: 3.0,
-      min: 441,
-      max: 460,
-      first: 447,
-      last: 455,
       seqFrom: 1025,
       seqTo: 1124,
-      late: 0,
       ingestMax: 1732480012401.1,
     },
   ],
