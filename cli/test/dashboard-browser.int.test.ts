@@ -57,6 +57,8 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
   let bridge: SerialBridge | undefined
   let browser: BrowserContext
   let page: Page
+  /** Errors the page logged to its console, and uncaught ones. */
+  const consoleErrors: string[] = []
   const shots = (): string => process.env.SLUICE_SCREENSHOT_DIR ?? dir.path
 
   async function start(def: unknown, instance: string, extra: Record<string, unknown> = {}) {
@@ -103,6 +105,10 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
       join(dir.path, 'profile'),
     )
     page = await browser.newPage()
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text())
+    })
+    page.on('pageerror', (e) => consoleErrors.push(String(e)))
     await page.goto(dashboardUrl)
   })
 
@@ -129,6 +135,8 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
     await expect(
       page.locator('tr[data-sensor="sim-2/light"] .last').textContent(),
     ).resolves.toMatch(/\d/)
+    // A first look shows no error in the browser's console (a missing icon was a 404 there).
+    expect(consoleErrors).toEqual([])
   })
 
   it('marks the injected spike on the chart, with score and level on hover', async () => {
