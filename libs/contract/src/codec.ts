@@ -402,13 +402,20 @@ function compiledCheck<S extends TSchema>(messageId: MessageId, schema: S) {
   }
 }
 
-/** A decoder for a schema, backed by TypeBox's compiled checker. */
-function compiledDecoder<S extends TSchema>(messageId: MessageId, schema: S) {
-  const check = compiledCheck(messageId, schema)
-  return (input: PayloadInput, options?: DecodeOptions): DecodeResult<Static<S>> => {
+/** A decoder of bytes: JSON, then `check`. */
+function decoderOf<T>(
+  messageId: MessageId,
+  check: (value: unknown, options?: DecodeOptions) => DecodeResult<T>,
+) {
+  return (input: PayloadInput, options?: DecodeOptions): DecodeResult<T> => {
     const parsed = parseJson(messageId, input)
     return parsed.ok ? check(parsed.value, options) : parsed
   }
+}
+
+/** A decoder for a schema, backed by TypeBox's compiled checker. */
+function compiledDecoder<S extends TSchema>(messageId: MessageId, schema: S) {
+  return decoderOf(messageId, compiledCheck(messageId, schema))
 }
 
 /**
@@ -447,8 +454,8 @@ function schemaIssues(errors: Iterable<ValueError>, max: number): PayloadIssue[]
 
 const checkWindow = compiledCheck(MessageIds.window, WindowAggregateSchema)
 const checkWindowBatch = compiledCheck(MessageIds.windowBatch, WindowBatchSchema)
-const windowDecoder = compiledDecoder(MessageIds.window, WindowAggregateSchema)
-const windowBatchDecoder = compiledDecoder(MessageIds.windowBatch, WindowBatchSchema)
+const windowDecoder = decoderOf(MessageIds.window, checkWindow)
+const windowBatchDecoder = decoderOf(MessageIds.windowBatch, checkWindowBatch)
 const anomalyDecoder = compiledDecoder(MessageIds.anomaly, AnomalyEventSchema)
 const statusDecoder = compiledDecoder(MessageIds.status, ServiceStatusSchema)
 const metricsDecoder = compiledDecoder(MessageIds.metrics, ServiceMetricsSchema)
