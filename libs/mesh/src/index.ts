@@ -32,6 +32,7 @@ export { createSensorIntake, sensorIntakeConfigFields } from './hop/sensor-intak
 export { createOutboundHop } from './hop/outbound-hop.js'
 export type { OutboundHop } from './hop/outbound-hop.js'
 export { createLinger } from './hop/linger.js'
+export { inBatches } from './hop/linger-batches.js'
 export type { LingerLink } from './hop/linger.js'
 export type { LingerFlush, LingerOptions } from './hop/linger-batches.js'
 export type { MetricsSource } from './metrics.js'

@@ -136,7 +136,6 @@ export function createWindowingService(
       clearInterval(idleTimer)
       // Open windows are flushed at shutdown so a restart does not silently lose a partial window.
       windows.flush()
-      publisher.send()
       publisher.close()
       return Promise.resolve()
     },

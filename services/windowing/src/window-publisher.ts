@@ -10,6 +10,7 @@
 import { encodeText, type WindowAggregate } from '@sluice/contract'
 import {
   createLinger,
+  inBatches,
   type HandleBatch,
   type LingerFlush,
   type LingerOptions,
@@ -25,12 +26,12 @@ export interface WindowPublisher {
    * when `batch` is confirming; otherwise through the linger.
    */
   send(batch?: HandleBatch): void
-  /** Sends every lingering aggregate now (at shutdown) and stops the linger's timer. */
+  /** Sends what was collected and every lingering aggregate now (at shutdown), and stops the linger's timer. */
   close(): void
 }
 
-const payloadOf = (aggs: readonly WindowAggregate[]): string =>
-  aggs.length === 1 ? encodeText(aggs[0]!) : encodeText([...aggs])
+const payloadOf = (aggs: WindowAggregate[]): string =>
+  aggs.length === 1 ? encodeText(aggs[0]!) : encodeText(aggs)
 
 /** The latest ingest time among the aggregates: the message's latency is measured from it. */
 function ingestOf(aggs: readonly WindowAggregate[]): number {
@@ -54,7 +55,6 @@ export function createWindowPublisher(
   options: LingerOptions,
   now: () => number = Date.now,
 ): WindowPublisher {
-  const max = Math.max(1, Math.floor(options.maxSamples))
   const collected = new Map<string, WindowAggregate[]>()
   const publish = (f: LingerFlush<WindowAggregate>): void => {
     out.publish(f.key, payloadOf(f.samples), f.samples.length, { ingest: ingestOf(f.samples) })
@@ -62,11 +62,23 @@ export function createWindowPublisher(
   const linger = createLinger<WindowAggregate>(options, { link: out, send: publish, now })
 
   const confirmed = (batch: HandleBatch, topic: string, aggs: WindowAggregate[]): void => {
-    for (let i = 0; i < aggs.length; i += max) {
-      const part = aggs.slice(i, i + max)
-      const options = { ingest: ingestOf(part) }
-      batch.ackAfter(out.publishConfirmed(topic, payloadOf(part), part.length, options))
+    for (const part of inBatches(aggs, options.maxSamples)) {
+      const ingest = ingestOf(part)
+      batch.ackAfter(out.publishConfirmed(topic, payloadOf(part), part.length, { ingest }))
     }
+  }
+
+  function send(batch?: HandleBatch): void {
+    if (collected.size === 0) return
+    const confirming = batch?.confirming === true
+    // Whatever lingers (from the idle timer) goes before what a confirming batch sends: order first.
+    if (confirming) linger.flush()
+    const at = now()
+    for (const [topic, aggs] of collected) {
+      if (confirming) confirmed(batch, topic, aggs)
+      else linger.addAll(topic, aggs, at)
+    }
+    collected.clear()
   }
 
   return {
@@ -75,18 +87,9 @@ export function createWindowPublisher(
       if (list === undefined) collected.set(topic, [agg])
       else list.push(agg)
     },
-    send(batch) {
-      if (collected.size === 0) return
-      // Whatever lingers (from the idle timer) goes before what a confirming batch sends: order first.
-      if (batch?.confirming === true) linger.flush()
-      const at = now()
-      for (const [topic, aggs] of collected) {
-        if (batch?.confirming === true) confirmed(batch, topic, aggs)
-        else linger.addAll(topic, aggs, at)
-      }
-      collected.clear()
-    },
+    send,
     close() {
+      send()
       linger.flush()
       linger.close()
     },

@@ -1,8 +1,17 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createLingerBatches } from './linger-batches.js'
+import { createLingerBatches, inBatches } from './linger-batches.js'
 
 const s = (seq: number, t = seq) => ({ seq, t, value: seq * 10, ingest: t })
+
+describe('inBatches', () => {
+  it('splits items in order into batches of at most max, none empty', () => {
+    expect(inBatches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]])
+    expect(inBatches([1, 2], 5)).toEqual([[1, 2]])
+    expect(inBatches([1, 2], 0)).toEqual([[1], [2]])
+    expect(inBatches([], 3)).toEqual([])
+  })
+})
 
 describe('createLingerBatches', () => {
   it('sends every sample at once, alone, while the link is free, however fast the sensor is', () => {

@@ -53,6 +53,20 @@ interface Pending<T> {
 }
 
 /**
+ * Splits items into consecutive batches of at most `max` (at least one item each): the size rule every
+ * batch of a hop obeys, whether it lingered or went out at once.
+ *
+ * @example
+ * inBatches([1, 2, 3], 2) // [[1, 2], [3]]
+ */
+export function inBatches<T>(items: readonly T[], max: number): T[][] {
+  const size = Math.max(1, Math.floor(max))
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/**
  * Creates the per-key linger batches of one outbound hop.
  *
  * @example
@@ -97,11 +111,8 @@ export function createLingerBatches<T>(options: LingerOptions): LingerBatches<T>
     },
     addAll(key, items, now, linkBusy) {
       const out: LingerFlush<T>[] = []
-      if (!linkBusy && !open.has(key)) {
-        for (let i = 0; i < items.length; i += maxSamples)
-          out.push({ key, samples: items.slice(i, i + maxSamples) })
-        return out
-      }
+      if (!linkBusy && !open.has(key))
+        return inBatches(items, maxSamples).map((samples) => ({ key, samples }))
       for (const item of items) {
         const f = this.add(key, item, now, true)
         if (f) out.push(f)
