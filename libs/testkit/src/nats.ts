@@ -80,17 +80,14 @@ interface NodePorts {
 
 /** The ports of `n` nodes, every one distinct. */
 async function nodePorts(mqtt: boolean, cluster: boolean, n = 1): Promise<NodePorts[]> {
-  const each = 2 + (mqtt ? 1 : 0) + (cluster ? 1 : 0)
-  const free = await freePorts(n * each)
-  return Array.from({ length: n }, (_, i) => {
-    const [port, httpPort, ...rest] = free.slice(i * each, (i + 1) * each) as [number, number]
-    return {
-      port,
-      httpPort,
-      ...(mqtt ? { mqttPort: rest.shift()! } : {}),
-      ...(cluster ? { clusterPort: rest.shift()! } : {}),
-    }
-  })
+  const free = await freePorts(n * (2 + (mqtt ? 1 : 0) + (cluster ? 1 : 0)))
+  const next = (): number => free.shift()!
+  return Array.from({ length: n }, () => ({
+    port: next(),
+    httpPort: next(),
+    ...(mqtt ? { mqttPort: next() } : {}),
+    ...(cluster ? { clusterPort: next() } : {}),
+  }))
 }
 
 async function getJson<T>(url: string): Promise<T> {
