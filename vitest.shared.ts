@@ -1,4 +1,17 @@
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
+/**
+ * Each package's results as JSON in `.test-results/`, from which `pnpm test` lists what failed at its end
+ * (scripts/test-report.mjs): a failure in an early package otherwise scrolls far out of view.
+ */
+const jsonReport = join(
+  root,
+  '.test-results',
+  `${relative(root, process.cwd()).replaceAll('/', '-') || 'root'}.json`,
+)
 
 /**
  * Shared vitest settings: tests import workspace packages straight from their TypeScript sources through
@@ -17,6 +30,8 @@ export function sluiceVitestConfig(
       testTimeout: overrides.testTimeout ?? 30_000,
       hookTimeout: 60_000,
       pool: 'forks',
+      reporters: ['default', 'json'],
+      outputFile: { json: jsonReport },
       // Vitest's default is one worker on a 2-core machine. A package whose long files mostly wait (on
       // brokers, timers, child processes) sets 2 to run two files at once.
       ...(overrides.maxWorkers !== undefined ? { maxWorkers: overrides.maxWorkers } : {}),

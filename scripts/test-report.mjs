@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// What failed in `pnpm test`, at its end. Turbo streams every package's output in turn, so a failure in an
+// early package scrolls far above the end of a long run (and out of a CI log's tail). Each package's vitest
+// also writes a JSON report into .test-results/ (vitest.shared.ts); this prints the failed tests of all of
+// them, with the first lines of each error, after the run. `--clear` removes the reports of an earlier run.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const dir = join(root, '.test-results')
+const LINES = 20
+
+if (process.argv.includes('--clear')) {
+  rmSync(dir, { recursive: true, force: true })
+  process.exit(0)
+}
+
+const reports = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []
+const failures = []
+for (const file of reports.sort()) {
+  let report
+  try {
+    report = JSON.parse(readFileSync(join(dir, file), 'utf8'))
+  } catch (e) {
+    failures.push({ where: file, what: `its report could not be read: ${String(e)}` })
+    continue
+  }
+  for (const suite of report.testResults ?? []) {
+    const where = relative(root, suite.name ?? file)
+    const failed = (suite.assertionResults ?? []).filter((t) => t.status === 'failed')
+    for (const t of failed)
+      failures.push({
+        where: `${where} > ${t.fullName}`,
+        what: (t.failureMessages ?? []).join('\n'),
+      })
+    // A file that failed outside any test (an import, a hook) has its message on the file.
+    if (failed.length === 0 && suite.status === 'failed')
+      failures.push({ where, what: suite.message ?? 'failed outside any test' })
+  }
+}
+
+if (failures.length > 0) {
+  console.log(
+    `\n${String(failures.length)} failed test(s) in ${String(reports.length)} package report(s):`,
+  )
+  for (const f of failures) {
+    // The stack frames inside vitest and Node say nothing about the failure.
+    const lines = f.what
+      .split('\n')
+      .filter((l) => !/^\s*at .*(node_modules|<anonymous>|node:)/.test(l))
+    console.log(`\n✗ ${f.where}`)
+    for (const line of lines.slice(0, LINES)) console.log(`    ${line}`)
+    if (lines.length > LINES) console.log(`    … ${String(lines.length - LINES)} more lines`)
+  }
+}
