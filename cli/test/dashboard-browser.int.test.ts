@@ -38,14 +38,18 @@ interface PageDebug {
   stats(): { received: number; sensors: number; charts: string[] }
   markers(key: string): { x: number; y: number; ev: { seq: number; kind: string; value: number } }[]
 }
-declare const window: { sluice: PageDebug }
+declare const window: { sluice: PageDebug; readonly innerWidth: number }
 // The page's document, as the callbacks below use it in Chromium (the CLI is compiled without the DOM lib).
 declare const document: {
   querySelector(selector: string): {
     getAttribute(name: string): string | null
+    getBoundingClientRect(): { top: number; bottom: number; right: number }
     readonly textContent: string | null
   } | null
+  readonly documentElement: { readonly scrollWidth: number }
 }
+/** A desktop screen: the page's three columns side by side (narrower screens stack them). */
+const DESKTOP = { width: 1440, height: 900 }
 
 describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
   let dir: TempDir
@@ -105,6 +109,7 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
       join(dir.path, 'profile'),
     )
     page = await browser.newPage()
+    await page.setViewportSize(DESKTOP)
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text())
     })
@@ -171,6 +176,43 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
     await page.screenshot({ path: join(shots(), 'dashboard-anomaly.png') })
     await page.click('#pause')
     await page.mouse.move(0, 0)
+  })
+
+  it('fits a narrow screen: no sideways scrolling, charts within the screen, and on a phone one column', async () => {
+    const layout = () =>
+      page.evaluate(() => {
+        const box = (sel: string): { top: number; bottom: number } => {
+          const r = document.querySelector(sel)!.getBoundingClientRect()
+          return { top: r.top, bottom: r.bottom }
+        }
+        const canvas = document.querySelector('.chart[data-sensor="sim-1/light"] canvas')!
+        return {
+          overflow: document.documentElement.scrollWidth - window.innerWidth,
+          chartRight: canvas.getBoundingClientRect().right,
+          sensors: box('.panel.sensors'),
+          charts: box('.panel.charts'),
+          pipeline: box('.panel.pipeline'),
+        }
+      })
+    try {
+      await page.setViewportSize({ width: 1000, height: 800 })
+      await page.waitForTimeout(300)
+      const half = await layout()
+      expect(half.overflow).toBeLessThanOrEqual(0)
+      expect(half.chartRight).toBeLessThanOrEqual(1000)
+      // Sensors and charts side by side, the pipeline under them.
+      expect(half.charts.top).toBe(half.sensors.top)
+      expect(half.pipeline.top).toBeGreaterThanOrEqual(half.charts.bottom)
+      await page.setViewportSize({ width: 400, height: 800 })
+      await page.waitForTimeout(300)
+      const phone = await layout()
+      expect(phone.overflow).toBeLessThanOrEqual(0)
+      expect(phone.chartRight).toBeLessThanOrEqual(400)
+      expect(phone.charts.top).toBeGreaterThanOrEqual(phone.sensors.bottom)
+      expect(phone.pipeline.top).toBeGreaterThanOrEqual(phone.charts.bottom)
+    } finally {
+      await page.setViewportSize(DESKTOP)
+    }
   })
 
   it('shows every service online, and a stopped one offline', async () => {

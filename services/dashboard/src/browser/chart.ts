@@ -13,6 +13,7 @@ import type { AnomalyEvent } from '@sluice/contract'
 import uPlot from 'uplot'
 import { createChartData } from './chart-data.js'
 import { shadeEpisodes, showMarkerTip } from './chart-overlays.js'
+import { formatClock } from './format.js'
 import type { SensorSeries } from './sensor-store.js'
 
 /** Options of {@link createSensorChart}. */
@@ -86,7 +87,11 @@ export function createSensorChart(options: SensorChartOptions): SensorChart {
         },
       ],
       bands: [{ series: [2, 4], fill: 'rgba(16,185,129,0.12)' }],
-      axes: [{ stroke: '#64748b' }, { stroke: '#64748b', size: 56 }],
+      // One row of HH:MM:SS ticks at least 70 px apart, so labels never overlap in a narrow chart.
+      axes: [
+        { stroke: '#64748b', space: 70, values: (_u, splits) => splits.map(formatClock) },
+        { stroke: '#64748b', size: 56 },
+      ],
       hooks: {
         drawAxes: [
           (u) => {

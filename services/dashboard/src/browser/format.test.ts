@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatMs, formatRate, formatValue } from './format.js'
+import { formatClock, formatMs, formatRate, formatValue } from './format.js'
 
 describe('format', () => {
   it('shortens rates with suffixes and shows a dash for missing numbers', () => {
@@ -15,5 +15,10 @@ describe('format', () => {
     expect(formatValue(12345.6)).toBe('12346')
     expect(formatMs(3.21)).toBe('3.2 ms')
     expect(formatMs(42.4)).toBe('42 ms')
+  })
+  it('writes a time of day as HH:MM:SS, local, without the date', () => {
+    expect(formatClock(new Date(2026, 11, 5, 3, 4, 5, 678).getTime())).toBe('03:04:05')
+    expect(formatClock(new Date(2026, 11, 31, 23, 59, 59).getTime())).toBe('23:59:59')
+    expect(formatClock(Number.NaN)).toBe('–')
   })
 })

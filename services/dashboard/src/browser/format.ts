@@ -24,3 +24,16 @@ export function formatMs(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '–'
   return v < 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(0)} ms`
 }
+
+const two = (n: number): string => (n < 10 ? `0${String(n)}` : String(n))
+
+/**
+ * A time of day, local, as `HH:MM:SS`: the charts' time axis. A live chart spans at most minutes, so it
+ * never needs the date, which uPlot's default labels add on a second line where the minute or day
+ * changes, and which overlap in a narrow chart.
+ */
+export function formatClock(ms: number): string {
+  if (!Number.isFinite(ms)) return '–'
+  const d = new Date(ms)
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+}
