@@ -18,6 +18,8 @@ if (process.argv.includes('--clear')) {
 
 const reports = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []
 const failures = []
+/** Tests that passed on a retry: their earlier attempts' errors, so a flaky test shows before it fails. */
+const flaky = []
 for (const file of reports.sort()) {
   let report
   try {
@@ -34,6 +36,12 @@ for (const file of reports.sort()) {
         where: `${where} > ${t.fullName}`,
         what: (t.failureMessages ?? []).join('\n'),
       })
+    for (const t of suite.assertionResults ?? [])
+      if (t.status === 'passed' && (t.failureMessages ?? []).length > 0)
+        flaky.push({
+          where: `${where} > ${t.fullName}`,
+          what: t.failureMessages.map((m) => m.split('\n')[0]),
+        })
     // A file that failed outside any test (an import, a hook) has its message on the file.
     if (failed.length === 0 && suite.status === 'failed')
       failures.push({ where, what: suite.message ?? 'failed outside any test' })
@@ -52,5 +60,13 @@ if (failures.length > 0) {
     console.log(`\n✗ ${f.where}`)
     for (const line of lines.slice(0, LINES)) console.log(`    ${line}`)
     if (lines.length > LINES) console.log(`    … ${String(lines.length - LINES)} more lines`)
+  }
+}
+
+if (flaky.length > 0) {
+  console.log(`\n${String(flaky.length)} test(s) passed on a retry, after failing with:`)
+  for (const f of flaky) {
+    console.log(`\n~ ${f.where}`)
+    for (const line of f.what) console.log(`    ${line}`)
   }
 }
