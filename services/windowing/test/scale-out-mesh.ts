@@ -36,10 +36,16 @@ const T0 = Date.now()
 /** Event time of sample `seq`: fixed, so the expected aggregates can be computed offline. */
 const timeOf = (seq: number) => T0 + seq * 100
 
-export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** Waits for `cond`; `what` may be a function, to say where things stood when it timed out. */
+export async function waitFor(
+  cond: () => boolean,
+  timeoutMs: number,
+  what: string | (() => string),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
     await sleep(25)
   }
 }

@@ -21,6 +21,16 @@ import {
   type MakeTransport,
 } from './scale-out-mesh.js'
 
+/** Each instance's raw hop and group, for a failure's message. */
+const statesOf = (mesh: ReturnType<typeof createMesh>): string =>
+  mesh.instances
+    .map((h) => {
+      const m = h.metrics.collect()
+      const raw = m.hops['raw']
+      return `${h.context.instance}: raw in ${String(raw?.in)}, queued ${String(raw?.queue.length)}, owned ${String(m.group?.owned)}, generation ${String(m.group?.generation)}`
+    })
+    .join('; ')
+
 const natsServer = requireProgram('nats-server', KNOWN_PROGRAMS['nats-server']?.candidates, {
   log: null,
 })
@@ -79,10 +89,19 @@ describe.skipIf(!natsServer.available)(
         // Consumers whose leader was on the dead server are asked again once their pull expires (2 s).
         const received = () =>
           mesh.instances.reduce((a, h) => a + (h.metrics.collect().hops['raw']?.in ?? 0), 0)
-        await waitFor(() => received() >= last * mesh.sensors.length, 40_000, 'every sample')
+        const want = last * mesh.sensors.length
+        await waitFor(
+          () => received() >= want,
+          40_000,
+          () => `every sample: ${String(received())} of ${String(want)} (${statesOf(mesh)})`,
+        )
         // And every aggregate they close, whose publishes and pulls may wait out the election too.
         const expected = [...expectedAggregates(mesh.sensors, last).values()].flat().length
-        await waitFor(() => mesh.aggregates.length >= expected, 30_000, 'every aggregate')
+        await waitFor(
+          () => mesh.aggregates.length >= expected,
+          30_000,
+          () => `every aggregate: ${String(mesh.aggregates.length)} of ${String(expected)}`,
+        )
         await sleep(500)
         expectSameAggregates(mesh, last)
         expect(mesh.groups().reduce((a, g) => a + g.lost, 0)).toBe(0)
