@@ -179,8 +179,11 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
   })
 
   it('fits a narrow screen: no sideways scrolling, charts within the screen, and on a phone one column', async () => {
-    const layout = () =>
-      page.evaluate(() => {
+    /** The page's layout at `width`: it never scrolls sideways, and the first chart fits the screen. */
+    const at = async (width: number) => {
+      await page.setViewportSize({ width, height: 800 })
+      await page.waitForTimeout(300)
+      const l = await page.evaluate(() => {
         const box = (sel: string): { top: number; bottom: number } => {
           const r = document.querySelector(sel)!.getBoundingClientRect()
           return { top: r.top, bottom: r.bottom }
@@ -194,20 +197,17 @@ describe.skipIf(!chromiumBin.available)('dashboard in Chromium', () => {
           pipeline: box('.panel.pipeline'),
         }
       })
+      expect(l.overflow, `sideways scroll at ${String(width)} px`).toBeLessThanOrEqual(0)
+      expect(l.chartRight).toBeLessThanOrEqual(width)
+      return l
+    }
     try {
-      await page.setViewportSize({ width: 1000, height: 800 })
-      await page.waitForTimeout(300)
-      const half = await layout()
-      expect(half.overflow).toBeLessThanOrEqual(0)
-      expect(half.chartRight).toBeLessThanOrEqual(1000)
-      // Sensors and charts side by side, the pipeline under them.
+      // Half a laptop's screen: sensors and charts side by side, the pipeline under them.
+      const half = await at(1000)
       expect(half.charts.top).toBe(half.sensors.top)
       expect(half.pipeline.top).toBeGreaterThanOrEqual(half.charts.bottom)
-      await page.setViewportSize({ width: 400, height: 800 })
-      await page.waitForTimeout(300)
-      const phone = await layout()
-      expect(phone.overflow).toBeLessThanOrEqual(0)
-      expect(phone.chartRight).toBeLessThanOrEqual(400)
+      // A phone: one column.
+      const phone = await at(400)
       expect(phone.charts.top).toBeGreaterThanOrEqual(phone.sensors.bottom)
       expect(phone.pipeline.top).toBeGreaterThanOrEqual(phone.charts.bottom)
     } finally {
