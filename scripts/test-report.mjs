@@ -2,7 +2,9 @@
 // What failed in `pnpm test`, at its end. Turbo streams every package's output in turn, so a failure in an
 // early package scrolls far above the end of a long run (and out of a CI log's tail). Each package's vitest
 // also writes a JSON report into .test-results/ (vitest.shared.ts); this prints the failed tests of all of
-// them, with the first lines of each error, after the run. `--clear` removes the reports of an earlier run.
+// them, with the first lines of each error, after the run. `--clear` removes the reports of an earlier run;
+// `--exit-code N` is the run's, so a failure that left no test report (typecheck, lint, a vitest that
+// did not finish) is pointed at too.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -70,3 +72,10 @@ if (flaky.length > 0) {
     for (const line of f.what) console.log(`    ${line}`)
   }
 }
+
+const at = process.argv.indexOf('--exit-code')
+const exitCode = at >= 0 ? Number(process.argv[at + 1]) : 0
+if (exitCode !== 0 && failures.length === 0)
+  console.log(
+    `\npnpm test failed (exit ${String(exitCode)}) with no failed test in the reports: look above for the task that failed (typecheck, lint, or a vitest run that did not finish).`,
+  )
