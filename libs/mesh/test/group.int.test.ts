@@ -6,6 +6,7 @@
 import { Type } from '@sinclair/typebox'
 import { encodeText, rawTopic, sensorsTopic } from '@sluice/contract'
 import mqtt, { type MqttClient } from 'mqtt'
+import { waitFor } from '@sluice/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createSensorIntake,
@@ -18,14 +19,6 @@ import { brokerKinds, type TestBroker } from './brokers.js'
 
 const schema = Type.Object({ ...sensorIntakeConfigFields })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function waitFor(cond: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
 
 interface Count {
   n: number
@@ -173,21 +166,19 @@ for (const kind of brokerKinds()) {
       feeder = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
       await announce(feeder)
       await Promise.all(['g1', 'g2', 'g3'].map(start))
-      await waitFor(settled(3), 15_000, '3 members')
+      await waitFor(settled(3), { timeout: 15_000, message: '3 members' })
       await waitFor(
         () => handles.reduce((a, h) => a + (groupOf(h)?.owned ?? 0), 0) === sensors.length,
-        10_000,
-        'every sensor owned',
+        { timeout: 10_000, message: 'every sensor owned' },
       )
       const rawFilters = (h: ServiceHandle<typeof schema>) =>
         (h.metrics.collect().hops['raw']?.topic ?? '')
           .split(',')
           .filter((f) => f.endsWith('/raw') && f.split('/').length === 4)
-      await waitFor(
-        () => handles.every((h) => rawFilters(h).length === groupOf(h)!.owned),
-        10_000,
-        'subscriptions to follow ownership',
-      )
+      await waitFor(() => handles.every((h) => rawFilters(h).length === groupOf(h)!.owned), {
+        timeout: 10_000,
+        message: 'subscriptions to follow ownership',
+      })
       const owned = handles.map((h) => groupOf(h)!.owned)
       expect(Math.max(...owned) / (sensors.length / 3)).toBeLessThanOrEqual(1.5)
       for (const h of handles) {
@@ -197,7 +188,9 @@ for (const kind of brokerKinds()) {
       const feed = stream(feeder, 20)
       await sleep(1500)
       const last = await feed.stop()
-      await waitFor(() => [...handled.values()].flat().length === last * sensors.length)
+      await waitFor(() => [...handled.values()].flat().length === last * sensors.length, {
+        timeout: 15_000,
+      })
       expectExactlyOnce(last)
     })
 
@@ -205,24 +198,23 @@ for (const kind of brokerKinds()) {
       feeder = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
       await announce(feeder)
       await Promise.all(['h1', 'h2'].map(start))
-      await waitFor(settled(2), 15_000, '2 members')
+      await waitFor(settled(2), { timeout: 15_000, message: '2 members' })
       await sleep(300)
       const feed = stream(feeder, 20)
       await sleep(800)
       await start('h3')
-      await waitFor(settled(3), 15_000, '3 members')
+      await waitFor(settled(3), { timeout: 15_000, message: '3 members' })
       await sleep(1500)
       const leaver = handles.find((h) => h.context.instance === 'h1')!
       await leaver.stop()
       handles = handles.filter((h) => h !== leaver)
-      await waitFor(settled(2), 15_000, '2 members again')
+      await waitFor(settled(2), { timeout: 15_000, message: '2 members again' })
       await sleep(1500)
       const last = await feed.stop()
-      await waitFor(
-        () => [...handled.values()].flat().length >= last * sensors.length,
-        10_000,
-        'every sample handled',
-      ).catch((err: unknown) => {
+      await waitFor(() => [...handled.values()].flat().length >= last * sensors.length, {
+        timeout: 10_000,
+        message: 'every sample handled',
+      }).catch((err: unknown) => {
         for (const s of sensors) {
           const key = `${s.device}/${s.channel}`
           const seqs = new Set(handled.get(key) ?? [])
@@ -246,7 +238,7 @@ for (const kind of brokerKinds()) {
       feeder = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
       await announce(feeder)
       await Promise.all(['k1', 'k2', 'k3'].map(start))
-      await waitFor(settled(3), 15_000, '3 members')
+      await waitFor(settled(3), { timeout: 15_000, message: '3 members' })
       await sleep(300)
       const feed = stream(feeder, 20)
       await sleep(1200)
@@ -254,7 +246,7 @@ for (const kind of brokerKinds()) {
       const victimKeys = new Set(states.get('k1')!.keys())
       await victim.kill()
       handles = handles.filter((h) => h !== victim)
-      await waitFor(settled(2), 15_000, '2 members after the crash')
+      await waitFor(settled(2), { timeout: 15_000, message: '2 members after the crash' })
       await sleep(1500)
       const last = await feed.stop()
       await sleep(500)

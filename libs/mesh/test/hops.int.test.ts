@@ -8,6 +8,7 @@ import {
   metricsTopic,
 } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
+import { waitFor } from '@sluice/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   startService,
@@ -19,14 +20,6 @@ import { brokerKinds, type TestBroker, type TestClient } from './brokers.js'
 
 const schema = Type.Object({})
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 function sample(seq: number): Sample {
   const t = Date.now()
@@ -109,21 +102,23 @@ for (const kind of brokerKinds({ nats: true })) {
       const svc = await start(() => undefined)
       const { prefix, instance } = svc.context
       const status = await watcher(statusTopic(prefix, 'testsvc', instance))
-      await waitFor(() => status.got.length >= 1, 5000, 'retained status')
+      await waitFor(() => status.got.length >= 1, { timeout: 5000, message: 'retained status' })
       const online = decodeStatus(status.got[0]!.payload)
       expect(online.ok && online.value.state).toBe('online')
       expect(status.got[0]!.retain).toBe(true)
 
       const metrics = await watcher(metricsTopic(prefix, 'testsvc', instance))
-      await waitFor(() => metrics.got.length >= 3, 5000, 'three metrics messages')
+      await waitFor(() => metrics.got.length >= 3, {
+        timeout: 5000,
+        message: 'three metrics messages',
+      })
       for (const m of metrics.got) expect(decodeMetrics(m.payload).ok).toBe(true)
 
       await svc.stop()
-      await waitFor(
-        () => status.got.some((m) => m.payload.includes('"offline"')),
-        5000,
-        'offline status',
-      )
+      await waitFor(() => status.got.some((m) => m.payload.includes('"offline"')), {
+        timeout: 5000,
+        message: 'offline status',
+      })
     })
 
     it('lets the broker publish the offline will when the service dies', async () => {
@@ -135,8 +130,7 @@ for (const kind of brokerKinds({ nats: true })) {
       const status = await watcher(statusTopic(prefix, 'testsvc', instance))
       await waitFor(
         () => status.got.some((m) => decodeStatus(m.payload).ok && m.payload.includes('"offline"')),
-        5000,
-        'will',
+        { timeout: 5000, message: 'will' },
       )
       expect(status.got.at(-1)!.retain).toBe(true)
     })
@@ -161,7 +155,7 @@ for (const kind of brokerKinds({ nats: true })) {
       clients.push(pub)
       const N = 600
       await publishSamples(pub, rawTopic(svc.context.prefix, 'dev1', 'temp'), N, 1)
-      await waitFor(() => hop.metrics().out >= N, 20_000, 'all samples')
+      await waitFor(() => hop.metrics().out >= N, { timeout: 20_000, message: 'all samples' })
       const m = hop.metrics()
       expect(seen).toEqual(Array.from({ length: N }, (_, i) => i + 1))
       expect(m.in).toBe(N)
@@ -195,9 +189,12 @@ for (const kind of brokerKinds({ nats: true })) {
         clients.push(pub)
         const N = 500
         await publishSamples(pub, rawTopic(svc.context.prefix, 'dev1', 'temp'), N, 1)
-        await waitFor(() => hop.metrics().in === N, 10_000, 'all arrivals')
+        await waitFor(() => hop.metrics().in === N, { timeout: 10_000, message: 'all arrivals' })
         release()
-        await waitFor(() => hop.metrics().queue.length === 0, 10_000, 'drained')
+        await waitFor(() => hop.metrics().queue.length === 0, {
+          timeout: 10_000,
+          message: 'drained',
+        })
         const m = hop.metrics()
         const dropped = (m.dropped.oldest ?? 0) + (m.dropped.newest ?? 0) + (m.dropped.sampled ?? 0)
         expect(m.in).toBe(N)
@@ -237,7 +234,7 @@ for (const kind of brokerKinds({ nats: true })) {
         JSON.stringify({ seq: [1, 2], t: [1, 2], value: [3, 4], ingest: [1, 2] }),
         { qos: 1 },
       )
-      await waitFor(() => seen.length === 2, 5000, 'batch')
+      await waitFor(() => seen.length === 2, { timeout: 5000, message: 'batch' })
       expect(hop.metrics().rejected).toBe(2)
     })
 
@@ -255,7 +252,7 @@ for (const kind of brokerKinds({ nats: true })) {
       const sub = await watcher(topic)
       for (let i = 1; i <= 200; i++)
         await out.publishAsync(topic, JSON.stringify(sample(i)), 1, { ingest: Date.now() })
-      await waitFor(() => sub.got.length === 200, 10_000, 'all published')
+      await waitFor(() => sub.got.length === 200, { timeout: 10_000, message: 'all published' })
       await out.drain(5000)
       const m = out.metrics()
       expect(m.in).toBe(200)
@@ -285,7 +282,7 @@ for (const kind of brokerKinds({ nats: true })) {
       clients.push(pub)
       await publishSamples(pub, rawTopic(prefix, 'dev1', 'temp'), 50, 1)
       await start(setup, { session: 'persistent', instance, prefix })
-      await waitFor(() => seen.length >= 50, 10_000, 'redelivery')
+      await waitFor(() => seen.length >= 50, { timeout: 10_000, message: 'redelivery' })
       expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
     })
 
@@ -317,11 +314,14 @@ for (const kind of brokerKinds({ nats: true })) {
           if (seq % 10 === 0) await sleep(2)
         }
       })()
-      await waitFor(() => seen.size >= 50, 10_000, 'first samples')
+      await waitFor(() => seen.size >= 50, { timeout: 10_000, message: 'first samples' })
       await first.stop()
       await publishing
       await start(setup, { session: 'persistent', instance, prefix })
-      await waitFor(() => seen.size >= N, 10_000, `every sample, across the restart (${seen.size})`)
+      await waitFor(() => seen.size >= N, {
+        timeout: 10_000,
+        message: `every sample, across the restart (${seen.size})`,
+      })
       expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
     })
 
@@ -350,7 +350,7 @@ for (const kind of brokerKinds({ nats: true })) {
       const pub = await broker.client(prefix)
       clients.push(pub)
       await publishSamples(pub, rawTopic(prefix, 'dev1', 'temp'), 10, 1)
-      await waitFor(() => firstSeen.length >= 10, 10_000, 'first delivery')
+      await waitFor(() => firstSeen.length >= 10, { timeout: 10_000, message: 'first delivery' })
       await sleep(100)
       await first.kill()
       await start(
@@ -368,7 +368,7 @@ for (const kind of brokerKinds({ nats: true })) {
         { session: 'persistent', instance, prefix },
       )
       // 6 was never acknowledged, and 7–10 wait behind it (PUBACKs go in order): all five come again.
-      await waitFor(() => secondSeen.length >= 5, 10_000, 'redelivery')
+      await waitFor(() => secondSeen.length >= 5, { timeout: 10_000, message: 'redelivery' })
       await sleep(200)
       expect([...secondSeen].sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10])
     })
@@ -393,7 +393,7 @@ for (const kind of brokerKinds({ nats: true })) {
       const pub = await broker.client(svc.context.prefix)
       clients.push(pub)
       await publishSamples(pub, rawTopic(svc.context.prefix, 'dev1', 'temp'), 300, 1)
-      await waitFor(() => hop.metrics().in === 300, 5000, 'arrivals')
+      await waitFor(() => hop.metrics().in === 300, { timeout: 5000, message: 'arrivals' })
       const stopped = svc.stop()
       release()
       expect(await stopped).toEqual({ drained: true })

@@ -23,6 +23,18 @@ describe('waitFor', () => {
     )
     expect((err as WaitTimeoutError).code).toBe('SLUICE_ERR_TESTKIT_WAIT_TIMEOUT')
   })
+
+  it('says where things stood at the timeout when the message is a function', async () => {
+    let n = 0
+    const err = await waitFor(() => ++n > 1e9, {
+      timeout: 30,
+      interval: 5,
+      message: () => `n to pass 1e9 (at ${String(n > 1 ? 'many' : n)})`,
+    }).catch((e: unknown) => e)
+    expect((err as WaitTimeoutError).message).toBe(
+      'Timed out after 30 ms waiting for n to pass 1e9 (at many).',
+    )
+  })
 })
 
 describe('freePort', () => {

@@ -11,8 +11,11 @@ export interface WaitForOptions {
   readonly timeout?: number
   /** Poll every this many ms (default 20). */
   readonly interval?: number
-  /** What was awaited, for the error message (default "condition"). */
-  readonly message?: string
+  /**
+   * What was awaited, for the error message (default "condition"); a function is called at the timeout,
+   * so the message can say where things stood then.
+   */
+  readonly message?: string | (() => string)
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -49,8 +52,9 @@ export async function waitFor<T>(
     lastError === undefined
       ? ''
       : ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})`
+  const what = typeof options.message === 'function' ? options.message() : options.message
   throw new WaitTimeoutError(
-    `Timed out after ${timeout} ms waiting for ${options.message ?? 'condition'}${why}.`,
+    `Timed out after ${timeout} ms waiting for ${what ?? 'condition'}${why}.`,
     lastError === undefined ? undefined : { cause: lastError },
   )
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { startBroker } from '@sluice/broker'
 import { decodeStatus, decodeWindows, rawTopic, statusTopic, windowFilter } from '@sluice/contract'
 import { createMqttTransport, type Transport } from '@sluice/mesh'
-import { findProgram, startMosquitto } from '@sluice/testkit'
+import { findProgram, startMosquitto, waitFor } from '@sluice/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -24,18 +24,6 @@ const BATCH = 60
 const BATCH_EVERY_MS = 20 // 3 000 samples/s
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-
-async function waitUntil(
-  cond: () => boolean,
-  timeoutMs: number,
-  what: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`)
-    await sleep(20)
-  }
-}
 
 interface Child {
   readonly proc: ChildProcess
@@ -180,35 +168,31 @@ async function crashScenario(
 
   const first = startWindowing(url, session)
   children.push(first)
-  await waitUntil(
-    () => observer.states.includes('online'),
-    20_000,
-    () => 'online status',
-  )
+  await waitFor(() => observer.states.includes('online'), {
+    timeout: 20_000,
+    message: () => 'online status',
+  })
   // The subscription follows the online status: stream, and wait until aggregates flow.
   pub.start()
-  await waitUntil(
-    () => observer.seen.size >= 1500,
-    20_000,
-    () => 'aggregates before the crash',
-  )
+  await waitFor(() => observer.seen.size >= 1500, {
+    timeout: 20_000,
+    message: () => 'aggregates before the crash',
+  })
   first.proc.kill('SIGKILL')
   await first.exited
   await sleep(1000) // keep publishing while it is down (and while it restarts)
   const onlines = observer.states.filter((s) => s === 'online').length
   const second = startWindowing(url, session)
   children.push(second)
-  await waitUntil(
-    () => observer.states.filter((s) => s === 'online').length > onlines,
-    20_000,
-    () => 'online status after the restart',
-  )
+  await waitFor(() => observer.states.filter((s) => s === 'online').length > onlines, {
+    timeout: 20_000,
+    message: () => 'online status after the restart',
+  })
   const atRestart = pub.published
-  await waitUntil(
-    () => observer.max.value >= atRestart + 1500,
-    20_000,
-    () => `aggregates after the restart (${String(observer.seen.size)} seqs seen)`,
-  )
+  await waitFor(() => observer.max.value >= atRestart + 1500, {
+    timeout: 20_000,
+    message: () => `aggregates after the restart (${String(observer.seen.size)} seqs seen)`,
+  })
   await pub.stop()
   const expected = new Set(pub.acked)
   const complete = () => {
@@ -220,7 +204,7 @@ async function crashScenario(
   const last = Math.max(...expected)
   let size = -1
   let stableSince = Date.now()
-  await waitUntil(
+  await waitFor(
     () => {
       if (observer.seen.size !== size) {
         size = observer.seen.size
@@ -228,8 +212,10 @@ async function crashScenario(
       }
       return complete() || (observer.seen.has(last) && Date.now() - stableSince > 1500)
     },
-    20_000,
-    () => `the tail (${String(observer.seen.size)} of ${String(expected.size)})`,
+    {
+      timeout: 20_000,
+      message: () => `the tail (${String(observer.seen.size)} of ${String(expected.size)})`,
+    },
   )
   const missing = [...expected].filter((s) => !observer.seen.has(s)).sort((a, b) => a - b)
   let duplicates = 0

@@ -13,6 +13,7 @@ import {
 } from '@sluice/contract'
 import type { GroupMetrics } from '@sluice/contract'
 import { createMqttTransport, startService, type ServiceHandle, type Transport } from '@sluice/mesh'
+import { waitFor } from '@sluice/testkit'
 import { expect } from 'vitest'
 import { windowingService } from '../src/index.js'
 import { createSensorWindows } from '../src/internal.js'
@@ -35,20 +36,6 @@ const WINDOWS = {
 const T0 = Date.now()
 /** Event time of sample `seq`: fixed, so the expected aggregates can be computed offline. */
 const timeOf = (seq: number) => T0 + seq * 100
-
-/** Waits for `cond`; `what` may be a function, to say where things stood when it timed out. */
-export async function waitFor(
-  cond: () => boolean,
-  timeoutMs: number,
-  what: string | (() => string),
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
-    await sleep(25)
-  }
-}
 
 type Windowing = ServiceHandle<typeof windowingService.configSchema>
 type Agg = WindowAggregate & { key: string }
@@ -232,13 +219,19 @@ export async function leaveWithState(
   periodMs: number,
 ): Promise<void> {
   await Promise.all(ids.map((i) => mesh.start(i)))
-  await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
+  await waitFor(() => settled(mesh, 3), {
+    timeout: 15_000,
+    message: '3 instances to share the sensors',
+  })
   mesh.feed(periodMs)
   await sleep(1200)
   const leaver = mesh.instances.find((h) => h.context.instance === ids[1])!
   await leaver.stop()
   mesh.instances.splice(mesh.instances.indexOf(leaver), 1)
-  await waitFor(() => settled(mesh, 2), 15_000, 'the 2 others to take its sensors')
+  await waitFor(() => settled(mesh, 2), {
+    timeout: 15_000,
+    message: 'the 2 others to take its sensors',
+  })
   await sleep(1200)
   const last = await mesh.stopFeed()
   await sleep(1000)

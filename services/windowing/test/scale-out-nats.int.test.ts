@@ -7,7 +7,13 @@
  * aggregates again equal one instance's). Fewer sensors than on MQTT: each is a consumer of its owner.
  */
 import { createNatsTransport } from '@sluice/mesh'
-import { KNOWN_PROGRAMS, requireProgram, startNatsCluster, startNatsServer } from '@sluice/testkit'
+import {
+  KNOWN_PROGRAMS,
+  requireProgram,
+  startNatsCluster,
+  startNatsServer,
+  waitFor,
+} from '@sluice/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createMesh,
@@ -17,7 +23,6 @@ import {
   sensorsOf,
   settled,
   sleep,
-  waitFor,
   type MakeTransport,
 } from './scale-out-mesh.js'
 
@@ -78,7 +83,10 @@ describe.skipIf(!natsServer.available)(
         cleanup.push(() => mesh.close())
         await mesh.connect()
         await Promise.all(['n1', 'n2'].map((i) => mesh.start(i)))
-        await waitFor(() => settled(mesh, 2), 15_000, '2 instances to share the sensors')
+        await waitFor(() => settled(mesh, 2), {
+          timeout: 15_000,
+          message: '2 instances to share the sensors',
+        })
 
         // A server dies mid-stream: clients move to the others, publishes are sent again (and stored once).
         mesh.feed(50)
@@ -90,18 +98,18 @@ describe.skipIf(!natsServer.available)(
         const received = () =>
           mesh.instances.reduce((a, h) => a + (h.metrics.collect().hops['raw']?.in ?? 0), 0)
         const want = last * mesh.sensors.length
-        await waitFor(
-          () => received() >= want,
-          40_000,
-          () => `every sample: ${String(received())} of ${String(want)} (${statesOf(mesh)})`,
-        )
+        await waitFor(() => received() >= want, {
+          timeout: 40_000,
+          message: () =>
+            `every sample: ${String(received())} of ${String(want)} (${statesOf(mesh)})`,
+        })
         // And every aggregate they close, whose publishes and pulls may wait out the election too.
         const expected = [...expectedAggregates(mesh.sensors, last).values()].flat().length
-        await waitFor(
-          () => mesh.aggregates.length >= expected,
-          30_000,
-          () => `every aggregate: ${String(mesh.aggregates.length)} of ${String(expected)}`,
-        )
+        await waitFor(() => mesh.aggregates.length >= expected, {
+          timeout: 30_000,
+          message: () =>
+            `every aggregate: ${String(mesh.aggregates.length)} of ${String(expected)}`,
+        })
         await sleep(500)
         expectSameAggregates(mesh, last)
         expect(mesh.groups().reduce((a, g) => a + g.lost, 0)).toBe(0)
@@ -112,12 +120,18 @@ describe.skipIf(!natsServer.available)(
         const victim = mesh.instances.find((h) => h.context.instance === 'n1')!
         await victim.kill()
         mesh.instances.splice(mesh.instances.indexOf(victim), 1)
-        await waitFor(() => settled(mesh, 1), 15_000, 'the survivor to take every sensor')
+        await waitFor(() => settled(mesh, 1), {
+          timeout: 15_000,
+          message: 'the survivor to take every sensor',
+        })
         // Every sensor's windows go on at the survivor (pulls whose server died are asked again within seconds).
         const from = mesh.seq
         const covered = () =>
           new Set(mesh.aggregates.filter((a) => a.seqFrom > from).map((a) => a.key)).size
-        await waitFor(() => covered() === mesh.sensors.length, 20_000, 'windows of every sensor')
+        await waitFor(() => covered() === mesh.sensors.length, {
+          timeout: 20_000,
+          message: 'windows of every sensor',
+        })
         await mesh.stopFeed()
         expect(mesh.instances[0]!.metrics.collect().hops['raw']!.unexplainedLoss ?? 0).toBe(0)
       },

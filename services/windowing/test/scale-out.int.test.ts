@@ -7,7 +7,7 @@
  * scale-out-nats.int.test.ts.)
  */
 import { startBroker, type RunningBroker } from '@sluice/broker'
-import { KNOWN_PROGRAMS, requireProgram, startMosquitto } from '@sluice/testkit'
+import { KNOWN_PROGRAMS, requireProgram, startMosquitto, waitFor } from '@sluice/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   SENSORS,
@@ -16,7 +16,6 @@ import {
   leaveWithState,
   settled,
   sleep,
-  waitFor,
 } from './scale-out-mesh.js'
 
 interface BrokerUnderTest {
@@ -75,7 +74,10 @@ for (const b of brokers) {
     it('shares 300 sensors among 3 instances, then a 4th, publishing each aggregate once', async () => {
       const { mesh } = await setUp()
       await Promise.all(['w1', 'w2', 'w3'].map((i) => mesh.start(i)))
-      await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
+      await waitFor(() => settled(mesh, 3), {
+        timeout: 15_000,
+        message: '3 instances to share the sensors',
+      })
       const owned = mesh.groups().map((g) => g.owned)
       expect(Math.max(...owned) / (SENSORS.length / 3)).toBeLessThanOrEqual(1.25)
       const before = new Map(
@@ -84,7 +86,10 @@ for (const b of brokers) {
       mesh.feed(100)
       await sleep(1200)
       await mesh.start('w4')
-      await waitFor(() => settled(mesh, 4), 15_000, 'the 4th instance to take its share')
+      await waitFor(() => settled(mesh, 4), {
+        timeout: 15_000,
+        message: 'the 4th instance to take its share',
+      })
       const moved = mesh.instances.find((h) => h.context.instance === 'w4')!.metrics.collect()
         .group!.owned
       // A join moves only what the joiner takes.
@@ -110,14 +115,20 @@ for (const b of brokers) {
     it('covers the sensors of a killed instance again within 3 s and counts what was missed', async () => {
       const { mesh } = await setUp()
       await Promise.all(['k1', 'k2', 'k3'].map((i) => mesh.start(i)))
-      await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
+      await waitFor(() => settled(mesh, 3), {
+        timeout: 15_000,
+        message: '3 instances to share the sensors',
+      })
       mesh.feed(100)
       await sleep(1200)
       const victim = mesh.instances.find((h) => h.context.instance === 'k1')!
       const killedAt = Date.now()
       await victim.kill()
       mesh.instances.splice(mesh.instances.indexOf(victim), 1)
-      await waitFor(() => settled(mesh, 2), 15_000, 'the survivors to cover every sensor')
+      await waitFor(() => settled(mesh, 2), {
+        timeout: 15_000,
+        message: 'the survivors to cover every sensor',
+      })
       const coveredAfterMs = Date.now() - killedAt
       // The will arrives when the socket closes; then one settling time (400 ms) and the subscriptions.
       expect(coveredAfterMs).toBeLessThan(3000)
@@ -154,18 +165,20 @@ describe('windowing scale-out through a restart of our broker', () => {
     cleanup.push(() => mesh.close())
     await mesh.connect()
     await Promise.all(['r1', 'r2', 'r3'].map((i) => mesh.start(i)))
-    await waitFor(() => settled(mesh, 3), 15_000, '3 instances to share the sensors')
+    await waitFor(() => settled(mesh, 3), {
+      timeout: 15_000,
+      message: '3 instances to share the sensors',
+    })
     const before = mesh.groups().map((g) => ({ generation: g.generation, owned: g.owned }))
     await broker.restart!()
     await sleep(1000)
     // The registry records were lost with the broker's memory: the bridge publishes them again on
     // reconnect; the feeder does it here.
     await mesh.connect()
-    await waitFor(
-      () => mesh.instances.every((h) => h.context.transport.connected),
-      15_000,
-      'the instances to reconnect',
-    )
+    await waitFor(() => mesh.instances.every((h) => h.context.transport.connected), {
+      timeout: 15_000,
+      message: 'the instances to reconnect',
+    })
     await sleep(3000)
     const after = mesh.groups().map((g) => ({ generation: g.generation, owned: g.owned }))
     expect(after).toEqual(before)
