@@ -25,12 +25,12 @@ export function formatMs(v: number | undefined): string {
   return v < 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(0)} ms`
 }
 
-const two = (n: number): string => (n < 10 ? `0${String(n)}` : String(n))
+const two = (n: number): string => String(n).padStart(2, '0')
 
 /**
- * A time of day, local, as `HH:MM:SS`: the charts' time axis. A live chart spans at most minutes, so it
- * never needs the date, which uPlot's default labels add on a second line where the minute or day
- * changes, and which overlap in a narrow chart.
+ * A time of day, local, as `HH:MM:SS`: the charts' time axis, the anomaly list and the services' `since`.
+ * The page shows minutes of data, so it never needs the date, which uPlot's default axis labels add on a
+ * second row where the minute or day changes, and which overlap in a narrow chart.
  */
 export function formatClock(ms: number): string {
   if (!Number.isFinite(ms)) return '–'

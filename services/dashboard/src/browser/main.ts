@@ -11,7 +11,7 @@ import 'uplot/dist/uPlot.min.css'
 import './styles.css'
 import { createSensorChart, type SensorChart } from './chart.js'
 import { connect, type ConnectionState } from './connection.js'
-import { formatMs, formatRate } from './format.js'
+import { formatClock, formatMs, formatRate } from './format.js'
 import { LatencyRecorder } from './latency-recorder.js'
 import { createPipelineView } from './pipeline-view.js'
 import { createRateControl } from './rate-control.js'
@@ -135,7 +135,7 @@ function renderAnomalies(): void {
       const li = document.createElement('li')
       li.dataset.sensor = key
       li.dataset.level = ev.level
-      li.textContent = `${new Date(ev.t).toLocaleTimeString()} ${key} ${ev.kind} ${ev.level} score ${ev.score.toFixed(2)}`
+      li.textContent = `${formatClock(ev.t)} ${key} ${ev.kind} ${ev.level} score ${ev.score.toFixed(2)}`
       return li
     }),
   )

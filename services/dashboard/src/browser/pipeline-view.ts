@@ -7,7 +7,7 @@
  * owns what (see {@link groupRows}). Redrawn at most twice a second.
  */
 import type { ServiceMetrics } from '@sluice/contract'
-import { formatMs, formatRate } from './format.js'
+import { formatClock, formatMs, formatRate } from './format.js'
 import { groupRows } from './group-model.js'
 import { renderGroups } from './group-view.js'
 import { FILL_CRITICAL, FILL_WARNING, hopRows, liveness } from './pipeline-model.js'
@@ -66,7 +66,7 @@ export function createPipelineView(o: {
             el('td', live, `badge ${live}`),
             el('td', r.status?.host ?? '–'),
             el('td', r.status?.version ?? '–'),
-            el('td', r.status === undefined ? '–' : new Date(r.status.since).toLocaleTimeString()),
+            el('td', r.status === undefined ? '–' : formatClock(r.status.since)),
           )
           return tr
         }),
