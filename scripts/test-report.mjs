@@ -32,46 +32,47 @@ for (const file of reports.sort()) {
   }
   for (const suite of report.testResults ?? []) {
     const where = relative(root, suite.name ?? file)
-    const failed = (suite.assertionResults ?? []).filter((t) => t.status === 'failed')
-    for (const t of failed)
-      failures.push({
-        where: `${where} > ${t.fullName}`,
-        what: (t.failureMessages ?? []).join('\n'),
-      })
-    for (const t of suite.assertionResults ?? [])
-      if (t.status === 'passed' && (t.failureMessages ?? []).length > 0)
+    let failedHere = false
+    for (const t of suite.assertionResults ?? []) {
+      const messages = t.failureMessages ?? []
+      if (t.status === 'failed') {
+        failedHere = true
+        failures.push({ where: `${where} > ${t.fullName}`, what: messages.join('\n') })
+      } else if (t.status === 'passed' && messages.length > 0) {
+        // Earlier attempts' errors: the first line of each is enough to see the flake.
         flaky.push({
           where: `${where} > ${t.fullName}`,
-          what: t.failureMessages.map((m) => m.split('\n')[0]),
+          what: messages.map((m) => m.split('\n')[0]).join('\n'),
         })
+      }
+    }
     // A file that failed outside any test (an import, a hook) has its message on the file.
-    if (failed.length === 0 && suite.status === 'failed')
+    if (!failedHere && suite.status === 'failed')
       failures.push({ where, what: suite.message ?? 'failed outside any test' })
   }
 }
 
-if (failures.length > 0) {
-  console.log(
-    `\n${String(failures.length)} failed test(s) in ${String(reports.length)} package report(s):`,
-  )
-  for (const f of failures) {
+/** Prints `entries` under `title`, each marked with `mark` and its first lines (without library frames). */
+function list(title, mark, entries) {
+  if (entries.length === 0) return
+  console.log(`\n${title}`)
+  for (const e of entries) {
     // The stack frames inside vitest and Node say nothing about the failure.
-    const lines = f.what
+    const lines = e.what
       .split('\n')
       .filter((l) => !/^\s*at .*(node_modules|<anonymous>|node:)/.test(l))
-    console.log(`\n✗ ${f.where}`)
+    console.log(`\n${mark} ${e.where}`)
     for (const line of lines.slice(0, LINES)) console.log(`    ${line}`)
     if (lines.length > LINES) console.log(`    … ${String(lines.length - LINES)} more lines`)
   }
 }
 
-if (flaky.length > 0) {
-  console.log(`\n${String(flaky.length)} test(s) passed on a retry, after failing with:`)
-  for (const f of flaky) {
-    console.log(`\n~ ${f.where}`)
-    for (const line of f.what) console.log(`    ${line}`)
-  }
-}
+list(
+  `${String(failures.length)} failed test(s) in ${String(reports.length)} package report(s):`,
+  '✗',
+  failures,
+)
+list(`${String(flaky.length)} test(s) passed on a retry, after failing with:`, '~', flaky)
 
 const at = process.argv.indexOf('--exit-code')
 const exitCode = at >= 0 ? Number(process.argv[at + 1]) : 0
