@@ -14,6 +14,10 @@
  *   connection, in order; here each is a consumer of its own, and the older one may be behind its stream
  *   (a slow handler, `block`), so what it held but had not handed on would otherwise be lost when it goes.
  *   What both hand on comes twice, and is counted as duplicates downstream.
+ * - **After a reconnect** a consumer the server counts messages as delivered to starts again right after
+ *   its last acknowledged one (`resume`): what the server had sent when the connection died never arrived,
+ *   and would otherwise come only after `ack_wait` (windowing's NATS cluster test: 5 of 1 728 samples,
+ *   minutes late). What was received is handed on first; what then comes twice is counted as duplicates.
  * - **Sessions**: a persistent session (`clean: false`) has durable consumers named after the client and
  *   the filter, so a restarted service resumes where it stopped; a clean one has consumers named for the
  *   connection that start at new messages, as an MQTT clean session does, and expire a minute after it
@@ -34,7 +38,7 @@ import { nanos } from '@nats-io/transport-node'
 import { subjectsOverlap } from '@sluice/contract'
 import type { AckOutcome, MessageHandler } from '../transport.js'
 import { createDuplicateMemory, type DuplicateMemory } from './duplicates.js'
-import { retryNats } from './retry.js'
+import { retryNats, type RetryOptions } from './retry.js'
 
 /** Options of {@link createConsumerSet}. */
 export interface ConsumerSetOptions {
@@ -55,6 +59,11 @@ export interface ConsumerSetOptions {
 export interface ConsumerSet {
   add(stream: string, subject: string): Promise<void>
   remove(subject: string): Promise<void>
+  /**
+   * After a reconnect: restarts, right after its last acknowledged message, every consumer with messages
+   * delivered and not acknowledged (they may have died on the way).
+   */
+  resume(): Promise<void>
   has(subject: string): boolean
   /** The filter subjects read now. */
   subjects(): Iterable<string>
@@ -62,10 +71,28 @@ export interface ConsumerSet {
   close(forget: boolean): Promise<void>
 }
 
+/** How one consumer is read now. */
+interface Reader {
+  readonly messages: ConsumerMessages
+  /** Resolves once reading stopped and what was handed on was settled (or 2 s went by). */
+  readonly drained: Promise<void>
+}
+
 interface Running {
   readonly stream: string
   readonly name: string
-  readonly messages: ConsumerMessages
+  readonly memory: DuplicateMemory
+  reader: Reader
+  /** A restart under way (`resume`), and whether another reconnect came meanwhile. */
+  restarting?: Promise<void>
+  again?: boolean
+}
+
+/** Undefined for a consumer that is not there (removed meanwhile); rethrows anything else. */
+function notFound(err: unknown): undefined {
+  if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)
+    return undefined
+  throw err
 }
 
 /** The durable name of `clientId`'s consumer of `subject`: readable, and unique by a hash. */
@@ -79,16 +106,18 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
   const running = new Map<string, Running>()
   const session = randomBytes(4).toString('hex')
   let closed = false
+  let forgetting = false
 
-  /** Hands `m` to the handler; resolves once it was settled or let go. */
-  function deliver(m: JsMsg, memory: DuplicateMemory): Promise<void> {
+  /** Hands `m` to the handler; resolves once it was settled or let go; `settled` is called once settled. */
+  function deliver(m: JsMsg, memory: DuplicateMemory, settled: () => void): Promise<void> {
     return new Promise<void>((resolve) => {
-      let settled = false
+      let done = false
       const ack = (outcome: AckOutcome = 'taken'): void => {
-        if (settled) return
-        settled = true
+        if (done) return
+        done = true
         if (outcome === 'taken') m.ack()
         else memory.forget(m)
+        settled()
         resolve()
       }
       const duplicate = memory.seen(m)
@@ -125,13 +154,7 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
     let start = (await o.jsm.streams.info(stream)).state.last_seq + 1
     const infos = await Promise.all(
       // One removed meanwhile holds nothing back; another failure is asked again (retryNats).
-      overlapping.map((name) =>
-        o.jsm.consumers.info(stream, name).catch((err: unknown) => {
-          if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)
-            return undefined
-          throw err
-        }),
-      ),
+      overlapping.map((name) => o.jsm.consumers.info(stream, name).catch(notFound)),
     )
     for (const info of infos) {
       if (info === undefined || (info.num_pending === 0 && info.num_ack_pending === 0)) continue
@@ -180,13 +203,72 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
     return name
   }
 
-  async function pump(messages: ConsumerMessages): Promise<void> {
-    const memory = createDuplicateMemory()
-    try {
-      for await (const m of messages) await deliver(m, memory)
-    } catch (err) {
-      o.onError(err)
+  /** Reads `name` and hands each message on in turn, remembering what was taken in `memory`. */
+  async function read(
+    stream: string,
+    name: string,
+    memory: DuplicateMemory,
+    retry: RetryOptions,
+  ): Promise<Reader> {
+    const consumer = await retryNats(() => o.js.consumers.get(stream, name), retry)
+    // Pull requests expire every 2 s (heartbeats every second): a consumer whose leader moved to another
+    // server in a cluster is asked again within seconds, not after the default 30 s.
+    const messages = await consumer.consume({
+      max_messages: Math.min(o.maxAckPending, 256),
+      expires: 2000,
+    })
+    let unsettled = 0
+    let allSettled: (() => void) | undefined
+    const settled = (): void => {
+      if (--unsettled === 0) allSettled?.()
     }
+    const pump = async (): Promise<void> => {
+      try {
+        for await (const m of messages) {
+          unsettled++
+          await deliver(m, memory, settled)
+        }
+      } catch (err) {
+        o.onError(err)
+      }
+      if (unsettled === 0) return
+      await new Promise<void>((resolve) => {
+        allSettled = resolve
+        setTimeout(resolve, 2000).unref()
+      })
+    }
+    return { messages, drained: pump() }
+  }
+
+  /**
+   * Starts `r` again right after its last acknowledged message if the server holds messages as delivered
+   * to it and not acknowledged. It first stops reading and hands on what it had received, so that the
+   * acknowledgement floor is as far on as this client got.
+   */
+  async function restart(subject: string, r: Running): Promise<void> {
+    const gone = (): boolean => closed || running.get(subject) !== r
+    const before = await retryNats(() => o.jsm.consumers.info(r.stream, r.name), {
+      stopped: gone,
+      deadlineMs: 30_000,
+    })
+    if (before.num_ack_pending === 0 || gone()) return
+    r.reader.messages.stop()
+    await r.reader.drained
+    // Nothing reads the filter now: asked until it is read again, or removed.
+    const retry = { stopped: gone }
+    if (gone()) return
+    const info = await retryNats(() => o.jsm.consumers.info(r.stream, r.name), retry)
+    await retryNats(() => o.jsm.consumers.delete(r.stream, r.name).catch(notFound), retry)
+    await retryNats(() => ensure(r.stream, subject, info.ack_floor.stream_seq + 1), retry)
+    const reader = await read(r.stream, r.name, r.memory, retry)
+    if (!gone()) {
+      r.reader = reader
+      return
+    }
+    // Removed or closed meanwhile, after its consumer was deleted: delete the new one too, unless a
+    // persistent session closes (it resumes there).
+    reader.messages.stop()
+    if (!closed || forgetting) await o.jsm.consumers.delete(r.stream, r.name).catch(() => false)
   }
 
   return {
@@ -200,30 +282,48 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       // read: the survivor of a kill missed the killed instance's sensors (windowing's NATS test).
       const from = await retryNats(() => takeoverStart(stream, subject), retry)
       const name = await retryNats(() => ensure(stream, subject, from), retry)
-      const consumer = await retryNats(() => o.js.consumers.get(stream, name), retry)
-      // Pull requests expire every 2 s (heartbeats every second): a consumer whose leader moved to another
-      // server in a cluster is asked again within seconds, not after the default 30 s.
-      const messages = await consumer.consume({
-        max_messages: Math.min(o.maxAckPending, 256),
-        expires: 2000,
+      const memory = createDuplicateMemory()
+      running.set(subject, {
+        stream,
+        name,
+        memory,
+        reader: await read(stream, name, memory, retry),
       })
-      running.set(subject, { stream, name, messages })
-      void pump(messages)
+    },
+    async resume() {
+      await Promise.all(
+        [...running].map(([subject, r]) => {
+          if (r.restarting !== undefined) {
+            r.again = true
+            return r.restarting
+          }
+          r.restarting = (async () => {
+            do {
+              r.again = false
+              await restart(subject, r)
+            } while (r.again)
+          })()
+            .catch(o.onError)
+            .finally(() => (r.restarting = undefined))
+          return r.restarting
+        }),
+      )
     },
     async remove(subject) {
       const r = running.get(subject)
       if (r === undefined) return
       running.delete(subject)
-      r.messages.stop()
+      r.reader.messages.stop()
       await o.jsm.consumers.delete(r.stream, r.name).catch(() => false)
     },
     has: (subject) => running.has(subject),
     subjects: () => running.keys(),
     async close(forget) {
       closed = true
+      forgetting = forget
       const all = [...running.values()]
       running.clear()
-      for (const r of all) r.messages.stop()
+      for (const r of all) r.reader.messages.stop()
       if (forget) {
         await Promise.all(
           all.map((r) => o.jsm.consumers.delete(r.stream, r.name).catch(() => false)),

@@ -3,7 +3,8 @@
  * What one JetStream consumer has handed on lately, to know a message it gets a second time. At least
  * once means duplicates after a failure, from two places:
  * - a **redelivery** of a stream sequence already taken (its acknowledgement died with a server, or is
- *   still to come from a handler in `handled` mode);
+ *   still to come from a handler in `handled` mode), or its delivery by the consumer started again after
+ *   a reconnect (`consumers.ts`);
  * - a **publish stored twice**: sent again after its server died, to a new stream leader that had not yet
  *   learnt the first copy's message id (`Nats-Msg-Id`).
  * Both memories are bounded (the newest 65 536 of each). A message let go (`leave`) is forgotten, so it
@@ -37,7 +38,8 @@ export function createDuplicateMemory(): DuplicateMemory {
   return {
     seen(m) {
       const id = idOf(m)
-      const again = (m.redelivered && taken.has(m.seq)) || (id !== undefined && ids.has(id))
+      // Not `m.redelivered` alone: a consumer started again after a reconnect delivers anew.
+      const again = taken.has(m.seq) || (id !== undefined && ids.has(id))
       add(taken, m.seq)
       if (id !== undefined) add(ids, id)
       return again

@@ -284,6 +284,7 @@ export function createNatsTransport(o: NatsTransportOptions): Transport {
         if (e.type !== 'connect') return
         will.renew().catch(() => undefined)
         void replayAfterReconnect(l)
+        void l.consumers.resume()
       })
       l.timers.push(setInterval(() => l.retained.expire(), 500).unref())
       l.timers.push(
