@@ -82,16 +82,18 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
   const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, count)
   for (let i = 0; i < count; i++) y[i]! -= mean
   const maxLag = Math.floor((2 * count) / 3)
+  // squares[k]: the sum of the first k squares, added in the order the lag loop would add them.
+  const squares = new Float64Array(count + 1)
+  for (let i = 0; i < count; i++) squares[i + 1] = squares[i]! + y[i]! ** 2
   const acf = [1]
   for (let lag = 1; lag <= maxLag + 1 && lag < count; lag++) {
     let xy = 0
-    let xx = 0
     let yy = 0
     for (let i = 0; i + lag < count; i++) {
       xy += y[i]! * y[i + lag]!
-      xx += y[i]! ** 2
       yy += y[i + lag]! ** 2
     }
+    const xx = squares[count - lag]!
     acf.push(xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0)
   }
   const dip = acf.findIndex((a) => a < 0)
@@ -161,13 +163,16 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
   const hist = new Float64Array(size)
   let s = freshState()
 
-  /** The stored value `l` (whole) samples before the one about to be stored. */
-  const at = (l: number): number => hist[(((s.n - l) % size) + size) % size]!
-  /** The stored value `lag` samples before the one about to be stored (fractional lags interpolate). */
+  /**
+   * The stored value `lag` samples before the one about to be stored (fractional lags interpolate). Asked
+   * only once `usable()`: more samples were stored than any lag asked for, so the index is never negative.
+   */
   const back = (lag: number): number => {
     const lo = Math.floor(lag)
     const w = lag - lo
-    return w === 0 ? at(lo) : (1 - w) * at(lo) + w * at(lo + 1)
+    const i = (s.n - lo) % size
+    if (w === 0) return hist[i]!
+    return (1 - w) * hist[i]! + w * hist[i === 0 ? size - 1 : i - 1]!
   }
   const around = new Float64Array(2 * SMOOTH + 1)
   /** The previous cycle at this phase: the median of ±SMOOTH samples, so one stored spike is not echoed. */
