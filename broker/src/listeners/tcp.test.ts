@@ -8,7 +8,7 @@ describe('createTcpListener', () => {
     vi.restoreAllMocks()
   })
 
-  it("turns Nagle's algorithm off on every accepted socket before Aedes gets it", async () => {
+  it("turns Nagle's algorithm off on every accepted socket, and writes once per turn, before Aedes gets it", async () => {
     const noDelay = vi.spyOn(Socket.prototype, 'setNoDelay')
     const accepted: Socket[] = []
     const server = createTcpListener((s) => accepted.push(s), undefined, 1000)
@@ -19,6 +19,11 @@ describe('createTcpListener', () => {
     await vi.waitFor(() => expect(accepted).toHaveLength(1))
     expect(noDelay.mock.contexts).toContain(accepted[0])
     expect(noDelay).toHaveBeenCalledWith(true)
+    // What a turn writes waits, corked, for the turn's end (writeOncePerTurn).
+    accepted[0]!.write('x')
+    expect(accepted[0]!.writableCorked).toBe(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(accepted[0]!.writableCorked).toBe(0)
     client.destroy()
     for (const s of accepted) s.destroy()
     await new Promise((resolve) => server.close(resolve))

@@ -2,10 +2,12 @@
  * @module listeners/tcp
  * The MQTT listener over TCP, or over TLS when a key and certificate are given (DESIGN.md §11: TLS is
  * available on every listener). Each accepted socket first passes the connection gate (the connection
- * limit), then goes to Aedes, with Nagle's algorithm off.
+ * limit), then goes to Aedes, with Nagle's algorithm off and what a turn of the event loop writes to it sent
+ * in one system call (`writeOncePerTurn` in @sluice/mesh).
  */
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
+import { writeOncePerTurn } from '@sluice/mesh'
 
 /** Key and certificate, already read. */
 export interface TlsMaterial {
@@ -27,6 +29,7 @@ export function createTcpListener(
   // up to 40 ms; Aedes writes each packet whole. The services' client sockets do the same (issue 16).
   const acceptAtOnce = (socket: Socket): void => {
     socket.setNoDelay(true)
+    writeOncePerTurn(socket)
     accept(socket)
   }
   if (tls !== undefined) {

@@ -20,6 +20,10 @@ describe('createMqttTransport', () => {
     try {
       // The broker here is stock Aedes (no setNoDelay of its own): every call is the client's.
       expect(noDelay).toHaveBeenCalledWith(true)
+      // And what one turn writes goes out at its end, in one write (writeOncePerTurn).
+      const socket = noDelay.mock.contexts[0] as Socket
+      socket.write(Buffer.from([0xc0, 0x00])) // PINGREQ
+      expect(socket.writableCorked).toBe(1)
     } finally {
       await transport.close()
     }

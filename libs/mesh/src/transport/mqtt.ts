@@ -11,12 +11,14 @@
  *   persistent session is asked for, so QoS ≥ 1 messages wait at the broker across a restart; the last
  *   will is whatever the caller sets (the retained `offline` status).
  */
+import { Socket } from 'node:net'
 import mqtt, { MqttClient, type IClientOptions, type ISubscriptionMap } from 'mqtt'
 import { MeshConnectError } from '../errors.js'
 import { silentLogger, type MeshLogger } from '../logger.js'
 import { localStreamBuilder } from './local-brokers.js'
 import { createMqttFlowControl } from './mqtt-flow-control.js'
 import type { MessageHandler, PublishOptions, Qos, Transport, TransportEvent } from './transport.js'
+import { writeOncePerTurn } from './write-once-per-turn.js'
 
 /** Options for {@link createMqttTransport}. */
 export interface MqttTransportOptions {
@@ -49,11 +51,15 @@ export interface MqttTransportOptions {
  * delay (Linux: 40 ms), and a lone sample or aggregate is exactly such a packet. Measured in
  * `bench/mesh/latency.ts` (one process, 1 000 samples/s): p50 ingest → anomaly event 14.1 ms with Nagle,
  * 7.2 ms without (issue 16).
- * mqtt.js writes each packet whole, so nothing is sent in fragments. A WebSocket stream has no such call.
+ * mqtt.js writes each packet whole, so nothing is sent in fragments. A WebSocket or in-memory stream is
+ * left as it is.
  */
 function sendPacketsAtOnce(c: MqttClient): void {
-  const stream = c.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined
-  stream?.setNoDelay?.(true)
+  const stream: unknown = c.stream
+  if (!(stream instanceof Socket)) return
+  stream.setNoDelay(true)
+  // And what one turn of the event loop writes (publishes, PUBACKs) in one system call.
+  writeOncePerTurn(stream)
 }
 
 /** The mqtt.js options for `options`: no QoS 0 offline queue, resubscribe, connect on demand. */
