@@ -72,7 +72,12 @@ export interface Probe {
    * The broker's latest view of a service's subscriber clients (`sluice-{service}-…`): messages it dropped
    * from their own queues (DESIGN.md §5; the service then sees them as gaps) and messages still queued.
    */
-  atBroker(service: string): { readonly dropped: number; readonly queued: number }
+  atBroker(service: string): {
+    readonly dropped: number
+    readonly queued: number
+    /** Messages the broker routed to the service's clients (every topic). */
+    readonly routed: number
+  }
   /** Latencies (ms) of window aggregates and anomaly events received since the last `reset()`. */
   readonly latency: {
     readonly window: number[]
@@ -159,6 +164,7 @@ export async function startProbe(
       return {
         dropped: mine.reduce((sum, x) => sum + x.dropped, 0),
         queued: mine.reduce((sum, x) => sum + x.queued, 0),
+        routed: mine.reduce((sum, x) => sum + x.in, 0),
       }
     },
     latency,

@@ -127,6 +127,7 @@ async function step(
   await sleep(warmupS * 1000)
   const a = snap()
   const brokerA = brokerSnap()
+  const routedA = mesh.probe.atBroker('windowing').routed
   monitor.mark()
   const t0 = performance.now()
   await sleep(measureS * 1000)
@@ -134,6 +135,7 @@ async function step(
   await mesh.probe.nextMetrics('anomaly')
   const b = snap()
   const brokerB = brokerSnap()
+  const routed = mesh.probe.atBroker('windowing').routed - routedA
   const seconds = (performance.now() - t0) / 1000
   const usage = monitor.summary()
   monitor.stop()
@@ -159,6 +161,9 @@ async function step(
     if (source === 'bridge') sustained = Math.max(sustained, delivered)
     else sustainedLoad = Math.max(sustainedLoad, delivered)
   }
+  // Raw samples per message the broker routed to windowing (its few other messages included): how much
+  // of each message's fixed cost a sample carries.
+  const perMessage = Math.round((10 * win.inRate * seconds) / Math.max(routed, 1)) / 10
   const procs = procColumns(usage)
   rows.push({
     case: label,
@@ -169,6 +174,7 @@ async function step(
     windowing: Math.round(win.outRate),
     anomaly: Math.round(ano.outRate),
     forwarderIn: Math.round(fwd.inRate),
+    'samples/message': perMessage,
     dropped: win.dropped + ano.dropped + bridgeDropped,
     unexplainedLoss: lost,
     'mesh cpu%': Math.round(meshCpu),
@@ -178,7 +184,7 @@ async function step(
     ...procs,
   })
   console.log(
-    `${label.padEnd(44)} published ${Math.round(published)}/s  windowing ${Math.round(win.outRate)}/s  anomaly ${Math.round(ano.outRate)}/s  drops ${win.dropped + ano.dropped + bridgeDropped}  unexplained ${lost}  mesh ${Math.round(meshCpu)}%  ` +
+    `${label.padEnd(44)} published ${Math.round(published)}/s  ${perMessage} samples/message  windowing ${Math.round(win.outRate)}/s  anomaly ${Math.round(ano.outRate)}/s  drops ${win.dropped + ano.dropped + bridgeDropped}  unexplained ${lost}  mesh ${Math.round(meshCpu)}%  ` +
       Object.entries(procs)
         .map(([n, v]) => `${n} ${v}`)
         .join('  '),
