@@ -7,11 +7,12 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import { duplexPair, type Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import type { Aedes, Client } from 'aedes'
 import type { QueuePolicy } from '@sluice/stream'
 import { limitPacketSize } from './aedes-internals.js'
 import { installOutbox, type SubscriberOutbox } from './isolation/subscriber-outbox.js'
+import { createLocalLink } from './local-link.js'
 import { createConnectionGate } from './limits/connection-gate.js'
 import type { BrokerLogger } from './options.js'
 import type { BoundedSessionStore } from './persistence/bounded-session-store.js'
@@ -81,18 +82,6 @@ export interface Connections {
 /** The address of a connection from this process: it has loopback's trust, and counts with it. */
 const LOCAL_ADDRESS = '127.0.0.1'
 
-/**
- * Two connected in-memory streams that also close together, as the two ends of a socket do: Node's
- * `duplexPair` passes data and `end` across but not `destroy`, so a crashed client would never leave
- * (no will) and a broker's shutdown would never reach its clients (no reconnection).
- */
-function linkedPair(): [Duplex, Duplex] {
-  const [a, b] = duplexPair()
-  a.once('close', () => b.destroy())
-  b.once('close', () => a.destroy())
-  return [a, b]
-}
-
 /** The remote address of a connection, IPv4-mapped IPv6 addresses as plain IPv4. */
 function remoteAddress(stream: Duplex, req: IncomingMessage | undefined): string {
   const address =
@@ -154,7 +143,7 @@ export function createConnections(o: ConnectionsOptions): Connections {
   }
 
   function acceptLocal(): Duplex {
-    const [client, server] = linkedPair()
+    const [client, server] = createLocalLink()
     acceptFrom(server, LOCAL_ADDRESS)
     return client
   }

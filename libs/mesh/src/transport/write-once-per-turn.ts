@@ -8,29 +8,30 @@
  * (`setImmediate`). A packet waits at most that long; backpressure is unchanged (`write` returns false
  * once the corked bytes pass the stream's high-water mark, and a `drain` follows as before).
  *
- * Used on TCP and TLS sockets, the broker's and the MQTT transport's. Not on in-memory streams (`sluice up`
- * in one process), where a write is no system call.
+ * Used on TCP and TLS sockets, the broker's and the MQTT transport's, and on the broker's in-memory links
+ * to the services of its own process (`broker/src/local-link.ts`), where a turn's packets then reach the
+ * reader as one chunk.
  */
-import type { Socket } from 'node:net'
+import type { Writable } from 'node:stream'
 
-const installed = new WeakSet<Socket>()
+const installed = new WeakSet<Writable>()
 
-/** Makes what is written to `socket` in one turn of the event loop go out in one write at its end. */
-export function writeOncePerTurn(socket: Socket): void {
-  if (installed.has(socket)) return
-  installed.add(socket)
-  const write = socket.write.bind(socket)
+/** Makes what is written to `stream` in one turn of the event loop go out in one write at its end. */
+export function writeOncePerTurn(stream: Writable): void {
+  if (installed.has(stream)) return
+  installed.add(stream)
+  const write = stream.write.bind(stream)
   let corked = false
   const uncork = (): void => {
     corked = false
-    socket.uncork()
+    stream.uncork()
   }
-  socket.write = ((...args: Parameters<Socket['write']>) => {
+  stream.write = ((...args: Parameters<Writable['write']>) => {
     if (!corked) {
       corked = true
-      socket.cork()
+      stream.cork()
       setImmediate(uncork)
     }
     return write(...args)
-  }) as Socket['write']
+  }) as Writable['write']
 }
