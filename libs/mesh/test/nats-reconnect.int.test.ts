@@ -8,10 +8,15 @@
  *   after the consumers' acknowledgement wait (5 minutes). On a 3-node cluster whose node was killed, a
  *   few samples of the windowing test came that late (1 723 of 1 728 in time).
  */
-import { KNOWN_PROGRAMS, requireProgram, startNatsServer, waitFor } from '@sluice/testkit'
+import {
+  KNOWN_PROGRAMS,
+  requireProgram,
+  startNatsServer,
+  startTcpProxy,
+  waitFor,
+} from '@sluice/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNatsTransport } from '../src/internal.js'
-import { startTcpProxy } from './tcp-proxy.js'
 
 const natsServer = requireProgram('nats-server', KNOWN_PROGRAMS['nats-server']?.candidates, {
   log: null,

@@ -4,8 +4,8 @@
  * collecting MQTT messages, finding outside programs (skip when missing, fail under
  * `SLUICE_REQUIRE_EXTERNAL=1`), a stock Aedes broker in-process, launchers for mosquitto, nats-server
  * (one, or a JetStream cluster), influxd and socat pty pairs, a line-protocol device for a pty, the
- * dashboard's page with a headless Chromium, a Prometheus text parser, a private TLS CA, and two network
- * namespaces joined by a veth pair.
+ * dashboard's page with a headless Chromium, a Prometheus text parser, a private TLS CA, two network
+ * namespaces joined by a veth pair, and a TCP proxy whose connections a test can cut.
  * The embedded Sluice broker is started with `startBroker({ port: 0 })` from `@sluice/broker` directly:
  * testkit does not depend on it, which would close a build cycle (broker → mesh → testkit).
  *
@@ -42,4 +42,5 @@ export type { NetnsHost, NetnsPair, NetnsRunResult } from './netns.js'
 export { createPrivateCa } from './tls.js'
 export type { PrivateCa } from './tls.js'
 export { startLineDevice } from './line-device.js'
+export { startTcpProxy } from './tcp-proxy.js'
 export type { RunningLineDevice } from './line-device.js'

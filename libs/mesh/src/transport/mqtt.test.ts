@@ -1,5 +1,5 @@
-import { createConnection, createServer, Socket, type AddressInfo } from 'node:net'
-import { startAedes, type RunningAedes } from '@sluice/testkit'
+import { Socket } from 'node:net'
+import { startAedes, startTcpProxy, type RunningAedes } from '@sluice/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMqttTransport } from './mqtt.js'
 
@@ -31,17 +31,8 @@ describe('createMqttTransport', () => {
 
   it('hands a subscription its retained messages again after a reconnect to a kept session', async () => {
     // A link between client and broker that the test can cut; the broker keeps the session.
-    const links = new Set<Socket>()
-    const proxy = createServer((inbound) => {
-      const outbound = createConnection(aedes.port, '127.0.0.1')
-      inbound.pipe(outbound).pipe(inbound)
-      for (const s of [inbound, outbound]) {
-        links.add(s)
-        s.on('error', () => undefined).once('close', () => links.delete(s))
-      }
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    const url = `mqtt://127.0.0.1:${String((proxy.address() as AddressInfo).port)}`
+    const proxy = await startTcpProxy(aedes.port)
+    const url = `mqtt://127.0.0.1:${String(proxy.port)}`
     const other = createMqttTransport({ url: aedes.url, clientId: 'retained-other' })
     const member = createMqttTransport({
       url,
@@ -64,15 +55,14 @@ describe('createMqttTransport', () => {
       await other.publish('rt/_sys/w/w2/status', 'online', { qos: 1, retain: true })
       await member.subscribe('rt/_sys/+/+/status', 1)
       await vi.waitFor(() => expect(heard).toEqual(['rt/_sys/w/w2/status']))
-      for (const s of links) s.destroy()
+      proxy.cut()
       await vi.waitFor(() => expect(connects).toBe(2), { timeout: 5000 })
       await vi.waitFor(() => expect(heard).toHaveLength(2), { timeout: 5000 })
       expect(heard).toEqual(['rt/_sys/w/w2/status', 'rt/_sys/w/w2/status'])
     } finally {
       await member.close()
       await other.close()
-      for (const s of links) s.destroy()
-      await new Promise((resolve) => proxy.close(resolve))
+      await proxy.stop()
     }
   })
 })

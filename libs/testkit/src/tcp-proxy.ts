@@ -1,8 +1,9 @@
 /**
- * A TCP proxy on loopback in front of one server, for tests that need a connection to die in a way a
- * killed server does not show: `blackhole()` drops every byte the server sends to its clients (what a
- * server had in flight when it died, or a link that went quiet), and `cut()` then ends every connection.
- * New connections pass again after `cut()`, so a client reconnects through the same address.
+ * @module tcp-proxy
+ * A TCP proxy on loopback in front of one server, for tests that cut the link between a client and its
+ * server while both live on: `cut()` ends every connection open now, and new ones pass again, so a client
+ * reconnects through the same address (the server keeps its sessions). `blackhole()` first drops every byte
+ * the server sends to its clients, as a link that goes quiet or a server that dies with data in flight.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net'
 
@@ -16,7 +17,16 @@ export interface TcpProxy {
   stop(): Promise<void>
 }
 
-/** Starts a proxy on a free loopback port that forwards to `127.0.0.1:targetPort`. */
+/**
+ * Starts a proxy on a free loopback port that forwards to `127.0.0.1:targetPort`.
+ *
+ * @example
+ * ```ts
+ * const proxy = await startTcpProxy(broker.port)
+ * const client = connectTo(`mqtt://127.0.0.1:${proxy.port}`)
+ * proxy.cut() // the client reconnects through the proxy
+ * ```
+ */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<{ client: Socket; server: Socket; dropping: boolean }>()
   const proxy: Server = createServer((client) => {
