@@ -163,8 +163,14 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
     return start
   }
 
-  async function ensure(stream: string, subject: string, from?: number): Promise<string> {
-    const config = {
+  /** The name of this set's consumer of `subject`. */
+  const nameOf = (subject: string): string =>
+    o.durable ? durableName(o.clientId, subject) : durableName(`${o.clientId}-${session}`, subject)
+
+  /** Creates this set's consumer of `subject`, starting at stream sequence `from` (default: new messages). */
+  async function create(stream: string, subject: string, from?: number): Promise<void> {
+    await o.jsm.consumers.add(stream, {
+      durable_name: nameOf(subject),
       ack_policy: AckPolicy.Explicit,
       filter_subject: subject,
       max_ack_pending: o.maxAckPending,
@@ -172,34 +178,31 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
       ...(from === undefined
         ? { deliver_policy: DeliverPolicy.New }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }),
-    }
-    if (!o.durable) {
       // A clean session's consumer is named for this connection only and goes a while after the client
       // stops reading. It is durable in JetStream's sense all the same: an ephemeral one has a single
       // replica, and in a cluster it would die with its server.
-      const info = await o.jsm.consumers.add(stream, {
-        ...config,
-        durable_name: durableName(`${o.clientId}-${session}`, subject),
-        inactive_threshold: nanos(60_000),
-      })
-      return info.name
-    }
-    const name = durableName(o.clientId, subject)
-    const existing = await o.jsm.consumers.info(stream, name).catch(() => undefined)
-    if (existing !== undefined && existing.num_ack_pending === 0) return name
-    if (existing !== undefined) {
-      // Messages delivered to the last run and never acknowledged (a crash): start again right after
-      // the last acknowledged one, at once, rather than after their acknowledgement wait.
-      await o.jsm.consumers.delete(stream, name)
-      await o.jsm.consumers.add(stream, {
-        ...config,
-        durable_name: name,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: existing.ack_floor.stream_seq + 1,
-      })
-      return name
-    }
-    await o.jsm.consumers.add(stream, { ...config, durable_name: name })
+      ...(o.durable ? {} : { inactive_threshold: nanos(60_000) }),
+    })
+  }
+
+  /**
+   * Starts this set's consumer of `subject` again right after `floor`, its last acknowledged message: what
+   * it had delivered and not had acknowledged comes again at once, not after the acknowledgement wait.
+   */
+  async function startAfter(stream: string, subject: string, floor: number): Promise<void> {
+    await o.jsm.consumers.delete(stream, nameOf(subject)).catch(notFound)
+    await create(stream, subject, floor + 1)
+  }
+
+  async function ensure(stream: string, subject: string, from?: number): Promise<string> {
+    const name = nameOf(subject)
+    const existing = o.durable
+      ? await o.jsm.consumers.info(stream, name).catch(() => undefined)
+      : undefined
+    if (existing === undefined) await create(stream, subject, from)
+    // Messages delivered to the last run and never acknowledged (a crash).
+    else if (existing.num_ack_pending > 0)
+      await startAfter(stream, subject, existing.ack_floor.stream_seq)
     return name
   }
 
@@ -258,8 +261,7 @@ export function createConsumerSet(o: ConsumerSetOptions): ConsumerSet {
     const retry = { stopped: gone }
     if (gone()) return
     const info = await retryNats(() => o.jsm.consumers.info(r.stream, r.name), retry)
-    await retryNats(() => o.jsm.consumers.delete(r.stream, r.name).catch(notFound), retry)
-    await retryNats(() => ensure(r.stream, subject, info.ack_floor.stream_seq + 1), retry)
+    await retryNats(() => startAfter(r.stream, subject, info.ack_floor.stream_seq), retry)
     const reader = await read(r.stream, r.name, r.memory, retry)
     if (!gone()) {
       r.reader = reader
