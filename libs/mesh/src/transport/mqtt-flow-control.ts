@@ -6,16 +6,11 @@
  * before acknowledging, gets a place in an ordered list and is written once everything before it is
  * settled, on the connection it arrived on.
  *
- * Every QoS 1 acknowledgement is written this way, and the list is flushed once per turn of the event
- * loop (`setImmediate`), not once per message: mqtt.js handles each packet on its own tick and writes each
- * PUBACK on its own tick too, so one PUBACK cost one `writev` system call (and, Nagle off, one TCP segment
- * the broker reads on its own). Flushed together, the PUBACKs of every message read in one turn go out in
- * one write, still in arrival order [MQTT-4.6.0-2]; they were the consumers' largest system cost in the
- * mesh profile (issue 16). A PUBACK waits at most that one turn, and at most {@link ACKS_PER_WRITE}
- * wait together: Aedes keeps a subscriber's unacknowledged QoS 1 packets in an array it scans on every
- * delivery (aedes-persistence `outgoingUpdate`), so PUBACKs held back for hundreds of small messages
- * would lengthen that scan for the broker. (With the bridge's one-sample messages the broker still used
- * somewhat more CPU than with one write per PUBACK in the issue 16 runs, within those runs' noise.)
+ * The PUBACKs of every message read in one turn of the event loop still go out in one write, in arrival
+ * order [MQTT-4.6.0-2]: mqtt.js writes each on its own tick, and the stream under it (a TCP socket, or the
+ * broker's in-memory link in one process) holds a turn's writes for one system call at its end
+ * (`write-once-per-turn.ts`). One `writev` per PUBACK had been the consumers' largest system cost in the
+ * mesh profile (issue 16). A WebSocket stream writes each on its own.
  */
 import type { MqttClient } from 'mqtt'
 import type { AckOutcome, MessageHandler, TransportMessage } from './transport.js'
@@ -31,9 +26,6 @@ interface DeferredAck {
 interface MqttInternals {
   _sendPacket(packet: { cmd: 'puback'; messageId: number }): void
 }
-
-/** Most PUBACKs held for one write; more are written at once (see the module note). */
-const ACKS_PER_WRITE = 16
 
 /**
  * What mqtt.js's callback gets when we acknowledge later: any error makes it skip its own PUBACK. One
@@ -61,30 +53,9 @@ export function createMqttFlowControl(
   // may name another message there; the broker delivers ours again anyway).
   const deferred: DeferredAck[] = []
   let generation = 0
-  let flushScheduled = false
-  /** Acknowledgements settled since the last flush. */
-  let held = 0
 
-  /**
-   * Flushes the settled acknowledgements at the end of this turn of the event loop, or now once
-   * {@link ACKS_PER_WRITE} are held (they still go out in one write: mqtt.js corks the socket for the
-   * rest of the tick).
-   */
-  function scheduleFlush(): void {
-    if (++held >= ACKS_PER_WRITE) {
-      flushDeferred()
-      return
-    }
-    if (flushScheduled) return
-    flushScheduled = true
-    setImmediate(() => {
-      flushScheduled = false
-      flushDeferred()
-    })
-  }
-
+  /** Writes the acknowledgements at the head of the list that are settled, in order. */
   function flushDeferred(): void {
-    held = 0
     const c = client()
     while (deferred.length > 0) {
       const head = deferred[0]!
@@ -146,18 +117,14 @@ export function createMqttFlowControl(
           if (called) return
           called = true
           if (slot === undefined) {
-            if (outcome === 'leave' || packet.qos !== 1 || messageId === undefined) {
-              if (outcome === 'leave') done(new Error('left unacknowledged for redelivery'))
-              else done()
-              return
-            }
-            // Nothing was owed before it (else it would have a slot): it takes its place now.
-            slot = { messageId, generation, outcome: undefined }
-            deferred.push(slot)
+            // Nothing was owed before it (else it would have a slot): mqtt.js acknowledges it now.
+            if (outcome === 'leave') done(new Error('left unacknowledged for redelivery'))
+            else done()
+            return
           }
           slot.outcome = outcome ?? 'taken'
           readOnNow()
-          scheduleFlush()
+          flushDeferred()
         },
         readOn,
       )
