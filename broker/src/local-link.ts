@@ -62,12 +62,9 @@ export function createLocalLink(): [Duplex, Duplex] {
   const b = new LinkEnd()
   a.other = b
   b.other = a
-  for (const [end, other] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    writeOncePerTurn(end)
-    end.once('close', () => other.destroy())
-  }
+  writeOncePerTurn(a)
+  writeOncePerTurn(b)
+  a.once('close', () => b.destroy())
+  b.once('close', () => a.destroy())
   return [a, b]
 }
