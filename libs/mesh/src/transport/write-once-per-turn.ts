@@ -14,12 +14,8 @@
  */
 import type { Writable } from 'node:stream'
 
-const installed = new WeakSet<Writable>()
-
 /** Makes what is written to `stream` in one turn of the event loop go out in one write at its end. */
 export function writeOncePerTurn(stream: Writable): void {
-  if (installed.has(stream)) return
-  installed.add(stream)
   const write = stream.write.bind(stream)
   let corked = false
   const uncork = (): void => {
