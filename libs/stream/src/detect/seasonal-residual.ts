@@ -64,6 +64,11 @@ export interface SeasonalResidual extends ResidualTest {
 
 const SMOOTH = 3 // the prediction is the median of the previous cycle over ±3 samples around the phase
 const BLOCKS = 256 // the autocorrelation runs on at most this many block means
+/**
+ * The history being searched for a period, oldest first: one buffer for every sensor (a search runs to its
+ * end before another starts), so a search allocates nothing and a sensor keeps no second copy.
+ */
+let ordered = new Float64Array(0)
 
 /**
  * The period of `xs` (oldest first) in samples, or 0: the autocorrelation's highest peak after its first
@@ -73,28 +78,33 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
   const block = Math.max(1, Math.ceil(xs.length / BLOCKS))
   const count = Math.floor(xs.length / block)
   const offset = xs.length - count * block
-  const y: number[] = []
+  const y = new Float64Array(count)
+  let total = 0
   for (let b = 0; b < count; b++) {
     let sum = 0
     for (let i = 0; i < block; i++) sum += xs[offset + b * block + i]!
-    y.push(sum / block)
+    y[b] = sum / block
+    total += y[b]!
   }
-  const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, count)
+  const mean = total / Math.max(1, count)
   for (let i = 0; i < count; i++) y[i]! -= mean
   const maxLag = Math.floor((2 * count) / 3)
   // squares[k]: the sum of the first k squares, added in the order the lag loop would add them.
   const squares = new Float64Array(count + 1)
   for (let i = 0; i < count; i++) squares[i + 1] = squares[i]! + y[i]! ** 2
-  const acf = [1]
-  for (let lag = 1; lag <= maxLag + 1 && lag < count; lag++) {
+  const lags = Math.min(maxLag + 1, count - 1)
+  const acf = new Float64Array(lags + 1)
+  acf[0] = 1
+  for (let lag = 1; lag <= lags; lag++) {
     let xy = 0
     let yy = 0
-    for (let i = 0; i + lag < count; i++) {
-      xy += y[i]! * y[i + lag]!
-      yy += y[i + lag]! ** 2
+    for (let i = 0, j = lag; j < count; i++, j++) {
+      const v = y[j]!
+      xy += y[i]! * v
+      yy += v ** 2
     }
     const xx = squares[count - lag]!
-    acf.push(xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0)
+    acf[lag] = xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0
   }
   const dip = acf.findIndex((a) => a < 0)
   if (dip < 0) return 0
@@ -197,9 +207,13 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
   /** Re-estimates the period; a newly found one is checked on the data for a period first. */
   function refreshPeriod(): void {
     const len = Math.min(s.n, size)
-    const xs = new Float64Array(len)
-    for (let i = 0; i < len; i++) xs[i] = hist[(s.n - len + i) % size]!
-    const found = findPeriod(xs, minCorrelation)
+    // The history oldest first, in the shared buffer: the ring's two parts, each copied in one go.
+    if (ordered.length < len) ordered = new Float64Array(len)
+    const start = (s.n - len) % size
+    const head = Math.min(len, size - start)
+    ordered.set(hist.subarray(start, start + head))
+    ordered.set(hist.subarray(0, len - head), head)
+    const found = findPeriod(ordered.subarray(0, len), minCorrelation)
     const p = found > 0 && found + SMOOTH + 2 < size ? found : 0
     if (p > 0 && s.period === 0) {
       // A new cycle is first checked on the data for one period: the residual σ and the spread half a
