@@ -18,7 +18,7 @@ import { silentLogger, type MeshLogger } from '../logger.js'
 import { localStreamBuilder } from './local-brokers.js'
 import { createMqttFlowControl } from './mqtt-flow-control.js'
 import type { MessageHandler, PublishOptions, Qos, Transport, TransportEvent } from './transport.js'
-import { writeOncePerTurn } from './write-once-per-turn.js'
+import { sendPacketsPromptly } from './write-once-per-turn.js'
 
 /** Options for {@link createMqttTransport}. */
 export interface MqttTransportOptions {
@@ -43,23 +43,6 @@ export interface MqttTransportOptions {
   /** How long the first connection may take (ms). Default 10 000. */
   readonly connectTimeout?: number
   readonly log?: MeshLogger
-}
-
-/**
- * Turns Nagle's algorithm (RFC 896) off on the client's socket (TCP_NODELAY), on every connection: with it
- * on, a small packet written while an earlier one is unacknowledged waits for that ACK, which the peer may
- * delay (Linux: 40 ms), and a lone sample or aggregate is exactly such a packet. Measured in
- * `bench/mesh/latency.ts` (one process, 1 000 samples/s): p50 ingest → anomaly event 14.1 ms with Nagle,
- * 7.2 ms without (issue 16).
- * mqtt.js writes each packet whole, so nothing is sent in fragments. A WebSocket or in-memory stream is
- * left as it is.
- */
-function sendPacketsAtOnce(c: MqttClient): void {
-  const stream: unknown = c.stream
-  if (!(stream instanceof Socket)) return
-  stream.setNoDelay(true)
-  // And what one turn of the event loop writes (publishes, PUBACKs) in one system call.
-  writeOncePerTurn(stream)
 }
 
 /** The mqtt.js options for `options`: no QoS 0 offline queue, resubscribe, connect on demand. */
@@ -210,7 +193,8 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       c.handleMessage = flow.handleMessage
       let first = true
       c.on('connect', (connack) => {
-        sendPacketsAtOnce(c)
+        // Each connection's socket is set up as every MQTT socket is; a WebSocket stream is left alone.
+        if (c.stream instanceof Socket) sendPacketsPromptly(c.stream)
         flow.connected()
         log.debug({ clientId: options.clientId }, 'connected')
         emit({ type: 'connect' })
