@@ -19,7 +19,8 @@ type Callback = (error?: Error | null) => void
 
 /** One end of a link. */
 class LinkEnd extends Duplex {
-  other: LinkEnd | undefined
+  /** The other end; set by {@link createLocalLink} before either end is used. */
+  declare other: LinkEnd
   /** The other end's write, settled once this end is read (what holds a fast writer back). */
   private waitingWrite: Callback | undefined
 
@@ -41,18 +42,18 @@ class LinkEnd extends Duplex {
   }
 
   override _final(callback: Callback): void {
-    this.other?.push(null)
+    this.other.push(null)
     callback()
   }
 
   private pass(data: Buffer, callback: Callback): void {
-    const other = this.other
-    if (other === undefined || data.length === 0) {
+    // An empty chunk makes the reader ask for nothing more: settle it here.
+    if (data.length === 0) {
       process.nextTick(callback)
       return
     }
-    other.waitingWrite = callback
-    other.push(data)
+    this.other.waitingWrite = callback
+    this.other.push(data)
   }
 }
 
