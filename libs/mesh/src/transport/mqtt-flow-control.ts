@@ -22,6 +22,13 @@ interface DeferredAck {
   outcome: AckOutcome | undefined
 }
 
+/** Gives a message its place at the end of the ordered acknowledgements. */
+function takePlace(deferred: DeferredAck[], messageId: number, generation: number): DeferredAck {
+  const slot: DeferredAck = { messageId, generation, outcome: undefined }
+  deferred.push(slot)
+  return slot
+}
+
 /** The one mqtt.js internal used: how its publish handler writes a PUBACK. */
 interface MqttInternals {
   _sendPacket(packet: { cmd: 'puback'; messageId: number }): void
@@ -87,11 +94,10 @@ export function createMqttFlowControl(
       // A QoS 1 message gets a place in the ordered acknowledgements when it must wait behind earlier
       // deferred ones, or when its handler reads on before acknowledging it.
       const messageId = packet.messageId
-      let slot: DeferredAck | undefined =
+      let slot =
         packet.qos === 1 && messageId !== undefined && deferred.length > 0
-          ? { messageId, generation, outcome: undefined }
+          ? takePlace(deferred, messageId, generation)
           : undefined
-      if (slot !== undefined) deferred.push(slot)
       // mqtt.js sends no PUBACK when the callback gets an error, and reads the next packet all the
       // same (handlers/publish.js, client.js `nextTickWork`): the message stays unacknowledged at the
       // broker, which redelivers it to a persistent session [MQTT-4.4.0-1].
@@ -104,10 +110,7 @@ export function createMqttFlowControl(
         packet.qos === 1 && messageId !== undefined
           ? (): void => {
               if (read || called) return
-              if (slot === undefined) {
-                slot = { messageId, generation, outcome: undefined }
-                deferred.push(slot)
-              }
+              slot ??= takePlace(deferred, messageId, generation)
               readOnNow()
             }
           : undefined
