@@ -64,15 +64,14 @@ export interface LevelResidual extends ResidualTest {
 
 /** A sensor's state before its first sample: the CUSUM's, the last value, the resolution, the spreads. */
 function freshState() {
-  return {
-    ...freshCusum(),
+  return Object.assign(freshCusum(), {
     last: Number.NaN,
     step: Infinity,
     /** The mean of half the squared successive difference. */
     msd: 0,
     /** The mean squared residual. */
     msr: 0,
-  }
+  })
 }
 
 type LevelState = ReturnType<typeof freshState>

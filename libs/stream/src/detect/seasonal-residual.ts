@@ -122,8 +122,7 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
 
 /** A sensor's state before its first sample. */
 function freshState() {
-  return {
-    ...freshCusum(),
+  return Object.assign(freshCusum(), {
     period: 0,
     last: Number.NaN,
     step: Infinity,
@@ -131,7 +130,7 @@ function freshState() {
     verify: 0,
     verifyAbs: 0,
     verifyHalf: 0,
-  }
+  })
 }
 
 // The CUSUM's state (level: added to the stored cycle), plus step: resolution; spread: σ of the difference
