@@ -71,6 +71,27 @@ const BLOCKS = 256 // the autocorrelation runs on at most this many block means
 let ordered = new Float64Array(0)
 
 /**
+ * Σ y[i]·y[i + lag]: four running sums, so each addition need not wait for the one before (one sum is
+ * bound by the adder's latency).
+ */
+function laggedProduct(y: Float64Array, lag: number): number {
+  const n = y.length - lag
+  let a = 0
+  let b = 0
+  let c = 0
+  let d = 0
+  let i = 0
+  for (; i + 3 < n; i += 4) {
+    a += y[i]! * y[i + lag]!
+    b += y[i + 1]! * y[i + 1 + lag]!
+    c += y[i + 2]! * y[i + 2 + lag]!
+    d += y[i + 3]! * y[i + 3 + lag]!
+  }
+  for (; i < n; i++) a += y[i]! * y[i + lag]!
+  return a + b + (c + d)
+}
+
+/**
  * The period of `xs` (oldest first) in samples, or 0: the autocorrelation's highest peak after its first
  * dip below 0, if it is at least `minCorrelation`, refined by a parabola through the peak.
  */
@@ -89,21 +110,16 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
   const mean = total / Math.max(1, count)
   for (let i = 0; i < count; i++) y[i]! -= mean
   const maxLag = Math.floor((2 * count) / 3)
-  // squares[k]: the sum of the first k squares, added in the order the lag loop would add them.
+  // squares[k]: the sum of the first k squares; the lag loop then only multiplies the two ends.
   const squares = new Float64Array(count + 1)
   for (let i = 0; i < count; i++) squares[i + 1] = squares[i]! + y[i]! ** 2
   const lags = Math.min(maxLag + 1, count - 1)
   const acf = new Float64Array(lags + 1)
   acf[0] = 1
   for (let lag = 1; lag <= lags; lag++) {
-    let xy = 0
-    let yy = 0
-    for (let i = 0, j = lag; j < count; i++, j++) {
-      const v = y[j]!
-      xy += y[i]! * v
-      yy += v ** 2
-    }
+    const xy = laggedProduct(y, lag)
     const xx = squares[count - lag]!
+    const yy = squares[count]! - squares[lag]!
     acf[lag] = xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0
   }
   const dip = acf.findIndex((a) => a < 0)
@@ -184,14 +200,26 @@ export function createSeasonalResidual(options: SeasonalResidualOptions = {}): S
     return (1 - w) * hist[i]! + w * hist[i === 0 ? size - 1 : i - 1]!
   }
   const around = new Float64Array(2 * SMOOTH + 1)
-  /** The previous cycle at this phase: the median of ±SMOOTH samples, so one stored spike is not echoed. */
+  /**
+   * The previous cycle at this phase: the median of ±SMOOTH samples, so one stored spike is not echoed.
+   * The 7 lags share their fraction, and each interpolates between two neighbours, so 8 stored values are
+   * read, walking back from the shortest lag (what `back` gives for each, without its index arithmetic).
+   */
   const predict = (): number => {
-    // Insertion sort of 7 numbers: cheaper than a typed array's sort per sample.
+    const lag = s.period - SMOOTH
+    const lo = Math.floor(lag)
+    const w = lag - lo
+    let i = (s.n - lo) % size
+    let cur = hist[i]!
     for (let j = 0; j <= 2 * SMOOTH; j++) {
-      const v = back(s.period + j - SMOOTH)
-      let i = j
-      for (; i > 0 && around[i - 1]! > v; i--) around[i] = around[i - 1]!
-      around[i] = v
+      i = i === 0 ? size - 1 : i - 1
+      const older = hist[i]!
+      const v = w === 0 ? cur : (1 - w) * cur + w * older
+      cur = older
+      // Insertion sort of 7 numbers: cheaper than a typed array's sort per sample.
+      let k = j
+      for (; k > 0 && around[k - 1]! > v; k--) around[k] = around[k - 1]!
+      around[k] = v
     }
     return around[SMOOTH]!
   }
