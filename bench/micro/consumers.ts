@@ -3,8 +3,9 @@
  * CPU per sample of the consumers' per-sample work without MQTT (issue 16): decoding the bridge's raw
  * batches (`decodeRawSamples`), windowing's default windows (`createSensorWindows`), anomaly's default
  * detectors per sensor and per device (`createSensorDetectors`, `createDeviceDetectors`), and one hop
- * meter's latency recording. 100 sensors, batches of 100 samples with full-precision times and values,
- * as the bridge publishes them. Nanoseconds per sample by process CPU time, medians of five runs.
+ * meter's latency recording. 100 sensors, batches of 100 samples with times to the microsecond (as the
+ * bridge stamps them) and values with two decimals. Nanoseconds per sample by process CPU time, medians of
+ * five runs.
  *
  * With `--against <checkout>` (another worktree, built), the same work is measured on that checkout's
  * built packages too, in the same process, so a change is compared with its baseline in one run:
@@ -82,8 +83,11 @@ function payloads(tree: Tree): { key: string; bytes: Uint8Array }[] {
     const k = Math.floor(m / SENSORS)
     const samples = Array.from({ length: BATCH }, (_, i) => {
       const seq = k * BATCH + i
-      const t = 1764780000000.123 + seq * 2 + prng.gaussian() * 0.01
-      return { seq, t, value: 500 + 20 * Math.sin(seq / 50) + prng.gaussian(), ingest: t + 0.37 }
+      // Times to the microsecond, as the bridge's clock stamps them, and values with two decimals, as a
+      // sensor prints them.
+      const t = Math.floor((1764780000000.123 + seq * 2 + prng.gaussian() * 0.01) * 1000) / 1000
+      const value = Math.round((500 + 20 * Math.sin(seq / 50) + prng.gaussian()) * 100) / 100
+      return { seq, t, value, ingest: Math.floor((t + 0.37) * 1000) / 1000 }
     })
     out.push({
       key: `sim-${m % SENSORS}/value`,

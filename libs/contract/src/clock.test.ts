@@ -17,6 +17,14 @@ describe('epochMs', () => {
     }
   })
 
+  it('stamps to the microsecond, so a time is written with at most three decimals', async () => {
+    const { epochMs } = await import('./clock.js')
+    for (let i = 0; i < 1000; i++) {
+      const t = epochMs()
+      expect(JSON.stringify(t)).toMatch(/^\d+(\.\d{1,3})?$/)
+    }
+  })
+
   it('follows a step of the wall clock that the monotonic clock does not see (a suspended VM)', async () => {
     const { epochMs } = await import('./clock.js')
     const real = Date.now.bind(Date)

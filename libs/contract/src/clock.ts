@@ -18,7 +18,10 @@ let last = 0
 /** A backward step of the wall clock at least this large is followed; a smaller one is held (below). */
 const STEP_BACK_MS = 1000
 
-/** Wall-clock time in ms since the epoch, with a fraction; follows steps and suspends of the system clock. */
+/**
+ * Wall-clock time in ms since the epoch, to the microsecond; follows steps and suspends of the system
+ * clock.
+ */
 export function epochMs(): number {
   const mono = performance.now()
   const wall = Date.now()
@@ -28,6 +31,9 @@ export function epochMs(): number {
     anchor = wall - mono
     t = wall
   }
+  // To the microsecond, truncated as Date.now() truncates: finer digits say nothing a consumer can use,
+  // and a time of 16 digits is read without JSON.parse (raw-batch-scan.ts) where 17 are not.
+  t = Math.floor(t * 1000) / 1000
   // Re-anchoring after a slow drift between the two clocks moves back by up to a millisecond; a wait
   // measured across it would come out negative. Hold the last reading instead, until the clock passes it.
   if (t < last && last - t < STEP_BACK_MS) t = last

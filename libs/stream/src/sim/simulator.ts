@@ -369,7 +369,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
           if (emit) emit(line)
           else out.push(line)
           d.seq++
-          d.nextT = d.anchorT + ((d.seq - d.anchorSeq) * 1000) / d.rateHz
+          // To the microsecond, as the bridge's clock stamps (contract's epochMs): 1000/3 ms would carry 17
+          // digits that every consumer has to parse.
+          d.nextT =
+            Math.round((d.anchorT + ((d.seq - d.anchorSeq) * 1000) / d.rateHz) * 1000) / 1000
           budget--
         }
       }
