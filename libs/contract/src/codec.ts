@@ -11,6 +11,7 @@ import type { TSchema, Static } from '@sinclair/typebox'
 import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler'
 import type { Sample } from '@sluice/stream'
 import { decodeChannelForm } from './device-forms.js'
+import { scanRawBatch } from './raw-batch-scan.js'
 import { InvalidPayloadError, type PayloadIssue } from './errors.js'
 import { MessageIds, type MessageId } from './message-ids.js'
 import { AnomalyEventSchema, type AnomalyEvent } from './payloads/anomaly.js'
@@ -334,6 +335,9 @@ export function decodeRawSamples(
   input: PayloadInput,
   options?: DecodeOptions,
 ): DecodeResult<Sample[]> {
+  // The bridge's own batches skip JSON.parse (raw-batch-scan.ts); anything else is read below.
+  const scanned = typeof input === 'string' ? undefined : scanRawBatch(input)
+  if (scanned !== undefined) return { ok: true, value: scanned }
   const parsed = parseJson(MessageIds.raw, input)
   if (!parsed.ok) return parsed
   const o = parsed.value
