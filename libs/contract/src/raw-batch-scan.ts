@@ -5,15 +5,14 @@
  * the bridge writes, `{"seq":[…],"t":[…],"value":[…],"ingest":[…]}` with an optional `,"dropped":n` (the
  * key order of `JSON.stringify(toRawBatch(…))`, no whitespace), straight from the bytes into samples.
  *
- * - **The same numbers as `JSON.parse`, bit for bit.** A number is taken only where plain arithmetic is
- *   exact: its digits form an integer m ≤ 2^53 − 1 and its decimal exponent e is within ±22, so m and
- *   10^|e| are both exact doubles and one multiplication or division rounds correctly (Clinger, "How to
- *   read floating point numbers accurately", 1990: the fast path). Times stamped to the microsecond
- *   (`epochMs`; 16 digits, within 2^53 until the year 2255) and the values sensors print are such
- *   numbers. Anything else (17 significant digits,
- *   a far exponent) is not read here.
- * - **Anything else goes back to the JSON path**, which also explains what is wrong: another key order,
- *   whitespace, another key, a string, a bad number. This returns `undefined` then, having built nothing.
+ * - **The same numbers as `JSON.parse`, bit for bit.** Where its digits form an integer m ≤ 2^53 − 1 and
+ *   its decimal exponent e is within ±22, m and 10^|e| are both exact doubles and one multiplication or
+ *   division rounds correctly (Clinger, "How to read floating point numbers accurately", 1990: the fast
+ *   path). Times stamped to the microsecond (`epochMs`; 16 digits, within 2^53 until the year 2255) and
+ *   the values sensors print are such numbers. Any other (17 significant digits, a far exponent) is read
+ *   from its text by `Number`, which rounds as `JSON.parse` does.
+ * - **Any other form goes back to the JSON path**, which also explains what is wrong: another key order,
+ *   whitespace, another key, a string, a malformed number. This returns `undefined` then.
  * - **The same rules** as the JSON path's batch check (`samplesFromBatch` in `codec.ts`; a property test
  *   holds the two equal): 1 to {@link RAW_BATCH_MAX_SAMPLES} samples, arrays of one length, `seq` an
  *   integer ≥ 0, `t` and `ingest` times, `value` finite, `dropped` an integer ≥ 0 carried by the first
@@ -30,8 +29,11 @@ const KEYS = ['seq', 't', 'value', 'ingest'].map((k) =>
   Array.from(`"${k}":[`, (c) => c.charCodeAt(0)),
 )
 const DROPPED = Array.from(',"dropped":', (c) => c.charCodeAt(0))
-/** The columns being read, reused by every call (a call runs to its end before another starts). */
-const columns = KEYS.map(() => new Float64Array(RAW_BATCH_MAX_SAMPLES))
+/**
+ * The columns being read, reused by every call (a call runs to its end before another starts), grown
+ * to the longest batch seen.
+ */
+let columns: Float64Array[] = KEYS.map(() => new Float64Array(0))
 
 const BRACE_END = 0x7d // }
 const COMMA = 0x2c
@@ -54,11 +56,17 @@ function literal(bytes: Uint8Array, at: number, expected: readonly number[]): nu
 let end = 0
 let read = 0
 
+/** The text of a number the fast path cannot take exactly, read as JSON.parse reads it. */
+function slowNumber(bytes: Uint8Array, from: number, to: number): number {
+  return Number(String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]))
+}
+
 /**
- * Reads the JSON number at `at` into `read` (its end into `end`) where the fast path is exact; false
- * otherwise. One function with local variables: this runs four times per sample.
+ * Reads the JSON number at `at` into `read` (its end into `end`); false if there is none. One function
+ * with local variables: this runs four times per sample.
  */
 function number(bytes: Uint8Array, at: number): boolean {
+  const from = at
   const negative = bytes[at] === MINUS
   if (negative) at++
   let c = bytes[at]
@@ -73,32 +81,37 @@ function number(bytes: Uint8Array, at: number): boolean {
     if (!isDigit(c)) return false
     for (; isDigit(c); c = bytes[++at], e--) m = m * 10 + (c - ZERO)
   }
-  // Past 2^53 − 1 the digits were not summed exactly (and stay past it).
-  if (m > Number.MAX_SAFE_INTEGER) return false
   if (c === 0x65 || c === 0x45) {
     c = bytes[++at]
     const sign = c === MINUS ? -1 : 1
     if (c === MINUS || c === PLUS) c = bytes[++at]
-    const from = at
+    const digitsFrom = at
     let x = 0
     for (; isDigit(c); c = bytes[++at]) x = x * 10 + (c - ZERO)
-    if (at === from || at - from > 3) return false
-    e += sign * x
+    if (at === digitsFrom) return false
+    // A longer exponent only matters to the slow path, which reads the text.
+    e = at - digitsFrom > 3 ? Infinity : e + sign * x
   }
-  if (e < -22 || e > 22) return false
+  end = at
+  // Past 2^53 − 1 the digits were not summed exactly (and stay past it).
+  if (m > Number.MAX_SAFE_INTEGER || e < -22 || e > 22) {
+    read = slowNumber(bytes, from, at)
+    return true
+  }
   const v = e >= 0 ? m * POW10[e]! : m / POW10[-e]!
   read = negative ? -v : v
-  end = at
   return true
 }
 
-/** Reads one `"key":[n,n,…]` at `at` into `into`; the count (its end into `end`), or -1. */
-function column(bytes: Uint8Array, at: number, key: readonly number[], into: Float64Array): number {
-  at = literal(bytes, at, key)
+/** Reads one `"key":[n,n,…]` at `at` into column `k`; the count (its end into `end`), or -1. */
+function column(bytes: Uint8Array, at: number, k: number): number {
+  at = literal(bytes, at, KEYS[k]!)
   if (at < 0) return -1
+  let into = columns[k]!
   let n = 0
   for (;;) {
     if (n === RAW_BATCH_MAX_SAMPLES || !number(bytes, at)) return -1
+    if (n === into.length) into = grow(n)[k]!
     into[n++] = read
     const next = bytes[end]
     at = end + 1
@@ -108,6 +121,17 @@ function column(bytes: Uint8Array, at: number, key: readonly number[], into: Flo
     }
     if (next !== COMMA) return -1
   }
+}
+
+/** Columns with room for more than `n` samples, keeping what they hold. */
+function grow(n: number): Float64Array[] {
+  const size = Math.min(RAW_BATCH_MAX_SAMPLES, Math.max(128, 2 * n))
+  columns = columns.map((old) => {
+    const next = new Float64Array(size)
+    next.set(old)
+    return next
+  })
+  return columns
 }
 
 /** The samples of columns that passed the batch's rules, or undefined. */
@@ -122,10 +146,13 @@ function samplesOf(n: number, dropped: number): Sample[] | undefined {
   for (let i = 0; i < n; i++) {
     const s = seq[i]!
     const ti = t[i]!
+    const v = value[i]!
     const g = ingest[i]!
-    // Numbers read here are always finite; the rules left are the integer and the times.
-    if (!(Number.isSafeInteger(s) && s >= 0 && isTimeMs(ti) && isTimeMs(g))) return undefined
-    samples[i] = { seq: s, t: ti, value: value[i]!, ingest: g }
+    // A number read from its text may be out of range (2e308 is Infinity).
+    if (!(Number.isSafeInteger(s) && s >= 0 && isTimeMs(ti) && Number.isFinite(v) && isTimeMs(g))) {
+      return undefined
+    }
+    samples[i] = { seq: s, t: ti, value: v, ingest: g }
   }
   // The upstream drops came before the batch's first sample (as the JSON path does).
   if (dropped > 0) {
@@ -149,7 +176,7 @@ export function scanRawBatch(bytes: Uint8Array): Sample[] | undefined {
   let n = -1
   for (let k = 0; k < KEYS.length; k++) {
     if (k > 0 && bytes[at++] !== COMMA) return undefined
-    const count = column(bytes, at, KEYS[k]!, columns[k]!)
+    const count = column(bytes, at, k)
     if (count < 1 || (n >= 0 && count !== n)) return undefined
     n = count
     at = end
