@@ -63,7 +63,7 @@ const mesh = await startMesh({
       '2000',
     ],
   },
-  ...(prof ? { start: Object.fromEntries(SERVICES.map((s) => [s, prof])) } : {}),
+  ...(prof ? { start: Object.fromEntries([...SERVICES, 'broker'].map((s) => [s, prof])) } : {}),
 })
 // The probe is an operator client: it may send rate commands (broker ACL) and nothing else.
 const ctl = await mqtt.connectAsync(mesh.url, { clientId: `bench-ctl-${process.pid}` })
