@@ -105,7 +105,7 @@ describe('scanRawBatch', () => {
     const edit = fc.tuple(
       fc.nat({ max: base.length - 1 }),
       fc.constantFrom('delete', 'insert', 'replace'),
-      fc.constantFrom(...alphabet),
+      fc.constantFrom(...Array.from(alphabet)),
     )
     fc.assert(
       fc.property(edit, ([at, how, ch]) => {
@@ -157,6 +157,12 @@ describe('scanRawBatch', () => {
       const parsed = JSON.parse(text) as { value: number[] }
       expect(Object.is(scanned?.[0]?.value, parsed.value[0])).toBe(Number.isFinite(parsed.value[0]))
     }
+  })
+
+  it('leaves a number of a million digits to the JSON path, which rejects it, without throwing', () => {
+    const text = `{"seq":[1],"t":[0],"value":[${'9'.repeat(1_000_000)}],"ingest":[1]}`
+    expect(scanRawBatch(bytesOf(text))).toBeUndefined()
+    expect(decodeRawSamples(bytesOf(text)).ok).toBe(false)
   })
 
   it('reads exponents and signs as JSON does, and caps a batch at its maximum size', () => {

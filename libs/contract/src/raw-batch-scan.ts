@@ -56,6 +56,9 @@ function literal(bytes: Uint8Array, at: number, expected: readonly number[]): nu
 let end = 0
 let read = 0
 
+/** The longest number text read here from its characters. */
+const MAX_NUMBER_TEXT = 64
+
 /** The text of a number the fast path cannot take exactly, read as JSON.parse reads it. */
 function slowNumber(bytes: Uint8Array, from: number, to: number): number {
   return Number(String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]))
@@ -95,6 +98,8 @@ function number(bytes: Uint8Array, at: number): boolean {
   end = at
   // Past 2^53 − 1 the digits were not summed exactly (and stay past it).
   if (m > Number.MAX_SAFE_INTEGER || e < -22 || e > 22) {
+    // No producer writes a number this long (a double needs at most 25 characters): the JSON path's.
+    if (at - from > MAX_NUMBER_TEXT) return false
     read = slowNumber(bytes, from, at)
     return true
   }
