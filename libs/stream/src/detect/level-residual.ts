@@ -64,7 +64,7 @@ export interface LevelResidual extends ResidualTest {
 
 /** A sensor's state before its first sample: the CUSUM's, the last value, the resolution, the spreads. */
 function freshState() {
-  return Object.assign(freshCusum(), {
+  return freshCusum({
     last: Number.NaN,
     step: Infinity,
     /** The mean of half the squared successive difference. */

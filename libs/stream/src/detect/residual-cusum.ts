@@ -75,12 +75,8 @@ export function cusumParams(options: CusumOptions): CusumParams {
  * The CUSUM's state before the first sample. n: samples seen; level: what the prediction is offset by;
  * scale: the residual's σ (0: not yet known); up/down: the sums, with the samples and residual sum since each
  * left 0; settle: samples left of the re-basing after an alarm.
- *
- * A test extends it with `Object.assign(freshCusum(), { …its own fields })`, not an object spread: the
- * spread's copy made every field access of the state slow (the seasonal test took twice the time per
- * sample, `bench/anomaly/seasonal.ts`), where properties added one by one keep one fast shape.
  */
-export function freshCusum() {
+function cusumFields() {
   return {
     n: 0,
     level: 0,
@@ -100,7 +96,16 @@ export function freshCusum() {
 }
 
 /** The CUSUM's state; a residual test's own state extends it. */
-export type CusumState = ReturnType<typeof freshCusum>
+export type CusumState = ReturnType<typeof cusumFields>
+
+/**
+ * A residual test's state before its first sample: the CUSUM's fields, then the test's `own`. Built by
+ * adding the fields to one object, not by an object spread, whose copy made every field access of the
+ * state slow (the seasonal test took twice the time per sample, `bench/anomaly/seasonal.ts`).
+ */
+export function freshCusum<Own extends Record<string, number>>(own: Own): CusumState & Own {
+  return Object.assign(cusumFields(), own)
+}
 
 /** Learns the residual σ from one residual inside the clip; the tests call it on samples without an alarm. */
 export function learnScale(s: CusumState, r: number, sigma: number, clip: number): void {

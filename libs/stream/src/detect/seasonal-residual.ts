@@ -138,7 +138,7 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
 
 /** A sensor's state before its first sample. */
 function freshState() {
-  return Object.assign(freshCusum(), {
+  return freshCusum({
     period: 0,
     last: Number.NaN,
     step: Infinity,
