@@ -17,8 +17,14 @@ import { MessageIds, type MessageId } from './message-ids.js'
 import { AnomalyEventSchema, type AnomalyEvent } from './payloads/anomaly.js'
 import { ServiceMetricsSchema, type ServiceMetrics } from './payloads/metrics.js'
 import { RateCommandSchema, type RateCommand } from './payloads/rate.js'
-import { isTimeMs, TIME_MS_MAX } from './payloads/common.js'
-import { RAW_BATCH_MAX_SAMPLES, type RawBatch, type RawSample } from './payloads/raw.js'
+import { isCount, isFiniteNumber, isTimeMs, TIME_MS_MAX } from './payloads/common.js'
+import {
+  RAW_BATCH_MAX_SAMPLES,
+  carryDropped,
+  isRawSample,
+  type RawBatch,
+  type RawSample,
+} from './payloads/raw.js'
 import { ServiceStatusSchema, type ServiceStatus } from './payloads/status.js'
 import {
   HandoverSchema,
@@ -149,14 +155,6 @@ function notAnObject(messageId: string, value: unknown): DecodeResult<never> {
 // Hand-written raw checks: the same rules as RawSampleSchema / RawBatchSchema (a property test holds
 // them equal), without the compiled checker's generality, because these run per sample at 100k+/s.
 
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-}
-
-function isFiniteNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v)
-}
-
 const COUNT_RULE = 'expected an integer ≥ 0'
 const NUMBER_RULE = 'expected a finite number'
 const TIME_RULE = `expected a time in ms since the epoch, 0 to ${TIME_MS_MAX} (year 2286)`
@@ -195,10 +193,10 @@ function sampleIssues(o: Record<string, unknown>, max: number): PayloadIssue[] {
 
 function decodeSampleObject(o: Record<string, unknown>, max: number): DecodeResult<Sample> {
   const { seq, t, value, ingest, dropped } = o
-  if (isCount(seq) && isTimeMs(t) && isFiniteNumber(value) && isTimeMs(ingest)) {
+  if (isRawSample(seq, t, value, ingest)) {
     // A fresh object of one shape keeps downstream code monomorphic and drops unknown fields.
-    if (dropped === undefined) return { ok: true, value: { seq, t, value, ingest } }
-    if (isCount(dropped)) return { ok: true, value: { seq, t, value, ingest, dropped } }
+    if (dropped === undefined) return { ok: true, value: { seq, t, value, ingest } as Sample }
+    if (isCount(dropped)) return { ok: true, value: { seq, t, value, ingest, dropped } as Sample }
   }
   return reject(MessageIds.raw, sampleIssues(o, max))
 }
@@ -370,18 +368,14 @@ function samplesFromBatch(o: Record<string, unknown>): Sample[] | undefined {
   if (t.length !== n || value.length !== n || ingest.length !== n) return undefined
   const samples = new Array<Sample>(n)
   for (let i = 0; i < n; i++) {
-    const s = seq[i] as number
+    const s: unknown = seq[i]
     const ti: unknown = t[i]
-    const v = value[i] as number
+    const v: unknown = value[i]
     const g: unknown = ingest[i]
-    // Number.isSafeInteger / Number.isFinite / isTimeMs are false for non-numbers (null, "5").
-    if (!(Number.isSafeInteger(s) && s >= 0 && isTimeMs(ti) && Number.isFinite(v) && isTimeMs(g))) {
-      return undefined
-    }
-    samples[i] = { seq: s, t: ti, value: v, ingest: g }
+    if (!isRawSample(s, ti, v, g)) return undefined
+    samples[i] = { seq: s, t: ti, value: v, ingest: g } as Sample
   }
-  // The upstream drops came before the batch's first sample.
-  if (dropped !== undefined && dropped > 0) samples[0] = { ...samples[0]!, dropped }
+  carryDropped(samples, dropped)
   return samples
 }
 

@@ -23,7 +23,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Sample } from '@sluice/stream'
 import type { DecodeResult, PayloadInput } from './codec.js'
 import { InvalidPayloadError, type PayloadIssue } from './errors.js'
-import { Count, isTimeMs, TIME_MS_MAX, TimeMs } from './payloads/common.js'
+import { Count, isCount, isFiniteNumber, isTimeMs, TIME_MS_MAX, TimeMs } from './payloads/common.js'
 import { IDENTIFIER_PATTERN, isIdentifier } from './topics.js'
 
 /** A sample decoded from a device form: which channel (device topic), and whether it had a `seq`. */
@@ -130,10 +130,6 @@ function reject(id: string, issues: PayloadIssue[]): Result {
   return { ok: false, error: new InvalidPayloadError(id, issues) }
 }
 
-const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
-const isCount = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-
 function sample(
   value: number,
   stamps: { seq?: number; t?: number; ingest?: number },
@@ -214,11 +210,11 @@ function decodeSenml(
       ['bv', (v: number) => (bv = v)],
     ] as const) {
       if (rec[f] === undefined) continue
-      if (!isFinite(rec[f]))
+      if (!isFiniteNumber(rec[f]))
         return reject(id, [{ path: `${at}/${f}`, message: 'expected a finite number' }])
       set(rec[f])
     }
-    if (!isFinite(rec.v)) {
+    if (!isFiniteNumber(rec.v)) {
       const other = ['vs', 'vb', 'vd', 's'].find((f) => rec[f] !== undefined)
       const message =
         other === undefined
@@ -228,7 +224,7 @@ function decodeSenml(
     }
     if (rec.n !== undefined && typeof rec.n !== 'string')
       return reject(id, [{ path: `${at}/n`, message: 'expected a string' }])
-    if (rec.t !== undefined && !isFinite(rec.t))
+    if (rec.t !== undefined && !isFiniteNumber(rec.t))
       return reject(id, [{ path: `${at}/t`, message: 'expected a finite number' }])
     const name = bn + (rec.n ?? '')
     const named = channelOfName(name)
@@ -286,7 +282,7 @@ export function decodeChannelForm(
   channel?: string,
 ): Result | undefined {
   if (typeof value === 'number')
-    return isFinite(value)
+    return isFiniteNumber(value)
       ? { ok: true, value: [sample(value, {}, receivedAt, undefined)] }
       : reject(DeviceFormIds.value, [{ path: '/', message: 'expected a finite number' }])
   if (Array.isArray(value)) return decodeSenml(value, receivedAt, false, channel)
@@ -295,7 +291,8 @@ export function decodeChannelForm(
   const o = value as Record<string, unknown>
   const issues: PayloadIssue[] = []
   const stamps = stampsOf(o, issues)
-  if (!isFinite(o.value)) issues.unshift({ path: '/value', message: 'expected a finite number' })
+  if (!isFiniteNumber(o.value))
+    issues.unshift({ path: '/value', message: 'expected a finite number' })
   if (issues.length > 0) return reject(DeviceFormIds.value, issues)
   return { ok: true, value: [sample(o.value as number, stamps, receivedAt, undefined)] }
 }
@@ -346,7 +343,7 @@ export function decodeDeviceRaw(input: PayloadInput, options: DeviceDecodeOption
         path: `/${k}`,
         message: 'a channel name must be an identifier ([a-z0-9][a-z0-9_-]*)',
       })
-    else if (!isFinite(v)) issues.push({ path: `/${k}`, message: 'expected a finite number' })
+    else if (!isFiniteNumber(v)) issues.push({ path: `/${k}`, message: 'expected a finite number' })
     else out.push(sample(v, stamps, receivedAt, k))
     if (issues.length >= 5) break
   }

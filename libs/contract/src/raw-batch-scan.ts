@@ -19,8 +19,8 @@
  *   sample. Browser-safe.
  */
 import type { Sample } from '@sluice/stream'
-import { isTimeMs } from './payloads/common.js'
-import { RAW_BATCH_MAX_SAMPLES } from './payloads/raw.js'
+import { isCount } from './payloads/common.js'
+import { RAW_BATCH_MAX_SAMPLES, carryDropped, isRawSample } from './payloads/raw.js'
 
 /** 10^0 … 10^22: every one an exact double. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
@@ -153,17 +153,11 @@ function samplesOf(n: number, dropped: number): Sample[] | undefined {
     const ti = t[i]!
     const v = value[i]!
     const g = ingest[i]!
-    // A number read from its text may be out of range (2e308 is Infinity).
-    if (!(Number.isSafeInteger(s) && s >= 0 && isTimeMs(ti) && Number.isFinite(v) && isTimeMs(g))) {
-      return undefined
-    }
+    // A number read from its text may be out of range (2e308 is Infinity): the same check as JSON's path.
+    if (!isRawSample(s, ti, v, g)) return undefined
     samples[i] = { seq: s, t: ti, value: v, ingest: g }
   }
-  // The upstream drops came before the batch's first sample (as the JSON path does).
-  if (dropped > 0) {
-    const { seq: s, t: ti, value: v, ingest: g } = samples[0]!
-    samples[0] = { seq: s, t: ti, value: v, ingest: g, dropped }
-  }
+  carryDropped(samples, dropped)
   return samples
 }
 
@@ -192,7 +186,7 @@ export function scanRawBatch(bytes: Uint8Array): Sample[] | undefined {
     if (at < 0 || !number(bytes, at)) return undefined
     dropped = read
     at = end
-    if (!(Number.isSafeInteger(dropped) && dropped >= 0)) return undefined
+    if (!isCount(dropped)) return undefined
   }
   if (bytes[at] !== BRACE_END || at + 1 !== bytes.length) return undefined
   return samplesOf(n, dropped)

@@ -19,6 +19,16 @@ export function isTimeMs(v: unknown): v is number {
   return typeof v === 'number' && v >= 0 && v <= TIME_MS_MAX
 }
 
+/** True when `v` is a count a payload may carry: a safe integer ≥ 0 (JSON's `1.5` and `-1` are not). */
+export function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+}
+
+/** True when `v` is a number other than NaN and ±Infinity. */
+export function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v)
+}
+
 /** Milliseconds since the epoch, possibly fractional, from 0 to {@link TIME_MS_MAX}. */
 export const TimeMs = (description?: string) =>
   Type.Number({

@@ -7,10 +7,29 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { Sample } from '@sluice/stream'
 import { MessageIds } from '../message-ids.js'
-import { Count, TimeMs } from './common.js'
+import { Count, TimeMs, isCount, isFiniteNumber, isTimeMs } from './common.js'
 
 /** The most samples one raw batch may carry; bridges flush well before this. */
 export const RAW_BATCH_MAX_SAMPLES = 10_000
+
+/**
+ * Whether four fields make a raw sample: {@link RawSampleSchema}'s rules without `dropped`, the one check
+ * every decode path makes per sample (a lone sample, a batch by `JSON.parse`, a batch read from its bytes).
+ * False for non-numbers.
+ */
+export function isRawSample(seq: unknown, t: unknown, value: unknown, ingest: unknown): boolean {
+  return isCount(seq) && isTimeMs(t) && isFiniteNumber(value) && isTimeMs(ingest)
+}
+
+/**
+ * Puts a batch's upstream `dropped` count (checked) on its first sample: the drops came before it. A sample
+ * with the count is built whole, in the one shape such a sample has.
+ */
+export function carryDropped(samples: Sample[], dropped: number | undefined): void {
+  if (dropped === undefined || dropped === 0) return
+  const { seq, t, value, ingest } = samples[0]!
+  samples[0] = { seq, t, value, ingest, dropped }
+}
 
 /**
  * The optional `dropped` field of a raw sample or batch: samples of this sensor that the publisher (the
