@@ -2,10 +2,14 @@
  * The harness's own arithmetic, which every published number goes through: percentiles by nearest rank,
  * the hop accounting identity and rates, the /proc reader, and the generated charts. No timings asserted.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hopDelta, identityResidual } from './hops.js'
+import { hopDelta, identityResidual, serviceHopDelta } from './hops.js'
 import { percentiles, type HopSnapshot } from './probe.js'
 import { readProcUsage } from './procs.js'
+import { targetsSection } from './targets.js'
 
 const hop = (over: Partial<HopSnapshot>): HopSnapshot => ({
   in: 0,
@@ -50,6 +54,18 @@ describe('hop accounting', () => {
     )
     expect(d).toMatchObject({ inRate: 1000, outRate: 500, dropped: 1000, dropRate: 0.5 })
   })
+
+  it("takes a service's rates over the interval between its own metrics stamps", () => {
+    const snap = (t: number, count: number) => ({
+      service: 'windowing',
+      t,
+      hops: { raw: hop({ in: count, out: count }) },
+    })
+    // 4 000 samples between stamps 4 s apart: 1 000/s, whatever window the caller held them over.
+    const d = serviceHopDelta(snap(10_000, 1000), snap(14_000, 5000), 'raw')
+    expect([d.inRate, d.outRate]).toEqual([1000, 1000])
+    expect(serviceHopDelta(undefined, snap(14_000, 5000), 'raw').outRate).toBeNaN()
+  })
 })
 
 describe('readProcUsage', () => {
@@ -62,5 +78,40 @@ describe('readProcUsage', () => {
 
   it('returns undefined for a process that does not exist', () => {
     expect(readProcUsage(2 ** 22 + 12345)).toBeUndefined()
+  })
+})
+
+describe("the Targets table's throughput row (issue 16)", () => {
+  const step = (value: number, cpuS: number, keepsUp = 'yes') => ({
+    case: `publisher: offered ${value} samples/s`,
+    value,
+    unit: 'samples/s',
+    keepsUp,
+    'samples/cpu-s': cpuS,
+  })
+  const write = (dir: string, name: string, results: object[]): void =>
+    writeFileSync(
+      join(dir, `${name}.json`),
+      JSON.stringify({ name, date: '', node: '', cpu: '', command: '', results }),
+    )
+  const row = (dir: string): string =>
+    targetsSection(dir)
+      .split('\n')
+      .find((l) => l.includes('≤ 3 µs'))!
+
+  it('takes rate and CPU from one clean step at or above 250 000, in either mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-targets-'))
+    try {
+      // The cheapest step is below the rate, and the step at the rate dropped: not met.
+      write(dir, 'mesh-throughput', [step(100_000, 500_000), step(260_000, 400_000, 'no')])
+      expect(row(dir)).toMatch(/no clean step at 250 000 samples\/s or above.*\| \*\*no\*\* \|$/)
+      // One process clean at 260 000 and 2.5 µs a sample: met.
+      write(dir, 'mesh-throughput-one-process', [step(260_000, 400_000)])
+      expect(row(dir)).toMatch(
+        /one process \(sluice up's default\): 260 k samples\/s clean at 2\.50 µs.*\| yes \|$/,
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -3,7 +3,7 @@
  * Rates and accounting between two metrics snapshots of one hop (DESIGN.md §6): samples in and out per
  * second, drops by reason, and the identity `in = out + dropped + queued` checked to the sample.
  */
-import type { HopSnapshot } from './probe.js'
+import type { HopSnapshot, MetricsSnapshot } from './probe.js'
 
 /** Sum of a hop's drop counters. */
 export function droppedTotal(h: HopSnapshot | undefined): number {
@@ -37,6 +37,21 @@ export function hopDelta(
     dropRate: arrived > 0 ? dropped / arrived : 0,
     unexplainedLoss: b.unexplainedLoss ?? 0,
   }
+}
+
+/**
+ * Rates of hop `name` of one service between two of its metrics snapshots, over the interval between their
+ * own stamps. A service publishes its metrics once a second, each at its own moment, so the snapshots a
+ * caller holds at the ends of its wall-clock window are up to a second older than them, and dividing by
+ * that window would misstate a rate by up to one interval in it (1/8 over 8 s).
+ */
+export function serviceHopDelta(
+  a: MetricsSnapshot | undefined,
+  b: MetricsSnapshot | undefined,
+  name: string,
+): HopDelta {
+  const seconds = a === undefined || b === undefined ? NaN : (b.t - a.t) / 1000
+  return hopDelta(a?.hops[name], b?.hops[name], seconds)
 }
 
 /** `in − (out + dropped + queued)` of one snapshot: 0 when every sample is accounted for. */

@@ -17,6 +17,22 @@ function load(dir: string, name: string): BenchResult | undefined {
 const fmt = (v: number, digits = 3): string =>
   Number.isFinite(v) ? formatSi(Number(v.toPrecision(digits))) : 'n/a'
 
+/**
+ * The clean step of a throughput run at issue 16's 250 000 samples/s or above that took the least CPU per
+ * sample: its delivered rate and µs of mesh CPU per sample; undefined without such a step.
+ */
+function atTarget(res: BenchResult | undefined): { value: number; us: number } | undefined {
+  const steps = (res?.results ?? []).filter(
+    (r) => r.keepsUp === 'yes' && r.value >= 250_000 && typeof r['samples/cpu-s'] === 'number',
+  )
+  const us = (r: BenchRow): number => 1e6 / (r['samples/cpu-s'] as number)
+  const best = steps.reduce<BenchRow | undefined>(
+    (b, r) => (b === undefined || us(r) < us(b) ? r : b),
+    undefined,
+  )
+  return best === undefined ? undefined : { value: best.value, us: us(best) }
+}
+
 /** Builds the Markdown section from the results in `dir`. */
 export function targetsSection(dir: string): string {
   const lines: string[] = []
@@ -53,12 +69,19 @@ export function targetsSection(dir: string): string {
         `publisher; best ${fmt(perCpu)} samples per CPU-second of the whole mesh`,
       Math.max(accounted, bridge, pub) >= 200_000,
     )
-    const best = Math.max(accounted, bridge, pub)
+    // Rate and CPU of one step: the step at 250 000 or above that took the least CPU per sample.
+    const procs = atTarget(tp)
+    const one = atTarget(load(dir, 'mesh-throughput-one-process'))
+    const describe = (r: { value: number; us: number } | undefined): string =>
+      r === undefined
+        ? 'no clean step at 250 000 samples/s or above'
+        : `${fmt(r.value)} samples/s clean at ${fmt(r.us)} µs of CPU per sample`
     row(
       'Full mesh ≥ 250 000 samples/s at ≤ 3 µs of CPU per sample (issue 16)',
-      `${fmt(best)} samples/s at most with zero unexplained loss; ${fmt(1e6 / perCpu, 2)} µs of mesh ` +
-        `CPU per delivered sample at best`,
-      best >= 250_000 && 1e6 / perCpu <= 3,
+      `one process per service: ${describe(procs)}; ${fmt(1e6 / perCpu, 2)} µs per sample at best ` +
+        `over all steps` +
+        (one === undefined ? '' : `; in one process (sluice up's default): ${describe(one)}`),
+      [procs, one].some((r) => r !== undefined && r.us <= 3),
     )
     row(
       'Zero unexplained loss on QoS 1 hops',

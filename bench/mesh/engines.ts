@@ -17,7 +17,7 @@
  * Writes `bench/results/mesh-engines.json`.
  */
 import { findProgram, startMosquitto, startNatsCluster, startNatsServer } from '@sluice/testkit'
-import { droppedTotal, hopDelta } from '../lib/hops.js'
+import { droppedTotal, serviceHopDelta } from '../lib/hops.js'
 import { startMesh, type ExternalEngine } from '../lib/mesh.js'
 import type { MetricsSnapshot, Probe } from '../lib/probe.js'
 import { launchMode, monitorProcesses, sleep } from '../lib/procs.js'
@@ -190,18 +190,16 @@ for (const spec of ENGINES) {
       const a = new Map(mesh.probe.metrics)
       monitor.mark()
       const stopLatency = collectHopP99(mesh.probe, ['windowing', 'anomaly'])
-      const t0 = performance.now()
       await sleep(MEASURE_S * 1000)
       await mesh.probe.nextMetrics('anomaly')
       const b = new Map(mesh.probe.metrics)
-      const seconds = (performance.now() - t0) / 1000
       const p99s = stopLatency()
       const usage = monitor.summary()
       monitor.stop()
-      const hop = (s: string, m: ReadonlyMap<string, MetricsSnapshot>) => m.get(s)?.hops.raw
-      const bridge = hopDelta(hop('serial-bridge', a), hop('serial-bridge', b), seconds)
-      const win = hopDelta(hop('windowing', a), hop('windowing', b), seconds)
-      const ano = hopDelta(hop('anomaly', a), hop('anomaly', b), seconds)
+      const raw = (s: string) => serviceHopDelta(a.get(s), b.get(s), 'raw')
+      const bridge = raw('serial-bridge')
+      const win = raw('windowing')
+      const ano = raw('anomaly')
       const lost = unexplained('windowing', a, b) + unexplained('anomaly', a, b)
       const sum = (pids: ReadonlyMap<string, number>, f: (n: string) => number): number =>
         [...pids.keys()].reduce((x, n) => x + f(n), 0)

@@ -1,7 +1,8 @@
 /**
  * Scenario 2 of issue 7, full-mesh throughput: the serial bridge simulating 100 sensors → windowing and
- * anomaly → forwarder (file sink), every service its own process on the embedded broker, as `sluice up`
- * runs them. The simulated rate is stepped up (rate commands on `sluice/{device}/_ctl/rate`, so nothing
+ * anomaly → forwarder (file sink), every service its own process on the embedded broker, as `sluice up
+ * --processes` runs them (with `--one-process`: the broker and every service in one process on one event
+ * loop, `sluice up`'s default, through `bench/lib/one-process.ts`). The simulated rate is stepped up (rate commands on `sluice/{device}/_ctl/rate`, so nothing
  * restarts between steps) until the mesh no longer keeps up; at each step the delivered samples/s at every
  * hop, the drops and the unexplained loss of the QoS 1 hops (from the services' own metrics), and CPU and
  * RSS of every process (from /proc) are measured over a steady window after a warm-up.
@@ -16,16 +17,18 @@
  * capacity is measured without the bridge's own cost (the simulator and the encoding) in the way.
  *
  * Run: `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts [--quick] [--cpu-prof]
- * [--aggregates-alone]`. Writes `bench/results/mesh-throughput.json`; with `--aggregates-alone` (the
- * windowing service sends every aggregate in its own message, `--batch.maxAggregates 1`, the baseline of
- * issue 16's window batches) `bench/results/mesh-throughput-aggregates-alone.json`.
+ * [--aggregates-alone] [--one-process]`. Writes `bench/results/mesh-throughput.json`; with
+ * `--aggregates-alone` (the windowing service sends every aggregate in its own message,
+ * `--batch.maxAggregates 1`, the baseline of issue 16's window batches)
+ * `bench/results/mesh-throughput-aggregates-alone.json`, with `--one-process`
+ * `bench/results/mesh-throughput-one-process.json`.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
-import { droppedTotal, hopDelta } from '../lib/hops.js'
+import { droppedTotal, serviceHopDelta } from '../lib/hops.js'
 import { startLoad } from '../lib/load.js'
-import { startMesh } from '../lib/mesh.js'
+import { startMesh, startOneProcess, type RunningMesh } from '../lib/mesh.js'
 import type { MetricsSnapshot } from '../lib/probe.js'
 import { launchMode, monitorProcesses, procColumns, repoRoot, sleep } from '../lib/procs.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
@@ -34,6 +37,8 @@ const quick = process.argv.includes('--quick')
 // The baseline of issue 16's window batches: every aggregate in its own message, as before them.
 const aggregatesAlone = process.argv.includes('--aggregates-alone')
 const cpuProf = process.argv.includes('--cpu-prof')
+// `sluice up`'s default: the broker and every service in one process, on one event loop.
+const oneProcess = process.argv.includes('--one-process')
 const DEVICES = 100
 /** Per-device rates (Hz) of the steps: 100 devices, so ×100 samples/s in all. */
 const STEPS = quick ? [200, 1000] : [100, 500, 1000, 2000, 3000]
@@ -47,24 +52,42 @@ if (cpuProf) mkdirSync(profDir, { recursive: true })
 const prof = cpuProf ? { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : undefined
 
 const SERVICES = ['windowing', 'anomaly', 'forwarder', 'serial-bridge'] as const
-const mesh = await startMesh({
-  services: SERVICES,
-  args: {
-    ...(aggregatesAlone ? { windowing: ['--batch.maxAggregates', '1'] } : {}),
-    'serial-bridge': [
-      '--mode',
-      'sim',
-      '--sim.devices',
-      String(DEVICES),
-      // Start slow: a cold start at full rate is a burst the simulator then catches up on.
-      '--sim.rateHz',
-      '10',
-      '--sim.anomalyEvery',
-      '2000',
-    ],
-  },
-  ...(prof ? { start: Object.fromEntries([...SERVICES, 'broker'].map((s) => [s, prof])) } : {}),
-})
+/** Flags per service (the bridge simulates the sensors). */
+const ARGS: Partial<Record<(typeof SERVICES)[number], readonly string[]>> = {
+  ...(aggregatesAlone ? { windowing: ['--batch.maxAggregates', '1'] } : {}),
+  'serial-bridge': [
+    '--mode',
+    'sim',
+    '--sim.devices',
+    String(DEVICES),
+    // Start slow: a cold start at full rate is a burst the simulator then catches up on.
+    '--sim.rateHz',
+    '10',
+    '--sim.anomalyEvery',
+    '2000',
+  ],
+}
+
+/** The mesh under test, its processes by name (one, named `one process`, with `--one-process`). */
+async function startUnderTest(): Promise<Pick<RunningMesh, 'url' | 'procs' | 'probe' | 'stop'>> {
+  if (!oneProcess)
+    return startMesh({
+      services: SERVICES,
+      args: ARGS,
+      ...(prof ? { start: Object.fromEntries([...SERVICES, 'broker'].map((s) => [s, prof])) } : {}),
+    })
+  const m = await startOneProcess(
+    SERVICES.map((s) => [s, ARGS[s] ?? []] as const),
+    prof ?? {},
+  )
+  return {
+    url: m.url,
+    procs: new Map([['one process', m.proc]]),
+    probe: m.probe,
+    stop: async () => ({ 'one process': await m.stop() }),
+  }
+}
+const mesh = await startUnderTest()
 // The probe is an operator client: it may send rate commands (broker ACL) and nothing else.
 const ctl = await mqtt.connectAsync(mesh.url, { clientId: `bench-ctl-${process.pid}` })
 
@@ -104,7 +127,6 @@ function unexplained(
   )
 }
 
-const hop = (s: string, h: string, m: Map<string, MetricsSnapshot>) => m.get(s)?.hops[h]
 const rows: BenchRow[] = []
 let sustained = 0
 let sustainedLoad = 0
@@ -129,20 +151,19 @@ async function step(
   const brokerA = brokerSnap()
   const routedA = mesh.probe.atBroker('windowing').routed
   monitor.mark()
-  const t0 = performance.now()
   await sleep(measureS * 1000)
   // Wait for the next metrics of the last consumer, so both snapshots are whole intervals apart.
   await mesh.probe.nextMetrics('anomaly')
   const b = snap()
   const brokerB = brokerSnap()
   const routed = mesh.probe.atBroker('windowing').routed - routedA
-  const seconds = (performance.now() - t0) / 1000
   const usage = monitor.summary()
   monitor.stop()
-  const bridge = hopDelta(hop('serial-bridge', 'raw', a), hop('serial-bridge', 'raw', b), seconds)
-  const win = hopDelta(hop('windowing', 'raw', a), hop('windowing', 'raw', b), seconds)
-  const ano = hopDelta(hop('anomaly', 'raw', a), hop('anomaly', 'raw', b), seconds)
-  const fwd = hopDelta(hop('forwarder', 'in', a), hop('forwarder', 'in', b), seconds)
+  const rates = (s: string, h: string) => serviceHopDelta(a.get(s), b.get(s), h)
+  const bridge = rates('serial-bridge', 'raw')
+  const win = rates('windowing', 'raw')
+  const ano = rates('anomaly', 'raw')
+  const fwd = rates('forwarder', 'in')
   const lost =
     unexplained('windowing', a, b, brokerA, brokerB) +
     unexplained('anomaly', a, b, brokerA, brokerB)
@@ -163,7 +184,8 @@ async function step(
   }
   // Raw samples per message the broker routed to windowing (its few other messages included): how much
   // of each message's fixed cost a sample carries.
-  const perMessage = Math.round((10 * win.inRate * seconds) / Math.max(routed, 1)) / 10
+  const winIn = (b.get('windowing')?.hops.raw?.in ?? 0) - (a.get('windowing')?.hops.raw?.in ?? 0)
+  const perMessage = Math.round((10 * winIn) / Math.max(routed, 1)) / 10
   const procs = procColumns(usage)
   rows.push({
     case: label,
@@ -302,9 +324,9 @@ for (const t of totals)
 console.log(
   `sustained: bridge ${Math.round(sustained)}, publisher ${Math.round(sustainedLoad)} samples/s; exits ${JSON.stringify(codes)}`,
 )
-const flags = `${quick ? ' --quick' : ''}${aggregatesAlone ? ' --aggregates-alone' : ''}`
+const flags = `${quick ? ' --quick' : ''}${aggregatesAlone ? ' --aggregates-alone' : ''}${oneProcess ? ' --one-process' : ''}`
 writeResult(
-  aggregatesAlone ? 'mesh-throughput-aggregates-alone' : 'mesh-throughput',
+  `mesh-throughput${aggregatesAlone ? '-aggregates-alone' : ''}${oneProcess ? '-one-process' : ''}`,
   `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts${flags} (services from ${launchMode()})`,
   rows,
 )
