@@ -95,7 +95,8 @@ export const UpOptionsSchema = Type.Object({
     default: false,
     description:
       'run each service as its own process (as on separate machines) instead of all of them inside ' +
-      'this process',
+      'this process, which is one event loop on one core: for high rates (docs/performance.md: 100 ' +
+      'simulated sensors at 100 Hz fit in one process, at 500 Hz they need --processes)',
   }),
   'in-memory': Type.Boolean({
     default: true,
