@@ -2,10 +2,12 @@
  * Scenario 2 of issue 7, full-mesh throughput: the serial bridge simulating 100 sensors → windowing and
  * anomaly → forwarder (file sink), every service its own process on the embedded broker, as `sluice up
  * --processes` runs them (with `--one-process`: the broker and every service in one process on one event
- * loop, `sluice up`'s default, through `bench/lib/one-process.ts`). The simulated rate is stepped up (rate commands on `sluice/{device}/_ctl/rate`, so nothing
- * restarts between steps) until the mesh no longer keeps up; at each step the delivered samples/s at every
- * hop, the drops and the unexplained loss of the QoS 1 hops (from the services' own metrics), and CPU and
- * RSS of every process (from /proc) are measured over a steady window after a warm-up.
+ * loop, `sluice up`'s default, through `bench/lib/one-process.ts`). The simulated rate is stepped up (rate
+ * commands on `sluice/{device}/_ctl/rate`, so nothing restarts between steps) until the mesh no longer
+ * keeps up; at each step the delivered samples/s at every hop, the drops and the unexplained loss of the
+ * QoS 1 hops (from the services' own metrics), and CPU and RSS of every process (from /proc) are measured
+ * over a steady window after a warm-up. A service's rates are over the interval between its own metrics
+ * stamps (`serviceHopDelta`).
  *
  * The simulator pauses while the bridge's outbound queue is over 90 % full and catches up afterwards, so
  * above the mesh's capacity the bridge publishes what the broker and the consumers take, without loss.
