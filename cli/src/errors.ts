@@ -12,6 +12,8 @@ export const CliErrorCode = {
   Usage: 'SLUICE_ERR_CLI_USAGE',
   /** `sluice up`'s broker exited, or did not open its port in time, so no service was started. */
   BrokerNotReady: 'SLUICE_ERR_CLI_BROKER_NOT_READY',
+  /** A port `sluice up` would listen on is taken (or not allowed), so nothing was started. */
+  PortUnavailable: 'SLUICE_ERR_CLI_PORT_UNAVAILABLE',
   /** `sluice up --nats` found no nats-server to run. */
   NatsServerMissing: 'SLUICE_ERR_CLI_NATS_SERVER_MISSING',
 } as const
@@ -31,6 +33,15 @@ export const BrokerNotReadyError = defineError(CliErrorCode.BrokerNotReady, {
   name: 'BrokerNotReadyError',
 })
 export type BrokerNotReadyError = InstanceType<typeof BrokerNotReadyError>
+
+/**
+ * A port `sluice up` would listen on is taken by another program (or, below 1024, not allowed to this
+ * user); the message names each address, what would have listened there and the flag that moves it.
+ */
+export const PortUnavailableError = defineError(CliErrorCode.PortUnavailable, {
+  name: 'PortUnavailableError',
+})
+export type PortUnavailableError = InstanceType<typeof PortUnavailableError>
 
 /** `sluice up --nats` found no nats-server binary; the message says where it looked and how to install it. */
 export const NatsServerMissingError = defineError(CliErrorCode.NatsServerMissing, {

@@ -4,7 +4,9 @@
  * the config was refused, so systemd does not restart it in a loop; 1 when a restart may help).
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@sluice/testkit'
@@ -67,5 +69,39 @@ describe('a service that cannot start', () => {
     )
     expect(r.stderr).toContain('error code SLUICE_ERR_MESH_CONNECT')
     expect(r.stderr).not.toMatch(STACK_LINE)
+  })
+
+  it('sluice up on a port another program holds: names it, starts nothing, writes nothing, exit 1', async () => {
+    // Another program (here a bare TCP server, as another broker would be) holds the broker's port. The
+    // services must not start and join it: its mesh is not this one.
+    const other = createServer((s) => s.destroy())
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const taken = (other.address() as AddressInfo).port
+    const dataDir = join(tmpdir(), `sluice-up-taken-${process.pid}`)
+    try {
+      const r = await sluice([
+        'up',
+        '--port',
+        String(taken),
+        '--ws-port',
+        String(await freePort()),
+        '--dashboard-port',
+        '0',
+        '--no-table',
+        '--data-dir',
+        dataDir,
+      ])
+      expect(r.code, r.stderr).toBe(1)
+      expect(r.stderr).toContain(
+        `sluice up: cannot listen on 127.0.0.1:${taken} (the broker's MQTT port, --port): address already in use`,
+      )
+      expect(r.stderr).toContain('error code SLUICE_ERR_CLI_PORT_UNAVAILABLE')
+      expect(r.stderr).not.toMatch(STACK_LINE)
+      expect(r.stdout).not.toContain('service started')
+      expect(existsSync(dataDir)).toBe(false)
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })

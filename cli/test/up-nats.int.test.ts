@@ -129,7 +129,9 @@ describe.skipIf(!nats.available)('sluice up --nats', () => {
       dir.path,
     ])
     expect(await up.exited).toBe(1)
-    expect(up.output()).toContain('address already in use')
-    expect(up.output()).toContain('SLUICE_ERR_CLI_BROKER_NOT_READY')
+    expect(up.output()).toContain(
+      `127.0.0.1:${other.port} (nats-server's client port, --nats-port): address already in use`,
+    )
+    expect(up.output()).toContain('SLUICE_ERR_CLI_PORT_UNAVAILABLE')
   })
 })

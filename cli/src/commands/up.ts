@@ -1,7 +1,8 @@
 /**
  * @module commands/up
- * `sluice up`: the one-command default (DESIGN.md §1, §12). Starts the broker, waits for it, starts every
- * service against it — inside this process (`up/in-process.ts`), or each as its own process with
+ * `sluice up`: the one-command default (DESIGN.md §1, §12). Checks that every port it will listen on is
+ * free (another program's broker there would pass for its own), starts the broker, waits for it, starts
+ * every service against it — inside this process (`up/in-process.ts`), or each as its own process with
  * `--processes` — consumers first (each stage once the one before has subscribed), keeps them running,
  * and shows a live table of every hop from the metrics topics. Ctrl-C stops them in data-flow order (the
  * bridge, then windowing and anomaly, then the forwarder and dashboard, then the broker), each stage once
@@ -10,7 +11,7 @@
  * stopped last; the services get `--broker nats://…`, and the live table reads through the MQTT listener.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { connect as netConnect } from 'node:net'
+import { connect as netConnect, createServer } from 'node:net'
 import {
   decodeMetrics,
   decodeStatus,
@@ -19,7 +20,7 @@ import {
   statusFilter,
 } from '@sluice/contract'
 import mqtt from 'mqtt'
-import { BrokerNotReadyError } from '../errors.js'
+import { BrokerNotReadyError, PortUnavailableError } from '../errors.js'
 import { launchProcess, type ChildSpec, type Launcher } from '../up/child.js'
 import { createInProcessLauncher } from '../up/in-process.js'
 import { formatLogLine, LogTail, saysStarted } from '../up/logs.js'
@@ -29,7 +30,14 @@ import {
   planNatsServer,
   type NatsServerPlan,
 } from '../up/nats-server.js'
-import { parseUpArgs, planChildren, UP_USAGE, type PlannedChild } from '../up/plan.js'
+import {
+  listenAddresses,
+  parseUpArgs,
+  planChildren,
+  UP_USAGE,
+  type ListenAddress,
+  type PlannedChild,
+} from '../up/plan.js'
 import { inProcessStarters } from '../up/starters.js'
 import { Supervisor } from '../up/supervisor.js'
 import { renderTable, type InstanceView } from '../up/table.js'
@@ -45,6 +53,45 @@ function portOpen(host: string, port: number): Promise<boolean> {
     })
     s.on('error', () => resolve(false))
   })
+}
+
+/** Why this process cannot listen on `host:port` (a system error code such as `EADDRINUSE`), or undefined. */
+function listenRefusal(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+    server.listen({ host, port }, () => server.close(() => resolve(undefined)))
+  })
+}
+
+/** What a refusal of {@link listenRefusal} means, for the message. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need root)',
+  EADDRNOTAVAIL: 'not an address of this machine',
+}
+
+/**
+ * Checks, before anything starts, that every address `sluice up` will listen on is free
+ * ({@link listenAddresses}); throws {@link PortUnavailableError} naming each one that is not.
+ */
+async function checkListenAddresses(addresses: readonly ListenAddress[]): Promise<void> {
+  const refused: string[] = []
+  let inUse = false
+  for (const a of addresses) {
+    const why = await listenRefusal(a.host, a.port)
+    if (why === undefined) continue
+    inUse ||= why === 'EADDRINUSE'
+    refused.push(`${a.host}:${a.port} (${a.what}, ${a.flag}): ${REFUSALS[why] ?? why}`)
+  }
+  if (refused.length > 0)
+    throw new PortUnavailableError(
+      `cannot listen on ${refused.join('; ')}. Nothing was started. ` +
+        (inUse
+          ? 'Another program listens there (another sluice up, Mosquitto, …): stop it, or '
+          : '') +
+        'pass another port with the flag named.',
+    )
 }
 
 /**
@@ -152,6 +199,8 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     return 0
   }
   const o = parseUpArgs(argv, process.stdout.isTTY, process.env)
+  // Thrown errors are printed with their code by main.ts.
+  await checkListenAddresses(listenAddresses(o))
   // Before anything is started or written: a missing nats-server is a clear error, not a crash loop.
   const nats: NatsServerPlan | undefined = o.nats
     ? planNatsServer(o, findNatsServer(o.natsServer, process.env))
@@ -189,9 +238,7 @@ export async function runUp(argv: readonly string[]): Promise<number> {
     await waitForBroker(brokerHost, brokerPorts, () => brokerFailure)
   } catch (err) {
     await broker.stop()
-    const { message, code } = err as BrokerNotReadyError
-    process.stderr.write(`sluice up: ${message}\nsluice up: error code ${code} (docs/errors.md)\n`)
-    return 1
+    throw err
   }
   const stopAsked = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

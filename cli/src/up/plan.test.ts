@@ -1,7 +1,14 @@
 import { MeshConfigError } from '@sluice/mesh'
 import { describe, expect, it } from 'vitest'
 import { commands } from '../commands.js'
-import { parseUpArgs, planChildren, STOP_STAGE, UP_USAGE, UpOptionsSchema } from './plan.js'
+import {
+  listenAddresses,
+  parseUpArgs,
+  planChildren,
+  STOP_STAGE,
+  UP_USAGE,
+  UpOptionsSchema,
+} from './plan.js'
 import { stopStages } from './supervisor.js'
 
 describe('sluice up plan', () => {
@@ -155,5 +162,26 @@ describe('sluice up --windowing N --anomaly N', () => {
   it('describes both in --help', () => {
     expect(UP_USAGE).toMatch(/--windowing <number> +windowing instances \(1–16\)/)
     expect(UP_USAGE).toMatch(/--anomaly <number> +anomaly instances \(1–16\)/)
+  })
+})
+
+describe('the addresses sluice up listens on, checked before anything starts', () => {
+  const where = (argv: string[]) =>
+    listenAddresses(parseUpArgs(argv, false)).map((a) => `${a.host}:${a.port} ${a.flag}`)
+
+  it('the broker on --host (both its ports) and the dashboard on loopback', () => {
+    expect(where(['--host', '0.0.0.0', '--port', '2883', '--ws-port', '9002'])).toEqual([
+      '0.0.0.0:2883 --port',
+      '0.0.0.0:9002 --ws-port',
+      '127.0.0.1:8080 --dashboard-port',
+    ])
+  })
+
+  it("with --nats, nats-server's two ports instead of the broker's; no dashboard, no port 0", () => {
+    expect(where(['--nats', '--nats-port', '4333', '--no-dashboard', '--ws-port', '0'])).toEqual([
+      '127.0.0.1:4333 --nats-port',
+      '127.0.0.1:1883 --nats-mqtt-port',
+    ])
+    expect(where(['--ws-port', '0', '--dashboard-port', '0'])).toEqual(['127.0.0.1:1883 --port'])
   })
 })

@@ -165,6 +165,53 @@ export interface UpOptions {
   readonly natsServer?: string
 }
 
+/** An address `sluice up` listens on: what listens there, and the flag that moves it. */
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+  readonly what: string
+  readonly flag: string
+}
+
+/**
+ * Every address `sluice up` will listen on (port 0, any free port, left out), to be checked before anything
+ * starts: a broker port another program holds would otherwise look like the broker being ready, and the
+ * services would join that program's mesh (a second simulator with the same device names, a second
+ * forwarder on the same spool).
+ */
+export function listenAddresses(o: UpOptions): ListenAddress[] {
+  const broker: ListenAddress[] = o.nats
+    ? [
+        {
+          host: '127.0.0.1',
+          port: o.natsPort,
+          what: "nats-server's client port",
+          flag: '--nats-port',
+        },
+        {
+          host: '127.0.0.1',
+          port: o.natsMqttPort,
+          what: "nats-server's MQTT port",
+          flag: '--nats-mqtt-port',
+        },
+      ]
+    : [
+        { host: o.host, port: o.port, what: "the broker's MQTT port", flag: '--port' },
+        { host: o.host, port: o.wsPort, what: "the broker's WebSocket port", flag: '--ws-port' },
+      ]
+  const dashboard: ListenAddress[] = o.dashboard
+    ? [
+        {
+          host: '127.0.0.1',
+          port: o.dashboardPort,
+          what: "the dashboard's HTTP port",
+          flag: '--dashboard-port',
+        },
+      ]
+    : []
+  return [...broker, ...dashboard].filter((a) => a.port !== 0)
+}
+
 /** `sluice up --help`, generated from {@link UpOptionsSchema} as every service's help is. */
 export const UP_USAGE = [
   'Usage: sluice up [--config up.yaml] [options]',
