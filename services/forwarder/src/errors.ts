@@ -1,8 +1,8 @@
 /**
  * @module errors
  * The forwarder's errors and their codes (STYLE.md, Errors; listed in docs/errors.md): a send that
- * failed (retryable or not), a spool the local disk refuses to write, and a config the forwarder cannot
- * run with.
+ * failed (retryable or not), a spool the local disk refuses to write, a spool another process holds,
+ * and a config the forwarder cannot run with.
  */
 import { defineError } from '@sluice/contract'
 
@@ -13,6 +13,7 @@ export const ForwarderErrorCode = {
   Config: 'SLUICE_ERR_FORWARD_CONFIG',
   SpoolFull: 'SLUICE_ERR_FORWARD_SPOOL_FULL',
   SpoolWrite: 'SLUICE_ERR_FORWARD_SPOOL_WRITE',
+  SpoolLocked: 'SLUICE_ERR_FORWARD_SPOOL_LOCKED',
 } as const
 
 /** errno codes that mean "no space left" (on the device, or in the user's quota). */
@@ -48,6 +49,23 @@ export const SpoolWriteError = defineError(
   },
 )
 export type SpoolWriteError = InstanceType<typeof SpoolWriteError>
+
+/**
+ * Another running process holds the spool `dir` (`spool/spool-lock.ts`): two forwarders must not share
+ * one. `pid` is that process, when its lock names one.
+ */
+export const SpoolLockedError = defineError(ForwarderErrorCode.SpoolLocked, {
+  name: 'SpoolLockedError',
+  build: (dir: string, pid: number | undefined) => ({
+    message:
+      `The spool ${dir} is in use by ${pid === undefined ? 'another process' : `process ${pid}`}: ` +
+      'another forwarder with the same data directory (e.g. a second sluice up in the same folder). Two ' +
+      'forwarders must not share a spool. Give this one its own --dataDir (sluice up: --data-dir), or stop ' +
+      `the other; if no such process runs, delete ${dir}/lock.`,
+    fields: { dir, pid },
+  }),
+})
+export type SpoolLockedError = InstanceType<typeof SpoolLockedError>
 
 /**
  * A failed send. `retryable` says whether trying again can help (network error, 5xx, 408, 429:

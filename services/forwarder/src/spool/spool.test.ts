@@ -1,9 +1,19 @@
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
+import { SpoolLockedError } from '../errors.js'
 import { frameRecord, openSpool, type SpoolFs } from './spool.js'
 
 const dirs: string[] = []
@@ -218,5 +228,54 @@ describe('spool', () => {
 
   it('refuses a segment size above a quarter of the cap', () => {
     expect(() => openSpool({ dir: tmp(), maxBytes: 1000, segmentBytes: 500 })).toThrow(/quarter/)
+  })
+})
+
+/** The id of a process that has ended. */
+function endedPid(): number {
+  const r = spawnSync(process.execPath, ['-e', ''])
+  return r.pid
+}
+
+describe('one process per spool', () => {
+  it('refuses a spool that another running process holds, naming it, and changes nothing', () => {
+    const dir = tmp()
+    // The process that runs this test's runner is alive and is not this one.
+    writeFileSync(join(dir, 'lock'), `${process.ppid}\n`)
+    let thrown: unknown
+    try {
+      openSpool({ dir, maxBytes: 1 << 20 })
+    } catch (err) {
+      thrown = err
+    }
+    expect(thrown).toBeInstanceOf(SpoolLockedError)
+    expect((thrown as SpoolLockedError).code).toBe('SLUICE_ERR_FORWARD_SPOOL_LOCKED')
+    expect((thrown as Error).message).toContain(`is in use by process ${process.ppid}`)
+    expect(readFileSync(join(dir, 'lock'), 'utf8').trim()).toBe(String(process.ppid))
+  })
+
+  it('holds the lock while open and gives it back at close', () => {
+    const dir = tmp()
+    const spool = openSpool({ dir, maxBytes: 1 << 20 })
+    expect(readFileSync(join(dir, 'lock'), 'utf8').trim()).toBe(String(process.pid))
+    spool.append([Buffer.from('a')], Date.now())
+    spool.close()
+    expect(existsSync(join(dir, 'lock'))).toBe(false)
+    // And the next one opens it, with what was appended.
+    const again = openSpool({ dir, maxBytes: 1 << 20 })
+    expect(again.stats().pending).toBe(1)
+    again.close()
+  })
+
+  it("takes over the lock of a process that has ended (a crash), and this process's own", () => {
+    const dir = tmp()
+    writeFileSync(join(dir, 'lock'), `${endedPid()}\n`)
+    const a = openSpool({ dir, maxBytes: 1 << 20 })
+    expect(readFileSync(join(dir, 'lock'), 'utf8').trim()).toBe(String(process.pid))
+    // A forwarder restarted in this process after a crash: the crashed one never closed its spool.
+    const b = openSpool({ dir, maxBytes: 1 << 20 })
+    b.close()
+    expect(existsSync(join(dir, 'lock'))).toBe(false)
+    a.close()
   })
 })

@@ -4,8 +4,9 @@
  * sink's sender reads from here, so a sink that is down, slow or rate-limited never blocks the data path
  * and a crash loses nothing that was appended.
  *
- * Layout: a directory of append-only segment files `<16-digit number>.seg` and a `cursor.json` naming the
- * first record not yet acknowledged by the sink. Each record is framed as
+ * Layout: a directory of append-only segment files `<16-digit number>.seg`, a `cursor.json` naming the
+ * first record not yet acknowledged by the sink, and a `lock` naming the process that has it open
+ * (`spool/spool-lock.ts`: one process per spool). Each record is framed as
  * `[0xA5][u32 length][u32 crc32][f64 appendedAt][payload]` (little-endian; the CRC covers appendedAt and
  * payload), so a torn tail left by a crash mid-write is detected on open and cut off — it never poisons
  * the spool. Delivery is at least once: records after the cursor are replayed in order after a restart.
@@ -22,6 +23,7 @@ import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { SpoolWriteError } from '../errors.js'
+import { lockSpool } from './spool-lock.js'
 
 /** The file operations the spool uses: `node:fs` by default, injectable to test failing disks. */
 export type SpoolFs = Pick<
@@ -204,6 +206,8 @@ export class Spool {
   #activeDirty = false
   /** Bytes `base`… of segment `n`, as last read. */
   #readCache: { n: number; base: number; buf: Buffer } | undefined
+  /** Gives the directory's lock back (`spool/spool-lock.ts`). */
+  readonly #unlock: () => void
 
   constructor(opts: SpoolOptions) {
     const fs = (this.#fs = opts.fs ?? nodeFs)
@@ -215,6 +219,7 @@ export class Spool {
         `spool segmentBytes (${this.#segmentBytes}) must be at most a quarter of maxBytes (${this.#maxBytes})`,
       )
     fs.mkdirSync(this.#dir, { recursive: true })
+    this.#unlock = lockSpool(this.#dir)
     const names = fs
       .readdirSync(this.#dir)
       .filter((f) => /^\d{16}\.seg$/.test(f))
@@ -567,10 +572,11 @@ export class Spool {
     }
   }
 
-  /** Closes the active segment file. */
+  /** Closes the active segment file and gives the directory's lock back. */
   close(): void {
     if (this.#cursorUnsaved) this.#saveCursor()
     this.#fs.closeSync(this.#fd)
+    this.#unlock()
   }
 
   /** Size of a segment file on disk (tests). */
