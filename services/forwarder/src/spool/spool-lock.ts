@@ -11,7 +11,7 @@
  * The lock uses `node:fs` itself, not the spool's injectable file operations: it is about processes, not
  * about the disk a test makes fail.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SpoolLockedError } from '../errors.js'
 
@@ -35,33 +35,60 @@ function holderOf(path: string): number | undefined {
   }
 }
 
+/** Removes `path`, if it is still there (another process may have removed it first). */
+function remove(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}
+
+/** Creates the lock at `path` with this process's id in it; false if a lock is there already. */
+function take(mine: string, path: string): boolean {
+  const exists = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'EEXIST'
+  try {
+    linkSync(mine, path)
+    return true
+  } catch (err) {
+    if (exists(err)) return false
+  }
+  // No hard links on this file system (FAT, exFAT): created and written in one call instead.
+  try {
+    writeFileSync(path, `${process.pid}\n`, { flag: 'wx' })
+    return true
+  } catch (err) {
+    if (exists(err)) return false
+    throw err
+  }
+}
+
 /**
  * Takes the spool directory `dir` for this process, or throws {@link SpoolLockedError} when another
  * running process holds it. Returns the function that gives it back (at close).
+ *
+ * The lock appears with its process id already in it: written to a file of this process's own, then
+ * hard-linked as `lock`, which fails if a `lock` exists. Created empty and written after, a second process
+ * could read it in between, take it for a stale lock and remove it.
  */
 export function lockSpool(dir: string): () => void {
   const path = join(dir, 'lock')
-  // Twice at most: a stale lock is removed, then created anew (another process may win that race).
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let fd: number
-    try {
-      fd = openSync(path, 'wx')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  const mine = join(dir, `lock.${process.pid}`)
+  writeFileSync(mine, `${process.pid}\n`)
+  try {
+    // Twice at most: a stale lock is removed, then taken anew (another process may win that race).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (take(mine, path))
+        return () => {
+          if (holderOf(path) === process.pid) remove(path)
+        }
       const holder = holderOf(path)
       if (holder !== undefined && holder !== process.pid && running(holder))
         throw new SpoolLockedError(dir, holder)
-      unlinkSync(path)
-      continue
+      remove(path)
     }
-    try {
-      writeSync(fd, `${process.pid}\n`)
-    } finally {
-      closeSync(fd)
-    }
-    return () => {
-      if (holderOf(path) === process.pid) unlinkSync(path)
-    }
+    throw new SpoolLockedError(dir, holderOf(path))
+  } finally {
+    remove(mine)
   }
-  throw new SpoolLockedError(dir, holderOf(path))
 }
