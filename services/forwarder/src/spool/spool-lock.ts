@@ -8,10 +8,12 @@
  *
  * A lock left behind by a process that no longer runs (a crash, a kill) is taken over. So is one of this
  * very process: a forwarder restarted inside `sluice up`'s process after a crash never closed its spool.
+ * A lock is created and written in one call; one that names no process is taken for one being written
+ * at that moment, so it is held (the error says to delete it if no forwarder runs).
  * The lock uses `node:fs` itself, not the spool's injectable file operations: it is about processes, not
  * about the disk a test makes fail.
  */
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SpoolLockedError } from '../errors.js'
 
@@ -44,51 +46,28 @@ function remove(path: string): void {
   }
 }
 
-/** Creates the lock at `path` with this process's id in it; false if a lock is there already. */
-function take(mine: string, path: string): boolean {
-  const exists = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'EEXIST'
-  try {
-    linkSync(mine, path)
-    return true
-  } catch (err) {
-    if (exists(err)) return false
-  }
-  // No hard links on this file system (FAT, exFAT): created and written in one call instead.
-  try {
-    writeFileSync(path, `${process.pid}\n`, { flag: 'wx' })
-    return true
-  } catch (err) {
-    if (exists(err)) return false
-    throw err
-  }
-}
-
 /**
  * Takes the spool directory `dir` for this process, or throws {@link SpoolLockedError} when another
  * running process holds it. Returns the function that gives it back (at close).
- *
- * The lock appears with its process id already in it: written to a file of this process's own, then
- * hard-linked as `lock`, which fails if a `lock` exists. Created empty and written after, a second process
- * could read it in between, take it for a stale lock and remove it.
  */
 export function lockSpool(dir: string): () => void {
   const path = join(dir, 'lock')
-  const mine = join(dir, `lock.${process.pid}`)
-  writeFileSync(mine, `${process.pid}\n`)
-  try {
-    // Twice at most: a stale lock is removed, then taken anew (another process may win that race).
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (take(mine, path))
-        return () => {
-          if (holderOf(path) === process.pid) remove(path)
-        }
-      const holder = holderOf(path)
-      if (holder !== undefined && holder !== process.pid && running(holder))
-        throw new SpoolLockedError(dir, holder)
-      remove(path)
+  // Twice at most: a stale lock is removed, then taken anew (another process may win that race).
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      // Created only if there is none, and written in the same call.
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' })
+      return () => {
+        if (holderOf(path) === process.pid) remove(path)
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
-    throw new SpoolLockedError(dir, holderOf(path))
-  } finally {
-    remove(mine)
+    const holder = holderOf(path)
+    // A lock that names no process is being written by one at this moment: held, not stale.
+    const held = holder === undefined ? existsSync(path) : holder !== process.pid && running(holder)
+    if (held) throw new SpoolLockedError(dir, holder)
+    remove(path)
   }
+  throw new SpoolLockedError(dir, holderOf(path))
 }

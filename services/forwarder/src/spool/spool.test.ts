@@ -252,6 +252,13 @@ describe('one process per spool', () => {
     expect((thrown as SpoolLockedError).code).toBe('SLUICE_ERR_FORWARD_SPOOL_LOCKED')
     expect((thrown as Error).message).toContain(`is in use by process ${process.ppid}`)
     expect(readFileSync(join(dir, 'lock'), 'utf8').trim()).toBe(String(process.ppid))
+    expect(readdirSync(dir)).toEqual(['lock'])
+  })
+
+  it('takes a lock that names no process yet for one being written, not for a stale one', () => {
+    const dir = tmp()
+    writeFileSync(join(dir, 'lock'), '')
+    expect(() => openSpool({ dir, maxBytes: 1 << 20 })).toThrow(/is in use by another process/)
   })
 
   it('holds the lock while open and gives it back at close', () => {
