@@ -4,12 +4,11 @@
  * the config was refused, so systemd does not restart it in a loop; 1 when a restart may help).
  */
 import { spawn } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort } from '@sluice/testkit'
+import { freePort, tempDir } from '@sluice/testkit'
 import { describe, expect, it } from 'vitest'
 
 const cliDir = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -77,7 +76,8 @@ describe('a service that cannot start', () => {
     const other = createServer((s) => s.destroy())
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
     const taken = (other.address() as AddressInfo).port
-    const dataDir = join(tmpdir(), `sluice-up-taken-${process.pid}`)
+    const dir = await tempDir('sluice-up-taken-')
+    const dataDir = join(dir.path, 'data')
     try {
       const r = await sluice([
         'up',
@@ -101,7 +101,7 @@ describe('a service that cannot start', () => {
       expect(existsSync(dataDir)).toBe(false)
     } finally {
       await new Promise((resolve) => other.close(resolve))
-      rmSync(dataDir, { recursive: true, force: true })
+      await dir.remove()
     }
   })
 })

@@ -180,36 +180,27 @@ export interface ListenAddress {
  * forwarder on the same spool).
  */
 export function listenAddresses(o: UpOptions): ListenAddress[] {
-  const broker: ListenAddress[] = o.nats
-    ? [
-        {
-          host: '127.0.0.1',
-          port: o.natsPort,
-          what: "nats-server's client port",
-          flag: '--nats-port',
-        },
-        {
-          host: '127.0.0.1',
-          port: o.natsMqttPort,
-          what: "nats-server's MQTT port",
-          flag: '--nats-mqtt-port',
-        },
-      ]
-    : [
-        { host: o.host, port: o.port, what: "the broker's MQTT port", flag: '--port' },
-        { host: o.host, port: o.wsPort, what: "the broker's WebSocket port", flag: '--ws-port' },
-      ]
-  const dashboard: ListenAddress[] = o.dashboard
-    ? [
-        {
-          host: '127.0.0.1',
-          port: o.dashboardPort,
-          what: "the dashboard's HTTP port",
-          flag: '--dashboard-port',
-        },
-      ]
-    : []
-  return [...broker, ...dashboard].filter((a) => a.port !== 0)
+  const at = (host: string, port: number, what: string, flag: string): ListenAddress => ({
+    host,
+    port,
+    what,
+    flag,
+  })
+  const local = '127.0.0.1'
+  return [
+    ...(o.nats
+      ? [
+          at(local, o.natsPort, "nats-server's client port", '--nats-port'),
+          at(local, o.natsMqttPort, "nats-server's MQTT port", '--nats-mqtt-port'),
+        ]
+      : [
+          at(o.host, o.port, "the broker's MQTT port", '--port'),
+          at(o.host, o.wsPort, "the broker's WebSocket port", '--ws-port'),
+        ]),
+    ...(o.dashboard
+      ? [at(local, o.dashboardPort, "the dashboard's HTTP port", '--dashboard-port')]
+      : []),
+  ].filter((a) => a.port !== 0)
 }
 
 /** `sluice up --help`, generated from {@link UpOptionsSchema} as every service's help is. */
