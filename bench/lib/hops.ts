@@ -46,8 +46,8 @@ export function hopDelta(
  * that window would misstate a rate by up to one interval in it (1/8 over 8 s).
  */
 export function serviceHopDelta(
-  a: MetricsSnapshot | undefined,
-  b: MetricsSnapshot | undefined,
+  a: Pick<MetricsSnapshot, 't' | 'hops'> | undefined,
+  b: Pick<MetricsSnapshot, 't' | 'hops'> | undefined,
   name: string,
 ): HopDelta {
   const seconds = a === undefined || b === undefined ? NaN : (b.t - a.t) / 1000

@@ -72,15 +72,15 @@ export function targetsSection(dir: string): string {
     // Rate and CPU of one step: the step at 250 000 or above that took the least CPU per sample.
     const procs = atTarget(tp)
     const one = atTarget(load(dir, 'mesh-throughput-one-process'))
-    const describe = (r: { value: number; us: number } | undefined): string =>
+    const stepText = (r: { value: number; us: number } | undefined): string =>
       r === undefined
         ? 'no clean step at 250 000 samples/s or above'
         : `${fmt(r.value)} samples/s clean at ${fmt(r.us)} µs of CPU per sample`
     row(
       'Full mesh ≥ 250 000 samples/s at ≤ 3 µs of CPU per sample (issue 16)',
-      `one process per service: ${describe(procs)}; ${fmt(1e6 / perCpu, 2)} µs per sample at best ` +
+      `one process per service: ${stepText(procs)}; ${fmt(1e6 / perCpu, 2)} µs per sample at best ` +
         `over all steps` +
-        (one === undefined ? '' : `; in one process (sluice up's default): ${describe(one)}`),
+        (one === undefined ? '' : `; in one process (sluice up's default): ${stepText(one)}`),
       [procs, one].some((r) => r !== undefined && r.us <= 3),
     )
     row(

@@ -21,7 +21,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { identityResidual, droppedTotal } from '../lib/hops.js'
+import { identityResidual, droppedTotal, serviceHopDelta } from '../lib/hops.js'
 import { startLoad } from '../lib/load.js'
 import { startMesh, type RunningMesh } from '../lib/mesh.js'
 import type { MetricsSnapshot } from '../lib/probe.js'
@@ -96,16 +96,15 @@ let saturatedOut: number
   await load.ready
   await sleep(5000)
   const a = await mesh.probe.nextMetrics('anomaly')
-  const t0 = performance.now()
   await sleep(6000)
   const b = await mesh.probe.nextMetrics('anomaly')
-  const seconds = (performance.now() - t0) / 1000
+  const rates = serviceHopDelta(a, b, 'raw')
   // μ of the server in queueing terms: samples per second of handler time, which the hop measures itself
   // (busy time only). Its throughput while saturated is lower: intake (decoding what arrives) shares the
   // process's core with the handler.
   mu = b.hops.raw!.mu ?? NaN
-  saturatedOut = (b.hops.raw!.out - a.hops.raw!.out) / seconds
-  const offered = (b.hops.raw!.in - a.hops.raw!.in) / seconds
+  saturatedOut = rates.outRate
+  const offered = rates.inRate
   await load.done
   await mesh.stop()
   console.log(

@@ -27,6 +27,7 @@ import { freePort } from '@sluice/testkit'
 import mqtt from 'mqtt'
 import { cpuQuotaSupport, createCpuQuota, type CpuQuota } from '../lib/cgroup.js'
 import { startGroupProbe, type InstanceMetrics } from '../lib/group-probe.js'
+import { serviceHopDelta } from '../lib/hops.js'
 import { startLoad, type RunningLoad } from '../lib/load.js'
 import {
   launchMode,
@@ -158,7 +159,6 @@ function startInstance(
 }
 
 const owned = (m: InstanceMetrics | undefined): number => m?.group?.owned ?? 0
-const rawOut = (m: InstanceMetrics | undefined): number => m?.hops.raw?.out ?? 0
 
 // ---------------------------------------------------------------- 1. throughput with n instances
 let capacity1 = 0
@@ -222,12 +222,7 @@ try {
     const throttleB = quotas.map((q) => q.stat())
     const usage = monitor.summary()
     monitor.stop()
-    const perInstance = names.map((i) => {
-      const ma = a.get(i)
-      const mb = b.get(i)
-      const seconds = ((mb?.t ?? 0) - (ma?.t ?? 0)) / 1000
-      return seconds > 0 ? (rawOut(mb) - rawOut(ma)) / seconds : NaN
-    })
+    const perInstance = names.map((i) => serviceHopDelta(a.get(i), b.get(i), 'raw').outRate)
     const total = perInstance.reduce((x, y) => x + y, 0)
     if (n === 1) capacity1 = total
     measured.set(n, [...(measured.get(n) ?? []), total])
