@@ -105,17 +105,39 @@ interface Item {
 
 /**
  * The duplicate filter of one client: true the first time a packet is seen (packets without a broker
- * identity always pass). It remembers the identities of the packets taken lately, oldest first: the same
- * packet arrives once per matching subscription of this client, at once, so a short memory suffices.
+ * identity always pass). It remembers the identities of the last `remember` packets taken: the same packet
+ * arrives once per matching subscription of this client, at once, so a short memory suffices.
+ *
+ * An identity is a broker id (one per broker process) and that broker's counter, so the counters are kept
+ * as numbers in a set per broker id, and a ring of the same length says which one to forget: no string is
+ * built per packet, and forgetting the oldest costs O(1). (A `Set` of `id:counter` strings trimmed with
+ * `values().next()` walked over every deleted entry still in its table: 0.85 µs a call against 0.07 µs,
+ * and 2.5 % of the one-process mesh's CPU at 250 000 samples/s, issue 16.)
  */
-function createDuplicateFilter(remember = 4096): (packet: AedesPublishPacket) => boolean {
-  const recent = new Set<string>()
+export function createDuplicateFilter(
+  remember = 4096,
+): (packet: Pick<AedesPublishPacket, 'brokerId' | 'brokerCounter'>) => boolean {
+  const counters = new Map<string, Set<number>>()
+  const ringIds: (string | undefined)[] = new Array<string | undefined>(remember)
+  const ringCounters = new Float64Array(remember)
+  let head = 0
   return (packet) => {
-    if (packet.brokerId === undefined || packet.brokerId === '') return true
-    const key = `${packet.brokerId}:${packet.brokerCounter}`
-    if (recent.has(key)) return false
-    recent.add(key)
-    if (recent.size > remember) recent.delete(recent.values().next().value!)
+    const id = packet.brokerId
+    if (id === undefined || id === '') return true
+    const counter = packet.brokerCounter
+    let seen = counters.get(id)
+    if (seen === undefined) counters.set(id, (seen = new Set()))
+    if (seen.has(counter)) return false
+    const oldest = ringIds[head]
+    if (oldest !== undefined) {
+      const of = counters.get(oldest)!
+      of.delete(ringCounters[head]!)
+      if (of.size === 0 && of !== seen) counters.delete(oldest)
+    }
+    ringIds[head] = id
+    ringCounters[head] = counter
+    head = head + 1 === remember ? 0 : head + 1
+    seen.add(counter)
     return true
   }
 }
