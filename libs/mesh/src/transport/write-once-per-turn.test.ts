@@ -1,4 +1,11 @@
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import {
+  createConnection,
+  createServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net'
+import { writeToStream, type IPublishPacket } from 'mqtt-packet'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { writeOncePerTurn } from './write-once-per-turn.js'
 
@@ -55,6 +62,31 @@ describe('writeOncePerTurn', () => {
     c.client.write('b')
     expect(write).toHaveBeenCalledTimes(2)
     await vi.waitFor(() => expect(c.received()).toBe('ab'))
+  })
+
+  it('leaves mqtt-packet no per-packet cork: one cork for the whole turn, not one per packet', async () => {
+    const c = await connected()
+    open.push(c)
+    writeOncePerTurn(c.client)
+    const packet: IPublishPacket = {
+      cmd: 'publish',
+      topic: 't',
+      payload: 'x',
+      qos: 0,
+      dup: false,
+      retain: false,
+    }
+    for (let i = 0; i < 3; i++) writeToStream(packet, c.client)
+    // mqtt-packet corks a stream that has `cork` once more per packet, each undone on a next tick.
+    expect(c.client.writableCorked).toBe(1)
+    await turn()
+    expect(c.client.writableCorked).toBe(0)
+    // Each packet: a fixed header of 2 bytes, the topic's length and name (3), the payload (1).
+    await vi.waitFor(() => expect(c.received().length).toBe(3 * 6))
+    // `end` still uncorks and sends what is corked.
+    writeToStream(packet, c.client)
+    c.client.end()
+    await vi.waitFor(() => expect(c.received().length).toBe(4 * 6))
   })
 
   it('keeps backpressure: a turn that writes past the high-water mark is told to wait, and drains', async () => {
