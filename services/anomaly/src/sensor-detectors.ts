@@ -96,13 +96,14 @@ export function createSensorDetectors(
   interface SensorState {
     det: GatedDetector
     ep: EpisodeTracker
-    channel: string
+    /** `[channel]`, the channels of every detection: one array per sensor, not one per sample. */
+    channels: readonly string[]
   }
   const bySensor = new Map<string, SensorState>()
   const fresh = (key: string): SensorState => ({
     det: createDetector(specFor(key)),
     ep: createEpisodeTracker(episodes),
-    channel: key.slice(key.indexOf('/') + 1),
+    channels: [key.slice(key.indexOf('/') + 1)],
   })
   const keysOf = (device: string): string[] =>
     [...bySensor.keys()].filter((k) => k.slice(0, k.indexOf('/')) === device)
@@ -116,7 +117,7 @@ export function createSensorDetectors(
       }
       for (const sample of samples) {
         const d = s.det.update(sample.t, sample.value)
-        const ev = s.ep.push(sample.t, d, [s.channel])
+        const ev = s.ep.push(sample.t, d, s.channels)
         if (ev === undefined) continue
         if (ev.phase === 'start') started++
         emit(key, toAnomalyEvent(ev, s.det.name, 'channel', key, sample))
@@ -148,7 +149,10 @@ export function createSensorDetectors(
       const sensors: Record<string, unknown> = {}
       for (const key of keys) {
         const s = bySensor.get(key)!
-        sensors[s.channel] = { detector: s.det.snapshot(), episodes: encodeState(s.ep.snapshot()) }
+        sensors[s.channels[0]!] = {
+          detector: s.det.snapshot(),
+          episodes: encodeState(s.ep.snapshot()),
+        }
         bySensor.delete(key)
       }
       return { v: DEVICE_STATE_VERSION, sensors }

@@ -154,6 +154,8 @@ export function toDetection(
     kind,
     alert: score > thresholds.alert,
     baseline: { mean, std, n },
+    // Not learning: a learning gate (`createDetector`) then hands this object on as it is, uncopied.
+    learning: false,
   }
 }
 

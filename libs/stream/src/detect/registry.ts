@@ -84,6 +84,8 @@ function learningDetection(d: Detection): Detection {
  * Every registered detector sets `alert`; one that does not keeps the spread, so no field is invented.
  */
 function withLearning(d: Detection, learning: boolean): Detection {
+  // Most detections say so already (`toDetection`): no copy per sample then.
+  if (d.learning === learning) return d
   if (d.alert === undefined) return { ...d, learning }
   return {
     score: d.score,

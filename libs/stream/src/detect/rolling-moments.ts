@@ -41,20 +41,25 @@ export function createRollingMoments(window: number): RollingMoments {
   const ring = new Float64Array(window)
   let head = 0
   let count = 0
-  let mean = 0
-  let m2 = 0
   let sinceRecompute = 0
+  // The mean and the sum of squared deviations, in a typed array rather than two `let`s: a closure's
+  // variable holds a double as a heap object, so each update of one allocated a new number (two per
+  // sample, issue 16); an element of a Float64Array is written in place.
+  const m = new Float64Array(2)
+  const MEAN = 0
+  const M2 = 1
 
   const recompute = (): void => {
     let sum = 0
     for (let i = 0; i < count; i++) sum += ring[i]!
-    mean = count > 0 ? sum / count : 0
+    const mean = count > 0 ? sum / count : 0
     let acc = 0
     for (let i = 0; i < count; i++) {
       const d = ring[i]! - mean
       acc += d * d
     }
-    m2 = acc
+    m[MEAN] = mean
+    m[M2] = acc
   }
 
   return {
@@ -62,12 +67,14 @@ export function createRollingMoments(window: number): RollingMoments {
       return count
     },
     get mean() {
-      return mean
+      return m[MEAN]!
     },
     get variance() {
-      return count > 1 ? Math.max(0, m2) / count : 0
+      return count > 1 ? Math.max(0, m[M2]!) / count : 0
     },
     push(value) {
+      let mean = m[MEAN]!
+      let m2 = m[M2]!
       if (count === window) {
         const old = ring[head]!
         if (count === 1) {
@@ -86,6 +93,8 @@ export function createRollingMoments(window: number): RollingMoments {
       const d = value - mean
       mean += d / count
       m2 += d * (value - mean)
+      m[MEAN] = mean
+      m[M2] = m2
       if (++sinceRecompute >= window && count === window) {
         sinceRecompute = 0
         recompute()
@@ -94,11 +103,17 @@ export function createRollingMoments(window: number): RollingMoments {
     clear() {
       head = 0
       count = 0
-      mean = 0
-      m2 = 0
+      m.fill(0)
       sinceRecompute = 0
     },
-    saveState: () => ({ ring: Array.from(ring), head, count, mean, m2, sinceRecompute }),
+    saveState: () => ({
+      ring: Array.from(ring),
+      head,
+      count,
+      mean: m[MEAN]!,
+      m2: m[M2]!,
+      sinceRecompute,
+    }),
     loadState(r, s, path) {
       const values = r.numbers(s.ring, `${path}.ring`, window)
       const h = r.integer(s.head, `${path}.head`)
@@ -110,8 +125,8 @@ export function createRollingMoments(window: number): RollingMoments {
       ring.set(values)
       head = h
       count = c
-      mean = nextMean
-      m2 = nextM2
+      m[MEAN] = nextMean
+      m[M2] = nextM2
       sinceRecompute = since
     },
   }
