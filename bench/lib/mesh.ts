@@ -7,6 +7,7 @@
  * services run on a broker started elsewhere instead (Mosquitto, nats-server, a NATS cluster), and the probe
  * reads their metrics at `engine.probeUrl` (e.g. nats-server's MQTT listener).
  */
+import { join } from 'node:path'
 import { freePort, tempDir, type TempDir } from '@sluice/testkit'
 import { startProbe, type Probe } from './probe.js'
 import {
@@ -163,6 +164,11 @@ export async function startOneProcess(
     readonly nodeOptions?: readonly string[]
     /** Services reach the broker through in-memory streams, as in `sluice up` (default true). */
     readonly inProcessClients?: boolean
+    /**
+     * Another checkout (built) whose `bench/lib/one-process.ts` and packages run instead of this one's,
+     * to compare a change with its baseline in one run (`bench/mesh/cpu-per-sample.ts`).
+     */
+    readonly root?: string
   } = {},
 ): Promise<OneProcessMesh> {
   const port = await freePort()
@@ -181,10 +187,13 @@ export async function startOneProcess(
       ]),
   }
   const nodeArgs =
-    launchMode() === 'dist'
+    launchMode() === 'dist' || options.root !== undefined
       ? ['--import', 'tsx', 'lib/one-process.ts', JSON.stringify(plan)]
       : ['--conditions=sluice-src', '--import', 'tsx', 'lib/one-process.ts', JSON.stringify(plan)]
-  const proc = startProcess('one process', nodeArgs, { nodeOptions: options.nodeOptions ?? [] })
+  const proc = startProcess('one process', nodeArgs, {
+    nodeOptions: options.nodeOptions ?? [],
+    ...(options.root !== undefined ? { cwd: join(options.root, 'bench') } : {}),
+  })
   try {
     await waitForPort(port)
   } catch (err) {
