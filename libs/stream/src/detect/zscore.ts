@@ -101,18 +101,18 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
   const residuals = residualTests(options)
   // The last value and the smallest step, in a typed array: a closure's `let` holding a double allocated
   // a new number on every write (issue 16).
-  const seen = new Float64Array([Number.NaN, Number.POSITIVE_INFINITY])
+  const stepState = new Float64Array([Number.NaN, Number.POSITIVE_INFINITY])
   const LAST = 0
   const STEP = 1
   const floorOf = (mean: number): number | undefined => {
-    const step = seen[STEP]!
+    const step = stepState[STEP]!
     if (!stepFloor || !Number.isFinite(step)) return minStd
     return Math.max(step, minStd ?? 1e-9 * Math.max(1, Math.abs(mean)))
   }
   const learnStep = (value: number): void => {
-    const move = Math.abs(value - seen[LAST]!)
-    if (move > 0 && move < seen[STEP]!) seen[STEP] = move
-    seen[LAST] = value
+    const move = Math.abs(value - stepState[LAST]!)
+    if (move > 0 && move < stepState[STEP]!) stepState[STEP] = move
+    stepState[LAST] = value
   }
 
   return {
@@ -144,14 +144,14 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
       moments.clear()
       runs.reset()
       for (const [, test] of residuals) test.reset()
-      seen[LAST] = Number.NaN
-      seen[STEP] = Number.POSITIVE_INFINITY
+      stepState[LAST] = Number.NaN
+      stepState[STEP] = Number.POSITIVE_INFINITY
     },
     saveState: () => ({
       moments: moments.saveState(),
       runs: runs.snapshot(),
-      last: seen[LAST]!,
-      step: seen[STEP]!,
+      last: stepState[LAST]!,
+      step: stepState[STEP]!,
       ...Object.fromEntries(residuals.map(([key, test]) => [key, test.saveState()])),
     }),
     loadState(r, s) {
@@ -163,8 +163,8 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
       }
       moments.loadState(r, r.object(s.moments, 'state.model.moments'), 'state.model.moments')
       runs.restore(nextRuns)
-      seen[LAST] = nextLast
-      seen[STEP] = nextStep
+      stepState[LAST] = nextLast
+      stepState[STEP] = nextStep
     },
   }
 }
