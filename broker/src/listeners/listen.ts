@@ -5,6 +5,7 @@
  * "port 1883 is in use" text).
  */
 import type { Server } from 'node:net'
+import { listenRefusalReason } from '@sluice/mesh'
 import { ListenFailedError, PortInUseError } from '../errors.js'
 
 /** Listens and resolves with the bound port (useful with port 0). */
@@ -13,19 +14,13 @@ export function listen(server: Server, host: string, port: number, what: string)
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening)
       if (err.code === 'EADDRINUSE') reject(new PortInUseError(host, port, { cause: err }))
-      else if (err.code === 'EACCES') {
+      else {
+        const advice = err.code === 'EACCES' ? '; choose another port' : ''
         reject(
           new ListenFailedError(
-            `${what} cannot listen on ${host}:${port}: permission denied (ports below 1024 need ` +
-              `privileges); choose another port`,
+            `${what} cannot listen on ${host}:${port}: ${listenRefusalReason(err)}${advice}`,
             { cause: err },
           ),
-        )
-      } else {
-        reject(
-          new ListenFailedError(`${what} cannot listen on ${host}:${port}: ${err.message}`, {
-            cause: err,
-          }),
         )
       }
     }

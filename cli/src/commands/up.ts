@@ -19,6 +19,7 @@ import {
   parseTopic,
   statusFilter,
 } from '@sluice/contract'
+import { listenRefusalReason } from '@sluice/mesh'
 import mqtt from 'mqtt'
 import { BrokerNotReadyError, PortUnavailableError } from '../errors.js'
 import { launchProcess, type ChildSpec, type Launcher } from '../up/child.js'
@@ -55,20 +56,13 @@ function portOpen(host: string, port: number): Promise<boolean> {
   })
 }
 
-/** Why this process cannot listen on `host:port` (a system error code such as `EADDRINUSE`), or undefined. */
-function listenRefusal(host: string, port: number): Promise<string | undefined> {
+/** The system error that keeps this process from listening on `host:port`, or undefined. */
+function listenRefusal(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
     const server = createServer()
-    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+    server.once('error', resolve)
     server.listen({ host, port }, () => server.close(() => resolve(undefined)))
   })
-}
-
-/** What a refusal of {@link listenRefusal} means, for the message. */
-const REFUSALS: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'address already in use',
-  EACCES: 'permission denied (ports below 1024 need root)',
-  EADDRNOTAVAIL: 'not an address of this machine',
 }
 
 /**
@@ -79,10 +73,10 @@ async function checkListenAddresses(addresses: readonly ListenAddress[]): Promis
   const refused: string[] = []
   let inUse = false
   for (const a of addresses) {
-    const why = await listenRefusal(a.host, a.port)
-    if (why === undefined) continue
-    inUse ||= why === 'EADDRINUSE'
-    refused.push(`${a.host}:${a.port} (${a.what}, ${a.flag}): ${REFUSALS[why] ?? why}`)
+    const err = await listenRefusal(a.host, a.port)
+    if (err === undefined) continue
+    inUse ||= err.code === 'EADDRINUSE'
+    refused.push(`${a.host}:${a.port} (${a.what}, ${a.flag}): ${listenRefusalReason(err)}`)
   }
   if (refused.length > 0)
     throw new PortUnavailableError(

@@ -18,6 +18,7 @@ export type {
 } from './run-service.js'
 export { loadConfig, loadOptions, CommonConfigSchema } from './config.js'
 export { MeshConfigError } from './errors.js'
+export { listenRefusalReason } from './listen-refusal.js'
 export type { ConfigIssue } from './errors.js'
 export { silentLogger, createSampledLog } from './logger.js'
 export type { MeshLogger } from './logger.js'

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
+import { listenRefusalReason } from '@sluice/mesh'
 import { DashboardListenError } from '../errors.js'
 import { isAuthorised, isSameOrigin, type Credentials } from './access.js'
 
@@ -155,7 +156,7 @@ export function createHttpServer(deps: HttpServerDeps): DashboardHttpServer {
         const onError = (err: NodeJS.ErrnoException): void => {
           reject(
             new DashboardListenError(
-              `The dashboard could not listen on ${deps.host}:${deps.port} (${err.code ?? err.message}): ` +
+              `The dashboard could not listen on ${deps.host}:${deps.port} (${listenRefusalReason(err)}): ` +
                 (err.code === 'EADDRINUSE'
                   ? 'another program uses that port; pick another with --port (0 = any free port).'
                   : 'is the address one of this machine\u2019s? Try --host 127.0.0.1.'),
