@@ -26,7 +26,7 @@ import { createDetectorSet, defaultAnomalyConfig } from '@sluice/anomaly'
 import type { AnomalyEvent } from '@sluice/contract'
 import { channelsFromColumns, parseReplayCsv } from '@sluice/serial-bridge'
 import type { DetectorSpec } from '@sluice/stream'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 const COMMAND = 'node --conditions=sluice-src --import tsx bench/anomaly/machine.ts'
 const LABELS = new Set(['anomaly', 'changepoint'])
@@ -133,7 +133,7 @@ const figures = (t: Tally) => ({
   precision: t.starts > 0 ? t.inside / t.starts : Number.NaN,
   falseAlarmsPer1000: ((t.starts - t.inside) / Math.max(1, t.normalRows)) * 1000,
   found: `${t.found}/${t.periods}`,
-  medianDelay: [...t.delays].sort((a, b) => a - b)[Math.floor(t.delays.length / 2)] ?? Number.NaN,
+  medianDelay: median(t.delays),
 })
 
 const dir =

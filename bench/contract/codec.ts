@@ -21,7 +21,7 @@ import {
   type RawBatch,
 } from '@sluice/contract'
 import type { Sample } from '@sluice/stream'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 function argument(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -61,8 +61,7 @@ function measure(fn: () => number, samplesPerCall: number): number {
     rates.push(samplesPerCall / ((used.user + used.system) / 1e6))
   }
   if (sink === -1) console.log('') // keep results alive for the optimiser
-  rates.sort((a, b) => a - b)
-  return rates[Math.floor(rates.length / 2)]!
+  return median(rates)
 }
 
 // TypeBox is a dependency of @sluice/contract, not of bench: load the very copy contract uses.

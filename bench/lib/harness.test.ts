@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { hopDelta, identityResidual, serviceHopDelta } from './hops.js'
 import { percentiles, type HopSnapshot } from './probe.js'
 import { readProcUsage } from './procs.js'
+import { median } from './results.js'
 import { targetsSection } from './targets.js'
 
 const hop = (over: Partial<HopSnapshot>): HopSnapshot => ({
@@ -65,6 +66,15 @@ describe('hop accounting', () => {
     const d = serviceHopDelta(snap(10_000, 1000), snap(14_000, 5000), 'raw')
     expect([d.inRate, d.outRate]).toEqual([1000, 1000])
     expect(serviceHopDelta(undefined, snap(14_000, 5000), 'raw').outRate).toBeNaN()
+  })
+})
+
+describe('median', () => {
+  it('is the middle value, or the mean of the two middle ones, whatever the order; NaN when empty', () => {
+    expect(median([5, 1, 3])).toBe(3)
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+    expect(median([7])).toBe(7)
+    expect(median([])).toBeNaN()
   })
 })
 

@@ -62,3 +62,11 @@ export function opsPerSecond(fn: () => void, ops: number, minMs = 1000): number 
   }
   return (calls * ops) / (elapsed / 1000)
 }
+
+/** The median (the mean of the two middle values of an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  if (s.length === 0) return NaN
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}

@@ -27,7 +27,7 @@ import { serviceHopDelta } from '../lib/hops.js'
 import { startLoad } from '../lib/load.js'
 import { startOneProcess } from '../lib/mesh.js'
 import { monitorProcesses, repoRoot, sleep } from '../lib/procs.js'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 const { values } = parseArgs({
   options: {
@@ -129,12 +129,6 @@ async function measure(root: string, load: Load) {
 /** The commit a checkout is at (short), to name the baseline in the results. */
 const commitOf = (root: string): string =>
   execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((x, y) => x - y)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
 const rows: BenchRow[] = []
 for (const load of loads) {

@@ -21,7 +21,7 @@ import { droppedTotal, serviceHopDelta } from '../lib/hops.js'
 import { startMesh, type ExternalEngine } from '../lib/mesh.js'
 import type { MetricsSnapshot, Probe } from '../lib/probe.js'
 import { launchMode, monitorProcesses, sleep } from '../lib/procs.js'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 const quick = process.argv.includes('--quick')
 const DEVICES = 100
@@ -134,10 +134,6 @@ function collectHopP99(probe: Probe, services: readonly string[]): () => Map<str
   }
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)]!
-}
 const round1 = (x: number): number => Math.round(x * 10) / 10
 
 const rows: BenchRow[] = []

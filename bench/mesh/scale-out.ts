@@ -38,7 +38,7 @@ import {
   waitForPort,
   type BenchProcess,
 } from '../lib/procs.js'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 const quick = process.argv.includes('--quick')
 const PREFIX = 'sluice'
@@ -263,11 +263,6 @@ try {
 
   // The runs vary (CFS bandwidth at 10 ms per 100 ms period, and two cores shared with other work):
   // the summary takes the median of each instance count's runs.
-  const median = (xs: readonly number[]): number => {
-    const s = [...xs].sort((a, b) => a - b)
-    const m = Math.floor(s.length / 2)
-    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-  }
   const base = median(measured.get(1) ?? [NaN])
   for (const n of INSTANCE_COUNTS) {
     const xs = measured.get(n) ?? []

@@ -17,7 +17,7 @@
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { repoRoot } from '../lib/procs.js'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 const SENSORS = 100
 const BATCH = 100
@@ -72,8 +72,7 @@ function nsPerSample(fn: () => void): number {
     const used = process.cpuUsage(start)
     ns.push(((used.user + used.system) * 1000) / (MESSAGES * BATCH))
   }
-  ns.sort((a, b) => a - b)
-  return ns[2]!
+  return median(ns)
 }
 
 function payloads(tree: Tree): { key: string; bytes: Uint8Array }[] {

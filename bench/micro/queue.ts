@@ -14,7 +14,7 @@
  * Writes `bench/results/queue.json`; `bench/micro/queue.md` is the note shown with it.
  */
 import { createBoundedQueue, QUEUE_POLICIES, type QueuePolicy } from '@sluice/stream'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 function argument(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -40,8 +40,7 @@ function measure(fn: () => number, ops: number): number {
     rates.push(ops / ((used.user + used.system) / 1e6))
   }
   if (sink === -1) console.log('') // keep the results alive for the optimiser
-  rates.sort((a, b) => a - b)
-  return rates[Math.floor(rates.length / 2)]!
+  return median(rates)
 }
 
 /** Baseline 1: a plain array as a FIFO. */

@@ -20,7 +20,7 @@ import {
   type WindowAggregate,
   type WindowSpec,
 } from '@sluice/stream'
-import { writeResult, type BenchRow } from '../lib/results.js'
+import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 function argument(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -83,8 +83,6 @@ interface Result {
   readonly wallSamplesPerSecond: number
   readonly emittedPerRun: number
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /**
  * Median samples/s over `runs` timed runs of `body`, after one untimed warm-up run. Rates are taken both
