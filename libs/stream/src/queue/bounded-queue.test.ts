@@ -147,6 +147,60 @@ describe('createBoundedQueue', () => {
     )
   })
 
+  it('with trimHead, a queue of runs drops and delivers the samples a queue of single samples would', () => {
+    // A run is offered whole when it fits and sample by sample when not (as an inbound hop does), and
+    // gives up its oldest samples when an arrival needs only part of its weight.
+    interface Run {
+      readonly samples: number[]
+      from: number
+    }
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('offer' as const), length: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ kind: fc.constant('poll' as const) }),
+    )
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...QUEUE_POLICIES),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(op, { maxLength: 200 }),
+        (policy, capacity, ops) => {
+          const runs = createBoundedQueue<Run>({
+            capacity,
+            policy,
+            trimHead: (run, n) => {
+              run.from += n
+              return true
+            },
+          })
+          const singles = createBoundedQueue<number>({ capacity, policy })
+          const fromRuns: number[] = []
+          const fromSingles: number[] = []
+          let next = 0
+          for (const o of ops) {
+            if (o.kind === 'poll') {
+              const run = runs.poll()
+              if (run === undefined) continue
+              const taken = run.samples.slice(run.from)
+              fromRuns.push(...taken)
+              for (let i = 0; i < taken.length; i++) fromSingles.push(singles.poll()!)
+              continue
+            }
+            const samples = Array.from({ length: o.length }, () => next++)
+            for (const x of samples) singles.offer(x)
+            if (runs.free >= samples.length) runs.offer({ samples, from: 0 }, samples.length)
+            else for (const x of samples) runs.offer({ samples: [x], from: 0 })
+            expect(runs.length).toBe(singles.length)
+          }
+          for (let run = runs.poll(); run !== undefined; run = runs.poll())
+            fromRuns.push(...run.samples.slice(run.from))
+          for (let x = singles.poll(); x !== undefined; x = singles.poll()) fromSingles.push(x)
+          expect(fromRuns).toEqual(fromSingles)
+          expect(runs.counters()).toEqual(singles.counters())
+        },
+      ),
+    )
+  })
+
   it('hands each evicted item to onEvict, and drain() returns what is left as drained', () => {
     const evicted: [number, number][] = []
     const q = createBoundedQueue<number>({

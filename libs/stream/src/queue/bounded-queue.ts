@@ -71,6 +71,14 @@ export interface BoundedQueueOptions<T = unknown> {
    * when it keeps an arrival), before the arrival is queued; the item is counted as `dropped.oldest`.
    */
   readonly onEvict?: (item: T, weight: number) => void
+  /**
+   * An item that holds several samples may give up some of them: when an arrival needs only `samples` of
+   * the oldest item's weight to fit (drop-oldest, or sample when it keeps an arrival), this is called,
+   * and if it returns true the item has dropped its first `samples` itself and stays queued with the rest
+   * of its weight; those count as `dropped.oldest`. Returning false evicts the item whole. So a queue of
+   * runs of samples evicts exactly what a queue of single samples would. Not called with `onEvict`.
+   */
+  readonly trimHead?: (item: T, samples: number) => boolean
 }
 
 /** A bounded FIFO of items weighted in samples. */
@@ -135,7 +143,16 @@ export function createBoundedQueue<T>(options: BoundedQueueOptions<T>): BoundedQ
   if (!QUEUE_POLICIES.includes(policy)) {
     throw new RangeError(`unknown queue policy ${policy as string}`)
   }
-  return new RingQueue<T>(capacity, policy, options.maxSampleEvery ?? 1024, options.onEvict)
+  if (options.onEvict !== undefined && options.trimHead !== undefined) {
+    throw new RangeError('a queue takes onEvict or trimHead, not both')
+  }
+  return new RingQueue<T>(
+    capacity,
+    policy,
+    options.maxSampleEvery ?? 1024,
+    options.onEvict,
+    options.trimHead,
+  )
 }
 
 /** Item slots a queue starts with; it doubles them as it fills, up to its capacity. */
@@ -156,6 +173,7 @@ class RingQueue<T> implements BoundedQueue<T> {
   private readonly mode: number
   private readonly maxSampleEvery: number
   private readonly onEvict: ((item: T, weight: number) => void) | undefined
+  private readonly trimHead: ((item: T, samples: number) => boolean) | undefined
   // Item slots, grown by doubling up to `capacity` items (every item weighs at least one sample).
   private items: (T | undefined)[]
   private weights: Uint32Array
@@ -179,6 +197,7 @@ class RingQueue<T> implements BoundedQueue<T> {
     policy: QueuePolicy,
     maxSampleEvery: number,
     onEvict: ((item: T, weight: number) => void) | undefined,
+    trimHead: ((item: T, samples: number) => boolean) | undefined,
   ) {
     this.capacity = capacity
     this.policy = policy
@@ -192,6 +211,7 @@ class RingQueue<T> implements BoundedQueue<T> {
             : SAMPLE
     this.maxSampleEvery = maxSampleEvery
     this.onEvict = onEvict
+    this.trimHead = trimHead
     const slots = Math.min(capacity, INITIAL_SLOTS)
     this.items = new Array<T | undefined>(slots).fill(undefined)
     this.weights = new Uint32Array(slots)
@@ -339,8 +359,19 @@ class RingQueue<T> implements BoundedQueue<T> {
   private makeRoom(weight: number): number {
     let evicted = 0
     const onEvict = this.onEvict
-    // Two loops rather than a test per eviction: the common case (no callback) stays as tight as it was.
-    if (onEvict === undefined) {
+    const trimHead = this.trimHead
+    // Separate loops rather than a test per eviction: the common case (no callback) stays as tight as it was.
+    if (trimHead !== undefined) {
+      for (let need = weight - this.free; need > 0; need = weight - this.free) {
+        const h = this.head
+        const w = this.weights[h]!
+        if (w > need && trimHead(this.items[h] as T, need)) {
+          this.weights[h] = w - need
+          this.used -= need
+          evicted += need
+        } else evicted += this.evictHead()
+      }
+    } else if (onEvict === undefined) {
       while (this.capacity - this.used < weight) evicted += this.evictHead()
     } else {
       while (this.capacity - this.used < weight) {
