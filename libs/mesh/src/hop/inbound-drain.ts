@@ -17,7 +17,7 @@ import {
 import { createSampledLog, type MeshLogger } from '../logger.js'
 import type { AckOutcome } from '../transport/transport.js'
 import type { AckLedger, Delivery } from './ack-ledger.js'
-import type { Entry, InboundDecoder } from './inbound-decode.js'
+import { isRun, splitRun, trimRun, type Entry, type InboundDecoder } from './inbound-decode.js'
 import type { InboundCounters } from './inbound-counters.js'
 import type { HandleBatch, InboundHopSpec } from './inbound-hop.js'
 import type { HopQueueSpec } from './hop-spec.js'
@@ -80,6 +80,13 @@ function createServicePacer(
     if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait))
     nextServiceAt += 1000 / serviceRate
   }
+}
+
+/** The most samples handed to the handler at once (and so the longest run of entries, `maxRun`). */
+export function batchLimitOf(
+  spec: Pick<InboundHopSpec<unknown>, 'serviceRate' | 'maxBatch'>,
+): number {
+  return spec.serviceRate === undefined ? (spec.maxBatch ?? 512) : 1
 }
 
 /** Takes the next batch: queued entries of the first one's key, up to `maxBatch` samples. */
@@ -192,6 +199,13 @@ function createAdmission<T>(
     let accepted = 0
     while (p.index < p.entries.length) {
       const e = p.entries[p.index]!
+      if (e.weight > queue.free && isRun(e)) {
+        // Short of room, the policy decides sample by sample, as if each came alone.
+        const singles = splitRun(e)
+        p.entries.splice(p.index, 1, ...singles)
+        if (p.delivery !== undefined) p.delivery.outstanding += singles.length - 1
+        continue
+      }
       const r = queue.offer(e, e.weight)
       if (!r.accepted && r.reason === 'full') break
       accepted += e.weight
@@ -322,13 +336,13 @@ export function createInboundDrain<T>(
   deps: InboundDrainDeps<T>,
 ): InboundDrain<T> {
   const { decoder, ledger, counters, now, log } = deps
-  const queue = createBoundedQueue<Entry<T>>(deps.queue)
+  const queue = createBoundedQueue<Entry<T>>({ ...deps.queue, trimHead: trimRun })
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
   const sensorKeys = new Set<string>()
   const admission = createAdmission(queue, meter, now, () => scheduleDrain())
   const { pending } = admission
-  const maxBatch = spec.serviceRate === undefined ? (spec.maxBatch ?? 512) : 1
+  const maxBatch = batchLimitOf(spec)
   const paceService = createServicePacer(spec.serviceRate, now)
   let draining = false
   let paused = deps.paused
@@ -353,12 +367,14 @@ export function createInboundDrain<T>(
     const key = entries[0]!.key
     counters.inFlight = samples
     const t0 = now()
-    // One pass over the entries for the items and their wait (this runs per sample).
-    const batch = new Array<T>(entries.length)
+    // One pass over the entries for the items and their wait.
+    let items = 0
+    for (const e of entries) items += e.items.length - e.from
+    const batch = new Array<T>(items)
     let waitSum = 0
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!
-      batch[i] = e.item
+    let n = 0
+    for (const e of entries) {
+      for (let i = e.from; i < e.items.length; i++) batch[n++] = e.items[i]!
       waitSum += (t0 - e.at) * e.weight
     }
     meter.observeLength(t0, queue.length)

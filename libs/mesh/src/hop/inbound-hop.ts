@@ -57,7 +57,7 @@ import type { AckOutcome, Transport, TransportMessage } from '../transport/trans
 import { createAckLedger } from './ack-ledger.js'
 import { createInboundCounters, type InboundCounters } from './inbound-counters.js'
 import { createInboundDecoder } from './inbound-decode.js'
-import { createInboundDrain, type InboundDrain } from './inbound-drain.js'
+import { batchLimitOf, createInboundDrain, type InboundDrain } from './inbound-drain.js'
 import type { HopSpecBase } from './hop-spec.js'
 import { createHopSubscriptions, type HopSubscriptions } from './hop-subscriptions.js'
 
@@ -304,7 +304,13 @@ export function createInboundHop<T = Sample>(
     : spec
   const counters = createInboundCounters()
   const ledger = createAckLedger(handledMode, maxUnconfirmed, counters)
-  const decoder = createInboundDecoder(spec, { prefix: deps.prefix, now, log, counters })
+  const decoder = createInboundDecoder(spec, {
+    prefix: deps.prefix,
+    now,
+    log,
+    counters,
+    maxRun: batchLimitOf(spec),
+  })
   const drain = createInboundDrain(spec, {
     queue: metricsSpec.queue,
     decoder,

@@ -1,0 +1,117 @@
+import { createBoundedQueue, QUEUE_POLICIES, type QueuePolicy } from '@sluice/stream'
+import { describe, expect, it } from 'vitest'
+import { createFakeTransport } from '../../test/fake-transport.js'
+import type { AckOutcome } from '../transport/transport.js'
+import { createInboundHop } from './inbound-hop.js'
+
+/** A raw batch of the samples `from` … `from + n − 1` (seq and value alike). */
+function batch(from: number, n: number): Buffer {
+  const seq = Array.from({ length: n }, (_, i) => from + i)
+  return Buffer.from(
+    JSON.stringify({ seq, t: seq.map(() => 1), value: seq, ingest: seq.map(() => 1) }),
+  )
+}
+
+/** What a queue of single samples with `policy` keeps of these batches, offered one sample at a time. */
+function keptOneByOne(policy: QueuePolicy, capacity: number, sizes: readonly number[]) {
+  const q = createBoundedQueue<number>({ capacity, policy })
+  let next = 0
+  for (const n of sizes) for (let i = 0; i < n; i++) q.offer(next++)
+  const kept: number[] = []
+  for (let x = q.poll(); x !== undefined; x = q.poll()) kept.push(x)
+  return { kept, dropped: q.counters().dropped }
+}
+
+// Issue 16: a message's samples of one sensor take one place in the queue (a run). Under every policy
+// the hop still keeps and drops exactly the samples a queue of single samples would.
+describe('an inbound hop queueing runs', () => {
+  for (const policy of QUEUE_POLICIES.filter((p) => p !== 'block')) {
+    it.each([[[100, 100]], [[100, 100, 37, 5, 60]], [[140, 9, 30, 1]]])(
+      `keeps and drops sample by sample under ${policy} when batches %j overflow the queue`,
+      async (sizes) => {
+        const capacity = 150
+        const handled: number[] = []
+        const hop = createInboundHop(
+          {
+            name: 'raw',
+            qos: 0,
+            queue: { capacity, policy },
+            handle: (_k, samples) => void handled.push(...samples.map((s) => s.seq)),
+          },
+          { transport: createFakeTransport(), prefix: 'sluice', paused: true },
+        )
+        let from = 0
+        for (const n of sizes) {
+          hop.accept(
+            { topic: 'sluice/d/c/raw', payload: batch(from, n), qos: 0, retain: false },
+            () => undefined,
+          )
+          from += n
+        }
+        hop.resume()
+        expect(await hop.drain(1000)).toBe(true)
+        const expected = keptOneByOne(policy, capacity, sizes)
+        expect(handled).toEqual(expected.kept)
+        expect(hop.metrics()).toMatchObject({
+          in: from,
+          out: expected.kept.length,
+          dropped: expected.dropped,
+          unexplainedLoss: 0,
+        })
+      },
+    )
+  }
+
+  it('hands a long run in batches of at most maxBatch, in order', async () => {
+    const calls: number[][] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 0,
+        maxBatch: 30,
+        queue: { capacity: 1000, policy: 'drop-oldest' },
+        handle: (_k, samples) => void calls.push(samples.map((s) => s.seq)),
+      },
+      { transport: createFakeTransport(), prefix: 'sluice' },
+    )
+    hop.accept(
+      { topic: 'sluice/d/c/raw', payload: batch(0, 100), qos: 0, retain: false },
+      () => undefined,
+    )
+    expect(await hop.drain(1000)).toBe(true)
+    expect(calls.map((c) => c.length)).toEqual([30, 30, 30, 10])
+    expect(calls.flat()).toEqual(Array.from({ length: 100 }, (_, i) => i))
+  })
+
+  it('in handled mode, takes a batch larger than its room a sample at a time and acknowledges it once', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const handled: number[] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        ack: 'handled',
+        maxBatch: 4,
+        queue: { capacity: 3, policy: 'drop-oldest' },
+        handle: async (_k, samples) => {
+          await gate
+          handled.push(...samples.map((s) => s.seq))
+        },
+      },
+      { transport: createFakeTransport(), prefix: 'sluice' },
+    )
+    const outcomes: (AckOutcome | undefined)[] = []
+    hop.accept(
+      { topic: 'sluice/d/c/raw', payload: batch(0, 10), qos: 1, retain: false },
+      (outcome) => void outcomes.push(outcome ?? 'taken'),
+      () => undefined,
+    )
+    release()
+    expect(await hop.drain(1000)).toBe(true)
+    await new Promise((r) => setImmediate(r))
+    expect(handled).toEqual(Array.from({ length: 10 }, (_, i) => i))
+    expect(outcomes).toEqual(['taken'])
+    expect(hop.metrics()).toMatchObject({ in: 10, out: 10, unexplainedLoss: 0 })
+  })
+})
