@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeRawSamples, encode } from './codec.js'
 import { TIME_MS_MAX } from './payloads/common.js'
 import { RAW_BATCH_MAX_SAMPLES, toRawBatch } from './payloads/raw.js'
-import { scanRawBatch } from './raw-batch-scan.js'
+import { samplesFromColumns, scanRawBatch, scanRawColumns } from './raw-batch-scan.js'
 
 const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text)
 
@@ -70,6 +70,26 @@ describe('scanRawBatch', () => {
         if (r.ok) expectSame(r.value, parsed!)
       }),
       { numRuns: 1000 },
+    )
+  })
+
+  it('reads the same samples into columns, made on demand over any range, the first with the drops', () => {
+    fc.assert(
+      fc.property(withDropped, fc.nat(), fc.nat(), ([batch, dropped], a, b) => {
+        const wire = dropped === undefined ? toRawBatch(batch) : { ...toRawBatch(batch), dropped }
+        const bytes = encode(wire)
+        const whole = scanRawBatch(bytes)
+        const c = scanRawColumns(bytes)
+        expect(c === undefined).toBe(whole === undefined)
+        if (c === undefined || whole === undefined) return
+        expect(c.n).toBe(batch.length)
+        const from = a % (c.n + 1)
+        const to = from + (b % (c.n - from + 1))
+        const into: Sample[] = [whole[0]!]
+        expect(samplesFromColumns(c, from, to, into, 1)).toBe(1 + to - from)
+        expectSame(into.slice(1), whole.slice(from, to))
+      }),
+      { numRuns: 500 },
     )
   })
 
