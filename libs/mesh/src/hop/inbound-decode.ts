@@ -10,10 +10,20 @@
  * ahead of the hop's clock is dropped as `future`, so one broken clock cannot hold its sensor's watermark
  * in the future. Bad payloads are `rejected` and logged at a sampled rate.
  */
-import { decodeDeviceRaw, decodeRawSamples, parseTopic, sensorKey } from '@sluice/contract'
+import {
+  decodeDeviceRaw,
+  decodeRawSamples,
+  parseTopic,
+  samplesFromColumns,
+  scanRawColumns,
+  sensorKey,
+  type RawColumns,
+} from '@sluice/contract'
+import type { Sample } from '@sluice/stream'
 import { createSampledLog, type MeshLogger } from '../logger.js'
 import type { TransportMessage } from '../transport/transport.js'
 import type { Delivery } from './ack-ledger.js'
+import { columnRuns, itemsEntry, type Entry, type EntryOrigin } from './inbound-entry.js'
 import type { InboundCounters } from './inbound-counters.js'
 import type { HopDecodeResult, InboundHopSpec } from './inbound-hop.js'
 
@@ -22,56 +32,6 @@ export const DEFAULT_MAX_AHEAD_MS = 60_000
 
 /** Caches per topic are bounded by the sensors seen; capped anyway. */
 const MAX_CACHED_TOPICS = 100_000
-
-/**
- * One place in the queue, with what the drain loop and the ledger need: one item of any weight, or a
- * **run**, consecutive items of one message with one key that weigh one sample each (issue 16: an entry,
- * an offer and a poll per message rather than per sample). Only a run holds more than one item; its
- * `weight` is then the count of its items from `from` on. The drain splits a run that does not fit into
- * single items, and the queue takes a run's oldest samples when it must (`trimHead`), so every policy
- * keeps and drops exactly the samples it would with one entry per sample.
- */
-export interface Entry<T> {
-  readonly key: string
-  /** The items, from `from` on. */
-  readonly items: readonly T[]
-  from: number
-  /** Samples, as the queue counts them. */
-  weight: number
-  /** When it was taken in (the hop's clock), for the wait W. */
-  readonly at: number
-  readonly delivery: Delivery | undefined
-}
-
-/** True if the entry is a run with more than one item left. */
-export const isRun = <T>(e: Entry<T>): boolean => e.items.length - e.from > 1
-
-/**
- * For the queue's `trimHead`: a run gives up its oldest `samples` (each of its items weighs one); a single
- * item is evicted whole.
- */
-export function trimRun<T>(e: Entry<T>, samples: number): boolean {
-  if (e.items.length - e.from !== e.weight || e.weight <= samples) return false
-  e.from += samples
-  e.weight -= samples
-  return true
-}
-
-/** The entries of a run's items one by one, in order. */
-export function splitRun<T>(e: Entry<T>): Entry<T>[] {
-  const out = new Array<Entry<T>>(e.items.length - e.from)
-  for (let i = e.from; i < e.items.length; i++) {
-    out[i - e.from] = {
-      key: e.key,
-      items: [e.items[i]!],
-      from: 0,
-      weight: 1,
-      at: e.at,
-      delivery: e.delivery,
-    }
-  }
-  return out
-}
 
 /** How an inbound hop reads its items. */
 export interface InboundDecoder<T> {
@@ -205,63 +165,118 @@ export function createInboundDecoder<T>(
     return true
   }
 
+  // Raw samples read the default way: only then may a batch stay in columns until it is handed on.
+  const defaultRaw =
+    spec.decode === undefined &&
+    spec.key === undefined &&
+    spec.weight === undefined &&
+    spec.eventTime === undefined &&
+    spec.upstreamDropped === undefined
+  /** Every sample of a batch read into columns. */
+  const samplesOf = (c: RawColumns): T[] => {
+    const samples = new Array<Sample>(c.n)
+    samplesFromColumns(c, 0, c.n, samples, 0)
+    return samples as unknown as T[]
+  }
+
+  /**
+   * The bridge's raw batch on a sensor topic, read into columns, when the hop reads raw samples its
+   * default way (issue 16: its samples are made when handed on); undefined otherwise.
+   */
+  const columnsOf = (message: TransportMessage): RawColumns | undefined =>
+    defaultRaw && keys.deviceOf(message.topic) === null
+      ? scanRawColumns(message.payload)
+      : undefined
+
+  /** The entries of a batch read into columns; undefined if a sample is too far ahead (checked apart). */
+  const columnEntries = (
+    message: TransportMessage,
+    key: string,
+    c: RawColumns,
+    o: EntryOrigin,
+  ): Entry<T>[] | undefined => {
+    if (message.duplicate === true) {
+      counters.dropped.duplicate += c.n
+      counters.takenOutside += c.n
+      return []
+    }
+    if (maxAheadMs > 0) {
+      const horizon = o.at + maxAheadMs
+      for (let i = c.n; i < 2 * c.n; i++) if (c.data[i]! > horizon) return undefined
+    }
+    if (c.dropped > 0) counters.upstreamDropped += c.dropped
+    return columnRuns(key, c, deps.maxRun, o)
+  }
+
+  /** The entries of decoded items: runs of one key and weight one, other items alone. */
+  const itemEntries = (
+    topic: string,
+    topicKey: string | undefined,
+    items: readonly T[],
+    o: EntryOrigin,
+  ): Entry<T>[] => {
+    const entries: Entry<T>[] = []
+    // Once per message, not per item: the topic's device, if it is a device topic.
+    const device = topicKey === undefined ? null : (keys.deviceOf(topic) ?? null)
+    // The open run: items[runStart…] of one key, each weighing one sample; -1 when none is open.
+    let runStart = -1
+    let runKey = ''
+    const closeRun = (end: number): void => {
+      if (runStart >= 0) entries.push(itemsEntry(runKey, items, runStart, end, end - runStart, o))
+      runStart = -1
+    }
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!
+      const weight = weightOf(item)
+      const up = upstreamOf(item)
+      if (up !== undefined && up > 0) counters.upstreamDropped += up
+      if (isFuture(topic, item, weight, o.at)) {
+        closeRun(i)
+        continue
+      }
+      const key =
+        topicKey === undefined ? spec.key!(topic, item) : keys.itemKeyOf(topicKey, device, item)
+      if (runStart >= 0 && (weight !== 1 || key !== runKey || i - runStart === deps.maxRun))
+        closeRun(i)
+      if (weight !== 1) entries.push(itemsEntry(key, items, i, i + 1, weight, o))
+      else if (runStart < 0) {
+        runStart = i
+        runKey = key
+      }
+    }
+    closeRun(items.length)
+    return entries
+  }
+
+  /** Counts a redelivered message's items as `duplicate`: handled once already. */
+  const duplicates = (items: readonly T[]): Entry<T>[] => {
+    for (const item of items) {
+      const weight = weightOf(item)
+      counters.dropped.duplicate += weight
+      counters.takenOutside += weight
+    }
+    return []
+  }
+
   return {
     entriesOf(message, delivery) {
-      const { topic } = message
       let topicKey: string | undefined
       if (spec.key === undefined) {
-        const k = topicKeyOf(topic)
+        const k = topicKeyOf(message.topic)
         if (k === null) return undefined
         topicKey = k
       }
-      const items = itemsOf(message)
+      const origin: EntryOrigin = { at: now(), delivery }
+      const columns = columnsOf(message)
+      if (columns !== undefined) {
+        const entries = columnEntries(message, topicKey!, columns, origin)
+        if (entries !== undefined) return entries
+      }
+      // A batch with a sample too far ahead is checked sample by sample, as any other payload.
+      const items = columns === undefined ? itemsOf(message) : samplesOf(columns)
       if (items === undefined) return undefined
-      if (message.duplicate === true) {
-        // Handled once already: counted, not handled again.
-        for (const item of items) {
-          const weight = weightOf(item)
-          counters.dropped.duplicate += weight
-          counters.takenOutside += weight
-        }
-        return []
-      }
-      const t = now()
-      const entries: Entry<T>[] = []
-      // Once per message, not per item: the topic's device, if it is a device topic.
-      const device = topicKey === undefined ? null : (keys.deviceOf(topic) ?? null)
-      // The open run: items[runStart…] of one key, each weighing one sample; -1 when none is open.
-      let runStart = -1
-      let runKey = ''
-      const closeRun = (end: number): void => {
-        if (runStart < 0) return
-        const run = runStart === 0 && end === items.length ? items : items.slice(runStart, end)
-        entries.push({ key: runKey, items: run, from: 0, weight: end - runStart, at: t, delivery })
-        runStart = -1
-      }
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!
-        const weight = weightOf(item)
-        const up = upstreamOf(item)
-        if (up !== undefined && up > 0) counters.upstreamDropped += up
-        if (isFuture(topic, item, weight, t)) {
-          closeRun(i)
-          continue
-        }
-        const key =
-          topicKey === undefined ? spec.key!(topic, item) : keys.itemKeyOf(topicKey, device, item)
-        if (runStart >= 0 && (weight !== 1 || key !== runKey || i - runStart === deps.maxRun))
-          closeRun(i)
-        if (weight !== 1) {
-          entries.push({ key, items: [item], from: 0, weight, at: t, delivery })
-          continue
-        }
-        if (runStart < 0) {
-          runStart = i
-          runKey = key
-        }
-      }
-      closeRun(items.length)
-      return entries
+      if (message.duplicate === true) return duplicates(items)
+      return itemEntries(message.topic, topicKey, items, origin)
     },
     seqOf:
       spec.seq ??

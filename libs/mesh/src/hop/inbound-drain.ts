@@ -17,7 +17,8 @@ import {
 import { createSampledLog, type MeshLogger } from '../logger.js'
 import type { AckOutcome } from '../transport/transport.js'
 import type { AckLedger, Delivery } from './ack-ledger.js'
-import { isRun, splitRun, trimRun, type Entry, type InboundDecoder } from './inbound-decode.js'
+import type { InboundDecoder } from './inbound-decode.js'
+import { fillBatch, isRun, splitRun, trimRun, type Entry } from './inbound-entry.js'
 import type { InboundCounters } from './inbound-counters.js'
 import type { HandleBatch, InboundHopSpec } from './inbound-hop.js'
 import type { HopQueueSpec } from './hop-spec.js'
@@ -369,12 +370,12 @@ export function createInboundDrain<T>(
     const t0 = now()
     // One pass over the entries for the items and their wait.
     let items = 0
-    for (const e of entries) items += e.items.length - e.from
+    for (const e of entries) items += e.end - e.from
     const batch = new Array<T>(items)
     let waitSum = 0
     let n = 0
     for (const e of entries) {
-      for (let i = e.from; i < e.items.length; i++) batch[n++] = e.items[i]!
+      n = fillBatch(e, batch, n)
       waitSum += (t0 - e.at) * e.weight
     }
     meter.observeLength(t0, queue.length)

@@ -62,6 +62,28 @@ describe('an inbound hop queueing runs', () => {
     )
   }
 
+  it('counts a redelivered batch as duplicate, whether read into columns or decoded', async () => {
+    const handled: number[] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        queue: { capacity: 1000, policy: 'drop-oldest' },
+        handle: (_k, samples) => void handled.push(...samples.map((s) => s.seq)),
+      },
+      { transport: createFakeTransport(), prefix: 'sluice' },
+    )
+    const topic = 'sluice/d/c/raw'
+    // The bridge's exact form (read into columns), and the same batch with a space (decoded as JSON).
+    const spaced = Buffer.from(batch(10, 5).toString().replace(':', ': '))
+    hop.accept({ topic, payload: batch(0, 10), qos: 1, retain: false, duplicate: true }, () => {})
+    hop.accept({ topic, payload: spaced, qos: 1, retain: false, duplicate: true }, () => {})
+    hop.accept({ topic, payload: batch(15, 3), qos: 1, retain: false }, () => {})
+    expect(await hop.drain(1000)).toBe(true)
+    expect(handled).toEqual([15, 16, 17])
+    expect(hop.metrics()).toMatchObject({ in: 18, out: 3, dropped: { duplicate: 15 } })
+  })
+
   it('hands a long run in batches of at most maxBatch, in order', async () => {
     const calls: number[][] = []
     const hop = createInboundHop(
