@@ -84,7 +84,12 @@ export {
   decodeProgress,
 } from './codec.js'
 export { decodeDeviceRaw } from './device-forms.js'
-export { scanRawColumns, samplesFromColumns, type RawColumns } from './raw-batch-scan.js'
+export {
+  columnSamples,
+  scanRawColumns,
+  samplesFromColumns,
+  type RawColumns,
+} from './raw-batch-scan.js'
 export { MESSAGE_EXAMPLES } from './asyncapi.js'
 export {
   lineRejectReasons,
