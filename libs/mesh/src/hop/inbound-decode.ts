@@ -13,13 +13,12 @@
 import {
   decodeDeviceRaw,
   decodeRawSamples,
+  columnSamples,
   parseTopic,
-  samplesFromColumns,
   scanRawColumns,
   sensorKey,
   type RawColumns,
 } from '@sluice/contract'
-import type { Sample } from '@sluice/stream'
 import { createSampledLog, type MeshLogger } from '../logger.js'
 import type { TransportMessage } from '../transport/transport.js'
 import type { Delivery } from './ack-ledger.js'
@@ -172,13 +171,6 @@ export function createInboundDecoder<T>(
     spec.weight === undefined &&
     spec.eventTime === undefined &&
     spec.upstreamDropped === undefined
-  /** Every sample of a batch read into columns. */
-  const samplesOf = (c: RawColumns): T[] => {
-    const samples = new Array<Sample>(c.n)
-    samplesFromColumns(c, 0, c.n, samples, 0)
-    return samples as unknown as T[]
-  }
-
   /**
    * The bridge's raw batch on a sensor topic, read into columns, when the hop reads raw samples its
    * default way (issue 16: its samples are made when handed on); undefined otherwise.
@@ -189,17 +181,7 @@ export function createInboundDecoder<T>(
       : undefined
 
   /** The entries of a batch read into columns; undefined if a sample is too far ahead (checked apart). */
-  const columnEntries = (
-    message: TransportMessage,
-    key: string,
-    c: RawColumns,
-    o: EntryOrigin,
-  ): Entry<T>[] | undefined => {
-    if (message.duplicate === true) {
-      counters.dropped.duplicate += c.n
-      counters.takenOutside += c.n
-      return []
-    }
+  const columnEntries = (key: string, c: RawColumns, o: EntryOrigin): Entry<T>[] | undefined => {
     if (maxAheadMs > 0) {
       const horizon = o.at + maxAheadMs
       for (let i = c.n; i < 2 * c.n; i++) if (c.data[i]! > horizon) return undefined
@@ -268,12 +250,13 @@ export function createInboundDecoder<T>(
       }
       const origin: EntryOrigin = { at: now(), delivery }
       const columns = columnsOf(message)
-      if (columns !== undefined) {
-        const entries = columnEntries(message, topicKey!, columns, origin)
+      if (columns !== undefined && message.duplicate !== true) {
+        const entries = columnEntries(topicKey!, columns, origin)
         if (entries !== undefined) return entries
       }
-      // A batch with a sample too far ahead is checked sample by sample, as any other payload.
-      const items = columns === undefined ? itemsOf(message) : samplesOf(columns)
+      // A redelivery, or a batch with a sample too far ahead, is read sample by sample like any other.
+      const items =
+        columns === undefined ? itemsOf(message) : (columnSamples(columns) as unknown as T[])
       if (items === undefined) return undefined
       if (message.duplicate === true) return duplicates(items)
       return itemEntries(message.topic, topicKey, items, origin)
