@@ -22,7 +22,7 @@ import {
 import { createSampledLog, type MeshLogger } from '../logger.js'
 import type { TransportMessage } from '../transport/transport.js'
 import type { Delivery } from './ack-ledger.js'
-import { columnRuns, itemsEntry, type Entry, type EntryOrigin } from './inbound-entry.js'
+import { columnRuns, itemsEntry, pushRuns, type Entry, type EntryOrigin } from './inbound-entry.js'
 import type { InboundCounters } from './inbound-counters.js'
 import type { HopDecodeResult, InboundHopSpec } from './inbound-hop.js'
 
@@ -204,7 +204,10 @@ export function createInboundDecoder<T>(
     let runStart = -1
     let runKey = ''
     const closeRun = (end: number): void => {
-      if (runStart >= 0) entries.push(itemsEntry(runKey, items, runStart, end, end - runStart, o))
+      if (runStart >= 0)
+        pushRuns(entries, runStart, end, deps.maxRun, (f, e) =>
+          itemsEntry(runKey, items, f, e, e - f, o),
+        )
       runStart = -1
     }
     for (let i = 0; i < items.length; i++) {
@@ -218,8 +221,7 @@ export function createInboundDecoder<T>(
       }
       const key =
         topicKey === undefined ? spec.key!(topic, item) : keys.itemKeyOf(topicKey, device, item)
-      if (runStart >= 0 && (weight !== 1 || key !== runKey || i - runStart === deps.maxRun))
-        closeRun(i)
+      if (runStart >= 0 && (weight !== 1 || key !== runKey)) closeRun(i)
       if (weight !== 1) entries.push(itemsEntry(key, items, i, i + 1, weight, o))
       else if (runStart < 0) {
         runStart = i

@@ -52,7 +52,21 @@ export function itemsEntry<T>(
   return { key, items, columns: undefined, from, end, weight, at: o.at, delivery: o.delivery }
 }
 
-/** The runs of a raw batch's columns, of at most `maxRun` samples each. */
+/**
+ * Adds the entries of items `from` … `end − 1`, which share a key and weigh one sample each: runs of at
+ * most `maxRun` (the drain's largest batch), each made by `make` from its own `from` and `end`.
+ */
+export function pushRuns<T>(
+  into: Entry<T>[],
+  from: number,
+  end: number,
+  maxRun: number,
+  make: (from: number, end: number) => Entry<T>,
+): void {
+  for (let f = from; f < end; f += maxRun) into.push(make(f, Math.min(end, f + maxRun)))
+}
+
+/** The runs of a raw batch's columns. */
 export function columnRuns<T>(
   key: string,
   columns: RawColumns,
@@ -60,11 +74,17 @@ export function columnRuns<T>(
   o: EntryOrigin,
 ): Entry<T>[] {
   const runs: Entry<T>[] = []
-  for (let from = 0; from < columns.n; from += maxRun) {
-    const end = Math.min(columns.n, from + maxRun)
-    const { at, delivery } = o
-    runs.push({ key, items: NO_ITEMS, columns, from, end, weight: end - from, at, delivery })
-  }
+  const { at, delivery } = o
+  pushRuns(runs, 0, columns.n, maxRun, (from, end) => ({
+    key,
+    items: NO_ITEMS,
+    columns,
+    from,
+    end,
+    weight: end - from,
+    at,
+    delivery,
+  }))
   return runs
 }
 

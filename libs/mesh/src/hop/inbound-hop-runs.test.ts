@@ -84,7 +84,11 @@ describe('an inbound hop queueing runs', () => {
     expect(hop.metrics()).toMatchObject({ in: 18, out: 3, dropped: { duplicate: 15 } })
   })
 
-  it('hands a long run in batches of at most maxBatch, in order', async () => {
+  // The bridge's exact form is read into columns; with a space it is decoded as JSON into samples.
+  it.each([
+    ['read into columns', batch(0, 100)],
+    ['decoded', Buffer.from(batch(0, 100).toString().replace(':', ': '))],
+  ])('hands a long run %s in batches of at most maxBatch, in order', async (_form, payload) => {
     const calls: number[][] = []
     const hop = createInboundHop(
       {
@@ -96,10 +100,7 @@ describe('an inbound hop queueing runs', () => {
       },
       { transport: createFakeTransport(), prefix: 'sluice' },
     )
-    hop.accept(
-      { topic: 'sluice/d/c/raw', payload: batch(0, 100), qos: 0, retain: false },
-      () => undefined,
-    )
+    hop.accept({ topic: 'sluice/d/c/raw', payload, qos: 0, retain: false }, () => undefined)
     expect(await hop.drain(1000)).toBe(true)
     expect(calls.map((c) => c.length)).toEqual([30, 30, 30, 10])
     expect(calls.flat()).toEqual(Array.from({ length: 100 }, (_, i) => i))
