@@ -18,12 +18,12 @@
 
 import {
   anomalyFilter,
+  createTopicMatcher,
   deviceRawFilter,
   isIdentifier,
   rateFilter,
   rawFilter,
   sysFilter,
-  topicMatches,
   windowFilter,
 } from '@sluice/contract'
 
@@ -147,8 +147,7 @@ export function publishFilters(identity: Identity, prefix: string): string[] {
  * ```
  */
 export function createPublishCheck(identity: Identity, prefix: string): (topic: string) => boolean {
-  const filters = publishFilters(identity, prefix)
-  return (topic) => filters.some((filter) => topicMatches(filter, topic))
+  return createTopicMatcher(publishFilters(identity, prefix))
 }
 
 /**

@@ -42,6 +42,7 @@ export {
   sensorKey,
   parseSensorKey,
   topicMatches,
+  createTopicMatcher,
 } from './topics.js'
 export { MessageIds } from './message-ids.js'
 export {

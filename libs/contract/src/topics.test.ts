@@ -24,6 +24,7 @@ import {
   statusTopic,
   sysFilter,
   topicMatches,
+  createTopicMatcher,
   windowFilter,
   windowTopic,
 } from './topics.js'
@@ -262,6 +263,33 @@ describe('topicMatches', () => {
     expect(
       topicMatches(sysFilter('sluice', 'anomaly', 'a1'), statusTopic('sluice', 'anomaly', 'a2')),
     ).toBe(false)
+  })
+})
+
+describe('createTopicMatcher', () => {
+  it('answers as topicMatches over any of its filters, asked once or again', () => {
+    const level = fc.constantFrom('a', 'b', '+', '#', '$s')
+    const path = fc.array(level, { minLength: 1, maxLength: 4 }).map((l) => l.join('/'))
+    const topic = fc
+      .array(fc.constantFrom('a', 'b', '$s'), { minLength: 1, maxLength: 4 })
+      .map((l) => l.join('/'))
+    fc.assert(
+      fc.property(
+        fc.array(path, { maxLength: 3 }),
+        fc.array(topic, { maxLength: 20 }),
+        (fs, ts) => {
+          const mine = createTopicMatcher(fs)
+          for (const t of [...ts, ...ts]) expect(mine(t)).toBe(fs.some((f) => topicMatches(f, t)))
+        },
+      ),
+    )
+  })
+
+  it('keeps answering rightly past the topics it remembers', () => {
+    const mine = createTopicMatcher(['x/+/raw'])
+    for (let i = 0; i < 10_050; i++) expect(mine(`x/${String(i)}/raw`)).toBe(true)
+    expect(mine('x/1/window')).toBe(false)
+    expect(mine('x/10049/raw')).toBe(true)
   })
 })
 

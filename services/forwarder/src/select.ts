@@ -5,6 +5,7 @@
  */
 import {
   anomalyFilter,
+  createTopicMatcher,
   decodeAnomaly,
   decodeMetrics,
   decodeRawSamples,
@@ -14,7 +15,6 @@ import {
   parseTopic,
   rawFilter,
   statusFilter,
-  topicMatches,
   windowFilter,
 } from '@sluice/contract'
 import type { ForwardItem } from './sinks/sink.js'
@@ -45,8 +45,7 @@ export function createSelector(
   prefix: string,
   entries: readonly string[],
 ): (topic: string) => boolean {
-  const filters = entries.map((e) => selectionFilter(prefix, e))
-  return (topic) => filters.some((f) => topicMatches(f, topic))
+  return createTopicMatcher(entries.map((e) => selectionFilter(prefix, e)))
 }
 
 /**
