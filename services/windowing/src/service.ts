@@ -71,15 +71,17 @@ export function createWindowingService(
     maxDelayMs: config.batch.maxDelayMs,
   })
   // Topics per (sensor, window), built once: the builders validate every identifier, and a sliding window
-  // emits an aggregate per sample. Bounded by sensors × configured windows.
-  const topics = new Map<string, string | null>()
+  // emits an aggregate per sample. Bounded by sensors × configured windows. Per sensor, then per window:
+  // no key string is built per aggregate.
+  const topics = new Map<string, Map<string, string | null>>()
   const topicOf = (key: string, window: string): string | null => {
-    const id = `${key}\u0000${window}`
-    let topic = topics.get(id)
+    let ofSensor = topics.get(key)
+    if (ofSensor === undefined) topics.set(key, (ofSensor = new Map<string, string | null>()))
+    let topic = ofSensor.get(window)
     if (topic === undefined) {
       const sensor = parseSensorKey(key)
       topic = sensor === null ? null : windowTopic(prefix, sensor.device, sensor.channel, window)
-      topics.set(id, topic)
+      ofSensor.set(window, topic)
     }
     return topic
   }
