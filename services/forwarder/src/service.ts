@@ -10,6 +10,7 @@ import type { HandleBatch, ServiceContext, ServiceImpl } from '@sluice/mesh'
 import type { ForwarderConfigSchema, SinkConfig } from './config.js'
 import { createSelector, decodeForwardItem, selectionFilter } from './select.js'
 import { ForwarderConfigError } from './errors.js'
+import { createSinkCommits, type SinkCommits } from './sink-commit.js'
 import { createSinkGroup, type SinkGroup } from './sink-group.js'
 import { createSinkHop, type SinkHop, type SinkHopOptions } from './sink-hop.js'
 import { createSink } from './sinks/registry.js'
@@ -74,17 +75,25 @@ function createSinks(
   }))
 }
 
+/** What {@link offerToSinks} needs of a sink. */
+export interface OfferedSink {
+  readonly hop: Pick<SinkHop, 'name' | 'offer'>
+  readonly selects: (topic: string) => boolean
+}
+
 /**
  * Spools each item for every sink that selects it and that this instance takes now; items no such sink
  * selects belong to another instance of the group, and are counted as `handover` on the inbound hop.
+ * A sink's items of every batch of this turn are spooled with one write (sink-commit.ts); a confirming
+ * batch's before its handler returns.
  */
-function offerToSinks(
-  sinks: readonly RunningSink[],
-  group: SinkGroup,
+export function offerToSinks(
+  sinks: readonly OfferedSink[],
+  group: Pick<SinkGroup, 'takes'>,
+  commits: SinkCommits<ForwardItem>,
   items: readonly ForwardItem[],
   batch: HandleBatch,
 ): void {
-  // Each sink gets its items in one offer, so its spool writes them with one write.
   const taken = new Array<boolean>(items.length).fill(false)
   for (const s of sinks) {
     if (!group.takes(s.hop.name)) continue
@@ -94,8 +103,9 @@ function offerToSinks(
       mine.push(items[i]!)
       taken[i] = true
     }
-    if (mine.length > 0) s.hop.offer(mine)
+    if (mine.length > 0) commits.add(s.hop, mine)
   }
+  if (batch.confirming) commits.commit()
   let elsewhere = 0
   for (const t of taken) if (!t) elsewhere++
   if (elsewhere > 0) batch.drop('handover', elsewhere)
@@ -110,6 +120,7 @@ export function createForwarderService(
   checkUniqueNames(configs)
   const sinks = createSinks(configs, prefix, config.dataDir, ctx.log.child({ component: 'sinks' }))
   for (const s of sinks) ctx.addMetricsSource(s.hop)
+  const commits = createSinkCommits<ForwardItem>()
   // Every sink's filters at start: a persistent session's backlog, which arrives right after CONNACK,
   // then finds the hop; the first member list drops the filters of the sinks owned elsewhere.
   const filters = [...new Set(sinks.flatMap((s) => s.filters))]
@@ -134,7 +145,7 @@ export function createForwarderService(
     // Paused until the first member list says which sinks are this instance's (sink-group.ts).
     resumeByOwner: true,
     handle: (_key, items, batch) => {
-      offerToSinks(sinks, group, items, batch)
+      offerToSinks(sinks, group, commits, items, batch)
     },
   })
   return {
@@ -143,6 +154,8 @@ export function createForwarderService(
       return Promise.resolve()
     },
     stop: async () => {
+      // The inbound hop has drained: what its last batches left for the turn's end is spooled now.
+      commits.commit()
       // Give the sinks a moment to send what is spooled; the rest waits in the spool for the next start.
       await Promise.all(sinks.map((s) => s.hop.flush(2000)))
       await Promise.all(sinks.map((s) => s.hop.stop()))
