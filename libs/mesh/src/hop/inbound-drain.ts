@@ -189,6 +189,7 @@ function dropRemaining<T>(
  */
 function createAdmission<T>(
   queue: BoundedQueue<Entry<T>>,
+  inForce: HopQueueSpec,
   meter: HopMeter,
   now: () => number,
   onQueued: () => void,
@@ -200,11 +201,11 @@ function createAdmission<T>(
     let accepted = 0
     while (p.index < p.entries.length) {
       const e = p.entries[p.index]!
-      if (e.weight > queue.free && isRun(e)) {
-        // Short of room, the policy decides sample by sample, as if each came alone.
-        const singles = splitRun(e)
-        p.entries.splice(p.index, 1, ...singles)
-        if (p.delivery !== undefined) p.delivery.outstanding += singles.length - 1
+      // Short of room, the policy decides as if each sample came alone (splitRun).
+      const parts = e.weight > queue.free && isRun(e) ? splitRun(e, queue.free, inForce) : undefined
+      if (parts !== undefined) {
+        p.entries.splice(p.index, 1, ...parts)
+        if (p.delivery !== undefined) p.delivery.outstanding += parts.length - 1
         continue
       }
       const r = queue.offer(e, e.weight)
@@ -341,7 +342,7 @@ export function createInboundDrain<T>(
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
   const sensorKeys = new Set<string>()
-  const admission = createAdmission(queue, meter, now, () => scheduleDrain())
+  const admission = createAdmission(queue, deps.queue, meter, now, () => scheduleDrain())
   const { pending } = admission
   const maxBatch = batchLimitOf(spec)
   const paceService = createServicePacer(spec.serviceRate, now)

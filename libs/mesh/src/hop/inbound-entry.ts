@@ -8,12 +8,12 @@
  * garbage collector copies and promotes, which the mesh at 200 000 samples/s did with 39 MB of them a second
  * (a sampling heap profile of what survived scavenges).
  *
- * A run is split into single items when the queue is short of room (`splitRun`, by the drain), and the
- * queue takes a run's oldest samples when it must evict only some (`trimRun`, its `trimHead`), so every
- * policy keeps and drops exactly the samples it would with one entry per sample.
+ * A run is split, as little as the policy needs, when the queue is short of room (`splitRun`, by the drain),
+ * and the queue takes a run's oldest samples when it must evict only some (`trimRun`, its `trimHead`), so
+ * every policy keeps and drops exactly the samples it would with one entry per sample.
  */
 import { samplesFromColumns, type RawColumns } from '@sluice/contract'
-import type { Sample } from '@sluice/stream'
+import type { QueuePolicy, Sample } from '@sluice/stream'
 import type { Delivery } from './ack-ledger.js'
 
 /** One place in an inbound hop's queue; see the module note. */
@@ -111,8 +111,36 @@ export function fillBatch<T>(e: Entry<T>, batch: T[], at: number): number {
 }
 
 /** The entries of a run's items one by one, in order. */
-export function splitRun<T>(e: Entry<T>): Entry<T>[] {
+function singles<T>(e: Entry<T>): Entry<T>[] {
   const items = new Array<T>(e.end - e.from)
   fillBatch(e, items, 0)
   return items.map((item) => itemsEntry(e.key, [item], 0, 1, 1, e))
+}
+
+/** The run's items `from` … `end − 1`, as an entry of their own. */
+function part<T>(e: Entry<T>, from: number, end: number): Entry<T> {
+  const { key, items, columns, at, delivery } = e
+  return { key, items, columns, from, end, weight: end - from, at, delivery }
+}
+
+/**
+ * How a run heavier than the queue's room (`free` samples) is offered, so that the policy keeps and drops
+ * exactly the samples it would if each came alone; `undefined`: whole, as it is.
+ * - `drop-oldest`: whole. The queue evicts the oldest samples it needs, trimming a run (`trimRun`), which
+ *   are the ones single samples would evict, as long as the run is no heavier than the whole queue.
+ * - `drop-newest` and `block`: the samples that fit, then the rest (dropped whole, or waiting for room).
+ *   With no room at all, whole.
+ * - `sample`, or a run heavier than the whole queue: one entry per sample, each an arrival of its own.
+ *
+ * Splitting every run into single samples, as this did at first, made a hop that fell behind slower per
+ * sample (an entry and a sample object each), so that it fell further behind.
+ */
+export function splitRun<T>(
+  e: Entry<T>,
+  free: number,
+  queue: { readonly policy: QueuePolicy; readonly capacity: number },
+): Entry<T>[] | undefined {
+  if (queue.policy === 'sample' || e.weight > queue.capacity) return singles(e)
+  if (queue.policy === 'drop-oldest' || free === 0) return undefined
+  return [part(e, e.from, e.from + free), part(e, e.from + free, e.end)]
 }

@@ -26,7 +26,13 @@ function keptOneByOne(policy: QueuePolicy, capacity: number, sizes: readonly num
 // the hop still keeps and drops exactly the samples a queue of single samples would.
 describe('an inbound hop queueing runs', () => {
   for (const policy of QUEUE_POLICIES.filter((p) => p !== 'block')) {
-    it.each([[[100, 100]], [[100, 100, 37, 5, 60]], [[140, 9, 30, 1]]])(
+    it.each([
+      [[100, 100]],
+      [[100, 100, 37, 5, 60]],
+      [[140, 9, 30, 1]],
+      [[200, 50]],
+      [[20, 151, 3]],
+    ])(
       `keeps and drops sample by sample under ${policy} when batches %j overflow the queue`,
       async (sizes) => {
         const capacity = 150
@@ -61,6 +67,37 @@ describe('an inbound hop queueing runs', () => {
       },
     )
   }
+
+  it('under block, queues what fits of a run, and the rest of it and what follows once there is room', async () => {
+    const handled: number[] = []
+    const hop = createInboundHop(
+      {
+        name: 'raw',
+        qos: 1,
+        queue: { capacity: 150, policy: 'block' },
+        handle: (_k, samples) => void handled.push(...samples.map((s) => s.seq)),
+      },
+      { transport: createFakeTransport(), prefix: 'sluice', paused: true },
+    )
+    const acked: number[] = []
+    let from = 0
+    for (const n of [100, 100, 37]) {
+      const first = from
+      hop.accept(
+        { topic: 'sluice/d/c/raw', payload: batch(from, n), qos: 1, retain: false },
+        () => void acked.push(first),
+      )
+      from += n
+    }
+    // The second message's first 50 samples are queued, the rest waits (and so does the third).
+    expect(hop.metrics().queue.length).toBe(150)
+    expect(acked).toEqual([0])
+    hop.resume()
+    expect(await hop.drain(1000)).toBe(true)
+    expect(handled).toEqual(Array.from({ length: from }, (_, i) => i))
+    expect(acked).toEqual([0, 100, 200])
+    expect(hop.metrics()).toMatchObject({ in: from, out: from, unexplainedLoss: 0 })
+  })
 
   it('counts a redelivered batch as duplicate, whether read into columns or decoded', async () => {
     const handled: number[] = []
