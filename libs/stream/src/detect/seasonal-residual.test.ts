@@ -1,7 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { StateReader } from '../state/json-state.js'
 import { createPrng } from '../sim/prng.js'
-import { createSeasonalResidual, findPeriod } from './seasonal-residual.js'
+import { createSeasonalResidual, findPeriod, median7 } from './seasonal-residual.js'
 
 const PERIOD = 600 // a 60 s cycle at 10 Hz
 
@@ -27,6 +28,32 @@ function alarmsOf(values: number[]): { at: number; kind: string }[] {
   })
   return out
 }
+
+describe('median7', () => {
+  const sortedMiddle = (vs: readonly number[]) => [...vs].sort((a, b) => a - b)[3]
+  const median = (vs: readonly number[]) =>
+    median7(vs[0]!, vs[1]!, vs[2]!, vs[3]!, vs[4]!, vs[5]!, vs[6]!)
+
+  it('is the middle of the seven, for every input of 0s and 1s (so for any input: the 0-1 principle)', () => {
+    for (let m = 0; m < 128; m++) {
+      const vs = Array.from({ length: 7 }, (_, i) => (m >> i) & 1)
+      expect(median(vs)).toBe(sortedMiddle(vs))
+    }
+  })
+
+  it('is the middle of any seven numbers, ties included', () => {
+    const value = fc.oneof(
+      fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+      fc.constantFrom(0, 1, 2),
+    )
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 7, maxLength: 7 }), (vs) => {
+        // Numerically equal: the network may give −0 where the sort gives +0.
+        expect(median(vs) === sortedMiddle(vs)).toBe(true)
+      }),
+    )
+  })
+})
 
 describe('findPeriod', () => {
   it('finds the period of a noisy sine to within a sample, and none in noise', () => {
