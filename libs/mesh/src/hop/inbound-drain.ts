@@ -63,13 +63,13 @@ const MAX_SENSOR_KEYS = 100_000
 
 /**
  * With a `serviceRate`: a wait for each sample's turn, on a schedule so that the mean rate holds.
- * Without one: no wait.
+ * Without one: `undefined`, no wait.
  */
 function createServicePacer(
   serviceRate: number | undefined,
   now: () => number,
-): () => Promise<void> {
-  if (serviceRate === undefined) return () => Promise.resolve()
+): (() => Promise<void>) | undefined {
+  if (serviceRate === undefined) return undefined
   let nextServiceAt = 0
   return async () => {
     // The sample waits in the queue while the slowed consumer is busy, where the policy sees it.
@@ -108,11 +108,19 @@ function takeBatch<T>(
   return { entries, samples }
 }
 
+/** What handling a batch came to: the samples it dropped or lost, and the confirmations it asked for. */
+interface Handled {
+  readonly lost: number
+  readonly confirmations: PromiseLike<unknown>[]
+}
+
 /**
  * Hands one batch to the handler; returns the samples it dropped (through `batch.drop`) or lost (it
- * threw, counted as `handler-error`), and the confirmations it asked to wait for.
+ * threw, counted as `handler-error`), and the confirmations it asked to wait for. Synchronous when the
+ * handler is, so that a synchronous service costs no promise and no microtask per batch; a promise when
+ * the handler returns one.
  */
-async function handleBatch<T>(
+function handleBatch<T>(
   spec: InboundHopSpec<T>,
   ctx: {
     readonly confirming: boolean
@@ -122,7 +130,7 @@ async function handleBatch<T>(
   key: string,
   batch: T[],
   samples: number,
-): Promise<{ lost: number; confirmations: PromiseLike<unknown>[] }> {
+): Handled | Promise<Handled> {
   const { counters } = ctx
   const confirmations: PromiseLike<unknown>[] = []
   let dropped = 0
@@ -135,10 +143,7 @@ async function handleBatch<T>(
       counters.dropped[reason] += counted
     },
   }
-  try {
-    const r = spec.handle(key, batch, handle)
-    if (r !== undefined) await r
-  } catch (err) {
+  const failed = (err: unknown): Handled => {
     counters.dropped['handler-error'] += samples - dropped
     ctx.warnHandler(
       { err, hop: spec.name, key, handlerFailed: counters.dropped['handler-error'] },
@@ -146,7 +151,14 @@ async function handleBatch<T>(
     )
     return { lost: samples, confirmations }
   }
-  return { lost: dropped, confirmations }
+  let r: void | Promise<void>
+  try {
+    r = spec.handle(key, batch, handle)
+  } catch (err) {
+    return failed(err)
+  }
+  if (r === undefined) return { lost: dropped, confirmations }
+  return Promise.resolve(r).then(() => ({ lost: dropped, confirmations }), failed)
 }
 
 /**
@@ -363,8 +375,18 @@ export function createInboundDrain<T>(
     })
   }
 
-  /** Takes, handles and accounts for one batch. */
-  async function serveBatch(): Promise<void> {
+  /** A batch taken from the queue, with what its accounting needs once it is handled. */
+  interface Taken {
+    readonly entries: Entry<T>[]
+    readonly samples: number
+    readonly key: string
+    readonly batch: T[]
+    readonly t0: number
+    readonly waitSum: number
+  }
+
+  /** Takes the next batch, makes its items, and feeds the meter, the gap tracker and the admission. */
+  function takeNext(): Taken {
     const { entries, samples } = takeBatch(queue, maxBatch)
     const key = entries[0]!.key
     counters.inFlight = samples
@@ -382,35 +404,52 @@ export function createInboundDrain<T>(
     meter.observeLength(t0, queue.length)
     admission.release()
     observeBatch(key, batch, { decoder, gaps, counters, sensorKeys })
-    // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
-    // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
-    // for room: the transport reads nothing then, so they could not arrive.
-    await ledger.waitForRoom(() => pending.length === 0)
-    const { lost, confirmations } = await handleBatch(
-      spec,
-      { confirming: ledger.handledMode, counters, warnHandler },
-      key,
-      batch,
-      samples,
-    )
-    ledger.completeBatch(entries, samples, confirmations)
+    return { entries, samples, key, batch, t0, waitSum }
+  }
+
+  /** Accounts for a handled batch: acknowledgements, `out`, the meter and the latencies. */
+  function settleBatch(b: Taken, { lost, confirmations }: Handled): void {
+    const { samples } = b
+    ledger.completeBatch(b.entries, samples, confirmations)
     const t1 = now()
     // Each sample is out or dropped, once: the identity in = out + dropped + queued holds.
     counters.out += samples - lost
     counters.inFlight = 0
-    meter.serve(t1, samples, waitSum / samples, t1 - t0)
-    for (const item of batch) {
+    meter.serve(t1, samples, b.waitSum / samples, t1 - b.t0)
+    for (const item of b.batch) {
       const ingest = decoder.ingestOf(item)
       if (ingest !== undefined) meter.recordLatency(t1 - ingest)
     }
   }
 
+  /** Hands a taken batch to the handler and accounts for it: synchronously when the handler is. */
+  function handleTaken(b: Taken): Promise<void> | undefined {
+    const ctx = { confirming: ledger.handledMode, counters, warnHandler }
+    const handled = handleBatch(spec, ctx, b.key, b.batch, b.samples)
+    if (handled instanceof Promise) return handled.then((h) => settleBatch(b, h))
+    settleBatch(b, handled)
+    return undefined
+  }
+
+  /** Takes, handles and accounts for one batch; a promise only when something had to be waited for. */
+  function serveBatch(): Promise<void> | undefined {
+    const b = takeNext()
+    if (!ledger.handledMode) return handleTaken(b)
+    // Confirmations are waited for outside the loop (their PUBACKs come on the socket a waiting
+    // message holds), and only up to `maxUnconfirmed` samples ahead, and never while a message waits
+    // for room: the transport reads nothing then, so they could not arrive.
+    return ledger.waitForRoom(() => pending.length === 0).then(() => handleTaken(b))
+  }
+
   async function drainLoop(): Promise<void> {
     let served = 0
     while (queue.size > 0) {
-      await paceService()
-      if (queue.size === 0) break
-      await serveBatch()
+      if (paceService !== undefined) {
+        await paceService()
+        if (queue.size === 0) break
+      }
+      const serving = serveBatch()
+      if (serving !== undefined) await serving
       // A synchronous handler would otherwise keep the loop (and the socket) to itself.
       if (++served % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve))
     }
