@@ -16,9 +16,16 @@
  * services' own metrics that windowing and anomaly delivered what was offered without a drop, and stops.
  * Reported per load and tree: every round, the median, and the ratio of the medians.
  *
+ * With `--together` both trees run at the same time in every round, each with its own load (the
+ * publisher at 100 000 samples/s then, so that both fit on two cores), and the ratio is taken per round:
+ * the machine's speed moves by tens of percent within minutes (a fixed arithmetic loop took 29 to 59 ms
+ * on 2026-12-06), and two processes measured over the same seconds share those moves. Reported: every
+ * round's ratio and their geometric mean. Use an even number of rounds: which tree starts first alternates,
+ * and in the run of 2026-12-06 the order moved the ratio by about 5 %.
+ *
  * Run: `node --conditions=sluice-src --import tsx bench/mesh/cpu-per-sample.ts --against <checkout>
- * [--rounds 3] [--quick]`, e.g. with `git worktree add --detach ../base <commit> && (cd ../base && pnpm
- * install --offline && pnpm build)`. Writes `bench/results/mesh-cpu-per-sample.json`.
+ * [--rounds 3] [--quick] [--together]`, e.g. with `git worktree add --detach ../base <commit> && (cd
+ * ../base && pnpm install --offline && pnpm build)`. Writes `bench/results/mesh-cpu-per-sample.json`.
  */
 import { execFileSync } from 'node:child_process'
 import { resolve } from 'node:path'
@@ -34,6 +41,7 @@ const { values } = parseArgs({
     against: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
+    together: { type: 'boolean', default: false },
   },
 })
 if (values.against === undefined) {
@@ -41,14 +49,19 @@ if (values.against === undefined) {
   console.log('cpu-per-sample: skipped, it compares two builds: --against <checkout> [--rounds 3]')
   process.exit(0)
 }
-const trees = [
+interface Tree {
+  readonly name: 'baseline' | 'this checkout'
+  readonly root: string
+}
+const trees: readonly Tree[] = [
   { name: 'baseline', root: resolve(values.against) },
   { name: 'this checkout', root: repoRoot },
-] as const
+]
 const rounds = Number(values.rounds)
 const WARMUP_S = values.quick ? 5 : 10
 const MEASURE_S = values.quick ? 5 : 10
-const PUBLISHER_RATE = 150_000
+const together = values.together
+const PUBLISHER_RATE = together ? 100_000 : 150_000
 const BRIDGE_HZ = 100
 const SENSORS = 100
 
@@ -100,29 +113,79 @@ const loads: Load[] = [
   },
 ]
 
-/** One measurement: CPU (% of a core) of the one process, and what the consumers delivered. */
-async function measure(root: string, load: Load) {
+/** What one tree's process did over the measuring window. */
+interface Measured {
+  readonly cpu: number
+  readonly delivered: number
+  readonly dropped: number
+  readonly clean: boolean
+  readonly usPerSample: number
+}
+
+/** A tree's one process, running with its load. */
+interface Running {
+  readonly mesh: Awaited<ReturnType<typeof startOneProcess>>
+  readonly stopDrive: (() => Promise<unknown>) | undefined
+}
+
+async function startTree(root: string, load: Load): Promise<Running> {
   const mesh = await startOneProcess(load.services, { root })
-  try {
-    const stopDrive = await load.drive?.(mesh.url)
-    await sleep(WARMUP_S * 1000)
-    const monitor = monitorProcesses(new Map([['one', mesh.proc.pid]]), 1000)
-    const a = new Map(mesh.probe.metrics)
-    monitor.mark()
-    await sleep(MEASURE_S * 1000)
-    await mesh.probe.nextMetrics('anomaly')
-    const b = new Map(mesh.probe.metrics)
-    const cpu = monitor.summary().get('one')!.cpuPercent
-    monitor.stop()
-    await stopDrive?.()
+  return { mesh, stopDrive: await load.drive?.(mesh.url) }
+}
+
+async function stopTree(r: Running): Promise<void> {
+  await r.stopDrive?.()
+  await r.mesh.stop()
+}
+
+/**
+ * Warms up, then reads the CPU (% of a core) of every process over one window, and what its consumers
+ * delivered from the services' own metrics.
+ */
+async function measureRunning(running: readonly Running[], load: Load): Promise<Measured[]> {
+  await sleep(WARMUP_S * 1000)
+  const pids = new Map(running.map((r, i) => [String(i), r.mesh.proc.pid]))
+  const monitor = monitorProcesses(pids, 1000)
+  const before = running.map((r) => new Map(r.mesh.probe.metrics))
+  monitor.mark()
+  await sleep(MEASURE_S * 1000)
+  await Promise.all(running.map((r) => r.mesh.probe.nextMetrics('anomaly')))
+  const summary = monitor.summary()
+  monitor.stop()
+  return running.map((r, i) => {
+    const a = before[i]!
+    const b = r.mesh.probe.metrics
+    const cpu = summary.get(String(i))!.cpuPercent
     const win = serviceHopDelta(a.get('windowing'), b.get('windowing'), 'raw')
     const ano = serviceHopDelta(a.get('anomaly'), b.get('anomaly'), 'raw')
     const delivered = Math.min(win.outRate, ano.outRate)
-    const clean = win.dropped + ano.dropped === 0 && delivered >= 0.95 * load.offered
     const dropped = win.dropped + ano.dropped
+    const clean = dropped === 0 && delivered >= 0.95 * load.offered
     return { cpu, delivered, dropped, clean, usPerSample: (cpu / 100 / delivered) * 1e6 }
+  })
+}
+
+/** Measures the trees in `order`: one after another, or all at once with `--together`. */
+async function measureRound(order: readonly Tree[], load: Load): Promise<Measured[]> {
+  if (!together) {
+    const out: Measured[] = []
+    for (const tree of order) {
+      const r = await startTree(tree.root, load)
+      try {
+        out.push(...(await measureRunning([r], load)))
+      } finally {
+        await stopTree(r)
+      }
+    }
+    return out
+  }
+  // One after the other: each takes a free port, and holds it once started.
+  const running: Running[] = []
+  try {
+    for (const t of order) running.push(await startTree(t.root, load))
+    return await measureRunning(running, load)
   } finally {
-    await mesh.stop()
+    await Promise.all(running.map(stopTree))
   }
 }
 
@@ -132,19 +195,22 @@ const commitOf = (root: string): string =>
 
 const rows: BenchRow[] = []
 for (const load of loads) {
-  const runs = new Map<string, { cpu: number; usPerSample: number; clean: boolean }[]>(
-    trees.map((t) => [t.name, []]),
-  )
+  const runs = new Map<string, Measured[]>(trees.map((t) => [t.name, []]))
+  const ratios: number[] = []
   for (let r = 0; r < rounds; r++) {
-    // Alternate which tree goes first, so neither always runs on a warmer or cooler machine.
-    for (const tree of r % 2 === 0 ? trees : [...trees].reverse()) {
-      const m = await measure(tree.root, load)
+    // Alternate which tree goes (or starts) first, so neither always has a warmer or cooler machine.
+    const order = r % 2 === 0 ? trees : [...trees].reverse()
+    const measured = await measureRound(order, load)
+    order.forEach((tree, i) => {
+      const m = measured[i]!
       runs.get(tree.name)!.push(m)
       console.log(
         `${load.name.padEnd(48)} round ${r + 1} ${tree.name.padEnd(13)} ${m.cpu.toFixed(1)} % of a core, ` +
           `${m.usPerSample.toFixed(2)} µs/sample, delivered ${Math.round(m.delivered)}/s, dropped ${m.dropped}${m.clean ? '' : ' (not clean)'}`,
       )
-    }
+    })
+    const [base, mine] = [runs.get('baseline')!.at(-1)!, runs.get('this checkout')!.at(-1)!]
+    ratios.push(mine.usPerSample / base.usPerSample)
   }
   const med = (tree: string) => median(runs.get(tree)!.map((m) => m.usPerSample))
   for (const tree of trees) {
@@ -159,15 +225,19 @@ for (const load of loads) {
       commit: commitOf(tree.root),
     })
   }
+  // Run together, the rounds' own ratios are the measurement; one after another, the medians' ratio.
+  const geometricMean = Math.exp(ratios.reduce((a, x) => a + Math.log(x), 0) / ratios.length)
   rows.push({
     case: `${load.name}: this checkout / baseline`,
-    value: Math.round(1000 * (med('this checkout') / med('baseline'))) / 1000,
-    unit: '×',
+    value:
+      Math.round(1000 * (together ? geometricMean : med('this checkout') / med('baseline'))) / 1000,
+    unit: together ? '× (geometric mean of the rounds)' : '×',
+    rounds: ratios.map((x) => x.toFixed(3)).join(' '),
   })
   console.log(`${load.name}: this checkout / baseline ${rows.at(-1)!.value} ×`)
 }
 writeResult(
   'mesh-cpu-per-sample',
-  `node --conditions=sluice-src --import tsx bench/mesh/cpu-per-sample.ts --against ${values.against} --rounds ${rounds}${values.quick ? ' --quick' : ''}`,
+  `node --conditions=sluice-src --import tsx bench/mesh/cpu-per-sample.ts --against ${values.against} --rounds ${rounds}${values.quick ? ' --quick' : ''}${together ? ' --together' : ''}`,
   rows,
 )
