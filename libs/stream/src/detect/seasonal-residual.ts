@@ -93,8 +93,7 @@ function laggedProduct(y: Float64Array, lag: number): number {
 
 /**
  * The scratch arrays of {@link findPeriod}, shared as `ordered` is and grown as needed: a typed array's
- * allocation costs microseconds (its backing store is outside the heap), and three per search were a
- * sixth of the search's time.
+ * allocation costs microseconds (its backing store is outside the heap), and a search made three.
  */
 let scratch = { y: new Float64Array(0), squares: new Float64Array(1), acf: new Float64Array(1) }
 
@@ -173,7 +172,7 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
  * The median of seven numbers, without a branch: a 16-comparator sorting network for 7 inputs
  * (`[0,6] [2,3] [4,5] [0,2] [1,4] [3,6] [0,1] [2,5] [3,4] [1,2] [4,6] [2,3] [4,5] [1,2] [3,4] [5,6]`, each
  * putting the smaller value first), cut to the 22 minima and maxima the middle output depends on. The
- * insertion sort it replaced branched on the data, and took 1.6 times as long (issue 16).
+ * insertion sort it replaced branched on the data, which a noisy signal makes unpredictable (issue 16).
  */
 export function median7(
   v0: number,
