@@ -201,7 +201,6 @@ function dropRemaining<T>(
  */
 function createAdmission<T>(
   queue: BoundedQueue<Entry<T>>,
-  inForce: HopQueueSpec,
   meter: HopMeter,
   now: () => number,
   onQueued: () => void,
@@ -214,7 +213,7 @@ function createAdmission<T>(
     while (p.index < p.entries.length) {
       const e = p.entries[p.index]!
       // Short of room, the policy decides as if each sample came alone (splitRun).
-      const parts = e.weight > queue.free && isRun(e) ? splitRun(e, queue.free, inForce) : undefined
+      const parts = e.weight > queue.free && isRun(e) ? splitRun(e, queue) : undefined
       if (parts !== undefined) {
         p.entries.splice(p.index, 1, ...parts)
         if (p.delivery !== undefined) p.delivery.outstanding += parts.length - 1
@@ -354,7 +353,7 @@ export function createInboundDrain<T>(
   const meter = createHopMeter({ now: now() })
   const gaps = createSequenceGapTracker()
   const sensorKeys = new Set<string>()
-  const admission = createAdmission(queue, deps.queue, meter, now, () => scheduleDrain())
+  const admission = createAdmission(queue, meter, now, () => scheduleDrain())
   const { pending } = admission
   const maxBatch = batchLimitOf(spec)
   const paceService = createServicePacer(spec.serviceRate, now)
@@ -422,10 +421,10 @@ export function createInboundDrain<T>(
     }
   }
 
+  const handleCtx = { confirming: ledger.handledMode, counters, warnHandler }
   /** Hands a taken batch to the handler and accounts for it: synchronously when the handler is. */
   function handleTaken(b: Taken): Promise<void> | undefined {
-    const ctx = { confirming: ledger.handledMode, counters, warnHandler }
-    const handled = handleBatch(spec, ctx, b.key, b.batch, b.samples)
+    const handled = handleBatch(spec, handleCtx, b.key, b.batch, b.samples)
     if (handled instanceof Promise) return handled.then((h) => settleBatch(b, h))
     settleBatch(b, handled)
     return undefined

@@ -13,7 +13,7 @@
  * every policy keeps and drops exactly the samples it would with one entry per sample.
  */
 import { samplesFromColumns, type RawColumns } from '@sluice/contract'
-import type { QueuePolicy, Sample } from '@sluice/stream'
+import type { BoundedQueue, Sample } from '@sluice/stream'
 import type { Delivery } from './ack-ledger.js'
 
 /** One place in an inbound hop's queue; see the module note. */
@@ -124,8 +124,8 @@ function part<T>(e: Entry<T>, from: number, end: number): Entry<T> {
 }
 
 /**
- * How a run heavier than the queue's room (`free` samples) is offered, so that the policy keeps and drops
- * exactly the samples it would if each came alone; `undefined`: whole, as it is.
+ * How a run heavier than the queue's room (`queue.free` samples) is offered, so that the queue's policy
+ * keeps and drops exactly the samples it would if each came alone; `undefined`: whole, as it is.
  * - `drop-oldest`: whole. The queue evicts the oldest samples it needs, trimming a run (`trimRun`), which
  *   are the ones single samples would evict, as long as the run is no heavier than the whole queue.
  * - `drop-newest` and `block`: the samples that fit, then the rest (dropped whole, or waiting for room).
@@ -137,9 +137,9 @@ function part<T>(e: Entry<T>, from: number, end: number): Entry<T> {
  */
 export function splitRun<T>(
   e: Entry<T>,
-  free: number,
-  queue: { readonly policy: QueuePolicy; readonly capacity: number },
+  queue: Pick<BoundedQueue<Entry<T>>, 'policy' | 'capacity' | 'free'>,
 ): Entry<T>[] | undefined {
+  const { free } = queue
   if (queue.policy === 'sample' || e.weight > queue.capacity) return singles(e)
   if (queue.policy === 'drop-oldest' || free === 0) return undefined
   return [part(e, e.from, e.from + free), part(e, e.from + free, e.end)]
