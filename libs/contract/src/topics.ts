@@ -587,14 +587,11 @@ export function topicMatches(filter: string, topic: string): boolean {
   return fl.length === tl.length
 }
 
-/** Topics whose answer a {@link createTopicMatcher} remembers: topics are per sensor, so this is plenty. */
-const MATCHER_MAX_TOPICS = 10_000
-
 /**
  * A matcher for a fixed list of filters: true when any of them matches `topic` ({@link topicMatches}).
- * It runs for every message (the broker's ACL, the forwarder's selection), and topics repeat (one per
- * sensor and kind), so it remembers its answer for up to 10 000 topics; past that it answers without
- * remembering, so a flood of new topics costs no memory.
+ * It runs for every message (the broker's ACL, the forwarder's selection, a hop's routing), and topics
+ * repeat (one per sensor and kind), so it remembers its answer for up to `maxTopics` topics; past that it
+ * answers without remembering, so a flood of new topics costs no memory.
  *
  * @example
  * ```ts
@@ -602,14 +599,17 @@ const MATCHER_MAX_TOPICS = 10_000
  * mine('sluice/dev1/temp/window/t5s') // true
  * ```
  */
-export function createTopicMatcher(filters: readonly string[]): (topic: string) => boolean {
+export function createTopicMatcher(
+  filters: Iterable<string>,
+  maxTopics = 10_000,
+): (topic: string) => boolean {
   const list = [...filters]
   const known = new Map<string, boolean>()
   return (topic) => {
     const cached = known.get(topic)
     if (cached !== undefined) return cached
     const m = list.some((f) => topicMatches(f, topic))
-    if (known.size < MATCHER_MAX_TOPICS) known.set(topic, m)
+    if (known.size < maxTopics) known.set(topic, m)
     return m
   }
 }

@@ -6,7 +6,7 @@
  * while, so that messages already in flight from the broker are taken and counted, not silently lost.
  */
 import { MeshHopError } from '../errors.js'
-import { topicMatches } from '@sluice/contract'
+import { createTopicMatcher } from '@sluice/contract'
 import type { Qos, Transport } from '../transport/transport.js'
 
 /** The subscriptions of one inbound hop (see the module note). */
@@ -30,11 +30,6 @@ const MAX_RETIRED = 20_000
 /** Topics whose answer `matches` remembers (topics are per sensor). */
 const MAX_CACHED_TOPICS = 100_000
 
-function anyMatches(filters: Iterable<string>, topic: string): boolean {
-  for (const f of filters) if (topicMatches(f, topic)) return true
-  return false
-}
-
 /** Creates the subscriptions of the hop `hop`, starting with `initial` (subscribed by `start()`). */
 export function createHopSubscriptions(
   hop: string,
@@ -44,9 +39,9 @@ export function createHopSubscriptions(
 ): HopSubscriptions {
   const filters = new Set<string>(initial)
   const retired = new Set<string>()
-  // `matches` runs for every message and every hop (the runtime's routing): remember the answer per
-  // topic until the filters change.
-  const matchCache = new Map<string, boolean>()
+  // `matches` runs for every message and every hop (the runtime's routing): a matcher that remembers its
+  // answer per topic, made afresh on the first message after the filters change.
+  let matcher: ((topic: string) => boolean) | undefined
 
   const subscribeOn = async (list: readonly string[]): Promise<void> => {
     try {
@@ -64,7 +59,7 @@ export function createHopSubscriptions(
   const listOf = (filter: string | readonly string[]): readonly string[] =>
     typeof filter === 'string' ? [filter] : filter
   const retire = (filter: string): void => {
-    matchCache.clear()
+    matcher = undefined
     retired.delete(filter)
     retired.add(filter)
     if (retired.size > MAX_RETIRED) {
@@ -87,12 +82,12 @@ export function createHopSubscriptions(
         filters.add(f)
         retired.delete(f)
       }
-      matchCache.clear()
+      matcher = undefined
       try {
         await subscribeOn(added)
       } catch (err) {
         for (const f of added) filters.delete(f)
-        matchCache.clear()
+        matcher = undefined
         throw err
       }
     },
@@ -109,11 +104,8 @@ export function createHopSubscriptions(
       await transport.unsubscribe(all).catch(() => undefined)
     },
     matches(topic) {
-      const cached = matchCache.get(topic)
-      if (cached !== undefined) return cached
-      const m = anyMatches(filters, topic) || anyMatches(retired, topic)
-      if (matchCache.size < MAX_CACHED_TOPICS) matchCache.set(topic, m)
-      return m
+      matcher ??= createTopicMatcher([...filters, ...retired], MAX_CACHED_TOPICS)
+      return matcher(topic)
     },
   }
 }
