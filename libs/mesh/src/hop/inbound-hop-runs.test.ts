@@ -2,7 +2,7 @@ import { createBoundedQueue, QUEUE_POLICIES, type QueuePolicy } from '@sluice/st
 import { describe, expect, it } from 'vitest'
 import { createFakeTransport } from '../../test/fake-transport.js'
 import type { AckOutcome } from '../transport/transport.js'
-import { createInboundHop } from './inbound-hop.js'
+import { createInboundHop, type InboundHop, type InboundHopSpec } from './inbound-hop.js'
 
 /** A raw batch of the samples `from` … `from + n − 1` (seq and value alike). */
 function batch(from: number, n: number): Buffer {
@@ -22,6 +22,19 @@ function keptOneByOne(policy: QueuePolicy, capacity: number, sizes: readonly num
   return { kept, dropped: q.counters().dropped }
 }
 
+/** A raw hop that records the seq of every sample it hands on, batch by batch. */
+function recordingHop(
+  spec: Omit<InboundHopSpec, 'name' | 'handle'>,
+  paused = false,
+): { hop: InboundHop; batches: number[][]; handled: () => number[] } {
+  const batches: number[][] = []
+  const hop = createInboundHop(
+    { name: 'raw', ...spec, handle: (_k, samples) => void batches.push(samples.map((s) => s.seq)) },
+    { transport: createFakeTransport(), prefix: 'sluice', paused },
+  )
+  return { hop, batches, handled: () => batches.flat() }
+}
+
 // Issue 16: a message's samples of one sensor take one place in the queue (a run). Under every policy
 // the hop still keeps and drops exactly the samples a queue of single samples would.
 describe('an inbound hop queueing runs', () => {
@@ -36,16 +49,7 @@ describe('an inbound hop queueing runs', () => {
       `keeps and drops sample by sample under ${policy} when batches %j overflow the queue`,
       async (sizes) => {
         const capacity = 150
-        const handled: number[] = []
-        const hop = createInboundHop(
-          {
-            name: 'raw',
-            qos: 0,
-            queue: { capacity, policy },
-            handle: (_k, samples) => void handled.push(...samples.map((s) => s.seq)),
-          },
-          { transport: createFakeTransport(), prefix: 'sluice', paused: true },
-        )
+        const { hop, handled } = recordingHop({ qos: 0, queue: { capacity, policy } }, true)
         let from = 0
         for (const n of sizes) {
           hop.accept(
@@ -57,7 +61,7 @@ describe('an inbound hop queueing runs', () => {
         hop.resume()
         expect(await hop.drain(1000)).toBe(true)
         const expected = keptOneByOne(policy, capacity, sizes)
-        expect(handled).toEqual(expected.kept)
+        expect(handled()).toEqual(expected.kept)
         expect(hop.metrics()).toMatchObject({
           in: from,
           out: expected.kept.length,
@@ -69,15 +73,9 @@ describe('an inbound hop queueing runs', () => {
   }
 
   it('under block, queues what fits of a run, and the rest of it and what follows once there is room', async () => {
-    const handled: number[] = []
-    const hop = createInboundHop(
-      {
-        name: 'raw',
-        qos: 1,
-        queue: { capacity: 150, policy: 'block' },
-        handle: (_k, samples) => void handled.push(...samples.map((s) => s.seq)),
-      },
-      { transport: createFakeTransport(), prefix: 'sluice', paused: true },
+    const { hop, handled } = recordingHop(
+      { qos: 1, queue: { capacity: 150, policy: 'block' } },
+      true,
     )
     const acked: number[] = []
     let from = 0
@@ -94,22 +92,16 @@ describe('an inbound hop queueing runs', () => {
     expect(acked).toEqual([0])
     hop.resume()
     expect(await hop.drain(1000)).toBe(true)
-    expect(handled).toEqual(Array.from({ length: from }, (_, i) => i))
+    expect(handled()).toEqual(Array.from({ length: from }, (_, i) => i))
     expect(acked).toEqual([0, 100, 200])
     expect(hop.metrics()).toMatchObject({ in: from, out: from, unexplainedLoss: 0 })
   })
 
   it('counts a redelivered batch as duplicate, whether read into columns or decoded', async () => {
-    const handled: number[] = []
-    const hop = createInboundHop(
-      {
-        name: 'raw',
-        qos: 1,
-        queue: { capacity: 1000, policy: 'drop-oldest' },
-        handle: (_k, samples) => void handled.push(...samples.map((s) => s.seq)),
-      },
-      { transport: createFakeTransport(), prefix: 'sluice' },
-    )
+    const { hop, handled } = recordingHop({
+      qos: 1,
+      queue: { capacity: 1000, policy: 'drop-oldest' },
+    })
     const topic = 'sluice/d/c/raw'
     // The bridge's exact form (read into columns), and the same batch with a space (decoded as JSON).
     const spaced = Buffer.from(batch(10, 5).toString().replace(':', ': '))
@@ -117,7 +109,7 @@ describe('an inbound hop queueing runs', () => {
     hop.accept({ topic, payload: spaced, qos: 1, retain: false, duplicate: true }, () => {})
     hop.accept({ topic, payload: batch(15, 3), qos: 1, retain: false }, () => {})
     expect(await hop.drain(1000)).toBe(true)
-    expect(handled).toEqual([15, 16, 17])
+    expect(handled()).toEqual([15, 16, 17])
     expect(hop.metrics()).toMatchObject({ in: 18, out: 3, dropped: { duplicate: 15 } })
   })
 
@@ -126,36 +118,24 @@ describe('an inbound hop queueing runs', () => {
     ['read into columns', batch(0, 100)],
     ['decoded', Buffer.from(batch(0, 100).toString().replace(':', ': '))],
   ])('hands a long run %s in batches of at most maxBatch, in order', async (_form, payload) => {
-    const calls: number[][] = []
-    const hop = createInboundHop(
-      {
-        name: 'raw',
-        qos: 0,
-        maxBatch: 30,
-        queue: { capacity: 1000, policy: 'drop-oldest' },
-        handle: (_k, samples) => void calls.push(samples.map((s) => s.seq)),
-      },
-      { transport: createFakeTransport(), prefix: 'sluice' },
-    )
+    const { hop, batches: calls } = recordingHop({
+      qos: 0,
+      maxBatch: 30,
+      queue: { capacity: 1000, policy: 'drop-oldest' },
+    })
     hop.accept({ topic: 'sluice/d/c/raw', payload, qos: 0, retain: false }, () => undefined)
     expect(await hop.drain(1000)).toBe(true)
     expect(calls.map((c) => c.length)).toEqual([30, 30, 30, 10])
     expect(calls.flat()).toEqual(Array.from({ length: 100 }, (_, i) => i))
   })
 
-  it('in handled mode, takes a batch larger than its room a sample at a time and acknowledges it once', async () => {
-    const handled: number[] = []
-    const hop = createInboundHop(
-      {
-        name: 'raw',
-        qos: 1,
-        ack: 'handled',
-        maxBatch: 4,
-        queue: { capacity: 3, policy: 'drop-oldest' },
-        handle: (_k, samples) => void handled.push(...samples.map((s) => s.seq)),
-      },
-      { transport: createFakeTransport(), prefix: 'sluice' },
-    )
+  it('in handled mode, takes a batch larger than its room as room is made, and acknowledges it once', async () => {
+    const { hop, handled } = recordingHop({
+      qos: 1,
+      ack: 'handled',
+      maxBatch: 4,
+      queue: { capacity: 3, policy: 'drop-oldest' },
+    })
     const outcomes: (AckOutcome | undefined)[] = []
     hop.accept(
       { topic: 'sluice/d/c/raw', payload: batch(0, 10), qos: 1, retain: false },
@@ -164,7 +144,7 @@ describe('an inbound hop queueing runs', () => {
     )
     expect(await hop.drain(1000)).toBe(true)
     await new Promise((r) => setImmediate(r))
-    expect(handled).toEqual(Array.from({ length: 10 }, (_, i) => i))
+    expect(handled()).toEqual(Array.from({ length: 10 }, (_, i) => i))
     expect(outcomes).toEqual(['taken'])
     expect(hop.metrics()).toMatchObject({ in: 10, out: 10, unexplainedLoss: 0 })
   })
