@@ -67,6 +67,85 @@ describe('findPeriod', () => {
   })
 })
 
+/**
+ * `findPeriod` as it was before the lagged products came from an FFT: every product summed directly. The
+ * reference the FFT version must agree with up to rounding.
+ */
+function findPeriodDirect(xs: ArrayLike<number>, minCorrelation: number): number {
+  const block = Math.max(1, Math.ceil(xs.length / 256))
+  const count = Math.floor(xs.length / block)
+  const offset = xs.length - count * block
+  const maxLag = Math.floor((2 * count) / 3)
+  const lags = Math.min(maxLag + 1, count - 1)
+  const y = Array.from({ length: count }, (_, b) => {
+    let sum = 0
+    for (let i = 0; i < block; i++) sum += xs[offset + b * block + i]!
+    return sum / block
+  })
+  const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, count)
+  for (let i = 0; i < count; i++) y[i]! -= mean
+  const acf = [1]
+  let dip = -1
+  for (let lag = 1; lag <= lags; lag++) {
+    let xy = 0
+    let xx = 0
+    let yy = 0
+    for (let i = 0; i + lag < count; i++) {
+      xy += y[i]! * y[i + lag]!
+      xx += y[i]! ** 2
+      yy += y[i + lag]! ** 2
+    }
+    const a = xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0
+    acf[lag] = a
+    if (dip < 0 && a < 0) dip = lag
+  }
+  if (dip < 0) return 0
+  let best = -1
+  for (let lag = dip + 1; lag < maxLag && lag + 1 <= lags; lag++) {
+    const a = acf[lag]!
+    if (a >= acf[lag - 1]! && a > acf[lag + 1]! && (best < 0 || a > acf[best]!)) best = lag
+  }
+  if (best < 0 || acf[best]! < minCorrelation) return 0
+  const [a, b, c] = [acf[best - 1]!, acf[best]!, acf[best + 1]!]
+  const curve = a - 2 * b + c
+  return (best + (curve < 0 ? (0.5 * (a - c)) / curve : 0)) * block
+}
+
+describe('findPeriod against the direct sums', () => {
+  const prng = createPrng(11)
+  const signals: [string, (i: number) => number][] = [
+    ...[7, 50, 137, 300, 600, 1000].map((p): [string, (i: number) => number] => [
+      `sine of period ${String(p)} + noise`,
+      (i) => 500 + 100 * Math.sin((2 * Math.PI * i) / p) + 5 * prng.gaussian(),
+    ]),
+    ['noise', () => prng.gaussian()],
+    [
+      'random walk',
+      (() => {
+        let x = 0
+        return () => (x += prng.gaussian())
+      })(),
+    ],
+    ['square wave of period 400 + noise', (i) => (i % 400 < 200 ? 10 : -10) + prng.gaussian()],
+  ]
+
+  it('finds the same period, to rounding, on every signal and history length', () => {
+    let periodic = 0
+    for (const [name, signal] of signals)
+      for (const length of [3, 4, 5, 64, 100, 255, 256, 257, 700, 1500, 2048]) {
+        const xs = Float64Array.from({ length }, (_, i) => signal(i))
+        const want = findPeriodDirect(xs, 0.6)
+        const got = findPeriod(xs, 0.6)
+        if (want > 0) periodic++
+        expect(Math.abs(got - want), `${name}, ${String(length)} samples`).toBeLessThanOrEqual(
+          1e-9 * want,
+        )
+      }
+    // Most of the comparisons are between found periods, not two zeros.
+    expect(periodic).toBeGreaterThan(20)
+  })
+})
+
 describe('createSeasonalResidual', () => {
   it('stays silent on a clean periodic channel for 20 minutes', () => {
     for (const seed of [1, 2, 3]) expect(alarmsOf(lone(12_000, seed))).toEqual([])
