@@ -116,8 +116,11 @@ export function createSensorDetectors(
         bySensor.set(key, s)
       }
       for (const sample of samples) {
-        const d = s.det.update(sample.t, sample.value)
-        const ev = s.ep.push(sample.t, d, s.channels)
+        // The detection is built only when the tracker can use it: on an alert or in an episode (a
+        // quiet point outside one changes nothing there).
+        const alert = s.det.observe(sample.t, sample.value)
+        if (!alert && !s.ep.active) continue
+        const ev = s.ep.push(sample.t, s.det.last(), s.channels)
         if (ev === undefined) continue
         if (ev.phase === 'start') started++
         emit(key, toAnomalyEvent(ev, s.det.name, 'channel', key, sample))

@@ -62,13 +62,15 @@ export function createLearningGate(samples: number, ms: number): LearningGate {
   }
   let n = 0
   let firstT: number | null = null
-  let lastT = Number.NEGATIVE_INFINITY
+  // The latest event time, in a typed array: a closure's `let` holding a double allocated a number on
+  // every write, once per sample (issue 16).
+  const latest = new Float64Array([Number.NEGATIVE_INFINITY])
   const isLearning = (): boolean =>
-    n < samples || (ms > 0 && (firstT === null || lastT - firstT < ms))
+    n < samples || (ms > 0 && (firstT === null || latest[0]! - firstT < ms))
   return {
     observe(t) {
       if (firstT === null && Number.isFinite(t)) firstT = t
-      if (Number.isFinite(t) && t > lastT) lastT = t
+      if (Number.isFinite(t) && t > latest[0]!) latest[0] = t
       n++
       return isLearning()
     },
@@ -76,21 +78,22 @@ export function createLearningGate(samples: number, ms: number): LearningGate {
       return isLearning()
     },
     get remaining() {
-      const spanned = firstT === null ? 0 : lastT - firstT
+      const spanned = firstT === null ? 0 : latest[0]! - firstT
       return { samples: Math.max(0, samples - n), ms: Math.max(0, ms - spanned) }
     },
     snapshot() {
+      const lastT = latest[0]!
       return { n, firstT, lastT: Number.isFinite(lastT) ? lastT : null }
     },
     restore(state) {
       n = state.n
       firstT = state.firstT
-      lastT = state.lastT ?? Number.NEGATIVE_INFINITY
+      latest[0] = state.lastT ?? Number.NEGATIVE_INFINITY
     },
     reset() {
       n = 0
       firstT = null
-      lastT = Number.NEGATIVE_INFINITY
+      latest[0] = Number.NEGATIVE_INFINITY
     },
   }
 }

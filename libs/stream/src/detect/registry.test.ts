@@ -7,6 +7,7 @@ import {
   isDetectorName,
   type DetectorSpec,
 } from './registry.js'
+import { isAlert } from './levels.js'
 
 describe('detector registry', () => {
   it('lists the built-in detectors first, in registration order', () => {
@@ -81,6 +82,55 @@ describe('detector registry', () => {
     expect(() => createDetector(spec)).toThrow(
       expect.objectContaining({ code: DetectErrorCode.InvalidOptions }) as Error,
     )
-    expect(() => createDetector(spec)).toThrow(/"windw" of detector zscore: its options are .*window/)
+    expect(() => createDetector(spec)).toThrow(
+      /"windw" of detector zscore: its options are .*window/,
+    )
   })
+})
+
+describe('observe and last (the fast path, issue 16)', () => {
+  /**
+   * A signal that walks every branch: a learning phase, a non-finite value, spikes, a held shift (an
+   * episode's worth of alerts) and a cycle for the seasonal residual of the default zscore.
+   */
+  function signal(): number[] {
+    const xs: number[] = []
+    let seed = 7
+    const noise = () => {
+      seed = (seed * 16807) % 2147483647
+      return seed / 2147483647 - 0.5
+    }
+    for (let i = 0; i < 3000; i++) {
+      let x = 100 + 20 * Math.sin((2 * Math.PI * i) / 97) + 4 * noise()
+      if (i % 411 === 300) x += 80
+      if (i >= 2000 && i < 2300) x += 35
+      xs.push(i === 150 || i === 1200 ? Number.NaN : x)
+    }
+    return xs
+  }
+  const specs: DetectorSpec[] = [
+    ...detectorNames.map((name) => ({ name, learnSamples: 60, learnMs: 0 })),
+    { name: 'zscore', seasonal: true, level: true, stepFloor: true, learnSamples: 60, learnMs: 0 },
+  ]
+
+  it.each(specs.map((s) => [JSON.stringify(s), s] as const))(
+    '%s: observe says alert exactly when update does, and last is what update returns',
+    (_, spec) => {
+      const byUpdate = createDetector(spec)
+      const byObserve = createDetector(spec)
+      let alerts = 0
+      let learning = 0
+      signal().forEach((x, i) => {
+        const d = byUpdate.update(i * 10, x)
+        const alert = byObserve.observe(i * 10, x)
+        expect(byObserve.last()).toEqual(d)
+        expect(alert).toBe(d.learning !== true && isAlert(d))
+        if (alert) alerts++
+        if (d.learning === true) learning++
+      })
+      // The signal reaches both answers: the comparison above is not vacuous.
+      expect(learning).toBeGreaterThan(0)
+      if (spec.name === 'zscore') expect(alerts).toBeGreaterThan(10)
+    },
+  )
 })

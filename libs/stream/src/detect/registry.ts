@@ -11,7 +11,7 @@
 import { DetectErrorCode, StreamError } from '../errors.js'
 import { createCusumDetector, type CusumOptions } from './cusum.js'
 import { createEwmaDetector, type EwmaOptions } from './ewma.js'
-import type { CommonDetectorOptions } from './levels.js'
+import { isAlert, type CommonDetectorOptions } from './levels.js'
 import { createMadDetector, type MadOptions } from './mad.js'
 import { createNoveltyDetector, type NoveltyOptions } from './novelty.js'
 import { createLearningGate, type LearningOptions, type LearningState } from './learning.js'
@@ -44,6 +44,15 @@ export type DetectorSpec = {
 /** A detector built by {@link createDetector}: gated by learning, its whole state serialisable. */
 export interface GatedDetector extends Detector {
   readonly learning: boolean
+  /**
+   * Scores and learns the point as {@link Detector.update} does, and says only whether it raises an alert
+   * (`isAlert` of the detection, and not learning); {@link GatedDetector.last} builds the detection when
+   * the caller needs it. The anomaly service's path (issue 16): a detection object per sample was a tenth
+   * of every byte the mesh allocated, and only an alert or an open episode looks at it.
+   */
+  observe(t: number, value: number): boolean
+  /** The detection of the last {@link GatedDetector.observe} (or `update`), as `update` returned it. */
+  last(): Detection
   /**
    * The whole detector's state (model and learning gate) as JSON-safe plain data, for handing its sensor
    * to another instance (DESIGN.md §12, issue 13). Changes nothing.
@@ -105,13 +114,36 @@ function gate(
   spec: DetectorSpec,
 ): GatedDetector {
   const g = createLearningGate(learn.learnSamples, learn.learnMs)
+  // The last point: the model's own detection when it has no fast path, whether the value was finite,
+  // and the gate's answer for it. `update` is `observe` then `last`, so the two cannot disagree.
+  let model: Detection | undefined
+  let finite = true
+  let learning = true
+  const fast = detector.observe !== undefined && detector.lastDetection !== undefined
+  const observe = (t: number, value: number): boolean => {
+    let alert: boolean
+    if (fast) alert = detector.observe!(t, value)
+    else {
+      model = detector.update(t, value)
+      alert = isAlert(model)
+    }
+    finite = Number.isFinite(value)
+    learning = finite ? g.observe(t) : g.learning
+    return alert && !learning
+  }
+  const last = (): Detection => {
+    const d = fast ? detector.lastDetection!() : model!
+    if (!finite) return withLearning(d, learning)
+    return learning ? learningDetection(d) : withLearning(d, false)
+  }
   return {
     name: detector.name,
     update(t, value) {
-      const d = detector.update(t, value)
-      if (!Number.isFinite(value)) return withLearning(d, g.learning)
-      return g.observe(t) ? learningDetection(d) : withLearning(d, false)
+      observe(t, value)
+      return last()
     },
+    observe,
+    last,
     reset() {
       detector.reset()
       g.reset()

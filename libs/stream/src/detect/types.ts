@@ -54,6 +54,14 @@ export interface SerialisableDetector extends Detector {
    * checking each field with `r`; throws before it changes anything when one does not fit.
    */
   loadState(r: StateReader, state: StateObject): void
+  /**
+   * Optional: scores and learns `value` exactly as {@link Detector.update} does, without building the
+   * {@link Detection}; returns `isAlert` of it. {@link SerialisableDetector.lastDetection} then builds it.
+   * A detector's own fast path for a caller that needs the whole detection only on an alert (issue 16).
+   */
+  observe?(t: number, value: number): boolean
+  /** What {@link Detector.update} would have returned for the last {@link SerialisableDetector.observe}. */
+  lastDetection?(): Detection
 }
 
 /** An online detector for one sensor: bounded memory, O(1) or O(log n) per point. */

@@ -28,7 +28,7 @@ import { createLevelResidual } from './level-residual.js'
 import type { ResidualTest, ResidualVerdict } from './residual-cusum.js'
 import { createRollingMoments } from './rolling-moments.js'
 import { createSeasonalResidual } from './seasonal-residual.js'
-import type { Detection, SerialisableDetector } from './types.js'
+import type { AnomalyKind, Detection, SerialisableDetector } from './types.js'
 
 /** Options of {@link createZScoreDetector}. */
 export interface ZScoreOptions extends CommonDetectorOptions {
@@ -104,42 +104,68 @@ export function createZScoreDetector(options: ZScoreOptions = {}): SerialisableD
   const stepState = new Float64Array([Number.NaN, Number.POSITIVE_INFINITY])
   const LAST = 0
   const STEP = 1
-  const floorOf = (mean: number): number | undefined => {
+  /** The least std divided by: the resolution with `stepFloor`, else what {@link effectiveStd} takes. */
+  const floorOf = (mean: number): number => {
     const step = stepState[STEP]!
-    if (!stepFloor || !Number.isFinite(step)) return minStd
-    return Math.max(step, minStd ?? 1e-9 * Math.max(1, Math.abs(mean)))
+    const least = minStd ?? 1e-9 * Math.max(1, Math.abs(mean))
+    return stepFloor && Number.isFinite(step) ? Math.max(step, least) : least
   }
   const learnStep = (value: number): void => {
     const move = Math.abs(value - stepState[LAST]!)
     if (move > 0 && move < stepState[STEP]!) stepState[STEP] = move
     stepState[LAST] = value
   }
+  // The last point's score and baseline, and its kind: `lastDetection` builds the detection from them
+  // only when asked (`observe`, issue 16); `update` always asks.
+  const scored = new Float64Array(4)
+  const SCORE = 0
+  const MEAN = 1
+  const STD = 2
+  const COUNT = 3
+  let scoredKind: AnomalyKind = 'spike'
+  const keep = (score: number, kind: AnomalyKind, mean: number, std: number, n: number) => {
+    scored[SCORE] = score
+    scored[MEAN] = mean
+    scored[STD] = std
+    scored[COUNT] = n
+    scoredKind = kind
+    return score > thresholds.alert
+  }
+  const lastDetection = (): Detection =>
+    toDetection(scored[SCORE]!, thresholds, scoredKind, scored[MEAN]!, scored[STD]!, scored[COUNT]!)
+
+  function observe(_t: number, value: number): boolean {
+    const n = moments.count
+    const mean = moments.mean
+    const std = Math.sqrt(moments.variance)
+    if (!Number.isFinite(value) || n < Math.min(minSamples, window)) {
+      if (Number.isFinite(value)) {
+        moments.push(value)
+        learnStep(value)
+        residualVerdict(residuals, value)
+      }
+      return keep(0, 'spike', mean, std, n)
+    }
+    const z = (value - mean) / effectiveStd(std, mean, floorOf(mean))
+    const seen = residualVerdict(residuals, value)
+    const kind = runs.classify(Math.abs(z) > thresholds.alert, z)
+    moments.push(value)
+    learnStep(value)
+    // A residual alarm scores in proportion to its CUSUM sum, above the alert threshold.
+    if (seen !== undefined && seen.ratio * thresholds.alert > Math.abs(z)) {
+      return keep(seen.ratio * thresholds.alert, seen.kind, mean, std, n)
+    }
+    return keep(Math.abs(z), kind, mean, std, n)
+  }
 
   return {
     name: 'zscore',
-    update(_t: number, value: number): Detection {
-      const n = moments.count
-      const mean = moments.mean
-      const std = Math.sqrt(moments.variance)
-      if (!Number.isFinite(value) || n < Math.min(minSamples, window)) {
-        if (Number.isFinite(value)) {
-          moments.push(value)
-          learnStep(value)
-          residualVerdict(residuals, value)
-        }
-        return toDetection(0, thresholds, 'spike', mean, std, n)
-      }
-      const z = (value - mean) / effectiveStd(std, mean, floorOf(mean))
-      const seen = residualVerdict(residuals, value)
-      const kind = runs.classify(Math.abs(z) > thresholds.alert, z)
-      moments.push(value)
-      learnStep(value)
-      // A residual alarm scores in proportion to its CUSUM sum, above the alert threshold.
-      if (seen !== undefined && seen.ratio * thresholds.alert > Math.abs(z)) {
-        return toDetection(seen.ratio * thresholds.alert, thresholds, seen.kind, mean, std, n)
-      }
-      return toDetection(Math.abs(z), thresholds, kind, mean, std, n)
+    update(t: number, value: number): Detection {
+      observe(t, value)
+      return lastDetection()
     },
+    observe,
+    lastDetection,
     reset() {
       moments.clear()
       runs.reset()
