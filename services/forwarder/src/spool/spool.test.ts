@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { SpoolLockedError } from '../errors.js'
 import { frameRecord, openSpool, type SpoolFs } from './spool.js'
 
@@ -23,6 +23,7 @@ const tmp = (): string => {
   return d
 }
 afterEach(() => {
+  vi.useRealTimers()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 const texts = (b: { records: readonly Buffer[] }): string[] => b.records.map((r) => r.toString())
@@ -228,6 +229,135 @@ describe('spool', () => {
 
   it('refuses a segment size above a quarter of the cap', () => {
     expect(() => openSpool({ dir: tmp(), maxBytes: 1000, segmentBytes: 500 })).toThrow(/quarter/)
+  })
+})
+
+/** The cursor saved in `dir`'s cursor.json. */
+const savedCursor = (dir: string): unknown =>
+  JSON.parse(readFileSync(join(dir, 'cursor.json'), 'utf8'))
+
+describe('cursor saves', () => {
+  it('saves at most once per cursorSaveMs, then the last acknowledgement, and at close', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const dir = tmp()
+    let saves = 0
+    const counting: SpoolFs = {
+      ...fs,
+      renameSync: (from: fs.PathLike, to: fs.PathLike) => {
+        saves++
+        fs.renameSync(from, to)
+      },
+    }
+    const spool = openSpool({ dir, maxBytes: 1 << 20, cursorSaveMs: 200, fs: counting })
+    spool.append(['a', 'b', 'c', 'd', 'e'], 1)
+    const first = spool.read(1)
+    spool.ack(first.next)
+    // The first acknowledgement after a quiet spell is saved at once.
+    expect(saves).toBe(1)
+    expect(savedCursor(dir)).toEqual(first.next)
+    const second = spool.read(1)
+    spool.ack(second.next)
+    const third = spool.read(1)
+    spool.ack(third.next)
+    expect(saves).toBe(1)
+    vi.advanceTimersByTime(200)
+    // Both saved together, by the timer.
+    expect(saves).toBe(2)
+    expect(savedCursor(dir)).toEqual(third.next)
+    vi.advanceTimersByTime(1000)
+    expect(saves).toBe(2)
+    const fourth = spool.read(1)
+    spool.ack(fourth.next)
+    expect(saves).toBe(3)
+    const fifth = spool.read(1)
+    spool.ack(fifth.next)
+    expect(savedCursor(dir)).toEqual(fourth.next)
+    spool.close()
+    expect(savedCursor(dir)).toEqual(fifth.next)
+    // No timer outlives the spool: nothing fires after close.
+    expect(vi.getTimerCount()).toBe(0)
+    expect(saves).toBe(4)
+    const again = openSpool({ dir, maxBytes: 1 << 20 })
+    expect(again.stats().pending).toBe(0)
+    again.close()
+  })
+
+  it('saves on every acknowledgement with cursorSaveMs 0', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const dir = tmp()
+    const spool = openSpool({ dir, maxBytes: 1 << 20, cursorSaveMs: 0 })
+    spool.append(['a', 'b', 'c'], 1)
+    for (let i = 0; i < 3; i++) {
+      const batch = spool.read(1)
+      spool.ack(batch.next)
+      expect(savedCursor(dir)).toEqual(batch.next)
+    }
+    expect(vi.getTimerCount()).toBe(0)
+    spool.close()
+  })
+
+  it('does not keep the process alive while a save is put off', () => {
+    const timeouts = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const spool = openSpool({ dir: tmp(), maxBytes: 1 << 20, cursorSaveMs: 60_000 })
+    spool.append(['a', 'b'], 1)
+    const before = timeouts()
+    spool.ack(spool.read(1).next)
+    spool.ack(spool.read(1).next)
+    expect(timeouts()).toBe(before)
+    spool.close()
+  })
+
+  it('replays after a crash at most what was acknowledged within cursorSaveMs, and loses nothing unacknowledged', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            wait: fc.integer({ min: 0, max: 150 }),
+            append: fc.integer({ min: 0, max: 4 }),
+            read: fc.integer({ min: 0, max: 5 }),
+            ack: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 30, size: 'max' },
+        ),
+        (steps) => {
+          vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+          const dir = tmp()
+          // Small segments: acknowledgements delete segments and cross into new ones.
+          const a = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 64, cursorSaveMs: 200 })
+          let now = 0
+          let appended = 0
+          /** When each record was acknowledged (by index), if it was. */
+          const ackedAt: number[] = []
+          for (const step of steps) {
+            vi.advanceTimersByTime(step.wait)
+            now += step.wait
+            a.append(
+              Array.from({ length: step.append }, () => `r${appended++}`),
+              now,
+            )
+            const batch = a.read(step.read)
+            if (step.ack) {
+              ackedAt.push(...batch.appendedAt.map(() => now))
+              a.ack(batch.next)
+            }
+          }
+          // A crash: the spool is opened again without being closed (its lock is this process's).
+          const b = openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 64, cursorSaveMs: 200 })
+          const replayed = texts(b.read(1e6)).map((r) => Number(r.slice(1)))
+          const from = appended - replayed.length
+          // In order, and every record not acknowledged is there.
+          expect(replayed).toEqual(Array.from({ length: replayed.length }, (_, i) => from + i))
+          expect(from).toBeLessThanOrEqual(ackedAt.length)
+          // The acknowledged ones replayed were acknowledged within the last cursorSaveMs.
+          for (let i = from; i < ackedAt.length; i++) expect(ackedAt[i]).toBeGreaterThan(now - 200)
+          b.close()
+          a.close()
+          vi.useRealTimers()
+        },
+      ),
+      { numRuns: 100 },
+    )
   })
 })
 

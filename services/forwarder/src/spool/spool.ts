@@ -13,6 +13,11 @@
  * When the spool's bytes pass `maxBytes`, whole oldest segments are deleted and the unread records in
  * them are counted as evicted, exactly (records of a batch in flight only once that send fails).
  *
+ * The cursor is saved at most once per `cursorSaveMs` (acknowledgements in between are saved together,
+ * by an unref'd timer), and always at close and when eviction moves it: a crash replays at most what was
+ * acknowledged in that time, which at least once allows, and a Pi's SD card is written a few times a
+ * second instead of once per batch sent.
+ *
  * A full or failing disk (issue 11) never leaves a corrupt record: a write is complete or rolled back to
  * the last whole record (the file never grows past what the index knows, so a truncation can only cut,
  * never pad); every record read is checked against its CRC again before it is sent; and a cursor that
@@ -44,6 +49,7 @@ export type SpoolFs = Pick<
 >
 
 const MAGIC = 0xa5
+const DEFAULT_CURSOR_SAVE_MS = 200
 const HEADER = 1 + 4 + 4 + 8
 /** A record larger than this is refused: it is certainly not one of our points. */
 export const SPOOL_MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -61,6 +67,11 @@ export interface SpoolOptions {
   readonly maxBytes: number
   /** Size at which the active segment is closed and a new one started (≤ maxBytes / 4). */
   readonly segmentBytes?: number
+  /**
+   * Least time in ms between two saves of the cursor after acknowledgements (default 200; 0 saves it at
+   * every acknowledgement). A crash replays at most what was acknowledged in this time.
+   */
+  readonly cursorSaveMs?: number
   /** File operations (default `node:fs`). */
   readonly fs?: SpoolFs
 }
@@ -79,7 +90,10 @@ export interface SpoolStats {
   readonly corrupt: number
   /** The last append failed (disk full or failing) and no append has succeeded since. */
   readonly writeFailing: boolean
-  /** The cursor could not be saved (it holds in memory; a restart would replay from the saved one). */
+  /**
+   * The cursor could not be saved (it holds in memory; a restart would replay from the saved one). Not set
+   * while a save is merely put off by `cursorSaveMs`.
+   */
   readonly cursorUnsaved: boolean
   /** Append time of the oldest pending record, if any. */
   readonly oldestAppendedAt: number | undefined
@@ -187,6 +201,7 @@ export class Spool {
   readonly #dir: string
   readonly #maxBytes: number
   readonly #segmentBytes: number
+  readonly #cursorSaveMs: number
   readonly #segments: Segment[] = []
   #fd: number
   #cursor: SpoolCursor
@@ -202,6 +217,10 @@ export class Spool {
   #corrupt = 0
   #writeFailing = false
   #cursorUnsaved = false
+  /** The cursor in memory is ahead of `cursor.json`: a save is put off (`cursorSaveMs`), or failed. */
+  #cursorDirty = false
+  /** Armed by a save: acknowledgements until it fires are saved together, when it fires. */
+  #cursorTimer: NodeJS.Timeout | undefined
   /** The active file may hold bytes past the index (a rollback failed): cut them before appending. */
   #activeDirty = false
   /** Bytes `base`… of segment `n`, as last read. */
@@ -214,6 +233,9 @@ export class Spool {
     this.#dir = opts.dir
     this.#maxBytes = opts.maxBytes
     this.#segmentBytes = opts.segmentBytes ?? Math.max(4096, Math.floor(opts.maxBytes / 16))
+    this.#cursorSaveMs = opts.cursorSaveMs ?? DEFAULT_CURSOR_SAVE_MS
+    if (!(this.#cursorSaveMs >= 0))
+      throw new RangeError(`spool cursorSaveMs (${this.#cursorSaveMs}) must be 0 or more`)
     if (this.#segmentBytes * 4 > this.#maxBytes)
       throw new RangeError(
         `spool segmentBytes (${this.#segmentBytes}) must be at most a quarter of maxBytes (${this.#maxBytes})`,
@@ -490,8 +512,9 @@ export class Spool {
 
   /**
    * Acknowledges everything before `next` (from a `read`): fully read segments are deleted, then the
-   * cursor is saved. It never throws for a cursor the disk refuses: the acknowledgement holds in memory
-   * (`stats().cursorUnsaved`) and the cursor is saved at the next append or acknowledgement.
+   * cursor is saved (at most once per `cursorSaveMs`, and at close). It never throws for a cursor the disk
+   * refuses: the acknowledgement holds in memory (`stats().cursorUnsaved`) and the cursor is saved at the
+   * next append, acknowledgement or timer.
    */
   ack(next: SpoolCursor): void {
     // Delivered, including any of it whose segment was evicted during the send.
@@ -506,7 +529,30 @@ export class Spool {
       this.#fs.unlinkSync(join(this.#dir, segName(done.n)))
     }
     if (this.#writeFailing) this.#reclaimActive()
+    this.#cursorMoved()
+  }
+
+  /**
+   * The cursor moved on an acknowledgement: saved now, unless a save was made less than `cursorSaveMs`
+   * ago; then the timer that save armed saves it, with whatever else is acknowledged until then.
+   */
+  #cursorMoved(): void {
+    this.#cursorDirty = true
+    if (this.#cursorTimer !== undefined) return
     this.#saveCursor()
+    if (this.#cursorSaveMs > 0) this.#armCursorTimer()
+  }
+
+  #armCursorTimer(): void {
+    this.#cursorTimer = setTimeout(() => {
+      this.#cursorTimer = undefined
+      // Nothing acknowledged since the last save: the next acknowledgement saves at once.
+      if (!this.#cursorDirty) return
+      this.#saveCursor()
+      this.#armCursorTimer()
+    }, this.#cursorSaveMs)
+    // A spool waiting to save its cursor must not keep the process alive: close saves it anyway.
+    this.#cursorTimer.unref()
   }
 
   /**
@@ -536,8 +582,10 @@ export class Spool {
     try {
       this.#fs.writeFileSync(`${path}.tmp`, JSON.stringify(this.#cursor))
       this.#fs.renameSync(`${path}.tmp`, path)
+      this.#cursorDirty = false
       this.#cursorUnsaved = false
     } catch {
+      this.#cursorDirty = true
       this.#cursorUnsaved = true
     }
   }
@@ -572,9 +620,11 @@ export class Spool {
     }
   }
 
-  /** Closes the active segment file and gives the directory's lock back. */
+  /** Saves the cursor if it moved, closes the active segment file and gives the directory's lock back. */
   close(): void {
-    if (this.#cursorUnsaved) this.#saveCursor()
+    clearTimeout(this.#cursorTimer)
+    this.#cursorTimer = undefined
+    if (this.#cursorDirty) this.#saveCursor()
     this.#fs.closeSync(this.#fd)
     this.#unlock()
   }
