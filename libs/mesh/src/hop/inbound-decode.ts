@@ -15,7 +15,6 @@ import {
   decodeRawSamples,
   columnSamples,
   parseTopic,
-  scanRawColumns,
   sensorKey,
   type RawColumns,
 } from '@sluice/contract'
@@ -25,6 +24,7 @@ import type { Delivery } from './ack-ledger.js'
 import { columnRuns, itemsEntry, pushRuns, type Entry, type EntryOrigin } from './inbound-entry.js'
 import type { InboundCounters } from './inbound-counters.js'
 import type { HopDecodeResult, InboundHopSpec } from './inbound-hop.js'
+import { scanRawColumnsShared } from './shared-scan.js'
 
 /** The default of {@link InboundHopSpec.maxAheadMs}. */
 export const DEFAULT_MAX_AHEAD_MS = 60_000
@@ -173,11 +173,12 @@ export function createInboundDecoder<T>(
     spec.upstreamDropped === undefined
   /**
    * The bridge's raw batch on a sensor topic, read into columns, when the hop reads raw samples its
-   * default way (issue 16: its samples are made when handed on); undefined otherwise.
+   * default way (issue 16: its samples are made when handed on; another hop of this process that reads
+   * the same batch shares them, `hop/shared-scan`); undefined otherwise.
    */
   const columnsOf = (message: TransportMessage): RawColumns | undefined =>
     defaultRaw && keys.deviceOf(message.topic) === null
-      ? scanRawColumns(message.payload)
+      ? scanRawColumnsShared(message.payload)
       : undefined
 
   /** The entries of a batch read into columns; undefined if a sample is too far ahead (checked apart). */

@@ -1,0 +1,78 @@
+import { encode, scanRawColumns, toRawBatch } from '@sluice/contract'
+import { describe, expect, it } from 'vitest'
+import { MOST, REMEMBER_MS, scanRawColumnsShared } from './shared-scan.js'
+
+/** A raw batch as the bridge publishes it, its first sequence number `seq`. */
+function batch(seq: number, n = 20): Uint8Array {
+  const samples = Array.from({ length: n }, (_, i) => ({
+    seq: seq + i,
+    t: 1_796_544_618_505.367 + 10 * i,
+    value: 500 + ((seq + i) % 97),
+    ingest: 1_796_544_618_505.367 + 10 * i + 0.25,
+  }))
+  return encode(toRawBatch(samples))
+}
+
+describe('scanRawColumnsShared', () => {
+  it('gives a second hop with equal bytes in another buffer the same columns, as the scan reads them', () => {
+    const first = batch(1000)
+    const second = new Uint8Array(first)
+    const a = scanRawColumnsShared(first)
+    expect(a).toEqual(scanRawColumns(first))
+    expect(scanRawColumnsShared(second)).toBe(a)
+  })
+
+  it('reads different bytes anew, however alike', () => {
+    const a = scanRawColumnsShared(batch(2000))
+    const b = scanRawColumnsShared(batch(2001))
+    expect(b).not.toBe(a)
+    expect(b).toEqual(scanRawColumns(batch(2001)))
+    // The same length and head, one byte apart at the end: the whole bytes decide.
+    const x = batch(3000)
+    const y = new Uint8Array(x)
+    const at = y.lastIndexOf(0x35) // a '5' in the last ingest
+    y[at] = 0x36
+    expect(y.length).toBe(x.length)
+    const cx = scanRawColumnsShared(x)
+    const cy = scanRawColumnsShared(y)
+    expect(cy).not.toBe(cx)
+    expect(cy).toEqual(scanRawColumns(y))
+  })
+
+  it('keeps a copy: bytes changed after their reading are not answered with their old columns', () => {
+    const bytes = batch(4000)
+    const before = scanRawColumnsShared(bytes)
+    // One digit of the last ingest, which the hash does not read: only the whole bytes tell.
+    bytes[bytes.lastIndexOf(0x35)] = 0x36
+    const after = scanRawColumnsShared(bytes)
+    expect(after).not.toBe(before)
+    expect(after).toEqual(scanRawColumns(bytes))
+  })
+
+  it('leaves what the scan refuses to the caller, unremembered', () => {
+    const spaced = new TextEncoder().encode(' {"seq":[1]}')
+    expect(scanRawColumnsShared(spaced)).toBeUndefined()
+    expect(scanRawColumnsShared(spaced)).toBeUndefined()
+  })
+
+  it(`forgets a reading after ${REMEMBER_MS} ms, and the oldest past ${MOST}`, () => {
+    // Later than every reading of the tests before.
+    const t0 = performance.now() + 10_000
+    const p = batch(20_000)
+    const c = scanRawColumnsShared(p, t0)
+    expect(scanRawColumnsShared(new Uint8Array(p), t0 + REMEMBER_MS)).toBe(c)
+    scanRawColumnsShared(batch(20_100), t0 + REMEMBER_MS + 1)
+    const again = scanRawColumnsShared(new Uint8Array(p), t0 + REMEMBER_MS + 1)
+    expect(again).not.toBe(c)
+    expect(again).toEqual(c)
+
+    const t1 = t0 + 10 * REMEMBER_MS
+    const payloads = Array.from({ length: MOST + 1 }, (_, i) => batch(100_000 + 100 * i, 2))
+    const columns = payloads.map((b) => scanRawColumnsShared(b, t1))
+    expect(scanRawColumnsShared(new Uint8Array(payloads[MOST]!), t1)).toBe(columns[MOST])
+    expect(scanRawColumnsShared(new Uint8Array(payloads[1]!), t1)).toBe(columns[1])
+    const first = scanRawColumnsShared(new Uint8Array(payloads[0]!), t1)
+    expect(first).not.toBe(columns[0])
+    expect(first).toEqual(columns[0])
+  })
+})
