@@ -61,4 +61,36 @@ describe('sink commits', () => {
     await new Promise((r) => setImmediate(r))
     expect(offered).toEqual([[0, 1, 2, 3, 4]])
   })
+
+  it('commits at the turn end after a quiet spell, and lingers while the turns come fast', () => {
+    let clock = 0
+    const delays: number[] = []
+    const due: (() => void)[] = []
+    const commits = createSinkCommits<number>(
+      (run, delayMs) => {
+        delays.push(delayMs)
+        due.push(run)
+      },
+      10,
+      () => clock,
+    )
+    const offered: number[][] = []
+    const t: CommitTarget<number> = { offer: (items) => void offered.push([...items]) }
+    const fire = (): void => {
+      for (const run of due.splice(0)) run()
+    }
+    commits.add(t, [1])
+    fire()
+    clock = 2
+    commits.add(t, [2])
+    clock = 5
+    commits.add(t, [3])
+    clock = 10
+    fire()
+    clock = 30
+    commits.add(t, [4])
+    fire()
+    expect(delays).toEqual([0, 8, 0])
+    expect(offered).toEqual([[1], [2, 3], [4]])
+  })
 })
