@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { StateReader } from '../state/json-state.js'
 import { createPrng } from '../sim/prng.js'
-import { createSeasonalResidual, findPeriod, median7 } from './seasonal-residual.js'
+import { createSeasonalResidual, findPeriod, median7, peakLag } from './seasonal-residual.js'
 
 const PERIOD = 600 // a 60 s cycle at 10 Hz
 
@@ -85,7 +85,6 @@ function findPeriodDirect(xs: ArrayLike<number>, minCorrelation: number): number
   const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, count)
   for (let i = 0; i < count; i++) y[i]! -= mean
   const acf = [1]
-  let dip = -1
   for (let lag = 1; lag <= lags; lag++) {
     let xy = 0
     let xx = 0
@@ -95,20 +94,10 @@ function findPeriodDirect(xs: ArrayLike<number>, minCorrelation: number): number
       xx += y[i]! ** 2
       yy += y[i + lag]! ** 2
     }
-    const a = xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0
-    acf[lag] = a
-    if (dip < 0 && a < 0) dip = lag
+    acf[lag] = xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0
   }
-  if (dip < 0) return 0
-  let best = -1
-  for (let lag = dip + 1; lag < maxLag && lag + 1 <= lags; lag++) {
-    const a = acf[lag]!
-    if (a >= acf[lag - 1]! && a > acf[lag + 1]! && (best < 0 || a > acf[best]!)) best = lag
-  }
-  if (best < 0 || acf[best]! < minCorrelation) return 0
-  const [a, b, c] = [acf[best - 1]!, acf[best]!, acf[best + 1]!]
-  const curve = a - 2 * b + c
-  return (best + (curve < 0 ? (0.5 * (a - c)) / curve : 0)) * block
+  // The peak is picked as findPeriod picks it: what differs is only how the autocorrelation is summed.
+  return peakLag(acf, lags, maxLag, minCorrelation) * block
 }
 
 describe('findPeriod against the direct sums', () => {

@@ -130,15 +130,26 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
   // replaced by its normalised value.
   laggedProducts(y, count, lags, acf)
   acf[0] = 1
-  let dip = -1
   for (let lag = 1; lag <= lags; lag++) {
-    const xy = acf[lag]!
     const xx = squares[count - lag]!
     const yy = squares[count]! - squares[lag]!
-    const a = xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0
-    acf[lag] = a
-    if (dip < 0 && a < 0) dip = lag
+    acf[lag] = xx > 0 && yy > 0 ? acf[lag]! / Math.sqrt(xx * yy) : 0
   }
+  return peakLag(acf, lags, maxLag, minCorrelation) * block
+}
+
+/**
+ * The lag of the autocorrelation's highest peak after its first dip below 0 (`acf[0…lags]`, peaks before
+ * `maxLag`), refined by a parabola through the peak; 0 if there is none, or it is below `minCorrelation`.
+ */
+export function peakLag(
+  acf: ArrayLike<number>,
+  lags: number,
+  maxLag: number,
+  minCorrelation: number,
+): number {
+  let dip = -1
+  for (let lag = 1; lag <= lags && dip < 0; lag++) if (acf[lag]! < 0) dip = lag
   if (dip < 0) return 0
   let best = -1
   for (let lag = dip + 1; lag < maxLag && lag + 1 <= lags; lag++) {
@@ -151,7 +162,7 @@ export function findPeriod(xs: ArrayLike<number>, minCorrelation: number): numbe
   const c = acf[best + 1]!
   const curve = a - 2 * b + c
   const delta = curve < 0 ? (0.5 * (a - c)) / curve : 0
-  return (best + delta) * block
+  return best + delta
 }
 
 /**
