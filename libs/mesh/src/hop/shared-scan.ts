@@ -37,7 +37,7 @@ const ENDS = 24
 const SPREAD = 64
 
 /** A hash of the length, the first and last {@link ENDS} bytes and {@link SPREAD} bytes between. */
-function hashOf(b: Uint8Array): number {
+export function hashOf(b: Uint8Array): number {
   const n = b.length
   let h = n
   const head = Math.min(ENDS, n)
@@ -68,19 +68,18 @@ function forget(now: number): void {
  * @example
  * scanRawColumnsShared(payloadOfWindowing) === scanRawColumnsShared(sameBytesForAnomaly) // true
  */
-export function scanRawColumnsShared(
-  bytes: Uint8Array,
-  now: number = performance.now(),
-): RawColumns | undefined {
+export function scanRawColumnsShared(bytes: Uint8Array, now?: number): RawColumns | undefined {
   const hash = hashOf(bytes)
   const known = byHash.get(hash)
   if (known !== undefined && sameBytes(known.bytes, bytes)) return known.columns
   const columns = scanRawColumns(bytes)
   if (columns === undefined) return undefined
+  const at = now ?? performance.now()
   // Last in the order: deleted first when the hash was taken by other bytes.
   byHash.delete(hash)
-  // A copy: whoever owns `bytes` may reuse them; the columns belong to these bytes only.
-  byHash.set(hash, { bytes: bytes.slice(), columns, at: now })
-  forget(now)
+  // A copy: whoever owns `bytes` may reuse them; the columns belong to these bytes only. Not
+  // `bytes.slice()`: on a Node Buffer (what MQTT delivers) that is a view of the same memory.
+  byHash.set(hash, { bytes: new Uint8Array(bytes), columns, at })
+  forget(at)
   return columns
 }
