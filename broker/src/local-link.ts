@@ -15,12 +15,14 @@
  * The broker's packet size limit is not applied here: the clients are this process's own services.
  *
  * What one turn of the event loop writes to an end arrives at the other as one chunk at the turn's end
- * (`writeOncePerTurn`, as on the broker's sockets), and the next chunk is passed only once the reader took
- * the last, which is Node's `duplexPair`'s flow control. `duplexPair` passed each of the four to six
- * buffers mqtt-packet writes per packet on its own, each waiting for the reader, so the reader parsed a
- * packet in as many calls, and a burst of small messages cost a round for each buffer. Node's pair also
- * passes `end` across but not `destroy`: a crashed client would never leave (no will), and a broker's
- * shutdown would never reach its clients (no reconnection); these ends destroy each other.
+ * (`writeOncePerTurn`, as on the broker's sockets). Up to 16 chunks may wait unread at the reader; the
+ * next is passed once it reads, which is Node's `duplexPair`'s flow control. `duplexPair` passed each of
+ * the four to six buffers mqtt-packet writes per packet on its own, each waiting for the reader, so the
+ * reader parsed a packet in as many calls, and a burst of small messages cost a round for each buffer.
+ * A packet's bytes are written in one turn, so they reach {@link LinkEnd}'s parser in one chunk, ahead of
+ * the packets written after them. Node's pair also passes `end` across but not `destroy`: a crashed client
+ * would never leave (no will), and a broker's shutdown would never reach its clients (no reconnection);
+ * these ends destroy each other.
  */
 import { Buffer } from 'node:buffer'
 import { Duplex } from 'node:stream'
