@@ -52,7 +52,7 @@ function payloadBuffer(payload: unknown): Buffer | undefined {
     return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
   if (typeof payload === 'string') return Buffer.from(payload)
   // mqtt-packet writes a missing payload (`payload || empty`) as none.
-  if (payload === undefined || payload === null || payload === '') return EMPTY
+  if (payload === undefined || payload === null) return EMPTY
   return undefined
 }
 
@@ -66,11 +66,9 @@ function publish(p: WrittenPacket): ParsedPacket | undefined {
   if (topicBytes > 0xffff || payload === undefined) return undefined
   const retain = Boolean(p.retain)
   const dup = Boolean(p.dup)
-  if (qos === 0) {
-    const length = 2 + topicBytes + payload.length
-    return { cmd: 'publish', retain, qos, dup, length, topic, payload }
-  }
-  const length = 4 + topicBytes + payload.length
+  // The topic's length and the topic, the packet identifier at QoS 1 and 2, the payload.
+  const length = 2 + topicBytes + (qos === 0 ? 0 : 2) + payload.length
+  if (qos === 0) return { cmd: 'publish', retain, qos, dup, length, topic, payload }
   return {
     cmd: 'publish',
     retain,
@@ -88,7 +86,7 @@ function publish(p: WrittenPacket): ParsedPacket | undefined {
  * 3.1.1), or `undefined`: not a PUBLISH or PUBACK this function makes, to be written as bytes.
  *
  * @example
- * asParsed({ cmd: 'puback', messageId: 7 })
+ * asParsed({ cmd: 'puback', messageId: 7 }, 4)
  * // { cmd: 'puback', retain: false, qos: 0, dup: false, length: 2, topic: null, payload: null, messageId: 7 }
  */
 export function asParsed(
