@@ -34,6 +34,7 @@ import {
 } from './options.js'
 import { boundSessionStore } from './persistence/bounded-session-store.js'
 import { levelPersistence } from './persistence/level-persistence.js'
+import { cacheTopicMatches } from './persistence/topic-match-cache.js'
 import { routeSkippingDiscarded } from './routing.js'
 
 /** A running broker. */
@@ -167,6 +168,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   if (requireCredentials && users.size === 0) throw new NoCredentialsError(o.host, o.passwordFile)
   const tls = o.tls === undefined ? undefined : await readTls(o.tls)
   const { persistence, db } = await openPersistence(o)
+  cacheTopicMatches(persistence)
 
   // The session store is wrapped before Aedes exists; it asks Aedes whether a client is connected.
   const created: { aedes?: Aedes } = {}
