@@ -73,6 +73,31 @@ describe('scanRawBatch', () => {
     )
   })
 
+  it('reads a lone sample, as the bridge sends one, into the very sample JSON.parse gives', () => {
+    const lone = fc.tuple(samples, fc.option(fc.nat({ max: 1000 }), { nil: undefined }))
+    fc.assert(
+      fc.property(lone, ([[sample], dropped]) => {
+        const wire = dropped === undefined ? sample! : { ...sample!, dropped }
+        const text = JSON.stringify(wire)
+        const parsed = viaJson(text)
+        expect(parsed).toBeDefined()
+        const scanned = scanRawBatch(bytesOf(text))
+        // Only a `"dropped":0` is left to the JSON path (which keeps it on the sample).
+        if (dropped !== 0) expect(scanned).toBeDefined()
+        if (scanned !== undefined) expectSame(scanned, parsed!)
+        expect(scanRawColumns(bytesOf(text))?.n).toBe(scanned === undefined ? undefined : 1)
+      }),
+      { numRuns: 1000 },
+    )
+    expect(viaJson('{"seq":1,"t":0,"value":5,"ingest":1,"dropped":0}')![0]).toHaveProperty(
+      'dropped',
+      0,
+    )
+    expect(
+      scanRawBatch(bytesOf('{"seq":1,"t":0,"value":5,"ingest":1,"dropped":0}')),
+    ).toBeUndefined()
+  })
+
   it('reads the same samples into columns, made on demand over any range, the first with the drops', () => {
     fc.assert(
       fc.property(withDropped, fc.nat(), fc.nat(), ([batch, dropped], a, b) => {
@@ -114,21 +139,30 @@ describe('scanRawBatch', () => {
   })
 
   it('never accepts what JSON rejects, nor reads it differently, after any one-byte change', () => {
-    const base = JSON.stringify({
+    const batch = JSON.stringify({
       ...toRawBatch([
         { seq: 7, t: 1764780000000.125, value: -2.5, ingest: 1764780000000.5 },
         { seq: 8, t: 1764780000010, value: 1e-7, ingest: 1764780000010.25 },
       ]),
       dropped: 3,
     })
+    const lone = JSON.stringify({
+      seq: 7,
+      t: 1764780000000.125,
+      value: -2.5,
+      ingest: 1.5,
+      dropped: 3,
+    })
     const alphabet = '{}[],:"0123456789-+.eE tsqvaluingdrop'
     const edit = fc.tuple(
-      fc.nat({ max: base.length - 1 }),
+      fc.constantFrom(batch, lone),
+      fc.nat(),
       fc.constantFrom('delete', 'insert', 'replace'),
       fc.constantFrom(...Array.from(alphabet)),
     )
     fc.assert(
-      fc.property(edit, ([at, how, ch]) => {
+      fc.property(edit, ([base, n, how, ch]) => {
+        const at = n % base.length
         const text =
           how === 'delete'
             ? base.slice(0, at) + base.slice(at + 1)
@@ -139,7 +173,7 @@ describe('scanRawBatch', () => {
         expect(parsed).toBeDefined()
         expectSame(scanned, parsed!)
       }),
-      { numRuns: 3000 },
+      { numRuns: 6000 },
     )
   })
 
@@ -148,6 +182,9 @@ describe('scanRawBatch', () => {
       '{"seq": [1], "t": [0], "value": [5], "ingest": [1]}', // whitespace
       '{"t":[0],"seq":[1],"value":[5],"ingest":[1]}', // key order
       '{"seq":[1],"t":[0],"value":[5],"ingest":[1],"extra":1}',
+      '{"seq":1,"t":0,"value":5,"ingest":1,"extra":1}',
+      '{"seq":1,"t":0,"value":5}', // no ingest: the JSON path's device form
+      '5', // a bare number, also a device form
     ]
     for (const text of other) {
       expect(scanRawBatch(bytesOf(text))).toBeUndefined()
@@ -166,6 +203,12 @@ describe('scanRawBatch', () => {
       '{"seq":[1],"t":[0],"value":[5],"ingest":[1],"dropped":-1}',
       '{"seq":[1],"t":[0],"value":[5],"ingest":[1]} ',
     ]
+    // Not lone samples by the raw rules; the JSON path reads them as a device's `{value}` (device-forms.ts).
+    for (const text of [
+      '{"seq":1.5,"t":0,"value":5,"ingest":1}',
+      '{"seq":1,"t":[0],"value":5,"ingest":1}',
+    ])
+      expect(scanRawBatch(bytesOf(text))).toBeUndefined()
     for (const text of bad) expect(scanRawBatch(bytesOf(text))).toBeUndefined()
     for (const text of bad.slice(0, -1)) expect(decodeRawSamples(bytesOf(text)).ok).toBe(false)
   })

@@ -3,7 +3,9 @@
  * The raw batch's fast path (issue 16): every consumer decodes every raw message, and `TextDecoder` plus
  * `JSON.parse` was the largest single cost of the windowing service under load. This reads the exact form
  * the bridge writes, `{"seq":[…],"t":[…],"value":[…],"ingest":[…]}` with an optional `,"dropped":n` (the
- * key order of `JSON.stringify(toRawBatch(…))`, no whitespace), straight from the bytes into samples.
+ * key order of `JSON.stringify(toRawBatch(…))`, no whitespace), straight from the bytes into samples; and
+ * the form it sends a lone sample in, `{"seq":n,"t":n,"value":n,"ingest":n}` (the same keys and rules, one
+ * number each), which is every message at low rates.
  *
  * - **The same numbers as `JSON.parse`, bit for bit.** Where its digits form an integer m ≤ 2^53 − 1 and
  *   its decimal exponent e is within ±22, m and 10^|e| are both exact doubles and one multiplication or
@@ -25,9 +27,12 @@ import { RAW_BATCH_MAX_SAMPLES, isRawSample } from './payloads/raw.js'
 /** 10^0 … 10^22: every one an exact double. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
 
-const KEYS = ['seq', 't', 'value', 'ingest'].map((k) =>
-  Array.from(`"${k}":[`, (c) => c.charCodeAt(0)),
+/** `"seq":` … `"ingest":`, the keys of a sample's fields in the bridge's order. */
+const FIELDS = ['seq', 't', 'value', 'ingest'].map((k) =>
+  Array.from(`"${k}":`, (c) => c.charCodeAt(0)),
 )
+/** `"seq":[` … `"ingest":[`, the keys of a batch's columns. */
+const KEYS = FIELDS.map((key) => [...key, 0x5b])
 const DROPPED = Array.from(',"dropped":', (c) => c.charCodeAt(0))
 /**
  * The columns being read, reused by every call (a call runs to its end before another starts), grown
@@ -232,38 +237,67 @@ export function columnSamples(c: RawColumns): Sample[] {
 }
 
 /**
- * The columns of a raw batch in the bridge's exact form, or `undefined` for anything else (the caller
- * then takes the JSON path, which decodes or explains it).
+ * The columns of a raw batch, or of a lone sample, in the bridge's exact form, or `undefined` for anything
+ * else (the caller then takes the JSON path, which decodes or explains it).
  *
  * @example
  * scanRawColumns(encode(toRawBatch(samples)))?.n // samples.length
+ * scanRawColumns(encode({ seq: 1, t: 0, value: 5, ingest: 1 }))?.n // 1
  */
 export function scanRawColumns(bytes: Uint8Array): RawColumns | undefined {
   if (bytes[0] !== 0x7b) return undefined // {
-  let at = 1
-  let n = -1
-  for (let k = 0; k < KEYS.length; k++) {
-    if (k > 0 && bytes[at++] !== COMMA) return undefined
-    const count = column(bytes, at, k)
-    if (count < 1 || (n >= 0 && count !== n)) return undefined
-    n = count
-    at = end
-  }
+  // `{"seq":[` opens a batch; `{"seq":` and a number, one sample.
+  const single = bytes[1 + FIELDS[0]!.length] !== 0x5b
+  const n = single ? sampleFields(bytes) : batchColumns(bytes)
+  if (n < 1) return undefined
+  let at = end
   let dropped = 0
   if (bytes[at] === COMMA) {
     at = literal(bytes, at, DROPPED)
     if (at < 0 || !number(bytes, at)) return undefined
     dropped = read[0]!
     at = end
-    if (!isCount(dropped)) return undefined
+    // A lone sample's `"dropped":0` stays on the sample the JSON path makes; it is that path's to read.
+    if (!isCount(dropped) || (single && dropped === 0)) return undefined
   }
   if (bytes[at] !== BRACE_END || at + 1 !== bytes.length) return undefined
   return columnsOf(n, dropped)
 }
 
+/** Reads a batch's four columns after its `{`; their length (their end into `end`), or -1. */
+function batchColumns(bytes: Uint8Array): number {
+  let at = 1
+  let n = -1
+  for (let k = 0; k < KEYS.length; k++) {
+    if (k > 0 && bytes[at++] !== COMMA) return -1
+    const count = column(bytes, at, k)
+    if (count < 1 || (n >= 0 && count !== n)) return -1
+    n = count
+    at = end
+  }
+  return n
+}
+
 /**
- * The samples of a raw batch in the bridge's exact form, or `undefined` for anything else (the caller
- * then takes the JSON path, which decodes or explains it).
+ * Reads a lone sample's four fields after its `{` (the form the bridge sends a sample in when the link is
+ * idle) into the columns' first places; 1 (their end into `end`), or -1.
+ */
+function sampleFields(bytes: Uint8Array): number {
+  if (columns[0]!.length === 0) grow(0)
+  let at = 1
+  for (let k = 0; k < FIELDS.length; k++) {
+    if (k > 0 && bytes[at++] !== COMMA) return -1
+    at = literal(bytes, at, FIELDS[k]!)
+    if (at < 0 || !number(bytes, at)) return -1
+    columns[k]![0] = read[0]!
+    at = end
+  }
+  return 1
+}
+
+/**
+ * The samples of a raw batch, or of a lone sample, in the bridge's exact form, or `undefined` for anything
+ * else (the caller then takes the JSON path, which decodes or explains it).
  *
  * @example
  * scanRawBatch(encode(toRawBatch(samples))) // the samples, equal to what JSON.parse would give

@@ -1,6 +1,6 @@
 import { encode, scanRawColumns, toRawBatch } from '@sluice/contract'
 import { describe, expect, it } from 'vitest'
-import { MOST, REMEMBER_MS, hashOf, scanRawColumnsShared } from './shared-scan.js'
+import { MOST, REMEMBER_MS, SHARE_FROM, hashOf, scanRawColumnsShared } from './shared-scan.js'
 
 /** A raw batch as the bridge publishes it, its first sequence number `seq`. */
 function batch(seq: number, n = 20): Uint8Array {
@@ -68,6 +68,23 @@ describe('scanRawColumnsShared', () => {
     },
   )
 
+  it(`reads a payload under ${SHARE_FROM} bytes (a lone sample) for each hop, as the scan reads it`, () => {
+    const lone = encode({
+      seq: 3,
+      t: 1_796_544_618_505.367,
+      value: 512,
+      ingest: 1_796_544_618_505.5,
+    })
+    expect(lone.length).toBeLessThan(SHARE_FROM)
+    expect(batch(1).length).toBeGreaterThanOrEqual(SHARE_FROM)
+    const a = scanRawColumnsShared(lone)
+    const b = scanRawColumnsShared(new Uint8Array(lone))
+    expect(a).toBeDefined()
+    expect(b).not.toBe(a)
+    expect(b).toEqual(a)
+    expect(a).toEqual(scanRawColumns(lone))
+  })
+
   it('leaves what the scan refuses to the caller, unremembered', () => {
     const spaced = new TextEncoder().encode(' {"seq":[1]}')
     expect(scanRawColumnsShared(spaced)).toBeUndefined()
@@ -86,7 +103,8 @@ describe('scanRawColumnsShared', () => {
     expect(again).toEqual(c)
 
     const t1 = t0 + 10 * REMEMBER_MS
-    const payloads = Array.from({ length: MOST + 1 }, (_, i) => batch(100_000 + 100 * i, 2))
+    const payloads = Array.from({ length: MOST + 1 }, (_, i) => batch(100_000 + 100 * i, 12))
+    expect(payloads[0]!.length).toBeGreaterThanOrEqual(SHARE_FROM)
     const columns = payloads.map((b) => scanRawColumnsShared(b, t1))
     expect(scanRawColumnsShared(new Uint8Array(payloads[MOST]!), t1)).toBe(columns[MOST])
     expect(scanRawColumnsShared(new Uint8Array(payloads[1]!), t1)).toBe(columns[1])
