@@ -6,7 +6,7 @@
  * added (`lib/handlers/subscribe.js` `addSubs`), and whose callbacks Aedes' router (mqemitter) waits for
  * before it routes further messages — which is why one stalled socket stalls everyone. Every other
  * private field the broker touches is here too: the registry of connected clients, the version, the
- * route step (`aedes.publish`) and each client's packet parser.
+ * route step (`aedes.publish`), each client's packet parser and the router's topic matcher.
  */
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes'
 
@@ -105,4 +105,21 @@ export function limitPacketSize(
     }
     return done
   }
+}
+
+/**
+ * The part of Aedes' router that finds a message's listeners: mqemitter 7's `aedes.mq._matcher`, a Qlobber
+ * that `on` adds to, `removeListener` and `removeAllListeners` remove from, and `emit` asks per message
+ * (`_do`). The arrays `match` returns are only read (fastparallel calls each listener in turn).
+ */
+export interface RouterMatcher {
+  add(topic: string, listener: unknown): unknown
+  remove(topic: string, listener?: unknown): unknown
+  clear(): unknown
+  match(topic: string): unknown[]
+}
+
+/** The router's matcher of a running Aedes (see {@link RouterMatcher}). */
+export function routerMatcher(aedes: Aedes): RouterMatcher {
+  return (aedes as unknown as { mq: { _matcher: RouterMatcher } }).mq._matcher
 }

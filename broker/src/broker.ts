@@ -14,7 +14,7 @@ import type { Server } from 'node:net'
 import { Aedes } from 'aedes'
 import memoryPersistence from 'aedes-persistence'
 import { Level } from 'level'
-import { AEDES_MAJOR, aedesVersion, isClientConnected } from './aedes-internals.js'
+import { AEDES_MAJOR, aedesVersion, isClientConnected, routerMatcher } from './aedes-internals.js'
 import { createAnnouncer } from './announce.js'
 import { createAuthenticator, type LoginRefusal } from './auth/authenticate.js'
 import { createAuthorizer } from './auth/authorize.js'
@@ -34,7 +34,7 @@ import {
 } from './options.js'
 import { boundSessionStore } from './persistence/bounded-session-store.js'
 import { levelPersistence } from './persistence/level-persistence.js'
-import { cacheTopicMatches } from './persistence/topic-match-cache.js'
+import { cacheRouterMatches, cacheTopicMatches } from './topic-match-cache.js'
 import { routeSkippingDiscarded } from './routing.js'
 
 /** A running broker. */
@@ -204,6 +204,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   })
   created.aedes = broker
   warnOnAedesMajor(broker, log)
+  cacheRouterMatches(routerMatcher(broker))
   routeSkippingDiscarded(broker, authorizer.isDiscarded)
   connections.attach(broker)
   const metrics = createMetricsCollector({

@@ -1,12 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Aedes } from 'aedes'
 import memoryPersistence from 'aedes-persistence'
 import fc from 'fast-check'
 import { Level } from 'level'
 import { afterEach, describe, expect, it } from 'vitest'
-import { levelPersistence } from './level-persistence.js'
-import { cacheTopicMatches } from './topic-match-cache.js'
+import { routerMatcher, type RouterMatcher } from './aedes-internals.js'
+import { levelPersistence } from './persistence/level-persistence.js'
+import { cacheRouterMatches, cacheTopicMatches } from './topic-match-cache.js'
 
 /** What the tests call on a persistence. */
 interface Store {
@@ -138,6 +140,98 @@ describe('cacheTopicMatches', () => {
         for (const db of dbs) await db.close()
       }),
       { numRuns: 30 },
+    )
+  })
+})
+
+describe('cacheRouterMatches', () => {
+  /** Aedes' router (mqemitter, as Aedes makes it) and its matcher. */
+  interface Router {
+    on(topic: string, notify: Listener): void
+    removeListener(topic: string, notify: Listener, done: () => void): void
+    removeAllListeners(topic: string): void
+    emit(message: { topic: string }, done: () => void): void
+  }
+  type Listener = (message: { topic: string }, done: () => void) => void
+  const brokers: Aedes[] = []
+  afterEach(async () => {
+    for (const b of brokers.splice(0))
+      await new Promise<void>((resolve) => b.close(() => resolve()))
+  })
+  async function emitter(): Promise<{ mq: Router; matcher: RouterMatcher }> {
+    const aedes = await Aedes.createBroker()
+    brokers.push(aedes)
+    return { mq: (aedes as unknown as { mq: Router }).mq, matcher: routerMatcher(aedes) }
+  }
+  const emit = (mq: Router, topic: string) =>
+    new Promise<void>((resolve) => mq.emit({ topic }, () => resolve()))
+
+  it('routes as before across subscribing and unsubscribing, from the cache in between', async () => {
+    const { mq, matcher } = await emitter()
+    cacheRouterMatches(matcher)
+    let got: string[] = []
+    const a: Listener = (m, cb) => {
+      got.push(`a ${m.topic}`)
+      cb()
+    }
+    const b: Listener = (m, cb) => {
+      got.push(`b ${m.topic}`)
+      cb()
+    }
+    /** Who an emit reached. */
+    const reached = async (topic: string): Promise<string[]> => {
+      got = []
+      await emit(mq, topic)
+      return got.sort()
+    }
+    mq.on('sluice/+/+/raw', a)
+    expect(await reached('sluice/d/t/raw')).toEqual(['a sluice/d/t/raw'])
+    expect(matcher.match('sluice/d/t/raw')).toBe(matcher.match('sluice/d/t/raw'))
+    mq.on('sluice/#', b)
+    expect(await reached('sluice/d/t/raw')).toEqual(['a sluice/d/t/raw', 'b sluice/d/t/raw'])
+    await new Promise<void>((resolve) => mq.removeListener('sluice/+/+/raw', a, resolve))
+    expect(await reached('sluice/d/t/raw')).toEqual(['b sluice/d/t/raw'])
+    mq.removeAllListeners('sluice/#')
+    expect(await reached('sluice/d/t/raw')).toEqual([])
+  })
+
+  it('agrees with the uncached matcher over any sequence of changes', async () => {
+    const topicOf = fc.constantFrom('s/#', 's/+/raw', 's/d1/raw', '+/d1/#', 's/d2/+')
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), topic: topicOf, who: fc.nat({ max: 3 }) }),
+      fc.record({ kind: fc.constant('remove' as const), topic: topicOf, who: fc.nat({ max: 3 }) }),
+      fc.record({ kind: fc.constant('removeAll' as const), topic: topicOf }),
+      fc.record({ kind: fc.constant('clear' as const) }),
+      fc.record({
+        kind: fc.constant('match' as const),
+        topic: fc.constantFrom('s/d1/raw', 's/d2/raw', 's/d2/window', 'x/d1/y', 's//raw'),
+      }),
+    )
+    const listeners = [0, 1, 2, 3].map((i) => Object.assign(() => undefined, { who: i }))
+    const plain = (await emitter()).matcher
+    const cached = (await emitter()).matcher
+    cacheRouterMatches(cached)
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        for (const m of [plain, cached]) m.clear()
+        for (const o of ops) {
+          if (o.kind === 'match') {
+            const names = (m: RouterMatcher) =>
+              m
+                .match(o.topic)
+                .map((l) => (l as { who: number }).who)
+                .sort()
+            expect(names(cached)).toEqual(names(plain))
+            continue
+          }
+          for (const m of [plain, cached])
+            if (o.kind === 'add') m.add(o.topic, listeners[o.who])
+            else if (o.kind === 'remove') m.remove(o.topic, listeners[o.who])
+            else if (o.kind === 'removeAll') m.remove(o.topic)
+            else m.clear()
+        }
+      }),
+      { numRuns: 300 },
     )
   })
 })
