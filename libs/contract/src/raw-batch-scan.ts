@@ -18,7 +18,8 @@
  * - **The same rules** as the JSON path's batch check (`samplesFromBatch` in `codec.ts`; a property test
  *   holds the two equal): 1 to {@link RAW_BATCH_MAX_SAMPLES} samples, arrays of one length, `seq` an
  *   integer ≥ 0, `t` and `ingest` times, `value` finite, `dropped` an integer ≥ 0 carried by the first
- *   sample. Browser-safe.
+ *   sample; for a lone sample, those of `decodeSampleObject` (a `"dropped":0` is left to the JSON path,
+ *   which keeps it on the sample). Browser-safe.
  */
 import type { Sample } from '@sluice/stream'
 import { isCount } from './payloads/common.js'
