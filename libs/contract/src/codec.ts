@@ -194,8 +194,10 @@ function sampleIssues(o: Record<string, unknown>, max: number): PayloadIssue[] {
 function decodeSampleObject(o: Record<string, unknown>, max: number): DecodeResult<Sample> {
   const { seq, t, value, ingest, dropped } = o
   if (isRawSample(seq, t, value, ingest)) {
-    // A fresh object of one shape keeps downstream code monomorphic and drops unknown fields.
-    if (dropped === undefined) return { ok: true, value: { seq, t, value, ingest } as Sample }
+    // A fresh object of one shape keeps downstream code monomorphic and drops unknown fields; a
+    // `dropped` of 0 is absent, as on a batch's first sample (`carryDropped`).
+    if (dropped === undefined || dropped === 0)
+      return { ok: true, value: { seq, t, value, ingest } as Sample }
     if (isCount(dropped)) return { ok: true, value: { seq, t, value, ingest, dropped } as Sample }
   }
   return reject(MessageIds.raw, sampleIssues(o, max))

@@ -18,8 +18,7 @@
  * - **The same rules** as the JSON path's batch check (`samplesFromBatch` in `codec.ts`; a property test
  *   holds the two equal): 1 to {@link RAW_BATCH_MAX_SAMPLES} samples, arrays of one length, `seq` an
  *   integer ≥ 0, `t` and `ingest` times, `value` finite, `dropped` an integer ≥ 0 carried by the first
- *   sample; for a lone sample, those of `decodeSampleObject` (a `"dropped":0` is left to the JSON path,
- *   which keeps it on the sample). Browser-safe.
+ *   sample; for a lone sample, those of `decodeSampleObject`. Browser-safe.
  */
 import type { Sample } from '@sluice/stream'
 import { isCount } from './payloads/common.js'
@@ -258,8 +257,7 @@ export function scanRawColumns(bytes: Uint8Array): RawColumns | undefined {
     if (at < 0 || !number(bytes, at)) return undefined
     dropped = read[0]!
     at = end
-    // A lone sample's `"dropped":0` stays on the sample the JSON path makes; it is that path's to read.
-    if (!isCount(dropped) || (single && dropped === 0)) return undefined
+    if (!isCount(dropped)) return undefined
   }
   if (bytes[at] !== BRACE_END || at + 1 !== bytes.length) return undefined
   return columnsOf(n, dropped)
