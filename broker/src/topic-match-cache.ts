@@ -19,7 +19,7 @@
  */
 import type { RouterMatcher } from './aedes-internals.js'
 
-/** The most topics a cache holds; it is emptied when full. */
+/** The most topics a cache holds; past it, answers are not kept (as in the hops' per-topic caches). */
 const MAX_TOPICS = 10_000
 
 /** Answers per topic, emptied by `forget`; `generation` tells an answer looked up across a change. */
@@ -31,11 +31,9 @@ function createAnswers<T>(maxTopics: number) {
     get generation() {
       return generation
     },
-    /** Keeps `answer` if no change came since `asked` (a generation). */
-    keep(topic: string, answer: T, asked: number): void {
-      if (asked !== generation) return
-      if (cache.size >= maxTopics) cache.clear()
-      cache.set(topic, answer)
+    /** Keeps `answer` if no change came since `asked` (a generation; by default, now). */
+    keep(topic: string, answer: T, asked = generation): void {
+      if (asked === generation && cache.size < maxTopics) cache.set(topic, answer)
     },
     forget(): void {
       generation++
@@ -63,7 +61,7 @@ const STORE_CHANGES = [
 
 /**
  * Wraps a persistence object in place so that `subscriptionsByTopic` answers a topic from a cache of at
- * most `maxTopics` topics (emptied when full), emptied whenever the stored subscriptions change. A change
+ * most `maxTopics` topics, emptied whenever the stored subscriptions change. A change
  * empties it when it starts and again when it ends, and an answer looked up across a change is not kept,
  * so no answer from before a change is given after it.
  *
@@ -114,7 +112,7 @@ export function cacheRouterMatches(matcher: RouterMatcher, maxTopics = MAX_TOPIC
     const hit = answers.get(topic)
     if (hit !== undefined) return hit
     const found = match(topic)
-    answers.keep(topic, found, answers.generation)
+    answers.keep(topic, found)
     return found
   }
   for (const name of ['add', 'remove', 'clear'] as const) {
