@@ -1,4 +1,5 @@
 import { Socket } from 'node:net'
+import { MqttClient } from 'mqtt'
 import { startAedes, startTcpProxy, type RunningAedes } from '@sluice/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMqttTransport } from './mqtt.js'
@@ -24,6 +25,29 @@ describe('createMqttTransport', () => {
       const socket = noDelay.mock.contexts[0] as Socket
       socket.write(Buffer.from([0xc0, 0x00])) // PINGREQ
       expect(socket.writableCorked).toBe(1)
+    } finally {
+      await transport.close()
+    }
+  })
+
+  it('pings once per keepalive while acknowledgements keep arriving, not rearming a timer for each', async () => {
+    const pings = vi.spyOn(MqttClient.prototype, 'sendPing')
+    const transport = createMqttTransport({
+      url: aedes.url,
+      clientId: 'keepalive-test',
+      keepalive: 1,
+    })
+    await transport.connect()
+    try {
+      // A PUBACK every 100 ms for 2.5 s: had each one restarted the keepalive interval (mqtt.js's
+      // default), its count would never reach the ping.
+      const until = Date.now() + 2500
+      while (Date.now() < until) {
+        await transport.publish('ka/test', 'x', { qos: 1 })
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(pings.mock.calls.length).toBeGreaterThanOrEqual(2)
+      expect(transport.connected).toBe(true)
     } finally {
       await transport.close()
     }
