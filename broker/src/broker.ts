@@ -176,6 +176,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     persistence,
     o.sessionQueueCapacity,
     (clientId) => created.aedes !== undefined && isClientConnected(created.aedes, clientId),
+    { startsEmpty: db === undefined },
   )
   const connections = createConnections({ ...o, sessions, log })
   const authorizer = createAuthorizer({ ...o, log })

@@ -75,6 +75,19 @@ function createCompletionOrder(): (
   }
 }
 
+/** Options of {@link boundSessionStore}. */
+export interface BoundedSessionStoreOptions {
+  /**
+   * The store held nothing when it was wrapped (the in-memory persistence): every stored message is then
+   * counted here, and a client with none counted has none stored. Not so for a durable store reopened
+   * after a restart, whose messages from before were never counted.
+   */
+  readonly startsEmpty?: boolean
+}
+
+/** What clearing a message id gives when nothing was stored: no packet. */
+const NOTHING_REMOVED: Promise<unknown> = Promise.resolve(undefined)
+
 /**
  * Wraps a persistence object in place so that each client stores at most `capacity` messages.
  * `isOnline(clientId)` tells whether a live delivery will follow (Aedes routes to connected clients right
@@ -90,6 +103,7 @@ export function boundSessionStore(
   persistence: object,
   capacity: number,
   isOnline: (clientId: string) => boolean,
+  options: BoundedSessionStoreOptions = {},
 ): BoundedSessionStore {
   const target = persistence as OutgoingPersistence
   const enqueue = target.outgoingEnqueue.bind(target)
@@ -133,9 +147,14 @@ export function boundSessionStore(
     return inOrder('', admitted.length > 0 ? enqueueCombi(admitted, packet) : undefined)
   }
   target.outgoingUpdate = (client, packet) => inOrder(client.id, update(client, packet))
-  // With `then` rather than an async function: one promise per acknowledgement instead of two.
-  target.outgoingClearMessageId = (client, packet) =>
-    clear(client, packet).then((removed) => {
+  // Aedes asks this on every PUBACK, of clean sessions too, which store nothing. When the store started
+  // empty and nothing of the client's is counted, the answer is known: no lookup and no new promise
+  // (about 10 000 acknowledgements a second at 250 000 samples/s, two promises each, issue 16).
+  // Otherwise `then` rather than an async function: one promise instead of two.
+  const startsEmpty = options.startsEmpty ?? false
+  target.outgoingClearMessageId = (client, packet) => {
+    if (startsEmpty && !stored.has(client.id)) return NOTHING_REMOVED
+    return clear(client, packet).then((removed) => {
       if (removed !== undefined && removed !== null) {
         const n = stored.get(client.id) ?? 0
         if (n <= 1) stored.delete(client.id)
@@ -143,6 +162,7 @@ export function boundSessionStore(
       }
       return removed
     })
+  }
 
   return {
     capacity,
