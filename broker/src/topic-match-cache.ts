@@ -74,14 +74,19 @@ const STORE_CHANGES = [
 export function cacheTopicMatches(persistence: object, maxTopics = MAX_TOPICS): void {
   const target = persistence as SubscriptionStore
   const byTopic = target.subscriptionsByTopic.bind(target)
-  const answers = createAnswers<unknown[]>(maxTopics)
-  target.subscriptionsByTopic = async (topic) => {
+  // The settled promise is what is kept: a hit hands out the same one again, no new object per message.
+  const answers = createAnswers<Promise<unknown[]>>(maxTopics)
+  target.subscriptionsByTopic = (topic) => {
     const hit = answers.get(topic)
     if (hit !== undefined) return hit
     const asked = answers.generation
-    const subs = await byTopic(topic)
-    answers.keep(topic, subs, asked)
-    return subs
+    const found = byTopic(topic)
+    // Kept once it has answered (a failed lookup is not), unless a change came in between.
+    found.then(
+      () => answers.keep(topic, found, asked),
+      () => undefined,
+    )
+    return found
   }
   for (const name of STORE_CHANGES) {
     const change = target[name]?.bind(target)
