@@ -15,6 +15,7 @@ import { Socket } from 'node:net'
 import mqtt, { MqttClient, type IClientOptions, type ISubscriptionMap } from 'mqtt'
 import { MeshConnectError } from '../errors.js'
 import { silentLogger, type MeshLogger } from '../logger.js'
+import { createKeepaliveTimer } from './keepalive-timer.js'
 import { localStreamBuilder } from './local-brokers.js'
 import { createMqttFlowControl } from './mqtt-flow-control.js'
 import type { MessageHandler, PublishOptions, Qos, Transport, TransportEvent } from './transport.js'
@@ -56,11 +57,9 @@ function clientOptions(options: MqttTransportOptions): IClientOptions {
     queueQoSZero: false,
     resubscribe: true,
     manualConnect: true,
-    // mqtt.js restarts its keepalive interval (clearInterval + setInterval) on every acknowledgement it
-    // receives unless told not to: 4 000 timers a second at 250 000 samples/s (issue 16). Without it the
-    // client pings once per keepalive whatever the traffic, one small packet every 30 s, and still
-    // notices a dead broker within 1.5 keepalives.
-    reschedulePings: false,
+    // mqtt.js rearms its keepalive on every acknowledgement it receives; this timer restarts one
+    // interval instead of making a new one each time (4 000 a second at 250 000 samples/s, issue 16).
+    timerVariant: createKeepaliveTimer(),
   }
   // mqtt.js's own debug log (`DEBUG=mqttjs*`) is kept only when `DEBUG` is set: it is called several
   // times per packet, its arguments built, even while it prints nothing (0.5 % of the one process's CPU
