@@ -65,7 +65,7 @@ function createCompletionOrder(): (
     // With no work before it, `work` is returned as it is (Promise.resolve of a promise is that promise).
     const done = before === undefined ? Promise.resolve(work) : before.then(() => work)
     // Settles once `done` has, either way; and forgets the key if the chain is then idle, so the map
-    // holds only clients with work in flight. (One promise per call here, as few as it takes.)
+    // holds only clients with work in flight. One promise for both (two with work before it).
     const settled: Promise<unknown> = done.then(forget, forget)
     function forget(): void {
       if (last.get(key) === settled) last.delete(key)

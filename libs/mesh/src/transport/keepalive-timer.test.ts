@@ -1,23 +1,25 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createKeepaliveTimer } from './keepalive-timer.js'
 
 describe('createKeepaliveTimer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
   afterEach(() => {
     vi.useRealTimers()
   })
 
   it('calls back every period while set', () => {
-    vi.useFakeTimers()
     const timer = createKeepaliveTimer()
     const fn = vi.fn()
-    timer.set(fn, 100)
+    // Truthy: mqtt.js clears its timer only when it holds an id.
+    expect(timer.set(fn, 100)).toBeTruthy()
     vi.advanceTimersByTime(350)
     expect(fn).toHaveBeenCalledTimes(3)
     timer.clear(0)
   })
 
   it('restarts the count when cleared and set again, with one interval and the newest callback', () => {
-    vi.useFakeTimers()
     const made = vi.spyOn(globalThis, 'setInterval')
     const timer = createKeepaliveTimer()
     const first = vi.fn()
@@ -38,7 +40,6 @@ describe('createKeepaliveTimer', () => {
   })
 
   it('stops on a clear that no set follows, and lets the process exit meanwhile', () => {
-    vi.useFakeTimers()
     const timer = createKeepaliveTimer()
     const fn = vi.fn()
     timer.set(fn, 100)
@@ -49,7 +50,6 @@ describe('createKeepaliveTimer', () => {
   })
 
   it('takes a new period when asked for one', () => {
-    vi.useFakeTimers()
     const timer = createKeepaliveTimer()
     const fn = vi.fn()
     timer.set(fn, 100)

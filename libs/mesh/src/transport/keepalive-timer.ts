@@ -14,6 +14,12 @@ export interface KeepaliveTimer {
 }
 
 /**
+ * The id every set returns: there is one interval per timer, so one id names it. It must be truthy:
+ * mqtt.js clears only `if (this.timerId)`, and a skipped clear would keep its process open.
+ */
+const TIMER_ID = 1
+
+/**
  * A timer for one client: one interval at a time, restarted rather than replaced. A clear that no set
  * follows stops it: the interval no longer holds the process open, calls nothing, and ends itself on its
  * next tick.
@@ -25,7 +31,6 @@ export function createKeepaliveTimer(): KeepaliveTimer {
   let interval: NodeJS.Timeout | undefined
   let period = 0
   let callback: (() => void) | undefined
-  let id = 0
   const tick = (): void => {
     if (callback !== undefined) callback()
     else if (interval !== undefined) {
@@ -39,12 +44,12 @@ export function createKeepaliveTimer(): KeepaliveTimer {
       if (interval !== undefined && ms === period) {
         interval.ref()
         interval.refresh()
-        return id
+        return TIMER_ID
       }
       if (interval !== undefined) clearInterval(interval)
       period = ms
       interval = setInterval(tick, ms)
-      return ++id
+      return TIMER_ID
     },
     clear() {
       callback = undefined
