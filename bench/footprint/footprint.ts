@@ -9,13 +9,18 @@
  * loopback sockets (`--no-in-memory`, as before issue 16's in-memory streams), the default with `--max-semi-space-size=1` (V8's young generation capped),
  * and the default under a Pi-class quota: one core (cgroup v1 `cpu.cfs_quota_us` 100 000 of 100 000) and
  * 512 MB (`memory.limit_in_bytes`, a Pi Zero 2 W), where every hop's drops are read from the metrics
- * topics and must stay 0. The quota needs root and a writable cgroup v1 hierarchy; without them that
- * variant is skipped, and said.
+ * topics and must stay 0. `sluice up` joins the group before Node starts, so Node sizes V8's heap by the
+ * 512 MB as on a Pi (moved in once running, it kept the heap limits of this 24 GB machine: Node 24's young
+ * generation then grew to 67 MB at idle). The quota needs root and a writable cgroup v1 hierarchy;
+ * without them that variant is skipped, and said.
  *
  * Uses the built CLI (`cli/dist/main.js`) when it exists, the sources through tsx otherwise (more memory:
  * tsx and its transform cache live in every process); the command records which.
  *
- * Run: `node --conditions=sluice-src --import tsx bench/footprint/footprint.ts [--quick]`
+ * With `--node <binary>` (e.g. Node 24 LTS from the npm package `node@24`, what a Pi pulls) the default and
+ * the Pi-class variants run a second time on that Node, in the same run.
+ *
+ * Run: `node --conditions=sluice-src --import tsx bench/footprint/footprint.ts [--quick] [--node <binary>]`
  * Writes `bench/results/footprint.json`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
@@ -24,10 +29,12 @@ import { join } from 'node:path'
 import { decodeMetrics, metricsFilter, type ServiceMetrics } from '@sluice/contract'
 import { freePort, tempDir } from '@sluice/testkit'
 import mqtt from 'mqtt'
-import { monitorProcesses, repoRoot, sleep, startProcess } from '../lib/procs.js'
+import { monitorProcesses, nodeFlag, repoRoot, sleep, startProcess } from '../lib/procs.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
 const quick = process.argv.includes('--quick')
+/** The other Node the default and Pi-class variants also run on (`--node`), if any. */
+const otherNode = nodeFlag()
 // Issue 16 measures after 60 s.
 const SETTLE_S = quick ? 10 : 60
 const MEASURE_S = quick ? 8 : 20
@@ -61,7 +68,7 @@ function children(pid: number): Map<string, number> {
 function piCgroup(
   cores: number,
   memoryBytes: number,
-): { add(pid: number): void; remove(): void } | undefined {
+): { readonly procsFiles: readonly string[]; remove(): void } | undefined {
   const name = `sluice-bench-pi-${process.pid}`
   const cpu = `/sys/fs/cgroup/cpu/${name}`
   const mem = `/sys/fs/cgroup/memory/${name}`
@@ -79,10 +86,7 @@ function piCgroup(
     return undefined
   }
   return {
-    add(pid) {
-      writeFileSync(join(cpu, 'cgroup.procs'), String(pid))
-      writeFileSync(join(mem, 'cgroup.procs'), String(pid))
-    },
+    procsFiles: [join(cpu, 'cgroup.procs'), join(mem, 'cgroup.procs')],
     remove() {
       for (const d of [cpu, mem]) {
         try {
@@ -136,6 +140,8 @@ interface Variant {
   readonly flags: readonly string[]
   readonly nodeOptions?: string
   readonly pi?: boolean
+  /** The Node binary to run on (default this one). */
+  readonly node?: string
 }
 
 /**
@@ -171,6 +177,17 @@ const VARIANTS: readonly Variant[] = [
     nodeOptions: '--max-semi-space-size=1',
   },
   { label: 'one process, Pi-class (1 core, 512 MB)', flags: [], pi: true },
+  ...(otherNode === undefined
+    ? []
+    : [
+        { label: `one process, Node ${otherNode.version}`, flags: [], node: otherNode.path },
+        {
+          label: `one process, Pi-class (1 core, 512 MB), Node ${otherNode.version}`,
+          flags: [],
+          pi: true,
+          node: otherNode.path,
+        },
+      ]),
 ]
 
 const rows: BenchRow[] = []
@@ -198,10 +215,12 @@ for (const variant of VARIANTS) {
     {
       cwd: dir.path,
       env: variant.nodeOptions === undefined ? {} : { NODE_OPTIONS: variant.nodeOptions },
+      ...(variant.node === undefined ? {} : { node: variant.node }),
+      // Joined before Node starts, as a Pi's whole memory: V8 sizes its heap by it (its young
+      // generation stays small), and children inherit the group.
+      ...(cgroup === undefined ? {} : { cgroupProcs: cgroup.procsFiles }),
     },
   )
-  // Before anything else starts: children inherit the group.
-  cgroup?.add(up.pid)
   await sleep(3000)
   const drops = await watchDrops(`mqtt://127.0.0.1:${port}`)
   await sleep(SETTLE_S * 1000 - 3000)
@@ -248,6 +267,6 @@ for (const variant of VARIANTS) {
 }
 writeResult(
   'footprint',
-  `node --conditions=sluice-src --import tsx bench/footprint/footprint.ts${quick ? ' --quick' : ''} (sluice up from ${mode})`,
+  `node --conditions=sluice-src --import tsx bench/footprint/footprint.ts${quick ? ' --quick' : ''}${otherNode === undefined ? '' : ` --node ${otherNode.path}`} (sluice up from ${mode})`,
   rows,
 )

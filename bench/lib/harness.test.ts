@@ -1,14 +1,15 @@
 /**
  * The harness's own arithmetic, which every published number goes through: percentiles by nearest rank,
- * the hop accounting identity and rates, the /proc reader, and the generated charts. No timings asserted.
+ * the hop accounting identity and rates, the /proc reader, the `--node` runtime, and the generated charts.
+ * No timings asserted.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { hopDelta, identityResidual, serviceHopDelta } from './hops.js'
 import { percentiles, type HopSnapshot } from './probe.js'
-import { readProcUsage } from './procs.js'
+import { nodeFlag, nodeSuffix, readProcUsage, startProcess } from './procs.js'
 import { median } from './results.js'
 import { targetsSection } from './targets.js'
 
@@ -99,10 +100,10 @@ describe("the Targets table's throughput row (issue 16)", () => {
     keepsUp,
     'samples/cpu-s': cpuS,
   })
-  const write = (dir: string, name: string, results: object[]): void =>
+  const write = (dir: string, name: string, results: object[], node = 'v20.20.2'): void =>
     writeFileSync(
       join(dir, `${name}.json`),
-      JSON.stringify({ name, date: '', node: '', cpu: '', command: '', results }),
+      JSON.stringify({ name, date: '', node, cpu: '', command: '', results }),
     )
   const row = (dir: string): string =>
     targetsSection(dir)
@@ -115,11 +116,55 @@ describe("the Targets table's throughput row (issue 16)", () => {
       // The cheapest step is below the rate, and the step at the rate dropped: not met.
       write(dir, 'mesh-throughput', [step(100_000, 500_000), step(260_000, 400_000, 'no')])
       expect(row(dir)).toMatch(/no clean step at 250 000 samples\/s or above.*\| \*\*no\*\* \|$/)
+      // One process on another runtime (`--node`) clean at 300 000 and 2.9 µs a sample: met.
+      write(dir, 'mesh-throughput-one-process-node24', [step(300_000, 344_828)], 'v24.21.0')
+      expect(row(dir)).toMatch(
+        /one process, Node v24\.21\.0: 300 k samples\/s clean at 2\.90 µs.*\| yes \|$/,
+      )
+      rmSync(join(dir, 'mesh-throughput-one-process-node24.json'))
+      expect(row(dir)).toMatch(/\| \*\*no\*\* \|$/)
       // One process clean at 260 000 and 2.5 µs a sample: met.
       write(dir, 'mesh-throughput-one-process', [step(260_000, 400_000)])
       expect(row(dir)).toMatch(
-        /one process \(sluice up's default\): 260 k samples\/s clean at 2\.50 µs.*\| yes \|$/,
+        /one process \(sluice up's default\), Node v20\.20\.2: 260 k samples\/s clean at 2\.50 µs.*\| yes \|$/,
       )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('--node (a benchmark on another runtime)', () => {
+  it('is absent without the flag, and names the binary with the version it reports', () => {
+    expect(nodeFlag(['node', 'x.ts'])).toBeUndefined()
+    const r = nodeFlag(['node', 'x.ts', '--node', process.execPath])!
+    expect(r).toEqual({ path: process.execPath, version: process.version })
+    expect(nodeSuffix({ path: '', version: 'v24.21.0' })).toBe('-node24')
+  })
+
+  it('refuses a missing or broken binary with a clear message', () => {
+    expect(() => nodeFlag(['--node'])).toThrow('--node needs a Node binary')
+    expect(() => nodeFlag(['--node', '--quick'])).toThrow('--node needs a Node binary')
+    expect(() => nodeFlag(['--node', '/nonexistent/node'])).toThrow(
+      /--node \/nonexistent\/node: not a Node binary that runs here/,
+    )
+  })
+})
+
+describe('a benchmarked process in cgroups', () => {
+  it('joins them before Node starts, as the process that then runs Node', async () => {
+    // Plain files stand in for cgroup.procs: the PID written to them must be Node's own.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cgroup-'))
+    try {
+      const files = [join(dir, 'cpu.procs'), join(dir, 'memory.procs')]
+      const p = startProcess('probe', ['-e', 'setTimeout(() => {}, 5000)'], { cgroupProcs: files })
+      const command = (): string => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0')[0]!
+      // The shell first, then Node in its place (exec keeps the PID).
+      for (let i = 0; i < 100 && command() !== process.execPath; i++)
+        await new Promise((r) => setTimeout(r, 50))
+      expect(command()).toBe(process.execPath)
+      for (const f of files) expect(readFileSync(f, 'utf8').trim()).toBe(String(p.pid))
+      await p.stop()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -169,6 +169,8 @@ export async function startOneProcess(
      * to compare a change with its baseline in one run (`bench/mesh/cpu-per-sample.ts`).
      */
     readonly root?: string
+    /** The Node binary the process runs on (default this one), to compare runtimes (`--node`). */
+    readonly node?: string
   } = {},
 ): Promise<OneProcessMesh> {
   const port = await freePort()
@@ -193,6 +195,7 @@ export async function startOneProcess(
   const proc = startProcess('one process', nodeArgs, {
     nodeOptions: options.nodeOptions ?? [],
     ...(options.root !== undefined ? { cwd: join(options.root, 'bench') } : {}),
+    ...(options.node !== undefined ? { node: options.node } : {}),
   })
   try {
     await waitForPort(port)

@@ -6,7 +6,7 @@
  * CPU and RSS from `/proc/<pid>/stat` and `/proc/<pid>/status` (proc(5)), so the numbers come from the
  * kernel and not from the process about itself.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -82,7 +82,62 @@ export interface StartOptions {
   readonly nodeOptions?: readonly string[]
   /** Working directory; default the bench package (so `@sluice/*` resolve from it). */
   readonly cwd?: string
+  /** The Node binary to run; default this one (`process.execPath`). See {@link nodeBinary}. */
+  readonly node?: string
+  /**
+   * cgroup v1 `cgroup.procs` files the process joins before Node starts, so that Node sizes V8's heap by
+   * the group's memory limit (`uv_get_constrained_memory`) as it would on a machine with that much memory;
+   * a process moved into the group once running keeps the heap sized for this machine's 24 GB.
+   */
+  readonly cgroupProcs?: readonly string[]
 }
+
+/** The command that runs `command args`, first joining the cgroups whose `cgroup.procs` are given. */
+function inCgroups(
+  procsFiles: readonly string[],
+  command: string,
+  args: readonly string[],
+): [string, string[]] {
+  if (procsFiles.length === 0) return [command, [...args]]
+  // The shell writes its own PID, then becomes the command (exec keeps the PID).
+  const script = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 1; shift; done; shift; exec "$@"'
+  return ['/bin/sh', ['-c', script, 'sh', ...procsFiles, '--', command, ...args]]
+}
+
+/** A Node binary and the version it reports (e.g. `v24.21.0`). */
+export interface NodeRuntime {
+  readonly path: string
+  readonly version: string
+}
+
+/**
+ * A Node binary given on a benchmark's command line (`--node <binary>`), checked by asking its version.
+ * Default: the Node running the benchmark.
+ *
+ * @example
+ * const runtime = nodeBinary('/tmp/n24/node_modules/node/bin/node') // { path, version: 'v24.21.0' }
+ */
+export function nodeBinary(path?: string): NodeRuntime {
+  if (path === undefined) return { path: process.execPath, version: process.version }
+  try {
+    const version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim()
+    return { path, version }
+  } catch (err) {
+    throw new Error(`--node ${path}: not a Node binary that runs here (${(err as Error).message})`)
+  }
+}
+
+/** The runtime a script's `--node <binary>` names, checked; undefined without `--node`. */
+export function nodeFlag(argv: readonly string[] = process.argv): NodeRuntime | undefined {
+  const at = argv.indexOf('--node')
+  if (at < 0) return undefined
+  const path = argv[at + 1]
+  if (path === undefined || path.startsWith('--')) throw new Error('--node needs a Node binary')
+  return nodeBinary(path)
+}
+
+/** `-node<major>` for a runtime's results file (`mesh-throughput-one-process-node24`). */
+export const nodeSuffix = (r: NodeRuntime): string => `-node${r.version.replace(/^v(\d+).*/, '$1')}`
 
 /** Starts `node <args>` as a named child; output is kept in a small ring for error messages only. */
 export function startProcess(
@@ -90,7 +145,11 @@ export function startProcess(
   nodeArgs: readonly string[],
   options: StartOptions = {},
 ): BenchProcess {
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...nodeArgs], {
+  const [command, args] = inCgroups(options.cgroupProcs ?? [], options.node ?? process.execPath, [
+    ...(options.nodeOptions ?? []),
+    ...nodeArgs,
+  ])
+  const child = spawn(command, args, {
     cwd: options.cwd ?? join(repoRoot, 'bench'),
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,12 +32,20 @@ export interface BenchResult {
 /** `bench/results`, next to this package. */
 export const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results')
 
-/** Writes `bench/results/<name>.json` and returns its path. */
-export function writeResult(name: string, command: string, results: readonly BenchRow[]): string {
+/**
+ * Writes `bench/results/<name>.json` and returns its path. `node` is the version of the Node that ran what
+ * was measured, when that is not the one running the benchmark (`--node`).
+ */
+export function writeResult(
+  name: string,
+  command: string,
+  results: readonly BenchRow[],
+  node: string = process.version,
+): string {
   const out: BenchResult = {
     name,
     date: new Date().toISOString(),
-    node: process.version,
+    node,
     cpu: cpus()[0]?.model ?? 'unknown',
     command,
     results,

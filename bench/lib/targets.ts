@@ -4,7 +4,7 @@
  * latest results files hold for it, so the summary is generated from measurements and never typed in.
  * A target whose results file is missing says so.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchResult, BenchRow } from './results.js'
 import { formatSi } from '@sluice/plot'
@@ -71,7 +71,13 @@ export function targetsSection(dir: string): string {
     )
     // Rate and CPU of one step: the step at 250 000 or above that took the least CPU per sample.
     const procs = atTarget(tp)
-    const one = atTarget(load(dir, 'mesh-throughput-one-process'))
+    const oneResult = load(dir, 'mesh-throughput-one-process')
+    const one = atTarget(oneResult)
+    // The one process on other runtimes (`throughput.ts --one-process --node <binary>`).
+    const runtimes = readdirSync(dir)
+      .filter((f) => /^mesh-throughput-one-process-node\d+\.json$/.test(f))
+      .sort()
+      .map((f) => load(dir, f.replace(/\.json$/, ''))!)
     const stepText = (r: { value: number; us: number } | undefined): string =>
       r === undefined
         ? 'no clean step at 250 000 samples/s or above'
@@ -80,8 +86,11 @@ export function targetsSection(dir: string): string {
       'Full mesh ≥ 250 000 samples/s at ≤ 3 µs of CPU per sample (issue 16)',
       `one process per service: ${stepText(procs)}; ${fmt(1e6 / perCpu, 2)} µs per sample at best ` +
         `over all steps` +
-        (one === undefined ? '' : `; in one process (sluice up's default): ${stepText(one)}`),
-      [procs, one].some((r) => r !== undefined && r.us <= 3),
+        (one === undefined
+          ? ''
+          : `; in one process (sluice up's default), Node ${oneResult!.node}: ${stepText(one)}`) +
+        runtimes.map((r) => `; in one process, Node ${r.node}: ${stepText(atTarget(r))}`).join(''),
+      [procs, one, ...runtimes.map(atTarget)].some((r) => r !== undefined && r.us <= 3),
     )
     row(
       'Zero unexplained loss on QoS 1 hops',

@@ -23,9 +23,14 @@
  * round's ratio and their geometric mean. Use an even number of rounds: which tree starts first alternates,
  * and in the run of 2026-12-06 the order moved the ratio by about 5 %.
  *
- * Run: `node --conditions=sluice-src --import tsx bench/mesh/cpu-per-sample.ts --against <checkout>
- * [--rounds 3] [--quick] [--together]`, e.g. with `git worktree add --detach ../base <commit> && (cd
- * ../base && pnpm install --offline && pnpm build)`. Writes `bench/results/mesh-cpu-per-sample.json`.
+ * With `--node <binary>` this checkout runs on that Node (e.g. Node 24 LTS from the npm package
+ * `node@24`), and the baseline on this one: `--node` alone compares two runtimes on the same code, and
+ * with `--against` both a build and a runtime change at once.
+ *
+ * Run: `node --conditions=sluice-src --import tsx bench/mesh/cpu-per-sample.ts (--against <checkout> |
+ * --node <binary>) [--rounds 3] [--quick] [--together]`, e.g. with `git worktree add --detach ../base
+ * <commit> && (cd ../base && pnpm install --offline && pnpm build)`. Writes
+ * `bench/results/mesh-cpu-per-sample.json`.
  */
 import { execFileSync } from 'node:child_process'
 import { resolve } from 'node:path'
@@ -33,29 +38,34 @@ import { parseArgs } from 'node:util'
 import { serviceHopDelta } from '../lib/hops.js'
 import { startLoad } from '../lib/load.js'
 import { startOneProcess } from '../lib/mesh.js'
-import { monitorProcesses, repoRoot, sleep } from '../lib/procs.js'
+import { monitorProcesses, nodeBinary, repoRoot, sleep, type NodeRuntime } from '../lib/procs.js'
 import { median, writeResult, type BenchRow } from '../lib/results.js'
 
 const { values } = parseArgs({
   options: {
     against: { type: 'string' },
+    node: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
     together: { type: 'boolean', default: false },
   },
 })
-if (values.against === undefined) {
+if (values.against === undefined && values.node === undefined) {
   // `pnpm bench` runs every script without arguments: there is nothing to compare with then.
-  console.log('cpu-per-sample: skipped, it compares two builds: --against <checkout> [--rounds 3]')
+  console.log(
+    'cpu-per-sample: skipped, it compares two builds or two runtimes: --against <checkout> and/or --node <binary> [--rounds 3]',
+  )
   process.exit(0)
 }
 interface Tree {
   readonly name: 'baseline' | 'this checkout'
   readonly root: string
+  /** The Node it runs on. */
+  readonly node: NodeRuntime
 }
 const trees: readonly Tree[] = [
-  { name: 'baseline', root: resolve(values.against) },
-  { name: 'this checkout', root: repoRoot },
+  { name: 'baseline', root: resolve(values.against ?? repoRoot), node: nodeBinary() },
+  { name: 'this checkout', root: repoRoot, node: nodeBinary(values.node) },
 ]
 const rounds = Number(values.rounds)
 const WARMUP_S = values.quick ? 5 : 10
@@ -128,8 +138,8 @@ interface Running {
   readonly stopDrive: (() => Promise<unknown>) | undefined
 }
 
-async function startTree(root: string, load: Load): Promise<Running> {
-  const mesh = await startOneProcess(load.services, { root })
+async function startTree(tree: Tree, load: Load): Promise<Running> {
+  const mesh = await startOneProcess(load.services, { root: tree.root, node: tree.node.path })
   return { mesh, stopDrive: await load.drive?.(mesh.url) }
 }
 
@@ -170,7 +180,7 @@ async function measureRound(order: readonly Tree[], load: Load): Promise<Measure
   if (!together) {
     const out: Measured[] = []
     for (const tree of order) {
-      const r = await startTree(tree.root, load)
+      const r = await startTree(tree, load)
       try {
         out.push(...(await measureRunning([r], load)))
       } finally {
@@ -182,7 +192,7 @@ async function measureRound(order: readonly Tree[], load: Load): Promise<Measure
   // One after the other: each takes a free port, and holds it once started.
   const running: Running[] = []
   try {
-    for (const t of order) running.push(await startTree(t.root, load))
+    for (const t of order) running.push(await startTree(t, load))
     return await measureRunning(running, load)
   } finally {
     await Promise.all(running.map(stopTree))
@@ -205,7 +215,7 @@ for (const load of loads) {
       const m = measured[i]!
       runs.get(tree.name)!.push(m)
       console.log(
-        `${load.name.padEnd(48)} round ${r + 1} ${tree.name.padEnd(13)} ${m.cpu.toFixed(1)} % of a core, ` +
+        `${load.name.padEnd(48)} round ${r + 1} ${tree.name.padEnd(13)} (Node ${tree.node.version}) ${m.cpu.toFixed(1)} % of a core, ` +
           `${m.usPerSample.toFixed(2)} µs/sample, delivered ${Math.round(m.delivered)}/s, dropped ${m.dropped}${m.clean ? '' : ' (not clean)'}`,
       )
     })
@@ -223,6 +233,7 @@ for (const load of loads) {
       'cpu % (median)': Math.round(10 * median(rs.map((m) => m.cpu))) / 10,
       clean: rs.every((m) => m.clean) ? 'yes' : 'no',
       commit: commitOf(tree.root),
+      node: tree.node.version,
     })
   }
   // Run together, the rounds' own ratios are the measurement; one after another, the medians' ratio.
@@ -238,6 +249,6 @@ for (const load of loads) {
 }
 writeResult(
   'mesh-cpu-per-sample',
-  `node --conditions=sluice-src --import tsx bench/mesh/cpu-per-sample.ts --against ${values.against} --rounds ${rounds}${values.quick ? ' --quick' : ''}${together ? ' --together' : ''}`,
+  `node --conditions=sluice-src --import tsx bench/mesh/cpu-per-sample.ts${values.against === undefined ? '' : ` --against ${values.against}`}${values.node === undefined ? '' : ` --node ${values.node}`} --rounds ${rounds}${values.quick ? ' --quick' : ''}${together ? ' --together' : ''}`,
   rows,
 )

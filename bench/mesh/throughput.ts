@@ -19,11 +19,13 @@
  * capacity is measured without the bridge's own cost (the simulator and the encoding) in the way.
  *
  * Run: `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts [--quick] [--cpu-prof]
- * [--aggregates-alone] [--one-process]`. Writes `bench/results/mesh-throughput.json`; with
- * `--aggregates-alone` (the windowing service sends every aggregate in its own message,
+ * [--aggregates-alone] [--one-process [--node <binary>]]`. Writes `bench/results/mesh-throughput.json`;
+ * with `--aggregates-alone` (the windowing service sends every aggregate in its own message,
  * `--batch.maxAggregates 1`, the baseline of issue 16's window batches)
  * `bench/results/mesh-throughput-aggregates-alone.json`, with `--one-process`
- * `bench/results/mesh-throughput-one-process.json`.
+ * `bench/results/mesh-throughput-one-process.json`. `--node` runs the one process on another Node binary
+ * (e.g. Node 24 LTS from the npm package `node@24`, what a Pi pulls), and the results go to
+ * `mesh-throughput-one-process-node<major>.json`; the publisher and this script stay on this Node.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -32,7 +34,16 @@ import { droppedTotal, serviceHopDelta } from '../lib/hops.js'
 import { startLoad } from '../lib/load.js'
 import { startMesh, startOneProcess, type RunningMesh } from '../lib/mesh.js'
 import type { MetricsSnapshot } from '../lib/probe.js'
-import { launchMode, monitorProcesses, procColumns, repoRoot, sleep } from '../lib/procs.js'
+import {
+  launchMode,
+  monitorProcesses,
+  nodeBinary,
+  nodeFlag,
+  nodeSuffix,
+  procColumns,
+  repoRoot,
+  sleep,
+} from '../lib/procs.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
 const quick = process.argv.includes('--quick')
@@ -41,6 +52,14 @@ const aggregatesAlone = process.argv.includes('--aggregates-alone')
 const cpuProf = process.argv.includes('--cpu-prof')
 // `sluice up`'s default: the broker and every service in one process, on one event loop.
 const oneProcess = process.argv.includes('--one-process')
+/** Another Node for the one process (`--node <binary>`). */
+const otherNode = nodeFlag()
+if (otherNode !== undefined && !oneProcess) {
+  console.error('throughput: --node runs the one process on that Node: use it with --one-process')
+  process.exit(2)
+}
+/** The Node the mesh runs on. */
+const runtime = otherNode ?? nodeBinary()
 const DEVICES = 100
 /** Per-device rates (Hz) of the steps: 100 devices, so ×100 samples/s in all. */
 const STEPS = quick ? [200, 1000] : [100, 500, 1000, 2000, 3000]
@@ -80,7 +99,7 @@ async function startUnderTest(): Promise<Pick<RunningMesh, 'url' | 'procs' | 'pr
     })
   const m = await startOneProcess(
     SERVICES.map((s) => [s, ARGS[s] ?? []] as const),
-    prof ?? {},
+    { ...prof, ...(otherNode === undefined ? {} : { node: otherNode.path }) },
   )
   return {
     url: m.url,
@@ -89,6 +108,7 @@ async function startUnderTest(): Promise<Pick<RunningMesh, 'url' | 'procs' | 'pr
     stop: async () => ({ 'one process': await m.stop() }),
   }
 }
+console.log(`mesh on Node ${runtime.version}${oneProcess ? ', in one process' : ''}`)
 const mesh = await startUnderTest()
 // The probe is an operator client: it may send rate commands (broker ACL) and nothing else.
 const ctl = await mqtt.connectAsync(mesh.url, { clientId: `bench-ctl-${process.pid}` })
@@ -326,9 +346,11 @@ for (const t of totals)
 console.log(
   `sustained: bridge ${Math.round(sustained)}, publisher ${Math.round(sustainedLoad)} samples/s; exits ${JSON.stringify(codes)}`,
 )
-const flags = `${quick ? ' --quick' : ''}${aggregatesAlone ? ' --aggregates-alone' : ''}${oneProcess ? ' --one-process' : ''}`
+const onNode = otherNode === undefined ? '' : ` --node ${otherNode.path}`
+const flags = `${quick ? ' --quick' : ''}${aggregatesAlone ? ' --aggregates-alone' : ''}${oneProcess ? ' --one-process' : ''}${onNode}`
 writeResult(
-  `mesh-throughput${aggregatesAlone ? '-aggregates-alone' : ''}${oneProcess ? '-one-process' : ''}`,
+  `mesh-throughput${aggregatesAlone ? '-aggregates-alone' : ''}${oneProcess ? '-one-process' : ''}${otherNode === undefined ? '' : nodeSuffix(otherNode)}`,
   `node --conditions=sluice-src --import tsx bench/mesh/throughput.ts${flags} (services from ${launchMode()})`,
   rows,
+  runtime.version,
 )
