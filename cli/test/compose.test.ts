@@ -159,6 +159,15 @@ describe('docker-compose.yml', () => {
     expect(x['x-sluice'].build.dockerfile).toBe('deploy/Dockerfile')
   })
 
+  it('builds the image on the Node major that CI tests last (Node 20 reached its end of life)', () => {
+    const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8')
+    const ci = readFileSync(join(root, '.ci', 'run'), 'utf8')
+    const imageMajor = /^ARG NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(dockerfile)?.[1]
+    const ciMajor = /npm install .* node@(\d+)\b/.exec(ci)?.[1]
+    expect(ciMajor).toBeDefined()
+    expect(imageMajor).toBe(ciMajor)
+  })
+
   it('passes the serial device through to the bridge and mounts the Grafana provisioning', () => {
     expect(compose.services.bridge?.devices?.[0]).toMatch(/^\/dev\/tty\w+:\/dev\/tty\w+$/)
     const bridgeCmd = compose.services.bridge?.command ?? []
