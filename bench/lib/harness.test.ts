@@ -134,6 +134,53 @@ describe("the Targets table's throughput row (issue 16)", () => {
   })
 })
 
+describe("the Targets table's footprint rows on two runtimes", () => {
+  it('lists the other Node, and the Pi-class target holds only if every runtime dropped nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-targets-'))
+    const all = (label: string, mb: number, cpu: number, dropped = 0) => ({
+      case: `${label}: all 1 process`,
+      value: mb,
+      unit: 'MB RSS',
+      'cpu %': cpu,
+      'dropped (all hops)': dropped,
+    })
+    const write = (piDropped: number): void =>
+      writeFileSync(
+        join(dir, 'footprint.json'),
+        JSON.stringify({
+          name: 'footprint',
+          date: '',
+          node: 'v20.20.2',
+          cpu: '',
+          command: '',
+          results: [
+            all('one process', 100, 2),
+            all('one process, Pi-class (1 core, 512 MB)', 90, 1.9),
+            all('one process, Node v24.21.0', 160, 1.7),
+            all('one process, Pi-class (1 core, 512 MB), Node v24.21.0', 110, 2.3, piDropped),
+          ],
+        }),
+      )
+    const line = (start: string): string =>
+      targetsSection(dir)
+        .split('\n')
+        .find((l) => l.startsWith(start))!
+    try {
+      write(0)
+      expect(line('| `sluice up` ≤ 200 MB')).toMatch(
+        /100 MB, 2\.00 % \(one process, the default\).*; on Node v24\.21\.0: 160 MB, 1\.70 % \| yes \|$/,
+      )
+      expect(line('| Pi-class')).toMatch(
+        /0 dropped; 90\.0 MB, 1\.9 % of the core; on Node v24\.21\.0: 0 dropped; 110 MB.*\| yes \|$/,
+      )
+      write(3)
+      expect(line('| Pi-class')).toMatch(/on Node v24\.21\.0: 3 dropped.*\| \*\*no\*\* \|$/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('--node (a benchmark on another runtime)', () => {
   it('is absent without the flag, and names the binary with the version it reports', () => {
     expect(nodeFlag(['node', 'x.ts'])).toBeUndefined()

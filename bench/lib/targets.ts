@@ -136,22 +136,34 @@ export function targetsSection(dir: string): string {
       fp.results.find((r) => r.case.startsWith(`${label}: all `) && r.unit === 'MB RSS')
     const one = total('one process')
     const procs = total('--processes')
+    // The variants run again on another Node (`footprint.ts --node`): their label ends in its version.
+    const onOtherNode = (r: BenchRow): string | undefined =>
+      / Node (v[\d.]+): all /.exec(r.case)?.[1]
+    const otherRuntimes = fp.results.filter(
+      (r) => r.case.startsWith('one process, Node ') && onOtherNode(r) !== undefined,
+    )
     row(
       fpTarget,
       `${fmt(one?.value ?? NaN)} MB, ${fmt(Number(one?.['cpu %']))} % (one process, the default); ` +
         `${fmt(procs?.value ?? NaN)} MB, ${fmt(Number(procs?.['cpu %']))} % with --processes` +
+        otherRuntimes
+          .map(
+            (r) => `; on Node ${onOtherNode(r)}: ${fmt(r.value)} MB, ${fmt(Number(r['cpu %']))} %`,
+          )
+          .join('') +
         (fp.command.includes('from src') ? ' (sources through tsx: the CLI was not built)' : ''),
       one === undefined ? undefined : one.value <= 200 && Number(one['cpu %']) <= 3,
     )
-    const pi = fp.results.find(
+    const pis = fp.results.filter(
       (r) => r.case.startsWith('one process, Pi-class') && r.case.includes(': all '),
     )
+    const piText = (r: BenchRow): string =>
+      `${onOtherNode(r) === undefined ? '' : `on Node ${onOtherNode(r)}: `}${String(r['dropped (all hops)'])} dropped; ` +
+      `${fmt(r.value)} MB, ${String(r['cpu %'])} % of the core`
     row(
       'Pi-class (one core, 512 MB): 3 × 10 Hz with zero drops',
-      pi === undefined
-        ? 'not run (no writable cgroup v1 here)'
-        : `${String(pi['dropped (all hops)'])} dropped; ${fmt(pi.value)} MB, ${String(pi['cpu %'])} % of the core`,
-      pi === undefined ? undefined : pi['dropped (all hops)'] === 0,
+      pis.length === 0 ? 'not run (no writable cgroup v1 here)' : pis.map(piText).join('; '),
+      pis.length === 0 ? undefined : pis.every((r) => r['dropped (all hops)'] === 0),
     )
   } else row(fpTarget, 'no results', undefined)
 
