@@ -23,12 +23,13 @@
  * Run: `node --conditions=sluice-src --import tsx bench/footprint/footprint.ts [--quick] [--node <binary>]`
  * Writes `bench/results/footprint.json`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { decodeMetrics, metricsFilter, type ServiceMetrics } from '@sluice/contract'
 import { freePort, tempDir } from '@sluice/testkit'
 import mqtt from 'mqtt'
+import { createCpuQuota, type CpuQuota } from '../lib/cgroup.js'
 import { monitorProcesses, nodeFlag, repoRoot, sleep, startProcess } from '../lib/procs.js'
 import { writeResult, type BenchRow } from '../lib/results.js'
 
@@ -65,37 +66,14 @@ function children(pid: number): Map<string, number> {
 }
 
 /** A cgroup v1 group with a CPU quota of `cores` and a memory limit, or undefined when not permitted. */
-function piCgroup(
-  cores: number,
-  memoryBytes: number,
-): { readonly procsFiles: readonly string[]; remove(): void } | undefined {
-  const name = `sluice-bench-pi-${process.pid}`
-  const cpu = `/sys/fs/cgroup/cpu/${name}`
-  const mem = `/sys/fs/cgroup/memory/${name}`
+function piCgroup(cores: number, memoryBytes: number): CpuQuota | undefined {
   try {
-    mkdirSync(cpu)
-    mkdirSync(mem)
-    writeFileSync(join(cpu, 'cpu.cfs_period_us'), '100000')
-    writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(Math.round(cores * 100_000)))
-    writeFileSync(join(mem, 'memory.limit_in_bytes'), String(memoryBytes))
+    return createCpuQuota(`sluice-bench-pi-${process.pid}`, cores, 100_000, memoryBytes)
   } catch (err) {
     console.log(
       `pi-class variant skipped: cannot make a cgroup v1 group (${(err as Error).message})`,
     )
-    for (const d of [cpu, mem]) if (existsSync(d)) rmdirSync(d)
     return undefined
-  }
-  return {
-    procsFiles: [join(cpu, 'cgroup.procs'), join(mem, 'cgroup.procs')],
-    remove() {
-      for (const d of [cpu, mem]) {
-        try {
-          rmdirSync(d)
-        } catch (err) {
-          console.log(`could not remove ${d}: ${(err as Error).message}`)
-        }
-      }
-    },
   }
 }
 
@@ -237,7 +215,11 @@ for (const variant of VARIANTS) {
   console.log(`${variant.label}: ${[...procs.keys()].join(', ')}`)
   if (variant.flags.includes('--processes') && procs.size < 3) console.log(up.tail())
   await up.stop(15_000)
-  cgroup?.remove()
+  try {
+    cgroup?.remove()
+  } catch (err) {
+    console.log(`could not remove the Pi-class cgroup: ${(err as Error).message}`)
+  }
   await dir.remove()
   let total = 0
   let cpu = 0

@@ -3,12 +3,13 @@
  * the hop accounting identity and rates, the /proc reader, the `--node` runtime, and the generated charts.
  * No timings asserted.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { hopDelta, identityResidual, serviceHopDelta } from './hops.js'
 import { percentiles, type HopSnapshot } from './probe.js'
+import { cpuQuotaSupport, createCpuQuota } from './cgroup.js'
 import { nodeFlag, nodeSuffix, readProcUsage, startProcess } from './procs.js'
 import { median } from './results.js'
 import { targetsSection } from './targets.js'
@@ -216,4 +217,36 @@ describe('a benchmarked process in cgroups', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+})
+
+const quotas = cpuQuotaSupport()
+describe('a Pi-class cgroup (cgroup v1, as root)', () => {
+  if (!quotas.ok) console.log(`skipped: ${quotas.reason}`)
+  it.skipIf(!quotas.ok)(
+    'limits the memory a process started in it sees, and is removed with what it holds',
+    async () => {
+      const group = createCpuQuota(`sluice-test-pi-${process.pid}`, 1, 100_000, 512 * 2 ** 20)
+      try {
+        const p = startProcess(
+          'probe',
+          ['-e', 'console.log(process.constrainedMemory()); setTimeout(() => {}, 5000)'],
+          { cgroupProcs: group.procsFiles },
+        )
+        let out = ''
+        p.child.stdout?.on('data', (b: Buffer) => (out += b.toString()))
+        for (let i = 0; i < 100 && out === ''; i++) await new Promise((r) => setTimeout(r, 50))
+        // What Node sizes V8's heap by: the group's limit, not this machine's memory.
+        expect(Number(out.trim())).toBe(512 * 2 ** 20)
+        expect(readFileSync(`/proc/${p.pid}/cgroup`, 'utf8')).toContain(
+          `memory:/sluice-test-pi-${process.pid}`,
+        )
+        // Removed while the process still runs: it goes back to the root groups first.
+        group.remove()
+        for (const f of group.procsFiles) expect(existsSync(f)).toBe(false)
+        await p.stop()
+      } finally {
+        group.remove()
+      }
+    },
+  )
 })
