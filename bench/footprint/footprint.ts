@@ -68,7 +68,7 @@ function children(pid: number): Map<string, number> {
 /** A cgroup v1 group with a CPU quota of `cores` and a memory limit, or undefined when not permitted. */
 function piCgroup(cores: number, memoryBytes: number): CpuQuota | undefined {
   try {
-    return createCpuQuota(`sluice-bench-pi-${process.pid}`, cores, 100_000, memoryBytes)
+    return createCpuQuota(`sluice-bench-pi-${process.pid}`, cores, { memoryBytes })
   } catch (err) {
     console.log(
       `pi-class variant skipped: cannot make a cgroup v1 group (${(err as Error).message})`,

@@ -83,8 +83,7 @@ function removeGroup(path: string, root: string): void {
 export function createCpuQuota(
   name: string,
   cores: number,
-  periodUs = 100_000,
-  memoryBytes?: number,
+  { periodUs = 100_000, memoryBytes }: { periodUs?: number; memoryBytes?: number } = {},
 ): CpuQuota {
   const path = join(CPU_ROOT, name)
   const memory = memoryBytes === undefined ? undefined : join(MEMORY_ROOT, name)
